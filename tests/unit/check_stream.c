@@ -1,0 +1,200 @@
+/* check_stream.c — buffered line reading, write buffering, transport swap. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "stream.h"
+
+/* An in-memory transport: reads come from a fixed script in chunks of at
+ * most `chunk` bytes; writes are collected. */
+struct mem {
+	const char *in;
+	size_t inlen, inpos, chunk;
+	struct buf out;
+	int closed;
+};
+
+static ssize_t
+mem_read(void *ctx, void *p, size_t n)
+{
+	struct mem *m = ctx;
+	size_t left = m->inlen - m->inpos;
+
+	if (n > left)
+		n = left;
+	if (m->chunk && n > m->chunk)
+		n = m->chunk;
+	memcpy(p, m->in + m->inpos, n);
+	m->inpos += n;
+	return (ssize_t)n;
+}
+
+static ssize_t
+mem_write(void *ctx, const void *p, size_t n)
+{
+	struct mem *m = ctx;
+
+	if (n > 7)
+		n = 7;      /* short writes must be handled */
+	buf_add(&m->out, p, n);
+	return (ssize_t)n;
+}
+
+static void
+mem_close(void *ctx)
+{
+	((struct mem *)ctx)->closed = 1;
+}
+
+static const struct stream_ops mem_ops = { mem_read, mem_write, mem_close };
+
+static const char *lines_in = "220 hello\r\n250-a\r\n250 b\nlast-no-newline";
+
+START_TEST(test_getline_chunks)
+{
+	struct mem m = { lines_in, strlen(lines_in), 0, (size_t)_i + 1, BUF_INIT, 0 };
+	struct stream s;
+	struct buf line = BUF_INIT;
+	struct err e;
+
+	stream_init(&s, &mem_ops, &m, "peer");
+	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
+	ck_assert_str_eq(line.data, "220 hello");
+	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
+	ck_assert_str_eq(line.data, "250-a");
+	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
+	ck_assert_str_eq(line.data, "250 b");
+	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), -1);
+	ck_assert_int_eq(e.code, EX_IOERR);
+	ck_assert_ptr_nonnull(strstr(e.msg, "middle of a line"));
+	stream_close(&s);
+	ck_assert_int_eq(m.closed, 1);
+	buf_free(&line);
+	buf_free(&m.out);
+}
+END_TEST
+
+START_TEST(test_getline_too_long)
+{
+	const char *in = "0123456789abcdef\n";
+	struct mem m = { in, strlen(in), 0, 0, BUF_INIT, 0 };
+	struct stream s;
+	struct buf line = BUF_INIT;
+	struct err e;
+
+	stream_init(&s, &mem_ops, &m, "peer");
+	ck_assert_int_eq(stream_getline(&s, &line, 10, &e), -1);
+	ck_assert_int_eq(e.code, EX_PROTOCOL);
+	stream_close(&s);
+	buf_free(&line);
+}
+END_TEST
+
+START_TEST(test_eof)
+{
+	struct mem m = { "", 0, 0, 0, BUF_INIT, 0 };
+	struct stream s;
+	struct buf line = BUF_INIT;
+	struct err e;
+
+	stream_init(&s, &mem_ops, &m, "peer");
+	ck_assert_int_eq(stream_getline(&s, &line, 10, &e), 0);
+	stream_close(&s);
+	buf_free(&line);
+}
+END_TEST
+
+START_TEST(test_write_buffering)
+{
+	struct mem m = { "", 0, 0, 0, BUF_INIT, 0 };
+	struct stream s;
+	struct err e;
+	char *big = malloc(200000);
+
+	memset(big, 'x', 200000);
+	stream_init(&s, &mem_ops, &m, "peer");
+	ck_assert_int_eq(stream_puts(&s, "EHLO a\r\n", &e), 0);
+	ck_assert_int_eq(stream_printf(&s, &e, "MAIL FROM:<%s>\r\n", "a@b"), 0);
+	ck_assert_uint_eq(m.out.len, 0);   /* nothing written before flush */
+	ck_assert_int_eq(stream_flush(&s, &e), 0);
+	ck_assert_str_eq(m.out.data, "EHLO a\r\nMAIL FROM:<a@b>\r\n");
+	ck_assert_int_eq(stream_write(&s, big, 200000, &e), 0);
+	ck_assert_int_eq(stream_flush(&s, &e), 0);
+	ck_assert_uint_eq(m.out.len, 200000 + 25);
+	ck_assert_uint_eq(s.nwritten, 200025);
+	stream_close(&s);
+	free(big);
+	buf_free(&m.out);
+}
+END_TEST
+
+START_TEST(test_replace_refuses_pending)
+{
+	const char *in = "220 go ahead\r\nINJECTED\r\n";
+	struct mem m = { in, strlen(in), 0, 0, BUF_INIT, 0 };
+	struct mem m2 = { "", 0, 0, 0, BUF_INIT, 0 };
+	struct stream s;
+	struct buf line = BUF_INIT;
+	struct err e;
+
+	stream_init(&s, &mem_ops, &m, "peer");
+	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
+	ck_assert_uint_gt(stream_pending(&s), 0);
+	ck_assert_int_eq(stream_replace(&s, &mem_ops, &m2, &e), -1);
+	ck_assert_int_eq(e.code, EX_PROTOCOL);
+	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
+	ck_assert_int_eq(stream_replace(&s, &mem_ops, &m2, &e), 0);
+	stream_close(&s);
+	ck_assert_int_eq(m2.closed, 1);
+	buf_free(&line);
+}
+END_TEST
+
+START_TEST(test_fd_timeout)
+{
+	int sv[2];
+	struct stream s;
+	struct buf line = BUF_INIT;
+	struct err e;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	stream_init_fd(&s, sv[0], 50, "sock");
+	ck_assert_int_eq(stream_fd(&s), sv[0]);
+	ck_assert_int_eq(write(sv[1], "hi\r\n", 4), 4);
+	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
+	ck_assert_str_eq(line.data, "hi");
+	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "timed out"));
+	stream_close(&s);
+	close(sv[1]);
+	buf_free(&line);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("stream");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_getline_chunks, 0, 12);
+	tcase_add_test(tc, test_getline_too_long);
+	tcase_add_test(tc, test_eof);
+	tcase_add_test(tc, test_write_buffering);
+	tcase_add_test(tc, test_replace_refuses_pending);
+	tcase_add_test(tc, test_fd_timeout);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
