@@ -1,0 +1,184 @@
+/* result.c — outcome classification and policy (see result.h). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "log.h"
+#include "result.h"
+
+void
+result_clear(struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->cls = RESULT_OK;
+}
+
+static void
+set_status(struct result *r, const char *status)
+{
+	static const char *const dflt[] = {
+		[RESULT_OK] = "2.0.0", [RESULT_TEMP] = "4.0.0",
+		[RESULT_PERM] = "5.0.0", [RESULT_UNKNOWN] = "4.0.0",
+	};
+
+	if (status == NULL || status[0] == '\0')
+		status = dflt[r->cls];
+	snprintf(r->status, sizeof(r->status), "%s", status);
+}
+
+void
+result_set(struct result *r, enum result_class cls, enum result_scope scope,
+    const char *stage, const char *status, const char *fmt, ...)
+{
+	char tmp[RESULT_TEXT_MAX];
+	va_list ap;
+
+	result_clear(r);
+	r->cls = cls;
+	r->scope = scope;
+	r->stage = stage;
+	set_status(r, status);
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	log_sanitize(r->text, sizeof(r->text), tmp, strlen(tmp));
+}
+
+void
+result_from_reply(struct result *r, int code, const char *enhanced,
+    const char *text, enum result_scope scope, const char *stage)
+{
+	result_clear(r);
+	if (code >= 200 && code < 300)
+		r->cls = RESULT_OK;
+	else if (code >= 500 && code < 600)
+		r->cls = RESULT_PERM;
+	else
+		r->cls = RESULT_TEMP;
+	r->code = code;
+	r->scope = scope;
+	r->stage = stage;
+	set_status(r, enhanced);
+	if (text != NULL)
+		log_sanitize(r->text, sizeof(r->text), text, strlen(text));
+}
+
+enum result_action
+result_action(const struct result *r)
+{
+	switch (r->cls) {
+	case RESULT_OK:
+		return RESULT_ACTION_DONE;
+	case RESULT_PERM:
+		return r->scope == RESULT_SCOPE_SESSION ? RESULT_ACTION_RETRY
+		    : RESULT_ACTION_BOUNCE;
+	case RESULT_TEMP:
+	case RESULT_UNKNOWN:
+		break;
+	}
+	return RESULT_ACTION_RETRY;
+}
+
+const char *
+result_action_name(enum result_action a)
+{
+	switch (a) {
+	case RESULT_ACTION_DONE:
+		return "sent";
+	case RESULT_ACTION_BOUNCE:
+		return "bounced";
+	case RESULT_ACTION_RETRY:
+		break;
+	}
+	return "deferred";
+}
+
+static int
+severity(const struct result *r)
+{
+	switch (r->cls) {
+	case RESULT_OK:
+		return 0;
+	case RESULT_UNKNOWN:
+		return 1;
+	case RESULT_TEMP:
+		return 2;
+	case RESULT_PERM:
+		return r->scope == RESULT_SCOPE_SESSION ? 2 : 3;
+	}
+	return 2;
+}
+
+int
+result_severity_cmp(const struct result *a, const struct result *b)
+{
+	return severity(a) - severity(b);
+}
+
+/* "C.S.D" → subject S, or -1. */
+static int
+status_subject(const char *st)
+{
+	int s;
+
+	if (st[0] == '\0' || st[1] != '.' || sscanf(st + 2, "%d", &s) != 1)
+		return -1;
+	return s;
+}
+
+int
+result_sysexit(const struct result *r)
+{
+	int subject = status_subject(r->status);
+
+	if (r->cls == RESULT_OK)
+		return EX_OK;
+	if (subject == 7 && r->scope == RESULT_SCOPE_SESSION
+	    && r->cls == RESULT_PERM)
+		return EX_NOPERM;
+	if (result_action(r) == RESULT_ACTION_RETRY)
+		return EX_TEMPFAIL;
+	switch (subject) {
+	case 1:
+		return EX_NOUSER;
+	case 5:
+		return EX_PROTOCOL;
+	case 6:
+		return EX_DATAERR;
+	case 7:
+		return EX_NOPERM;
+	case 3:
+		if (strcmp(r->status + 3, ".4") == 0)
+			return EX_DATAERR;
+		break;
+	default:
+		break;
+	}
+	return EX_UNAVAILABLE;
+}
+
+char *
+result_diagnostic(const struct result *r, char *dst, size_t n)
+{
+	if (r->code != 0)
+		snprintf(dst, n, "%d %s %s", r->code, r->status, r->text);
+	else
+		snprintf(dst, n, "%s", r->text);
+	return dst;
+}
+
+char *
+result_format(const struct result *r, char *dst, size_t n)
+{
+	const char *word = result_action_name(result_action(r));
+
+	if (r->code != 0)
+		snprintf(dst, n, "status=%s (%d %s %s)", word, r->code,
+		    r->status, r->text);
+	else
+		snprintf(dst, n, "status=%s (%s %s)", word, r->status, r->text);
+	return dst;
+}

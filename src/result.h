@@ -1,0 +1,117 @@
+/* result.h — the outcome of one delivery step and the policy built on it.
+ *
+ * Every failure is classified where it is detected: ok, temporary,
+ * permanent, or unknown (the connection was lost after the final dot and
+ * before its reply: the message may have been delivered).  A result
+ * carries the SMTP reply code (0 when synthesised locally), an enhanced
+ * status code (from the reply, or synthesised: 4.4.1 no answer, 4.4.2
+ * connection dropped, 5.3.4 too big, 5.6.7 SMTPUTF8 unsupported, 5.7.8
+ * authentication failed...), the command it answers, and sanitised text.
+ * Result text is protocol/log text and is never translated.
+ *
+ * This module owns the retry/bounce decision (result_action) and the one
+ * mapping of outcomes to <sysexits.h> (result_sysexit).  Pure: no I/O,
+ * no logging. */
+#ifndef RELAYQ_RESULT_H
+#define RELAYQ_RESULT_H
+
+#include <stddef.h>
+
+enum result_class {
+	RESULT_OK,
+	RESULT_TEMP,
+	RESULT_PERM,
+	RESULT_UNKNOWN,          /* maybe delivered: lost after the final dot */
+};
+
+/* What a failure is about: one recipient, one message (MAIL, DATA, size,
+ * 8-bit, SMTPUTF8), or the whole session (greeting, EHLO, STARTTLS, AUTH,
+ * lost connection).  A session failure is never the message's fault, so
+ * it is retried even when the server said 5xx. */
+enum result_scope {
+	RESULT_SCOPE_RCPT,
+	RESULT_SCOPE_MESSAGE,
+	RESULT_SCOPE_SESSION,
+};
+
+enum result_action {
+	RESULT_ACTION_DONE,      /* delivered: mark done */
+	RESULT_ACTION_RETRY,     /* keep, try again later */
+	RESULT_ACTION_BOUNCE,    /* failed for good: notify the sender */
+};
+
+/* Synthesised enhanced status codes (RFC 3463, RFC 6531, RFC 4954). */
+#define RESULT_ST_NO_ANSWER   "4.4.1"
+#define RESULT_ST_DROPPED     "4.4.2"
+#define RESULT_ST_PROTOCOL    "4.5.0"
+#define RESULT_ST_LOCAL       "4.3.0"
+#define RESULT_ST_TLS         "4.7.5"
+#define RESULT_ST_BAD_RCPT    "5.1.3"
+#define RESULT_ST_BAD_SENDER  "5.1.7"
+#define RESULT_ST_TOO_BIG     "5.3.4"
+#define RESULT_ST_8BIT        "5.6.3"
+#define RESULT_ST_SMTPUTF8    "5.6.7"
+#define RESULT_ST_NO_AUTH     "5.7.4"
+#define RESULT_ST_AUTH        "5.7.8"
+#define RESULT_ST_NEED_TLS    "5.7.10"
+
+#define RESULT_STATUS_MAX 16
+#define RESULT_TEXT_MAX 512
+
+struct result {
+	enum result_class cls;
+	enum result_scope scope;
+	int code;                        /* SMTP reply code; 0 = synthesised */
+	char status[RESULT_STATUS_MAX];  /* "5.1.1"; "" only for a cleared result */
+	const char *stage;               /* static: "RCPT TO", "end of DATA"... or NULL */
+	char text[RESULT_TEXT_MAX];      /* printable ASCII only */
+};
+
+/* Sets r to ok with no code, status, stage or text. */
+void result_clear(struct result *r);
+
+/* Sets a locally synthesised result (code 0).  status is copied (NULL
+ * means "4.0.0"/"5.0.0"/"2.0.0" by class); text is formatted, then
+ * sanitised. */
+void result_set(struct result *r, enum result_class cls,
+    enum result_scope scope, const char *stage, const char *status,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Sets r from a server reply: class from the code (2xx ok, 4xx temp, 5xx
+ * perm, anything else temp), status from enhanced (borrowed, may be NULL
+ * or "": then "C.0.0" from the code's class), text sanitised and
+ * truncated. */
+void result_from_reply(struct result *r, int code, const char *enhanced,
+    const char *text, enum result_scope scope, const char *stage);
+
+/* The policy: ok → done; temp, unknown, and any session-scope failure →
+ * retry; a permanent recipient or message failure → bounce. */
+enum result_action result_action(const struct result *r);
+
+/* "sent", "deferred", "bounced": the log word for result_action(r). */
+const char *result_action_name(enum result_action a);
+
+/* Orders results by severity for a summary (ok < unknown < temp < perm
+ * message/recipient failure; session failures count as temp).  Returns
+ * <0, 0 or >0 as a is less, as or more severe than b. */
+int result_severity_cmp(const struct result *a, const struct result *b);
+
+/* The <sysexits.h> code for an outcome (relayq-flush's exit code is the
+ * one of its most severe result): EX_OK; EX_TEMPFAIL for anything
+ * retried, except a session refused for authentication or TLS policy
+ * (X.7.x: EX_NOPERM) ; for permanent failures X.1.x → EX_NOUSER, X.5.x →
+ * EX_PROTOCOL, X.3.4/X.6.x → EX_DATAERR, X.7.x → EX_NOPERM, else
+ * EX_UNAVAILABLE. */
+int result_sysexit(const struct result *r);
+
+/* Formats the reply part of a log line into dst (size n, always
+ * terminated), e.g. "status=deferred (451 4.3.0 Try later)" or, for a
+ * synthesised result, "status=bounced (5.3.4 message size ...)".
+ * Returns dst. */
+char *result_format(const struct result *r, char *dst, size_t n);
+
+/* Formats the diagnostic for a bounce: "550 5.1.1 text" for a reply, the
+ * text alone for a synthesised result.  Returns dst. */
+char *result_diagnostic(const struct result *r, char *dst, size_t n);
+
+#endif
