@@ -1,0 +1,142 @@
+/* check_result.c — classification, policy, sysexits mapping, log format. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "result.h"
+
+static const struct {
+	int code;
+	const char *enh;
+	enum result_scope scope;
+	enum result_class cls;
+	const char *status;
+	enum result_action action;
+	int sysexit;
+} reply_cases[] = {
+	{ 250, "2.0.0", RESULT_SCOPE_MESSAGE, RESULT_OK, "2.0.0", RESULT_ACTION_DONE, EX_OK },
+	{ 250, NULL, RESULT_SCOPE_RCPT, RESULT_OK, "2.0.0", RESULT_ACTION_DONE, EX_OK },
+	{ 451, "4.3.0", RESULT_SCOPE_MESSAGE, RESULT_TEMP, "4.3.0", RESULT_ACTION_RETRY, EX_TEMPFAIL },
+	{ 421, NULL, RESULT_SCOPE_SESSION, RESULT_TEMP, "4.0.0", RESULT_ACTION_RETRY, EX_TEMPFAIL },
+	{ 550, "5.1.1", RESULT_SCOPE_RCPT, RESULT_PERM, "5.1.1", RESULT_ACTION_BOUNCE, EX_NOUSER },
+	{ 554, "", RESULT_SCOPE_MESSAGE, RESULT_PERM, "5.0.0", RESULT_ACTION_BOUNCE, EX_UNAVAILABLE },
+	{ 552, "5.3.4", RESULT_SCOPE_MESSAGE, RESULT_PERM, "5.3.4", RESULT_ACTION_BOUNCE, EX_DATAERR },
+	{ 553, "5.6.7", RESULT_SCOPE_RCPT, RESULT_PERM, "5.6.7", RESULT_ACTION_BOUNCE, EX_DATAERR },
+	{ 501, "5.5.4", RESULT_SCOPE_RCPT, RESULT_PERM, "5.5.4", RESULT_ACTION_BOUNCE, EX_PROTOCOL },
+	{ 550, "5.7.1", RESULT_SCOPE_RCPT, RESULT_PERM, "5.7.1", RESULT_ACTION_BOUNCE, EX_NOPERM },
+	{ 535, "5.7.8", RESULT_SCOPE_SESSION, RESULT_PERM, "5.7.8", RESULT_ACTION_RETRY, EX_NOPERM },
+	{ 554, "5.3.0", RESULT_SCOPE_SESSION, RESULT_PERM, "5.3.0", RESULT_ACTION_RETRY, EX_TEMPFAIL },
+	{ 354, NULL, RESULT_SCOPE_MESSAGE, RESULT_TEMP, "4.0.0", RESULT_ACTION_RETRY, EX_TEMPFAIL },
+	{ 552, "5.3.45", RESULT_SCOPE_MESSAGE, RESULT_PERM, "5.3.45", RESULT_ACTION_BOUNCE, EX_UNAVAILABLE },
+};
+
+START_TEST(test_from_reply)
+{
+	struct result r;
+
+	result_from_reply(&r, reply_cases[_i].code, reply_cases[_i].enh, "text",
+	    reply_cases[_i].scope, "RCPT TO");
+	ck_assert_int_eq(r.cls, reply_cases[_i].cls);
+	ck_assert_int_eq(r.code, reply_cases[_i].code);
+	ck_assert_str_eq(r.status, reply_cases[_i].status);
+	ck_assert_str_eq(r.stage, "RCPT TO");
+	ck_assert_str_eq(r.text, "text");
+	ck_assert_int_eq(result_action(&r), reply_cases[_i].action);
+	ck_assert_int_eq(result_sysexit(&r), reply_cases[_i].sysexit);
+}
+END_TEST
+
+START_TEST(test_synthesised)
+{
+	struct result r;
+	char line[200];
+
+	result_set(&r, RESULT_PERM, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_TOO_BIG,
+	    "message size %d exceeds\tlimit", 100);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_str_eq(r.status, "5.3.4");
+	ck_assert_str_eq(r.text, "message size 100 exceeds?limit");
+	ck_assert_ptr_null(r.stage);
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
+	    "status=bounced (5.3.4 message size 100 exceeds?limit)");
+	ck_assert_str_eq(result_diagnostic(&r, line, sizeof(line)),
+	    "message size 100 exceeds?limit");
+	ck_assert_int_eq(result_sysexit(&r), EX_DATAERR);
+
+	result_set(&r, RESULT_UNKNOWN, RESULT_SCOPE_MESSAGE, "end of DATA", NULL, "lost");
+	ck_assert_str_eq(r.status, "4.0.0");
+	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
+	ck_assert_int_eq(result_sysexit(&r), EX_TEMPFAIL);
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
+	    "status=deferred (4.0.0 lost)");
+
+	result_set(&r, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
+	    RESULT_ST_DROPPED, "gone");
+	ck_assert_str_eq(r.status, "4.4.2");
+	result_set(&r, RESULT_PERM, RESULT_SCOPE_SESSION, "AUTH", RESULT_ST_AUTH, "x");
+	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
+	ck_assert_int_eq(result_sysexit(&r), EX_NOPERM);
+}
+END_TEST
+
+START_TEST(test_format_reply)
+{
+	struct result r;
+	char line[200], tiny[12];
+
+	result_from_reply(&r, 451, "4.3.0", "Try \x1b[31mlater", RESULT_SCOPE_RCPT, NULL);
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
+	    "status=deferred (451 4.3.0 Try ?[31mlater)");
+	ck_assert_str_eq(result_diagnostic(&r, line, sizeof(line)),
+	    "451 4.3.0 Try ?[31mlater");
+	ck_assert_str_eq(result_format(&r, tiny, sizeof(tiny)), "status=defe");
+	result_from_reply(&r, 250, "2.0.0", "Ok: queued", RESULT_SCOPE_MESSAGE, NULL);
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
+	    "status=sent (250 2.0.0 Ok: queued)");
+}
+END_TEST
+
+START_TEST(test_severity)
+{
+	struct result ok, temp, perm, unk, sess;
+
+	result_clear(&ok);
+	result_set(&temp, RESULT_TEMP, RESULT_SCOPE_RCPT, NULL, NULL, "t");
+	result_set(&perm, RESULT_PERM, RESULT_SCOPE_RCPT, NULL, NULL, "p");
+	result_set(&unk, RESULT_UNKNOWN, RESULT_SCOPE_MESSAGE, NULL, NULL, "u");
+	result_set(&sess, RESULT_PERM, RESULT_SCOPE_SESSION, NULL, NULL, "s");
+	ck_assert_int_lt(result_severity_cmp(&ok, &unk), 0);
+	ck_assert_int_lt(result_severity_cmp(&unk, &temp), 0);
+	ck_assert_int_lt(result_severity_cmp(&temp, &perm), 0);
+	ck_assert_int_eq(result_severity_cmp(&sess, &temp), 0);
+	ck_assert_int_gt(result_severity_cmp(&perm, &sess), 0);
+	ck_assert_int_eq(result_action(&ok), RESULT_ACTION_DONE);
+	ck_assert_str_eq(result_action_name(RESULT_ACTION_DONE), "sent");
+	ck_assert_str_eq(result_action_name(RESULT_ACTION_RETRY), "deferred");
+	ck_assert_str_eq(result_action_name(RESULT_ACTION_BOUNCE), "bounced");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("result");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_from_reply, 0,
+	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
+	tcase_add_test(tc, test_synthesised);
+	tcase_add_test(tc, test_format_reply);
+	tcase_add_test(tc, test_severity);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
