@@ -1,0 +1,1027 @@
+/* check_smtp_client.c — the client against a scripted peer: every reply
+ * class at every stage, exact bytes, pipelining in one write, RSET between
+ * messages, mixed recipients, local refusals, AUTH and its redaction,
+ * STARTTLS policy, replies split at any byte, drops after any byte. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "script_stream.h"
+#include "smtp_client.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define MAXR 4
+
+/* ---- fixtures ---------------------------------------------------------- */
+
+struct rec {
+	int nrcpt[MAXR];
+	struct result rcpt[MAXR];
+	int nmsg;
+	struct result msg;
+	struct buf tr;                   /* transcript */
+	int tls_calls, tls_rc;
+	int starts, steps, finishes;
+	int finish_code;
+	const char *mechs[3];            /* offered by start, in order */
+	const char *initial[3];
+};
+
+static void
+on_rcpt(void *ctx, size_t i, const struct result *r)
+{
+	struct rec *x = ctx;
+
+	ck_assert_uint_lt(i, MAXR);
+	x->nrcpt[i]++;
+	x->rcpt[i] = *r;
+}
+
+static void
+on_message(void *ctx, const struct result *r)
+{
+	struct rec *x = ctx;
+
+	x->nmsg++;
+	x->msg = *r;
+}
+
+static void
+transcript(void *ctx, const char *dir, const char *line)
+{
+	struct rec *x = ctx;
+
+	buf_printf(&x->tr, "%s %s\n", dir, line);
+}
+
+static int
+starttls(void *ctx, struct stream *s, struct err *e)
+{
+	struct rec *x = ctx;
+
+	x->tls_calls++;
+	if (x->tls_rc < 0)
+		return err_set(e, EX_PROTOCOL, "certificate of %s not trusted", s->name);
+	return 0;
+}
+
+static int
+fa_start(void *ctx, const char *server_mechs, const struct auth_conn *conn,
+    const char **mech, char **initial, struct err *e)
+{
+	struct rec *x = ctx;
+	int k = x->starts++;
+
+	(void)conn;
+	if (k >= 3 || x->mechs[k] == NULL || strstr(server_mechs, x->mechs[k]) == NULL)
+		return err_set(e, EX_NOPERM, "no acceptable mechanism"), 1;
+	*mech = x->mechs[k];
+	*initial = x->initial[k] ? strdup(x->initial[k]) : NULL;
+	return 0;
+}
+
+static int
+fa_step(void *ctx, const char *challenge, char **response, struct err *e)
+{
+	struct rec *x = ctx;
+
+	x->steps++;
+	if (strcmp(challenge, "YmFk") == 0)
+		return err_set(e, EX_PROTOCOL, "bad challenge");
+	*response = strdup("cmVzcG9uc2U=");
+	return 0;
+}
+
+static int
+fa_finish(void *ctx, int code, const char *enhanced)
+{
+	struct rec *x = ctx;
+
+	(void)enhanced;
+	x->finishes++;
+	x->finish_code = code;
+	return code == 504;
+}
+
+static const struct auth_ops fake_auth = { fa_start, fa_step, fa_finish };
+
+static struct auth_conn conn;
+
+static void
+cfg_init(struct smtp_client_cfg *cfg, struct rec *x, int auth,
+    enum smtp_tls_mode tls)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	memset(x, 0, sizeof(*x));
+	memset(&conn, 0, sizeof(conn));
+	cfg->helo = "client.test";
+	cfg->tls = tls;
+	cfg->starttls = starttls;
+	cfg->starttls_ctx = x;
+	cfg->auth = auth ? &fake_auth : NULL;
+	cfg->auth_ctx = x;
+	cfg->conn = &conn;
+	cfg->on_rcpt = on_rcpt;
+	cfg->on_message = on_message;
+	cfg->cb_ctx = x;
+	cfg->transcript = transcript;
+	cfg->transcript_ctx = x;
+	x->mechs[0] = "TEST";
+}
+
+/* A body stream over a string. */
+struct src {
+	const char *p;
+	size_t len, pos;
+	int fail;
+};
+
+static ssize_t
+src_read(void *ctx, void *p, size_t n)
+{
+	struct src *s = ctx;
+
+	if (s->fail) {
+		errno = EIO;
+		return -1;
+	}
+	if (n > s->len - s->pos)
+		n = s->len - s->pos;
+	memcpy(p, s->p + s->pos, n);
+	s->pos += n;
+	return (ssize_t)n;
+}
+
+static const struct stream_ops src_ops = { src_read, NULL, NULL };
+
+static const struct smtp_rcpt two[] = {
+	{ "a@x.test", NULL, NULL }, { "b@x.test", NULL, NULL },
+};
+
+/* Sends one message with body text; returns smtp_client_send's value. */
+static int
+send_msg(struct smtp_client *c, struct smtp_msg *m, const char *body,
+    struct result *r)
+{
+	struct src s = { body, strlen(body), 0, 0 };
+	struct stream st;
+	int rc;
+
+	stream_init(&st, &src_ops, &s, "queue/1A2B");
+	m->body = &st;
+	rc = smtp_client_send(c, m, r);
+	stream_close(&st);
+	return rc;
+}
+
+static void
+msg_init(struct smtp_msg *m, const struct smtp_rcpt *rc, size_t n)
+{
+	memset(m, 0, sizeof(*m));
+	m->sender = "s@x.test";
+	m->rcpts = rc;
+	m->nrcpts = n;
+	m->size = 12;
+}
+
+/* ---- every reply class at every stage ----------------------------------- */
+
+enum stage {
+	T_GREETING, T_EHLO, T_STARTTLS, T_AUTH, T_AUTHSTEP, T_MAIL, T_RCPTA,
+	T_RCPTB, T_DATA, T_DOT, T_RSET, T_QUIT, NSTAGES
+};
+enum fault { F_4XX, F_5XX, F_421, F_DROP, NFAULTS };
+#define MSG2 100
+
+static const struct {
+	int tag;
+	const char *s;
+} base[] = {
+	{ T_GREETING, "S:220 mx.test ESMTP" },
+	{ -1, "C:EHLO client.test" },
+	{ T_EHLO, "S:250-mx.test\r\n250-STARTTLS\r\n250 AUTH TEST" },
+	{ -1, "C:STARTTLS" },
+	{ T_STARTTLS, "S:220 ready" },
+	{ -1, "C:EHLO client.test" },
+	{ -1, "S:250-mx.test\r\n250-ENHANCEDSTATUSCODES\r\n250-SIZE 1000\r\n250 AUTH TEST" },
+	{ -1, "C:AUTH TEST" },
+	{ T_AUTH, "S:334 Y2hhbGxlbmdl" },
+	{ -1, "C:cmVzcG9uc2U=" },
+	{ T_AUTHSTEP, "S:235 2.7.0 ok" },
+	{ -1, "C:MAIL FROM:<s@x.test> SIZE=12" },
+	{ T_MAIL, "S:250 2.1.0 ok" },
+	{ -1, "C:RCPT TO:<a@x.test>" },
+	{ T_RCPTA, "S:250 2.1.5 ok" },
+	{ -1, "C:RCPT TO:<b@x.test>" },
+	{ T_RCPTB, "S:250 2.1.5 ok" },
+	{ -1, "C:DATA" },
+	{ T_DATA, "S:354 go ahead" },
+	{ -1, "B" },
+	{ T_DOT, "S:250 2.0.0 queued as A" },
+	{ MSG2, "C:RSET" },
+	{ T_RSET, "S:250 2.0.0 ok" },
+	{ -1, "C:MAIL FROM:<s@x.test> SIZE=12" },
+	{ -1, "S:250 2.1.0 ok" },
+	{ -1, "C:RCPT TO:<a@x.test>" },
+	{ -1, "S:250 2.1.5 ok" },
+	{ -1, "C:RCPT TO:<b@x.test>" },
+	{ -1, "S:250 2.1.5 ok" },
+	{ -1, "C:DATA" },
+	{ -1, "S:354 go ahead" },
+	{ -1, "B" },
+	{ -1, "S:250 2.0.0 queued as B" },
+	{ -1, "C:QUIT" },
+	{ T_QUIT, "S:221 2.0.0 bye" },
+};
+
+static const char *const fault_reply[] = {
+	"S:451 4.3.0 try later", "S:554 5.7.1 refused", "S:421 4.4.2 closing", "D",
+};
+static const int fault_code[] = { 451, 554, 421, 0 };
+
+static size_t
+build(enum stage stage, enum fault f, const char **out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NELEM(base); i++) {
+		if (base[i].tag != (int)stage) {
+			out[n++] = base[i].s;
+			continue;
+		}
+		out[n++] = fault_reply[f];
+		if (f == F_421 || f == F_DROP || stage == T_RSET || stage == T_QUIT)
+			return n;
+		if (stage <= T_AUTHSTEP) {
+			out[n++] = "C:QUIT";
+			out[n++] = "S:221 bye";
+			return n;
+		}
+		if (stage == T_MAIL || stage == T_DATA)
+			while (base[i + 1].tag != MSG2)
+				i++;
+	}
+	return n;
+}
+
+static void
+assert_fail(const struct result *r, enum stage stage, enum fault f)
+{
+	ck_assert_int_eq(r->code, fault_code[f]);
+	if (f == F_DROP) {
+		ck_assert_int_eq(r->cls, stage == T_DOT ? RESULT_UNKNOWN : RESULT_TEMP);
+		ck_assert_str_eq(r->status, "4.4.2");
+	} else {
+		ck_assert_int_eq(r->cls, f == F_5XX ? RESULT_PERM : RESULT_TEMP);
+	}
+	if (f != F_DROP && stage >= T_AUTH)
+		ck_assert_str_eq(r->status, f == F_4XX ? "4.3.0" : f == F_5XX
+		    ? "5.7.1" : "4.4.2");
+}
+
+static void
+assert_ok(const struct result *r, const char *text)
+{
+	ck_assert_int_eq(r->cls, RESULT_OK);
+	ck_assert_int_eq(r->code, 250);
+	ck_assert_str_eq(r->text, text);
+}
+
+START_TEST(test_stage_matrix)
+{
+	enum stage stage = (enum stage)(_i / NFAULTS);
+	enum fault f = (enum fault)(_i % NFAULTS);
+	const char *steps[NELEM(base) + 4];
+	size_t n = build(stage, f, steps), k;
+	int ended = f == F_421 || f == F_DROP;
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r, r1a, r1b;
+	struct stream st;
+	struct rec x;
+	int rc;
+
+	cfg_init(&cfg, &x, 1, SMTP_TLS_REQUIRED);
+	script_stream_init(&sc, steps, n);
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	rc = smtp_client_open(c, &r);
+	if (stage <= T_AUTHSTEP) {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(r.scope, RESULT_SCOPE_SESSION);
+		ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
+		assert_fail(&r, stage, f);
+		ck_assert_int_eq(smtp_client_state(c), SMTP_ST_CLOSED);
+		smtp_client_quit(c);
+		goto out;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(x.tls_calls, 1);
+	ck_assert_int_eq(conn.tls, 1);
+	msg_init(&m, two, 2);
+	rc = send_msg(c, &m, "hello\n", &r);
+	ck_assert_int_eq(x.nmsg, 1);
+	ck_assert_int_eq(x.nrcpt[0], 1);
+	ck_assert_int_eq(x.nrcpt[1], 1);
+	r1a = x.rcpt[0];
+	r1b = x.rcpt[1];
+	if (stage >= T_RSET) {
+		assert_ok(&r1a, "queued as A");
+		assert_ok(&r1b, "queued as A");
+	} else if (stage == T_RCPTA) {
+		assert_fail(&r1a, stage, f);
+		if (ended)
+			assert_fail(&r1b, stage, f);
+		else
+			assert_ok(&r1b, "queued as A");
+	} else if (stage == T_RCPTB) {
+		assert_fail(&r1b, stage, f);
+		if (ended)
+			assert_fail(&r1a, stage, f);
+		else
+			assert_ok(&r1a, "queued as A");
+	} else {
+		assert_fail(&r1a, stage, f);
+		assert_fail(&r1b, stage, f);
+	}
+	ck_assert_int_eq(rc, ended && stage != T_RSET && stage != T_QUIT ? -1 : 0);
+	memset(x.nrcpt, 0, sizeof(x.nrcpt));
+	rc = send_msg(c, &m, "hello\n", &r);
+	ck_assert_int_eq(x.nmsg, 2);
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(x.nrcpt[k], 1);
+		if (stage == T_RSET) {
+			assert_fail(&x.rcpt[k], stage, f);
+			ck_assert_int_eq(x.rcpt[k].scope, RESULT_SCOPE_SESSION);
+		} else if (ended && stage != T_QUIT) {
+			ck_assert_int_eq(x.rcpt[k].cls, RESULT_TEMP);
+			ck_assert_int_eq(x.rcpt[k].code, 0);
+		} else {
+			assert_ok(&x.rcpt[k], "queued as B");
+		}
+	}
+	smtp_client_quit(c);
+out:
+	ck_assert_int_eq(smtp_client_state(c), SMTP_ST_CLOSED);
+	ck_assert_msg(script_stream_check(&sc) == NULL, "stage %d fault %d: %s",
+	    stage, f, script_stream_check(&sc));
+	smtp_client_free(c);
+	stream_close(&st);
+	ck_assert_int_eq(sc.closed, 1);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+/* ---- exact bytes, pipelining --------------------------------------------- */
+
+static const char *const pipelined[] = {
+	"S:220 mx.test ESMTP",
+	"C:EHLO client.test",
+	"S:250-mx.test\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-8BITMIME\r\n"
+	"250-SMTPUTF8\r\n250-DSN\r\n250 ENHANCEDSTATUSCODES",
+	"C:MAIL FROM:<s@x.test> SIZE=12 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ1",
+	"C:RCPT TO:<a@x.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@x.test",
+	"C:RCPT TO:<b@x.test>",
+	"C:RCPT TO:<c@x.test> NOTIFY=NEVER",
+	"C:DATA",
+	"S:250 2.1.0 ok",
+	"S:250 2.1.5 ok",
+	"S:550 5.1.1 <b@x.test>: no such user",
+	"S:451 4.2.1 mailbox busy",
+	"S:354 go ahead",
+	"B",
+	"S:250 2.0.0 queued as A",
+	"C:RSET",
+	"C:MAIL FROM:<> SIZE=12",
+	"C:RCPT TO:<a@x.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@x.test",
+	"C:DATA",
+	"S:250 2.0.0 ok",
+	"S:250 2.1.0 ok",
+	"S:250 2.1.5 ok",
+	"S:354 go ahead",
+	"B",
+	"S:250 2.0.0 queued as B",
+	"C:QUIT",
+	"S:221 bye",
+};
+
+static const struct smtp_rcpt three[] = {
+	{ "a@x.test", "SUCCESS,FAILURE", "rfc822;a@x.test" },
+	{ "b@x.test", NULL, NULL },
+	{ "c@x.test", "NEVER", NULL },
+};
+
+static const char pipelined_bytes[] =
+	"EHLO client.test\r\n"
+	"MAIL FROM:<s@x.test> SIZE=12 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ1\r\n"
+	"RCPT TO:<a@x.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@x.test\r\n"
+	"RCPT TO:<b@x.test>\r\n"
+	"RCPT TO:<c@x.test> NOTIFY=NEVER\r\n"
+	"DATA\r\n"
+	"h\xc3\xa9llo\r\n..dot\r\n.\r\n"
+	"RSET\r\nMAIL FROM:<> SIZE=12\r\n"
+	"RCPT TO:<a@x.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@x.test\r\nDATA\r\n"
+	"second\r\n.\r\n"
+	"QUIT\r\n";
+
+/* _i: how many bytes each read returns (0 = all): replies split anywhere. */
+START_TEST(test_pipelined_session)
+{
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st;
+	struct rec x;
+
+	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
+	script_stream_init(&sc, pipelined, NELEM(pipelined));
+	sc.chunk = (size_t)_i;
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	ck_assert_uint_eq(smtp_client_caps(c)->size, 10000);
+	msg_init(&m, three, 3);
+	m.eightbit = 1;
+	m.smtputf8 = 1;
+	m.ret = "HDRS";
+	m.envid = "QQ1";
+	ck_assert_int_eq(send_msg(c, &m, "h\xc3\xa9llo\n.dot\n", &r), 0);
+	ck_assert_uint_eq(sc.nwrites, 3);     /* EHLO, one batch, body */
+	assert_ok(&x.rcpt[0], "queued as A");
+	ck_assert_int_eq(x.rcpt[1].cls, RESULT_PERM);
+	ck_assert_int_eq(x.rcpt[1].code, 550);
+	ck_assert_str_eq(x.rcpt[1].status, "5.1.1");
+	ck_assert_str_eq(x.rcpt[1].stage, "RCPT TO");
+	ck_assert_int_eq(result_action(&x.rcpt[1]), RESULT_ACTION_BOUNCE);
+	ck_assert_int_eq(x.rcpt[2].cls, RESULT_TEMP);
+	ck_assert_str_eq(x.rcpt[2].status, "4.2.1");
+	ck_assert_str_eq(x.rcpt[2].text, "mailbox busy");
+	assert_ok(&x.msg, "queued as A");
+	ck_assert_str_eq(x.msg.stage, "end of DATA");
+	msg_init(&m, three, 1);
+	m.sender = "";
+	ck_assert_int_eq(send_msg(c, &m, "second", &r), 0);
+	ck_assert_uint_eq(sc.nwrites, 5);     /* one batch with RSET, body */
+	assert_ok(&r, "queued as B");
+	ck_assert_int_eq(x.nrcpt[0], 2);
+	ck_assert_int_eq(x.nrcpt[1], 1);
+	smtp_client_quit(c);
+	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
+	ck_assert_uint_eq(sc.out.len, sizeof(pipelined_bytes) - 1);
+	ck_assert_mem_eq(sc.out.data, pipelined_bytes, sizeof(pipelined_bytes) - 1);
+	ck_assert_ptr_nonnull(strstr(x.tr.data, ">>> (message body, 15 bytes)\n>>> .\n"));
+	ck_assert_ptr_nonnull(strstr(x.tr.data, "<<< 250 2.0.0 queued as A\n"));
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+/* Faults after any byte: whatever happens, every recipient is reported
+ * exactly once per message, the client ends in a sane state and a lost
+ * end-of-data reply is never reported as delivered. */
+START_TEST(test_drop_anywhere)
+{
+	int dir = _i % 2;
+	long long at = _i / 2;
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st;
+	struct rec x;
+	size_t k;
+
+	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
+	script_stream_init(&sc, pipelined, NELEM(pipelined));
+	if (dir)
+		sc.drop_after_write = at;
+	else
+		sc.drop_after_read = at;
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	if (smtp_client_open(c, &r) == 0) {
+		msg_init(&m, three, 3);
+		m.eightbit = m.smtputf8 = 1;
+		m.ret = "HDRS";
+		m.envid = "QQ1";
+		send_msg(c, &m, "h\xc3\xa9llo\n.dot\n", &r);
+		ck_assert_int_eq(x.nmsg, 1);
+		for (k = 0; k < 3; k++)
+			ck_assert_int_eq(x.nrcpt[k], 1);
+		if (x.rcpt[0].cls == RESULT_OK)
+			ck_assert_ptr_nonnull(memmem(sc.out.data, sc.out.len,
+			    "\r\n.\r\n", 5));
+		send_msg(c, &m, "x\n", &r);
+		ck_assert_int_eq(x.nmsg, 2);
+		for (k = 0; k < 3; k++)
+			ck_assert_int_eq(x.nrcpt[k], 2);
+	} else {
+		ck_assert_int_eq(r.cls, RESULT_TEMP);
+		ck_assert_str_eq(r.status, "4.4.2");
+	}
+	smtp_client_quit(c);
+	ck_assert_int_eq(smtp_client_state(c), SMTP_ST_CLOSED);
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+START_TEST(test_lost_after_dot_is_unknown)
+{
+	static const char *const steps[] = {
+		"S:220 mx", "C:EHLO client.test", "S:250 mx",
+		"C:MAIL FROM:<s@x.test>", "S:250 ok", "C:RCPT TO:<a@x.test>",
+		"S:250 ok", "C:DATA", "S:354 go", "B", "R:250 2.0", "D",
+	};
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st;
+	struct rec x;
+
+	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
+	script_stream_init(&sc, steps, NELEM(steps));
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	msg_init(&m, two, 1);
+	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), -1);
+	ck_assert_int_eq(r.cls, RESULT_UNKNOWN);
+	ck_assert_int_eq(x.rcpt[0].cls, RESULT_UNKNOWN);
+	ck_assert_str_eq(x.rcpt[0].stage, "end of DATA");
+	ck_assert_ptr_nonnull(strstr(r.text, "may have been delivered"));
+	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
+	smtp_client_quit(c);
+	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+/* ---- local refusals ------------------------------------------------------ */
+
+static const struct {
+	const char *caps;
+	unsigned long long size;
+	int eightbit, smtputf8;
+	enum smtp_eightbit mode;
+	const char *status;              /* NULL: sent */
+	const char *mail;                /* the expected MAIL command */
+} refusals[] = {
+	{ "250-mx\r\n250 SIZE 100", 101, 0, 0, SMTP_8BIT_PASS, "5.3.4", NULL },
+	{ "250-mx\r\n250 SIZE 100", 100, 0, 0, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test> SIZE=100" },
+	{ "250-mx\r\n250 SIZE", 99999, 0, 0, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test> SIZE=99999" },
+	{ "250-mx\r\n250 8BITMIME", 5, 0, 1, SMTP_8BIT_PASS, "5.6.7", NULL },
+	{ "250-mx\r\n250 SMTPUTF8", 5, 0, 1, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test> SMTPUTF8" },
+	{ "250 mx", 5, 1, 0, SMTP_8BIT_STRICT, "5.6.3", NULL },
+	{ "250 mx", 5, 1, 0, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test>" },
+	{ "250-mx\r\n250 8BITMIME", 5, 1, 0, SMTP_8BIT_STRICT, NULL, "C:MAIL FROM:<s@x.test> BODY=8BITMIME" },
+};
+
+START_TEST(test_local_refusal)
+{
+	const char *steps[16];
+	char caps[64];
+	size_t n = 0;
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st;
+	struct rec x;
+
+	steps[n++] = "S:220 mx";
+	steps[n++] = "C:EHLO client.test";
+	steps[n++] = refusals[_i].caps;
+	if (refusals[_i].mail != NULL) {
+		steps[n++] = refusals[_i].mail;
+		steps[n++] = "S:250 ok";
+		steps[n++] = "C:RCPT TO:<a@x.test>";
+		steps[n++] = "S:250 ok";
+		steps[n++] = "C:DATA";
+		steps[n++] = "S:354 go";
+		steps[n++] = "B";
+		steps[n++] = "S:250 ok";
+	}
+	steps[n++] = "C:QUIT";
+	steps[n++] = "S:221 bye";
+	snprintf(caps, sizeof(caps), "S:%s", refusals[_i].caps);
+	steps[2] = caps;
+	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
+	cfg.eightbit = refusals[_i].mode;
+	script_stream_init(&sc, steps, n);
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	msg_init(&m, two, 2);
+	m.size = refusals[_i].size;
+	m.eightbit = refusals[_i].eightbit;
+	m.smtputf8 = refusals[_i].smtputf8;
+	if (refusals[_i].mail != NULL)
+		m.nrcpts = 1;
+	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
+	if (refusals[_i].status != NULL) {
+		ck_assert_int_eq(r.cls, RESULT_PERM);
+		ck_assert_int_eq(r.code, 0);
+		ck_assert_str_eq(r.status, refusals[_i].status);
+		ck_assert_int_eq(result_action(&r), RESULT_ACTION_BOUNCE);
+		ck_assert_int_eq(x.nrcpt[0], 1);
+		ck_assert_int_eq(x.nrcpt[1], 1);
+		ck_assert_str_eq(x.rcpt[1].status, refusals[_i].status);
+		ck_assert_ptr_nonnull(strstr(r.text, "peer"));   /* names the server */
+	} else {
+		assert_ok(&r, "ok");
+	}
+	smtp_client_quit(c);
+	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+/* ---- session variants: a script, a configuration, an expected outcome ---- */
+
+struct variant {
+	const char *name;
+	const char *steps[24];
+	int auth;
+	enum smtp_tls_mode tls;
+	int tls_rc;
+	const char *mechs[3], *initial[3];
+	int open_rc;
+	int cls, code;
+	const char *status;
+	const char *in_transcript, *not_in_transcript;
+	int tls_calls, starts, steps_called;
+};
+
+#define EHLO_AUTH "S:250-mx\r\n250 AUTH PLAIN LOGIN XTEST"
+static const struct variant variants[] = {
+	{ "auth plain redacted", { "S:220 mx", "C:EHLO client.test", EHLO_AUTH,
+	  "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:235 2.7.0 ok", "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_NONE, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, 0, RESULT_OK, 0, "",
+	  ">>> AUTH PLAIN <redacted>\n", "AHVzZXIAc2VjcmV0", 0, 1, 0 },
+	{ "auth login steps redacted", { "S:220 mx", "C:EHLO client.test", EHLO_AUTH,
+	  "C:AUTH LOGIN", "S:334 VXNlcm5hbWU6", "C:cmVzcG9uc2U=",
+	  "S:334 UGFzc3dvcmQ6", "C:cmVzcG9uc2U=", "S:235 ok", "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, 0, RESULT_OK, 0, "",
+	  ">>> AUTH LOGIN\n<<< 334 VXNlcm5hbWU6\n>>> <redacted>\n", "cmVzcG9uc2U=", 0, 1, 2 },
+	{ "auth next mechanism after 504", { "S:220 mx", "C:EHLO client.test", EHLO_AUTH,
+	  "C:AUTH XTEST =", "S:504 5.5.4 unrecognized", "C:AUTH PLAIN AHVzZXIAc2VjcmV0",
+	  "S:235 ok", "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_NONE, 0, { "XTEST", "PLAIN" }, { "=", "AHVzZXIAc2VjcmV0" }, 0,
+	  RESULT_OK, 0, "", ">>> AUTH XTEST <redacted>\n", NULL, 0, 2, 0 },
+	{ "auth wrong password never sends", { "S:220 mx", "C:EHLO client.test",
+	  EHLO_AUTH, "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:535 5.7.8 bad credentials",
+	  "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_NONE, 0, { "PLAIN", "LOGIN" }, { "AHVzZXIAc2VjcmV0" }, -1,
+	  RESULT_PERM, 535, "5.7.8", NULL, NULL, 0, 1, 0 },
+	{ "auth 535 without enhanced code", { "S:220 mx", "C:EHLO client.test",
+	  EHLO_AUTH, "C:AUTH LOGIN", "S:535 no", "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, -1, RESULT_PERM, 535, "5.7.8",
+	  NULL, NULL, 0, 1, 0 },
+	{ "auth step fails: cancel with *", { "S:220 mx", "C:EHLO client.test",
+	  EHLO_AUTH, "C:AUTH LOGIN", "S:334 YmFk", "C:*", "S:501 5.0.0 cancelled",
+	  "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, -1, RESULT_PERM, 501, "5.0.0",
+	  ">>> *\n", NULL, 0, 1, 1 },
+	{ "auth no acceptable mechanism", { "S:220 mx", "C:EHLO client.test",
+	  "S:250-mx\r\n250 AUTH CRAM-MD5", "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_NONE, 0, { "PLAIN" }, { NULL }, -1, RESULT_PERM, 0, "5.7.8",
+	  NULL, NULL, 0, 1, 0 },
+	{ "auth configured, server offers none", { "S:220 mx", "C:EHLO client.test",
+	  "S:250 mx", "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_NONE, 0, { "PLAIN" }, { NULL }, -1, RESULT_PERM, 0, "5.7.4",
+	  NULL, NULL, 0, 0, 0 },
+	{ "helo fallback on 502", { "S:220 mx", "C:EHLO client.test", "S:502 no",
+	  "C:HELO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
+	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "", NULL, NULL, 0, 0, 0 },
+	{ "helo fallback on 500, then refused", { "S:220 mx", "C:EHLO client.test",
+	  "S:500 what", "C:HELO client.test", "S:550 go away", "C:QUIT", "S:221 bye" },
+	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_PERM, 550, "5.0.0",
+	  NULL, NULL, 0, 0, 0 },
+	{ "tls required, helo only", { "S:220 mx", "C:EHLO client.test", "S:502 no",
+	  "C:HELO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
+	  0, SMTP_TLS_REQUIRED, 0, { NULL }, { NULL }, -1, RESULT_PERM, 0, "5.7.10",
+	  NULL, NULL, 0, 0, 0 },
+	{ "tls required, not offered", { "S:220 mx", "C:EHLO client.test",
+	  "S:250-mx\r\n250 AUTH PLAIN", "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_REQUIRED, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, -1,
+	  RESULT_PERM, 0, "5.7.10", NULL, ">>> AUTH", 0, 0, 0 },
+	{ "tls opportunistic, not offered", { "S:220 mx", "C:EHLO client.test",
+	  "S:250 mx", "C:QUIT", "S:221 bye" },
+	  0, SMTP_TLS_OPPORTUNISTIC, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "",
+	  NULL, NULL, 0, 0, 0 },
+	{ "tls opportunistic, 454 goes on in plain", { "S:220 mx", "C:EHLO client.test",
+	  "S:250-mx\r\n250 STARTTLS", "C:STARTTLS", "S:454 4.7.0 not now", "C:QUIT",
+	  "S:221 bye" },
+	  0, SMTP_TLS_OPPORTUNISTIC, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "",
+	  NULL, NULL, 0, 0, 0 },
+	{ "tls handshake fails: dropped, no QUIT", { "S:220 mx", "C:EHLO client.test",
+	  "S:250-mx\r\n250 STARTTLS", "C:STARTTLS", "S:220 go" },
+	  0, SMTP_TLS_OPPORTUNISTIC, -1, { NULL }, { NULL }, -1, RESULT_TEMP, 0, "4.7.5",
+	  NULL, NULL, 1, 0, 0 },
+	{ "tls then auth after second EHLO", { "S:220 mx", "C:EHLO client.test",
+	  "S:250-mx\r\n250 STARTTLS", "C:STARTTLS", "S:220 go", "C:EHLO client.test",
+	  EHLO_AUTH, "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:235 ok", "C:QUIT", "S:221 bye" },
+	  1, SMTP_TLS_REQUIRED, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, 0, RESULT_OK, 0, "",
+	  NULL, NULL, 1, 1, 0 },
+	{ "greeting 554", { "S:554 5.3.2 no service", "C:QUIT", "S:221 bye" },
+	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_PERM, 554, "5.0.0",
+	  NULL, NULL, 0, 0, 0 },
+	{ "greeting multi-line", { "S:220-mx\r\n220-more\r\n220 ready",
+	  "C:EHLO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
+	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "", NULL, NULL, 0, 0, 0 },
+	{ "malformed reply", { "S:220 mx", "C:EHLO client.test", "S:2x0 what" },
+	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_TEMP, 0, "4.5.0",
+	  NULL, NULL, 0, 0, 0 },
+	{ "code changes inside a reply", { "S:220 mx", "C:EHLO client.test",
+	  "S:250-mx\r\n251 odd" },
+	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_TEMP, 0, "4.5.0",
+	  NULL, NULL, 0, 0, 0 },
+	{ "hostile reply text is sanitised", { "S:220 mx\x1b]0;x\x07", "C:EHLO client.test",
+	  "S:250 mx", "C:QUIT", "S:221 bye" },
+	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "",
+	  "<<< 220 mx?]0;x?\n", "\x1b", 0, 0, 0 },
+};
+
+START_TEST(test_variant)
+{
+	const struct variant *v = &variants[_i];
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st;
+	struct rec x;
+	size_t n;
+	int rc;
+
+	for (n = 0; n < NELEM(v->steps) && v->steps[n] != NULL; n++)
+		;
+	cfg_init(&cfg, &x, v->auth, v->tls);
+	x.tls_rc = v->tls_rc;
+	memcpy(x.mechs, v->mechs, sizeof(x.mechs));
+	memcpy(x.initial, v->initial, sizeof(x.initial));
+	script_stream_init(&sc, v->steps, n);
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	rc = smtp_client_open(c, &r);
+	ck_assert_msg(rc == v->open_rc, "%s: open %d: %s", v->name, rc, r.text);
+	ck_assert_int_eq(r.cls, v->cls);
+	ck_assert_int_eq(r.code, v->code);
+	ck_assert_str_eq(r.status, v->status);
+	if (rc < 0) {
+		ck_assert_int_eq(r.scope, RESULT_SCOPE_SESSION);
+		ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
+		/* nothing is ever sent after a failed session */
+		msg_init(&m, two, 2);
+		ck_assert_int_eq(send_msg(c, &m, "x\n", &r), -1);
+		ck_assert_int_eq(x.nrcpt[0], 1);
+		ck_assert_int_eq(x.rcpt[0].cls, RESULT_TEMP);
+		ck_assert_ptr_null(memmem(sc.out.data, sc.out.len, "MAIL", 4));
+	}
+	smtp_client_quit(c);
+	ck_assert_msg(script_stream_check(&sc) == NULL, "%s: %s", v->name, sc.error);
+	if (v->in_transcript != NULL)
+		ck_assert_msg(strstr(buf_cstr(&x.tr), v->in_transcript) != NULL,
+		    "%s: transcript lacks %s:\n%s", v->name, v->in_transcript, x.tr.data);
+	if (v->not_in_transcript != NULL)
+		ck_assert_ptr_null(strstr(buf_cstr(&x.tr), v->not_in_transcript));
+	ck_assert_int_eq(x.tls_calls, v->tls_calls);
+	ck_assert_int_eq(x.starts, v->starts);
+	ck_assert_int_eq(x.steps, v->steps_called);
+	if (v->starts > 0 && rc == 0)
+		ck_assert_int_eq(x.finish_code, 235);
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+/* ---- transactions without pipelining -------------------------------------- */
+
+START_TEST(test_all_rcpts_refused_then_rset)
+{
+	static const char *const steps[] = {
+		"S:220 mx", "C:EHLO client.test", "S:250 mx",
+		"C:MAIL FROM:<s@x.test>", "S:250 ok",
+		"C:RCPT TO:<a@x.test>", "S:550 5.1.1 no a",
+		"C:RCPT TO:<b@x.test>", "S:450 4.2.0 later b",
+		"C:RSET", "S:250 ok",
+		"C:MAIL FROM:<s@x.test>", "S:250 ok",
+		"C:RCPT TO:<a@x.test>", "S:250 ok",
+		"C:DATA", "S:354 go", "B", "S:250 2.0.0 done",
+		"C:QUIT", "S:221 bye",
+	};
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st;
+	struct rec x;
+
+	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
+	script_stream_init(&sc, steps, NELEM(steps));
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	msg_init(&m, two, 2);
+	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
+	ck_assert_int_eq(x.rcpt[0].cls, RESULT_PERM);
+	ck_assert_int_eq(x.rcpt[1].cls, RESULT_TEMP);
+	ck_assert_int_eq(r.cls, RESULT_TEMP);     /* the last refusal */
+	ck_assert_int_eq(r.scope, RESULT_SCOPE_MESSAGE);
+	msg_init(&m, two, 1);
+	ck_assert_int_eq(send_msg(c, &m, ".\n", &r), 0);
+	assert_ok(&r, "2.0.0 done");   /* no ENHANCEDSTATUSCODES */
+	smtp_client_quit(c);
+	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
+	ck_assert_str_eq(sc.body.data, "..\r\n.\r\n");
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+START_TEST(test_pipelined_354_without_rcpts)
+{
+	static const char *const steps[] = {
+		"S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 PIPELINING",
+		"C:MAIL FROM:<s@x.test>", "C:RCPT TO:<a@x.test>", "C:DATA",
+		"S:250 ok", "S:550 no", "S:354 odd server",
+		"C:.", "S:554 no valid recipients",
+		"C:QUIT", "S:221 bye",
+	};
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st;
+	struct rec x;
+
+	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
+	script_stream_init(&sc, steps, NELEM(steps));
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	msg_init(&m, two, 1);
+	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
+	ck_assert_int_eq(x.rcpt[0].code, 550);
+	ck_assert_int_eq(r.code, 550);
+	smtp_client_quit(c);
+	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+START_TEST(test_body_unreadable)
+{
+	static const char *const steps[] = {
+		"S:220 mx", "C:EHLO client.test", "S:250 mx",
+		"C:MAIL FROM:<s@x.test>", "S:250 ok", "C:RCPT TO:<a@x.test>",
+		"S:250 ok", "C:DATA", "S:354 go",
+	};
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st, body;
+	struct src s = { "x", 1, 0, 1 };
+	struct rec x;
+
+	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
+	script_stream_init(&sc, steps, NELEM(steps));
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	msg_init(&m, two, 1);
+	stream_init(&body, &src_ops, &s, "queue/1A2B");
+	m.body = &body;
+	ck_assert_int_eq(smtp_client_send(c, &m, &r), -1);
+	ck_assert_int_eq(r.cls, RESULT_TEMP);
+	ck_assert_str_eq(r.status, "4.3.0");
+	ck_assert_ptr_nonnull(strstr(r.text, "queue/1A2B"));
+	ck_assert_int_eq(x.rcpt[0].cls, RESULT_TEMP);
+	smtp_client_quit(c);      /* no QUIT: the DATA phase cannot be ended */
+	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
+	ck_assert_ptr_null(memmem(sc.out.data, sc.out.len, "\r\n.\r\n", 5));
+	stream_close(&body);
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+START_TEST(test_control_chars_refused)
+{
+	static const char *const steps[] = {
+		"S:220 mx", "C:EHLO client.test", "S:250 mx",
+		"C:MAIL FROM:<s@x.test>", "S:250 ok", "C:RCPT TO:<b@x.test>",
+		"S:250 ok", "C:DATA", "S:354 go", "B", "S:250 ok",
+		"C:QUIT", "S:221 bye",
+	};
+	static const struct smtp_rcpt bad[] = {
+		{ "a@x.test>\r\nRCPT TO:<evil@x.test", NULL, NULL },
+		{ "b@x.test", NULL, NULL },
+	};
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct smtp_msg m;
+	struct result r;
+	struct stream st;
+	struct rec x;
+
+	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
+	script_stream_init(&sc, steps, NELEM(steps));
+	script_stream_attach(&sc, &st);
+	c = smtp_client_new(&st, &cfg);
+	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	msg_init(&m, bad, 2);
+	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
+	ck_assert_int_eq(x.rcpt[0].cls, RESULT_PERM);
+	ck_assert_str_eq(x.rcpt[0].status, "5.1.3");
+	ck_assert_int_eq(x.rcpt[1].cls, RESULT_OK);
+	msg_init(&m, two, 1);
+	m.sender = "s@x.test\r\nDATA";
+	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
+	ck_assert_str_eq(r.status, "5.1.7");
+	smtp_client_quit(c);
+	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
+	smtp_client_free(c);
+	stream_close(&st);
+	script_stream_free(&sc);
+	buf_free(&x.tr);
+}
+END_TEST
+
+START_TEST(test_state_names)
+{
+	ck_assert_str_eq(smtp_client_state_name(SMTP_ST_GREETING), "greeting");
+	ck_assert_str_eq(smtp_client_state_name(SMTP_ST_RCPT), "RCPT TO");
+	ck_assert_str_eq(smtp_client_state_name(SMTP_ST_DOT), "end of DATA");
+	ck_assert_str_eq(smtp_client_state_name(SMTP_ST_CLOSED), "closed");
+	ck_assert_str_eq(smtp_client_state_name((enum smtp_state)99), "?");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("smtp_client");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_stage_matrix, 0, NSTAGES * NFAULTS);
+	tcase_add_loop_test(tc, test_pipelined_session, 0, 8);
+	tcase_add_loop_test(tc, test_drop_anywhere, 0,
+	    2 * (int)(sizeof(pipelined_bytes) + 64));
+	tcase_add_test(tc, test_lost_after_dot_is_unknown);
+	tcase_add_loop_test(tc, test_local_refusal, 0, NELEM(refusals));
+	tcase_add_loop_test(tc, test_variant, 0, NELEM(variants));
+	tcase_add_test(tc, test_all_rcpts_refused_then_rset);
+	tcase_add_test(tc, test_pipelined_354_without_rcpts);
+	tcase_add_test(tc, test_body_unreadable);
+	tcase_add_test(tc, test_control_chars_refused);
+	tcase_add_test(tc, test_state_names);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
