@@ -189,6 +189,56 @@ msg_init(struct smtp_msg *m, const struct smtp_rcpt *rc, size_t n)
 	m->size = 12;
 }
 
+/* One session against a script: the client, its configuration, the
+ * recorder, and the scripted peer. */
+struct sess {
+	struct script_stream sc;
+	struct smtp_client_cfg cfg;
+	struct smtp_client *c;
+	struct stream st;
+	struct rec x;
+};
+
+static void
+sess_start(struct sess *s, const char *const *steps, size_t n, int auth,
+    enum smtp_tls_mode tls)
+{
+	cfg_init(&s->cfg, &s->x, auth, tls);
+	script_stream_init(&s->sc, steps, n);
+	script_stream_attach(&s->sc, &s->st);
+	s->c = smtp_client_new(&s->st, &s->cfg);
+}
+
+static void
+sess_free(struct sess *s)
+{
+	smtp_client_free(s->c);
+	stream_close(&s->st);
+	ck_assert_int_eq(s->sc.closed, 1);
+	script_stream_free(&s->sc);
+	buf_free(&s->x.tr);
+}
+
+/* Starts a session without TLS or AUTH that must open. */
+static void
+sess_open(struct sess *s, const char *const *steps, size_t n)
+{
+	struct result r;
+
+	sess_start(s, steps, n, 0, SMTP_TLS_NONE);
+	ck_assert_int_eq(smtp_client_open(s->c, &r), 0);
+}
+
+/* QUITs (if still open); the script must have been played in full. */
+static void
+sess_end(struct sess *s)
+{
+	smtp_client_quit(s->c);
+	ck_assert_int_eq(smtp_client_state(s->c), SMTP_ST_CLOSED);
+	ck_assert_msg(script_stream_check(&s->sc) == NULL, "%s", s->sc.error);
+	sess_free(s);
+}
+
 /* ---- every reply class at every stage ----------------------------------- */
 
 enum stage {
@@ -299,39 +349,32 @@ START_TEST(test_stage_matrix)
 	const char *steps[NELEM(base) + 4];
 	size_t n = build(stage, f, steps), k;
 	int ended = f == F_421 || f == F_DROP;
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r, r1a, r1b;
-	struct stream st;
-	struct rec x;
 	int rc;
 
-	cfg_init(&cfg, &x, 1, SMTP_TLS_REQUIRED);
-	script_stream_init(&sc, steps, n);
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	rc = smtp_client_open(c, &r);
+	sess_start(&s, steps, n, 1, SMTP_TLS_REQUIRED);
+	rc = smtp_client_open(s.c, &r);
 	if (stage <= T_AUTHSTEP) {
 		ck_assert_int_eq(rc, -1);
 		ck_assert_int_eq(r.scope, RESULT_SCOPE_SESSION);
 		ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
 		assert_fail(&r, stage, f);
-		ck_assert_int_eq(smtp_client_state(c), SMTP_ST_CLOSED);
-		smtp_client_quit(c);
+		ck_assert_int_eq(smtp_client_state(s.c), SMTP_ST_CLOSED);
+		smtp_client_quit(s.c);
 		goto out;
 	}
 	ck_assert_int_eq(rc, 0);
-	ck_assert_int_eq(x.tls_calls, 1);
+	ck_assert_int_eq(s.x.tls_calls, 1);
 	ck_assert_int_eq(conn.tls, 1);
 	msg_init(&m, two, 2);
-	rc = send_msg(c, &m, "hello\n", &r);
-	ck_assert_int_eq(x.nmsg, 1);
-	ck_assert_int_eq(x.nrcpt[0], 1);
-	ck_assert_int_eq(x.nrcpt[1], 1);
-	r1a = x.rcpt[0];
-	r1b = x.rcpt[1];
+	rc = send_msg(s.c, &m, "hello\n", &r);
+	ck_assert_int_eq(s.x.nmsg, 1);
+	ck_assert_int_eq(s.x.nrcpt[0], 1);
+	ck_assert_int_eq(s.x.nrcpt[1], 1);
+	r1a = s.x.rcpt[0];
+	r1b = s.x.rcpt[1];
 	if (stage >= T_RSET) {
 		assert_ok(&r1a, "queued as A");
 		assert_ok(&r1b, "queued as A");
@@ -352,31 +395,23 @@ START_TEST(test_stage_matrix)
 		assert_fail(&r1b, stage, f);
 	}
 	ck_assert_int_eq(rc, ended && stage != T_RSET && stage != T_QUIT ? -1 : 0);
-	memset(x.nrcpt, 0, sizeof(x.nrcpt));
-	rc = send_msg(c, &m, "hello\n", &r);
-	ck_assert_int_eq(x.nmsg, 2);
+	memset(s.x.nrcpt, 0, sizeof(s.x.nrcpt));
+	rc = send_msg(s.c, &m, "hello\n", &r);
+	ck_assert_int_eq(s.x.nmsg, 2);
 	for (k = 0; k < 2; k++) {
-		ck_assert_int_eq(x.nrcpt[k], 1);
+		ck_assert_int_eq(s.x.nrcpt[k], 1);
 		if (stage == T_RSET) {
-			assert_fail(&x.rcpt[k], stage, f);
-			ck_assert_int_eq(x.rcpt[k].scope, RESULT_SCOPE_SESSION);
+			assert_fail(&s.x.rcpt[k], stage, f);
+			ck_assert_int_eq(s.x.rcpt[k].scope, RESULT_SCOPE_SESSION);
 		} else if (ended && stage != T_QUIT) {
-			ck_assert_int_eq(x.rcpt[k].cls, RESULT_TEMP);
-			ck_assert_int_eq(x.rcpt[k].code, 0);
+			ck_assert_int_eq(s.x.rcpt[k].cls, RESULT_TEMP);
+			ck_assert_int_eq(s.x.rcpt[k].code, 0);
 		} else {
-			assert_ok(&x.rcpt[k], "queued as B");
+			assert_ok(&s.x.rcpt[k], "queued as B");
 		}
 	}
-	smtp_client_quit(c);
 out:
-	ck_assert_int_eq(smtp_client_state(c), SMTP_ST_CLOSED);
-	ck_assert_msg(script_stream_check(&sc) == NULL, "stage %d fault %d: %s",
-	    stage, f, script_stream_check(&sc));
-	smtp_client_free(c);
-	stream_close(&st);
-	ck_assert_int_eq(sc.closed, 1);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	sess_end(&s);
 }
 END_TEST
 
@@ -435,56 +470,44 @@ static const char pipelined_bytes[] =
 /* _i: how many bytes each read returns (0 = all): replies split anywhere. */
 START_TEST(test_pipelined_session)
 {
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st;
-	struct rec x;
 
-	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
-	script_stream_init(&sc, pipelined, NELEM(pipelined));
-	sc.chunk = (size_t)_i;
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	ck_assert_int_eq(smtp_client_open(c, &r), 0);
-	ck_assert_uint_eq(smtp_client_caps(c)->size, 10000);
+	sess_open(&s, pipelined, NELEM(pipelined));
+	s.sc.chunk = (size_t)_i;
+	ck_assert_uint_eq(smtp_client_caps(s.c)->size, 10000);
 	msg_init(&m, three, 3);
 	m.eightbit = 1;
 	m.smtputf8 = 1;
 	m.ret = "HDRS";
 	m.envid = "QQ1";
-	ck_assert_int_eq(send_msg(c, &m, "h\xc3\xa9llo\n.dot\n", &r), 0);
-	ck_assert_uint_eq(sc.nwrites, 3);     /* EHLO, one batch, body */
-	assert_ok(&x.rcpt[0], "queued as A");
-	ck_assert_int_eq(x.rcpt[1].cls, RESULT_PERM);
-	ck_assert_int_eq(x.rcpt[1].code, 550);
-	ck_assert_str_eq(x.rcpt[1].status, "5.1.1");
-	ck_assert_str_eq(x.rcpt[1].stage, "RCPT TO");
-	ck_assert_int_eq(result_action(&x.rcpt[1]), RESULT_ACTION_BOUNCE);
-	ck_assert_int_eq(x.rcpt[2].cls, RESULT_TEMP);
-	ck_assert_str_eq(x.rcpt[2].status, "4.2.1");
-	ck_assert_str_eq(x.rcpt[2].text, "mailbox busy");
-	assert_ok(&x.msg, "queued as A");
-	ck_assert_str_eq(x.msg.stage, "end of DATA");
+	ck_assert_int_eq(send_msg(s.c, &m, "h\xc3\xa9llo\n.dot\n", &r), 0);
+	ck_assert_uint_eq(s.sc.nwrites, 3);     /* EHLO, one batch, body */
+	assert_ok(&s.x.rcpt[0], "queued as A");
+	ck_assert_int_eq(s.x.rcpt[1].cls, RESULT_PERM);
+	ck_assert_int_eq(s.x.rcpt[1].code, 550);
+	ck_assert_str_eq(s.x.rcpt[1].status, "5.1.1");
+	ck_assert_str_eq(s.x.rcpt[1].stage, "RCPT TO");
+	ck_assert_int_eq(result_action(&s.x.rcpt[1]), RESULT_ACTION_BOUNCE);
+	ck_assert_int_eq(s.x.rcpt[2].cls, RESULT_TEMP);
+	ck_assert_str_eq(s.x.rcpt[2].status, "4.2.1");
+	ck_assert_str_eq(s.x.rcpt[2].text, "mailbox busy");
+	assert_ok(&s.x.msg, "queued as A");
+	ck_assert_str_eq(s.x.msg.stage, "end of DATA");
 	msg_init(&m, three, 1);
 	m.sender = "";
-	ck_assert_int_eq(send_msg(c, &m, "second", &r), 0);
-	ck_assert_uint_eq(sc.nwrites, 5);     /* one batch with RSET, body */
+	ck_assert_int_eq(send_msg(s.c, &m, "second", &r), 0);
+	ck_assert_uint_eq(s.sc.nwrites, 5);     /* one batch with RSET, body */
 	assert_ok(&r, "queued as B");
-	ck_assert_int_eq(x.nrcpt[0], 2);
-	ck_assert_int_eq(x.nrcpt[1], 1);
-	smtp_client_quit(c);
-	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
-	ck_assert_uint_eq(sc.out.len, sizeof(pipelined_bytes) - 1);
-	ck_assert_mem_eq(sc.out.data, pipelined_bytes, sizeof(pipelined_bytes) - 1);
-	ck_assert_ptr_nonnull(strstr(x.tr.data, ">>> (message body, 15 bytes)\n>>> .\n"));
-	ck_assert_ptr_nonnull(strstr(x.tr.data, "<<< 250 2.0.0 queued as A\n"));
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	ck_assert_int_eq(s.x.nrcpt[0], 2);
+	ck_assert_int_eq(s.x.nrcpt[1], 1);
+	smtp_client_quit(s.c);
+	ck_assert_uint_eq(s.sc.out.len, sizeof(pipelined_bytes) - 1);
+	ck_assert_mem_eq(s.sc.out.data, pipelined_bytes, sizeof(pipelined_bytes) - 1);
+	ck_assert_ptr_nonnull(strstr(s.x.tr.data, ">>> (message body, 15 bytes)\n>>> .\n"));
+	ck_assert_ptr_nonnull(strstr(s.x.tr.data, "<<< 250 2.0.0 queued as A\n"));
+	sess_end(&s);
 }
 END_TEST
 
@@ -495,49 +518,39 @@ START_TEST(test_drop_anywhere)
 {
 	int dir = _i % 2;
 	long long at = _i / 2;
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st;
-	struct rec x;
 	size_t k;
 
-	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
-	script_stream_init(&sc, pipelined, NELEM(pipelined));
+	sess_start(&s, pipelined, NELEM(pipelined), 0, SMTP_TLS_NONE);
 	if (dir)
-		sc.drop_after_write = at;
+		s.sc.drop_after_write = at;
 	else
-		sc.drop_after_read = at;
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	if (smtp_client_open(c, &r) == 0) {
+		s.sc.drop_after_read = at;
+	if (smtp_client_open(s.c, &r) == 0) {
 		msg_init(&m, three, 3);
 		m.eightbit = m.smtputf8 = 1;
 		m.ret = "HDRS";
 		m.envid = "QQ1";
-		send_msg(c, &m, "h\xc3\xa9llo\n.dot\n", &r);
-		ck_assert_int_eq(x.nmsg, 1);
+		send_msg(s.c, &m, "h\xc3\xa9llo\n.dot\n", &r);
+		ck_assert_int_eq(s.x.nmsg, 1);
 		for (k = 0; k < 3; k++)
-			ck_assert_int_eq(x.nrcpt[k], 1);
-		if (x.rcpt[0].cls == RESULT_OK)
-			ck_assert_ptr_nonnull(memmem(sc.out.data, sc.out.len,
+			ck_assert_int_eq(s.x.nrcpt[k], 1);
+		if (s.x.rcpt[0].cls == RESULT_OK)
+			ck_assert_ptr_nonnull(memmem(s.sc.out.data, s.sc.out.len,
 			    "\r\n.\r\n", 5));
-		send_msg(c, &m, "x\n", &r);
-		ck_assert_int_eq(x.nmsg, 2);
+		send_msg(s.c, &m, "x\n", &r);
+		ck_assert_int_eq(s.x.nmsg, 2);
 		for (k = 0; k < 3; k++)
-			ck_assert_int_eq(x.nrcpt[k], 2);
+			ck_assert_int_eq(s.x.nrcpt[k], 2);
 	} else {
 		ck_assert_int_eq(r.cls, RESULT_TEMP);
 		ck_assert_str_eq(r.status, "4.4.2");
 	}
-	smtp_client_quit(c);
-	ck_assert_int_eq(smtp_client_state(c), SMTP_ST_CLOSED);
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	smtp_client_quit(s.c);
+	ck_assert_int_eq(smtp_client_state(s.c), SMTP_ST_CLOSED);
+	sess_free(&s);
 }
 END_TEST
 
@@ -548,32 +561,19 @@ START_TEST(test_lost_after_dot_is_unknown)
 		"C:MAIL FROM:<s@x.test>", "S:250 ok", "C:RCPT TO:<a@x.test>",
 		"S:250 ok", "C:DATA", "S:354 go", "B", "R:250 2.0", "D",
 	};
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st;
-	struct rec x;
 
-	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
-	script_stream_init(&sc, steps, NELEM(steps));
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	sess_open(&s, steps, NELEM(steps));
 	msg_init(&m, two, 1);
-	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), -1);
+	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), -1);
 	ck_assert_int_eq(r.cls, RESULT_UNKNOWN);
-	ck_assert_int_eq(x.rcpt[0].cls, RESULT_UNKNOWN);
-	ck_assert_str_eq(x.rcpt[0].stage, "end of DATA");
+	ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_UNKNOWN);
+	ck_assert_str_eq(s.x.rcpt[0].stage, "end of DATA");
 	ck_assert_ptr_nonnull(strstr(r.text, "may have been delivered"));
 	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
-	smtp_client_quit(c);
-	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	sess_end(&s);
 }
 END_TEST
 
@@ -602,13 +602,9 @@ START_TEST(test_local_refusal)
 	const char *steps[16];
 	char caps[64];
 	size_t n = 0;
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st;
-	struct rec x;
 
 	steps[n++] = "S:220 mx";
 	steps[n++] = "C:EHLO client.test";
@@ -627,37 +623,28 @@ START_TEST(test_local_refusal)
 	steps[n++] = "S:221 bye";
 	snprintf(caps, sizeof(caps), "S:%s", refusals[_i].caps);
 	steps[2] = caps;
-	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
-	cfg.eightbit = refusals[_i].mode;
-	script_stream_init(&sc, steps, n);
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	sess_open(&s, steps, n);
+	s.cfg.eightbit = refusals[_i].mode;
 	msg_init(&m, two, 2);
 	m.size = refusals[_i].size;
 	m.eightbit = refusals[_i].eightbit;
 	m.smtputf8 = refusals[_i].smtputf8;
 	if (refusals[_i].mail != NULL)
 		m.nrcpts = 1;
-	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
+	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
 	if (refusals[_i].status != NULL) {
 		ck_assert_int_eq(r.cls, RESULT_PERM);
 		ck_assert_int_eq(r.code, 0);
 		ck_assert_str_eq(r.status, refusals[_i].status);
 		ck_assert_int_eq(result_action(&r), RESULT_ACTION_BOUNCE);
-		ck_assert_int_eq(x.nrcpt[0], 1);
-		ck_assert_int_eq(x.nrcpt[1], 1);
-		ck_assert_str_eq(x.rcpt[1].status, refusals[_i].status);
+		ck_assert_int_eq(s.x.nrcpt[0], 1);
+		ck_assert_int_eq(s.x.nrcpt[1], 1);
+		ck_assert_str_eq(s.x.rcpt[1].status, refusals[_i].status);
 		ck_assert_ptr_nonnull(strstr(r.text, "peer"));   /* names the server */
 	} else {
 		assert_ok(&r, "ok");
 	}
-	smtp_client_quit(c);
-	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	sess_end(&s);
 }
 END_TEST
 
@@ -770,26 +757,19 @@ static const struct variant variants[] = {
 START_TEST(test_variant)
 {
 	const struct variant *v = &variants[_i];
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st;
-	struct rec x;
 	size_t n;
 	int rc;
 
 	for (n = 0; n < NELEM(v->steps) && v->steps[n] != NULL; n++)
 		;
-	cfg_init(&cfg, &x, v->auth, v->tls);
-	x.tls_rc = v->tls_rc;
-	memcpy(x.mechs, v->mechs, sizeof(x.mechs));
-	memcpy(x.initial, v->initial, sizeof(x.initial));
-	script_stream_init(&sc, v->steps, n);
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	rc = smtp_client_open(c, &r);
+	sess_start(&s, v->steps, n, v->auth, v->tls);
+	s.x.tls_rc = v->tls_rc;
+	memcpy(s.x.mechs, v->mechs, sizeof(s.x.mechs));
+	memcpy(s.x.initial, v->initial, sizeof(s.x.initial));
+	rc = smtp_client_open(s.c, &r);
 	ck_assert_msg(rc == v->open_rc, "%s: open %d: %s", v->name, rc, r.text);
 	ck_assert_int_eq(r.cls, v->cls);
 	ck_assert_int_eq(r.code, v->code);
@@ -799,27 +779,22 @@ START_TEST(test_variant)
 		ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
 		/* nothing is ever sent after a failed session */
 		msg_init(&m, two, 2);
-		ck_assert_int_eq(send_msg(c, &m, "x\n", &r), -1);
-		ck_assert_int_eq(x.nrcpt[0], 1);
-		ck_assert_int_eq(x.rcpt[0].cls, RESULT_TEMP);
-		ck_assert_ptr_null(memmem(sc.out.data, sc.out.len, "MAIL", 4));
+		ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), -1);
+		ck_assert_int_eq(s.x.nrcpt[0], 1);
+		ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_TEMP);
+		ck_assert_ptr_null(memmem(s.sc.out.data, s.sc.out.len, "MAIL", 4));
 	}
-	smtp_client_quit(c);
-	ck_assert_msg(script_stream_check(&sc) == NULL, "%s: %s", v->name, sc.error);
 	if (v->in_transcript != NULL)
-		ck_assert_msg(strstr(buf_cstr(&x.tr), v->in_transcript) != NULL,
-		    "%s: transcript lacks %s:\n%s", v->name, v->in_transcript, x.tr.data);
+		ck_assert_msg(strstr(buf_cstr(&s.x.tr), v->in_transcript) != NULL,
+		    "%s: transcript lacks %s:\n%s", v->name, v->in_transcript, s.x.tr.data);
 	if (v->not_in_transcript != NULL)
-		ck_assert_ptr_null(strstr(buf_cstr(&x.tr), v->not_in_transcript));
-	ck_assert_int_eq(x.tls_calls, v->tls_calls);
-	ck_assert_int_eq(x.starts, v->starts);
-	ck_assert_int_eq(x.steps, v->steps_called);
+		ck_assert_ptr_null(strstr(buf_cstr(&s.x.tr), v->not_in_transcript));
+	ck_assert_int_eq(s.x.tls_calls, v->tls_calls);
+	ck_assert_int_eq(s.x.starts, v->starts);
+	ck_assert_int_eq(s.x.steps, v->steps_called);
 	if (v->starts > 0 && rc == 0)
-		ck_assert_int_eq(x.finish_code, 235);
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+		ck_assert_int_eq(s.x.finish_code, 235);
+	sess_end(&s);
 }
 END_TEST
 
@@ -838,35 +813,22 @@ START_TEST(test_all_rcpts_refused_then_rset)
 		"C:DATA", "S:354 go", "B", "S:250 2.0.0 done",
 		"C:QUIT", "S:221 bye",
 	};
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st;
-	struct rec x;
 
-	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
-	script_stream_init(&sc, steps, NELEM(steps));
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	sess_open(&s, steps, NELEM(steps));
 	msg_init(&m, two, 2);
-	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
-	ck_assert_int_eq(x.rcpt[0].cls, RESULT_PERM);
-	ck_assert_int_eq(x.rcpt[1].cls, RESULT_TEMP);
+	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
+	ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_PERM);
+	ck_assert_int_eq(s.x.rcpt[1].cls, RESULT_TEMP);
 	ck_assert_int_eq(r.cls, RESULT_TEMP);     /* the last refusal */
 	ck_assert_int_eq(r.scope, RESULT_SCOPE_MESSAGE);
 	msg_init(&m, two, 1);
-	ck_assert_int_eq(send_msg(c, &m, ".\n", &r), 0);
+	ck_assert_int_eq(send_msg(s.c, &m, ".\n", &r), 0);
 	assert_ok(&r, "2.0.0 done");   /* no ENHANCEDSTATUSCODES */
-	smtp_client_quit(c);
-	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
-	ck_assert_str_eq(sc.body.data, "..\r\n.\r\n");
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	ck_assert_str_eq(s.sc.body.data, "..\r\n.\r\n");
+	sess_end(&s);
 }
 END_TEST
 
@@ -879,29 +841,16 @@ START_TEST(test_pipelined_354_without_rcpts)
 		"C:.", "S:554 no valid recipients",
 		"C:QUIT", "S:221 bye",
 	};
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st;
-	struct rec x;
 
-	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
-	script_stream_init(&sc, steps, NELEM(steps));
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	sess_open(&s, steps, NELEM(steps));
 	msg_init(&m, two, 1);
-	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
-	ck_assert_int_eq(x.rcpt[0].code, 550);
+	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
+	ck_assert_int_eq(s.x.rcpt[0].code, 550);
 	ck_assert_int_eq(r.code, 550);
-	smtp_client_quit(c);
-	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	sess_end(&s);
 }
 END_TEST
 
@@ -912,36 +861,26 @@ START_TEST(test_body_unreadable)
 		"C:MAIL FROM:<s@x.test>", "S:250 ok", "C:RCPT TO:<a@x.test>",
 		"S:250 ok", "C:DATA", "S:354 go",
 	};
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st, body;
-	struct src s = { "x", 1, 0, 1 };
-	struct rec x;
+	struct stream body;
+	struct src bs = { "x", 1, 0, 1 };
 
-	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
-	script_stream_init(&sc, steps, NELEM(steps));
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	sess_open(&s, steps, NELEM(steps));
 	msg_init(&m, two, 1);
-	stream_init(&body, &src_ops, &s, "queue/1A2B");
+	stream_init(&body, &src_ops, &bs, "queue/1A2B");
 	m.body = &body;
-	ck_assert_int_eq(smtp_client_send(c, &m, &r), -1);
+	ck_assert_int_eq(smtp_client_send(s.c, &m, &r), -1);
 	ck_assert_int_eq(r.cls, RESULT_TEMP);
 	ck_assert_str_eq(r.status, "4.3.0");
 	ck_assert_ptr_nonnull(strstr(r.text, "queue/1A2B"));
-	ck_assert_int_eq(x.rcpt[0].cls, RESULT_TEMP);
-	smtp_client_quit(c);      /* no QUIT: the DATA phase cannot be ended */
-	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
-	ck_assert_ptr_null(memmem(sc.out.data, sc.out.len, "\r\n.\r\n", 5));
+	ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_TEMP);
+	smtp_client_quit(s.c);      /* no QUIT: the DATA phase cannot be ended */
+	ck_assert_msg(script_stream_check(&s.sc) == NULL, "%s", s.sc.error);
+	ck_assert_ptr_null(memmem(s.sc.out.data, s.sc.out.len, "\r\n.\r\n", 5));
 	stream_close(&body);
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	sess_free(&s);
 }
 END_TEST
 
@@ -957,34 +896,44 @@ START_TEST(test_control_chars_refused)
 		{ "a@x.test>\r\nRCPT TO:<evil@x.test", NULL, NULL },
 		{ "b@x.test", NULL, NULL },
 	};
-	struct script_stream sc;
-	struct smtp_client_cfg cfg;
-	struct smtp_client *c;
+	struct sess s;
 	struct smtp_msg m;
 	struct result r;
-	struct stream st;
-	struct rec x;
 
-	cfg_init(&cfg, &x, 0, SMTP_TLS_NONE);
-	script_stream_init(&sc, steps, NELEM(steps));
-	script_stream_attach(&sc, &st);
-	c = smtp_client_new(&st, &cfg);
-	ck_assert_int_eq(smtp_client_open(c, &r), 0);
+	sess_open(&s, steps, NELEM(steps));
 	msg_init(&m, bad, 2);
-	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
-	ck_assert_int_eq(x.rcpt[0].cls, RESULT_PERM);
-	ck_assert_str_eq(x.rcpt[0].status, "5.1.3");
-	ck_assert_int_eq(x.rcpt[1].cls, RESULT_OK);
+	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
+	ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_PERM);
+	ck_assert_str_eq(s.x.rcpt[0].status, "5.1.3");
+	ck_assert_int_eq(s.x.rcpt[1].cls, RESULT_OK);
 	msg_init(&m, two, 1);
 	m.sender = "s@x.test\r\nDATA";
-	ck_assert_int_eq(send_msg(c, &m, "x\n", &r), 0);
+	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
 	ck_assert_str_eq(r.status, "5.1.7");
-	smtp_client_quit(c);
-	ck_assert_msg(script_stream_check(&sc) == NULL, "%s", sc.error);
-	smtp_client_free(c);
-	stream_close(&st);
-	script_stream_free(&sc);
-	buf_free(&x.tr);
+	sess_end(&s);
+}
+END_TEST
+
+START_TEST(test_dsn_only_when_offered)
+{
+	static const char *const steps[] = {
+		"S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 8BITMIME",
+		"C:MAIL FROM:<s@x.test>", "S:250 ok",
+		"C:RCPT TO:<a@x.test>", "S:250 ok",
+		"C:DATA", "S:354 go", "B", "S:250 ok",
+		"C:QUIT", "S:221 bye",
+	};
+	struct sess s;
+	struct smtp_msg m;
+	struct result r;
+
+	sess_open(&s, steps, NELEM(steps));
+	msg_init(&m, three, 1);
+	m.ret = "FULL";
+	m.envid = "ID1";
+	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
+	assert_ok(&r, "ok");
+	sess_end(&s);
 }
 END_TEST
 
@@ -1017,6 +966,7 @@ main(void)
 	tcase_add_test(tc, test_pipelined_354_without_rcpts);
 	tcase_add_test(tc, test_body_unreadable);
 	tcase_add_test(tc, test_control_chars_refused);
+	tcase_add_test(tc, test_dsn_only_when_offered);
 	tcase_add_test(tc, test_state_names);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
