@@ -241,7 +241,7 @@ add_include(struct pstate *ps, struct tlist *tl, const char *path,
 	err_clear(&e);
 	for (i = 0; i <= ps->depth; i++)
 		if (strcmp(ps->stack[i], full) == 0) {
-			err_set(&e, EX_CONFIG, _("include loop: %s includes itself"), full);
+			err_set(&e, EX_CONFIG, _("include loop: %s is already being included"), full);
 			goto fail;
 		}
 	if (ps->depth >= ALIASES_INCLUDE_MAX) {
