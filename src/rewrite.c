@@ -148,7 +148,7 @@ refuse(struct xstate *xs, const struct alias_entry *en, const struct alias_targe
        struct err *e)
 {
 	if (xs->trace != NULL)
-		buf_printf(xs->trace, "%*s%s%s: %s\n", (xs->depth + 1) * 2, "",
+		buf_printf(xs->trace, "%*s%s%s: %s\n", xs->depth * 2, "",
 		           t->kind == ALIAS_PIPE ? "|" : "",
 		           t->kind == ALIAS_BROKEN ? ":include:" : t->value, _("refused"));
 	if (t->kind == ALIAS_PIPE)
