@@ -90,6 +90,8 @@ typedef int (*aliases_read_fn)(void *arg, const char *path, struct buf *out,
 int aliases_parse(struct aliases *a, const char *file, const char *text,
                   size_t len, aliases_read_fn rd, void *arg, struct err *e);
 
+/* aliases_file.c: the only part that opens files. */
+
 /* The file reader: a regular file of at most ALIASES_FILE_MAX bytes.
  * arg is unused.  Errors: EX_NOINPUT (cannot open/read), EX_CONFIG (not a
  * regular file, too large). */

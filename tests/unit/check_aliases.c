@@ -286,40 +286,30 @@ START_TEST(test_load_file)
 }
 END_TEST
 
-START_TEST(test_load_missing)
+/* Loads that change nothing: a missing file (fine), a syntax error, a
+ * directory where the file should be. */
+static const struct {
+	const char *path;
+	int rc, code;
+	const char *msg;
+} load_cases[] = {
+	{ TEST_DATADIR "/aliases/no-such-file", 0, 0, "" },
+	{ TEST_DATADIR "/aliases/bad", -1, EX_CONFIG,
+	  TEST_DATADIR "/aliases/bad:3: expected \"name: value\"" },
+	{ TEST_DATADIR "/aliases/lists", -1, EX_CONFIG,
+	  "cannot load aliases: cannot read " TEST_DATADIR "/aliases/lists: not a regular file" },
+};
+
+START_TEST(test_load_nothing)
 {
 	struct aliases a = ALIASES_INIT;
 	struct err e;
 
-	ck_assert_int_eq(aliases_load(&a, TEST_DATADIR "/aliases/no-such-file", &e), 0);
-	ck_assert_int_eq(e.code, 0);
+	err_clear(&e);
+	ck_assert_int_eq(aliases_load(&a, load_cases[_i].path, &e), load_cases[_i].rc);
+	ck_assert_int_eq(e.code, load_cases[_i].code);
+	ck_assert_str_eq(e.msg, load_cases[_i].msg);
 	ck_assert_uint_eq(a.n, 0);
-	aliases_free(&a);
-}
-END_TEST
-
-START_TEST(test_load_syntax_error)
-{
-	struct aliases a = ALIASES_INIT;
-	struct err e;
-
-	ck_assert_int_eq(aliases_load(&a, TEST_DATADIR "/aliases/bad", &e), -1);
-	ck_assert_int_eq(e.code, EX_CONFIG);
-	ck_assert_str_eq(e.msg, TEST_DATADIR "/aliases/bad:3: expected \"name: value\"");
-	ck_assert_uint_eq(a.n, 0);
-	aliases_free(&a);
-}
-END_TEST
-
-START_TEST(test_load_directory)
-{
-	struct aliases a = ALIASES_INIT;
-	struct err e;
-
-	ck_assert_int_eq(aliases_load(&a, TEST_DATADIR "/aliases/lists", &e), -1);
-	ck_assert_int_eq(e.code, EX_CONFIG);
-	ck_assert_str_eq(e.msg, "cannot load aliases: cannot read " TEST_DATADIR
-	                 "/aliases/lists: not a regular file");
 	aliases_free(&a);
 }
 END_TEST
@@ -389,9 +379,7 @@ aliases_suite(void)
 	tcase_add_test(tc, test_problems);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tl, test_load_file);
-	tcase_add_test(tl, test_load_missing);
-	tcase_add_test(tl, test_load_syntax_error);
-	tcase_add_test(tl, test_load_directory);
+	tcase_add_loop_test(tl, test_load_nothing, 0, sizeof(load_cases) / sizeof(load_cases[0]));
 	tcase_add_test(tl, test_load_unreadable);
 	tcase_add_test(tl, test_read_file_missing);
 	suite_add_tcase(s, tl);
