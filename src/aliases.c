@@ -470,20 +470,23 @@ cmp_entry(const void *x, const void *y)
 static int
 check_duplicates(const struct aliases *a, const struct aliases *nw, struct err *e)
 {
-	const struct alias_entry *old;
+	const struct alias_entry *first, *later;
 	size_t i;
 
 	for (i = 0; i < nw->n; i++) {
-		const struct alias_entry *en = &nw->v[i];
-		old = (i > 0 && strcmp(nw->v[i - 1].name, en->name) == 0)
-		      ? &nw->v[i - 1] : aliases_lookup(a, en->name);
-		if (old != NULL) {
-			const struct alias_entry *later = old->line > en->line ? old : en;
-			const struct alias_entry *first = later == en ? old : en;
-			return err_set(e, EX_CONFIG,
-			               _("%s:%u: alias \"%s\" defined again (first at %s:%u); keep one"),
-			               later->file, later->line, en->name, first->file, first->line);
+		later = &nw->v[i];
+		if (i > 0 && strcmp(nw->v[i - 1].name, later->name) == 0) {
+			first = &nw->v[i - 1];
+			if (first->line > later->line) {   /* qsort is not stable */
+				first = later;
+				later = &nw->v[i - 1];
+			}
+		} else if ((first = aliases_lookup(a, later->name)) == NULL) {
+			continue;
 		}
+		return err_set(e, EX_CONFIG,
+		               _("%s:%u: alias \"%s\" defined again (first at %s:%u); keep one"),
+		               later->file, later->line, later->name, first->file, first->line);
 	}
 	return 0;
 }
