@@ -1,0 +1,116 @@
+/* check_bounce.c — RFC 3464 notices byte for byte against golden files. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "buf.h"
+
+static char *
+slurp(const char *name)
+{
+	char path[4096];
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/data/bounce/%s",
+	    getenv("top_srcdir") ? getenv("top_srcdir") : ".", name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	return buf_steal(&b);
+}
+
+static const struct bounce_rcpt rcpts[] = {
+	{ "nobody@example.test", "rfc822;nobody@example.test", "5.1.1",
+	  "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown",
+	  "smtp.example.test", "RCPT TO", 1795000000 },
+	{ "later@example.test", NULL, "4.4.1", NULL, NULL, NULL, 0 },
+};
+
+static const char original[] = "From: alice@example.test\nTo: nobody@example.test\n"
+    "Subject: hi\n\nbody line\n";
+
+static char *
+compose(enum bounce_action action, int headers_only)
+{
+	struct bounce_info b = {
+		action, "host.example.test", "example.test", "alice@example.test",
+		"1A2B3C4D5E", "env-1", 1794990000, 1795000100, 1795400000,
+		headers_only, 0, "1A2B3C4D5E", rcpts, action == BOUNCE_FAILED ? 2 : 1,
+	};
+	struct buf out = BUF_INIT;
+
+	bounce_begin(&b, &out);
+	if (headers_only)
+		buf_add(&out, original, strstr(original, "\n\n") + 1 - original);
+	else
+		buf_adds(&out, original);
+	bounce_finish(&b, 1, &out);
+	return buf_steal(&out);
+}
+
+START_TEST(test_failed_full)
+{
+	char *got = compose(BOUNCE_FAILED, 0), *want = slurp("failed-full.eml");
+
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+}
+END_TEST
+
+START_TEST(test_delayed_headers)
+{
+	char *got = compose(BOUNCE_DELAYED, 1), *want = slurp("delayed-hdrs.eml");
+
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+}
+END_TEST
+
+START_TEST(test_date_zone)
+{
+	char d[64];
+
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	bounce_date(1795000000, d, sizeof(d));
+	/* without zoneinfo installed the zone falls back to UTC */
+	ck_assert(strcmp(d, "Wed, 18 Nov 2026 12:06:40 +0100") == 0 ||
+	    strcmp(d, "Wed, 18 Nov 2026 11:06:40 +0000") == 0);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	bounce_date(1795000000, d, sizeof(d));
+	ck_assert_str_eq(d, "Wed, 18 Nov 2026 11:06:40 +0000");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("bounce");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	tcase_add_test(tc, test_failed_full);
+	tcase_add_test(tc, test_delayed_headers);
+	tcase_add_test(tc, test_date_zone);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

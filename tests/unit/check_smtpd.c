@@ -1,0 +1,272 @@
+/* check_smtpd.c — SMTP on stdin/stdout: replies for every command, sequence
+ * and syntax errors, pipelining, size and recipient limits, EOF mid-DATA. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "smtpd.h"
+
+struct mem {
+	const char *in;
+	size_t inlen, inpos;
+	struct buf *out;
+	unsigned writes;
+};
+
+static ssize_t
+mem_read(void *ctx, void *p, size_t n)
+{
+	struct mem *m = ctx;
+	size_t left = m->inlen - m->inpos;
+
+	if (n > left)
+		n = left;
+	memcpy(p, m->in + m->inpos, n);
+	m->inpos += n;
+	return (ssize_t)n;
+}
+
+static ssize_t
+mem_write(void *ctx, const void *p, size_t n)
+{
+	struct mem *m = ctx;
+
+	buf_add(m->out, p, n);
+	m->writes++;
+	return (ssize_t)n;
+}
+
+static const struct stream_ops mem_ops = { mem_read, mem_write, NULL };
+
+/* Hooks that log what they saw; a recipient "bad@x" is refused, a sender
+ * "temp@x" temp-fails, a body line "FAIL" fails the message. */
+struct rec {
+	struct buf log;
+	int committed;
+};
+
+static int
+h_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
+{
+	struct rec *r = ctx;
+
+	if (strcmp(m->sender, "temp@x") == 0)
+		return err_set(e, EX_TEMPFAIL, "try later");
+	buf_printf(&r->log, "MAIL<%s>size=%lu,body=%s,utf8=%d,ret=%s,envid=%s;", m->sender,
+	    m->size, m->body ? m->body : "-", m->smtputf8, m->ret ? m->ret : "-",
+	    m->envid ? m->envid : "-");
+	return 0;
+}
+
+static int
+h_rcpt(void *ctx, const struct smtpd_rcpt *rc, struct err *e)
+{
+	struct rec *r = ctx;
+
+	if (strcmp(rc->addr, "bad@x") == 0)
+		return err_set(e, EX_NOUSER, "no such user");
+	buf_printf(&r->log, "RCPT<%s>notify=%s,orcpt=%s;", rc->addr,
+	    rc->notify ? rc->notify : "-", rc->orcpt ? rc->orcpt : "-");
+	return 0;
+}
+
+static int
+h_begin(void *ctx, struct err *e)
+{
+	buf_adds(&((struct rec *)ctx)->log, "BEGIN;");
+	return 0;
+}
+
+static int
+h_line(void *ctx, const char *line, size_t len, int eol, struct err *e)
+{
+	struct rec *r = ctx;
+
+	if (len == 4 && memcmp(line, "FAIL", 4) == 0)
+		return err_set(e, EX_IOERR, "disk trouble");
+	buf_adds(&r->log, "[");
+	buf_add(&r->log, line, len);
+	buf_adds(&r->log, "]");
+	return 0;
+}
+
+static int
+h_end(void *ctx, const char **id, struct err *e)
+{
+	struct rec *r = ctx;
+
+	r->committed++;
+	buf_adds(&r->log, "END;");
+	*id = "QID1";
+	return 0;
+}
+
+static void
+h_reset(void *ctx)
+{
+	buf_adds(&((struct rec *)ctx)->log, "RESET;");
+}
+
+static const struct smtpd_hooks hooks = { h_mail, h_rcpt, h_begin, h_line, h_end, h_reset };
+
+static const struct {
+	const char *in;
+	const char *want_out;       /* replies after the greeting, joined */
+	const char *want_log;
+	int want_rc;
+} cases[] = {
+	/* 0: a whole session, dot-unstuffing */
+	{ "HELO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: s\r\n\r\n..dot\r\n.\r\nQUIT\r\n",
+	  "250 h.test|250 2.1.0 Ok|250 2.1.5 Ok|354 End data with <CR><LF>.<CR><LF>|"
+	  "250 2.0.0 Ok: queued as QID1|221 2.0.0 Bye|",
+	  "MAIL<a@x>size=0,body=-,utf8=0,ret=-,envid=-;RCPT<b@y>notify=-,orcpt=-;BEGIN;[Subject: s][][.dot]END;", 0 },
+	/* 1: sequence errors */
+	{ "MAIL FROM:<a@x>\r\nEHLO me\r\nRCPT TO:<b@y>\r\nDATA\r\nQUIT\r\n",
+	  "503 5.5.1 Error: send HELO/EHLO first|250-h.test|250-PIPELINING|250-SIZE 1000|"
+	  "250-8BITMIME|250-SMTPUTF8|250-ENHANCEDSTATUSCODES|250-DSN|250 HELP|"
+	  "503 5.5.1 Error: need MAIL command|503 5.5.1 Error: need RCPT command|221 2.0.0 Bye|",
+	  "", 0 },
+	/* 2: syntax errors, unknown, NOOP, VRFY, HELP, RSET */
+	{ "HELO\r\nHELO me\r\nMAIL FROM:a@x\r\nFOO\r\nNOOP\r\nVRFY root\r\nHELP\r\nAUTH PLAIN x\r\nRSET\r\nQUIT\r\n",
+	  "501 5.5.4 Syntax: HELO hostname|250 h.test|501 5.5.4 Syntax: MAIL FROM:<address>|"
+	  "500 5.5.2 Error: command not recognized|250 2.0.0 Ok|"
+	  "252 2.0.0 Cannot VRFY user, but will accept message|"
+	  "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT|"
+	  "502 5.5.1 Error: command not implemented|250 2.0.0 Ok|221 2.0.0 Bye|", "", 0 },
+	/* 3: parameters */
+	{ "EHLO me\r\nMAIL FROM:<a@x> SIZE=20 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=abc+2B\r\n"
+	  "RCPT TO:<b@y> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@y\r\nRSET\r\nQUIT\r\n",
+	  "250-h.test|250-PIPELINING|250-SIZE 1000|250-8BITMIME|250-SMTPUTF8|"
+	  "250-ENHANCEDSTATUSCODES|250-DSN|250 HELP|250 2.1.0 Ok|250 2.1.5 Ok|250 2.0.0 Ok|221 2.0.0 Bye|",
+	  "MAIL<a@x>size=20,body=8BITMIME,utf8=1,ret=HDRS,envid=abc+2B;"
+	  "RCPT<b@y>notify=SUCCESS,FAILURE,orcpt=rfc822;b@y;RESET;", 0 },
+	/* 4: bad parameter, size over limit, refused sender and recipient */
+	{ "HELO me\r\nMAIL FROM:<a@x> FOO=1\r\nMAIL FROM:<a@x> SIZE=5000\r\nMAIL FROM:<temp@x>\r\n"
+	  "MAIL FROM:<>\r\nRCPT TO:<bad@x>\r\nDATA\r\nQUIT\r\n",
+	  "250 h.test|555 5.5.4 Unsupported option: FOO|552 5.3.4 Message size exceeds fixed limit|"
+	  "451 4.3.0 try later|250 2.1.0 Ok|550 5.1.1 no such user|554 5.5.1 Error: no valid recipients|"
+	  "221 2.0.0 Bye|",
+	  "MAIL<>size=0,body=-,utf8=0,ret=-,envid=-;RESET;", 0 },
+	/* 5: EOF in the middle of DATA: nothing committed */
+	{ "HELO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nhalf a message\r\n",
+	  "250 h.test|250 2.1.0 Ok|250 2.1.5 Ok|354 End data with <CR><LF>.<CR><LF>|",
+	  "MAIL<a@x>size=0,body=-,utf8=0,ret=-,envid=-;RCPT<b@y>notify=-,orcpt=-;BEGIN;[half a message]RESET;", 1 },
+	/* 6: message over the size limit is refused after the dot */
+	{ "HELO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+	  ".\r\nQUIT\r\n",
+	  "250 h.test|250 2.1.0 Ok|250 2.1.5 Ok|354 End data with <CR><LF>.<CR><LF>|"
+	  "552 5.3.4 Error: message too big (limit 1000 bytes)|221 2.0.0 Bye|", NULL, 0 },
+	/* 7: a body line the hook refuses: message not committed, session goes on */
+	{ "HELO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nFAIL\r\nmore\r\n.\r\nNOOP\r\nQUIT\r\n",
+	  "250 h.test|250 2.1.0 Ok|250 2.1.5 Ok|354 End data with <CR><LF>.<CR><LF>|"
+	  "451 4.3.0 disk trouble|250 2.0.0 Ok|221 2.0.0 Bye|",
+	  "MAIL<a@x>size=0,body=-,utf8=0,ret=-,envid=-;RCPT<b@y>notify=-,orcpt=-;BEGIN;RESET;", 0 },
+	/* 8: two messages in one session */
+	{ "HELO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\none\r\n.\r\n"
+	  "MAIL FROM:<c@x>\r\nRCPT TO:<d@y>\r\nDATA\r\ntwo\r\n.\r\nQUIT\r\n",
+	  "250 h.test|250 2.1.0 Ok|250 2.1.5 Ok|354 End data with <CR><LF>.<CR><LF>|"
+	  "250 2.0.0 Ok: queued as QID1|250 2.1.0 Ok|250 2.1.5 Ok|354 End data with <CR><LF>.<CR><LF>|"
+	  "250 2.0.0 Ok: queued as QID1|221 2.0.0 Bye|",
+	  "MAIL<a@x>size=0,body=-,utf8=0,ret=-,envid=-;RCPT<b@y>notify=-,orcpt=-;BEGIN;[one]END;"
+	  "MAIL<c@x>size=0,body=-,utf8=0,ret=-,envid=-;RCPT<d@y>notify=-,orcpt=-;BEGIN;[two]END;", 0 },
+	/* 9: too many recipients */
+	{ "HELO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<1@y>\r\nRCPT TO:<2@y>\r\nRCPT TO:<3@y>\r\nRCPT TO:<4@y>\r\nQUIT\r\n",
+	  "250 h.test|250 2.1.0 Ok|250 2.1.5 Ok|250 2.1.5 Ok|250 2.1.5 Ok|452 4.5.3 Error: too many recipients|221 2.0.0 Bye|",
+	  NULL, 0 },
+	/* 10: an over-long command line, then the session goes on */
+	{ "HELO me\r\nNOOP xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\nNOOP\r\nQUIT\r\n",
+	  "250 h.test|500 5.5.2 Error: line too long|250 2.0.0 Ok|221 2.0.0 Bye|", "", 0 },
+};
+
+START_TEST(test_dialogue)
+{
+	struct buf out = BUF_INIT;
+	struct mem mi = { cases[_i].in, strlen(cases[_i].in), 0, NULL, 0 };
+	struct mem mo = { "", 0, 0, &out, 0 };
+	struct stream in, os;
+	struct smtpd_limits lim = { 1000, 3, 200 };
+	struct rec rec = { BUF_INIT, 0 };
+	struct err e;
+	struct buf got = BUF_INIT;
+	const char *p, *greeting = "220 h.test ESMTP relayq\r\n";
+	int rc;
+
+	stream_init(&in, &mem_ops, &mi, "stdin");
+	stream_init(&os, &mem_ops, &mo, "stdout");
+	rc = smtpd_run(&in, &os, "h.test", &lim, &hooks, &rec, &e);
+	ck_assert_int_eq(rc, cases[_i].want_rc);
+	ck_assert_int_eq(strncmp(buf_cstr(&out), greeting, strlen(greeting)), 0);
+	for (p = buf_cstr(&out) + strlen(greeting); *p; p++) {
+		if (p[0] == '\r' && p[1] == '\n') {
+			buf_addc(&got, '|');
+			p++;
+		} else
+			buf_addc(&got, *p);
+	}
+	ck_assert_str_eq(buf_cstr(&got), cases[_i].want_out);
+	if (cases[_i].want_log != NULL)
+		ck_assert_str_eq(buf_cstr(&rec.log), cases[_i].want_log);
+	stream_close(&in);
+	stream_close(&os);
+	buf_free(&out);
+	buf_free(&got);
+	buf_free(&rec.log);
+}
+END_TEST
+
+/* Pipelining: a whole batch sent at once gets its replies in few writes. */
+START_TEST(test_pipelined_batch_few_writes)
+{
+	const char *batch = "EHLO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRCPT TO:<c@y>\r\nDATA\r\n"
+	    "body\r\n.\r\nQUIT\r\n";
+	struct buf out = BUF_INIT;
+	struct mem mi = { batch, strlen(batch), 0, NULL, 0 };
+	struct mem mo = { "", 0, 0, &out, 0 };
+	struct stream in, os;
+	struct rec rec = { BUF_INIT, 0 };
+	struct err e;
+
+	stream_init(&in, &mem_ops, &mi, "stdin");
+	stream_init(&os, &mem_ops, &mo, "stdout");
+	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 0);
+	ck_assert_int_eq(rec.committed, 1);
+	/* greeting, then the whole batch's replies in one write at the end */
+	ck_assert_uint_le(mo.writes, 2);
+	stream_close(&in);
+	stream_close(&os);
+	buf_free(&out);
+	buf_free(&rec.log);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("smtpd");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_dialogue, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, test_pipelined_batch_few_writes);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
