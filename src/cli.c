@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -57,22 +56,6 @@ ignore(struct cli_options *o, const char *what)
 {
 	if (!strv_contains(&o->ignored, what, 0))
 		strv_add(&o->ignored, what);
-}
-
-static int
-parse_num(const char *v, long max, long *out)
-{
-	char *end;
-	long n;
-
-	if (!isdigit((unsigned char)v[0]))
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n > max)
-		return -1;
-	*out = n;
-	return 0;
 }
 
 static int
@@ -197,7 +180,7 @@ opt_value(struct cli_options *o, const struct cli_opt *op, const char *v)
 		*(char **)p = xstrdup(v);
 		return 0;
 	case O_INT:
-		if (parse_num(v, INT_MAX, &n) < 0)
+		if (conf_long(v, 0, INT_MAX, &n) < 0)
 			return -1;
 		return *(long *)p = n, 0;
 	case O_BOOL:
@@ -526,7 +509,7 @@ flag_apply(struct cli_options *o, char ch, const char *arg, struct cursor *cur,
 	case 'b': return flag_b(o, arg, e);
 	case 'f': case 'r': return flag_sender(o, ch, arg, e);
 	case 'h':
-		if (parse_num(arg, 1000, &n) < 0)
+		if (conf_long(arg, 0, 1000, &n) < 0)
 			return bad_value("-h", arg, e);
 		o->hop_count = n;
 		return 0;

@@ -94,8 +94,8 @@ parse_bool(const char *v, int *out)
 	return -1;
 }
 
-static int
-parse_long(const char *v, long min, long max, long *out)
+int
+conf_long(const char *v, long min, long max, long *out)
 {
 	char *end;
 	long n;
@@ -151,7 +151,7 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		*(char **)p = xstrdup(v);
 		return 0;
 	case T_INT:
-		if (parse_long(v, k->min, k->max, &n) < 0)
+		if (conf_long(v, k->min, k->max, &n) < 0)
 			return -1;
 		*(long *)p = n;
 		return 0;

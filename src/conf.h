@@ -112,6 +112,11 @@ int conf_load(struct conf *c, const char *cli_path, struct err *e);
 int conf_duration(const char *s, char default_unit, long long *secs,
     struct err *e);
 
+/* Parses a decimal number of digits only (no sign, no blanks) within
+ * [min, max].  Returns 0, or -1 (no error set: callers name the key or
+ * flag). */
+int conf_long(const char *s, long min, long max, long *out);
+
 /* Validators shared with cli.c; each returns 1 when s is acceptable. */
 int conf_valid_domain(const char *s);   /* host name: labels of [A-Za-z0-9-], dots between */
 int conf_valid_address(const char *s);  /* local@domain without blanks, <>, controls */

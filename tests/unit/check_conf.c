@@ -275,6 +275,27 @@ START_TEST(test_duration)
 }
 END_TEST
 
+static const struct { const char *s; long min, max, want; } longs[] = {
+	{ "0", 0, 10, 0 }, { "007", 0, 10, 7 }, { "10", 0, 10, 10 }, { "11", 0, 10, -1 },
+	{ "0", 1, 10, -1 }, { "", 0, 10, -1 }, { "+1", 0, 10, -1 }, { "-1", -5, 10, -1 },
+	{ " 1", 0, 10, -1 }, { "1 ", 0, 10, -1 }, { "99999999999999999999", 0, 10, -1 },
+};
+
+START_TEST(test_long)
+{
+	long n = -42;
+	int rc = conf_long(longs[_i].s, longs[_i].min, longs[_i].max, &n);
+
+	if (longs[_i].want < 0) {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(n, -42);
+	} else {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(n, longs[_i].want);
+	}
+}
+END_TEST
+
 static const struct { const char *s; int domain, address; } valid[] = {
 	{ "example.com", 1, 0 }, { "a-b.c1", 1, 0 }, { "localhost", 1, 0 },
 	{ "a..b", 0, 0 }, { ".a", 0, 0 }, { "a.", 0, 0 }, { "a-.b", 0, 0 },
@@ -320,6 +341,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_user_path);
 	tcase_add_test(tc, test_user_file_via_env);
 	tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
+	tcase_add_loop_test(tc, test_long, 0, (int)(sizeof(longs) / sizeof(longs[0])));
 	tcase_add_loop_test(tc, test_validators, 0, (int)(sizeof(valid) / sizeof(valid[0])));
 	tcase_add_test(tc, test_fqdn);
 	suite_add_tcase(s, tc);
