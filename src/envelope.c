@@ -22,14 +22,14 @@ struct field {
 	const char *key;
 	enum kind kind;
 	size_t off;
-	int required;
+	int required;      /* 1: required; 2: always written, optional */
 };
 
 #define EF(k, kind, m, req) { k, kind, offsetof(struct envelope, m), req }
 static const struct field env_fields[] = {
 	EF("id", K_REQSTR, id, 1),
 	EF("created", K_TIME, created, 1),
-	EF("size", K_ULL, size, 0),
+	EF("size", K_ULL, size, 2),
 	EF("uid", K_UID, uid, 0),
 	EF("user", K_STR, user, 0),
 	EF("sender", K_REQSTR, sender, 1),
@@ -347,7 +347,7 @@ format_field(struct buf *out, const struct field *f, const void *base)
 			buf_printf(out, "%s %s\n", f->key, s);
 		return;
 	}
-	if (v != 0 || f->required || f->off == offsetof(struct envelope, size))
+	if (v != 0 || f->required)
 		buf_printf(out, "%s %llu\n", f->key, v);
 }
 
@@ -546,7 +546,7 @@ check_complete(struct parser *ps)
 	size_t i;
 
 	for (i = 0; i < NFIELDS(env_fields); i++)
-		if (env_fields[i].required && !(ps->seen & (1ul << i)))
+		if (env_fields[i].required == 1 && !(ps->seen & (1ul << i)))
 			return err_set(ps->e, EX_DATAERR,
 			    _("required field \"%s\" missing"), env_fields[i].key);
 	if (ps->env->id == NULL || *ps->env->id == '\0')
