@@ -117,7 +117,7 @@ mkdir_parents(const char *path, struct err *e)
 		char c = *s;
 
 		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		if (mkdir(p, 0700) < 0 && errno != EEXIST && access(p, F_OK) < 0)
 			rc = err_sys(e, EX_CANTCREAT, errno,
 			    _("cannot create queue directory %s"), p);
 		*s = c;
