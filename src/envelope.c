@@ -67,7 +67,6 @@ envelope_init(struct envelope *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->version = ENVELOPE_VERSION;
-	e->sender = xstrdup("");
 }
 
 void

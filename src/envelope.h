@@ -51,7 +51,7 @@ struct envelope_rcpt {
 struct envelope {
 	unsigned version;
 	char *id;                   /* owned queue id, NULL until set */
-	char *sender;               /* owned; "" for <> */
+	char *sender;               /* owned; "" or NULL for <> */
 	time_t created;
 	unsigned long long size;    /* body bytes as stored */
 	uid_t uid;
@@ -67,7 +67,8 @@ struct envelope {
 	size_t nrcpt, rcpt_cap;
 };
 
-/* Empties e (version ENVELOPE_VERSION, sender ""). */
+/* Empties e (version ENVELOPE_VERSION, all pointers NULL); allocates
+ * nothing, so it may be called on a zeroed or freed envelope. */
 void envelope_init(struct envelope *e);
 /* Frees everything e owns and re-initialises it. */
 void envelope_free(struct envelope *e);

@@ -61,7 +61,8 @@ mailq_add(struct mailq *m, const struct envelope *env)
 	    (env->flags & ENVELOPE_F_HELD) ? '!' : ' ', env->size,
 	    wday[(unsigned)tm.tm_wday % 7], mon[(unsigned)tm.tm_mon % 12],
 	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	add_safe(m->out, env->sender[0] ? env->sender : "MAILER-DAEMON");
+	add_safe(m->out, env->sender && env->sender[0] ? env->sender :
+	    "MAILER-DAEMON");
 	buf_addc(m->out, '\n');
 	if (env->last_error != NULL) {
 		buf_addc(m->out, '(');

@@ -106,7 +106,8 @@ int queue_msg_create(struct queue *q, struct queue_msg *m, struct err *e);
  * queue_msg_commit, tests call them apart to stop at a crash point.
  * commit_body: fsync, close, rename tmp/ID → new/ID (no replace), fsync
  * dirs.  commit_env: sets env->id and env->size (from the body), writes
- * env/ID durably — the commit point.  Neither aborts on failure. */
+ * env/ID durably — the commit point.  Neither removes a placed body on
+ * failure (commit_body does unlink its temporary when the rename fails). */
 int queue_msg_commit_body(struct queue *q, struct queue_msg *m, struct err *e);
 int queue_msg_commit_env(struct queue *q, struct queue_msg *m,
     struct envelope *env, struct err *e);

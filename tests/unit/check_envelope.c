@@ -226,6 +226,7 @@ START_TEST(test_truncated_refused)
 	}
 	ck_assert_int_eq(envelope_parse(&env, full_text, len - 1, &e), -1);
 	ck_assert_str_eq(e.msg, "line 26: truncated (last line has no end)");
+	envelope_free(&env);
 	ck_assert_int_eq(envelope_parse(&env, full_text, len - 4, &e), -1);
 	ck_assert_str_eq(e.msg, "truncated (no end line)");
 	envelope_free(&env);

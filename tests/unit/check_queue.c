@@ -331,6 +331,7 @@ START_TEST(test_open_as_nobody)
 	ck_assert_int_eq(exists(q2.env, m.id), 1);
 	/* and a group-writable queue is refused even to its owner */
 	ck_assert_int_eq(chmod(q2.env, 0720), 0);
+	queue_close(&q2);
 	ck_assert_int_eq(queue_open(&q2, mine, me, &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "has mode 0720"));
 	envelope_free(&env);
