@@ -217,11 +217,12 @@ first_comment(const struct toks *t, size_t a, size_t b)
 }
 
 /* Appends words and dots of [*i,b) to out until a token that is neither;
- * two words without a dot between them are an error. */
+ * two words without a dot between them are an error.  Returns the number
+ * of words, or -1. */
 static int
 dotted(const struct ctx *x, const struct toks *t, size_t *i, size_t b, struct buf *out)
 {
-	int last_word = 0;
+	int last_word = 0, words = 0;
 
 	for (; *i < b; (*i)++) {
 		const struct tok *k = &t->v[*i];
@@ -239,8 +240,9 @@ dotted(const struct ctx *x, const struct toks *t, size_t *i, size_t b, struct bu
 			return bad(x, _("words without '.' or '@' between them"));
 		buf_adds(out, k->text);
 		last_word = 1;
+		words++;
 	}
-	return 0;
+	return words;
 }
 
 /* addr-spec in [a,b): local part, optional "@" domain. */
@@ -250,10 +252,15 @@ parse_spec(const struct ctx *x, const struct toks *t, size_t a, size_t b,
 {
 	struct buf lp = BUF_INIT, dom = BUF_INIT;
 	size_t i = a;
+	int r;
 
 	*local = *domain = NULL;
-	if (dotted(x, t, &i, b, &lp) < 0)
+	if ((r = dotted(x, t, &i, b, &lp)) < 0)
 		goto fail;
+	if (r == 0) {
+		bad(x, _("missing local part"));
+		goto fail;
+	}
 	if (i < b && !is_special(&t->v[i], '@')) {
 		bad(x, t->v[i].type == TK_SPECIAL ? _("unexpected special character") :
 		    _("unexpected domain literal"));
@@ -552,7 +559,8 @@ addr_format_list(struct buf *out, const struct addr_list *l, size_t col)
 		if (i > 0) {
 			buf_addc(out, ',');
 			col++;
-			if (col + 1 + n > ADDR_FOLD_COLUMN) {
+			/* room for " item" and, unless last, its trailing ',' */
+			if (col + 1 + n + (i + 1 < l->n) > ADDR_FOLD_COLUMN) {
 				buf_adds(out, "\n ");
 				col = 1;
 			} else {
