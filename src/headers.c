@@ -225,6 +225,17 @@ headers_hops(const struct header_list *hl)
 	return n;
 }
 
+static int
+seen_in(const struct header_list *hl, size_t from, size_t to, const char *name)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (strcasecmp(hl->v[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 int
 headers_resent_block(const struct header_list *hl, size_t *start, size_t *end)
 {
@@ -235,7 +246,8 @@ headers_resent_block(const struct header_list *hl, size_t *start, size_t *end)
 	if (i == hl->n)
 		return 0;
 	for (j = i; j < hl->n && is_resent(hl->v[j].name); j++)
-		;
+		if (seen_in(hl, i, j, hl->v[j].name))
+			break;     /* a name seen again starts an older block */
 	if (start != NULL)
 		*start = i;
 	if (end != NULL)

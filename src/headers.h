@@ -9,7 +9,9 @@
  *
  * Resent blocks (RFC 5322 §3.6.6): a message "is resent" when it has any
  * field whose name starts with "Resent-".  The topmost Resent block is the
- * run of consecutive Resent-* fields starting at the first one.
+ * run of consecutive Resent-* fields starting at the first one; it ends at
+ * the first other field or at a Resent-* name it already holds (the start
+ * of the next older block, as each block has one of each field).
  */
 #ifndef RELAYQ_HEADERS_H
 #define RELAYQ_HEADERS_H
