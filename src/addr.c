@@ -163,12 +163,6 @@ is_special(const struct tok *k, char c)
 	return k->type == TK_SPECIAL && k->c == c;
 }
 
-static int
-is_word(const struct tok *k)
-{
-	return k->type == TK_ATOM || k->type == TK_QSTR;
-}
-
 /* Joins the tokens [a,b) of a display name: words with one space where the
  * input had white space or a comment, comments left out.  NULL if empty. */
 static char *
@@ -193,7 +187,11 @@ join_phrase(const struct toks *t, size_t a, size_t b)
 		else
 			buf_adds(&out, k->text);
 	}
-	return out.len ? buf_steal(&out) : NULL;
+	if (out.len == 0) {      /* "" adds nothing but may allocate */
+		buf_free(&out);
+		return NULL;
+	}
+	return buf_steal(&out);
 }
 
 /* The text of the first non-blank comment in [a,b), trimmed, or NULL. */
@@ -216,11 +214,12 @@ first_comment(const struct toks *t, size_t a, size_t b)
 	return NULL;
 }
 
-/* Appends words and dots of [*i,b) to out until a token that is neither;
- * two words without a dot between them are an error.  Returns the number
- * of words, or -1. */
+/* Appends words (atoms only, unless qstr) and dots of [*i,b) to out until
+ * a token that is neither; two words without a dot between them are an
+ * error.  Returns the number of words, or -1. */
 static int
-dotted(const struct ctx *x, const struct toks *t, size_t *i, size_t b, struct buf *out)
+dotted(const struct ctx *x, const struct toks *t, size_t *i, size_t b, int qstr,
+    struct buf *out)
 {
 	int last_word = 0, words = 0;
 
@@ -234,7 +233,7 @@ dotted(const struct ctx *x, const struct toks *t, size_t *i, size_t b, struct bu
 			last_word = 0;
 			continue;
 		}
-		if (!is_word(k))
+		if (k->type != TK_ATOM && (!qstr || k->type != TK_QSTR))
 			break;
 		if (last_word)
 			return bad(x, _("words without '.' or '@' between them"));
@@ -255,7 +254,7 @@ parse_spec(const struct ctx *x, const struct toks *t, size_t a, size_t b,
 	int r;
 
 	*local = *domain = NULL;
-	if ((r = dotted(x, t, &i, b, &lp)) < 0)
+	if ((r = dotted(x, t, &i, b, 1, &lp)) < 0)
 		goto fail;
 	if (r == 0) {
 		bad(x, _("missing local part"));
@@ -271,7 +270,7 @@ parse_spec(const struct ctx *x, const struct toks *t, size_t a, size_t b,
 			;
 		if (i < b && t->v[i].type == TK_DLIT)
 			buf_adds(&dom, t->v[i++].text);
-		else if (dotted(x, t, &i, b, &dom) < 0)
+		else if (dotted(x, t, &i, b, 0, &dom) < 0)
 			goto fail;
 		while (i < b && t->v[i].type == TK_COMMENT)
 			i++;

@@ -101,6 +101,10 @@ static const struct {
 	{ "<a@b> junk", "ERR" },
 	{ "a@[unterminated", "ERR" },
 	{ "a b@c", "ERR" },
+	{ "a@\"quoted domain\"", "ERR" },   /* fuzz find: a domain is atoms */
+	{ "a@b.\"c\"", "ERR" },
+	{ "a@b c", "ERR" },
+	{ "\"\" <a@b>", "-|a|b" },         /* fuzz find: leaked an empty name */
 };
 
 START_TEST(test_parse)
