@@ -464,30 +464,17 @@ addr_list_free(struct addr_list *l)
 
 /* ---- formatting ------------------------------------------------------- */
 
+/* Atoms joined by single sep characters: a dot-atom with '.', a plain
+ * phrase with ' '. */
 static int
-is_dot_atom(const char *s)
+atoms_joined(const char *s, char sep)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+	if (n == 0 || s[0] == sep || s[n - 1] == sep)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (s[i] == '.' ? s[i + 1] == '.' : !is_atext((unsigned char)s[i]))
-			return 0;
-	}
-	return 1;
-}
-
-/* A phrase of atoms separated by single spaces. */
-static int
-is_plain_phrase(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] == ' ' ? s[i + 1] == ' ' : !is_atext((unsigned char)s[i]))
+		if (s[i] == sep ? s[i + 1] == sep : !is_atext((unsigned char)s[i]))
 			return 0;
 	}
 	return 1;
@@ -508,7 +495,7 @@ add_quoted(struct buf *b, const char *s)
 static void
 add_spec(struct buf *b, const char *local, const char *domain)
 {
-	if (is_dot_atom(local))
+	if (atoms_joined(local, '.'))
 		buf_adds(b, local);
 	else
 		add_quoted(b, local);
@@ -536,7 +523,7 @@ addr_format_mailbox(const struct addr_mailbox *m)
 		add_spec(&b, m->local, m->domain);
 		return buf_steal(&b);
 	}
-	if (is_plain_phrase(m->display))
+	if (atoms_joined(m->display, ' '))
 		buf_adds(&b, m->display);
 	else
 		add_quoted(&b, m->display);

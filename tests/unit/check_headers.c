@@ -36,6 +36,15 @@ serialize(const struct header_list *hl)
 	return buf_steal(&b);
 }
 
+static void
+assert_serialized(const struct header_list *hl, const char *want)
+{
+	char *s = serialize(hl);
+
+	ck_assert_str_eq(s, want);
+	free(s);
+}
+
 /* ---- list, parse, serialise ---------------------------------------------- */
 
 #define P(in, f, off, out) { in, sizeof(in) - 1, f, off, out }
@@ -64,15 +73,12 @@ START_TEST(test_parse)
 	struct header_list hl;
 	struct err e;
 	size_t off = 12345;
-	char *s;
 
 	headers_init(&hl);
 	ck_assert_int_eq(headers_parse(&hl, parses[_i].in, parses[_i].len, &off, &e), 0);
 	ck_assert_uint_eq(hl.n, parses[_i].fields);
 	ck_assert_uint_eq(off, parses[_i].body_off);
-	s = serialize(&hl);
-	ck_assert_str_eq(s, parses[_i].out);
-	free(s);
+	assert_serialized(&hl, parses[_i].out);
 	headers_free(&hl);
 }
 END_TEST
@@ -98,7 +104,6 @@ END_TEST
 START_TEST(test_find_count_remove)
 {
 	struct header_list hl;
-	char *s;
 
 	parse(&hl, "Received: a\nX-A: 1\nreceived: b\nRECEIVED: c\nX-B: 2\n\n", NULL);
 	ck_assert_uint_eq(headers_find(&hl, "received", 0), 0);
@@ -110,14 +115,10 @@ START_TEST(test_find_count_remove)
 	ck_assert_str_eq(headers_value(&hl.v[1]), " 1\n");
 	ck_assert_uint_eq(headers_remove(&hl, "Received"), 3);
 	ck_assert_uint_eq(headers_remove(&hl, "Received"), 0);
-	s = serialize(&hl);
-	ck_assert_str_eq(s, "X-A: 1\nX-B: 2\n\n");
-	free(s);
+	assert_serialized(&hl, "X-A: 1\nX-B: 2\n\n");
 	headers_insert_field(&hl, 1, "X-Mid", "m");
 	headers_insert_field(&hl, 99, "X-End", "e");
-	s = serialize(&hl);
-	ck_assert_str_eq(s, "X-A: 1\nX-Mid: m\nX-B: 2\nX-End: e\n\n");
-	free(s);
+	assert_serialized(&hl, "X-A: 1\nX-Mid: m\nX-B: 2\nX-End: e\n\n");
 	headers_remove_at(&hl, 0);
 	ck_assert_str_eq(hl.v[0].name, "X-Mid");
 	headers_free(&hl);
@@ -312,15 +313,12 @@ static const struct {
 START_TEST(test_complete)
 {
 	struct header_list hl;
-	char *s;
 
 	setenv("TZ", "UTC0", 1);
 	tzset();
 	parse(&hl, completes[_i].in, NULL);
 	ck_assert_uint_eq(headers_complete(&hl, &info), completes[_i].added);
-	s = serialize(&hl);
-	ck_assert_str_eq(s, completes[_i].out);
-	free(s);
+	assert_serialized(&hl, completes[_i].out);
 	ck_assert_uint_eq(headers_complete(&hl, &info), 0);   /* idempotent */
 	headers_free(&hl);
 }
@@ -330,7 +328,6 @@ START_TEST(test_complete_from_variants)
 {
 	struct header_list hl;
 	struct headers_info i2 = info;
-	char *s;
 
 	setenv("TZ", "UTC0", 1);
 	tzset();
@@ -340,10 +337,8 @@ START_TEST(test_complete_from_variants)
 	i2.msgid_left = NULL;
 	parse(&hl, "To: a@b\n\n", NULL);
 	ck_assert_uint_eq(headers_complete(&hl, &i2), 2);
-	s = serialize(&hl);
-	ck_assert_str_eq(s, "To: a@b\nFrom: \"Smith, Jr.\" <\"john smith\">\n"
+	assert_serialized(&hl, "To: a@b\nFrom: \"Smith, Jr.\" <\"john smith\">\n"
 	    "Date: Tue, 5 Mar 2024 14:07:09 +0000\n\n");
-	free(s);
 	headers_free(&hl);
 	i2.from_local = NULL;
 	parse(&hl, "To: a@b\nDate: x\n\n", NULL);
@@ -431,14 +426,11 @@ START_TEST(test_rewrite)
 {
 	struct header_list hl;
 	int calls = 0;
-	char *s;
 
 	parse(&hl, rewrites[_i].in, NULL);
 	ck_assert_uint_eq(headers_rewrite(&hl, NULL, rewrite_cb, &calls), rewrites[_i].changed);
 	ck_assert_int_eq(calls, rewrites[_i].calls);
-	s = serialize(&hl);
-	ck_assert_str_eq(s, rewrites[_i].out);
-	free(s);
+	assert_serialized(&hl, rewrites[_i].out);
 	headers_free(&hl);
 }
 END_TEST
