@@ -157,7 +157,7 @@ relayq_parse(struct cli_options *o, int argc, char *const *argv, struct err *e)
 			break;
 	}
 	if (i >= argc)
-		return err_set(e, EX_USAGE, _("relayq: no command given; see relayq --help"));
+		return err_set(e, EX_USAGE, _("no command given; see relayq --help"));
 	if (strcmp(argv[i], "queue") == 0)
 		return relayq_queue(o, argc, argv, i + 1, e);
 	if (strcmp(argv[i], "sendmail") == 0) {
@@ -170,7 +170,7 @@ relayq_parse(struct cli_options *o, int argc, char *const *argv, struct err *e)
 			return relayq_simple(o, argc, argv, i + 1, e);
 		}
 	}
-	return err_set(e, EX_USAGE, _("relayq: unknown command \"%s\"; see relayq --help"),
+	return err_set(e, EX_USAGE, _("unknown command \"%s\"; see relayq --help"),
 	    cli_clean(argv[i], 0) ? argv[i] : "?");
 }
 
