@@ -125,6 +125,7 @@ static const struct {
 	{ "LOGIN PLAIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256", &verified, "SCRAM-SHA-256" },
 	{ "login plain cram-md5", &verified, "CRAM-MD5" },
 	{ "PLAIN LOGIN CRAM-MD5", &plain_tcp, "CRAM-MD5" },
+	{ "PLAIN SCRAM-SHA-256-PLUS SCRAM-SHA-256", &plain_tcp, "SCRAM-SHA-256" },
 	{ "DIGEST-MD5 GSSAPI LOGIN", &verified, "LOGIN" },
 };
 
