@@ -48,7 +48,20 @@ void sasl_free(struct sasl_ctx *ctx);
 /* The mechanism of the last start(), or NULL (borrowed). */
 const char *sasl_mechanism(const struct sasl_ctx *ctx);
 
-/* The auth_ops the SMTP client calls with a struct sasl_ctx * as ctx. */
+/* The auth_ops the SMTP client calls with a struct sasl_ctx * as ctx.
+ * Beyond auth_ops.h:
+ * - start() returns 1 with EX_CONFIG when a cleartext mechanism or the
+ *   credentials' mechanism list was the obstacle (the admin can fix it),
+ *   EX_UNAVAILABLE when the server offers nothing usable.
+ * - step() under XOAUTH2/OAUTHBEARER answers the server's error challenge
+ *   (returns 0 with the required reply) and leaves the decoded,
+ *   sanitised server error in e for the caller to report after the 535.
+ * - finish() returns 1 for 504, 534, 538 and enhanced 5.7.9, 5.7.11,
+ *   5.5.4, 5.5.1 (not with 535); never after step() failed on our side
+ *   (e.g. a SCRAM server signature that does not verify), so a
+ *   tampering server cannot push us down to a weaker mechanism that way.
+ * - A 235 that arrives before a SCRAM server-final message was verified
+ *   is accepted (RFC 4954 sends it in a 334, which step() verifies). */
 extern const struct auth_ops sasl_auth_ops;
 
 #endif
