@@ -3,7 +3,7 @@
 # in the queue, byte for byte, and what is refused.  No network.
 . "$(dirname "$0")/lib.sh"
 
-plan 40
+plan 43
 
 RELAYQ=$top_builddir/src/relayq
 DATA=$top_srcdir/tests/data/frontend
@@ -45,13 +45,13 @@ env_rcpts() { grep '^rcpt ' "$Q/env/$(only_id)" | cut -d' ' -f2- | tr '\n' ' '; 
 env_field() { grep "^$1 " "$Q/env/$(only_id)" | cut -d' ' -f2-; }
 
 # ---- exactly what cron sends -------------------------------------------
-printf 'Subject: Cron <root@host> run-parts /etc/cron.daily\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\nX-Cron-Env: <SHELL=/bin/sh>\n\nrun-parts: /etc/cron.daily/logrotate exited with return code 1 — ünïcode\n' |
+printf 'To: root\nSubject: Cron <root@host> run-parts /etc/cron.daily\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\nX-Cron-Env: <SHELL=/bin/sh>\n\nrun-parts: /etc/cron.daily/logrotate exited with return code 1 — ünïcode\n' |
 	sendmail -i -FCronDaemon -B8BITMIME -oem root
 is "$?" 0 "cron: sendmail -i -FCronDaemon -B8BITMIME -oem root exits 0"
 is "$(stored)" "$(cat "$DATA/cron.eml")" "cron: queued message byte for byte (From: added with the -F name, To: rewritten)"
 is "$(env_field sender)" "root@example.test" "cron: envelope sender qualified"
 is "$(env_rcpts)" "admin@example.test " "cron: root reaches the admin through the aliases"
-is "$(env_field body)" "8bitmime" "cron: 8-bit body recorded"
+is "$(env_field body)" "8BITMIME" "cron: 8-bit body recorded"
 clear_queue
 
 # ---- printf with To/Cc/Bcc through sendmail -t -i ------------------------
@@ -101,8 +101,8 @@ clear_queue
 # ---- aliases and catch-all ---------------------------------------------
 printf 'catchall ops@example.test\n' >>"$XDG_CONFIG_HOME/relayq/config"
 printf 'Subject: a\n\nx\n' | sendmail -i nosuchuser postmaster staff
-is "$(env_rcpts)" "ops@example.test admin@example.test ops@example.test bob@example.org " \
-	"local users: catch-all for the unknown, aliases (recursive) for the known" || true
+is "$(env_rcpts)" "ops@example.test admin@example.test bob@example.org " \
+	"local users: catch-all for the unknown, aliases (recursive) for the known, duplicates once"
 clear_queue
 printf 'Subject: a\n\nx\n' | sendmail -i -n root
 is "$(env_rcpts)" "root@example.test " "-n: no aliasing"
@@ -114,7 +114,7 @@ is "$(count env)" 0 "-bv queues nothing"
 sed -i '/^catchall/d' "$XDG_CONFIG_HOME/relayq/config"
 
 # ---- refusals leave nothing behind ---------------------------------------
-printf 'Subject: x\n\n' | sendmail -i
+printf 'Subject: x\n\n' | sendmail -i 2>/dev/null
 is "$?" 64 "no recipients: EX_USAGE"
 { for i in $(seq 25); do printf 'Received: from h%d by h%d\n' "$i" "$i"; done; printf 'Subject: loop\n\nx\n'; } |
 	sendmail -i someone@example.org 2>"$T/err"
