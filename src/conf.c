@@ -60,6 +60,37 @@ static const char *const delivery_words[] = {
 static const char *const errmode_words[] = {
 	"mail", "print", "quiet", "write", "mail-exit-zero", NULL
 };
+static const char *const tls_words[] = {
+	"auto", "starttls", "implicit", "none", NULL
+};
+static const char *const tls_min_words[] = {
+	"1.2", "1.3", NULL
+};
+static const char *const plaintext_words[] = {
+	"verified-tls", "tls", "always", NULL
+};
+static const char *const family_words[] = {
+	"any", "ipv4", "ipv6", NULL
+};
+static const char *const eightbit_words[] = {
+	"pass", "strict", NULL
+};
+
+static int
+valid_fingerprint(const char *s)
+{
+	size_t hex = 0;
+
+	if (strncasecmp(s, "SHA256:", 7) == 0)
+		s += 7;
+	for (; *s != '\0'; s++) {
+		if (isxdigit((unsigned char)*s))
+			hex++;
+		else if (*s != ':')
+			return 0;
+	}
+	return hex == 64;
+}
 
 #define OFF(f) offsetof(struct conf, f)
 static const struct conf_key conf_keys[] = {
@@ -73,6 +104,36 @@ static const struct conf_key conf_keys[] = {
 	{ "delivery_mode", T_ENUM, OFF(delivery_mode), "background", NULL, delivery_words, 0, 0 },
 	{ "hop_limit", T_INT, OFF(hop_limit), "25", NULL, NULL, 1, 1000 },
 	{ "error_mode", T_ENUM, OFF(error_mode), "mail", NULL, errmode_words, 0, 0 },
+	/* delivery: relayq-flush */
+	{ "smarthost", T_STRING, OFF(smarthost), NULL, NULL, NULL, 0, 0 },
+	{ "helo_name", T_STRING, OFF(helo_name), NULL, conf_valid_domain, NULL, 0, 0 },
+	{ "ip_family", T_ENUM, OFF(ip_family), "any", NULL, family_words, 0, 0 },
+	{ "connect_timeout", T_DURATION, OFF(connect_timeout), "300", NULL, NULL, 0, 0 },
+	{ "command_timeout", T_DURATION, OFF(command_timeout), "300", NULL, NULL, 0, 0 },
+	{ "tls", T_ENUM, OFF(tls), "auto", NULL, tls_words, 0, 0 },
+	{ "tls_verify", T_BOOL, OFF(tls_verify), "yes", NULL, NULL, 0, 0 },
+	{ "tls_trust_file", T_STRING, OFF(tls_trust_file), NULL, valid_abs_path, NULL, 0, 0 },
+	{ "tls_crl_file", T_STRING, OFF(tls_crl_file), NULL, valid_abs_path, NULL, 0, 0 },
+	{ "tls_fingerprint", T_STRING, OFF(tls_fingerprint), NULL, valid_fingerprint, NULL, 0, 0 },
+	{ "tls_cert_file", T_STRING, OFF(tls_cert_file), NULL, valid_abs_path, NULL, 0, 0 },
+	{ "tls_key_file", T_STRING, OFF(tls_key_file), NULL, valid_abs_path, NULL, 0, 0 },
+	{ "tls_priorities", T_STRING, OFF(tls_priorities), NULL, NULL, NULL, 0, 0 },
+	{ "tls_min_version", T_ENUM, OFF(tls_min_version), "1.2", NULL, tls_min_words, 0, 0 },
+	{ "authinfo", T_STRING, OFF(authinfo), NULL, valid_abs_path, NULL, 0, 0 },
+	{ "auth_user", T_STRING, OFF(auth_user), NULL, NULL, NULL, 0, 0 },
+	{ "auth_sources", T_STRING, OFF(auth_sources), NULL, NULL, NULL, 0, 0 },
+	{ "auth_mechanisms", T_STRING, OFF(auth_mechanisms), NULL, NULL, NULL, 0, 0 },
+	{ "auth_password_command", T_STRING, OFF(auth_password_command), NULL, NULL, NULL, 0, 0 },
+	{ "auth_credential", T_STRING, OFF(auth_credential), NULL, NULL, NULL, 0, 0 },
+	{ "auth_oauth", T_BOOL, OFF(auth_oauth), "no", NULL, NULL, 0, 0 },
+	{ "auth_plaintext", T_ENUM, OFF(auth_plaintext), "verified-tls", NULL, plaintext_words, 0, 0 },
+	{ "eightbit_mode", T_ENUM, OFF(eightbit_mode), "pass", NULL, eightbit_words, 0, 0 },
+	{ "max_messages_per_connection", T_INT, OFF(max_per_connection), "0", NULL, NULL, 0, 1000000 },
+	/* queue life */
+	{ "retry_min", T_DURATION, OFF(retry_min), "300", NULL, NULL, 0, 0 },
+	{ "retry_max", T_DURATION, OFF(retry_max), "4000", NULL, NULL, 0, 0 },
+	{ "queue_lifetime", T_DURATION, OFF(queue_lifetime), "5d", NULL, NULL, 0, 0 },
+	{ "queue_warn", T_DURATION, OFF(queue_warn), "4h", NULL, NULL, 0, 0 },
 	/* Issue 3: smarthost, tls_*, auth_* — one line each. */
 };
 #undef OFF

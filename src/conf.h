@@ -67,7 +67,34 @@ struct conf {
 	int delivery_mode;      /* enum conf_delivery; default BACKGROUND */
 	long hop_limit;         /* Received: headers before a message is refused; default 25 */
 	int error_mode;         /* enum conf_errmode; default MAIL */
-	/* Issue 3 adds here: smarthost list, tls_*, auth_*, ... */
+	/* Delivery (relayq-flush). Enums are 1-based indexes into the words
+	 * listed in relayq.conf(5), in that order. */
+	char *smarthost;        /* SMART_HOST forms, several for failover; required to deliver */
+	char *helo_name;        /* EHLO name; NULL: the host's FQDN */
+	int ip_family;          /* 1 any, 2 ipv4, 3 ipv6 */
+	long long connect_timeout;  /* seconds; default 300 (RFC 5321) */
+	long long command_timeout;  /* seconds; default 300 (RFC 5321) */
+	int tls;                /* 1 auto (465 implicit, else STARTTLS), 2 starttls, 3 implicit, 4 none */
+	int tls_verify;         /* default 1 */
+	char *tls_trust_file;   /* CA bundle; NULL: the system's */
+	char *tls_crl_file;
+	char *tls_fingerprint;  /* SHA256 pin of the server certificate */
+	char *tls_cert_file;    /* client certificate */
+	char *tls_key_file;
+	char *tls_priorities;   /* GnuTLS priority string */
+	int tls_min_version;    /* 1 "1.2", 2 "1.3" */
+	char *authinfo;         /* sendmail authinfo file; NULL: the default place */
+	char *auth_user;        /* login for keyring/credential/command secrets */
+	char *auth_sources;     /* order of credential sources */
+	char *auth_mechanisms;  /* restriction, like authinfo's M: */
+	char *auth_password_command;
+	char *auth_credential;  /* systemd credential name */
+	int auth_oauth;         /* the secret is an OAuth2 access token */
+	int auth_plaintext;     /* PLAIN/LOGIN: 1 verified-tls, 2 tls, 3 always */
+	int eightbit_mode;      /* 1 pass, 2 strict */
+	long max_per_connection;    /* messages per connection; 0 = no limit */
+	/* Queue life. */
+	long long retry_min, retry_max, queue_lifetime, queue_warn;   /* seconds */
 };
 
 /* Fills c with every key's default.  Free with conf_free. */
