@@ -399,16 +399,15 @@ verify(struct tls *t, const struct tls_config *cfg, const char *server_name,
 	unsigned status = 0;
 	int r, rc = -1;
 
+	t->trust = TLS_TRUST_UNVERIFIED;
 	if (peer_der(t, &der) < 0) {
 		if (!cfg->verify)
 			return 0;
 		return err_set(e, EX_PROTOCOL, _("TLS: %s sent no certificate"), t->peer);
 	}
 	set_fingerprint(t, &der);
-	if (!cfg->verify) {
-		t->trust = TLS_TRUST_UNVERIFIED;
+	if (!cfg->verify)
 		return 0;
-	}
 	if (cfg->fingerprint != NULL) {
 		normalise_pin(cfg->fingerprint, pin);   /* checked in tls_start */
 		if (strcmp(pin, t->fp) != 0)

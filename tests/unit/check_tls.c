@@ -174,6 +174,8 @@ struct server {
 	int fd;
 	const char *cert;
 	const char *priority;
+	int want_client_cert;
+	unsigned client_certs;      /* certificates the client presented */
 	pthread_t thread;
 	int handshake_rc;
 	unsigned long long bytes;   /* application bytes received */
@@ -197,6 +199,8 @@ serve(void *arg)
 	gnutls_init(&s, GNUTLS_SERVER);
 	gnutls_priority_set_direct(s, sv->priority ? sv->priority : "NORMAL", NULL);
 	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
+	if (sv->want_client_cert)
+		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
 	gnutls_transport_set_int(s, sv->fd);
 	gnutls_handshake_set_timeout(s, 5000);
 	do
@@ -204,6 +208,7 @@ serve(void *arg)
 	while (sv->handshake_rc < 0 && !gnutls_error_is_fatal(sv->handshake_rc));
 	if (sv->handshake_rc < 0)
 		goto done;
+	gnutls_certificate_get_peers(s, &sv->client_certs);
 	tls13 = gnutls_protocol_get_version(s) == GNUTLS_TLS1_3;
 	if (gnutls_session_channel_binding(s, tls13 ? GNUTLS_CB_TLS_EXPORTER :
 	    GNUTLS_CB_TLS_UNIQUE, &cb) == 0 && cb.size <= sizeof(sv->cb)) {
@@ -231,13 +236,15 @@ done:
 	return NULL;
 }
 
-/* Starts a server on one end of a socketpair; returns the client end. */
+/* Starts a server on one end of a socketpair; returns the client end.
+ * sv->want_client_cert is kept. */
 static int
 start_server(struct server *sv, const char *cert, const char *priority)
 {
-	int sp[2];
+	int sp[2], want = sv->want_client_cert;
 
 	memset(sv, 0, sizeof(*sv));
+	sv->want_client_cert = want;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
 	sv->fd = sp[1];
 	sv->cert = cert;
@@ -245,6 +252,8 @@ start_server(struct server *sv, const char *cert, const char *priority)
 	ck_assert_int_eq(pthread_create(&sv->thread, NULL, serve, sv), 0);
 	return sp[0];
 }
+
+static const char *prio_for_client_cert[] = { NULL, "NORMAL:-VERS-TLS1.3", NULL };
 
 /* ---- verification table ------------------------------------------------ */
 
@@ -297,7 +306,10 @@ START_TEST(test_verify)
 	struct tls *t = NULL;
 	struct buf line = BUF_INIT;
 	struct err e;
-	int fd = start_server(&sv, certs[c->cert], NULL);
+	int fd;
+
+	sv.want_client_cert = 0;
+	fd = start_server(&sv, certs[c->cert], NULL);
 
 	tls_config_init(&cfg);
 	cfg.trust_file = trusts[c->trust];
@@ -382,7 +394,10 @@ START_TEST(test_channel_binding)
 	size_t len = 0;
 	char desc[128], want[128];
 	struct err e;
-	int fd = start_server(&sv, srv_pem, prio[_i]);
+	int fd;
+
+	sv.want_client_cert = 0;
+	fd = start_server(&sv, srv_pem, prio[_i]);
 
 	tls_config_init(&cfg);
 	cfg.trust_file = ca_pem;
@@ -410,7 +425,10 @@ START_TEST(test_min_version)
 	struct stream s;
 	struct tls *t = NULL;
 	struct err e;
-	int fd = start_server(&sv, srv_pem, "NORMAL:-VERS-TLS1.3");
+	int fd;
+
+	sv.want_client_cert = 0;
+	fd = start_server(&sv, srv_pem, "NORMAL:-VERS-TLS1.3");
 
 	tls_config_init(&cfg);
 	cfg.trust_file = ca_pem;
@@ -422,6 +440,32 @@ START_TEST(test_min_version)
 	    "failed") != NULL, "%s", e.msg);
 	stream_close(&s);
 	pthread_join(sv.thread, NULL);
+}
+END_TEST
+
+START_TEST(test_client_certificate)
+{
+	struct server sv;
+	struct tls_config cfg;
+	struct stream s;
+	struct tls *t = NULL;
+	struct err e;
+	int fd;
+
+	sv.want_client_cert = 1;
+	fd = start_server(&sv, srv_pem, prio_for_client_cert[_i]);
+	tls_config_init(&cfg);
+	cfg.trust_file = ca_pem;
+	if (_i < 2) {
+		cfg.cert_file = self_pem;
+		cfg.key_file = srv_key;
+	}
+	stream_init_fd(&s, fd, 5000, "localhost[127.0.0.1]:465");
+	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s", e.msg);
+	tls_close(t);
+	stream_close(&s);
+	pthread_join(sv.thread, NULL);
+	ck_assert_uint_eq(sv.client_certs, _i < 2 ? 1 : 0);
 }
 END_TEST
 
@@ -488,6 +532,7 @@ START_TEST(test_large_records)
 	unsigned long before;
 
 	memset(body, 'x', 1 << 20);
+	sv.want_client_cert = 0;
 	cnt.fd = start_server(&sv, srv_pem, NULL);
 	cnt.writes = 0;
 	tls_config_init(&cfg);
@@ -524,6 +569,7 @@ main(void)
 	tcase_add_test(tc, test_starttls_injection_refused);
 	tcase_add_loop_test(tc, test_channel_binding, 0, 2);
 	tcase_add_test(tc, test_min_version);
+	tcase_add_loop_test(tc, test_client_certificate, 0, 3);
 	tcase_add_loop_test(tc, test_config_errors, 0, sizeof(ccases) / sizeof(ccases[0]));
 	tcase_add_test(tc, test_large_records);
 	suite_add_tcase(s, tc);
