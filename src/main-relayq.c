@@ -1,17 +1,100 @@
-/* main-relayq.c — placeholder entry point while the front end is assembled. */
+/* main-relayq.c — the sendmail front end: argv[0] and flags decide the
+ * mode; each mode lives in an fe_*.c file and returns the exit code. */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
+#include "frontend.h"
 #include "i18n.h"
+#include "log.h"
+
+static int
+usage_text(void)
+{
+	printf(_("Usage: sendmail [flags] [address...]\n"
+	    "       mailq | newaliases\n"
+	    "       relayq queue [--json|--summary] | relayq flush [--force] | relayq check\n"
+	    "       relayq sendmail [flags] [address...] | relayq --version\n"
+	    "See relayq(8) for every flag and relayq.conf(5) for the configuration.\n"));
+	return EX_OK;
+}
+
+static int
+dispatch(struct fe *fe)
+{
+	switch (fe->opt.mode) {
+	case CLI_MODE_DELIVER:
+		return fe_deliver(fe);
+	case CLI_MODE_SMTP:
+		return fe_smtp(fe);
+	case CLI_MODE_ADDRESS_TEST:
+		return fe_address_test(fe);
+	case CLI_MODE_VERIFY:
+		return fe_verify(fe);
+	case CLI_MODE_NEWALIASES:
+		return fe_newaliases(fe);
+	case CLI_MODE_QUEUE_LIST:
+		return fe_queue_list(fe);
+	case CLI_MODE_QUEUE_RUN:
+	case CLI_MODE_FLUSH:
+		return fe_run_flush(fe);
+	case CLI_MODE_CHECK:
+		return fe_check(fe);
+	case CLI_MODE_VERSION:
+		printf("relayq %s\n", PACKAGE_VERSION);
+		return EX_OK;
+	case CLI_MODE_HELP:
+		return usage_text();
+	default:
+		break;
+	}
+	fprintf(stderr, _("%s: this mode is not available in this version of relayq; "
+	    "see relayq(8)\n"), fe->progname);
+	return EX_UNAVAILABLE;
+}
 
 int
 main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	struct fe fe;
+	struct err e;
+	size_t i;
+	int rc;
+
 	i18n_init();
-	fprintf(stderr, "%s", _("relayq: the front end is not assembled yet\n"));
-	return EX_SOFTWARE;
+	memset(&fe, 0, sizeof(fe));
+	fe.progname = "relayq";
+	err_clear(&e);
+	if (cli_parse(&fe.opt, argc, argv, &e) < 0) {
+		fprintf(stderr, "%s: %s\n", fe.progname, e.msg);
+		cli_free(&fe.opt);
+		return e.code ? e.code : EX_USAGE;
+	}
+	log_open(fe.opt.syslog_tag ? fe.opt.syslog_tag : "relayq", fe.opt.verbose > 0);
+	if (getenv("RELAYQ_NO_SYSLOG") != NULL)
+		log_set_syslog(0);
+	for (i = 0; fe.opt.verbose && i < fe.opt.ignored.n; i++)
+		fprintf(stderr, _("%s: ignored: %s (no meaning for a null client)\n"),
+		    fe.progname, fe.opt.ignored.v[i]);
+	if (conf_load(&fe.conf, fe.opt.config_file, &e) < 0) {
+		fprintf(stderr, "%s: %s\n", fe.progname, e.msg);
+		rc = e.code;
+		goto done;
+	}
+	cli_merge_conf(&fe.opt, &fe.conf);
+	identity_load(&fe.id);
+	rc = dispatch(&fe);
+done:
+	if (fe.queue_open)
+		queue_close(&fe.queue);
+	if (fe.aliases_loaded)
+		aliases_free(&fe.aliases);
+	free(fe.qualify_domain);
+	identity_free(&fe.id);
+	conf_free(&fe.conf);
+	cli_free(&fe.opt);
+	return rc;
 }

@@ -1,0 +1,107 @@
+/* envelope.h — the per-message state kept apart from the body: sender,
+ * recipients with their own state, DSN parameters, attempts and the last
+ * error.  Parse and format are pure (buffers in, buffers out); the file
+ * format is described in doc/QUEUE.md.  Nothing here logs. */
+#ifndef RELAYQ_ENVELOPE_H
+#define RELAYQ_ENVELOPE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define ENVELOPE_VERSION 1
+#define ENVELOPE_LINE_MAX 65536
+#define ENVELOPE_FILE_MAX (16u * 1024 * 1024)
+#define ENVELOPE_RCPT_MAX 100000
+
+enum envelope_rcpt_state {
+	ENVELOPE_RCPT_PENDING,
+	ENVELOPE_RCPT_DONE,
+	ENVELOPE_RCPT_FAILED
+};
+
+/* DSN NOTIFY (-N): 0 = not given (server default). */
+#define ENVELOPE_NOTIFY_NEVER   0x1u
+#define ENVELOPE_NOTIFY_SUCCESS 0x2u
+#define ENVELOPE_NOTIFY_FAILURE 0x4u
+#define ENVELOPE_NOTIFY_DELAY   0x8u
+
+enum envelope_ret { ENVELOPE_RET_UNSET, ENVELOPE_RET_FULL, ENVELOPE_RET_HDRS };
+enum envelope_body {
+	ENVELOPE_BODY_UNSET, ENVELOPE_BODY_7BIT, ENVELOPE_BODY_8BITMIME
+};
+
+/* Envelope flags. */
+#define ENVELOPE_F_HELD           0x1u   /* not delivered until released */
+#define ENVELOPE_F_MAYBE_DELIVERED 0x2u  /* a crash may have sent it already */
+
+struct envelope_rcpt {
+	char *addr;                 /* owned, never NULL */
+	char *orcpt;                /* owned, NULL if none ("rfc822;a@b") */
+	unsigned notify;            /* ENVELOPE_NOTIFY_* */
+	enum envelope_rcpt_state state;
+	unsigned attempts;
+	time_t last_attempt;        /* 0 = never */
+	char *reply;                /* owned, NULL: last server reply */
+};
+
+struct envelope {
+	unsigned version;
+	char *id;                   /* owned queue id, NULL until set */
+	char *sender;               /* owned; "" or NULL for <> */
+	time_t created;
+	unsigned long long size;    /* body bytes as stored */
+	uid_t uid;
+	char *user;                 /* owned, NULL if unknown */
+	enum envelope_ret ret;
+	char *envid;                /* owned, NULL if none */
+	enum envelope_body body;
+	unsigned flags;             /* ENVELOPE_F_* */
+	unsigned attempts;
+	time_t last_attempt, next_attempt;   /* 0 = never / now */
+	char *last_error;           /* owned, NULL if none */
+	struct envelope_rcpt *rcpt; /* owned array */
+	size_t nrcpt, rcpt_cap;
+};
+
+/* Empties e (version ENVELOPE_VERSION, all pointers NULL); allocates
+ * nothing, so it may be called on a zeroed or freed envelope. */
+void envelope_init(struct envelope *e);
+/* Frees everything e owns and re-initialises it. */
+void envelope_free(struct envelope *e);
+/* Replaces the owned string *slot by a copy of s (NULL allowed). */
+void envelope_set(char **slot, const char *s);
+/* Appends a pending recipient (addr copied); returns it (borrowed, valid
+ * until the next add). */
+struct envelope_rcpt *envelope_add_rcpt(struct envelope *e, const char *addr);
+/* Number of recipients in state st. */
+size_t envelope_count(const struct envelope *e, enum envelope_rcpt_state st);
+
+/* Appends the file form of e to out.  Total: every value is escaped. */
+void envelope_format(const struct envelope *e, struct buf *out);
+
+/* Parses len bytes at p into env (initialised here; freed by the caller
+ * with envelope_free, also on failure).  Returns 0, or -1 with EX_DATAERR
+ * and a message giving the line number and the problem (a truncated file
+ * says so).  The message does not name the file: callers wrap it. */
+int envelope_parse(struct envelope *env, const char *p, size_t len,
+    struct err *e);
+
+/* Escapes n bytes at s onto out (the value encoding of the file). */
+void envelope_escape(struct buf *out, const char *s, size_t n);
+/* Unescapes the n bytes at s into an allocated string (*res).  Fails (-1)
+ * on a bad escape or one that decodes to NUL. */
+int envelope_unescape(const char *s, size_t n, char **res);
+
+/* Names for states / notify, as written in the file. */
+const char *envelope_state_name(enum envelope_rcpt_state st);
+/* Formats notify as "SUCCESS,FAILURE,DELAY" or "NEVER" into out. */
+void envelope_notify_format(unsigned notify, struct buf *out);
+/* Parses a -N style list (case-insensitive); -1 if invalid (NEVER mixed
+ * with others, unknown word, empty). */
+int envelope_notify_parse(const char *s, unsigned *notify);
+
+#endif

@@ -1,0 +1,140 @@
+/* fe_addr.c — address modes: sendmail -bt (show rewriting), -bv (verify),
+ * -bi/newaliases (check the alias file), relayq check. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "frontend.h"
+#include "i18n.h"
+#include "input.h"
+#include "strv.h"
+#include "xalloc.h"
+
+/* The addresses to work on: the arguments, else one per line of stdin. */
+static int
+addresses(struct fe *fe, struct strv *out, struct err *e)
+{
+	struct input in;
+	struct buf line = BUF_INIT;
+	const char *p;
+	size_t i, n;
+	int eol, r;
+
+	for (i = 0; i < fe->opt.args.n; i++)
+		strv_add(out, fe->opt.args.v[i]);
+	if (out->n > 0)
+		return 0;
+	input_init(&in, 0, 0, 0);
+	while ((r = input_next(&in, &p, &n, &eol, e)) == 1) {
+		buf_add(&line, p, n);
+		if (!eol)
+			continue;
+		if (line.len > 0)
+			strv_add(out, buf_cstr(&line));
+		buf_reset(&line);
+	}
+	input_free(&in);
+	buf_free(&line);
+	return r;
+}
+
+int
+fe_address_test(struct fe *fe)
+{
+	struct strv addrs = STRV_INIT, res = STRV_INIT;
+	struct buf trace = BUF_INIT;
+	struct err e;
+	size_t i;
+	int rc = EX_OK;
+
+	if (fe_rewrite_setup(fe, &e) < 0 || addresses(fe, &addrs, &e) < 0) {
+		rc = fe_fail(fe, &e);
+		goto done;
+	}
+	printf(_("Address test mode: qualifying domain %s\n"), fe->qualify_domain);
+	for (i = 0; i < addrs.n; i++) {
+		buf_reset(&trace);
+		strv_free(&res);
+		if (rewrite_recipient(&fe->rw, addrs.v[i], &res, &trace, &e) < 0) {
+			fputs(buf_cstr(&trace), stdout);
+			printf(_("%s: error: %s\n"), addrs.v[i], e.msg);
+			rc = e.code;
+			continue;
+		}
+		fputs(buf_cstr(&trace), stdout);
+	}
+done:
+	strv_free(&addrs);
+	strv_free(&res);
+	buf_free(&trace);
+	return rc;
+}
+
+int
+fe_verify(struct fe *fe)
+{
+	struct strv addrs = STRV_INIT;
+	struct buf out = BUF_INIT;
+	struct err e;
+	size_t i;
+	int rc = EX_OK, r;
+
+	if (fe_rewrite_setup(fe, &e) < 0 || addresses(fe, &addrs, &e) < 0) {
+		rc = fe_fail(fe, &e);
+		goto done;
+	}
+	for (i = 0; i < addrs.n; i++) {
+		r = rewrite_verify(&fe->rw, addrs.v[i], &out);
+		if (r != 0)
+			rc = r;
+	}
+	fputs(buf_cstr(&out), stdout);
+done:
+	strv_free(&addrs);
+	buf_free(&out);
+	return rc;
+}
+
+int
+fe_newaliases(struct fe *fe)
+{
+	const char *afile = fe->opt.alias_file ? fe->opt.alias_file : fe->conf.aliases;
+	struct aliases a = ALIASES_INIT;
+	struct strv problems = STRV_INIT;
+	struct err e;
+	size_t i, n;
+	int rc = EX_OK;
+
+	if (aliases_load(&a, afile, &e) < 0)
+		return fe_fail(fe, &e);
+	n = aliases_problems(&a, &problems);
+	for (i = 0; i < problems.n; i++)
+		fprintf(stderr, "%s: %s\n", fe->progname, problems.v[i]);
+	if (n > 0)
+		rc = EX_CONFIG;
+	printf(_("%s: %zu aliases; relayq reads the file directly, no database "
+	    "to rebuild\n"), afile, a.n);
+	strv_free(&problems);
+	aliases_free(&a);
+	return rc;
+}
+
+int
+fe_check(struct fe *fe)
+{
+	struct err e;
+	int rc;
+
+	/* The configuration was loaded by main(); now the rest of what a
+	 * message needs on its way into the queue. */
+	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0)
+		return fe_fail(fe, &e);
+	printf(_("configuration: ok\nqualifying domain: %s\nqueue: %s\n"),
+	    fe->qualify_domain, fe->queue.dir);
+	rc = fe_newaliases(fe);
+	return rc;
+}

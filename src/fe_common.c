@@ -1,0 +1,127 @@
+/* fe_common.c — set-up shared by the front end's modes (see frontend.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "frontend.h"
+#include "i18n.h"
+#include "log.h"
+#include "spawn.h"
+#include "xalloc.h"
+
+int
+fe_fail(const struct fe *fe, const struct err *e)
+{
+	if (fe->opt.error_mode != CONF_ERRMODE_QUIET)
+		fprintf(stderr, "%s: %s\n", fe->progname, e->msg);
+	return e->code ? e->code : EX_SOFTWARE;
+}
+
+int
+fe_rewrite_setup(struct fe *fe, struct err *e)
+{
+	const char *afile = fe->opt.alias_file ? fe->opt.alias_file : fe->conf.aliases;
+
+	if (fe->qualify_domain != NULL)
+		return 0;
+	if (!fe->opt.no_alias && afile != NULL && *afile != '\0') {
+		if (aliases_load(&fe->aliases, afile, e) < 0)
+			return -1;
+		fe->aliases_loaded = 1;
+	}
+	fe->qualify_domain = xstrdup(fe->conf.domain ? fe->conf.domain : fe->id.fqdn);
+	fe->local_names[0] = fe->id.host;
+	fe->local_names[1] = fe->id.fqdn;
+	fe->local_names[2] = NULL;
+	memset(&fe->rw, 0, sizeof(fe->rw));
+	fe->rw.qualify_domain = fe->qualify_domain;
+	fe->rw.local_names = fe->local_names;
+	fe->rw.masquerade = fe->conf.masquerade.n > 0 ? fe->qualify_domain : NULL;
+	fe->rw.catch_all = fe->conf.catchall;
+	fe->rw.sender_address = fe->conf.sender_address;
+	fe->rw.aliases = fe->aliases_loaded ? &fe->aliases : NULL;
+	fe->rw.no_alias = fe->opt.no_alias;
+	return 0;
+}
+
+int
+fe_queue_open(struct fe *fe, struct err *e)
+{
+	const char *configured = fe->opt.queue_dir ? fe->opt.queue_dir : fe->conf.queue_dir;
+	char *dir;
+	int r;
+
+	if (fe->queue_open)
+		return 0;
+	dir = queue_locate_env(configured, fe->conf.spool_dir ? fe->conf.spool_dir :
+	    SPOOLDIR, NULL);
+	r = queue_open(&fe->queue, dir, fe->id.uid, e);
+	free(dir);
+	if (r == 0)
+		fe->queue_open = 1;
+	return r;
+}
+
+const char *
+fe_flush_path(void)
+{
+	const char *p = getenv("RELAYQ_FLUSH");
+
+	return p != NULL && *p != '\0' ? p : BINDIR "/relayq-flush";
+}
+
+void
+fe_after_queue(struct fe *fe)
+{
+	const char *path = fe_flush_path();
+	const char *argv[8];
+	struct err e;
+	int n = 0, status;
+	pid_t pid;
+
+	if (fe->opt.delivery_mode == CONF_DELIVERY_QUEUE ||
+	    fe->opt.delivery_mode == CONF_DELIVERY_DEFERRED)
+		return;
+	argv[n++] = "relayq-flush";
+	if (fe->opt.config_file != NULL) {
+		argv[n++] = "-C";
+		argv[n++] = fe->opt.config_file;
+	}
+	if (fe->opt.queue_dir != NULL) {
+		argv[n++] = "-Q";
+		argv[n++] = fe->opt.queue_dir;
+	}
+	if (fe->opt.verbose && fe->opt.delivery_mode == CONF_DELIVERY_INTERACTIVE)
+		argv[n++] = "-v";
+	argv[n] = NULL;
+	if (fe->opt.delivery_mode != CONF_DELIVERY_INTERACTIVE) {
+		if (access(path, X_OK) != 0) {
+			log_msg(LOG_WARNING, "cannot start %s: %s; the message stays queued "
+			    "until the next queue run", path, strerror(errno));
+			return;
+		}
+		if (spawn_detached(path, argv, &e) < 0)
+			log_msg(LOG_WARNING, "%s", e.msg);
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		log_msg(LOG_WARNING, "cannot start %s: %s", path, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		execv(path, (char *const *)argv);
+		fprintf(stderr, _("%s: cannot start %s: %s; the message stays queued\n"),
+		    fe->progname, path, strerror(errno));
+		_exit(EX_OSERR);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}

@@ -1,0 +1,63 @@
+/* frontend.h — what the sendmail front end's modes share: the parsed
+ * command line, the configuration, who is sending, the rewriting context
+ * and the queue.  main-relayq.c fills it once; each fe_*.c file runs one
+ * family of modes and returns an exit code (<sysexits.h>), printing its
+ * own one-line error. */
+#ifndef RELAYQ_FRONTEND_H
+#define RELAYQ_FRONTEND_H
+
+#include "aliases.h"
+#include "cli.h"
+#include "conf.h"
+#include "err.h"
+#include "identity.h"
+#include "queue.h"
+#include "rewrite.h"
+
+struct fe {
+	const char *progname;        /* for messages: "relayq" */
+	struct cli_options opt;
+	struct conf conf;
+	struct identity id;
+	struct aliases aliases;
+	int aliases_loaded;
+	const char *local_names[3];
+	char *qualify_domain;        /* owned */
+	struct rewrite_ctx rw;
+	struct queue queue;
+	int queue_open;
+};
+
+/* Prints "relayq: MESSAGE" on stderr unless ErrorMode is quiet, and
+ * returns e->code (EX_SOFTWARE when unset). */
+int fe_fail(const struct fe *fe, const struct err *e);
+
+/* Loads the aliases file and sets up fe->rw (once).  Returns 0 or -1. */
+int fe_rewrite_setup(struct fe *fe, struct err *e);
+/* Locates and opens (creating) the invoking user's queue.  Returns 0/-1. */
+int fe_queue_open(struct fe *fe, struct err *e);
+/* Starts relayq-flush after queueing, as the delivery mode says
+ * (background: detached; interactive: waited for).  Failures to start it
+ * are reported but do not change the exit code: the mail is queued. */
+void fe_after_queue(struct fe *fe);
+/* The relayq-flush program: $RELAYQ_FLUSH, else BINDIR/relayq-flush. */
+const char *fe_flush_path(void);
+
+/* The submission context for this invocation (fe_deliver.c); the caller
+ * may override sender, rcpts and DSN fields (the -bs path does). */
+struct submit_ctx;
+void fe_submit_ctx(struct fe *fe, struct submit_ctx *c);
+/* CLI_NOTIFY_* bits → ENVELOPE_NOTIFY_* bits. */
+unsigned fe_notify(int cli_notify);
+
+/* Modes. */
+int fe_deliver(struct fe *fe);          /* -bm, -t: stdin → queue */
+int fe_smtp(struct fe *fe);             /* -bs */
+int fe_address_test(struct fe *fe);     /* -bt */
+int fe_verify(struct fe *fe);           /* -bv */
+int fe_newaliases(struct fe *fe);       /* -bi */
+int fe_queue_list(struct fe *fe);       /* -bp, mailq, relayq queue */
+int fe_run_flush(struct fe *fe);        /* -q..., relayq flush */
+int fe_check(struct fe *fe);            /* relayq check */
+
+#endif

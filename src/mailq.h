@@ -1,0 +1,47 @@
+/* mailq.h — the queue listing in the sendmail/Postfix form:
+ *
+ *   -Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------
+ *   1A2B3C4D5E      2048 Sun Nov 22 10:00:00  alice@example.com
+ *   (451 4.3.0 Try again later)
+ *                                            bob@example.org
+ *   -- 2 Kbytes in 1 Request.
+ *
+ * or "Mail queue is empty".  Column 11 is a mark: '!' for a held message.
+ * Only pending recipients are listed; the last error, when there is one, is
+ * the line in parentheses.  The text is deliberately not translated: it is
+ * the format scripts and monitoring tools parse (as Postfix's).  Arrival
+ * times are local time with English names (as asctime).  Foreign text
+ * (addresses, errors) is sanitised.  Nothing here logs. */
+#ifndef RELAYQ_MAILQ_H
+#define RELAYQ_MAILQ_H
+
+#include <stdio.h>
+
+#include "buf.h"
+#include "envelope.h"
+#include "err.h"
+#include "queue.h"
+
+struct mailq {
+	struct buf *out;              /* borrowed */
+	unsigned long long bytes;
+	size_t n;
+};
+
+/* Starts a listing appended to out. */
+void mailq_begin(struct mailq *m, struct buf *out);
+/* Lists one message. */
+void mailq_add(struct mailq *m, const struct envelope *env);
+/* Lists an envelope that could not be read, with the reason. */
+void mailq_add_damaged(struct mailq *m, const char *id, const char *why);
+/* Appends the total line, or "Mail queue is empty". */
+void mailq_end(struct mailq *m);
+
+/* Lists every message of q (in id = arrival order) into out.  A damaged
+ * envelope is listed as such; one removed during the listing is skipped.
+ * Returns 0 or -1 when the queue cannot be scanned. */
+int mailq_list(struct queue *q, struct buf *out, struct err *e);
+/* mailq_list written to fp.  Returns 0 or -1 (EX_IOERR on a write error). */
+int mailq_print(struct queue *q, FILE *fp, struct err *e);
+
+#endif

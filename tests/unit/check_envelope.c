@@ -1,0 +1,390 @@
+/* check_envelope.c — envelope format and parser: exact file text, round
+ * trips, escaping (no line injection), torn files, malformed input. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "envelope.h"
+
+static const char full_text[] =
+	"relayq-envelope 1\n"
+	"id 1N3K0Q47B2\n"
+	"created 1700000000\n"
+	"size 2048\n"
+	"uid 1000\n"
+	"user alice\n"
+	"sender alice@example.com\n"
+	"ret HDRS\n"
+	"envid QQ\\x01314159\n"
+	"body 8BITMIME\n"
+	"flags held,maybe-delivered\n"
+	"attempts 1\n"
+	"last-attempt 1700000100\n"
+	"next-attempt 1700000400\n"
+	"last-error 451 4.3.0 Try again\\r\\nlater\n"
+	"rcpt bob@example.org\n"
+	"rcpt-state pending\n"
+	"rcpt-notify FAILURE,DELAY\n"
+	"rcpt-orcpt rfc822;bob@example.org\n"
+	"rcpt-attempts 1\n"
+	"rcpt-last-attempt 1700000100\n"
+	"rcpt-reply 451 4.3.0 Try again\n"
+	"rcpt carol@example.net\n"
+	"rcpt-state done\n"
+	"rcpt-notify NEVER\n"
+	"end\n";
+
+static void
+make_full(struct envelope *env)
+{
+	struct envelope_rcpt *r;
+
+	envelope_init(env);
+	envelope_set(&env->id, "1N3K0Q47B2");
+	env->created = 1700000000;
+	env->size = 2048;
+	env->uid = 1000;
+	envelope_set(&env->user, "alice");
+	envelope_set(&env->sender, "alice@example.com");
+	env->ret = ENVELOPE_RET_HDRS;
+	envelope_set(&env->envid, "QQ\001314159");
+	env->body = ENVELOPE_BODY_8BITMIME;
+	env->flags = ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED;
+	env->attempts = 1;
+	env->last_attempt = 1700000100;
+	env->next_attempt = 1700000400;
+	envelope_set(&env->last_error, "451 4.3.0 Try again\r\nlater");
+	r = envelope_add_rcpt(env, "bob@example.org");
+	r->notify = ENVELOPE_NOTIFY_FAILURE | ENVELOPE_NOTIFY_DELAY;
+	envelope_set(&r->orcpt, "rfc822;bob@example.org");
+	r->attempts = 1;
+	r->last_attempt = 1700000100;
+	envelope_set(&r->reply, "451 4.3.0 Try again");
+	r = envelope_add_rcpt(env, "carol@example.net");
+	r->state = ENVELOPE_RCPT_DONE;
+	r->notify = ENVELOPE_NOTIFY_NEVER;
+}
+
+START_TEST(test_format_full)
+{
+	struct envelope env;
+	struct buf b = BUF_INIT;
+
+	make_full(&env);
+	envelope_format(&env, &b);
+	ck_assert_str_eq(buf_cstr(&b), full_text);
+	envelope_free(&env);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_format_minimal)
+{
+	struct envelope env;
+	struct buf b = BUF_INIT;
+
+	envelope_init(&env);
+	envelope_set(&env.id, "0000000001");
+	env.created = 5;
+	envelope_add_rcpt(&env, "x@y");
+	envelope_format(&env, &b);
+	ck_assert_str_eq(buf_cstr(&b), "relayq-envelope 1\nid 0000000001\n"
+	    "created 5\nsize 0\nsender\nrcpt x@y\nrcpt-state pending\nend\n");
+	envelope_free(&env);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_parse_full)
+{
+	struct envelope env;
+	struct err e;
+
+	err_clear(&e);
+	ck_assert_int_eq(envelope_parse(&env, full_text, strlen(full_text), &e), 0);
+	ck_assert_str_eq(env.id, "1N3K0Q47B2");
+	ck_assert_int_eq(env.created, 1700000000);
+	ck_assert_uint_eq(env.size, 2048);
+	ck_assert_uint_eq(env.uid, 1000);
+	ck_assert_str_eq(env.user, "alice");
+	ck_assert_str_eq(env.sender, "alice@example.com");
+	ck_assert_int_eq(env.ret, ENVELOPE_RET_HDRS);
+	ck_assert_str_eq(env.envid, "QQ\001314159");
+	ck_assert_int_eq(env.body, ENVELOPE_BODY_8BITMIME);
+	ck_assert_uint_eq(env.flags, ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED);
+	ck_assert_uint_eq(env.attempts, 1);
+	ck_assert_int_eq(env.last_attempt, 1700000100);
+	ck_assert_int_eq(env.next_attempt, 1700000400);
+	ck_assert_str_eq(env.last_error, "451 4.3.0 Try again\r\nlater");
+	ck_assert_uint_eq(env.nrcpt, 2);
+	ck_assert_str_eq(env.rcpt[0].addr, "bob@example.org");
+	ck_assert_int_eq(env.rcpt[0].state, ENVELOPE_RCPT_PENDING);
+	ck_assert_uint_eq(env.rcpt[0].notify,
+	    ENVELOPE_NOTIFY_FAILURE | ENVELOPE_NOTIFY_DELAY);
+	ck_assert_str_eq(env.rcpt[0].orcpt, "rfc822;bob@example.org");
+	ck_assert_uint_eq(env.rcpt[0].attempts, 1);
+	ck_assert_int_eq(env.rcpt[0].last_attempt, 1700000100);
+	ck_assert_str_eq(env.rcpt[0].reply, "451 4.3.0 Try again");
+	ck_assert_str_eq(env.rcpt[1].addr, "carol@example.net");
+	ck_assert_int_eq(env.rcpt[1].state, ENVELOPE_RCPT_DONE);
+	ck_assert_uint_eq(env.rcpt[1].notify, ENVELOPE_NOTIFY_NEVER);
+	ck_assert_ptr_null(env.rcpt[1].orcpt);
+	ck_assert_ptr_null(env.rcpt[1].reply);
+	ck_assert_uint_eq(envelope_count(&env, ENVELOPE_RCPT_PENDING), 1);
+	ck_assert_uint_eq(envelope_count(&env, ENVELOPE_RCPT_DONE), 1);
+	ck_assert_uint_eq(envelope_count(&env, ENVELOPE_RCPT_FAILED), 0);
+	envelope_free(&env);
+}
+END_TEST
+
+/* An empty sender (<>) and hostile values survive a round trip, and no
+ * value can add a line. */
+START_TEST(test_roundtrip_injection)
+{
+	struct envelope env, back;
+	struct buf b = BUF_INIT;
+	struct err e;
+	const char *evil = "a@b\nrcpt evil@x\nend\n";
+	size_t lines = 0, i;
+
+	envelope_init(&env);
+	envelope_set(&env.id, "0000000001");
+	env.created = 1;
+	envelope_add_rcpt(&env, evil);
+	envelope_set(&env.last_error, "\\x41 \xff\t");
+	envelope_format(&env, &b);
+	for (i = 0; i < b.len; i++)
+		lines += b.data[i] == '\n';
+	ck_assert_uint_eq(lines, 9);
+	ck_assert_ptr_nonnull(strstr(b.data, "rcpt a@b\\nrcpt evil@x\\nend\\n\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "last-error \\\\x41 \\xFF\\t\n"));
+	ck_assert_int_eq(envelope_parse(&back, b.data, b.len, &e), 0);
+	ck_assert_str_eq(back.sender, "");
+	ck_assert_uint_eq(back.nrcpt, 1);
+	ck_assert_str_eq(back.rcpt[0].addr, evil);
+	ck_assert_str_eq(back.last_error, "\\x41 \xff\t");
+	envelope_free(&env);
+	envelope_free(&back);
+	buf_free(&b);
+}
+END_TEST
+
+static const char *const escape_cases[][2] = {
+	{ "plain text", "plain text" },
+	{ "a\\b", "a\\\\b" },
+	{ "l1\nl2\r", "l1\\nl2\\r" },
+	{ "\t\x01\x7f", "\\t\\x01\\x7F" },
+	{ "caf\xc3\xa9", "caf\\xC3\\xA9" },
+	{ "", "" },
+};
+
+START_TEST(test_escape)
+{
+	struct buf b = BUF_INIT;
+	char *back;
+
+	envelope_escape(&b, escape_cases[_i][0], strlen(escape_cases[_i][0]));
+	ck_assert_str_eq(buf_cstr(&b), escape_cases[_i][1]);
+	ck_assert_int_eq(envelope_unescape(b.data ? b.data : "", b.len, &back), 0);
+	ck_assert_str_eq(back, escape_cases[_i][0]);
+	free(back);
+	buf_free(&b);
+}
+END_TEST
+
+static const char *const bad_escapes[] = {
+	"a\\", "\\q", "\\x0", "\\x00", "\\xG1", "tab\there",
+};
+
+START_TEST(test_unescape_bad)
+{
+	char *res = NULL;
+
+	ck_assert_int_eq(envelope_unescape(bad_escapes[_i],
+	    strlen(bad_escapes[_i]), &res), -1);
+	ck_assert_ptr_null(res);
+}
+END_TEST
+
+/* Every strict prefix of a valid file is refused: a torn write is never
+ * taken for a shorter envelope. */
+START_TEST(test_truncated_refused)
+{
+	size_t n, len = strlen(full_text);
+	struct envelope env;
+	struct err e;
+
+	for (n = 0; n < len; n++) {
+		err_clear(&e);
+		ck_assert_msg(envelope_parse(&env, full_text, n, &e) == -1,
+		    "prefix of %zu bytes accepted", n);
+		ck_assert_int_eq(e.code, EX_DATAERR);
+		envelope_free(&env);
+	}
+	ck_assert_int_eq(envelope_parse(&env, full_text, len - 1, &e), -1);
+	ck_assert_str_eq(e.msg, "line 26: truncated (last line has no end)");
+	envelope_free(&env);
+	ck_assert_int_eq(envelope_parse(&env, full_text, len - 4, &e), -1);
+	ck_assert_str_eq(e.msg, "truncated (no end line)");
+	envelope_free(&env);
+}
+END_TEST
+
+#define HEAD "relayq-envelope 1\nid 0000000001\ncreated 5\nsender a@b\n"
+static const char *const bad_files[][2] = {
+	{ "", "empty file" },
+	{ "relayq-envelope 2\n" "end\n", "envelope version 2 is not supported "
+	    "(this relayq reads version 1)" },
+	{ "something else\nend\n", "line 1: not a relayq envelope" },
+	{ "relayq-envelope x\nend\n", "line 1: bad version" },
+	{ HEAD "rcpt x@y\nbogus 1\nend\n", "line 6: unknown field" },
+	{ HEAD "created 6\nrcpt x@y\nend\n", "line 5: duplicate field" },
+	{ HEAD "rcpt x@y\nrcpt-state done\nrcpt-state done\nend\n",
+	    "line 7: duplicate field" },
+	{ HEAD "size -1\nrcpt x@y\nend\n", "line 5: bad value" },
+	{ HEAD "size 01\nrcpt x@y\nend\n", "line 5: bad value" },
+	{ HEAD "size 18446744073709551616\nrcpt x@y\nend\n", "line 5: bad value" },
+	{ HEAD "uid 4294967295\nrcpt x@y\nend\n", "line 5: bad value" },
+	{ HEAD "ret SOME\nrcpt x@y\nend\n", "line 5: bad value" },
+	{ HEAD "flags held,held\nrcpt x@y\nend\n", "line 5: bad value" },
+	{ HEAD "rcpt x@y\nrcpt-state gone\nend\n", "line 6: bad value" },
+	{ HEAD "rcpt x@y\nrcpt-notify NEVER,DELAY\nend\n", "line 6: bad value" },
+	{ HEAD "rcpt-state done\nrcpt x@y\nend\n",
+	    "line 5: recipient field before any rcpt line" },
+	{ HEAD "rcpt x@y\nuser z\nend\n",
+	    "line 6: envelope field after the recipients" },
+	{ HEAD "rcpt\nend\n", "line 5: empty recipient" },
+	{ HEAD "rcpt x@y\\q\nend\n", "line 5: bad escape in value" },
+	{ HEAD "end\n", "no recipients" },
+	{ HEAD "rcpt x@y\nend\nrcpt z@y\n", "line 7: text after the end line" },
+	{ "relayq-envelope 1\ncreated 5\nsender\nrcpt x@y\nend\n",
+	    "required field \"id\" missing" },
+	{ "relayq-envelope 1\nid 0000000001\ncreated 5\nrcpt x@y\nend\n",
+	    "required field \"sender\" missing" },
+	{ "relayq-envelope 1\nid\ncreated 5\nsender\nrcpt x@y\nend\n",
+	    "empty queue id" },
+	{ HEAD "rcpt x@y\r\nend\n", "line 5: bad escape in value" },
+};
+
+START_TEST(test_malformed)
+{
+	struct envelope env;
+	struct err e;
+
+	err_clear(&e);
+	ck_assert_int_eq(envelope_parse(&env, bad_files[_i][0],
+	    strlen(bad_files[_i][0]), &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, bad_files[_i][1]);
+	envelope_free(&env);
+}
+END_TEST
+
+START_TEST(test_nul_refused)
+{
+	static const char text[] = HEAD "rcpt x\0y\nend\n";
+	struct envelope env;
+	struct err e;
+
+	ck_assert_int_eq(envelope_parse(&env, text, sizeof(text) - 1, &e), -1);
+	ck_assert_str_eq(e.msg, "line 5: line too long or contains NUL");
+	envelope_free(&env);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	int rc;
+	unsigned notify;
+} notify_cases[] = {
+	{ "NEVER", 0, ENVELOPE_NOTIFY_NEVER },
+	{ "success,failure", 0, ENVELOPE_NOTIFY_SUCCESS | ENVELOPE_NOTIFY_FAILURE },
+	{ "DELAY", 0, ENVELOPE_NOTIFY_DELAY },
+	{ "NEVER,SUCCESS", -1, 0 },
+	{ "", -1, 0 },
+	{ "SUCCESS,", -1, 0 },
+	{ "SOMETIMES", -1, 0 },
+};
+
+START_TEST(test_notify)
+{
+	unsigned n = 0;
+
+	ck_assert_int_eq(envelope_notify_parse(notify_cases[_i].in, &n),
+	    notify_cases[_i].rc);
+	ck_assert_uint_eq(n, notify_cases[_i].notify);
+}
+END_TEST
+
+/* Mutated files never crash the parser; what it accepts formats back to
+ * something it accepts again with the same recipients. */
+START_TEST(test_mutations)
+{
+	size_t len = strlen(full_text), i, pos;
+	unsigned seed = 12345, accepted = 0;
+	char *copy = malloc(len);
+	struct envelope env, again;
+	struct buf b = BUF_INIT;
+	struct err e;
+
+	for (i = 0; i < 5000; i++) {
+		memcpy(copy, full_text, len);
+		seed = seed * 1103515245 + 12345;
+		pos = (seed >> 8) % len;
+		seed = seed * 1103515245 + 12345;
+		copy[pos] = (char)(seed >> 16);
+		if (envelope_parse(&env, copy, len, &e) == 0) {
+			accepted++;
+			buf_reset(&b);
+			envelope_format(&env, &b);
+			ck_assert_int_eq(envelope_parse(&again, b.data, b.len, &e), 0);
+			ck_assert_uint_eq(again.nrcpt, env.nrcpt);
+			ck_assert_str_eq(again.sender, env.sender);
+			envelope_free(&again);
+		}
+		envelope_free(&env);
+	}
+	ck_assert_uint_gt(accepted, 0);
+	ck_assert_uint_lt(accepted, 5000);
+	free(copy);
+	buf_free(&b);
+}
+END_TEST
+
+#define NCASES(t) (int)(sizeof(t) / sizeof((t)[0]))
+
+static Suite *
+envelope_suite(void)
+{
+	Suite *s = suite_create("envelope");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_format_full);
+	tcase_add_test(tc, test_format_minimal);
+	tcase_add_test(tc, test_parse_full);
+	tcase_add_test(tc, test_roundtrip_injection);
+	tcase_add_loop_test(tc, test_escape, 0, NCASES(escape_cases));
+	tcase_add_loop_test(tc, test_unescape_bad, 0, NCASES(bad_escapes));
+	tcase_add_test(tc, test_truncated_refused);
+	tcase_add_loop_test(tc, test_malformed, 0, NCASES(bad_files));
+	tcase_add_test(tc, test_nul_refused);
+	tcase_add_loop_test(tc, test_notify, 0, NCASES(notify_cases));
+	tcase_add_test(tc, test_mutations);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(envelope_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
