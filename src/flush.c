@@ -1,0 +1,170 @@
+/* flush.c — one run over a queue: pick what is due, deliver it over one
+ * session, summarise (see flush.h). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flush_int.h"
+#include "i18n.h"
+#include "log.h"
+#include "xalloc.h"
+
+/* How many times one run reconnects after the server closed a session. */
+#define FLUSH_MAX_RECONNECTS 10
+
+static int
+filter_match(const struct flush_filter *fl, const struct envelope *env)
+{
+	size_t i;
+	int hit = 0;
+
+	switch (fl->kind) {
+	case 'I':
+		hit = strstr(env->id, fl->substr) != NULL;
+		break;
+	case 'S':
+		hit = strstr(env->sender, fl->substr) != NULL;
+		break;
+	case 'R':
+		for (i = 0; i < env->nrcpt && !hit; i++)
+			hit = env->rcpt[i].state == ENVELOPE_RCPT_PENDING &&
+			    strstr(env->rcpt[i].addr, fl->substr) != NULL;
+		break;
+	}
+	return fl->negate ? !hit : hit;
+}
+
+/* 1 when the message should be tried in this run. */
+static int
+is_due(const struct flusher *f, const struct envelope *env)
+{
+	size_t i;
+
+	if (env->flags & ENVELOPE_F_HELD)
+		return 0;
+	if (envelope_count(env, ENVELOPE_RCPT_PENDING) == 0)
+		return 0;
+	if (!f->o->force && env->next_attempt > f->now)
+		return 0;
+	for (i = 0; i < f->o->nfilters; i++)
+		if (!filter_match(&f->o->filters[i], env))
+			return 0;
+	return 1;
+}
+
+/* Appends to due the ids not in seen that are due; adds them to seen. */
+static int
+select_due(struct flusher *f, struct strv *seen, struct strv *due, struct err *e)
+{
+	struct strv ids = STRV_INIT;
+	struct envelope env;
+	struct err le;
+	size_t i;
+
+	if (queue_scan(f->o->queue, &ids, e) < 0)
+		return -1;
+	for (i = 0; i < ids.n; i++) {
+		if (strv_contains(seen, ids.v[i], 0))
+			continue;
+		strv_add(seen, ids.v[i]);
+		envelope_init(&env);
+		if (queue_env_read(f->o->queue, ids.v[i], &env, &le) < 0)
+			log_msg(LOG_ERR, "%s", le.msg);
+		else if (is_due(f, &env))
+			strv_add(due, ids.v[i]);
+		envelope_free(&env);
+	}
+	strv_free(&ids);
+	return 0;
+}
+
+/* Delivers due[] over as few sessions as the server allows. */
+static void
+deliver(struct flusher *f, const struct strv *due)
+{
+	struct session ss;
+	struct result sess_r;
+	long limit = f->o->conf->max_per_connection;
+	size_t i = 0;
+	int open = 0, reconnects = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	while (i < due->n) {
+		if (!open) {
+			if (session_open(f, &ss, &sess_r) < 0) {
+				/* Nothing can go now: every remaining message is
+				 * deferred with the reason, none bounced for it. */
+				flusher_note(f, &sess_r);
+				for (; i < due->n; i++)
+					flush_message(f, NULL, due->v[i], &sess_r);
+				break;
+			}
+			open = 1;
+		}
+		if (flush_message(f, &ss, due->v[i], NULL) < 0) {
+			session_close(&ss);
+			open = 0;
+			if (++reconnects > FLUSH_MAX_RECONNECTS) {
+				result_set(&sess_r, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
+				    RESULT_ST_DROPPED, "the smarthost closed %d sessions in "
+				    "one run; trying again later", FLUSH_MAX_RECONNECTS);
+				for (i++; i < due->n; i++)
+					flush_message(f, NULL, due->v[i], &sess_r);
+				break;
+			}
+		} else if (limit > 0 && ss.nmsgs >= (unsigned long)limit) {
+			session_close(&ss);
+			open = 0;
+		}
+		i++;
+	}
+	if (open)
+		session_close(&ss);
+}
+
+int
+flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
+{
+	struct flusher f;
+	struct strv seen = STRV_INIT, due = STRV_INIT;
+	unsigned swept = 0;
+	struct err le;
+	int rc = -1, prepared = 0;
+
+	memset(&f, 0, sizeof(f));
+	memset(st, 0, sizeof(*st));
+	f.o = o;
+	f.st = st;
+	f.now = time(NULL);
+	result_clear(&f.worst);
+	srandom((unsigned)(f.now ^ getpid()));
+	if (queue_sweep(o->queue, f.now, &swept, &le) < 0)
+		log_msg(LOG_WARNING, "%s", le.msg);
+	/* Messages queued during the run (bounces, or by the front end while
+	 * this run held the queue) are picked up by the rescan. */
+	for (;;) {
+		strv_free(&due);
+		if (select_due(&f, &seen, &due, e) < 0)
+			goto done;
+		if (due.n == 0)
+			break;
+		if (!prepared) {
+			if (flusher_prepare(&f, e) < 0)
+				goto done;
+			prepared = 1;
+		}
+		st->due += (unsigned)due.n;
+		deliver(&f, &due);
+	}
+	st->exit_code = result_sysexit(&f.worst);
+	rc = 0;
+done:
+	flusher_free(&f);
+	strv_free(&seen);
+	strv_free(&due);
+	return rc;
+}

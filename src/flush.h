@@ -1,0 +1,60 @@
+/* flush.h — one run of relayq-flush over one queue.
+ *
+ * A run sweeps crash leftovers, picks the messages that are due (or all
+ * with --force, filtered by -I/-R/-S), and when there is any, opens ONE
+ * session to the smarthost (failover over the configured smarthosts and
+ * their addresses) and sends every due message over it, RSET between
+ * messages, reconnecting when the server closes or a per-connection limit
+ * is reached.  Each recipient's result is recorded as soon as its message
+ * is finished; a message leaves the queue only when every recipient is
+ * done or failed for good; failures for good are bounced to the sender
+ * (flush_bounce.c).  A run with nothing due touches no network.
+ *
+ *   flush.c          the run: selection, the session loop, the summary
+ *   flush_session.c  endpoints, TCP, TLS, credentials, AUTH
+ *   flush_message.c  one message: lock, envelope, send, disposition
+ *   flush_bounce.c   the delivery status notification for failures */
+#ifndef RELAYQ_FLUSH_H
+#define RELAYQ_FLUSH_H
+
+#include <time.h>
+
+#include "conf.h"
+#include "err.h"
+#include "identity.h"
+#include "queue.h"
+#include "resolver.h"
+
+struct flush_filter {
+	char kind;          /* 'I' queue id, 'R' recipient, 'S' sender */
+	int negate;
+	const char *substr;
+};
+
+struct flush_opts {
+	const struct conf *conf;
+	const struct identity *id;
+	struct queue *queue;
+	const struct resolver *resolver;
+	int force;                      /* ignore the retry schedule */
+	int verbose;                    /* SMTP transcript on stderr */
+	const struct flush_filter *filters;
+	size_t nfilters;
+};
+
+struct flush_stats {
+	unsigned due;           /* messages picked */
+	unsigned sent;          /* messages finished with every recipient done */
+	unsigned deferred;      /* messages kept for a later try */
+	unsigned bounced;       /* messages with a recipient failed for good */
+	unsigned busy;          /* messages another flusher held */
+	unsigned sessions;      /* connections opened */
+	int exit_code;          /* <sysexits.h> of the most severe outcome */
+};
+
+/* Runs one pass.  Returns 0 when the run itself worked (st says how the
+ * messages fared), -1 with e set when it could not run at all (bad
+ * configuration, unreadable queue). */
+int flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e);
+
+#endif

@@ -1,0 +1,160 @@
+/* flush_bounce.c — the failure notice for a message's failed recipients:
+ * an RFC 3464 report (bounce.c) queued with the null sender <> to the
+ * original sender, so that it is sent like any message and can never
+ * bounce itself (see flush.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "bounce.h"
+#include "durable.h"
+#include "flush_int.h"
+#include "i18n.h"
+#include "log.h"
+#include "xalloc.h"
+
+/* Appends the queued original (all of it, or its header section). */
+static int
+copy_original(struct flusher *f, const struct envelope *env, int headers_only,
+    int fd_out, const char *out_path, int *ended_nl, struct err *e)
+{
+	char *path = queue_body_path(f->o->queue, env->id);
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1, at_bol = 1;
+	ssize_t n;
+
+	*ended_nl = 1;
+	if (fd < 0) {
+		err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+		goto done;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		size_t len = (size_t)n, i;
+
+		if (headers_only) {
+			/* Stop after the blank line that ends the headers. */
+			for (i = 0; i < len; i++) {
+				if (chunk[i] == '\n') {
+					if (at_bol) {
+						len = i + 1;
+						break;
+					}
+					at_bol = 1;
+				} else
+					at_bol = 0;
+			}
+		}
+		if (durable_write_all(fd_out, chunk, len, out_path, e) < 0)
+			goto done;
+		*ended_nl = chunk[len - 1] == '\n';
+		if (len < (size_t)n)
+			break;
+	}
+	if (n < 0) {
+		err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+int
+flush_bounce(struct flusher *f, const struct envelope *env,
+    const unsigned char *which, const struct result *const *why, int delayed,
+    struct err *e)
+{
+	struct bounce_rcpt *br = xcalloc(env->nrcpt, sizeof(*br));
+	char (*diag)[RESULT_TEXT_MAX + 32] = xcalloc(env->nrcpt, sizeof(*diag));
+	struct bounce_info b;
+	struct queue_msg m;
+	struct envelope ne;
+	struct buf text = BUF_INIT;
+	const char *remote = f->hosts.n > 0 ? f->hosts.v[0].host : NULL;
+	size_t i, n = 0;
+	int ended_nl, rc = -1, created = 0;
+
+	envelope_init(&ne);
+	if (env->sender[0] == '\0') {
+		log_msg(LOG_INFO, "%s: no failure notice: the sender is <> (a notice "
+		    "itself, or mail that asked for none)", env->id);
+		rc = 0;
+		goto done;
+	}
+	for (i = 0; i < env->nrcpt; i++) {
+		if (!which[i])
+			continue;
+		br[n].addr = env->rcpt[i].addr;
+		br[n].orcpt = env->rcpt[i].orcpt;
+		if (why[i] != NULL) {
+			br[n].status = why[i]->status;
+			br[n].diagnostic = why[i]->code ? result_diagnostic(why[i], diag[n],
+			    sizeof(diag[n])) : NULL;
+			br[n].in_reply_to = why[i]->code ? why[i]->stage : NULL;
+			if (why[i]->code == 0)
+				br[n].diagnostic = why[i]->text;
+		} else {
+			br[n].status = "5.0.0";
+			br[n].diagnostic = env->rcpt[i].reply;
+		}
+		br[n].remote_mta = why[i] != NULL && why[i]->code ? remote : NULL;
+		br[n].last_attempt = env->rcpt[i].last_attempt;
+		n++;
+	}
+	if (queue_msg_create(f->o->queue, &m, e) < 0)
+		goto done;
+	created = 1;
+	memset(&b, 0, sizeof(b));
+	b.action = delayed ? BOUNCE_DELAYED : BOUNCE_FAILED;
+	b.reporting_mta = f->o->id->fqdn;
+	b.domain = f->o->conf->domain ? f->o->conf->domain : f->o->id->fqdn;
+	b.to = env->sender;
+	b.queue_id = env->id;
+	b.envid = env->envid;
+	b.arrival = env->created;
+	b.now = f->now;
+	b.retry_until = env->created + f->o->conf->queue_lifetime;
+	b.headers_only = env->ret == ENVELOPE_RET_HDRS;
+	b.original_8bit = env->body == ENVELOPE_BODY_8BITMIME;
+	b.unique = m.id;
+	b.rcpts = br;
+	b.nrcpts = n;
+	bounce_begin(&b, &text);
+	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, e) < 0 ||
+	    copy_original(f, env, b.headers_only, m.body.fd, m.body.path, &ended_nl, e) < 0)
+		goto done;
+	buf_reset(&text);
+	bounce_finish(&b, ended_nl, &text);
+	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, e) < 0)
+		goto done;
+	ne.created = f->now;
+	ne.uid = f->o->id->uid;
+	envelope_set(&ne.user, f->o->id->user);
+	envelope_set(&ne.sender, "");
+	ne.body = b.original_8bit ? ENVELOPE_BODY_8BITMIME : ENVELOPE_BODY_7BIT;
+	envelope_add_rcpt(&ne, env->sender);
+	if (queue_msg_commit(f->o->queue, &m, &ne, e) < 0) {
+		created = 0;
+		goto done;
+	}
+	created = 0;
+	log_msg(LOG_INFO, "%s: sender %s notice: %s", env->id,
+	    delayed ? "delay" : "non-delivery", m.id);
+	rc = 0;
+done:
+	if (created)
+		queue_msg_abort(f->o->queue, &m);
+	buf_free(&text);
+	envelope_free(&ne);
+	free(diag);
+	free(br);
+	return rc;
+}

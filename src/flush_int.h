@@ -1,0 +1,73 @@
+/* flush_int.h — what the flush_*.c files share (private to relayq-flush). */
+#ifndef RELAYQ_FLUSH_INT_H
+#define RELAYQ_FLUSH_INT_H
+
+#include "auth_ops.h"
+#include "creds.h"
+#include "envelope.h"
+#include "flush.h"
+#include "result.h"
+#include "sasl.h"
+#include "smarthost.h"
+#include "smtp_client.h"
+#include "stream.h"
+#include "tls.h"
+
+/* One run's state. */
+struct flusher {
+	const struct flush_opts *o;
+	struct flush_stats *st;
+	time_t now;
+	struct smarthost_list hosts;
+	struct smarthost_endpoints eps;
+	int resolved;
+	struct tls_config tlscfg;
+	struct creds_config credcfg;
+	struct result worst;         /* most severe result of the run */
+};
+
+/* One connection to the smarthost. */
+struct session {
+	struct flusher *f;
+	struct stream s;
+	int connected;
+	struct tls *tls;             /* owned by the stream */
+	unsigned char *cb_data;
+	struct smtp_client *client;
+	struct smtp_client_cfg cfg;
+	struct auth_conn conn;
+	struct sasl_ctx *sasl;
+	const struct smarthost_endpoint *ep;
+	char peer[320];              /* "host[address]:port" */
+	unsigned nmsgs;              /* messages sent on this connection */
+};
+
+/* flush_session.c */
+/* Opens a session on the first endpoint that answers; returns 0, or -1
+ * with r saying why the last one failed (scope SESSION). */
+int session_open(struct flusher *f, struct session *ss, struct result *r);
+/* QUITs (when still possible) and closes. */
+void session_close(struct session *ss);
+/* Sets up hosts, endpoints, TLS and credential configuration. */
+int flusher_prepare(struct flusher *f, struct err *e);
+void flusher_free(struct flusher *f);
+
+/* flush_message.c */
+/* Sends message id over ss (NULL: no session could be opened; sess_r says
+ * why, and the message is deferred with it).  Returns 0 when the session
+ * can go on, -1 when it is over. */
+int flush_message(struct flusher *f, struct session *ss, const char *id,
+    const struct result *sess_r);
+/* Records r as the run's worst when it is more severe. */
+void flusher_note(struct flusher *f, const struct result *r);
+
+/* flush_bounce.c */
+/* Queues a failure notice (or, with delayed, a delay warning) for the
+ * recipients of env marked in which[] (env->nrcpt entries) and logs it.
+ * Returns 0, or -1 with e (the caller logs; the message is still removed:
+ * the notice is best effort, the log has the failure). */
+int flush_bounce(struct flusher *f, const struct envelope *env,
+    const unsigned char *which, const struct result *const *why, int delayed,
+    struct err *e);
+
+#endif

@@ -1,0 +1,370 @@
+/* flush_message.c — one message over a session: lock it, read its
+ * envelope, send it to its pending recipients, record each result, then
+ * remove it, bounce it or schedule its next try (see flush.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "flush_int.h"
+#include "i18n.h"
+#include "log.h"
+#include "retry.h"
+#include "xalloc.h"
+
+struct attempt {
+	struct flusher *f;
+	struct session *ss;
+	struct envelope env;
+	size_t n;                    /* recipients in this attempt */
+	size_t *map;                 /* attempt index → env recipient index */
+	struct smtp_rcpt *rcpts;
+	struct buf *notify;          /* per attempt recipient */
+	struct result *res;          /* per env recipient; cls OK = untouched */
+	unsigned char *tried;        /* per env recipient */
+	struct result msg;
+};
+
+void
+flusher_note(struct flusher *f, const struct result *r)
+{
+	if (result_severity_cmp(r, &f->worst) > 0)
+		f->worst = *r;
+}
+
+static void
+on_rcpt(void *ctx, size_t i, const struct result *r)
+{
+	struct attempt *a = ctx;
+
+	a->res[a->map[i]] = *r;
+}
+
+static void
+on_message(void *ctx, const struct result *r)
+{
+	((struct attempt *)ctx)->msg = *r;
+}
+
+static int
+needs_smtputf8(const struct envelope *env)
+{
+	size_t i;
+	const char *p;
+
+	for (p = env->sender; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return 1;
+	for (i = 0; i < env->nrcpt; i++)
+		for (p = env->rcpt[i].addr; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				return 1;
+	return 0;
+}
+
+static double
+now_precise(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* A 530 to MAIL FROM ("authentication required") is the configuration's
+ * fault, not the message's: keep the mail and say so. */
+static enum result_action
+action_of(const struct result *r)
+{
+	if (r->code == 530)
+		return RESULT_ACTION_RETRY;
+	return result_action(r);
+}
+
+static void
+log_rcpt(struct attempt *a, const struct envelope_rcpt *rc, const struct result *r,
+    enum result_action act)
+{
+	char status[RESULT_TEXT_MAX + 64];
+
+	result_format(r, status, sizeof(status));
+	if (act == RESULT_ACTION_RETRY && r->cls == RESULT_UNKNOWN)
+		log_msg(LOG_WARNING, "%s: to=<%s>, relay=%s, delay=%.1f, status=deferred "
+		    "(connection lost after the end of data: the message may have been "
+		    "delivered; it will be sent again) %s", a->env.id, rc->addr,
+		    a->ss ? a->ss->peer : "none", now_precise() - (double)a->env.created,
+		    status);
+	else
+		log_msg(act == RESULT_ACTION_DONE ? LOG_INFO : LOG_WARNING,
+		    "%s: to=<%s>, relay=%s, delay=%.1f, %s", a->env.id, rc->addr,
+		    a->ss ? a->ss->peer : "none", now_precise() - (double)a->env.created,
+		    status);
+}
+
+/* Applies this attempt's results to the envelope. */
+static void
+record(struct attempt *a)
+{
+	char diag[RESULT_TEXT_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < a->env.nrcpt; i++) {
+		struct envelope_rcpt *rc = &a->env.rcpt[i];
+		struct result *r = &a->res[i];
+		enum result_action act;
+
+		if (!a->tried[i])
+			continue;
+		act = action_of(r);
+		flusher_note(a->f, r);
+		log_rcpt(a, rc, r, act);
+		rc->attempts++;
+		rc->last_attempt = a->f->now;
+		result_diagnostic(r, diag, sizeof(diag));
+		envelope_set(&rc->reply, diag);
+		if (act == RESULT_ACTION_DONE)
+			rc->state = ENVELOPE_RCPT_DONE;
+		else if (act == RESULT_ACTION_BOUNCE)
+			rc->state = ENVELOPE_RCPT_FAILED;
+		else if (r->cls == RESULT_UNKNOWN)
+			a->env.flags |= ENVELOPE_F_MAYBE_DELIVERED;
+	}
+}
+
+/* Expired: every pending recipient fails with 4.4.7 and the last error. */
+static void
+expire(struct attempt *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->env.nrcpt; i++) {
+		struct envelope_rcpt *rc = &a->env.rcpt[i];
+		char text[RESULT_TEXT_MAX];
+
+		if (rc->state != ENVELOPE_RCPT_PENDING)
+			continue;
+		snprintf(text, sizeof(text), "message expired after %lld days in the queue; "
+		    "last error: %s", (long long)(a->f->now - a->env.created) / 86400,
+		    rc->reply ? rc->reply : a->env.last_error ? a->env.last_error : "none");
+		result_set(&a->res[i], RESULT_PERM, RESULT_SCOPE_RCPT, NULL, "4.4.7", "%s", text);
+		rc->state = ENVELOPE_RCPT_FAILED;
+		envelope_set(&rc->reply, a->res[i].text);
+		a->tried[i] = 2;
+		log_msg(LOG_WARNING, "%s: to=<%s>, status=expired (%s)", a->env.id,
+		    rc->addr, text);
+	}
+}
+
+/* Bounce what failed, then remove the message. */
+static void
+finish_message(struct attempt *a, struct queue *q)
+{
+	const struct result **why = xcalloc(a->env.nrcpt, sizeof(*why));
+	unsigned char *which = xcalloc(a->env.nrcpt, 1);
+	size_t i, nfailed = 0;
+	struct err e;
+
+	for (i = 0; i < a->env.nrcpt; i++) {
+		if (a->env.rcpt[i].state != ENVELOPE_RCPT_FAILED)
+			continue;
+		if (a->env.rcpt[i].notify & ENVELOPE_NOTIFY_NEVER)
+			continue;
+		if (a->env.rcpt[i].notify != 0 &&
+		    !(a->env.rcpt[i].notify & ENVELOPE_NOTIFY_FAILURE))
+			continue;
+		which[i] = 1;
+		why[i] = a->tried[i] ? &a->res[i] : NULL;
+		nfailed++;
+	}
+	if (nfailed > 0) {
+		a->f->st->bounced++;
+		if (flush_bounce(a->f, &a->env, which, why, 0, &e) < 0)
+			log_msg(LOG_ERR, "%s: cannot return a failure notice: %s", a->env.id, e.msg);
+	} else if (envelope_count(&a->env, ENVELOPE_RCPT_FAILED) == 0) {
+		a->f->st->sent++;
+	} else {
+		a->f->st->bounced++;
+	}
+	if (queue_remove(q, a->env.id, &e) < 0)
+		log_msg(LOG_ERR, "%s: cannot remove the delivered message: %s", a->env.id, e.msg);
+	else
+		log_msg(LOG_INFO, "%s: removed", a->env.id);
+	free(why);
+	free(which);
+}
+
+static void
+dispose(struct attempt *a, const struct result *last)
+{
+	struct queue *q = a->f->o->queue;
+	struct retry_policy p;
+	struct err e;
+	char diag[RESULT_TEXT_MAX + 32];
+	size_t i;
+
+	record(a);
+	retry_defaults(&p);
+	p.min_backoff = a->f->o->conf->retry_min;
+	p.max_backoff = a->f->o->conf->retry_max;
+	p.lifetime = a->f->o->conf->queue_lifetime;
+	p.warn_after = a->f->o->conf->queue_warn;
+	if (envelope_count(&a->env, ENVELOPE_RCPT_PENDING) > 0 &&
+	    retry_expired(&p, a->env.created, a->f->now))
+		expire(a);
+	if (envelope_count(&a->env, ENVELOPE_RCPT_PENDING) == 0) {
+		finish_message(a, q);
+		return;
+	}
+	a->f->st->deferred++;
+	a->env.attempts++;
+	a->env.last_attempt = a->f->now;
+	a->env.next_attempt = retry_next(&p, a->env.attempts, a->f->now,
+	    (double)random() / ((double)RAND_MAX + 1.0));
+	for (i = 0; i < a->env.nrcpt; i++)
+		if (a->tried[i] && a->env.rcpt[i].state == ENVELOPE_RCPT_PENDING &&
+		    result_severity_cmp(&a->res[i], last) > 0)
+			last = &a->res[i];
+	result_diagnostic(last, diag, sizeof(diag));
+	envelope_set(&a->env.last_error, diag);
+	if (queue_env_write(q, &a->env, &e) < 0)
+		log_msg(LOG_ERR, "%s: cannot record the delivery state: %s", a->env.id, e.msg);
+}
+
+/* Builds the attempt's recipient list from the pending recipients. */
+static void
+build(struct attempt *a)
+{
+	size_t i;
+
+	a->res = xcalloc(a->env.nrcpt, sizeof(*a->res));
+	a->tried = xcalloc(a->env.nrcpt, 1);
+	a->map = xcalloc(a->env.nrcpt, sizeof(*a->map));
+	a->rcpts = xcalloc(a->env.nrcpt, sizeof(*a->rcpts));
+	a->notify = xcalloc(a->env.nrcpt, sizeof(*a->notify));
+	for (i = 0; i < a->env.nrcpt; i++) {
+		struct envelope_rcpt *rc = &a->env.rcpt[i];
+
+		if (rc->state != ENVELOPE_RCPT_PENDING)
+			continue;
+		a->map[a->n] = i;
+		a->tried[i] = 1;
+		a->rcpts[a->n].addr = rc->addr;
+		a->rcpts[a->n].orcpt = rc->orcpt;
+		if (rc->notify != 0) {
+			envelope_notify_format(rc->notify, &a->notify[a->n]);
+			a->rcpts[a->n].notify = buf_cstr(&a->notify[a->n]);
+		}
+		a->n++;
+	}
+}
+
+static void
+attempt_free(struct attempt *a)
+{
+	size_t i;
+
+	for (i = 0; a->notify != NULL && i < a->env.nrcpt; i++)
+		buf_free(&a->notify[i]);
+	free(a->notify);
+	free(a->rcpts);
+	free(a->map);
+	free(a->res);
+	free(a->tried);
+	envelope_free(&a->env);
+}
+
+/* Sends the message over the session; returns 0 when the session goes on. */
+static int
+send_it(struct attempt *a, struct session *ss, struct result *r)
+{
+	struct queue *q = a->f->o->queue;
+	struct smtp_msg m;
+	struct stream body;
+	char *path = queue_body_path(q, a->env.id);
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
+		    "cannot open the queued message %s: %s", path, strerror(errno));
+		free(path);
+		return 0;
+	}
+	stream_init_fd(&body, fd, 0, path);
+	free(path);
+	memset(&m, 0, sizeof(m));
+	m.sender = a->env.sender;
+	m.rcpts = a->rcpts;
+	m.nrcpts = a->n;
+	m.size = a->env.size;
+	m.eightbit = a->env.body == ENVELOPE_BODY_8BITMIME;
+	m.smtputf8 = needs_smtputf8(&a->env);
+	m.ret = a->env.ret == ENVELOPE_RET_FULL ? "FULL" :
+	    a->env.ret == ENVELOPE_RET_HDRS ? "HDRS" : NULL;
+	m.envid = a->env.envid;
+	m.body = &body;
+	ss->cfg.on_rcpt = on_rcpt;
+	ss->cfg.on_message = on_message;
+	ss->cfg.cb_ctx = a;
+	rc = smtp_client_send(ss->client, &m, r);
+	ss->nmsgs++;
+	stream_close(&body);
+	return rc;
+}
+
+int
+flush_message(struct flusher *f, struct session *ss, const char *id,
+    const struct result *sess_r)
+{
+	struct queue *q = f->o->queue;
+	struct attempt a;
+	struct result r;
+	struct err e;
+	int lockfd = -1, rc = 0, l;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	a.f = f;
+	a.ss = ss;
+	envelope_init(&a.env);
+	l = queue_lock(q, id, &lockfd, &e);
+	if (l != 0) {
+		if (l == 1)
+			f->st->busy++;
+		else if (l < 0)
+			log_msg(LOG_ERR, "%s: %s", id, e.msg);
+		return 0;
+	}
+	if (queue_env_read(q, id, &a.env, &e) < 0) {
+		log_msg(LOG_ERR, "%s: %s", id, e.msg);
+		goto done;
+	}
+	if ((a.env.flags & ENVELOPE_F_HELD) ||
+	    envelope_count(&a.env, ENVELOPE_RCPT_PENDING) == 0)
+		goto done;
+	build(&a);
+	if (ss == NULL) {
+		r = *sess_r;
+		for (i = 0; i < a.n; i++)
+			a.res[a.map[i]] = r;
+	} else {
+		result_clear(&r);
+		rc = send_it(&a, ss, &r);
+		if (r.cls != RESULT_OK && r.scope == RESULT_SCOPE_MESSAGE && r.code == 0 &&
+		    strcmp(r.status, RESULT_ST_LOCAL) == 0)
+			for (i = 0; i < a.n; i++)
+				a.res[a.map[i]] = r;
+	}
+	dispose(&a, &r);
+done:
+	attempt_free(&a);
+	close(lockfd);
+	return rc;
+}

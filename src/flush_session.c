@@ -1,0 +1,268 @@
+/* flush_session.c — reaching the smarthost: endpoints in failover order,
+ * TCP, TLS (implicit or STARTTLS), credentials and AUTH (see flush.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+
+#include "flush_int.h"
+#include "i18n.h"
+#include "log.h"
+#include "net.h"
+#include "xalloc.h"
+
+static enum smarthost_tls
+conf_tls_mode(int v)
+{
+	switch (v) {
+	case 2: return SMARTHOST_TLS_STARTTLS;
+	case 3: return SMARTHOST_TLS_IMPLICIT;
+	case 4: return SMARTHOST_TLS_NONE;
+	default: return SMARTHOST_TLS_AUTO;
+	}
+}
+
+int
+flusher_prepare(struct flusher *f, struct err *e)
+{
+	const struct conf *c = f->o->conf;
+
+	if (c->smarthost == NULL)
+		return err_set(e, EX_CONFIG, _("no smarthost is configured; add a line "
+		    "such as \"smarthost [smtp.example.com]:587\" to %s or your "
+		    "~/.config/relayq/config"), conf_system_path());
+	if (smarthost_parse(c->smarthost, conf_tls_mode(c->tls), &f->hosts, e) < 0)
+		return err_wrap(e, _("smarthost"));
+	if (tls_global_init(e) < 0)
+		return -1;
+	tls_config_init(&f->tlscfg);
+	f->tlscfg.trust_file = c->tls_trust_file;
+	f->tlscfg.crl_file = c->tls_crl_file;
+	f->tlscfg.cert_file = c->tls_cert_file;
+	f->tlscfg.key_file = c->tls_key_file;
+	f->tlscfg.priority = c->tls_priorities;
+	f->tlscfg.fingerprint = c->tls_fingerprint;
+	f->tlscfg.min_version = c->tls_min_version == 2 ? TLS_MIN_1_3 : TLS_MIN_1_2;
+	f->tlscfg.verify = c->tls_verify;
+	creds_config_init(&f->credcfg);
+	if (c->auth_sources != NULL &&
+	    creds_parse_order(&f->credcfg, c->auth_sources, e) < 0)
+		return err_wrap(e, _("auth_sources"));
+	f->credcfg.user = c->auth_user;
+	f->credcfg.mechs = c->auth_mechanisms;
+	f->credcfg.oauth = c->auth_oauth;
+	f->credcfg.authinfo = c->authinfo;
+	if (c->auth_credential != NULL)
+		f->credcfg.credential = c->auth_credential;
+	f->credcfg.command = c->auth_password_command;
+	return 0;
+}
+
+void
+flusher_free(struct flusher *f)
+{
+	smarthost_list_free(&f->hosts);
+	if (f->resolved)
+		smarthost_endpoints_free(&f->eps);
+}
+
+static void
+transcript(void *ctx, const char *dir, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s %s\n", dir, line);
+}
+
+/* The TLS handshake and what AUTH needs to know about it. */
+static int
+start_tls(struct session *ss, struct err *e)
+{
+	const char *cb_type = NULL;
+	size_t cb_len = 0;
+	char desc[128];
+
+	if (tls_start(&ss->s, &ss->f->tlscfg, ss->ep->host, &ss->tls, e) < 0)
+		return -1;
+	ss->conn.tls = 1;
+	ss->conn.tls_verified = tls_trust(ss->tls) != TLS_TRUST_UNVERIFIED;
+	free(ss->cb_data);
+	ss->cb_data = NULL;
+	if (tls_channel_binding(ss->tls, &cb_type, &ss->cb_data, &cb_len, NULL) == 0) {
+		ss->conn.cb_type = cb_type;
+		ss->conn.cb_data = ss->cb_data;
+		ss->conn.cb_len = cb_len;
+	}
+	if (ss->f->o->verbose)
+		fprintf(stderr, _("relayq-flush: TLS with %s: %s\n"), ss->peer,
+		    tls_describe(ss->tls, desc, sizeof(desc)));
+	return 0;
+}
+
+static int
+starttls_hook(void *ctx, struct stream *s, struct err *e)
+{
+	(void)s;
+	return start_tls(ctx, e);
+}
+
+/* Credentials for the smarthost the endpoint came from; none is fine (no
+ * AUTH then), a broken source is not. */
+static int
+setup_auth(struct session *ss, struct err *e)
+{
+	const struct conf *c = ss->f->o->conf;
+	const struct smarthost *h = &ss->f->hosts.v[ss->ep->origin];
+	struct sasl_params p;
+	struct creds cr;
+	int r;
+
+	memset(&cr, 0, sizeof(cr));
+	r = creds_get(&ss->f->credcfg, h->host, ss->ep->port, &cr, e);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		if (ss->f->o->verbose)
+			fprintf(stderr, _("relayq-flush: no credentials for %s (%s); "
+			    "sending without AUTH\n"), h->host, e->msg);
+		return 0;
+	}
+	if (ss->f->o->verbose)
+		fprintf(stderr, _("relayq-flush: %s\n"), cr.source);
+	memset(&p, 0, sizeof(p));
+	p.user = cr.user;
+	p.secret = cr.secret;
+	p.authzid = cr.authzid;
+	p.mechs = cr.mechs;
+	p.oauth = cr.oauth;
+	p.port = ss->ep->port;
+	p.clear = c->auth_plaintext == 3 ? SASL_CLEAR_ALWAYS :
+	    c->auth_plaintext == 2 ? SASL_CLEAR_TLS : SASL_CLEAR_VERIFIED;
+	ss->sasl = sasl_new(&p, e);
+	creds_free(&cr);
+	if (ss->sasl == NULL)
+		return -1;
+	ss->cfg.auth = &sasl_auth_ops;
+	ss->cfg.auth_ctx = ss->sasl;
+	return 0;
+}
+
+static void
+session_reset(struct session *ss)
+{
+	if (ss->client != NULL)
+		smtp_client_free(ss->client);
+	if (ss->connected)
+		stream_close(&ss->s);
+	sasl_free(ss->sasl);
+	free(ss->cb_data);
+	ss->client = NULL;
+	ss->connected = 0;
+	ss->sasl = NULL;
+	ss->cb_data = NULL;
+	ss->tls = NULL;
+	ss->nmsgs = 0;
+	memset(&ss->conn, 0, sizeof(ss->conn));
+	memset(&ss->cfg, 0, sizeof(ss->cfg));
+}
+
+/* One endpoint: returns 0 when the session is ready for mail. */
+static int
+try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
+    struct result *r)
+{
+	const struct conf *c = ss->f->o->conf;
+	struct err e;
+
+	session_reset(ss);
+	ss->ep = ep;
+	net_peer_name(ss->peer, sizeof(ss->peer), ep->host,
+	    (const struct sockaddr *)&ep->addr);
+	if (net_connect(ep->host, (const struct sockaddr *)&ep->addr, ep->addrlen,
+	    (int)(c->connect_timeout * 1000), (int)(c->command_timeout * 1000),
+	    &ss->s, &e) < 0) {
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "connect",
+		    RESULT_ST_NO_ANSWER, "%s", e.msg);
+		return -1;
+	}
+	ss->connected = 1;
+	ss->conn.host = ss->f->hosts.v[ep->origin].host;
+	ss->cfg.helo = c->helo_name ? c->helo_name : ss->f->o->id->fqdn;
+	ss->cfg.conn = &ss->conn;
+	ss->cfg.eightbit = c->eightbit_mode == 2 ? SMTP_8BIT_STRICT : SMTP_8BIT_PASS;
+	ss->cfg.starttls = starttls_hook;
+	ss->cfg.starttls_ctx = ss;
+	ss->cfg.tls = ep->tls == SMARTHOST_TLS_STARTTLS ? SMTP_TLS_REQUIRED : SMTP_TLS_NONE;
+	if (ss->f->o->verbose) {
+		ss->cfg.transcript = transcript;
+		fprintf(stderr, _("relayq-flush: connected to %s\n"), ss->peer);
+	}
+	if (ep->tls == SMARTHOST_TLS_IMPLICIT && start_tls(ss, &e) < 0) {
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "TLS handshake",
+		    RESULT_ST_TLS, "%s", e.msg);
+		return -1;
+	}
+	if (setup_auth(ss, &e) < 0) {
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "AUTH",
+		    RESULT_ST_AUTH, "%s", e.msg);
+		return -1;
+	}
+	ss->client = smtp_client_new(&ss->s, &ss->cfg);
+	if (smtp_client_open(ss->client, r) < 0)
+		return -1;
+	ss->f->st->sessions++;
+	if (ss->sasl != NULL && sasl_mechanism(ss->sasl) != NULL && ss->f->o->verbose)
+		fprintf(stderr, _("relayq-flush: authenticated to %s with %s\n"), ss->peer,
+		    sasl_mechanism(ss->sasl));
+	return 0;
+}
+
+int
+session_open(struct flusher *f, struct session *ss, struct result *r)
+{
+	struct err e;
+	char line[RESULT_TEXT_MAX + 64];
+	size_t i;
+	int family;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->f = f;
+	if (!f->resolved) {
+		family = f->o->conf->ip_family == 2 ? AF_INET :
+		    f->o->conf->ip_family == 3 ? AF_INET6 : AF_UNSPEC;
+		if (smarthost_resolve(&f->hosts, f->o->resolver, family, &f->eps, &e) < 0) {
+			result_set(r, e.code == EX_NOHOST ? RESULT_TEMP : RESULT_TEMP,
+			    RESULT_SCOPE_SESSION, "DNS lookup", RESULT_ST_NO_ANSWER,
+			    "%s", e.msg);
+			log_msg(LOG_WARNING, "%s", e.msg);
+			return -1;
+		}
+		f->resolved = 1;
+	}
+	for (i = 0; i < f->eps.n; i++) {
+		if (try_endpoint(ss, &f->eps.v[i], r) == 0)
+			return 0;
+		result_format(r, line, sizeof(line));
+		log_msg(LOG_WARNING, "connect to %s: %s", ss->peer, line);
+		if (f->o->verbose)
+			fprintf(stderr, "relayq-flush: %s: %s\n", ss->peer, line);
+	}
+	session_reset(ss);
+	return -1;
+}
+
+void
+session_close(struct session *ss)
+{
+	if (ss->client != NULL && ss->connected)
+		smtp_client_quit(ss->client);
+	if (ss->tls != NULL && ss->connected) {
+		struct err e;
+
+		stream_flush(&ss->s, &e);
+		tls_close(ss->tls);
+	}
+	session_reset(ss);
+}

@@ -1,0 +1,165 @@
+/* main-flush.c — relayq-flush: options, the queue, one flush run, the
+ * exit code and a one-line summary. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "conf.h"
+#include "flush.h"
+#include "i18n.h"
+#include "identity.h"
+#include "log.h"
+#include "queue.h"
+#include "resolver.h"
+#include "tls.h"
+
+#define MAX_FILTERS 32
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, _("Usage: relayq-flush [-C FILE] [-Q DIR] [-v] [--force]\n"
+	    "                    [-I|-R|-S [!]SUBSTRING]...\n"
+	    "Delivers the due messages of your queue through the smarthost.\n"
+	    "See relayq-flush(8).\n"));
+}
+
+struct args {
+	const char *config;
+	const char *queue_dir;
+	int verbose, force;
+	struct flush_filter filters[MAX_FILTERS];
+	size_t nfilters;
+};
+
+static int
+add_filter(struct args *a, int kind, const char *arg)
+{
+	if (a->nfilters == MAX_FILTERS)
+		return -1;
+	a->filters[a->nfilters].kind = (char)kind;
+	a->filters[a->nfilters].negate = arg[0] == '!';
+	a->filters[a->nfilters].substr = arg[0] == '!' ? arg + 1 : arg;
+	a->nfilters++;
+	return 0;
+}
+
+/* Returns -1 to exit with EX_USAGE, 1 to exit 0 (help/version), 0 to run.
+ * The front end passes -!I style filters as "-!I SUBSTR": accept those. */
+static int
+parse_args(struct args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-!I") == 0 || strcmp(argv[i], "-!R") == 0 ||
+		    strcmp(argv[i], "-!S") == 0) {
+			if (i + 1 >= argc)
+				return -1;
+			if (add_filter(a, argv[i][2], argv[i + 1]) < 0)
+				return -1;
+			a->filters[a->nfilters - 1].negate = 1;
+			argv[i] = argv[i + 1] = (char *)"--";
+			i++;
+		}
+	while ((c = getopt_long(argc, argv, "C:Q:vI:R:S:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'C': a->config = optarg; break;
+		case 'Q': a->queue_dir = optarg; break;
+		case 'v': a->verbose++; break;
+		case 'f': a->force = 1; break;
+		case 'I': case 'R': case 'S':
+			if (add_filter(a, c, optarg) < 0)
+				return -1;
+			break;
+		case 'h': usage(stdout); return 1;
+		case 'V': printf("relayq-flush %s\n", PACKAGE_VERSION); return 1;
+		default: return -1;
+		}
+	}
+	for (i = optind; i < argc; i++)
+		if (strcmp(argv[i], "--") != 0)
+			return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	struct conf conf;
+	struct identity id;
+	struct queue q;
+	struct resolver res;
+	struct flush_opts o;
+	struct flush_stats st;
+	struct err e;
+	char *dir = NULL;
+	int rc, qopen = 0;
+
+	i18n_init();
+	memset(&a, 0, sizeof(a));
+	rc = parse_args(&a, argc, argv);
+	if (rc != 0) {
+		if (rc < 0)
+			usage(stderr);
+		return rc < 0 ? EX_USAGE : EX_OK;
+	}
+	log_open("relayq-flush", 0);
+	if (getenv("RELAYQ_NO_SYSLOG") != NULL)
+		log_set_syslog(0);
+	log_set_verbose(a.verbose);
+	identity_load(&id);
+	if (conf_load(&conf, a.config, &e) < 0) {
+		rc = e.code;
+		goto fail;
+	}
+	dir = queue_locate_env(a.queue_dir ? a.queue_dir : conf.queue_dir,
+	    conf.spool_dir, NULL);
+	if (queue_open(&q, dir, id.uid, &e) < 0) {
+		rc = e.code;
+		goto fail;
+	}
+	qopen = 1;
+	resolver_system(&res);
+	memset(&o, 0, sizeof(o));
+	o.conf = &conf;
+	o.id = &id;
+	o.queue = &q;
+	o.resolver = &res;
+	o.force = a.force;
+	o.verbose = a.verbose;
+	o.filters = a.filters;
+	o.nfilters = a.nfilters;
+	if (flush_run(&o, &st, &e) < 0) {
+		rc = e.code;
+		goto fail;
+	}
+	rc = st.exit_code;
+	if (a.verbose || rc != EX_OK)
+		fprintf(stderr, _("relayq-flush: %u due, %u sent, %u deferred, %u bounced, "
+		    "%u held by another run, %u sessions\n"), st.due, st.sent, st.deferred,
+		    st.bounced, st.busy, st.sessions);
+	goto done;
+fail:
+	fprintf(stderr, "relayq-flush: %s\n", e.msg);
+	log_msg(LOG_ERR, "%s", e.msg);
+done:
+	if (qopen)
+		queue_close(&q);
+	free(dir);
+	tls_global_deinit();
+	conf_free(&conf);
+	identity_free(&id);
+	return rc;
+}
