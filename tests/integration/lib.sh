@@ -1,0 +1,165 @@
+# lib.sh — sourced by every integration script (tests/integration/*.sh).
+#
+# TAP output:   plan N | ok DESC | not_ok DESC [DIAG...] | check DESC CMD...
+#               is GOT WANT DESC | skip DESC REASON | skip_all REASON
+#               bail_out REASON | diag TEXT... | done_testing
+# Isolation:    every script runs under its own temporary HOME and XDG
+#               directories in $T (kept when a test failed, removed otherwise).
+# Smarthost:    smarthost_start [--discard] starts a private test smarthost,
+#               sources its env (SUBMISSION_PORT, CA_FILE, TEST_USER, ...)
+#               and stops it on exit, whatever happens; smarthost_stop stops
+#               it earlier.  No root: skip_all (the smarthost needs root).
+#
+# top_srcdir and top_builddir come from `make check`; when a script is run
+# by hand they default to the tree the script sits in.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+
+t_name=$(basename "$0" .sh)
+t_n=0
+t_failed=0
+t_planned=
+t_smarthost=
+
+# ---- TAP ----
+plan() {
+	t_planned=$1
+	echo "1..$1"
+}
+
+ok() {
+	t_n=$((t_n + 1))
+	echo "ok $t_n - $1"
+}
+
+not_ok() {
+	t_n=$((t_n + 1))
+	t_failed=$((t_failed + 1))
+	echo "not ok $t_n - $1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	return 0
+}
+
+diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+# check DESC CMD...: ok when CMD succeeds; its output goes to the diagnostics
+# only when it fails.
+check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$desc"
+	else
+		not_ok "$desc" "command failed (exit $?): $*" "$out"
+	fi
+}
+
+# is GOT WANT DESC: exact string comparison.
+is() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "got:  '$1'" "want: '$2'"
+	fi
+}
+
+skip() {
+	t_n=$((t_n + 1))
+	echo "ok $t_n - $1 # SKIP $2"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	t_planned=0
+	exit 0
+}
+
+bail_out() {
+	echo "Bail out! $1"
+	t_failed=$((t_failed + 1))
+	exit 1
+}
+
+done_testing() {
+	[ -z "$t_planned" ] && echo "1..$t_n"
+	t_planned=${t_planned:-$t_n}
+}
+
+# ---- a private HOME and XDG tree per script ----
+mkdir -p "$top_builddir/tests/work"
+T=$(mktemp -d "$top_builddir/tests/work/$t_name.XXXXXX") || bail_out "cannot create a temporary directory"
+T=$(cd "$T" && pwd)
+export HOME=$T/home
+export XDG_CONFIG_HOME=$HOME/.config XDG_STATE_HOME=$HOME/.local/state
+export XDG_DATA_HOME=$HOME/.local/share XDG_CACHE_HOME=$HOME/.cache
+export XDG_RUNTIME_DIR=$T/run
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+unset MAIL_CONFIG
+
+t_exit() {
+	local rc=$?
+	smarthost_stop
+	if [ -n "$t_planned" ] && [ "$t_n" -ne "$t_planned" ] && [ "$t_planned" -ne 0 ]; then
+		echo "# planned $t_planned tests but ran $t_n"
+		rc=1
+	fi
+	[ "$t_failed" -gt 0 ] && rc=1
+	if [ "$rc" -eq 0 ]; then
+		rm -rf "$T"
+	else
+		echo "# kept $T for inspection"
+	fi
+	exit "$rc"
+}
+trap t_exit EXIT
+trap 'exit 130' INT TERM
+
+# ---- the test smarthost ----
+SMARTHOST_SCRIPTS=$top_srcdir/tests/smarthost
+
+# smarthost_start [--discard]: start an instance under tests/work, source its
+# env.  Skips the whole script (not CI: CI runs as root) when not root.
+smarthost_start() {
+	local out rc
+	[ "$(id -u)" -eq 0 ] || skip_all "the test smarthost (Postfix) needs root"
+	t_smarthost=$(mktemp -d "$top_builddir/tests/work/smarthost.XXXXXX") ||
+		bail_out "cannot create a smarthost directory"
+	out=$("$SMARTHOST_SCRIPTS/start" "$t_smarthost" "$@" 2>&1)
+	rc=$?
+	case $rc in
+	0) ;;
+	77) t_smarthost_cleanup; skip_all "test smarthost unavailable: $out" ;;
+	*) diag "$out"; bail_out "test smarthost did not start (exit $rc), see $t_smarthost" ;;
+	esac
+	# shellcheck disable=SC1091
+	. "$t_smarthost/env"
+}
+
+# smarthost_stop: stop the instance (idempotent); remove it unless a test failed.
+smarthost_stop() {
+	[ -n "$t_smarthost" ] || return 0
+	"$SMARTHOST_SCRIPTS/stop" "$t_smarthost" || echo "# smarthost stop reported stray processes"
+	[ "$t_failed" -eq 0 ] && t_smarthost_cleanup
+	t_smarthost=
+}
+
+t_smarthost_cleanup() {
+	rm -rf "$t_smarthost"
+	t_smarthost=
+}
+
+# smarthost_ctl stop|start: take the smarthost's Postfix down or bring it back.
+smarthost_ctl() {
+	"$SMARTHOST_SCRIPTS/ctl" "$SMARTHOST_DIR" "$1"
+}
+
+# smarthost_wait_mail USER N [TIMEOUT]: paths of USER's first N messages.
+smarthost_wait_mail() {
+	"$SMARTHOST_SCRIPTS/wait-mail" "$SMARTHOST_DIR" "$@"
+}

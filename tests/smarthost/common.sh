@@ -1,0 +1,116 @@
+# common.sh — shared by the test smarthost scripts (sourced, not run).
+# Knows where the unpacked packages live and how to run their binaries from
+# the build tree without installing them.
+
+# Source directory of these scripts and the build tree they work in.
+sh_srcdir=$(cd "$(dirname "$0")" && pwd)
+: "${top_builddir:=$(cd "$sh_srcdir/../.." && pwd)}"
+
+# Where `fetch` unpacks postfix and dovecot-core (shared by all instances).
+: "${SMARTHOST_PKGS:=$top_builddir/tests/work/pkgs}"
+
+sh_die() {
+	echo "smarthost: $*" >&2
+	exit 1
+}
+
+sh_skip() {
+	echo "smarthost: SKIP: $*" >&2
+	exit 77
+}
+
+# sh_need_root: Postfix's master must start as root.
+sh_need_root() {
+	[ "$(id -u)" -eq 0 ] ||
+		sh_skip "the test smarthost (Postfix) needs root to start; run the tests as root (CI does)"
+}
+
+# sh_pkg_env: set R (unpacked root) and the library path for both packages.
+sh_pkg_env() {
+	# An instance remembers the packages it was started from.
+	[ -n "${I:-}" ] && [ -f "$I/pkgs" ] && SMARTHOST_PKGS=$(cat "$I/pkgs")
+	R=$SMARTHOST_PKGS/root
+	[ -f "$SMARTHOST_PKGS/.complete" ] ||
+		sh_die "packages not unpacked in $SMARTHOST_PKGS; run tests/smarthost/fetch first"
+	PF_LIBS=$R/usr/lib/postfix
+	DV_LIBS=$R/usr/lib/dovecot:$R/usr/lib/dovecot/modules/old-stats
+	LD_LIBRARY_PATH=$PF_LIBS:$DV_LIBS
+	export LD_LIBRARY_PATH
+}
+
+# sh_instance DIR: absolute instance directory (must exist).
+sh_instance() {
+	[ -n "${1:-}" ] || sh_die "usage: $(basename "$0") DIR"
+	[ -d "$1" ] || sh_die "$1: no such instance directory"
+	(cd "$1" && pwd)
+}
+
+# sh_rundir: set S, the directory the servers of instance I run in (I, or
+# a directory under /tmp when I is unsuitable; see start).
+sh_rundir() {
+	S=$I
+	[ -f "$I/rundir" ] && S=$(cat "$I/rundir")
+	return 0
+}
+
+# sh_postfix ARGS...: run the unpacked postfix command on this instance.
+sh_postfix() {
+	"$R/usr/sbin/postfix" -c "$S/postfix/etc" "$@"
+}
+
+# sh_banner PORT [TLS]: 0 when a 220 greeting arrives on 127.0.0.1:PORT
+# (TLS=tls: through implicit TLS).
+sh_banner() {
+	if [ "${2:-}" = tls ]; then
+		echo QUIT | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" \
+			-verify_quiet 2>/dev/null | grep -q '^220 '
+	else
+		timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1 && read -r l <&3 &&
+			printf "QUIT\r\n" >&3 && case $l in 220\ *) exit 0;; esac; exit 1' _ "$1" \
+			2>/dev/null
+	fi
+}
+
+# sh_wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+sh_wait_until() {
+	sh_w_n=$(($1 * 10))
+	shift
+	while [ "$sh_w_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		sh_w_n=$((sh_w_n - 1))
+	done
+	return 1
+}
+
+# sh_state PID: the process state letter (R, S, Z, ...), empty if gone.
+sh_state() {
+	sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null
+}
+
+# sh_gone PID: 0 when the process has exited (a zombie that nobody reaps,
+# as under a container's init, counts as exited).
+sh_gone() {
+	case $(sh_state "$1") in
+	'' | Z | X) return 0 ;;
+	esac
+	return 1
+}
+
+# sh_instance_pids DIR: live processes whose command line or environment
+# names this instance (Postfix daemons carry MAIL_CONFIG, Dovecot its -c).
+sh_instance_pids() {
+	local p pid pids=
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = "$$" ] && continue
+		sh_gone "$pid" && continue
+		if { tr '\0' '\n' <"$p/cmdline" | grep -qxF -e "$1/postfix/etc" \
+			-e "$1/dovecot/dovecot.conf" ||
+			tr '\0' '\n' <"$p/environ" | grep -qxF "MAIL_CONFIG=$1/postfix/etc"; } 2>/dev/null
+		then
+			pids="$pids $pid"
+		fi
+	done
+	echo $pids
+}
