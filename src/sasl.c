@@ -244,7 +244,11 @@ start_gsasl(struct sasl_ctx *ctx, const struct auth_conn *conn,
 		gsasl_property_set(ctx->sess, GSASL_PASSWORD, ctx->secret);
 		if (ctx->authzid)
 			gsasl_property_set(ctx->sess, GSASL_AUTHZID, ctx->authzid);
-		rc = set_channel_binding(ctx->sess, conn);
+		/* Only a -PLUS mechanism gets the binding: libgsasl 2.2's SCRAM
+		 * client fails its first step when a plain SCRAM session has
+		 * one (seen against Dovecot), so plain SCRAM says "n". */
+		if (m->flags & M_PLUS)
+			rc = set_channel_binding(ctx->sess, conn);
 	}
 	if (rc == GSASL_OK && (m->flags & M_CLIENT_FIRST)) {
 		rc = gsasl_step64(ctx->sess, "", &out);
