@@ -10,7 +10,7 @@ command -v openssl >/dev/null 2>&1 || skip_all "openssl is not installed"
 
 "$SMARTHOST_SCRIPTS/fetch" >/dev/null 2>&1 || true
 smarthost_start
-plan 30
+plan 34
 
 # A message whose body needs care: dot-stuffing, trailing blanks, a tab,
 # 8-bit UTF-8, an empty line before the end.  swaks adds the final line
@@ -210,3 +210,16 @@ run=$dir
 [ -f "$dir/rundir" ] && run=$(cat "$dir/rundir")
 is "$(sh_instance_pids "$run")" "" "stop: no process of the instance remains"
 check "stop twice is harmless" "$SMARTHOST_SCRIPTS/stop" "$dir"
+
+# ---- discard mode (benchmarks): accepted, logged as sent, nothing stored ----
+smarthost_start --discard
+is "$DISCARD" yes "discard: env says DISCARD=yes"
+out=$(sw_auth "$SUBMISSION_PORT" --to alice@example.test --data "$T/message.swaks")
+if printf '%s\n' "$out" | grep -q '^<~  250 2.0.0 Ok: queued'; then
+	ok "discard: message accepted over STARTTLS+AUTH"
+else
+	not_ok "discard: message accepted over STARTTLS+AUTH" "$out"
+fi
+logged() { grep -q 'discard\[[0-9]*\]: .* to=<alice@example.test>, relay=none, .* status=sent' "$POSTFIX_LOG"; }
+check "discard: log shows the message discarded as sent" sh_wait_until 20 logged
+is "$(find "$MAILDIR_ROOT" -type f | wc -l)" 0 "discard: no Maildir written"
