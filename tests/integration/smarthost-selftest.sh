@@ -10,7 +10,7 @@ command -v openssl >/dev/null 2>&1 || skip_all "openssl is not installed"
 
 "$SMARTHOST_SCRIPTS/fetch" >/dev/null 2>&1 || true
 smarthost_start
-plan 34
+plan 40
 
 # A message whose body needs care: dot-stuffing, trailing blanks, a tab,
 # 8-bit UTF-8, an empty line before the end.  swaks adds the final line
@@ -98,6 +98,17 @@ if printf '%s\n' "$out" | grep -q '^<~  235 2.7.0'; then
 else
 	not_ok "second test user authenticates with its awkward password" "$out"
 fi
+
+# ---- every SASL mechanism the smarthost offers ----
+for mech in PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256; do
+	out=$("$SMARTHOST_SCRIPTS/sasl-probe" "$SMARTHOST_DIR" "$mech" 2>&1)
+	is "$out" "235 2.7.0 Authentication successful" "AUTH $mech succeeds"
+done
+out=$("$SMARTHOST_SCRIPTS/sasl-probe" "$SMARTHOST_DIR" SCRAM-SHA-256 "$TEST_USER" wrong 2>&1)
+case $out in
+"535 5.7.8 "*) ok "AUTH SCRAM-SHA-256 with a wrong password: 535 5.7.8" ;;
+*) not_ok "AUTH SCRAM-SHA-256 with a wrong password: 535 5.7.8" "$out" ;;
+esac
 
 # ---- failures ----
 out=$(sw --port "$SUBMISSION_PORT" --tls --tls-ca-path "$CA_FILE" -a PLAIN -au "$TEST_USER" \
