@@ -124,10 +124,12 @@ trap 'exit 130' INT TERM
 SMARTHOST_SCRIPTS=$top_srcdir/tests/smarthost
 
 # smarthost_start [--discard]: start an instance under tests/work, source its
-# env.  Skips the whole script (not CI: CI runs as root) when not root.
+# env.  Skips the whole script (not CI: CI runs as root) when not root.  One
+# instance at a time: an earlier one is stopped first.
 smarthost_start() {
 	local out rc
 	[ "$(id -u)" -eq 0 ] || skip_all "the test smarthost (Postfix) needs root"
+	smarthost_stop
 	t_smarthost=$(mktemp -d "$top_builddir/tests/work/smarthost.XXXXXX") ||
 		bail_out "cannot create a smarthost directory"
 	out=$("$SMARTHOST_SCRIPTS/start" "$t_smarthost" "$@" 2>&1)

@@ -10,7 +10,7 @@ command -v openssl >/dev/null 2>&1 || skip_all "openssl is not installed"
 
 "$SMARTHOST_SCRIPTS/fetch" >/dev/null 2>&1 || true
 smarthost_start
-plan 30
+plan 40
 
 # A message whose body needs care: dot-stuffing, trailing blanks, a tab,
 # 8-bit UTF-8, an empty line before the end.  swaks adds the final line
@@ -98,6 +98,17 @@ if printf '%s\n' "$out" | grep -q '^<~  235 2.7.0'; then
 else
 	not_ok "second test user authenticates with its awkward password" "$out"
 fi
+
+# ---- every SASL mechanism the smarthost offers ----
+for mech in PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256; do
+	out=$("$SMARTHOST_SCRIPTS/sasl-probe" "$SMARTHOST_DIR" "$mech" 2>&1)
+	is "$out" "235 2.7.0 Authentication successful" "AUTH $mech succeeds"
+done
+out=$("$SMARTHOST_SCRIPTS/sasl-probe" "$SMARTHOST_DIR" SCRAM-SHA-256 "$TEST_USER" wrong 2>&1)
+case $out in
+"535 5.7.8 "*) ok "AUTH SCRAM-SHA-256 with a wrong password: 535 5.7.8" ;;
+*) not_ok "AUTH SCRAM-SHA-256 with a wrong password: 535 5.7.8" "$out" ;;
+esac
 
 # ---- failures ----
 out=$(sw --port "$SUBMISSION_PORT" --tls --tls-ca-path "$CA_FILE" -a PLAIN -au "$TEST_USER" \
@@ -210,3 +221,16 @@ run=$dir
 [ -f "$dir/rundir" ] && run=$(cat "$dir/rundir")
 is "$(sh_instance_pids "$run")" "" "stop: no process of the instance remains"
 check "stop twice is harmless" "$SMARTHOST_SCRIPTS/stop" "$dir"
+
+# ---- discard mode (benchmarks): accepted, logged as sent, nothing stored ----
+smarthost_start --discard
+is "$DISCARD" yes "discard: env says DISCARD=yes"
+out=$(sw_auth "$SUBMISSION_PORT" --to alice@example.test --data "$T/message.swaks")
+if printf '%s\n' "$out" | grep -q '^<~  250 2.0.0 Ok: queued'; then
+	ok "discard: message accepted over STARTTLS+AUTH"
+else
+	not_ok "discard: message accepted over STARTTLS+AUTH" "$out"
+fi
+logged() { grep -q 'discard\[[0-9]*\]: .* to=<alice@example.test>, relay=none, .* status=sent' "$POSTFIX_LOG"; }
+check "discard: log shows the message discarded as sent" sh_wait_until 20 logged
+is "$(find "$MAILDIR_ROOT" -type f | wc -l)" 0 "discard: no Maildir written"

@@ -58,17 +58,22 @@ sh_postfix() {
 	"$R/usr/sbin/postfix" -c "$S/postfix/etc" "$@"
 }
 
-# sh_banner PORT [TLS]: 0 when a 220 greeting arrives on 127.0.0.1:PORT
-# (TLS=tls: through implicit TLS).
+# sh_banner PORT MODE TAG: 0 when a 220 greeting naming TAG (this instance's
+# tag, so that another instance on a reused port does not count) arrives on
+# 127.0.0.1:PORT; MODE is plain or tls (implicit TLS).
 sh_banner() {
-	if [ "${2:-}" = tls ]; then
-		echo QUIT | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" \
-			-verify_quiet 2>/dev/null | grep -q '^220 '
+	local greeting
+	if [ "$2" = tls ]; then
+		greeting=$(echo QUIT | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$1" \
+			-verify_quiet 2>/dev/null | head -n 1)
 	else
-		timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1 && read -r l <&3 &&
-			printf "QUIT\r\n" >&3 && case $l in 220\ *) exit 0;; esac; exit 1' _ "$1" \
-			2>/dev/null
+		greeting=$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1 && read -r l <&3 &&
+			printf "QUIT\r\n" >&3 && printf "%s\n" "$l"' _ "$1" 2>/dev/null)
 	fi
+	case $greeting in
+	"220 "*" $3"*) return 0 ;;
+	esac
+	return 1
 }
 
 # sh_wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
@@ -113,4 +118,9 @@ sh_instance_pids() {
 		fi
 	done
 	echo $pids
+}
+
+# sh_silent PORT MODE TAG: 0 when the instance tagged TAG no longer greets.
+sh_silent() {
+	! sh_banner "$@"
 }
