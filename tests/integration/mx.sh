@@ -94,7 +94,6 @@ until dns_up; do
 	sleep 0.1
 done
 
-"$SMARTHOST_SCRIPTS/fetch" >/dev/null 2>&1 || true
 smarthost_start
 
 plan 56
@@ -143,10 +142,11 @@ flush() {
 	"$FLUSH" -v "$@" >"$OUT" 2>&1
 	RC=$?
 }
-# The endpoints tried by the last flush, in order, from its -v output.
+# The endpoints tried by the last flush, in order: the log's "connect to
+# HOST[ADDR]:PORT: status=deferred" lines and -v's "connected to".
 attempts() {
 	sed -n -E -e 's/^relayq-flush: connected to ([^ ]+)$/\1 connected/p' \
-		-e 's/^relayq-flush: ([^ ]+\[[^]]+\]:[0-9]+): status=deferred .*/\1 failed/p' "$OUT" |
+		-e 's/^relayq-flush: connect to ([^ ]+\[[^]]+\]:[0-9]+): status=deferred .*/\1 failed/p' "$OUT" |
 		tr '\n' '|'
 }
 queued() { ls "$Q/env" 2>/dev/null | wc -l; }
@@ -167,9 +167,9 @@ MARK=0
 SENTINEL=0
 dns_mark() { MARK=$(wc -l <"$QLOG"); }
 dns_queries() {
+	local n=50
 	SENTINEL=$((SENTINEL + 1))
 	getent hosts "sentinel-$SENTINEL.example.test" >/dev/null
-	n=50
 	until grep -q "query\[[A-Z]*\] sentinel-$SENTINEL\.example\.test " "$QLOG"; do
 		n=$((n - 1))
 		[ "$n" -gt 0 ] || break
