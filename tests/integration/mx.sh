@@ -84,6 +84,7 @@ DNSMASQ_PID=$!
 mx_cleanup() {
 	kill "$DNSMASQ_PID" 2>/dev/null && wait "$DNSMASQ_PID" 2>/dev/null
 }
+mx_rc=0
 trap 'mx_rc=$?; mx_cleanup; (exit $mx_rc); t_exit' EXIT
 
 dns_up() { [ "$(getent hosts mx2.example.test 2>/dev/null | awk '{ print $1 }')" = 127.0.0.1 ]; }
