@@ -50,6 +50,8 @@ struct flush_stats {
 	unsigned busy;          /* messages another flusher held */
 	unsigned sessions;      /* connections opened */
 	int exit_code;          /* <sysexits.h> of the most severe outcome */
+	int config_error;       /* a session failed on the configuration (TLS
+	                         * files, credentials, no such smarthost) */
 };
 
 /* Runs one pass.  Returns 0 when the run itself worked (st says how the

@@ -23,6 +23,7 @@ struct flusher {
 	int resolved;
 	struct tls_config tlscfg;
 	struct creds_config credcfg;
+	char *user_authinfo;         /* default authinfo path (owned) */
 	struct result worst;         /* most severe result of the run */
 };
 

@@ -96,9 +96,8 @@ log_rcpt(struct attempt *a, const struct envelope_rcpt *rc, const struct result 
 
 	result_format(r, status, sizeof(status));
 	if (act == RESULT_ACTION_RETRY && r->cls == RESULT_UNKNOWN)
-		log_msg(LOG_WARNING, "%s: to=<%s>, relay=%s, delay=%.1f, status=deferred "
-		    "(connection lost after the end of data: the message may have been "
-		    "delivered; it will be sent again) %s", a->env.id, rc->addr,
+		log_msg(LOG_WARNING, "%s: to=<%s>, relay=%s, delay=%.1f, %s; the message "
+		    "may have been delivered and will be sent again", a->env.id, rc->addr,
 		    a->ss ? a->ss->peer : "none", now_precise() - (double)a->env.created,
 		    status);
 	else
@@ -157,6 +156,7 @@ expire(struct attempt *a)
 		rc->state = ENVELOPE_RCPT_FAILED;
 		envelope_set(&rc->reply, a->res[i].text);
 		a->tried[i] = 2;
+		flusher_note(a->f, &a->res[i]);
 		log_msg(LOG_WARNING, "%s: to=<%s>, status=expired (%s)", a->env.id,
 		    rc->addr, text);
 	}

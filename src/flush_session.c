@@ -55,6 +55,14 @@ flusher_prepare(struct flusher *f, struct err *e)
 	f->credcfg.mechs = c->auth_mechanisms;
 	f->credcfg.oauth = c->auth_oauth;
 	f->credcfg.authinfo = c->authinfo;
+	if (f->credcfg.authinfo == NULL && (f->user_authinfo = conf_user_path()) != NULL) {
+		/* Default: "authinfo" beside the user's config file; a missing
+		 * file is simply not a source. */
+		char *slash = strrchr(f->user_authinfo, '/');
+
+		strcpy(slash + 1, "authinfo");
+		f->credcfg.authinfo = f->user_authinfo;
+	}
 	if (c->auth_credential != NULL)
 		f->credcfg.credential = c->auth_credential;
 	f->credcfg.command = c->auth_password_command;
@@ -65,6 +73,7 @@ void
 flusher_free(struct flusher *f)
 {
 	smarthost_list_free(&f->hosts);
+	free(f->user_authinfo);
 	if (f->resolved)
 		smarthost_endpoints_free(&f->eps);
 }
@@ -200,13 +209,18 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 		fprintf(stderr, _("relayq-flush: connected to %s\n"), ss->peer);
 	}
 	if (ep->tls == SMARTHOST_TLS_IMPLICIT && start_tls(ss, &e) < 0) {
+		if (e.code == EX_CONFIG)
+			ss->f->st->config_error = 1;
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "TLS handshake",
-		    RESULT_ST_TLS, "%s", e.msg);
+		    e.code == EX_CONFIG ? "4.3.5" : RESULT_ST_TLS, "%s", e.msg);
 		return -1;
 	}
 	if (setup_auth(ss, &e) < 0) {
+		/* A broken credential source (loose authinfo permissions, a
+		 * failing password command): the admin must act. */
+		ss->f->st->config_error = 1;
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "AUTH",
-		    RESULT_ST_AUTH, "%s", e.msg);
+		    "4.3.5", "%s", e.msg);
 		return -1;
 	}
 	ss->client = smtp_client_new(&ss->s, &ss->cfg);
@@ -233,10 +247,18 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 		family = f->o->conf->ip_family == 2 ? AF_INET :
 		    f->o->conf->ip_family == 3 ? AF_INET6 : AF_UNSPEC;
 		if (smarthost_resolve(&f->hosts, f->o->resolver, family, &f->eps, &e) < 0) {
-			result_set(r, e.code == EX_NOHOST ? RESULT_TEMP : RESULT_TEMP,
-			    RESULT_SCOPE_SESSION, "DNS lookup", RESULT_ST_NO_ANSWER,
-			    "%s", e.msg);
-			log_msg(LOG_WARNING, "%s", e.msg);
+			/* Never a bounce: a smarthost that does not resolve is
+			 * the configuration's problem (or DNS's), not the mail's. */
+			if (e.code == EX_NOHOST) {
+				f->st->config_error = 1;
+				result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "DNS lookup",
+				    "4.4.3", "%s; check \"smarthost %s\" in the configuration",
+				    e.msg, f->o->conf->smarthost);
+			} else {
+				result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "DNS lookup",
+				    "4.4.3", "%s", e.msg);
+			}
+			log_msg(LOG_WARNING, "%s", r->text);
 			return -1;
 		}
 		f->resolved = 1;
@@ -246,8 +268,6 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 			return 0;
 		result_format(r, line, sizeof(line));
 		log_msg(LOG_WARNING, "connect to %s: %s", ss->peer, line);
-		if (f->o->verbose)
-			fprintf(stderr, "relayq-flush: %s: %s\n", ss->peer, line);
 	}
 	session_reset(ss);
 	return -1;

@@ -10,6 +10,7 @@
 static const char *log_ident = "relayq";
 static int log_to_stderr;
 static int log_to_syslog = 1;
+static int log_stderr_min = -1;    /* also copy prio <= this to stderr */
 
 void
 log_open(const char *ident, int verbose)
@@ -33,6 +34,12 @@ log_verbose(void)
 }
 
 void
+log_set_stderr_min(int prio)
+{
+	log_stderr_min = prio;
+}
+
+void
 log_set_syslog(int enabled)
 {
 	log_to_syslog = enabled;
@@ -49,7 +56,7 @@ log_msg(int prio, const char *fmt, ...)
 	va_end(ap);
 	if (log_to_syslog && prio != LOG_DEBUG)
 		syslog(prio, "%s", line);
-	if (log_to_stderr)
+	if (log_to_stderr || prio <= log_stderr_min)
 		fprintf(stderr, "%s: %s\n", log_ident, line);
 }
 

@@ -12,6 +12,9 @@ void log_open(const char *ident, int verbose);
 /* Changes the stderr copy at run time (-v after start-up). */
 void log_set_verbose(int verbose);
 int log_verbose(void);
+/* Also copies lines at prio or more severe (LOG_WARNING: warnings and
+ * errors) to stderr when not verbose; -1 (default) copies none. */
+void log_set_stderr_min(int prio);
 /* Disables syslog entirely (tests). */
 void log_set_syslog(int enabled);
 

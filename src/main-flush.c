@@ -119,6 +119,10 @@ main(int argc, char **argv)
 	if (getenv("RELAYQ_NO_SYSLOG") != NULL)
 		log_set_syslog(0);
 	log_set_verbose(a.verbose);
+	/* Run by hand or from cron, say what went wrong on stderr too; under
+	 * systemd, stderr is the journal, which has the syslog lines already. */
+	if (getenv("JOURNAL_STREAM") == NULL)
+		log_set_stderr_min(LOG_WARNING);
 	identity_load(&id);
 	if (conf_load(&conf, a.config, &e) < 0) {
 		rc = e.code;
@@ -145,7 +149,7 @@ main(int argc, char **argv)
 		rc = e.code;
 		goto fail;
 	}
-	rc = st.exit_code;
+	rc = st.config_error ? EX_CONFIG : st.exit_code;
 	if (a.verbose || rc != EX_OK)
 		fprintf(stderr, _("relayq-flush: %u due, %u sent, %u deferred, %u bounced, "
 		    "%u held by another run, %u sessions\n"), st.due, st.sent, st.deferred,

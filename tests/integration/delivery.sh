@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 46
+plan 57
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -71,7 +71,7 @@ check "the log line has queue id, recipient, relay and status" \
 	grep -qE "$id: to=<bob@example.test>, relay=127.0.0.1\[127.0.0.1\]:$SUBMISSION_PORT, delay=[0-9.]+, status=sent \(250 " "$T/out"
 
 # ---- implicit TLS -------------------------------------------------------
-configure "$SMTPS_PORT"
+configure "$SMTPS_PORT" "tls implicit"
 printf 'Subject: implicit\n\nvia 465-style TLS\n' | sendmail -i erin@example.test
 "$FLUSH" -v >"$T/out" 2>&1
 is "$?" 0 "implicit TLS: exits 0"
@@ -101,12 +101,12 @@ is "$?" 75 "untrusted certificate: EX_TEMPFAIL, mail kept"
 check "untrusted certificate: the error says why and how to pin" grep -q "SHA256:" "$T/out"
 is "$(maildir_count gina)$(queued)" "01" "untrusted certificate: nothing sent, still queued"
 configure "$WRONGNAME_PORT"
-"$FLUSH" >"$T/out" 2>&1
+"$FLUSH" --force >"$T/out" 2>&1
 is "$?" 75 "wrong certificate name: refused"
 check "wrong name: the error names the expected name" grep -q "127.0.0.1" "$T/out"
 configure "$SUBMISSION_PORT" "tls_fingerprint SHA256:$SERVER_CERT_SHA256" "tls_trust_file /dev/null"
 sed -i '/^tls_trust_file \/dev\/null/d' "$CONF/config"
-"$FLUSH" >"$T/out" 2>&1
+"$FLUSH" --force >"$T/out" 2>&1
 is "$?" 0 "fingerprint pin without the CA: accepted"
 is "$(smarthost_wait_mail gina 1 | wc -l)$(queued)" "10" "pinned: delivered"
 configure "$SUBMISSION_PORT" "tls_fingerprint SHA256:$(printf '%s' "$SERVER_CERT_SHA256" | tr '0-9A-F' 'A-F0-9')"
@@ -130,17 +130,11 @@ seq=$(awk '/^>>> MAIL FROM/{m=1} m{print substr($0,1,8)} m&&/^<<< /{exit}' "$T/o
 is "$seq" ">>> MAIL|>>> RCPT|>>> RCPT|>>> DATA|<<< 250 |" "PIPELINING: MAIL, RCPT, RCPT, DATA sent before the first reply"
 is "$(maildir_count ivan)$(maildir_count judy)" "55" "batch of 5: all delivered"
 
-# ---- per-recipient results: 550 bounces, 451 retries alone --------------------
-printf 'From: kim@example.test\nSubject: mixed\n\nbody\n' |
-	sendmail -i -f kim@example.test leo@example.test reject550@example.test temp451@example.test
+# ---- a permanent failure: the sender gets an RFC 3464 notice ----------------
+printf 'From: kim@example.test\nSubject: doomed\n\nbody\n' | sendmail -i -f kim@example.test reject550@example.test
 "$FLUSH" >"$T/out" 2>&1
-is "$?" 75 "mixed results: EX_TEMPFAIL (one recipient still pending)"
-is "$(maildir_count leo)" 1 "mixed: the accepted recipient got it"
-env=$Q/env/$(ls "$Q/env" | head -n 1)
-is "$(grep -c '^rcpt ' "$env")" 3 "mixed: the envelope keeps all three"
-check "mixed: 451 recipient pending with its reply" grep -q "451 4.3.0" "$env"
-"$FLUSH" --force >"$T/out" 2>&1
-is "$(maildir_count leo)" 1 "retry: the accepted recipient never gets a second copy"
+is "$?" 67 "550: relayq-flush exits EX_NOUSER"
+is "$(queued)" 0 "550: the failed message leaves the queue (its notice went out in the same run)"
 bounce=$(smarthost_wait_mail kim 1 | head -n 1)
 if [ -n "$bounce" ]; then
 	python3 - "$bounce" >"$T/dsn" 2>&1 <<'PY'
@@ -149,24 +143,37 @@ m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
 print(m.get_content_type(), m.get_param('report-type'))
 parts = m.get_payload()
 print(len(parts), parts[0].get_content_type(), parts[1].get_content_type(), parts[2].get_content_type())
-st = parts[1].get_payload()
 fields = {}
-for block in st:
+for block in parts[1].get_payload():
     for k, v in block.items():
         fields.setdefault(k, v)
 print(fields.get('Reporting-MTA', '').split(';')[0], fields.get('Final-Recipient'), fields.get('Action'), fields.get('Status'))
-print(fields.get('Diagnostic-Code', '')[:20])
-print('Return-Path' in m and m['Return-Path'])
+print(fields.get('Diagnostic-Code', '')[:20], '|', fields.get('Arrival-Date', '')[:4])
+print(m['Return-Path'], m['From'].split()[0], m['Auto-Submitted'])
+print(parts[2].get_payload()[0]['Subject'])
 PY
-	is "$(sed -n 1p "$T/dsn")" "multipart/report delivery-status" "bounce: multipart/report; report-type=delivery-status"
-	is "$(sed -n 2p "$T/dsn")" "3 text/plain message/delivery-status message/rfc822" "bounce: readable part, status part, original"
-	is "$(sed -n 3p "$T/dsn")" "dns rfc822; reject550@example.test failed 5.1.1" "bounce: Final-Recipient, Action, Status"
-	is "$(sed -n 4p "$T/dsn")" "smtp; 550 5.1.1 <rej" "bounce: Diagnostic-Code quotes the server"
-	is "$(sed -n 5p "$T/dsn")" "<>" "bounce: sent with the null sender"
+	is "$(sed -n 1p "$T/dsn")" "multipart/report delivery-status" "notice: multipart/report; report-type=delivery-status"
+	is "$(sed -n 2p "$T/dsn")" "3 text/plain message/delivery-status message/rfc822" "notice: readable part, status part, the original"
+	is "$(sed -n 3p "$T/dsn")" "dns rfc822; reject550@example.test failed 5.1.1" "notice: Reporting-MTA, Final-Recipient, Action, Status"
+	is "$(sed -n 4p "$T/dsn")" "smtp; 550 5.1.1 <rej | $(LC_ALL=C date +%a,)" "notice: Diagnostic-Code quotes the server; Arrival-Date"
+	is "$(sed -n 5p "$T/dsn")" "<MAILER-DAEMON> MAILER-DAEMON@example.test auto-replied" "notice: null sender (Postfix writes <> as <MAILER-DAEMON>), MAILER-DAEMON of the domain, Auto-Submitted"
+	is "$(sed -n 6p "$T/dsn")" "doomed" "notice: carries the original message"
 else
-	for i in 1 2 3 4 5; do not_ok "bounce arrived in kim's Maildir"; done
+	for i in 1 2 3 4 5 6; do not_ok "the notice arrived in kim's Maildir"; done
 fi
-check "the 451 recipient is still queued" grep -q "temp451@example.test" "$env"
+
+# ---- 451 for one recipient, 250 for another: only the 451 is retried -------
+printf 'Subject: mixed\n\nbody\n' | sendmail -i -f lou@example.test leo@example.test temp451@example.test
+"$FLUSH" >"$T/out" 2>&1
+is "$?" 75 "mixed 250/451: EX_TEMPFAIL"
+is "$(smarthost_wait_mail leo 1 | wc -l)" 1 "mixed: the accepted recipient got it"
+env=$Q/env/$(ls "$Q/env" | head -n 1)
+is "$(grep -A1 '^rcpt leo' "$env" | sed -n 's/^rcpt-state //p')" "done" "mixed: the accepted recipient is marked done"
+check "mixed: the 451 recipient is pending with the server's reply" grep -q "451 4.3.0" "$env"
+"$FLUSH" --force >"$T/out" 2>&1
+sleep 2
+is "$(maildir_count leo)" 1 "retry: the accepted recipient never gets a second copy"
+check "retry: the 451 recipient is still queued" grep -q "temp451@example.test" "$env"
 clear_queue
 
 # ---- -N never -------------------------------------------------------------
