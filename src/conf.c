@@ -103,7 +103,7 @@ static const struct conf_key conf_keys[] = {
 	{ "spool_dir", T_STRING, OFF(spool_dir), SPOOLDIR, valid_abs_path, NULL, 0, 0 },
 	{ "delivery_mode", T_ENUM, OFF(delivery_mode), "background", NULL, delivery_words, 0, 0 },
 	{ "hop_limit", T_INT, OFF(hop_limit), "25", NULL, NULL, 1, 1000 },
-	{ "error_mode", T_ENUM, OFF(error_mode), "mail", NULL, errmode_words, 0, 0 },
+	{ "error_mode", T_ENUM, OFF(error_mode), "print", NULL, errmode_words, 0, 0 },
 	/* delivery: relayq-flush */
 	{ "smarthost", T_STRING, OFF(smarthost), NULL, NULL, NULL, 0, 0 },
 	{ "helo_name", T_STRING, OFF(helo_name), NULL, conf_valid_domain, NULL, 0, 0 },

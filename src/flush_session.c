@@ -55,13 +55,16 @@ flusher_prepare(struct flusher *f, struct err *e)
 	f->credcfg.mechs = c->auth_mechanisms;
 	f->credcfg.oauth = c->auth_oauth;
 	f->credcfg.authinfo = c->authinfo;
-	if (f->credcfg.authinfo == NULL && (f->user_authinfo = conf_user_path()) != NULL) {
+	if (f->credcfg.authinfo == NULL) {
 		/* Default: "authinfo" beside the user's config file; a missing
 		 * file is simply not a source. */
-		char *slash = strrchr(f->user_authinfo, '/');
+		char *p = conf_user_path(), *slash = p ? strrchr(p, '/') : NULL;
 
-		strcpy(slash + 1, "authinfo");
-		f->credcfg.authinfo = f->user_authinfo;
+		if (slash != NULL) {
+			f->user_authinfo = xasprintf("%.*s/authinfo", (int)(slash - p), p);
+			f->credcfg.authinfo = f->user_authinfo;
+		}
+		free(p);
 	}
 	if (c->auth_credential != NULL)
 		f->credcfg.credential = c->auth_credential;

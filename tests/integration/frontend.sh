@@ -3,7 +3,7 @@
 # in the queue, byte for byte, and what is refused.  No network.
 . "$(dirname "$0")/lib.sh"
 
-plan 43
+plan 48
 
 RELAYQ=$top_builddir/src/relayq
 DATA=$top_srcdir/tests/data/frontend
@@ -137,6 +137,19 @@ if command -v strace >/dev/null 2>&1; then
 else
 	not_ok "strace is installed (scripts/install-deps)"; not_ok "strace is installed"
 fi
+
+# ---- ErrorMode ------------------------------------------------------------
+clear_queue
+printf 'Subject: x\n\n' | sendmail -i -oeq 2>"$T/err"
+is "$?:$(wc -c <"$T/err")" "64:0" "-oeq: exit status only, nothing printed"
+printf 'Subject: x\n\n' | sendmail -i -oem -f alice@example.org 2>"$T/err"
+is "$?" 64 "-oem: the exit status still says what failed"
+is "$(env_field sender)|$(env_rcpts)" "|alice@example.org " "-oem: a report is queued from <> to the sender"
+check "-oem: the report quotes the error" grep -q "no recipients given" "$Q/new/$(only_id)"
+clear_queue
+printf 'Subject: x\n\n' | sendmail -i -oee 2>/dev/null
+is "$?:$(count env)" "0:1" "-oee: mailed back, exit 0"
+clear_queue
 
 # ---- mailq ----------------------------------------------------------------
 is "$(mailq)" "Mail queue is empty" "mailq on an empty queue"
