@@ -78,21 +78,22 @@ queue_admin_summary(struct queue *q, time_t now,
 
 /* ---- show ----------------------------------------------------------------- */
 
-/* Appends n bytes at s for a terminal: valid UTF-8, TAB and newline kept,
- * other control characters (C0, DEL, C1) and invalid bytes → '?'. */
+/* Appends n bytes at s for a terminal: valid UTF-8 kept (TAB and newline
+ * too when multiline); other control characters (C0, DEL, C1: a C1 CSI
+ * could start an escape sequence) and invalid bytes become '?'. */
 static void
-add_term(struct buf *out, const char *s, size_t n)
+add_term(struct buf *out, const char *s, size_t n, int multiline)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, len;
 
 	while (i < n) {
 		len = queue_admin_utf8_len(p + i, n - i);
-		if (len == 0 || (len == 1 && p[i] < 0x20 && p[i] != '\t' &&
-		    p[i] != '\n') || p[i] == 0x7f ||
+		if (len == 0 || (len == 1 && p[i] < 0x20 && !(multiline &&
+		    (p[i] == '\t' || p[i] == '\n'))) || p[i] == 0x7f ||
 		    (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			buf_addc(out, '?');
-			i++;
+			buf_addc(out, '?');   /* one per character or bad byte */
+			i += len ? len : 1;
 			continue;
 		}
 		buf_add(out, p + i, len);
@@ -104,7 +105,7 @@ static void
 add_line(struct buf *out, const char *indent, const char *label, const char *v)
 {
 	buf_printf(out, "%s%s: ", indent, label);
-	add_term(out, v, strlen(v));
+	add_term(out, v, strlen(v), 0);
 	buf_addc(out, '\n');
 }
 
@@ -204,7 +205,7 @@ queue_admin_show_format(struct buf *out, const struct envelope *env,
 	if (hdr == NULL) {
 		buf_printf(out, "%s\n", _("(the message file is missing)"));
 	} else {
-		add_term(out, hdr, hlen);
+		add_term(out, hdr, hlen, 1);
 		if (truncated)
 			buf_printf(out, "%s\n", _("(header section cut here: too long)"));
 	}
