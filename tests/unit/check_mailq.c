@@ -117,12 +117,25 @@ START_TEST(test_several)
 }
 END_TEST
 
+/* The listing of env alone (allocated). */
+static char *
+list_one(const struct envelope *env)
+{
+	struct buf b = BUF_INIT;
+	struct mailq m;
+
+	mailq_begin(&m, &b);
+	mailq_add(&m, env);
+	mailq_end(&m);
+	buf_cstr(&b);
+	return buf_steal(&b);
+}
+
 /* Maybe delivered: the mark line under the sender. */
 START_TEST(test_maybe_delivered)
 {
-	struct buf b = BUF_INIT;
+	char *got;
 	struct envelope env;
-	struct mailq m;
 
 	make_env(&env, "1A2B3C4D5E", "alice@example.com", 2048);
 	env.flags = ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD;
@@ -130,10 +143,8 @@ START_TEST(test_maybe_delivered)
 	env.last_attempt = 1606039300;
 	envelope_set(&env.last_error, "connection lost after the final dot");
 	envelope_add_rcpt(&env, "bob@example.org");
-	mailq_begin(&m, &b);
-	mailq_add(&m, &env);
-	mailq_end(&m);
-	ck_assert_str_eq(buf_cstr(&b), HEADER
+	got = list_one(&env);
+	ck_assert_str_eq(got, HEADER
 	    "1A2B3C4D5E!     2048 Sun Nov 22 10:00:00  alice@example.com\n"
 	    "(may already have been delivered: connection lost after the final "
 	    "dot)\n"
@@ -142,7 +153,7 @@ START_TEST(test_maybe_delivered)
 	    "\n"
 	    "-- 2 Kbytes in 1 Request.\n");
 	envelope_free(&env);
-	buf_free(&b);
+	free(got);
 }
 END_TEST
 
@@ -151,10 +162,9 @@ END_TEST
  * was tried in the last attempt, else the message's last error. */
 START_TEST(test_reasons)
 {
-	struct buf b = BUF_INIT;
+	char *got;
 	struct envelope env;
 	struct envelope_rcpt *r;
-	struct mailq m;
 
 	make_env(&env, "1A2B3C4D5E", "alice@example.com", 10);
 	env.last_attempt = 1606039300;
@@ -172,10 +182,8 @@ START_TEST(test_reasons)
 	r->last_attempt = 1606039200;
 	envelope_set(&r->reply, "421 4.7.0 old news");
 	r = envelope_add_rcpt(&env, "d@example.org");       /* never tried */
-	mailq_begin(&m, &b);
-	mailq_add(&m, &env);
-	mailq_end(&m);
-	ck_assert_str_eq(buf_cstr(&b), HEADER
+	got = list_one(&env);
+	ck_assert_str_eq(got, HEADER
 	    "1A2B3C4D5E        10 Sun Nov 22 10:00:00  alice@example.com\n"
 	    "(450 4.2.0 Greylisted)\n"
 	    INDENT "a@example.org\n"
@@ -186,30 +194,27 @@ START_TEST(test_reasons)
 	    "\n"
 	    "-- 1 Kbytes in 1 Request.\n");
 	envelope_free(&env);
-	buf_free(&b);
+	free(got);
 }
 END_TEST
 
 /* No pending recipient (waiting for its bounce): the error still shows. */
 START_TEST(test_no_pending)
 {
-	struct buf b = BUF_INIT;
+	char *got;
 	struct envelope env;
-	struct mailq m;
 
 	make_env(&env, "1A2B3C4D5E", "alice@example.com", 10);
 	envelope_set(&env.last_error, "550 5.1.1 No such user");
 	envelope_add_rcpt(&env, "x@example.org")->state = ENVELOPE_RCPT_FAILED;
-	mailq_begin(&m, &b);
-	mailq_add(&m, &env);
-	mailq_end(&m);
-	ck_assert_str_eq(buf_cstr(&b), HEADER
+	got = list_one(&env);
+	ck_assert_str_eq(got, HEADER
 	    "1A2B3C4D5E        10 Sun Nov 22 10:00:00  alice@example.com\n"
 	    "(550 5.1.1 No such user)\n"
 	    "\n"
 	    "-- 1 Kbytes in 1 Request.\n");
 	envelope_free(&env);
-	buf_free(&b);
+	free(got);
 }
 END_TEST
 
