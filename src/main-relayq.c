@@ -37,6 +37,12 @@ dispatch(struct fe *fe)
 	case CLI_MODE_NEWALIASES:
 		return fe_newaliases(fe);
 	case CLI_MODE_QUEUE_LIST:
+	case CLI_MODE_QUEUE_SUMMARY:
+	case CLI_MODE_QUEUE_SHOW:
+	case CLI_MODE_QUEUE_DELETE:
+	case CLI_MODE_QUEUE_HOLD:
+	case CLI_MODE_QUEUE_RELEASE:
+	case CLI_MODE_QUEUE_RETRY:
 		return fe_queue_list(fe);
 	case CLI_MODE_QUEUE_RUN:
 	case CLI_MODE_FLUSH:
