@@ -16,7 +16,9 @@ usage_text(void)
 {
 	printf(_("Usage: sendmail [flags] [address...]\n"
 	    "       mailq | newaliases\n"
-	    "       relayq queue [--json|--summary] | relayq flush [--force] | relayq check\n"
+	    "       relayq queue [--json|--summary]\n"
+	    "       relayq queue show [--json] ID | delete|hold|release|retry (ID...|--all)\n"
+	    "       relayq flush [--force] [-v] | relayq check\n"
 	    "       relayq sendmail [flags] [address...] | relayq --version\n"
 	    "See relayq(8) for every flag and relayq.conf(5) for the configuration.\n"));
 	return EX_OK;

@@ -3,7 +3,7 @@
 # in the queue, byte for byte, and what is refused.  No network.
 . "$(dirname "$0")/lib.sh"
 
-plan 48
+plan 49
 
 RELAYQ=$top_builddir/src/relayq
 DATA=$top_srcdir/tests/data/frontend
@@ -150,6 +150,15 @@ clear_queue
 printf 'Subject: x\n\n' | sendmail -i -oee 2>/dev/null
 is "$?:$(count env)" "0:1" "-oee: mailed back, exit 0"
 clear_queue
+
+# ---- messages in the user's language -------------------------------------
+mkdir -p "$T/locale/de/LC_MESSAGES"
+if msgfmt -o "$T/locale/de/LC_MESSAGES/relayq.mo" "$top_srcdir/po/de.po" 2>/dev/null; then
+	RELAYQ_LOCALEDIR=$T/locale LANGUAGE=de LC_ALL=C.UTF-8 sendmail -bd 2>"$T/err"
+	check "German: -bd is refused in German (LANGUAGE=de)" grep -q "relayq hat keinen Daemon" "$T/err"
+else
+	not_ok "msgfmt compiles po/de.po"
+fi
 
 # ---- mailq ----------------------------------------------------------------
 is "$(mailq)" "Mail queue is empty" "mailq on an empty queue"
