@@ -6,7 +6,7 @@
 # them.  No network, no running systemd needed.
 . "$(dirname "$0")/lib.sh"
 
-plan 30
+plan 32
 
 SRC=$top_srcdir/systemd
 BUILD=$top_builddir/systemd
@@ -57,9 +57,11 @@ need "$SRC/user/relayq-flush.service.in" "user service: oneshot and hardened" "$
 	PrivateUsers=yes
 need "$SRC/relayq-flush.service.in" "system service: root's queue, the only writable path" \
 	User=root ReadWritePaths=-/root/.local/state/relayq \
+	Environment=XDG_STATE_HOME=/root/.local/state \
 	ConditionPathIsDirectory=/root/.local/state/relayq
 need "$SRC/user/relayq-flush.service.in" "user service: ~/.local/state/relayq, the only writable path" \
-	ReadWritePaths=-%h/.local/state/relayq ConditionPathIsDirectory=%h/.local/state/relayq
+	ReadWritePaths=-%h/.local/state/relayq ConditionPathIsDirectory=%h/.local/state/relayq \
+	Environment=XDG_STATE_HOME=%h/.local/state
 is "$(cat "$SRC/relayq-flush.service.in" "$SRC/user/relayq-flush.service.in" |
 	unit_lines /dev/stdin | grep -c '^ReadWritePaths=')" 2 "no other ReadWritePaths="
 is "$(grep -c '^#LoadCredential=relayq-password:' "$SRC/relayq-flush.service.in" \
@@ -82,6 +84,38 @@ if [ -d "$H/.local/state/relayq/new" ]; then
 else
 	not_ok "without XDG_STATE_HOME its queue is \$HOME/.local/state/relayq (the units' path)" \
 		"no queue in $H/.local/state/relayq" "$out" "$(find "$H")"
+fi
+
+# ---- 15-16: inside the sandbox the home is read-only ----
+# Emulates ProtectHome=read-only + ReadWritePaths= with bind mounts in a
+# private mount namespace: the unit's Environment= must lead relayq-flush to
+# the writable queue, and without it relayq-flush turns to the spool (here
+# read-only too, as under ProtectSystem=strict) and fails.
+uenv=$(sed -n "s|^Environment=||p" "$SRC/user/relayq-flush.service.in" | sed "s|%h|$H|g")
+mkdir -p "$T/spool"
+printf 'spool_dir %s\n' "$T/spool" >"$T/spool.conf"
+sandboxed() {
+	unshare --mount sh -c '
+	set -e
+	H=$1 Q=$1/.local/state/relayq S=$2
+	shift 2
+	mount --make-rprivate /
+	mount --bind "$H" "$H"; mount -o remount,bind,ro "$H"
+	mount --bind "$Q" "$Q"; mount -o remount,bind,rw "$Q"
+	mount --bind "$S" "$S"; mount -o remount,bind,ro "$S"
+	set +e
+	"$@"' sh "$H" "$T/spool" "$@" 2>&1
+}
+if [ "$(id -u)" -ne 0 ] || ! sandboxed true >/dev/null; then
+	why="no private mount namespace here (needs root and unshare)"
+	skip "in the sandbox, the unit's Environment= finds the queue" "$why"
+	skip "control: without it relayq-flush leaves the read-only home" "$why"
+else
+	out=$(sandboxed env -u XDG_STATE_HOME HOME="$H" "$uenv" "$FLUSH" -C "$T/spool.conf")
+	is "$?" 0 "in the sandbox, the unit's Environment= finds the queue"
+	[ -n "$out" ] && diag "$out"
+	out=$(sandboxed env -u XDG_STATE_HOME HOME="$H" "$FLUSH" -C "$T/spool.conf")
+	is "$?" 73 "control: without it relayq-flush leaves the read-only home (EX_CANTCREAT)"
 fi
 
 # ---- build-tree units: ExecStart must name an existing program ----
@@ -120,7 +154,7 @@ else
 		[ -z "$c1$c2" ] || why="systemd-analyze cannot verify even a trivial unit here: $c1 $c2"
 fi
 
-# ---- 15-23: systemd accepts them ----
+# ---- 17-25: systemd accepts them ----
 if [ -n "$why" ]; then
 	for d in "verify system units" "verify user units" "control: typo caught" \
 	    "control: missing program caught" "control: missing program caught (user)" \
@@ -166,7 +200,7 @@ else
 	is "$?" 1 "control: an unhardened service fails the same threshold"
 fi
 
-# ---- 24-30: make install / uninstall ----
+# ---- 26-32: make install / uninstall ----
 D=$T/dest
 out=$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	$systemd_make install DESTDIR="$D" 2>&1)
