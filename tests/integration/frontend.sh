@@ -3,7 +3,7 @@
 # in the queue, byte for byte, and what is refused.  No network.
 . "$(dirname "$0")/lib.sh"
 
-plan 49
+plan 54
 
 RELAYQ=$top_builddir/src/relayq
 DATA=$top_srcdir/tests/data/frontend
@@ -150,6 +150,22 @@ clear_queue
 printf 'Subject: x\n\n' | sendmail -i -oee 2>/dev/null
 is "$?:$(count env)" "0:1" "-oee: mailed back, exit 0"
 clear_queue
+
+# ---- relayq check ------------------------------------------------------
+"$RELAYQ" check >"$T/out" 2>&1
+is "$?" 78 "relayq check: no smarthost is a configuration error"
+check "relayq check: says mail stays queued" grep -q "smarthost: none configured" "$T/out"
+printf 'smarthost smtp.example.org:2525\n' >>"$XDG_CONFIG_HOME/relayq/config"
+printf 'AuthInfo:smtp.example.org "U:u" "P:p"\n' >"$XDG_CONFIG_HOME/relayq/authinfo"
+chmod 644 "$XDG_CONFIG_HOME/relayq/authinfo"
+"$RELAYQ" check >"$T/out" 2>&1
+is "$?:$(grep -c 'chmod 600' "$T/out")" "78:1" "relayq check: a loose authinfo file is refused with the fix"
+chmod 600 "$XDG_CONFIG_HOME/relayq/authinfo"
+"$RELAYQ" check >"$T/out" 2>&1
+is "$?" 0 "relayq check: a complete configuration passes"
+check "relayq check: shows the smarthost as understood" grep -q "smarthost: smtp.example.org port 2525, TLS starttls, MX lookup" "$T/out"
+sed -i '/^smarthost/d' "$XDG_CONFIG_HOME/relayq/config"
+rm -f "$XDG_CONFIG_HOME/relayq/authinfo"
 
 # ---- messages in the user's language -------------------------------------
 mkdir -p "$T/locale/de/LC_MESSAGES"
