@@ -434,19 +434,25 @@ conf_system_path(void)
 }
 
 char *
-conf_user_path(void)
+conf_user_file(const char *name)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
 	struct passwd *pw;
 
 	if (xdg && xdg[0] == '/')
-		return xasprintf("%s/relayq/config", xdg);
+		return xasprintf("%s/relayq/%s", xdg, name);
 	if (home == NULL || home[0] != '/') {
 		pw = getpwuid(getuid());
 		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
 	}
-	return home ? xasprintf("%s/.config/relayq/config", home) : NULL;
+	return home ? xasprintf("%s/.config/relayq/%s", home, name) : NULL;
+}
+
+char *
+conf_user_path(void)
+{
+	return conf_user_file("config");
 }
 
 int

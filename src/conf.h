@@ -118,6 +118,9 @@ int conf_load_file(struct conf *c, const char *path, int must_exist,
  * an absolute path, else $HOME/.config/relayq/config (HOME, else the
  * password database).  Allocated for the caller; NULL when no home. */
 char *conf_user_path(void);
+/* Another file in the user's relayq config directory (e.g. "authinfo",
+ * the default authinfo file).  Allocated; NULL when no home. */
+char *conf_user_file(const char *name);
 /* The system file, SYSCONFDIR "/relayq.conf" (a static string). */
 const char *conf_system_path(void);
 

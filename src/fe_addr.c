@@ -136,7 +136,7 @@ check_delivery(struct fe *fe)
 	};
 	struct smarthost_list hosts = { NULL, 0 };
 	struct authinfo ai = AUTHINFO_INIT;
-	char *path = NULL, *p;
+	char *path;
 	struct err e;
 	size_t i;
 	int rc = EX_OK, r;
@@ -155,15 +155,8 @@ check_delivery(struct fe *fe)
 		    smarthost_tls_name(hosts.v[i].tls),
 		    hosts.v[i].bracketed ? _(", no MX lookup") : _(", MX lookup"));
 	smarthost_list_free(&hosts);
-	if (fe->conf.authinfo != NULL) {
-		path = xstrdup(fe->conf.authinfo);
-	} else if ((p = conf_user_path()) != NULL) {
-		char *slash = strrchr(p, '/');
-
-		if (slash != NULL)
-			path = xasprintf("%.*s/authinfo", (int)(slash - p), p);
-		free(p);
-	}
+	path = fe->conf.authinfo != NULL ? xstrdup(fe->conf.authinfo) :
+	    conf_user_file("authinfo");
 	if (path != NULL) {
 		r = authinfo_load(&ai, path, fe->id.uid, &e);
 		if (r < 0) {

@@ -58,13 +58,8 @@ flusher_prepare(struct flusher *f, struct err *e)
 	if (f->credcfg.authinfo == NULL) {
 		/* Default: "authinfo" beside the user's config file; a missing
 		 * file is simply not a source. */
-		char *p = conf_user_path(), *slash = p ? strrchr(p, '/') : NULL;
-
-		if (slash != NULL) {
-			f->user_authinfo = xasprintf("%.*s/authinfo", (int)(slash - p), p);
-			f->credcfg.authinfo = f->user_authinfo;
-		}
-		free(p);
+		f->user_authinfo = conf_user_file("authinfo");
+		f->credcfg.authinfo = f->user_authinfo;
 	}
 	if (c->auth_credential != NULL)
 		f->credcfg.credential = c->auth_credential;
