@@ -1,4 +1,5 @@
 # lib.sh — timing helpers for scripts/bench (sourced, also inside the
+# shellcheck shell=bash
 # nullmailer mount namespace).  Times are integer microseconds from bash's
 # EPOCHREALTIME (no fork per reading).
 
@@ -53,6 +54,7 @@ bench_time() {
 	"$@"
 	rc=$?
 	t1=$(bench_now)
+	# shellcheck disable=SC2034 # read by the caller
 	BENCH_US=$((t1 - t0))
 	return $rc
 }
