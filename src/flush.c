@@ -135,6 +135,7 @@ deliver(struct flusher *f, const struct strv *due)
 	}
 	if (open)
 		session_close(&ss);
+	flusher_sync_removals(f);
 }
 
 int

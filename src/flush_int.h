@@ -25,6 +25,7 @@ struct flusher {
 	struct creds_config credcfg;
 	char *user_authinfo;         /* default authinfo path (owned) */
 	struct result worst;         /* most severe result of the run */
+	unsigned unsynced;           /* removals not yet made durable */
 };
 
 /* One connection to the smarthost. */
@@ -59,6 +60,9 @@ void flusher_free(struct flusher *f);
  * can go on, -1 when it is over. */
 int flush_message(struct flusher *f, struct session *ss, const char *id,
     const struct result *sess_r);
+/* Removals are made durable in groups: see queue_remove_unsynced. */
+#define FLUSH_SYNC_EVERY 64
+void flusher_sync_removals(struct flusher *f);
 /* Records r as the run's worst when it is more severe. */
 void flusher_note(struct flusher *f, const struct result *r);
 

@@ -33,6 +33,18 @@ struct attempt {
 };
 
 void
+flusher_sync_removals(struct flusher *f)
+{
+	struct err e;
+
+	if (f->unsynced == 0)
+		return;
+	if (queue_sync_removals(f->o->queue, &e) < 0)
+		log_msg(LOG_ERR, "%s", e.msg);
+	f->unsynced = 0;
+}
+
+void
 flusher_note(struct flusher *f, const struct result *r)
 {
 	if (result_severity_cmp(r, &f->worst) > 0)
@@ -192,10 +204,16 @@ finish_message(struct attempt *a, struct queue *q)
 	} else {
 		a->f->st->bounced++;
 	}
-	if (queue_remove(q, a->env.id, &e) < 0)
+	/* Gone for this process at once; durable for the machine at the next
+	 * flusher_sync_removals (every FLUSH_SYNC_EVERY messages and at the
+	 * end of the run): a power loss in between can only resend. */
+	if (queue_remove_unsynced(q, a->env.id, &e) < 0) {
 		log_msg(LOG_ERR, "%s: cannot remove the delivered message: %s", a->env.id, e.msg);
-	else
+	} else {
 		log_msg(LOG_INFO, "%s: removed", a->env.id);
+		if (++a->f->unsynced >= FLUSH_SYNC_EVERY)
+			flusher_sync_removals(a->f);
+	}
 	free(why);
 	free(which);
 }

@@ -129,6 +129,15 @@ int queue_env_read(struct queue *q, const char *id, struct envelope *env,
  * A missing file is not an error. */
 int queue_remove(struct queue *q, const char *id, struct err *e);
 
+/* Removes a message as queue_remove does but without the fsync of env/:
+ * the removal survives a crash of the process at once, and a crash of the
+ * machine only once queue_sync_removals() returned (until then the message
+ * may come back and be sent again: at-least-once, never lost).  For the
+ * flusher, which removes many messages in a run. */
+int queue_remove_unsynced(struct queue *q, const char *id, struct err *e);
+/* Makes every earlier queue_remove_unsynced durable (fsync of env/). */
+int queue_sync_removals(struct queue *q, struct err *e);
+
 /* ---- scanning (queue_scan.c) ---------------------------------------------- */
 
 /* Appends the ids of all envelopes in env/ to ids, sorted (= by arrival). */

@@ -204,6 +204,33 @@ fail:
 }
 
 int
+queue_remove_unsynced(struct queue *q, const char *id, struct err *e)
+{
+	char *envp = queue_env_path(q, id), *body = queue_body_path(q, id);
+	int rc = -1;
+
+	if (unlink(envp) < 0 && errno != ENOENT) {
+		durable_err(e, errno, _("cannot remove"), envp);
+		goto fail;
+	}
+	if (unlink(body) < 0 && errno != ENOENT) {
+		durable_err(e, errno, _("cannot remove"), body);
+		goto fail;
+	}
+	rc = 0;
+fail:
+	free(envp);
+	free(body);
+	return rc;
+}
+
+int
+queue_sync_removals(struct queue *q, struct err *e)
+{
+	return durable_fsync_dir(q->env, e);
+}
+
+int
 queue_remove(struct queue *q, const char *id, struct err *e)
 {
 	char *envp = queue_env_path(q, id), *body = queue_body_path(q, id);
