@@ -17,6 +17,7 @@ Observations (one per line):
   quit CODE ; exit STATUS
 """
 import os
+import signal
 import subprocess
 import sys
 
@@ -76,6 +77,7 @@ def body(subject, to, text):
 
 
 def main():
+    signal.alarm(60)    # a server that stops answering fails the test
     queue = sys.argv[1]
     peer = Peer(sys.argv[2:])
 
