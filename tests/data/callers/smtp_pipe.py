@@ -13,7 +13,7 @@ Observations (one per line):
   greeting CODE            ehlo CODE ; ehlo-pipelining yes|no
   t1-mail CODE ... t1-data CODE ; t1-env-before-dot N ; t1-end CODE
   t1-id ID ; t1-env-after N ; t1-env-has-id yes|no ; t1-body-complete yes|no
-  t2-batch CODE,CODE,CODE,CODE ; t2-end CODE ; t2-id ID ; t2-env-after N
+  t2-batch CODE,CODE,CODE,CODE ; t2-... as t1-... after the dot
   quit CODE ; exit STATUS
 """
 import os
@@ -71,6 +71,19 @@ def queued_id(lines):
     return last.rsplit(" ", 1)[-1] if "queued as" in last else ""
 
 
+def end_of_data(peer, queue, t, obs, tail):
+    """Read the reply to the final dot; at once, look into the queue."""
+    code, lines = peer.reply()
+    obs(t + "-env-after", env_count(queue))
+    obs(t + "-end", code)
+    qid = queued_id(lines)
+    obs(t + "-id", qid)
+    obs(t + "-env-has-id",
+        "yes" if qid and os.path.exists(os.path.join(queue, "env", qid))
+        else "no")
+    obs(t + "-body-complete", "yes" if body_ends(queue, qid, tail) else "no")
+
+
 def body(subject, to, text):
     return ("From: App <app@example.test>\r\nTo: %s\r\nSubject: %s\r\n\r\n%s"
             % (to, subject, text)).encode()
@@ -103,16 +116,7 @@ def main():
                    "first message\r\n..leading dot\r\nlast line\r\n"))
     obs("t1-env-before-dot", env_count(queue))
     peer.send(b".\r\n")
-    code, lines = peer.reply()
-    obs("t1-env-after", env_count(queue))
-    obs("t1-end", code)
-    qid = queued_id(lines)
-    obs("t1-id", qid)
-    obs("t1-env-has-id",
-        "yes" if qid and os.path.exists(os.path.join(queue, "env", qid))
-        else "no")
-    obs("t1-body-complete", "yes" if body_ends(queue, qid, b"last line\n")
-        else "no")
+    end_of_data(peer, queue, "t1", obs, b"last line\n")
 
     # ---- transaction 2: MAIL, two RCPTs and DATA in one write ----
     peer.send(b"MAIL FROM:<app@example.test>\r\n"
@@ -123,14 +127,7 @@ def main():
     obs("t2-batch", ",".join(codes))
     peer.send(body("bs two", "bs2@example.test, bs3@example.test",
                    "second message\r\n") + b".\r\n")
-    code, lines = peer.reply()
-    obs("t2-env-after", env_count(queue))
-    obs("t2-end", code)
-    qid = queued_id(lines)
-    obs("t2-id", qid)
-    obs("t2-env-has-id",
-        "yes" if qid and os.path.exists(os.path.join(queue, "env", qid))
-        else "no")
+    end_of_data(peer, queue, "t2", obs, b"second message\n")
 
     peer.send(b"QUIT\r\n")
     code, _ = peer.reply()
