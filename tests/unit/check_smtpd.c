@@ -187,6 +187,12 @@ static const struct {
 	{ "HELO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<1@y>\r\nRCPT TO:<2@y>\r\nRCPT TO:<3@y>\r\nRCPT TO:<4@y>\r\nQUIT\r\n",
 	  "250 h.test|250 2.1.0 Ok|250 2.1.5 Ok|250 2.1.5 Ok|250 2.1.5 Ok|452 4.5.3 Error: too many recipients|221 2.0.0 Bye|",
 	  NULL, 0 },
+	/* 10b: bad NOTIFY / ORCPT values are parameter syntax errors */
+	{ "HELO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y> NOTIFY=BOGUS\r\nRCPT TO:<b@y> NOTIFY=NEVER,DELAY\r\n"
+	  "RCPT TO:<b@y> NOTIFY=SUCCESS,\r\nRCPT TO:<b@y> ORCPT=nosemicolon\r\nRCPT TO:<b@y> NOTIFY=delay,failure\r\nQUIT\r\n",
+	  "250 h.test|250 2.1.0 Ok|501 5.5.4 Bad NOTIFY parameter syntax|501 5.5.4 Bad NOTIFY parameter syntax|"
+	  "501 5.5.4 Bad NOTIFY parameter syntax|501 5.5.4 Bad ORCPT parameter syntax|250 2.1.5 Ok|221 2.0.0 Bye|",
+	  NULL, 0 },
 	/* 10: an over-long command line, then the session goes on */
 	{ "HELO me\r\nNOOP xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\nNOOP\r\nQUIT\r\n",
 	  "250 h.test|500 5.5.2 Error: line too long|250 2.0.0 Ok|221 2.0.0 Bye|", "", 0 },
