@@ -58,7 +58,8 @@ static const struct field rcpt_fields[] = {
 static const char *const state_names[] = { "pending", "done", "failed" };
 static const char *const ret_names[] = { "", "FULL", "HDRS" };
 static const char *const body_names[] = { "", "7BIT", "8BITMIME" };
-static const char *const flag_names[] = { "held", "maybe-delivered" };
+static const char *const flag_names[] = { "held", "maybe-delivered",
+	"warned" };
 static const char *const notify_names[] = { "NEVER", "SUCCESS", "FAILURE",
 	"DELAY" };
 

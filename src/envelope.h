@@ -37,6 +37,8 @@ enum envelope_body {
 /* Envelope flags. */
 #define ENVELOPE_F_HELD           0x1u   /* not delivered until released */
 #define ENVELOPE_F_MAYBE_DELIVERED 0x2u  /* a crash may have sent it already */
+#define ENVELOPE_F_WARNED         0x4u   /* the delay warning (and on_failure
+                                          * "delayed") was done: never again */
 
 struct envelope_rcpt {
 	char *addr;                 /* owned, never NULL */
