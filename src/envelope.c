@@ -122,6 +122,16 @@ envelope_count(const struct envelope *e, enum envelope_rcpt_state st)
 	return n;
 }
 
+int
+envelope_settle_flags(struct envelope *e)
+{
+	if (!(e->flags & ENVELOPE_F_MAYBE_DELIVERED) ||
+	    envelope_count(e, ENVELOPE_RCPT_PENDING) > 0)
+		return 0;
+	e->flags &= ~ENVELOPE_F_MAYBE_DELIVERED;
+	return 1;
+}
+
 const char *
 envelope_state_name(enum envelope_rcpt_state st)
 {

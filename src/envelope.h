@@ -82,6 +82,12 @@ struct envelope_rcpt *envelope_add_rcpt(struct envelope *e, const char *addr);
 /* Number of recipients in state st. */
 size_t envelope_count(const struct envelope *e, enum envelope_rcpt_state st);
 
+/* Settles the flags after a delivery attempt was recorded: once no
+ * recipient is pending any more (all done, or done and failed), the
+ * "maybe-delivered" flag has nothing left to warn about and is cleared.
+ * Returns 1 when it cleared it, else 0.  Pure. */
+int envelope_settle_flags(struct envelope *e);
+
 /* Appends the file form of e to out.  Total: every value is escaped. */
 void envelope_format(const struct envelope *e, struct buf *out);
 

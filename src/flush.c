@@ -140,6 +140,7 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	f.o = o;
 	f.st = st;
 	f.now = time(NULL);
+	f.last_start = -1;
 	result_clear(&f.worst);
 	srandom((unsigned)(f.now ^ getpid()));
 	if (queue_sweep(o->queue, f.now, &swept, &le) < 0)
@@ -163,6 +164,7 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	st->exit_code = result_sysexit(&f.worst);
 	rc = 0;
 done:
+	flusher_save_hoststat(&f);
 	flusher_free(&f);
 	strv_free(&seen);
 	strv_free(&due);

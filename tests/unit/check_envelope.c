@@ -346,6 +346,37 @@ START_TEST(test_flags)
 }
 END_TEST
 
+/* maybe-delivered is cleared once no recipient is pending; other flags stay. */
+static const struct {
+	unsigned flags;
+	enum envelope_rcpt_state s1, s2;
+	int cleared;
+	unsigned after;
+} settle_cases[] = {
+	{ ENVELOPE_F_MAYBE_DELIVERED, ENVELOPE_RCPT_DONE, ENVELOPE_RCPT_DONE, 1, 0 },
+	{ ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED, ENVELOPE_RCPT_DONE,
+	  ENVELOPE_RCPT_FAILED, 1, ENVELOPE_F_WARNED },
+	{ ENVELOPE_F_MAYBE_DELIVERED, ENVELOPE_RCPT_DONE, ENVELOPE_RCPT_PENDING, 0,
+	  ENVELOPE_F_MAYBE_DELIVERED },
+	{ ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD, ENVELOPE_RCPT_PENDING,
+	  ENVELOPE_RCPT_PENDING, 0, ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD },
+	{ ENVELOPE_F_HELD, ENVELOPE_RCPT_DONE, ENVELOPE_RCPT_DONE, 0, ENVELOPE_F_HELD },
+};
+
+START_TEST(test_settle)
+{
+	struct envelope env;
+
+	envelope_init(&env);
+	env.flags = settle_cases[_i].flags;
+	envelope_add_rcpt(&env, "a@b")->state = settle_cases[_i].s1;
+	envelope_add_rcpt(&env, "c@d")->state = settle_cases[_i].s2;
+	ck_assert_int_eq(envelope_settle_flags(&env), settle_cases[_i].cleared);
+	ck_assert_uint_eq(env.flags, settle_cases[_i].after);
+	envelope_free(&env);
+}
+END_TEST
+
 START_TEST(test_notify)
 {
 	unsigned n = 0;
@@ -411,6 +442,7 @@ envelope_suite(void)
 	tcase_add_loop_test(tc, test_notify, 0, NCASES(notify_cases));
 	tcase_add_test(tc, test_mutations);
 	tcase_add_loop_test(tc, test_flags, 0, NCASES(flag_cases));
+	tcase_add_loop_test(tc, test_settle, 0, NCASES(settle_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
