@@ -56,9 +56,11 @@ is_due(const struct flusher *f, const struct envelope *env)
 	return 1;
 }
 
-/* Appends to due the ids not in seen that are due; adds them to seen. */
+/* Appends to due the ids not in seen that are due (to local the notices
+ * for dead.letter, which need no session); adds them to seen. */
 static int
-select_due(struct flusher *f, struct strv *seen, struct strv *due, struct err *e)
+select_due(struct flusher *f, struct strv *seen, struct strv *due,
+    struct strv *local, struct err *e)
 {
 	struct strv ids = STRV_INIT;
 	struct envelope env;
@@ -75,7 +77,7 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due, struct err *e
 		if (queue_env_read(f->o->queue, ids.v[i], &env, &le) < 0)
 			log_msg(LOG_ERR, "%s", le.msg);
 		else if (is_due(f, &env))
-			strv_add(due, ids.v[i]);
+			strv_add(flush_local_notice(&env) ? local : due, ids.v[i]);
 		envelope_free(&env);
 	}
 	strv_free(&ids);
@@ -130,7 +132,8 @@ int
 flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 {
 	struct flusher f;
-	struct strv seen = STRV_INIT, due = STRV_INIT;
+	struct strv seen = STRV_INIT, due = STRV_INIT, local = STRV_INIT;
+	size_t i;
 	unsigned swept = 0;
 	struct err le;
 	int rc = -1, prepared = 0;
@@ -149,10 +152,16 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	 * this run held the queue) are picked up by the rescan. */
 	for (;;) {
 		strv_free(&due);
-		if (select_due(&f, &seen, &due, e) < 0)
+		strv_free(&local);
+		if (select_due(&f, &seen, &due, &local, e) < 0)
 			goto done;
-		if (due.n == 0)
+		st->due += (unsigned)local.n;
+		for (i = 0; i < local.n; i++)
+			flush_message(&f, NULL, local.v[i], NULL);
+		if (due.n == 0 && local.n == 0)
 			break;
+		if (due.n == 0)
+			continue;
 		if (!prepared) {
 			if (flusher_prepare(&f, e) < 0)
 				goto done;
@@ -168,5 +177,6 @@ done:
 	flusher_free(&f);
 	strv_free(&seen);
 	strv_free(&due);
+	strv_free(&local);
 	return rc;
 }

@@ -94,3 +94,18 @@ flush_onfailure(struct flusher *f, const struct envelope *env,
 	strv_free(&envp);
 	free(rcpts);
 }
+
+/* 1 for a notice (sender <>) whose pending recipients are all local-only. */
+int
+flush_local_notice(const struct envelope *env)
+{
+	size_t i;
+
+	if (env->sender[0] != '\0')
+		return 0;
+	for (i = 0; i < env->nrcpt; i++)
+		if (env->rcpt[i].state == ENVELOPE_RCPT_PENDING &&
+		    !deadletter_local_address(env->rcpt[i].addr))
+			return 0;
+	return 1;
+}

@@ -67,7 +67,7 @@ void flusher_save_hoststat(struct flusher *f);
 
 /* flush_message.c */
 /* Sends message id over ss (NULL: no session could be opened; sess_r says
- * why, and the message is deferred with it).  Returns 0 when the session
+ * why, and the message is deferred with it; a local notice needs neither).  Returns 0 when the session
  * can go on, -1 when it is over. */
 int flush_message(struct flusher *f, struct session *ss, const char *id,
     const struct result *sess_r);
@@ -84,6 +84,9 @@ int flush_bounce(struct flusher *f, const struct envelope *env,
     struct err *e);
 
 /* flush_alert.c */
+/* 1 for a notice (sender <>) whose pending recipients are all local-only
+ * (deadletter_local_address): it goes to dead.letter, not the network. */
+int flush_local_notice(const struct envelope *env);
 /* Appends message env's body (a notice nobody can take) to dead.letter in
  * the queue owner's home and logs it.  why is for the log.  Returns 0 or
  * -1 with e (the caller logs). */

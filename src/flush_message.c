@@ -430,21 +430,6 @@ send_it(struct attempt *a, struct session *ss, struct result *r)
 	return rc;
 }
 
-/* 1 for a notice (sender <>) whose pending recipients are all local-only. */
-static int
-local_notice(const struct envelope *env)
-{
-	size_t i;
-
-	if (env->sender[0] != '\0')
-		return 0;
-	for (i = 0; i < env->nrcpt; i++)
-		if (env->rcpt[i].state == ENVELOPE_RCPT_PENDING &&
-		    !deadletter_local_address(env->rcpt[i].addr))
-			return 0;
-	return 1;
-}
-
 int
 flush_message(struct flusher *f, struct session *ss, const char *id,
     const struct result *sess_r)
@@ -476,7 +461,7 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 	    envelope_count(&a.env, ENVELOPE_RCPT_PENDING) == 0)
 		goto done;
 	build(&a);
-	if (local_notice(&a.env)) {
+	if (flush_local_notice(&a.env)) {
 		/* A notice for a local-only sender: dead.letter, never the
 		 * network (the smarthost would reject or misroute it). */
 		result_clear(&r);
