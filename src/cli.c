@@ -365,7 +365,7 @@ cli_init(struct cli_options *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = CLI_MODE_DELIVER;
 	o->delivery_mode = CONF_DELIVERY_BACKGROUND;
-	o->error_mode = CONF_ERRMODE_MAIL;
+	o->error_mode = CONF_ERRMODE_PRINT;
 	o->max_hops = 25;
 	o->log_level = -1;
 	o->checkpoint = -1;

@@ -167,7 +167,7 @@ struct cli_options {
 	enum cli_eightbit eightbit_mode;  /* -o8 */
 	enum cli_norcpt no_rcpt_action;   /* -O NoRecipientAction */
 	enum conf_delivery delivery_mode; /* -od; default BACKGROUND */
-	enum conf_errmode error_mode;     /* -oe; default MAIL */
+	enum conf_errmode error_mode;     /* -oe; default PRINT (as sendmail) */
 	long hop_count;                   /* -h: initial hop count; default 0 */
 	long max_hops;                    /* -oh: hop limit; default 25 */
 	long log_level;                   /* -oL; default -1 (unset) */

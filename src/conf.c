@@ -103,7 +103,7 @@ static const struct conf_key conf_keys[] = {
 	{ "spool_dir", T_STRING, OFF(spool_dir), SPOOLDIR, valid_abs_path, NULL, 0, 0 },
 	{ "delivery_mode", T_ENUM, OFF(delivery_mode), "background", NULL, delivery_words, 0, 0 },
 	{ "hop_limit", T_INT, OFF(hop_limit), "25", NULL, NULL, 1, 1000 },
-	{ "error_mode", T_ENUM, OFF(error_mode), "mail", NULL, errmode_words, 0, 0 },
+	{ "error_mode", T_ENUM, OFF(error_mode), "print", NULL, errmode_words, 0, 0 },
 	/* delivery: relayq-flush */
 	{ "smarthost", T_STRING, OFF(smarthost), NULL, NULL, NULL, 0, 0 },
 	{ "helo_name", T_STRING, OFF(helo_name), NULL, conf_valid_domain, NULL, 0, 0 },
@@ -437,19 +437,25 @@ conf_system_path(void)
 }
 
 char *
-conf_user_path(void)
+conf_user_file(const char *name)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
 	struct passwd *pw;
 
 	if (xdg && xdg[0] == '/')
-		return xasprintf("%s/relayq/config", xdg);
+		return xasprintf("%s/relayq/%s", xdg, name);
 	if (home == NULL || home[0] != '/') {
 		pw = getpwuid(getuid());
 		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
 	}
-	return home ? xasprintf("%s/.config/relayq/config", home) : NULL;
+	return home ? xasprintf("%s/.config/relayq/%s", home, name) : NULL;
+}
+
+char *
+conf_user_path(void)
+{
+	return conf_user_file("config");
 }
 
 int

@@ -49,8 +49,8 @@ enum conf_delivery {
 /* How errors found while reading a message are reported (ErrorMode). */
 enum conf_errmode {
 	CONF_ERRMODE_UNSET = 0,
-	CONF_ERRMODE_MAIL,          /* -oem: mail a bounce back to the sender (default) */
-	CONF_ERRMODE_PRINT,         /* -oep: print on stderr, exit non-zero */
+	CONF_ERRMODE_MAIL,          /* -oem: mail a report back to the sender (and print it) */
+	CONF_ERRMODE_PRINT,         /* -oep: print on stderr, exit non-zero (default) */
 	CONF_ERRMODE_QUIET,         /* -oeq: exit status only */
 	CONF_ERRMODE_WRITE,         /* -oew: as print (no terminal writing), else mail */
 	CONF_ERRMODE_MAIL_EXIT0     /* -oee: mail back and exit 0 */
@@ -66,7 +66,7 @@ struct conf {
 	char *spool_dir;        /* system spool for users without a home; default SPOOLDIR */
 	int delivery_mode;      /* enum conf_delivery; default BACKGROUND */
 	long hop_limit;         /* Received: headers before a message is refused; default 25 */
-	int error_mode;         /* enum conf_errmode; default MAIL */
+	int error_mode;         /* enum conf_errmode; default PRINT */
 	/* Delivery (relayq-flush). Enums are 1-based indexes into the words
 	 * listed in relayq.conf(5), in that order. */
 	char *smarthost;        /* SMART_HOST forms, several for failover; required to deliver */
@@ -121,6 +121,9 @@ int conf_load_file(struct conf *c, const char *path, int must_exist,
  * an absolute path, else $HOME/.config/relayq/config (HOME, else the
  * password database).  Allocated for the caller; NULL when no home. */
 char *conf_user_path(void);
+/* Another file in the user's relayq config directory (e.g. "authinfo",
+ * the default authinfo file).  Allocated; NULL when no home. */
+char *conf_user_file(const char *name);
 /* The system file, SYSCONFDIR "/relayq.conf" (a static string). */
 const char *conf_system_path(void);
 

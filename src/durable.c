@@ -191,18 +191,16 @@ rename_noreplace(const char *from, const char *to)
 	return unlink(from);
 }
 
+/* Only the final directory needs to be durable: whether the temporary's
+ * old name survives a crash only decides whether a stale file is left in
+ * the temporary's directory, which the queue's sweep removes. */
 static int
-sync_dirs(const char *final, const char *tmp, struct err *e)
+sync_dirs(const char *final, struct err *e)
 {
 	char *fdir = durable_dirname(final);
-	char *tdir = durable_dirname(tmp);
-	int rc;
+	int rc = durable_fsync_dir(fdir, e);
 
-	rc = durable_fsync_dir(fdir, e);
-	if (rc == 0 && strcmp(fdir, tdir) != 0)
-		rc = durable_fsync_dir(tdir, e);
 	free(fdir);
-	free(tdir);
 	return rc;
 }
 
@@ -221,7 +219,7 @@ durable_tmp_commit(struct durable_tmp *t, const char *final, int noreplace,
 		errno = saved;
 		goto fail;
 	}
-	rc = sync_dirs(final, t->path, e);
+	rc = sync_dirs(final, e);
 	free(t->path);
 	t->path = NULL;
 	return rc;

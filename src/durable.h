@@ -56,7 +56,7 @@ int durable_tmp_sync_close(struct durable_tmp *t, struct err *e);
 
 /* Commits t: sync+close if still open, rename to final (replacing it
  * unless noreplace, which gives EEXIST on an existing final), fsync of
- * final's directory and of the temporary's directory when different.  On
+ * final's directory (not the temporary's: see durable.c).  On
  * success t->path is freed; on failure before the rename the temporary is
  * unlinked.  Returns 0 or -1 (errno kept for EEXIST). */
 int durable_tmp_commit(struct durable_tmp *t, const char *final,

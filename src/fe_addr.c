@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "authinfo.h"
 #include "buf.h"
 #include "frontend.h"
+#include "smarthost.h"
 #include "i18n.h"
 #include "input.h"
 #include "strv.h"
@@ -123,18 +125,68 @@ fe_newaliases(struct fe *fe)
 	return rc;
 }
 
+/* The delivery side of the configuration, as far as the front end can
+ * judge it without the network: smarthost syntax and the authinfo file. */
+static int
+check_delivery(struct fe *fe)
+{
+	static const enum smarthost_tls modes[] = {
+		SMARTHOST_TLS_AUTO, SMARTHOST_TLS_AUTO, SMARTHOST_TLS_STARTTLS,
+		SMARTHOST_TLS_IMPLICIT, SMARTHOST_TLS_NONE,
+	};
+	struct smarthost_list hosts = { NULL, 0 };
+	struct authinfo ai = AUTHINFO_INIT;
+	char *path;
+	struct err e;
+	size_t i;
+	int rc = EX_OK, r;
+
+	if (fe->conf.smarthost == NULL) {
+		printf(_("smarthost: none configured: mail stays queued until one is set\n"));
+		return EX_CONFIG;
+	}
+	if (smarthost_parse(fe->conf.smarthost, modes[fe->conf.tls >= 0 && fe->conf.tls <= 4 ?
+	    fe->conf.tls : 0], &hosts, &e) < 0) {
+		printf(_("smarthost: %s\n"), e.msg);
+		return EX_CONFIG;
+	}
+	for (i = 0; i < hosts.n; i++)
+		printf(_("smarthost: %s port %u, TLS %s%s\n"), hosts.v[i].host, hosts.v[i].port,
+		    smarthost_tls_name(hosts.v[i].tls),
+		    hosts.v[i].bracketed ? _(", no MX lookup") : _(", MX lookup"));
+	smarthost_list_free(&hosts);
+	path = fe->conf.authinfo != NULL ? xstrdup(fe->conf.authinfo) :
+	    conf_user_file("authinfo");
+	if (path != NULL) {
+		r = authinfo_load(&ai, path, fe->id.uid, &e);
+		if (r < 0) {
+			printf(_("authinfo: %s\n"), e.msg);
+			rc = EX_CONFIG;
+		} else if (r == 1) {
+			printf(_("authinfo: %s does not exist (other credential sources may apply)\n"),
+			    path);
+		} else {
+			printf(_("authinfo: %s: %zu entries, permissions ok\n"), path, ai.n);
+		}
+		authinfo_free(&ai);
+		free(path);
+	}
+	return rc;
+}
+
 int
 fe_check(struct fe *fe)
 {
 	struct err e;
-	int rc;
+	int rc, r;
 
 	/* The configuration was loaded by main(); now the rest of what a
-	 * message needs on its way into the queue. */
+	 * message needs on its way into the queue and out of it. */
 	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0)
 		return fe_fail(fe, &e);
 	printf(_("configuration: ok\nqualifying domain: %s\nqueue: %s\n"),
 	    fe->qualify_domain, fe->queue.dir);
-	rc = fe_newaliases(fe);
-	return rc;
+	rc = check_delivery(fe);
+	r = fe_newaliases(fe);
+	return rc != EX_OK ? rc : r;
 }

@@ -16,11 +16,27 @@
 #include "xalloc.h"
 
 int
-fe_fail(const struct fe *fe, const struct err *e)
+fe_fail(struct fe *fe, const struct err *e)
 {
-	if (fe->opt.error_mode != CONF_ERRMODE_QUIET)
+	int mode = fe->opt.error_mode;
+
+	if (mode != CONF_ERRMODE_QUIET)
 		fprintf(stderr, "%s: %s\n", fe->progname, e->msg);
 	return e->code ? e->code : EX_SOFTWARE;
+}
+
+int
+fe_refuse(struct fe *fe, const struct err *e)
+{
+	int mode = fe->opt.error_mode, rc = fe_fail(fe, e);
+
+	if ((mode == CONF_ERRMODE_MAIL || mode == CONF_ERRMODE_MAIL_EXIT0) &&
+	    fe_mail_error(fe, e) == 0) {
+		fe_after_queue(fe);
+		if (mode == CONF_ERRMODE_MAIL_EXIT0)
+			rc = EX_OK;
+	}
+	return rc;
 }
 
 int

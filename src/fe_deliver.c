@@ -84,7 +84,7 @@ fe_deliver(struct fe *fe)
 	if (!fe->opt.extract_rcpts && fe->opt.args.n == 0) {
 		err_set(&e, EX_USAGE, _("no recipients given; name them as arguments, "
 		    "or use -t to take them from the headers"));
-		return fe_fail(fe, &e);
+		return fe_refuse(fe, &e);
 	}
 	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0)
 		goto fail;
@@ -105,6 +105,9 @@ fe_deliver(struct fe *fe)
 fail:
 	submit_free(s);
 	err_wrap(&e, _("cannot queue message"));
-	rc = fe_fail(fe, &e);
+	/* A problem with the message is reported as ErrorMode says; one with
+	 * the queue itself cannot be mailed back through that same queue. */
+	rc = e.code == EX_CANTCREAT || e.code == EX_IOERR || e.code == EX_TEMPFAIL ||
+	    e.code == EX_CONFIG ? fe_fail(fe, &e) : fe_refuse(fe, &e);
 	return rc;
 }

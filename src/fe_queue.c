@@ -1,29 +1,166 @@
-/* fe_queue.c — the queue from the admin's side: mailq / -bp listing and
- * the hand-run flush (-q, relayq flush), which is relayq-flush's job. */
+/* fe_queue.c — the queue from the admin's side: mailq / -bp listing,
+ * "relayq queue" (JSON, summary, show, delete/hold/release/retry; the work
+ * is in mailq.c and queue_admin.c) and the hand-run flush (-q, relayq
+ * flush), which is relayq-flush's job. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frontend.h"
 #include "i18n.h"
 #include "mailq.h"
+#include "queue_admin.h"
+#include "strv.h"
 
+/* Writes b to stdout; EX_OK or the failure. */
+static int
+put(struct fe *fe, const struct buf *b)
+{
+	struct err e;
+
+	if ((b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len) ||
+	    fflush(stdout) != 0) {
+		err_sys(&e, EX_IOERR, errno, _("cannot write the queue listing"));
+		return fe_fail(fe, &e);
+	}
+	return EX_OK;
+}
+
+static int
+list(struct fe *fe)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	int rc;
+
+	if (!fe->opt.json)
+		rc = mailq_print(&fe->queue, stdout, &e);
+	else if ((rc = queue_admin_list_json(&fe->queue, &b, &e)) == 0)
+		rc = put(fe, &b);
+	buf_free(&b);
+	return rc < 0 ? fe_fail(fe, &e) : rc;
+}
+
+static int
+summary(struct fe *fe)
+{
+	struct queue_admin_summary s;
+	struct buf b = BUF_INIT;
+	struct err e;
+	int rc;
+
+	if (queue_admin_summary(&fe->queue, time(NULL), &s, &e) < 0)
+		return fe_fail(fe, &e);
+	queue_admin_summary_format(&s, &b);
+	rc = put(fe, &b);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+show(struct fe *fe)
+{
+	struct buf b = BUF_INIT;
+	struct err e;
+	int rc;
+
+	if (queue_admin_show(&fe->queue, fe->opt.args.v[0], fe->opt.json, &b,
+	    &e) < 0)
+		rc = fe_fail(fe, &e);
+	else
+		rc = put(fe, &b);
+	buf_free(&b);
+	return rc;
+}
+
+/* The word echoed for a done action (translated). */
+static const char *
+done_word(enum queue_admin_action a, unsigned note)
+{
+	switch (a) {
+	case QUEUE_ADMIN_DELETE:
+		return _("deleted");
+	case QUEUE_ADMIN_HOLD:
+		return note & QUEUE_ADMIN_NOTE_SAME ? _("held (it already was)") :
+		    _("held");
+	case QUEUE_ADMIN_RELEASE:
+		return note & QUEUE_ADMIN_NOTE_SAME ?
+		    _("released (it was not held)") : _("released");
+	case QUEUE_ADMIN_RETRY:
+		return note & QUEUE_ADMIN_NOTE_HELD ?
+		    _("due now, but held: release it to send it") : _("due now");
+	}
+	return "?";
+}
+
+/* delete/hold/release/retry over the IDs or --all.  Every ID is tried;
+ * the exit code is the first failure other than EX_TEMPFAIL, else
+ * EX_TEMPFAIL when a message was busy, else EX_OK. */
+static int
+act(struct fe *fe, enum queue_admin_action a)
+{
+	struct strv all = STRV_INIT;
+	const struct strv *ids = &fe->opt.args;
+	unsigned note;
+	struct err e;
+	size_t i;
+	int rc = EX_OK, r;
+
+	if (fe->opt.all) {
+		if (queue_scan(&fe->queue, &all, &e) < 0)
+			return fe_fail(fe, &e);
+		ids = &all;
+	}
+	for (i = 0; i < ids->n; i++) {
+		err_clear(&e);
+		note = 0;
+		if (queue_admin_apply(&fe->queue, a, ids->v[i], time(NULL), &note,
+		    &e) < 0) {
+			fflush(stdout);   /* keep the echo and errors in order */
+			r = fe_fail(fe, &e);
+			if (rc == EX_OK || rc == EX_TEMPFAIL)
+				rc = r;
+			continue;
+		}
+		printf("%s: %s\n", ids->v[i], done_word(a, note));
+	}
+	strv_free(&all);
+	if (fflush(stdout) != 0 && rc == EX_OK) {
+		err_sys(&e, EX_IOERR, errno, _("cannot write to standard output"));
+		rc = fe_fail(fe, &e);
+	}
+	return rc;
+}
+
+/* -bp, -bP, mailq and every "relayq queue" command. */
 int
 fe_queue_list(struct fe *fe)
 {
 	struct err e;
 
-	if (fe_queue_open(fe, &e) < 0 || mailq_print(&fe->queue, stdout, &e) < 0)
+	if (fe_queue_open(fe, &e) < 0)
 		return fe_fail(fe, &e);
-	if (fflush(stdout) != 0) {
-		err_sys(&e, EX_IOERR, errno, _("cannot write the queue listing"));
-		return fe_fail(fe, &e);
+	switch (fe->opt.mode) {
+	case CLI_MODE_QUEUE_SUMMARY:
+		return summary(fe);
+	case CLI_MODE_QUEUE_SHOW:
+		return show(fe);
+	case CLI_MODE_QUEUE_DELETE:
+		return act(fe, QUEUE_ADMIN_DELETE);
+	case CLI_MODE_QUEUE_HOLD:
+		return act(fe, QUEUE_ADMIN_HOLD);
+	case CLI_MODE_QUEUE_RELEASE:
+		return act(fe, QUEUE_ADMIN_RELEASE);
+	case CLI_MODE_QUEUE_RETRY:
+		return act(fe, QUEUE_ADMIN_RETRY);
+	default:
+		return list(fe);
 	}
-	return EX_OK;
 }
 
 int

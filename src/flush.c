@@ -56,8 +56,15 @@ is_due(const struct flusher *f, const struct envelope *env)
 	return 1;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Appends to due the ids not in seen that are due (to local the notices
- * for dead.letter, which need no session); adds them to seen. */
+ * for dead.letter, which need no session); adds them to seen, which is
+ * kept sorted (a queue of 10,000 is scanned in n log n). */
 static int
 select_due(struct flusher *f, struct strv *seen, struct strv *due,
     struct strv *local, struct err *e)
@@ -65,12 +72,14 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due,
 	struct strv ids = STRV_INIT;
 	struct envelope env;
 	struct err le;
-	size_t i;
+	size_t i, before = seen->n;
 
 	if (queue_scan(f->o->queue, &ids, e) < 0)
 		return -1;
 	for (i = 0; i < ids.n; i++) {
-		if (strv_contains(seen, ids.v[i], 0))
+		const char *key = ids.v[i];
+
+		if (before > 0 && bsearch(&key, seen->v, before, sizeof(*seen->v), cmp_str))
 			continue;
 		strv_add(seen, ids.v[i]);
 		envelope_init(&env);
@@ -80,6 +89,8 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due,
 			strv_add(flush_local_notice(&env) ? local : due, ids.v[i]);
 		envelope_free(&env);
 	}
+	if (seen->n > before)
+		qsort(seen->v, seen->n, sizeof(*seen->v), cmp_str);
 	strv_free(&ids);
 	return 0;
 }

@@ -56,12 +56,10 @@ flusher_prepare(struct flusher *f, struct err *e)
 	f->credcfg.mechs = c->auth_mechanisms;
 	f->credcfg.oauth = c->auth_oauth;
 	f->credcfg.authinfo = c->authinfo;
-	if (f->credcfg.authinfo == NULL && (f->user_authinfo = conf_user_path()) != NULL) {
+	if (f->credcfg.authinfo == NULL) {
 		/* Default: "authinfo" beside the user's config file; a missing
 		 * file is simply not a source. */
-		char *slash = strrchr(f->user_authinfo, '/');
-
-		strcpy(slash + 1, "authinfo");
+		f->user_authinfo = conf_user_file("authinfo");
 		f->credcfg.authinfo = f->user_authinfo;
 	}
 	if (c->auth_credential != NULL)

@@ -28,9 +28,18 @@ struct fe {
 	int queue_open;
 };
 
-/* Prints "relayq: MESSAGE" on stderr unless ErrorMode is quiet, and
- * returns e->code (EX_SOFTWARE when unset). */
-int fe_fail(const struct fe *fe, const struct err *e);
+/* Reports a refused message as ErrorMode says: printed on stderr (all
+ * but quiet), mailed back to the sender (mail, mail-exit-zero: then the
+ * background flush is started).  Returns the exit code: e->code
+ * (EX_SOFTWARE when unset), or 0 for mail-exit-zero once mailed. */
+int fe_refuse(struct fe *fe, const struct err *e);
+/* Prints the error unless ErrorMode is quiet; returns its exit code.  For
+ * failures that are not about the message (set-up, listing). */
+int fe_fail(struct fe *fe, const struct err *e);
+
+/* ErrorMode m/e: queues a report of why to the sender (fe_errmail.c).
+ * Returns 0, or -1 after saying on stderr why it could not. */
+int fe_mail_error(struct fe *fe, const struct err *why);
 
 /* Loads the aliases file and sets up fe->rw (once).  Returns 0 or -1. */
 int fe_rewrite_setup(struct fe *fe, struct err *e);

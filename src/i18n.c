@@ -2,13 +2,18 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdlib.h>
 
 #include "i18n.h"
 
 void
 i18n_init(void)
 {
+	const char *dir = getenv("RELAYQ_LOCALEDIR");
+
 	setlocale(LC_ALL, "");
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* RELAYQ_LOCALEDIR: catalogs from elsewhere (tests of an uninstalled
+	 * build); the installed ones otherwise. */
+	bindtextdomain(PACKAGE, dir != NULL && *dir == '/' ? dir : LOCALEDIR);
 	textdomain(PACKAGE);
 }

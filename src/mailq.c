@@ -45,9 +45,29 @@ header(struct mailq *m)
 		    "-Sender/Recipient-------\n");
 }
 
+/* The reason a pending recipient is still queued: its own last reply when
+ * it was tried in the last attempt, else the message's last error (a
+ * connection that failed before RCPT leaves the recipient's reply old). */
+static const char *
+rcpt_reason(const struct envelope *env, const struct envelope_rcpt *r)
+{
+	if (r->reply != NULL && r->last_attempt >= env->last_attempt)
+		return r->reply;
+	return env->last_error;
+}
+
+static void
+add_reason(struct mailq *m, const char *why)
+{
+	buf_addc(m->out, '(');
+	add_safe(m->out, why);
+	buf_adds(m->out, ")\n");
+}
+
 void
 mailq_add(struct mailq *m, const struct envelope *env)
 {
+	const char *shown = NULL, *why;
 	time_t t = env->created;
 	struct tm tm;
 	size_t i;
@@ -64,18 +84,21 @@ mailq_add(struct mailq *m, const struct envelope *env)
 	add_safe(m->out, env->sender && env->sender[0] ? env->sender :
 	    "MAILER-DAEMON");
 	buf_addc(m->out, '\n');
-	if (env->last_error != NULL) {
-		buf_addc(m->out, '(');
-		add_safe(m->out, env->last_error);
-		buf_adds(m->out, ")\n");
-	}
+	if (env->flags & ENVELOPE_F_MAYBE_DELIVERED)
+		buf_adds(m->out, MAILQ_MAYBE_DELIVERED "\n");
 	for (i = 0; i < env->nrcpt; i++) {
 		if (env->rcpt[i].state != ENVELOPE_RCPT_PENDING)
 			continue;
+		why = rcpt_reason(env, &env->rcpt[i]);
+		if (why != NULL && (shown == NULL || strcmp(why, shown) != 0))
+			add_reason(m, why);
+		shown = why != NULL ? why : shown;
 		buf_printf(m->out, "%41s", "");
 		add_safe(m->out, env->rcpt[i].addr);
 		buf_addc(m->out, '\n');
 	}
+	if (shown == NULL && env->last_error != NULL)
+		add_reason(m, env->last_error);
 	buf_addc(m->out, '\n');
 }
 

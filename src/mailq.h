@@ -7,8 +7,13 @@
  *   -- 2 Kbytes in 1 Request.
  *
  * or "Mail queue is empty".  Column 11 is a mark: '!' for a held message.
- * Only pending recipients are listed; the last error, when there is one, is
- * the line in parentheses.  The text is deliberately not translated: it is
+ * A message that may already have been delivered (the connection was lost
+ * after the final dot, so a retry may duplicate it) gets the line
+ * MAILQ_MAYBE_DELIVERED under the sender.  Only pending recipients are
+ * listed; as in Postfix, a reason in parentheses precedes each run of
+ * recipients it applies to: a recipient's own last reply when it was tried
+ * in the message's last attempt, else the message's last error (shown
+ * alone when no recipient is pending).  The text is deliberately not translated: it is
  * the format scripts and monitoring tools parse (as Postfix's).  Arrival
  * times are local time with English names (as asctime).  Foreign text
  * (addresses, errors) is sanitised.  Nothing here logs. */
@@ -21,6 +26,9 @@
 #include "envelope.h"
 #include "err.h"
 #include "queue.h"
+
+#define MAILQ_MAYBE_DELIVERED \
+	"(may already have been delivered: connection lost after the final dot)"
 
 struct mailq {
 	struct buf *out;              /* borrowed */

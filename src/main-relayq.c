@@ -16,7 +16,9 @@ usage_text(void)
 {
 	printf(_("Usage: sendmail [flags] [address...]\n"
 	    "       mailq | newaliases\n"
-	    "       relayq queue [--json|--summary] | relayq flush [--force] | relayq check\n"
+	    "       relayq queue [--json|--summary]\n"
+	    "       relayq queue show [--json] ID | delete|hold|release|retry (ID...|--all)\n"
+	    "       relayq flush [--force] [-v] | relayq check\n"
 	    "       relayq sendmail [flags] [address...] | relayq --version\n"
 	    "See relayq(8) for every flag and relayq.conf(5) for the configuration.\n"));
 	return EX_OK;
@@ -37,6 +39,12 @@ dispatch(struct fe *fe)
 	case CLI_MODE_NEWALIASES:
 		return fe_newaliases(fe);
 	case CLI_MODE_QUEUE_LIST:
+	case CLI_MODE_QUEUE_SUMMARY:
+	case CLI_MODE_QUEUE_SHOW:
+	case CLI_MODE_QUEUE_DELETE:
+	case CLI_MODE_QUEUE_HOLD:
+	case CLI_MODE_QUEUE_RELEASE:
+	case CLI_MODE_QUEUE_RETRY:
 		return fe_queue_list(fe);
 	case CLI_MODE_QUEUE_RUN:
 	case CLI_MODE_FLUSH:

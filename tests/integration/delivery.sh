@@ -128,7 +128,7 @@ is "$(grep -c '^>>> RSET' "$T/out")" 4 "batch of 5: RSET between messages"
 # PIPELINING: MAIL, both RCPTs and DATA go out before the first reply.
 seq=$(awk '/^>>> MAIL FROM/{m=1} m{print substr($0,1,8)} m&&/^<<< /{exit}' "$T/out" | tr '\n' '|')
 is "$seq" ">>> MAIL|>>> RCPT|>>> RCPT|>>> DATA|<<< 250 |" "PIPELINING: MAIL, RCPT, RCPT, DATA sent before the first reply"
-is "$(maildir_count ivan)$(maildir_count judy)" "55" "batch of 5: all delivered"
+is "$(smarthost_wait_mail ivan 5 | wc -l)$(smarthost_wait_mail judy 5 | wc -l)" "55" "batch of 5: all delivered"
 
 # ---- a permanent failure: the sender gets an RFC 3464 notice ----------------
 printf 'From: kim@example.test\nSubject: doomed\n\nbody\n' | sendmail -i -f kim@example.test reject550@example.test

@@ -3,7 +3,7 @@
 # in the queue, byte for byte, and what is refused.  No network.
 . "$(dirname "$0")/lib.sh"
 
-plan 43
+plan 54
 
 RELAYQ=$top_builddir/src/relayq
 DATA=$top_srcdir/tests/data/frontend
@@ -131,11 +131,49 @@ sendmail -Z 2>"$T/err"
 is "$?" 64 "an unknown flag is an error"
 check "the error names the flag" grep -q -- "-Z" "$T/err"
 if command -v strace >/dev/null 2>&1; then
-	printf 'Subject: x\n\nbody\n' | strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO sendmail -i x@example.org 2>"$T/err"
+	printf 'Subject: x\n\nbody\n' | ASAN_OPTIONS=detect_leaks=0 strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO sendmail -i x@example.org 2>"$T/err"
 	is "$?" 74 "fsync failing with EIO: EX_IOERR"
 	is "$(count env)$(count new)$(count tmp)" "000" "fsync failure leaves nothing in the queue"
 else
 	not_ok "strace is installed (scripts/install-deps)"; not_ok "strace is installed"
+fi
+
+# ---- ErrorMode ------------------------------------------------------------
+clear_queue
+printf 'Subject: x\n\n' | sendmail -i -oeq 2>"$T/err"
+is "$?:$(wc -c <"$T/err")" "64:0" "-oeq: exit status only, nothing printed"
+printf 'Subject: x\n\n' | sendmail -i -oem -f alice@example.org 2>"$T/err"
+is "$?" 64 "-oem: the exit status still says what failed"
+is "$(env_field sender)|$(env_rcpts)" "|alice@example.org " "-oem: a report is queued from <> to the sender"
+check "-oem: the report quotes the error" grep -q "no recipients given" "$Q/new/$(only_id)"
+clear_queue
+printf 'Subject: x\n\n' | sendmail -i -oee 2>/dev/null
+is "$?:$(count env)" "0:1" "-oee: mailed back, exit 0"
+clear_queue
+
+# ---- relayq check ------------------------------------------------------
+"$RELAYQ" check >"$T/out" 2>&1
+is "$?" 78 "relayq check: no smarthost is a configuration error"
+check "relayq check: says mail stays queued" grep -q "smarthost: none configured" "$T/out"
+printf 'smarthost smtp.example.org:2525\n' >>"$XDG_CONFIG_HOME/relayq/config"
+printf 'AuthInfo:smtp.example.org "U:u" "P:p"\n' >"$XDG_CONFIG_HOME/relayq/authinfo"
+chmod 644 "$XDG_CONFIG_HOME/relayq/authinfo"
+"$RELAYQ" check >"$T/out" 2>&1
+is "$?:$(grep -c 'chmod 600' "$T/out")" "78:1" "relayq check: a loose authinfo file is refused with the fix"
+chmod 600 "$XDG_CONFIG_HOME/relayq/authinfo"
+"$RELAYQ" check >"$T/out" 2>&1
+is "$?" 0 "relayq check: a complete configuration passes"
+check "relayq check: shows the smarthost as understood" grep -q "smarthost: smtp.example.org port 2525, TLS starttls, MX lookup" "$T/out"
+sed -i '/^smarthost/d' "$XDG_CONFIG_HOME/relayq/config"
+rm -f "$XDG_CONFIG_HOME/relayq/authinfo"
+
+# ---- messages in the user's language -------------------------------------
+mkdir -p "$T/locale/de/LC_MESSAGES"
+if msgfmt -o "$T/locale/de/LC_MESSAGES/relayq.mo" "$top_srcdir/po/de.po" 2>/dev/null; then
+	RELAYQ_LOCALEDIR=$T/locale LANGUAGE=de LC_ALL=C.UTF-8 sendmail -bd 2>"$T/err"
+	check "German: -bd is refused in German (LANGUAGE=de)" grep -q "relayq hat keinen Daemon" "$T/err"
+else
+	not_ok "msgfmt compiles po/de.po"
 fi
 
 # ---- mailq ----------------------------------------------------------------

@@ -218,7 +218,7 @@ configure "nosuch.example.test:$P" "$PIN"
 send "nxdomain"
 dns_mark
 flush
-is "$RC" 75 "NXDOMAIN: relayq-flush exits 75 (EX_TEMPFAIL)"
+is "$RC" 78 "NXDOMAIN: relayq-flush exits 78 (EX_CONFIG: the configured smarthost does not exist), mail kept"
 is "$(grep -c 'no such host: nosuch\.example\.test' "$OUT")" 2 \
 	"NXDOMAIN: the log and the delivery status name the host"
 is "$(grep -c '^relayq-flush: 1 due, 0 sent, 1 deferred, 0 bounced' "$OUT")" 1 "NXDOMAIN: summary: deferred, not bounced"
@@ -306,7 +306,7 @@ is "$(queued)" 1 "both smarthosts unreachable: the message stays queued"
 configure "mail.example.test:$P" "tls_trust_file $CA_FILE"
 flush --force
 is "$RC" 75 "CA only, MX host mx2.example.test: the certificate does not match: exit 75"
-is "$(grep -c "^relayq-flush: mx2\.example\.test\[127\.0\.0\.1\]:$P: status=deferred .*mx2\.example\.test" "$OUT")" 1 \
+is "$(grep -c "^relayq-flush: connect to mx2\.example\.test\[127\.0\.0\.1\]:$P: status=deferred .*mx2\.example\.test" "$OUT")" 1 \
 	"CA only: the TLS error names the MX host mx2.example.test"
 is "$(queued)" 1 "CA only, wrong name: still queued"
 # local.example.test has MX 10 localhost: the name the certificate holds.

@@ -68,7 +68,7 @@ dump(const struct cli_options *o)
 	dump_num(&b, "8", o->eightbit_mode, 0);
 	dump_num(&b, "norcpt", o->no_rcpt_action, 0);
 	dump_num(&b, "d", o->delivery_mode, CONF_DELIVERY_BACKGROUND);
-	dump_num(&b, "e", o->error_mode, CONF_ERRMODE_MAIL);
+	dump_num(&b, "e", o->error_mode, CONF_ERRMODE_PRINT);
 	dump_num(&b, "h", o->hop_count, 0);
 	dump_num(&b, "maxhops", o->max_hops, 25);
 	dump_num(&b, "loglevel", o->log_level, -1);
@@ -201,11 +201,11 @@ static const struct pcase cases[] = {
 	OK("deliver d=3 set=1", "sendmail", "-odq"),
 	OK("deliver d=4 set=1", "sendmail", "-odd"),
 	OK("deliver set=1", "sendmail", "-odb"),
-	OK("deliver e=2 set=2", "sendmail", "-oep"),
+	OK("deliver set=2", "sendmail", "-oep"),
 	OK("deliver e=3 set=2", "sendmail", "-oeq"),
 	OK("deliver e=4 set=2", "sendmail", "-oew"),
 	OK("deliver e=5 set=2", "sendmail", "-oee"),
-	OK("deliver set=2", "sendmail", "-oem"),
+	OK("deliver e=1 set=2", "sendmail", "-oem"),
 	OK("deliver m=1", "sendmail", "-om"),
 	OK("deliver maxhops=40 set=4", "sendmail", "-oh40"),
 	OK("deliver A=/etc/mail/aliases set=16", "sendmail", "-oA/etc/mail/aliases"),
@@ -228,7 +228,7 @@ static const struct pcase cases[] = {
 	/* -O long options */
 	OK("deliver A=/a set=16", "sendmail", "-O", "AliasFile=/a"),
 	OK("deliver d=3 set=1", "sendmail", "-ODeliveryMode=queue"),
-	OK("deliver e=2 set=2", "sendmail", "-O", "ErrorMode=print"),
+	OK("deliver set=2", "sendmail", "-O", "ErrorMode=print"),
 	OK("deliver maxhops=10 set=4", "sendmail", "-O", "MaxHopCount=10"),
 	OK("deliver i=1", "sendmail", "-O", "IgnoreDots"),
 	OK("deliver", "sendmail", "-O", "IgnoreDots=false"),
@@ -366,7 +366,7 @@ START_TEST(test_defaults)
 	cli_init(&o);
 	ck_assert_int_eq(o.mode, CLI_MODE_DELIVER);
 	ck_assert_int_eq(o.delivery_mode, CONF_DELIVERY_BACKGROUND);
-	ck_assert_int_eq(o.error_mode, CONF_ERRMODE_MAIL);
+	ck_assert_int_eq(o.error_mode, CONF_ERRMODE_PRINT);
 	ck_assert_int_eq(o.max_hops, 25);
 	ck_assert_int_eq(o.ignore_dots, 0);
 	ck_assert_int_eq(o.hop_count, 0);

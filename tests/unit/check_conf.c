@@ -45,31 +45,31 @@ struct pcase {
 };
 
 static const struct pcase cases[] = {
-	{ "", 1, DEFAULTS_MASQ("-", "", " queue=- spool=set dm=1 hops=25 em=1") },
+	{ "", 1, DEFAULTS_MASQ("-", "", " queue=- spool=set dm=1 hops=25 em=2") },
 	{ "# only a comment\n\n   \n\t# indented comment\n", 1,
-	  DEFAULTS_MASQ("-", "", " queue=- spool=set dm=1 hops=25 em=1") },
+	  DEFAULTS_MASQ("-", "", " queue=- spool=set dm=1 hops=25 em=2") },
 	{ "domain example.com\n", 1,
-	  DEFAULTS_MASQ("example.com", "", " queue=- spool=set dm=1 hops=25 em=1") },
+	  DEFAULTS_MASQ("example.com", "", " queue=- spool=set dm=1 hops=25 em=2") },
 	{ "  domain   example.com  \t\n", 1,
-	  DEFAULTS_MASQ("example.com", "", " queue=- spool=set dm=1 hops=25 em=1") },
+	  DEFAULTS_MASQ("example.com", "", " queue=- spool=set dm=1 hops=25 em=2") },
 	{ "domain example.com\r\nhop_limit 7\r\n", 1,
-	  DEFAULTS_MASQ("example.com", "", " queue=- spool=set dm=1 hops=7 em=1") },
+	  DEFAULTS_MASQ("example.com", "", " queue=- spool=set dm=1 hops=7 em=2") },
 	{ "domain \"example.com\"", 1,
-	  DEFAULTS_MASQ("example.com", "", " queue=- spool=set dm=1 hops=25 em=1") },
+	  DEFAULTS_MASQ("example.com", "", " queue=- spool=set dm=1 hops=25 em=2") },
 	{ "masquerade a.local b.lan,c.home\n", 1,
-	  DEFAULTS_MASQ("-", "a.local,b.lan,c.home", " queue=- spool=set dm=1 hops=25 em=1") },
+	  DEFAULTS_MASQ("-", "a.local,b.lan,c.home", " queue=- spool=set dm=1 hops=25 em=2") },
 	{ "delivery_mode interactive\nerror_mode quiet\n", 1,
 	  DEFAULTS_MASQ("-", "", " queue=- spool=set dm=2 hops=25 em=3") },
 	{ "delivery_mode Queue\nerror_mode mail-exit-zero\n", 1,
 	  DEFAULTS_MASQ("-", "", " queue=- spool=set dm=3 hops=25 em=5") },
 	{ "queue_dir /var/q#1\n", 1,
-	  DEFAULTS_MASQ("-", "", " queue=/var/q#1 spool=set dm=1 hops=25 em=1") },
+	  DEFAULTS_MASQ("-", "", " queue=/var/q#1 spool=set dm=1 hops=25 em=2") },
 	{ "catchall root\nsender_address cron@example.com\n", 1,
 	  "domain=- aliases=/etc/aliases catchall=root sender=cron@example.com masq="
-	  " queue=- spool=set dm=1 hops=25 em=1" },
+	  " queue=- spool=set dm=1 hops=25 em=2" },
 	{ "aliases /etc/mail/aliases\n", 1,
 	  "domain=- aliases=/etc/mail/aliases catchall=- sender=- masq="
-	  " queue=- spool=set dm=1 hops=25 em=1" },
+	  " queue=- spool=set dm=1 hops=25 em=2" },
 	/* errors name file, line and key */
 	{ "domain a.b\nfoo bar\n", 0, "t.conf:2: unknown key \"foo\"; see relayq.conf(5)" },
 	{ "Domain a.b\n", 0, "t.conf:1: syntax error: \"Domain\" is not a key; write \"key value\"" },
@@ -151,7 +151,7 @@ START_TEST(test_layers)
 	/* domain and masquerade from the user, the rest from the system */
 	ck_assert_str_eq(got, "domain=example.com aliases=/etc/aliases "
 	    "catchall=postmaster@example.org sender=robot@example.com masq=box.lan "
-	    "queue=- spool=set dm=3 hops=30 em=1");
+	    "queue=- spool=set dm=3 hops=30 em=2");
 	free(got);
 	conf_free(&c);
 

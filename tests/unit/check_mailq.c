@@ -1,4 +1,5 @@
-/* check_mailq.c — the listing against exact text, and a 10,000-message
+/* check_mailq.c — the listing against exact text (held mark, maybe
+ * delivered line, reasons per run of recipients), and a 10,000-message
  * queue listed with its time measured (reported, not asserted). */
 #include "config.h"
 
@@ -116,6 +117,107 @@ START_TEST(test_several)
 }
 END_TEST
 
+/* The listing of env alone (allocated). */
+static char *
+list_one(const struct envelope *env)
+{
+	struct buf b = BUF_INIT;
+	struct mailq m;
+
+	mailq_begin(&m, &b);
+	mailq_add(&m, env);
+	mailq_end(&m);
+	buf_cstr(&b);
+	return buf_steal(&b);
+}
+
+/* Maybe delivered: the mark line under the sender. */
+START_TEST(test_maybe_delivered)
+{
+	char *got;
+	struct envelope env;
+
+	make_env(&env, "1A2B3C4D5E", "alice@example.com", 2048);
+	env.flags = ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD;
+	env.attempts = 1;
+	env.last_attempt = 1606039300;
+	envelope_set(&env.last_error, "connection lost after the final dot");
+	envelope_add_rcpt(&env, "bob@example.org");
+	got = list_one(&env);
+	ck_assert_str_eq(got, HEADER
+	    "1A2B3C4D5E!     2048 Sun Nov 22 10:00:00  alice@example.com\n"
+	    "(may already have been delivered: connection lost after the final "
+	    "dot)\n"
+	    "(connection lost after the final dot)\n"
+	    INDENT "bob@example.org\n"
+	    "\n"
+	    "-- 2 Kbytes in 1 Request.\n");
+	envelope_free(&env);
+	free(got);
+}
+END_TEST
+
+/* Reasons per recipient, as Postfix: a reason line before each run of
+ * recipients it applies to; a recipient's own reply counts only when it
+ * was tried in the last attempt, else the message's last error. */
+START_TEST(test_reasons)
+{
+	char *got;
+	struct envelope env;
+	struct envelope_rcpt *r;
+
+	make_env(&env, "1A2B3C4D5E", "alice@example.com", 10);
+	env.last_attempt = 1606039300;
+	envelope_set(&env.last_error, "452 4.2.2 Mailbox full");
+	r = envelope_add_rcpt(&env, "a@example.org");       /* tried: own reply */
+	r->last_attempt = 1606039300;
+	envelope_set(&r->reply, "450 4.2.0 Greylisted");
+	r = envelope_add_rcpt(&env, "b@example.org");       /* same reply */
+	r->last_attempt = 1606039300;
+	envelope_set(&r->reply, "450 4.2.0 Greylisted");
+	r = envelope_add_rcpt(&env, "done@example.org");    /* not listed */
+	r->state = ENVELOPE_RCPT_DONE;
+	envelope_set(&r->reply, "250 ok");
+	r = envelope_add_rcpt(&env, "c@example.org");       /* old reply */
+	r->last_attempt = 1606039200;
+	envelope_set(&r->reply, "421 4.7.0 old news");
+	r = envelope_add_rcpt(&env, "d@example.org");       /* never tried */
+	got = list_one(&env);
+	ck_assert_str_eq(got, HEADER
+	    "1A2B3C4D5E        10 Sun Nov 22 10:00:00  alice@example.com\n"
+	    "(450 4.2.0 Greylisted)\n"
+	    INDENT "a@example.org\n"
+	    INDENT "b@example.org\n"
+	    "(452 4.2.2 Mailbox full)\n"
+	    INDENT "c@example.org\n"
+	    INDENT "d@example.org\n"
+	    "\n"
+	    "-- 1 Kbytes in 1 Request.\n");
+	envelope_free(&env);
+	free(got);
+}
+END_TEST
+
+/* No pending recipient (waiting for its bounce): the error still shows. */
+START_TEST(test_no_pending)
+{
+	char *got;
+	struct envelope env;
+
+	make_env(&env, "1A2B3C4D5E", "alice@example.com", 10);
+	envelope_set(&env.last_error, "550 5.1.1 No such user");
+	envelope_add_rcpt(&env, "x@example.org")->state = ENVELOPE_RCPT_FAILED;
+	got = list_one(&env);
+	ck_assert_str_eq(got, HEADER
+	    "1A2B3C4D5E        10 Sun Nov 22 10:00:00  alice@example.com\n"
+	    "(550 5.1.1 No such user)\n"
+	    "\n"
+	    "-- 1 Kbytes in 1 Request.\n");
+	envelope_free(&env);
+	free(got);
+}
+END_TEST
+
 /* From a real queue: arrival order, a damaged envelope listed as such. */
 START_TEST(test_list_queue)
 {
@@ -228,6 +330,9 @@ mailq_suite(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_one);
 	tcase_add_test(tc, test_several);
+	tcase_add_test(tc, test_maybe_delivered);
+	tcase_add_test(tc, test_reasons);
+	tcase_add_test(tc, test_no_pending);
 	tcase_add_test(tc, test_list_queue);
 	tcase_add_test(tc, test_print);
 	tcase_add_test(tc, test_list_10000);

@@ -1,0 +1,95 @@
+/* fe_errmail.c — ErrorMode "mail back" (-oem, -oee): when the front end
+ * refuses a message, the sender gets a short report in the mail, queued
+ * with the null sender <> so that it can never bounce. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "addr.h"
+#include "bounce.h"
+#include "buf.h"
+#include "durable.h"
+#include "envelope.h"
+#include "frontend.h"
+#include "i18n.h"
+#include "log.h"
+#include "xalloc.h"
+
+/* The qualified envelope sender to report to, or NULL for <>. */
+static char *
+report_address(struct fe *fe, struct err *e)
+{
+	struct addr_mailbox mb;
+	char *spec, *res;
+
+	if (addr_parse_sender(fe->opt.sender ? fe->opt.sender : fe->id.user, &mb, e) < 0)
+		return NULL;
+	if (mb.local[0] == '\0') {
+		addr_mailbox_free(&mb);
+		return NULL;
+	}
+	spec = addr_format_spec(mb.local, mb.domain);
+	addr_mailbox_free(&mb);
+	res = rewrite_sender(&fe->rw, spec, e);
+	free(spec);
+	return res;
+}
+
+int
+fe_mail_error(struct fe *fe, const struct err *why)
+{
+	struct queue_msg m;
+	struct envelope env;
+	struct buf text = BUF_INIT;
+	char date[64], *to;
+	struct err e;
+	time_t now = time(NULL);
+	int rc = -1;
+
+	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0)
+		return -1;
+	to = report_address(fe, &e);
+	if (to == NULL)
+		return -1;
+	envelope_init(&env);
+	if (queue_msg_create(&fe->queue, &m, &e) < 0)
+		goto done;
+	bounce_date(now, date, sizeof(date));
+	buf_printf(&text, "From: MAILER-DAEMON@%s (Mail Delivery System)\n", fe->qualify_domain);
+	buf_printf(&text, "To: <%s>\n", to);
+	buf_adds(&text, "Subject: Returned mail: your message was not accepted\n");
+	buf_printf(&text, "Date: %s\n", date);
+	buf_printf(&text, "Message-ID: <%s.error@%s>\n", m.id, fe->id.fqdn);
+	buf_adds(&text, "Auto-Submitted: auto-replied\n");
+	buf_adds(&text, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+	    "Content-Transfer-Encoding: 8bit\n\n");
+	buf_printf(&text, _("This is the mail system (relayq) at host %s.\n\n"
+	    "A message you handed to sendmail (uid %lu) could not be queued:\n\n"
+	    "    %s\n\n"
+	    "Nothing was sent. Correct the problem and send the message again.\n"),
+	    fe->id.fqdn, (unsigned long)fe->id.uid, why->msg);
+	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, &e) < 0) {
+		queue_msg_abort(&fe->queue, &m);
+		goto done;
+	}
+	env.created = now;
+	env.uid = fe->id.uid;
+	envelope_set(&env.user, fe->id.user);
+	envelope_set(&env.sender, "");
+	envelope_add_rcpt(&env, to);
+	if (queue_msg_commit(&fe->queue, &m, &env, &e) < 0)
+		goto done;
+	log_msg(LOG_INFO, "%s: error report to <%s>: %s", m.id, to, why->msg);
+	rc = 0;
+done:
+	if (rc < 0)
+		fprintf(stderr, _("%s: cannot mail the error back: %s\n"), fe->progname, e.msg);
+	envelope_free(&env);
+	buf_free(&text);
+	free(to);
+	return rc;
+}

@@ -1,0 +1,247 @@
+#!/bin/bash
+# systemd.sh — the units that run relayq-flush: what `make` substitutes,
+# that systemd accepts them (systemd-analyze verify, with negative controls
+# proving the check can fail), how tight the sandbox is, that the queue path
+# they open up is the one relayq-flush uses, and where `make install` puts
+# them.  No network, no running systemd needed.
+. "$(dirname "$0")/lib.sh"
+
+plan 32
+
+SRC=$top_srcdir/systemd
+BUILD=$top_builddir/systemd
+FLUSH=$top_builddir/src/relayq-flush
+# From mk/systemd.am (AM_TESTS_ENVIRONMENT); by hand: read the Makefile.
+mkvar() { sed -n "s|^$1 = ||p" "$top_builddir/Makefile" | head -n 1; }
+: "${systemd_bindir:=$(mkvar bindir)}"
+: "${systemd_systemunitdir=$(mkvar systemdsystemunitdir)}"
+: "${systemd_userunitdir=$(mkvar systemduserunitdir)}"
+: "${systemd_make:=make}"
+export RELAYQ_NO_SYSLOG=1
+
+[ -x "$FLUSH" ] || bail_out "$FLUSH is not built (run make first)"
+[ -f "$BUILD/relayq-flush.service" ] && [ -f "$BUILD/user/relayq-flush.service" ] ||
+	bail_out "the units are not built in $BUILD (run make first)"
+
+# unit_lines FILE: the directive lines of a unit, comments and blanks dropped.
+unit_lines() { grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$1"; }
+
+# ---- 1-4: what make substituted ----
+is "$(grep '^ExecStart=' "$BUILD/relayq-flush.service")" \
+	"ExecStart=$systemd_bindir/relayq-flush" "system service runs \$(bindir)/relayq-flush"
+is "$(grep '^ExecStart=' "$BUILD/user/relayq-flush.service")" \
+	"ExecStart=$systemd_bindir/relayq-flush" "user service runs \$(bindir)/relayq-flush"
+is "$(cat "$BUILD/relayq-flush.service" "$BUILD/user/relayq-flush.service" |
+	grep -c '@[a-zA-Z_]*@')" 0 "no @variable@ is left unsubstituted"
+is "$(sed "s|$systemd_bindir|@bindir@|g" "$BUILD/relayq-flush.service" |
+	cmp - "$SRC/relayq-flush.service.in" && echo same)" same \
+	"the service differs from its .in only by @bindir@"
+
+# ---- 5-12: the directives the design asks for ----
+# need FILE DESC LINE...: every LINE is a directive of FILE, exactly.
+need() {
+	local file=$1 desc=$2 missing= l
+	shift 2
+	for l in "$@"; do
+		unit_lines "$file" | grep -Fqx -- "$l" || missing="$missing$l
+"
+	done
+	if [ -z "$missing" ]; then ok "$desc"; else not_ok "$desc" "missing in $file:" "$missing"; fi
+}
+HARDEN=(NoNewPrivileges=yes ProtectSystem=strict ProtectHome=read-only PrivateTmp=yes
+	"RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" LockPersonality=yes
+	MemoryDenyWriteExecute=yes SystemCallFilter=@system-service CapabilityBoundingSet=
+	Type=oneshot SuccessExitStatus=75)
+need "$SRC/relayq-flush.service.in" "system service: oneshot and hardened" "${HARDEN[@]}"
+need "$SRC/user/relayq-flush.service.in" "user service: oneshot and hardened" "${HARDEN[@]}" \
+	PrivateUsers=yes
+need "$SRC/relayq-flush.service.in" "system service: root's queue, the only writable path" \
+	User=root ReadWritePaths=-/root/.local/state/relayq \
+	Environment=XDG_STATE_HOME=/root/.local/state \
+	ConditionPathIsDirectory=/root/.local/state/relayq
+need "$SRC/user/relayq-flush.service.in" "user service: ~/.local/state/relayq, the only writable path" \
+	ReadWritePaths=-%h/.local/state/relayq ConditionPathIsDirectory=%h/.local/state/relayq \
+	Environment=XDG_STATE_HOME=%h/.local/state
+is "$(cat "$SRC/relayq-flush.service.in" "$SRC/user/relayq-flush.service.in" |
+	unit_lines /dev/stdin | grep -c '^ReadWritePaths=')" 2 "no other ReadWritePaths="
+is "$(grep -c '^#LoadCredential=relayq-password:' "$SRC/relayq-flush.service.in" \
+	"$SRC/user/relayq-flush.service.in" | tr '\n' ' ')" \
+	"$SRC/relayq-flush.service.in:1 $SRC/user/relayq-flush.service.in:1 " \
+	"both services carry the LoadCredential= hint for relayq-password"
+need "$SRC/relayq-flush.timer" "system timer: 1 min after boot, then every 5 min" \
+	OnBootSec=1min OnUnitActiveSec=5min RandomizedDelaySec=30s WantedBy=timers.target
+need "$SRC/user/relayq-flush.timer" "user timer: 1 min after start, then every 5 min" \
+	OnStartupSec=1min OnUnitActiveSec=5min RandomizedDelaySec=30s WantedBy=timers.target
+
+# ---- 13-14: the path the units open up is the queue relayq-flush uses ----
+: >"$T/empty.conf"
+H=$T/qhome
+mkdir -m 700 "$H"
+out=$(env -u XDG_STATE_HOME HOME="$H" "$FLUSH" -C "$T/empty.conf" 2>&1)
+is "$?" 0 "relayq-flush with an empty queue exits 0 (the unit's success)"
+if [ -d "$H/.local/state/relayq/new" ]; then
+	ok "without XDG_STATE_HOME its queue is \$HOME/.local/state/relayq (the units' path)"
+else
+	not_ok "without XDG_STATE_HOME its queue is \$HOME/.local/state/relayq (the units' path)" \
+		"no queue in $H/.local/state/relayq" "$out" "$(find "$H")"
+fi
+
+# ---- 15-16: inside the sandbox the home is read-only ----
+# Emulates ProtectHome=read-only + ReadWritePaths= with bind mounts in a
+# private mount namespace: the unit's Environment= must lead relayq-flush to
+# the writable queue, and without it relayq-flush turns to the spool (here
+# read-only too, as under ProtectSystem=strict) and fails.
+uenv=$(sed -n "s|^Environment=||p" "$SRC/user/relayq-flush.service.in" | sed "s|%h|$H|g")
+mkdir -p "$T/spool"
+printf 'spool_dir %s\n' "$T/spool" >"$T/spool.conf"
+sandboxed() {
+	unshare --mount sh -c '
+	set -e
+	H=$1 Q=$1/.local/state/relayq S=$2
+	shift 2
+	mount --make-rprivate /
+	mount --bind "$H" "$H"; mount -o remount,bind,ro "$H"
+	mount --bind "$Q" "$Q"; mount -o remount,bind,rw "$Q"
+	mount --bind "$S" "$S"; mount -o remount,bind,ro "$S"
+	set +e
+	"$@"' sh "$H" "$T/spool" "$@" 2>&1
+}
+if [ "$(id -u)" -ne 0 ] || ! sandboxed true >/dev/null; then
+	why="no private mount namespace here (needs root and unshare)"
+	skip "in the sandbox, the unit's Environment= finds the queue" "$why"
+	skip "control: without it relayq-flush leaves the read-only home" "$why"
+else
+	out=$(sandboxed env -u XDG_STATE_HOME HOME="$H" "$uenv" "$FLUSH" -C "$T/spool.conf")
+	is "$?" 0 "in the sandbox, the unit's Environment= finds the queue"
+	[ -n "$out" ] && diag "$out"
+	out=$(sandboxed env -u XDG_STATE_HOME HOME="$H" "$FLUSH" -C "$T/spool.conf")
+	is "$?" 73 "control: without it relayq-flush leaves the read-only home (EX_CANTCREAT)"
+fi
+
+# ---- build-tree units: ExecStart must name an existing program ----
+mkdir -p "$T/units/system" "$T/units/user"
+for u in relayq-flush.service relayq-flush.timer user/relayq-flush.service user/relayq-flush.timer; do
+	in=$SRC/$u.in
+	[ -f "$in" ] || in=$SRC/$u
+	dest=$T/units/system/$u
+	case $u in user/*) dest=$T/units/$u ;; esac
+	sed "s|@bindir@|$top_builddir/src|g" "$in" >"$dest"
+done
+
+# analyze [--user] VERB FILE...: systemd-analyze with a private runtime dir.
+analyze() {
+	env HOME="$HOME" XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" SYSTEMD_LOG_COLOR=0 \
+		SYSTEMD_PAGER= systemd-analyze "$@" 2>&1
+}
+# verify_clean DESC [--user] FILE...: exit 0 and not one warning.
+verify_clean() {
+	local desc=$1 out rc
+	shift
+	out=$(analyze "$@") && rc=0 || rc=$?
+	if [ "$rc" -eq 0 ] && [ -z "$out" ]; then ok "$desc"; else
+		not_ok "$desc" "systemd-analyze $* exit $rc" "$out"; fi
+}
+
+why=
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+	why="systemd-analyze is not installed (Debian package systemd)"
+else
+	# A canary: if a trivial unit does not verify, the tool cannot run in
+	# this environment, which says nothing about our units.
+	printf '[Service]\nType=oneshot\nExecStart=/bin/true\n' >"$T/canary.service"
+	c1=$(analyze verify --man=no "$T/canary.service") &&
+		c2=$(analyze --user verify --man=no "$T/canary.service") &&
+		[ -z "$c1$c2" ] || why="systemd-analyze cannot verify even a trivial unit here: $c1 $c2"
+fi
+
+# ---- 17-25: systemd accepts them ----
+if [ -n "$why" ]; then
+	for d in "verify system units" "verify user units" "control: typo caught" \
+	    "control: missing program caught" "control: missing program caught (user)" \
+	    "control: bad timer caught" "security: system" "security: user" \
+	    "security control"; do
+		skip "$d" "$why"
+	done
+else
+	verify_clean "systemd-analyze verify: system service and timer, no warning" \
+		verify --man=no "$T/units/system/relayq-flush.service" "$T/units/system/relayq-flush.timer"
+	verify_clean "systemd-analyze --user verify: user service and timer, no warning" \
+		--user verify --man=no "$T/units/user/relayq-flush.service" "$T/units/user/relayq-flush.timer"
+
+	# Negative controls: the same check on broken copies must fail.
+	mkdir -p "$T/bad"
+	sed 's/^ProtectSystem=/ProtectSytem=/' "$T/units/system/relayq-flush.service" >"$T/bad/relayq-flush.service"
+	out=$(analyze verify --man=no "$T/bad/relayq-flush.service")
+	case $out in *"Unknown key"*ProtectSytem*) ok "control: a misspelt directive is reported" ;;
+	*) not_ok "control: a misspelt directive is reported" "$out" ;; esac
+	sed "s|^ExecStart=.*|ExecStart=$T/nowhere/relayq-flush|" "$T/units/system/relayq-flush.service" \
+		>"$T/bad/relayq-flush.service"
+	analyze verify --man=no "$T/bad/relayq-flush.service" >/dev/null
+	is "$?" 1 "control: a missing program fails verify"
+	sed "s|^ExecStart=.*|ExecStart=$T/nowhere/relayq-flush|" "$T/units/user/relayq-flush.service" \
+		>"$T/bad/relayq-flush.service"
+	analyze --user verify --man=no "$T/bad/relayq-flush.service" >/dev/null
+	is "$?" 1 "control: a missing program fails --user verify"
+	mkdir -p "$T/bad2"
+	sed 's/^OnUnitActiveSec=5min/OnUnitActiveSec=5 fortnights/' "$T/units/system/relayq-flush.timer" \
+		>"$T/bad2/relayq-flush.timer"
+	cp "$T/units/system/relayq-flush.service" "$T/bad2/"
+	out=$(analyze verify --man=no "$T/bad2/relayq-flush.timer")
+	case $out in *"5 fortnights"*) ok "control: a malformed timer value is reported" ;;
+	*) not_ok "control: a malformed timer value is reported" "$out" ;; esac
+
+	# Exposure as systemd scores it (0 best, 10 worst; --threshold is x10).
+	check "systemd-analyze security: system service exposure at most 2.0" \
+		analyze security --offline=true --threshold=20 "$T/units/system/relayq-flush.service"
+	check "systemd-analyze security: user service exposure at most 3.0" \
+		analyze --user security --offline=true --threshold=30 "$T/units/user/relayq-flush.service"
+	printf '[Service]\nType=oneshot\nExecStart=/bin/true\n' >"$T/bad/loose.service"
+	analyze security --offline=true --threshold=20 "$T/bad/loose.service" >/dev/null
+	is "$?" 1 "control: an unhardened service fails the same threshold"
+fi
+
+# ---- 26-32: make install / uninstall ----
+D=$T/dest
+out=$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	$systemd_make install DESTDIR="$D" 2>&1)
+rc=$?
+is "$rc" 0 "make install DESTDIR=... succeeds"
+[ "$rc" -eq 0 ] || diag "$out"
+
+# installed_ok DESC DIR SRCDIR: the pair is in DESTDIR/DIR, as built.
+installed_ok() {
+	local desc=$1 dir=$2 srcd=$3 bad=
+	if [ -z "$dir" ] || [ "$dir" = no ]; then
+		skip "$desc" "disabled by configure"
+		return
+	fi
+	nunits=$((nunits + 2))
+	[ -f "$D$dir/relayq-flush.service" ] || bad="${bad}no $D$dir/relayq-flush.service
+"
+	[ -f "$D$dir/relayq-flush.timer" ] || bad="${bad}no $D$dir/relayq-flush.timer
+"
+	cmp -s "$D$dir/relayq-flush.timer" "$srcd/relayq-flush.timer" || bad="${bad}timer differs
+"
+	[ "$(grep '^ExecStart=' "$D$dir/relayq-flush.service" 2>/dev/null)" = \
+		"ExecStart=$systemd_bindir/relayq-flush" ] || bad="${bad}wrong ExecStart
+"
+	if [ -z "$bad" ]; then ok "$desc: in $dir"; else
+		not_ok "$desc" "$bad" "$(find "$D" -name 'relayq-flush.*')"; fi
+}
+nunits=0
+installed_ok "system units land in systemdsystemunitdir" "$systemd_systemunitdir" "$SRC"
+installed_ok "user units land in systemduserunitdir" "$systemd_userunitdir" "$SRC/user"
+is "$(find "$D" -name 'relayq-flush.service' -o -name 'relayq-flush.timer' | wc -l)" \
+	"$nunits" "no unit is installed anywhere else"
+if [ -x "$D$systemd_bindir/relayq-flush" ]; then
+	ok "the program ExecStart names is installed"
+else
+	not_ok "the program ExecStart names is installed" "no $D$systemd_bindir/relayq-flush"
+fi
+out=$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	$systemd_make uninstall DESTDIR="$D" 2>&1)
+is "$?" 0 "make uninstall DESTDIR=... succeeds"
+left=$(find "$D" -name 'relayq-flush.service' -o -name 'relayq-flush.timer')
+is "$left" "" "make uninstall removes every unit"
+
+done_testing
