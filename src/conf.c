@@ -129,11 +129,14 @@ static const struct conf_key conf_keys[] = {
 	{ "auth_plaintext", T_ENUM, OFF(auth_plaintext), "verified-tls", NULL, plaintext_words, 0, 0 },
 	{ "eightbit_mode", T_ENUM, OFF(eightbit_mode), "pass", NULL, eightbit_words, 0, 0 },
 	{ "max_messages_per_connection", T_INT, OFF(max_per_connection), "0", NULL, NULL, 0, 1000000 },
+	{ "messages_per_minute", T_INT, OFF(messages_per_minute), "0", NULL, NULL, 0, 60000 },
 	/* queue life */
 	{ "retry_min", T_DURATION, OFF(retry_min), "300", NULL, NULL, 0, 0 },
 	{ "retry_max", T_DURATION, OFF(retry_max), "4000", NULL, NULL, 0, 0 },
 	{ "queue_lifetime", T_DURATION, OFF(queue_lifetime), "5d", NULL, NULL, 0, 0 },
 	{ "queue_warn", T_DURATION, OFF(queue_warn), "4h", NULL, NULL, 0, 0 },
+	{ "on_failure", T_STRING, OFF(on_failure), NULL, NULL, NULL, 0, 0 },
+	{ "on_failure_timeout", T_DURATION, OFF(on_failure_timeout), "30", NULL, NULL, 0, 0 },
 	/* Issue 3: smarthost, tls_*, auth_* — one line each. */
 };
 #undef OFF

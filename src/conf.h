@@ -93,8 +93,11 @@ struct conf {
 	int auth_plaintext;     /* PLAIN/LOGIN: 1 verified-tls, 2 tls, 3 always */
 	int eightbit_mode;      /* 1 pass, 2 strict */
 	long max_per_connection;    /* messages per connection; 0 = no limit */
+	long messages_per_minute;   /* pace of the flusher; 0 = no limit */
 	/* Queue life. */
 	long long retry_min, retry_max, queue_lifetime, queue_warn;   /* seconds */
+	char *on_failure;           /* admin's command (run by /bin/sh -c); NULL: none */
+	long long on_failure_timeout;   /* seconds; default 30 */
 };
 
 /* Fills c with every key's default.  Free with conf_free. */

@@ -58,7 +58,8 @@ static const struct field rcpt_fields[] = {
 static const char *const state_names[] = { "pending", "done", "failed" };
 static const char *const ret_names[] = { "", "FULL", "HDRS" };
 static const char *const body_names[] = { "", "7BIT", "8BITMIME" };
-static const char *const flag_names[] = { "held", "maybe-delivered" };
+static const char *const flag_names[] = { "held", "maybe-delivered",
+	"warned" };
 static const char *const notify_names[] = { "NEVER", "SUCCESS", "FAILURE",
 	"DELAY" };
 
@@ -119,6 +120,16 @@ envelope_count(const struct envelope *e, enum envelope_rcpt_state st)
 	for (i = 0; i < e->nrcpt; i++)
 		n += e->rcpt[i].state == st;
 	return n;
+}
+
+int
+envelope_settle_flags(struct envelope *e)
+{
+	if (!(e->flags & ENVELOPE_F_MAYBE_DELIVERED) ||
+	    envelope_count(e, ENVELOPE_RCPT_PENDING) > 0)
+		return 0;
+	e->flags &= ~ENVELOPE_F_MAYBE_DELIVERED;
+	return 1;
 }
 
 const char *

@@ -37,6 +37,8 @@ enum envelope_body {
 /* Envelope flags. */
 #define ENVELOPE_F_HELD           0x1u   /* not delivered until released */
 #define ENVELOPE_F_MAYBE_DELIVERED 0x2u  /* a crash may have sent it already */
+#define ENVELOPE_F_WARNED         0x4u   /* the delay warning (and on_failure
+                                          * "delayed") was done: never again */
 
 struct envelope_rcpt {
 	char *addr;                 /* owned, never NULL */
@@ -79,6 +81,12 @@ void envelope_set(char **slot, const char *s);
 struct envelope_rcpt *envelope_add_rcpt(struct envelope *e, const char *addr);
 /* Number of recipients in state st. */
 size_t envelope_count(const struct envelope *e, enum envelope_rcpt_state st);
+
+/* Settles the flags after a delivery attempt was recorded: once no
+ * recipient is pending any more (all done, or done and failed), the
+ * "maybe-delivered" flag has nothing left to warn about and is cleared.
+ * Returns 1 when it cleared it, else 0.  Pure. */
+int envelope_settle_flags(struct envelope *e);
 
 /* Appends the file form of e to out.  Total: every value is escaped. */
 void envelope_format(const struct envelope *e, struct buf *out);

@@ -62,10 +62,12 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Appends to due the ids not in seen that are due; adds them to seen,
- * which is kept sorted (a queue of 10,000 is scanned in n log n). */
+/* Appends to due the ids not in seen that are due (to local the notices
+ * for dead.letter, which need no session); adds them to seen, which is
+ * kept sorted (a queue of 10,000 is scanned in n log n). */
 static int
-select_due(struct flusher *f, struct strv *seen, struct strv *due, struct err *e)
+select_due(struct flusher *f, struct strv *seen, struct strv *due,
+    struct strv *local, struct err *e)
 {
 	struct strv ids = STRV_INIT;
 	struct envelope env;
@@ -84,7 +86,7 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due, struct err *e
 		if (queue_env_read(f->o->queue, ids.v[i], &env, &le) < 0)
 			log_msg(LOG_ERR, "%s", le.msg);
 		else if (is_due(f, &env))
-			strv_add(due, ids.v[i]);
+			strv_add(flush_local_notice(&env) ? local : due, ids.v[i]);
 		envelope_free(&env);
 	}
 	if (seen->n > before)
@@ -142,7 +144,8 @@ int
 flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 {
 	struct flusher f;
-	struct strv seen = STRV_INIT, due = STRV_INIT;
+	struct strv seen = STRV_INIT, due = STRV_INIT, local = STRV_INIT;
+	size_t i;
 	unsigned swept = 0;
 	struct err le;
 	int rc = -1, prepared = 0;
@@ -152,6 +155,7 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	f.o = o;
 	f.st = st;
 	f.now = time(NULL);
+	f.last_start = -1;
 	result_clear(&f.worst);
 	srandom((unsigned)(f.now ^ getpid()));
 	if (queue_sweep(o->queue, f.now, &swept, &le) < 0)
@@ -160,10 +164,16 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	 * this run held the queue) are picked up by the rescan. */
 	for (;;) {
 		strv_free(&due);
-		if (select_due(&f, &seen, &due, e) < 0)
+		strv_free(&local);
+		if (select_due(&f, &seen, &due, &local, e) < 0)
 			goto done;
-		if (due.n == 0)
+		st->due += (unsigned)local.n;
+		for (i = 0; i < local.n; i++)
+			flush_message(&f, NULL, local.v[i], NULL);
+		if (due.n == 0 && local.n == 0)
 			break;
+		if (due.n == 0)
+			continue;
 		if (!prepared) {
 			if (flusher_prepare(&f, e) < 0)
 				goto done;
@@ -175,8 +185,10 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	st->exit_code = result_sysexit(&f.worst);
 	rc = 0;
 done:
+	flusher_save_hoststat(&f);
 	flusher_free(&f);
 	strv_free(&seen);
 	strv_free(&due);
+	strv_free(&local);
 	return rc;
 }

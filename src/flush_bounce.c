@@ -102,7 +102,7 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 			if (why[i]->code == 0)
 				br[n].diagnostic = why[i]->text;
 		} else {
-			br[n].status = "5.0.0";
+			br[n].status = delayed ? "4.0.0" : "5.0.0";
 			br[n].diagnostic = env->rcpt[i].reply;
 		}
 		br[n].remote_mta = why[i] != NULL && why[i]->code ? remote : NULL;

@@ -6,6 +6,8 @@
 #include "creds.h"
 #include "envelope.h"
 #include "flush.h"
+#include "hoststat.h"
+#include "onfailure.h"
 #include "result.h"
 #include "sasl.h"
 #include "smarthost.h"
@@ -25,7 +27,15 @@ struct flusher {
 	struct creds_config credcfg;
 	char *user_authinfo;         /* default authinfo path (owned) */
 	struct result worst;         /* most severe result of the run */
+<<<<<<< HEAD
 	unsigned unsynced;           /* removals not yet made durable */
+=======
+	struct hoststat hs;          /* this run's contacts, merged at the end */
+	char last_peer[320];         /* last endpoint tried ("relay=" when no
+	                              * session could be opened) */
+	double last_start;           /* monotonic start of the last message
+	                              * sent (messages_per_minute); -1 none */
+>>>>>>> queuelife
 };
 
 /* One connection to the smarthost. */
@@ -54,9 +64,14 @@ void session_close(struct session *ss);
 int flusher_prepare(struct flusher *f, struct err *e);
 void flusher_free(struct flusher *f);
 
+/* Records r as the last contact with endpoint peer (hoststat). */
+void flusher_contact(struct flusher *f, const char *peer, const struct result *r);
+/* Merges the run's contacts into QUEUE/hoststat (logs a failure). */
+void flusher_save_hoststat(struct flusher *f);
+
 /* flush_message.c */
 /* Sends message id over ss (NULL: no session could be opened; sess_r says
- * why, and the message is deferred with it).  Returns 0 when the session
+ * why, and the message is deferred with it; a local notice needs neither).  Returns 0 when the session
  * can go on, -1 when it is over. */
 int flush_message(struct flusher *f, struct session *ss, const char *id,
     const struct result *sess_r);
@@ -74,5 +89,19 @@ void flusher_note(struct flusher *f, const struct result *r);
 int flush_bounce(struct flusher *f, const struct envelope *env,
     const unsigned char *which, const struct result *const *why, int delayed,
     struct err *e);
+
+/* flush_alert.c */
+/* 1 for a notice (sender <>) whose pending recipients are all local-only
+ * (deadletter_local_address): it goes to dead.letter, not the network. */
+int flush_local_notice(const struct envelope *env);
+/* Appends message env's body (a notice nobody can take) to dead.letter in
+ * the queue owner's home and logs it.  why is for the log.  Returns 0 or
+ * -1 with e (the caller logs). */
+int flush_deadletter(struct flusher *f, const struct envelope *env,
+    const char *why, struct err *e);
+/* Runs the on_failure command, if configured, for env's recipients marked
+ * in which[] (NULL: the pending ones) with reason; logs how it ended. */
+void flush_onfailure(struct flusher *f, const struct envelope *env,
+    enum onfailure_event ev, const unsigned char *which, const char *reason);
 
 #endif

@@ -9,13 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "deadletter.h"
 #include "flush_int.h"
 #include "i18n.h"
 #include "log.h"
+#include "pace.h"
 #include "retry.h"
 #include "xalloc.h"
 
@@ -30,6 +33,7 @@ struct attempt {
 	struct result *res;          /* per env recipient; cls OK = untouched */
 	unsigned char *tried;        /* per env recipient */
 	struct result msg;
+	int local;                   /* a notice kept in dead.letter */
 };
 
 void
@@ -105,17 +109,20 @@ log_rcpt(struct attempt *a, const struct envelope_rcpt *rc, const struct result 
     enum result_action act)
 {
 	char status[RESULT_TEXT_MAX + 64];
+	/* No session: name the last endpoint tried, not "none". */
+	const char *relay = a->local ? "dead.letter" : a->ss ? a->ss->peer :
+	    a->f->last_peer[0] ? a->f->last_peer : "none";
 
 	result_format(r, status, sizeof(status));
 	if (act == RESULT_ACTION_RETRY && r->cls == RESULT_UNKNOWN)
 		log_msg(LOG_WARNING, "%s: to=<%s>, relay=%s, delay=%.1f, %s; the message "
 		    "may have been delivered and will be sent again", a->env.id, rc->addr,
-		    a->ss ? a->ss->peer : "none", now_precise() - (double)a->env.created,
+		    relay, now_precise() - (double)a->env.created,
 		    status);
 	else
 		log_msg(act == RESULT_ACTION_DONE ? LOG_INFO : LOG_WARNING,
 		    "%s: to=<%s>, relay=%s, delay=%.1f, %s", a->env.id, rc->addr,
-		    a->ss ? a->ss->peer : "none", now_precise() - (double)a->env.created,
+		    relay, now_precise() - (double)a->env.created,
 		    status);
 }
 
@@ -174,18 +181,45 @@ expire(struct attempt *a)
 	}
 }
 
-/* Bounce what failed, then remove the message. */
+/* The first failed recipient's reply, for on_failure and dead.letter. */
+static const char *
+first_failure(const struct envelope *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->nrcpt; i++)
+		if (env->rcpt[i].state == ENVELOPE_RCPT_FAILED && env->rcpt[i].reply)
+			return env->rcpt[i].reply;
+	return env->last_error ? env->last_error : "";
+}
+
+/* A notice (sender <>) failed for good: it goes to dead.letter, never
+ * back to the network. */
+static void
+bury_notice(struct attempt *a)
+{
+	struct err e;
+
+	if (flush_deadletter(a->f, &a->env, first_failure(&a->env), &e) < 0)
+		log_msg(LOG_ERR, "%s: undeliverable notice lost: cannot write dead.letter: "
+		    "%s", a->env.id, e.msg);
+}
+
+/* Bounce what failed, alert the admin, then remove the message. */
 static void
 finish_message(struct attempt *a, struct queue *q)
 {
 	const struct result **why = xcalloc(a->env.nrcpt, sizeof(*why));
 	unsigned char *which = xcalloc(a->env.nrcpt, 1);
-	size_t i, nfailed = 0;
+	unsigned char *failed = xcalloc(a->env.nrcpt, 1);
+	size_t i, nfailed = 0, nall = 0;
 	struct err e;
 
 	for (i = 0; i < a->env.nrcpt; i++) {
 		if (a->env.rcpt[i].state != ENVELOPE_RCPT_FAILED)
 			continue;
+		failed[i] = 1;
+		nall++;
 		if (a->env.rcpt[i].notify & ENVELOPE_NOTIFY_NEVER)
 			continue;
 		if (a->env.rcpt[i].notify != 0 &&
@@ -195,25 +229,74 @@ finish_message(struct attempt *a, struct queue *q)
 		why[i] = a->tried[i] ? &a->res[i] : NULL;
 		nfailed++;
 	}
-	if (nfailed > 0) {
+	if (nall > 0 && a->env.sender[0] == '\0') {
+		a->f->st->bounced++;
+		bury_notice(a);
+	} else if (nfailed > 0) {
 		a->f->st->bounced++;
 		if (flush_bounce(a->f, &a->env, which, why, 0, &e) < 0)
 			log_msg(LOG_ERR, "%s: cannot return a failure notice: %s", a->env.id, e.msg);
-	} else if (envelope_count(&a->env, ENVELOPE_RCPT_FAILED) == 0) {
+	} else if (nall == 0) {
 		a->f->st->sent++;
 	} else {
 		a->f->st->bounced++;
 	}
+<<<<<<< HEAD
 	/* Gone for this process at once; durable for the machine at the next
 	 * flusher_sync_removals (every FLUSH_SYNC_EVERY messages and at the
 	 * end of the run): a power loss in between can only resend. */
 	if (queue_remove_unsynced(q, a->env.id, &e) < 0) {
+=======
+	if (nall > 0)
+		flush_onfailure(a->f, &a->env, ONFAILURE_FAILED, failed,
+		    first_failure(&a->env));
+	if (queue_remove(q, a->env.id, &e) < 0)
+>>>>>>> queuelife
 		log_msg(LOG_ERR, "%s: cannot remove the delivered message: %s", a->env.id, e.msg);
 	} else {
 		log_msg(LOG_INFO, "%s: removed", a->env.id);
 		if (++a->f->unsynced >= FLUSH_SYNC_EVERY)
 			flusher_sync_removals(a->f);
 	}
+	free(why);
+	free(which);
+	free(failed);
+}
+
+/* The delay warning, once per message after queue_warn: a DSN "delayed"
+ * to the sender for the pending recipients that asked for it (-N ...DELAY;
+ * none without -N), and the on_failure "delayed" event in any case. */
+static void
+warn_delayed(struct attempt *a, const struct retry_policy *p)
+{
+	const struct result **why;
+	unsigned char *which;
+	size_t i, n = 0;
+	struct err e;
+
+	if ((a->env.flags & ENVELOPE_F_WARNED) ||
+	    !retry_warn_due(p, a->env.created, a->f->now))
+		return;
+	why = xcalloc(a->env.nrcpt, sizeof(*why));
+	which = xcalloc(a->env.nrcpt, 1);
+	for (i = 0; i < a->env.nrcpt; i++) {
+		struct envelope_rcpt *rc = &a->env.rcpt[i];
+
+		if (rc->state != ENVELOPE_RCPT_PENDING || !(rc->notify & ENVELOPE_NOTIFY_DELAY))
+			continue;
+		which[i] = 1;
+		why[i] = a->tried[i] && a->res[i].cls != RESULT_OK ? &a->res[i] : NULL;
+		n++;
+	}
+	if (n > 0 && a->env.sender[0] != '\0' &&
+	    flush_bounce(a->f, &a->env, which, why, 1, &e) < 0)
+		log_msg(LOG_ERR, "%s: cannot send a delay warning: %s", a->env.id, e.msg);
+	else if (n == 0)
+		log_msg(LOG_INFO, "%s: delayed for %llds; no delay warning was asked for",
+		    a->env.id, (long long)(a->f->now - a->env.created));
+	flush_onfailure(a->f, &a->env, ONFAILURE_DELAYED, NULL,
+	    a->env.last_error ? a->env.last_error : "");
+	a->env.flags |= ENVELOPE_F_WARNED;
 	free(why);
 	free(which);
 }
@@ -236,6 +319,9 @@ dispose(struct attempt *a, const struct result *last)
 	if (envelope_count(&a->env, ENVELOPE_RCPT_PENDING) > 0 &&
 	    retry_expired(&p, a->env.created, a->f->now))
 		expire(a);
+	if (envelope_settle_flags(&a->env))
+		log_msg(LOG_INFO, "%s: no recipient pending after a maybe-delivered "
+		    "retry; flag cleared", a->env.id);
 	if (envelope_count(&a->env, ENVELOPE_RCPT_PENDING) == 0) {
 		finish_message(a, q);
 		return;
@@ -251,6 +337,7 @@ dispose(struct attempt *a, const struct result *last)
 			last = &a->res[i];
 	result_diagnostic(last, diag, sizeof(diag));
 	envelope_set(&a->env.last_error, diag);
+	warn_delayed(a, &p);
 	if (queue_env_write(q, &a->env, &e) < 0)
 		log_msg(LOG_ERR, "%s: cannot record the delivery state: %s", a->env.id, e.msg);
 }
@@ -298,6 +385,32 @@ attempt_free(struct attempt *a)
 	envelope_free(&a->env);
 }
 
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* messages_per_minute: sleeps until the next message may start. */
+static void
+pace(struct flusher *f)
+{
+	double w = pace_wait(f->o->conf->messages_per_minute, f->last_start, now_mono());
+
+	if (w > 0) {
+		struct timespec ts;
+
+		ts.tv_sec = (time_t)w;
+		ts.tv_nsec = (long)((w - (double)ts.tv_sec) * 1e9);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	f->last_start = now_mono();
+}
+
 /* Sends the message over the session; returns 0 when the session goes on. */
 static int
 send_it(struct attempt *a, struct session *ss, struct result *r)
@@ -331,8 +444,10 @@ send_it(struct attempt *a, struct session *ss, struct result *r)
 	ss->cfg.on_rcpt = on_rcpt;
 	ss->cfg.on_message = on_message;
 	ss->cfg.cb_ctx = a;
+	pace(a->f);
 	rc = smtp_client_send(ss->client, &m, r);
 	ss->nmsgs++;
+	flusher_contact(a->f, ss->peer, r);
 	stream_close(&body);
 	return rc;
 }
@@ -368,7 +483,21 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 	    envelope_count(&a.env, ENVELOPE_RCPT_PENDING) == 0)
 		goto done;
 	build(&a);
-	if (ss == NULL) {
+	if (flush_local_notice(&a.env)) {
+		/* A notice for a local-only sender: dead.letter, never the
+		 * network (the smarthost would reject or misroute it). */
+		result_clear(&r);
+		if (flush_deadletter(f, &a.env, "notice for a local-only sender", &e) < 0)
+			result_set(&r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
+			    "%s", e.msg);
+		else
+			result_set(&r, RESULT_OK, RESULT_SCOPE_MESSAGE, NULL, "2.0.0",
+			    "appended to dead.letter");
+		for (i = 0; i < a.n; i++)
+			a.res[a.map[i]] = r;
+		a.ss = NULL;
+		a.local = 1;
+	} else if (ss == NULL) {
 		r = *sess_r;
 		for (i = 0; i < a.n; i++)
 			a.res[a.map[i]] = r;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "flush_int.h"
 #include "i18n.h"
@@ -70,10 +71,45 @@ flusher_prepare(struct flusher *f, struct err *e)
 void
 flusher_free(struct flusher *f)
 {
+	hoststat_free(&f->hs);
 	smarthost_list_free(&f->hosts);
 	free(f->user_authinfo);
 	if (f->resolved)
 		smarthost_endpoints_free(&f->eps);
+}
+
+void
+flusher_contact(struct flusher *f, const char *peer, const struct result *r)
+{
+	char diag[RESULT_TEXT_MAX + 32];
+
+	if (peer == NULL || *peer == '\0')
+		return;
+	result_diagnostic(r, diag, sizeof(diag));
+	hoststat_set(&f->hs, peer, time(NULL), r->cls == RESULT_OK ? "ok" :
+	    r->cls == RESULT_PERM ? "perm" : "temp", diag);
+}
+
+void
+flusher_save_hoststat(struct flusher *f)
+{
+	struct hoststat cur = HOSTSTAT_INIT;
+	char *path;
+	struct err e;
+
+	if (f->hs.n == 0)
+		return;
+	path = hoststat_path(f->o->queue->dir);
+	/* A torn or foreign file is replaced: it is only a cache of contacts. */
+	if (hoststat_load(path, &cur, &e) < 0) {
+		log_msg(LOG_WARNING, "%s; starting it afresh", e.msg);
+		hoststat_free(&cur);
+	}
+	hoststat_merge(&cur, &f->hs);
+	if (hoststat_save(f->o->queue->tmp, path, &cur, &e) < 0)
+		log_msg(LOG_WARNING, "cannot record the host status: %s", e.msg);
+	hoststat_free(&cur);
+	free(path);
 }
 
 static void
@@ -187,6 +223,7 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	ss->ep = ep;
 	net_peer_name(ss->peer, sizeof(ss->peer), ep->host,
 	    (const struct sockaddr *)&ep->addr);
+	snprintf(ss->f->last_peer, sizeof(ss->f->last_peer), "%s", ss->peer);
 	if (net_connect(ep->host, (const struct sockaddr *)&ep->addr, ep->addrlen,
 	    (int)(c->connect_timeout * 1000), (int)(c->command_timeout * 1000),
 	    &ss->s, &e) < 0) {
@@ -257,13 +294,23 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 				    "4.4.3", "%s", e.msg);
 			}
 			log_msg(LOG_WARNING, "%s", r->text);
+			if (f->hosts.n > 0)
+				snprintf(f->last_peer, sizeof(f->last_peer), "%s",
+				    f->hosts.v[0].host);
 			return -1;
 		}
 		f->resolved = 1;
 	}
 	for (i = 0; i < f->eps.n; i++) {
-		if (try_endpoint(ss, &f->eps.v[i], r) == 0)
+		if (try_endpoint(ss, &f->eps.v[i], r) == 0) {
+			struct result ok;
+
+			result_set(&ok, RESULT_OK, RESULT_SCOPE_SESSION, NULL, "2.0.0",
+			    "session opened");
+			flusher_contact(f, ss->peer, &ok);
 			return 0;
+		}
+		flusher_contact(f, ss->peer, r);
 		result_format(r, line, sizeof(line));
 		log_msg(LOG_WARNING, "connect to %s: %s", ss->peer, line);
 	}

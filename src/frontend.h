@@ -68,5 +68,7 @@ int fe_newaliases(struct fe *fe);       /* -bi */
 int fe_queue_list(struct fe *fe);       /* -bp, mailq, relayq queue */
 int fe_run_flush(struct fe *fe);        /* -q..., relayq flush */
 int fe_check(struct fe *fe);            /* relayq check */
+int fe_hoststat(struct fe *fe);         /* -bh, hoststat (fe_hoststat.c) */
+int fe_purgestat(struct fe *fe);        /* -bH, purgestat (fe_hoststat.c) */
 
 #endif

@@ -51,6 +51,8 @@ dispatch(struct fe *fe)
 		return fe_run_flush(fe);
 	case CLI_MODE_CHECK:
 		return fe_check(fe);
+	case CLI_MODE_HOSTSTAT: return fe_hoststat(fe);
+	case CLI_MODE_PURGESTAT: return fe_purgestat(fe);
 	case CLI_MODE_VERSION:
 		printf("relayq %s\n", PACKAGE_VERSION);
 		return EX_OK;

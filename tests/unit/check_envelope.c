@@ -20,7 +20,7 @@ static const char full_text[] =
 	"ret HDRS\n"
 	"envid QQ\\x01314159\n"
 	"body 8BITMIME\n"
-	"flags held,maybe-delivered\n"
+	"flags held,maybe-delivered,warned\n"
 	"attempts 1\n"
 	"last-attempt 1700000100\n"
 	"next-attempt 1700000400\n"
@@ -52,7 +52,7 @@ make_full(struct envelope *env)
 	env->ret = ENVELOPE_RET_HDRS;
 	envelope_set(&env->envid, "QQ\001314159");
 	env->body = ENVELOPE_BODY_8BITMIME;
-	env->flags = ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED;
+	env->flags = ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED;
 	env->attempts = 1;
 	env->last_attempt = 1700000100;
 	env->next_attempt = 1700000400;
@@ -114,7 +114,8 @@ START_TEST(test_parse_full)
 	ck_assert_int_eq(env.ret, ENVELOPE_RET_HDRS);
 	ck_assert_str_eq(env.envid, "QQ\001314159");
 	ck_assert_int_eq(env.body, ENVELOPE_BODY_8BITMIME);
-	ck_assert_uint_eq(env.flags, ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED);
+	ck_assert_uint_eq(env.flags, ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED |
+	    ENVELOPE_F_WARNED);
 	ck_assert_uint_eq(env.attempts, 1);
 	ck_assert_int_eq(env.last_attempt, 1700000100);
 	ck_assert_int_eq(env.next_attempt, 1700000400);
@@ -250,6 +251,8 @@ static const char *const bad_files[][2] = {
 	{ HEAD "uid 4294967295\nrcpt x@y\nend\n", "line 5: bad value" },
 	{ HEAD "ret SOME\nrcpt x@y\nend\n", "line 5: bad value" },
 	{ HEAD "flags held,held\nrcpt x@y\nend\n", "line 5: bad value" },
+	{ HEAD "flags warned,warned\nrcpt x@y\nend\n", "line 5: bad value" },
+	{ HEAD "flags warn\nrcpt x@y\nend\n", "line 5: bad value" },
 	{ HEAD "rcpt x@y\nrcpt-state gone\nend\n", "line 6: bad value" },
 	{ HEAD "rcpt x@y\nrcpt-notify NEVER,DELAY\nend\n", "line 6: bad value" },
 	{ HEAD "rcpt-state done\nrcpt x@y\nend\n",
@@ -308,6 +311,71 @@ static const struct {
 	{ "SUCCESS,", -1, 0 },
 	{ "SOMETIMES", -1, 0 },
 };
+
+/* Each flag alone, and "warned" with the others: written and read back. */
+static const struct { unsigned flags; const char *line; } flag_cases[] = {
+	{ ENVELOPE_F_HELD, "flags held\n" },
+	{ ENVELOPE_F_MAYBE_DELIVERED, "flags maybe-delivered\n" },
+	{ ENVELOPE_F_WARNED, "flags warned\n" },
+	{ ENVELOPE_F_HELD | ENVELOPE_F_WARNED, "flags held,warned\n" },
+	{ ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED, "flags maybe-delivered,warned\n" },
+	{ 0, NULL },
+};
+
+START_TEST(test_flags)
+{
+	struct envelope env, back;
+	struct buf b = BUF_INIT;
+	struct err e;
+
+	envelope_init(&env);
+	envelope_set(&env.id, "0000000001");
+	env.created = 5;
+	env.flags = flag_cases[_i].flags;
+	envelope_add_rcpt(&env, "x@y");
+	envelope_format(&env, &b);
+	if (flag_cases[_i].line != NULL)
+		ck_assert_ptr_nonnull(strstr(buf_cstr(&b), flag_cases[_i].line));
+	else
+		ck_assert_ptr_null(strstr(buf_cstr(&b), "flags"));
+	ck_assert_int_eq(envelope_parse(&back, b.data, b.len, &e), 0);
+	ck_assert_uint_eq(back.flags, flag_cases[_i].flags);
+	envelope_free(&env);
+	envelope_free(&back);
+	buf_free(&b);
+}
+END_TEST
+
+/* maybe-delivered is cleared once no recipient is pending; other flags stay. */
+static const struct {
+	unsigned flags;
+	enum envelope_rcpt_state s1, s2;
+	int cleared;
+	unsigned after;
+} settle_cases[] = {
+	{ ENVELOPE_F_MAYBE_DELIVERED, ENVELOPE_RCPT_DONE, ENVELOPE_RCPT_DONE, 1, 0 },
+	{ ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED, ENVELOPE_RCPT_DONE,
+	  ENVELOPE_RCPT_FAILED, 1, ENVELOPE_F_WARNED },
+	{ ENVELOPE_F_MAYBE_DELIVERED, ENVELOPE_RCPT_DONE, ENVELOPE_RCPT_PENDING, 0,
+	  ENVELOPE_F_MAYBE_DELIVERED },
+	{ ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD, ENVELOPE_RCPT_PENDING,
+	  ENVELOPE_RCPT_PENDING, 0, ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD },
+	{ ENVELOPE_F_HELD, ENVELOPE_RCPT_DONE, ENVELOPE_RCPT_DONE, 0, ENVELOPE_F_HELD },
+};
+
+START_TEST(test_settle)
+{
+	struct envelope env;
+
+	envelope_init(&env);
+	env.flags = settle_cases[_i].flags;
+	envelope_add_rcpt(&env, "a@b")->state = settle_cases[_i].s1;
+	envelope_add_rcpt(&env, "c@d")->state = settle_cases[_i].s2;
+	ck_assert_int_eq(envelope_settle_flags(&env), settle_cases[_i].cleared);
+	ck_assert_uint_eq(env.flags, settle_cases[_i].after);
+	envelope_free(&env);
+}
+END_TEST
 
 START_TEST(test_notify)
 {
@@ -373,6 +441,8 @@ envelope_suite(void)
 	tcase_add_test(tc, test_nul_refused);
 	tcase_add_loop_test(tc, test_notify, 0, NCASES(notify_cases));
 	tcase_add_test(tc, test_mutations);
+	tcase_add_loop_test(tc, test_flags, 0, NCASES(flag_cases));
+	tcase_add_loop_test(tc, test_settle, 0, NCASES(settle_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,276 @@
+/* hoststat.c — per-endpoint contact state (see hoststat.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "durable.h"
+#include "envelope.h"
+#include "hoststat.h"
+#include "i18n.h"
+#include "xalloc.h"
+
+#define MAGIC "relayq-hoststat"
+
+static const char *const status_words[] = { "ok", "temp", "perm", NULL };
+
+void
+hoststat_free(struct hoststat *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		free(h->v[i].endpoint);
+		free(h->v[i].status);
+		free(h->v[i].text);
+	}
+	free(h->v);
+	h->v = NULL;
+	h->n = h->cap = 0;
+}
+
+void
+hoststat_set(struct hoststat *h, const char *endpoint, time_t when,
+    const char *status, const char *text)
+{
+	struct hoststat_entry *en;
+	size_t i;
+	int c = 1;
+
+	for (i = 0; i < h->n && (c = strcmp(h->v[i].endpoint, endpoint)) < 0; i++)
+		;
+	if (i < h->n && c == 0) {
+		en = &h->v[i];
+		free(en->status);
+		free(en->text);
+	} else {
+		if (h->n == h->cap) {
+			h->cap = h->cap ? h->cap * 2 : 4;
+			h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+		}
+		memmove(&h->v[i + 1], &h->v[i], (h->n - i) * sizeof(*h->v));
+		h->n++;
+		en = &h->v[i];
+		en->endpoint = xstrdup(endpoint);
+	}
+	en->when = when;
+	en->status = xstrdup(status);
+	en->text = xstrdup(text ? text : "");
+}
+
+void
+hoststat_merge(struct hoststat *h, const struct hoststat *from)
+{
+	size_t i, j;
+
+	for (i = 0; i < from->n; i++) {
+		const struct hoststat_entry *f = &from->v[i];
+
+		for (j = 0; j < h->n; j++)
+			if (strcmp(h->v[j].endpoint, f->endpoint) == 0)
+				break;
+		if (j < h->n && h->v[j].when > f->when)
+			continue;
+		hoststat_set(h, f->endpoint, f->when, f->status, f->text);
+	}
+}
+
+void
+hoststat_format(const struct hoststat *h, struct buf *out)
+{
+	size_t i;
+
+	buf_printf(out, "%s %d\n", MAGIC, HOSTSTAT_VERSION);
+	for (i = 0; i < h->n; i++) {
+		buf_adds(out, "host ");
+		envelope_escape(out, h->v[i].endpoint, strlen(h->v[i].endpoint));
+		buf_printf(out, " %lld %s ", (long long)h->v[i].when, h->v[i].status);
+		envelope_escape(out, h->v[i].text, strlen(h->v[i].text));
+		buf_addc(out, '\n');
+	}
+	buf_adds(out, "end\n");
+}
+
+static int
+valid_status(const char *s)
+{
+	size_t i;
+
+	for (i = 0; status_words[i]; i++)
+		if (strcmp(s, status_words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* "host EP WHEN STATUS TEXT" (line NUL-terminated, no newline). */
+static int
+parse_host(struct hoststat *h, char *line)
+{
+	char *ep = NULL, *text = NULL, *f[4], *p = line + 5, *end;
+	long long when;
+	int i, rc = -1;
+
+	for (i = 0; i < 3; i++) {
+		f[i] = p;
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return -1;
+		*p++ = '\0';
+	}
+	f[3] = p;
+	if (*f[0] == '\0' || *f[1] < '0' || *f[1] > '9' || !valid_status(f[2]))
+		return -1;
+	errno = 0;
+	when = strtoll(f[1], &end, 10);
+	if (errno || *end != '\0' || when < 0)
+		return -1;
+	if (envelope_unescape(f[0], strlen(f[0]), &ep) < 0 ||
+	    envelope_unescape(f[3], strlen(f[3]), &text) < 0 ||
+	    strchr(ep, ' ') != NULL || h->n >= HOSTSTAT_MAX)
+		goto done;
+	hoststat_set(h, ep, (time_t)when, f[2], text);
+	rc = 0;
+done:
+	free(ep);
+	free(text);
+	return rc;
+}
+
+int
+hoststat_parse(struct hoststat *h, const char *p, size_t len, struct err *e)
+{
+	const char *end = p + len, *nl;
+	char *line;
+	unsigned lineno = 0;
+	int ended = 0, bad;
+
+	if (len > HOSTSTAT_FILE_MAX)
+		return err_set(e, EX_DATAERR, _("larger than %d bytes"), HOSTSTAT_FILE_MAX);
+	while (p < end) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return err_set(e, EX_DATAERR, _("line %u: truncated (last line "
+			    "has no end)"), lineno);
+		if (ended)
+			return err_set(e, EX_DATAERR, _("line %u: text after the end line"),
+			    lineno);
+		line = xstrndup(p, (size_t)(nl - p));
+		bad = strlen(line) != (size_t)(nl - p);
+		p = nl + 1;
+		if (!bad && lineno == 1)
+			bad = strcmp(line, MAGIC " 1") != 0;
+		else if (!bad && strcmp(line, "end") == 0)
+			ended = 1;
+		else if (!bad)
+			bad = strncmp(line, "host ", 5) != 0 || parse_host(h, line) < 0;
+		free(line);
+		if (bad)
+			return err_set(e, EX_DATAERR, lineno == 1 ?
+			    _("line %u: not a relayq hoststat file (version 1)") :
+			    _("line %u: malformed"), lineno);
+	}
+	if (!ended)
+		return err_set(e, EX_DATAERR, lineno == 0 ? _("empty file") :
+		    _("truncated (no end line)"));
+	return 0;
+}
+
+void
+hoststat_table(const struct hoststat *h, struct buf *out)
+{
+	char date[32];
+	struct tm tm;
+	size_t i;
+
+	if (h->n == 0) {
+		buf_adds(out, _("no host status recorded\n"));
+		return;
+	}
+	buf_printf(out, "%-40s %-19s %-6s %s\n", _("Endpoint"), _("Last contact"),
+	    _("Status"), _("Reply"));
+	for (i = 0; i < h->n; i++) {
+		if (localtime_r(&h->v[i].when, &tm) == NULL ||
+		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+			strcpy(date, "?");
+		buf_printf(out, "%-40s %-19s %-6s %s\n", h->v[i].endpoint, date,
+		    h->v[i].status, h->v[i].text);
+	}
+}
+
+char *
+hoststat_path(const char *queue_dir)
+{
+	return xasprintf("%s/hoststat", queue_dir);
+}
+
+int
+hoststat_load(const char *path, struct hoststat *h, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		buf_add(&b, chunk, (size_t)n);
+		if (b.len > HOSTSTAT_FILE_MAX)
+			break;
+	}
+	if (n < 0) {
+		err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+		goto done;
+	}
+	if (hoststat_parse(h, b.data ? b.data : "", b.len, e) < 0) {
+		err_wrap(e, "%s", path);
+		goto done;
+	}
+	rc = 0;
+done:
+	close(fd);
+	buf_free(&b);
+	return rc;
+}
+
+int
+hoststat_save(const char *tmpdir, const char *path, const struct hoststat *h,
+    struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	hoststat_format(h, &b);
+	rc = durable_write_file(tmpdir, path, b.data, b.len, 0600, e);
+	buf_free(&b);
+	return rc;
+}
+
+int
+hoststat_purge(const char *path, int *existed, struct err *e)
+{
+	char *dir;
+	int rc;
+
+	*existed = 0;
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return durable_err(e, errno, _("cannot remove"), path);
+	}
+	*existed = 1;
+	dir = durable_dirname(path);
+	rc = durable_fsync_dir(dir, e);
+	free(dir);
+	return rc;
+}

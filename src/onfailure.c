@@ -1,0 +1,142 @@
+/* onfailure.c — running the admin's on_failure command (see onfailure.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "i18n.h"
+#include "onfailure.h"
+#include "xalloc.h"
+
+const char *
+onfailure_event_name(enum onfailure_event ev)
+{
+	return ev == ONFAILURE_DELAYED ? "delayed" : "failed";
+}
+
+char *
+onfailure_sanitize(const char *s, size_t max)
+{
+	size_t n = s != NULL ? strnlen(s, max) : 0, i;
+	char *r = xmalloc(n + 1);
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		r[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	r[n] = '\0';
+	return r;
+}
+
+static void
+add_var(struct strv *out, const char *name, const char *value)
+{
+	char *v = onfailure_sanitize(value, ONFAILURE_VALUE_MAX);
+
+	strv_take(out, xasprintf("%s=%s", name, v));
+	free(v);
+}
+
+void
+onfailure_env(const struct onfailure_info *in, char *const *base,
+    struct strv *out)
+{
+	struct buf rc = BUF_INIT;
+	size_t i;
+
+	for (i = 0; base != NULL && base[i] != NULL; i++)
+		if (strncmp(base[i], "RELAYQ_", 7) != 0)
+			strv_add(out, base[i]);
+	for (i = 0; i < in->nrcpts; i++) {
+		if (i > 0)
+			buf_addc(&rc, ' ');
+		buf_adds(&rc, in->rcpts[i]);
+	}
+	add_var(out, "RELAYQ_EVENT", onfailure_event_name(in->event));
+	add_var(out, "RELAYQ_QUEUE_ID", in->queue_id ? in->queue_id : "");
+	add_var(out, "RELAYQ_SENDER", in->sender ? in->sender : "");
+	add_var(out, "RELAYQ_RECIPIENTS", buf_cstr(&rc));
+	add_var(out, "RELAYQ_REASON", in->reason ? in->reason : "");
+	buf_free(&rc);
+}
+
+/* In the child: descriptors, process group, exec.  Never returns. */
+static void
+child(const char *cmd, char *const *envp)
+{
+	char *const argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
+	long fd, max;
+	int nul;
+
+	setpgid(0, 0);
+	nul = open("/dev/null", O_RDONLY);
+	if (nul < 0 || dup2(nul, 0) < 0 || dup2(2, 1) < 0)
+		_exit(127);
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		close((int)fd);
+	signal(SIGPIPE, SIG_DFL);
+	execve("/bin/sh", argv, envp);
+	_exit(127);
+}
+
+/* Waits for pid until deadline (monotonic seconds); 0 when it ended. */
+static int
+wait_until(pid_t pid, double deadline, int *status)
+{
+	struct timespec now, tick = { 0, 20 * 1000 * 1000 };
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((double)now.tv_sec + (double)now.tv_nsec / 1e9 >= deadline)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+}
+
+int
+onfailure_run(const char *cmd, char *const *envp, long long timeout,
+    int *status, struct err *e)
+{
+	struct timespec now;
+	double start;
+	pid_t pid;
+
+	if (timeout <= 0)
+		timeout = 30;
+	pid = fork();
+	if (pid < 0)
+		return err_sys(e, EX_OSERR, errno, _("cannot start the on_failure command"));
+	if (pid == 0)
+		child(cmd, envp);
+	setpgid(pid, pid);     /* also here: no race with the kill below */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	start = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	if (wait_until(pid, start + (double)timeout, status) == 0)
+		return 0;
+	kill(-pid, SIGTERM);
+	if (wait_until(pid, start + (double)timeout + 2, status) == 0)
+		return 1;
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return 1;
+}

@@ -1,0 +1,197 @@
+/* check_hoststat.c — the hoststat file: exact text, parse, torn files,
+ * merge, the table, load/save/purge. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "hoststat.h"
+#include "xalloc.h"
+
+static const char two[] =
+	"relayq-hoststat 1\n"
+	"host 127.0.0.1[127.0.0.1]:587 1700000000 ok 250 2.0.0 Ok\n"
+	"host smtp.example.com[192.0.2.7]:465 1700000100 temp connect: refused\\r\\n\n"
+	"end\n";
+
+static void
+make_two(struct hoststat *h)
+{
+	/* Added out of order: kept sorted by endpoint. */
+	hoststat_set(h, "smtp.example.com[192.0.2.7]:465", 1700000100, "temp",
+	    "connect: refused\r\n");
+	hoststat_set(h, "127.0.0.1[127.0.0.1]:587", 1, "perm", "old");
+	hoststat_set(h, "127.0.0.1[127.0.0.1]:587", 1700000000, "ok", "250 2.0.0 Ok");
+}
+
+START_TEST(test_format)
+{
+	struct hoststat h = HOSTSTAT_INIT;
+	struct buf b = BUF_INIT;
+
+	make_two(&h);
+	ck_assert_uint_eq(h.n, 2);
+	hoststat_format(&h, &b);
+	ck_assert_str_eq(buf_cstr(&b), two);
+	buf_reset(&b);
+	hoststat_free(&h);
+	hoststat_format(&h, &b);
+	ck_assert_str_eq(buf_cstr(&b), "relayq-hoststat 1\nend\n");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_parse)
+{
+	struct hoststat h = HOSTSTAT_INIT;
+	struct err e;
+
+	ck_assert_int_eq(hoststat_parse(&h, two, strlen(two), &e), 0);
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_str_eq(h.v[0].endpoint, "127.0.0.1[127.0.0.1]:587");
+	ck_assert_int_eq(h.v[0].when, 1700000000);
+	ck_assert_str_eq(h.v[0].status, "ok");
+	ck_assert_str_eq(h.v[0].text, "250 2.0.0 Ok");
+	ck_assert_str_eq(h.v[1].text, "connect: refused\r\n");
+	hoststat_free(&h);
+}
+END_TEST
+
+#define HEAD "relayq-hoststat 1\n"
+static const struct { const char *text; const char *msg; } bad[] = {
+	{ "", "empty file" },
+	{ HEAD, "truncated (no end line)" },
+	{ HEAD "host a 1 ok x\n", "truncated (no end line)" },
+	{ HEAD "host a 1 ok x", "line 2: truncated (last line has no end)" },
+	{ "relayq-hoststat 2\nend\n", "line 1: not a relayq hoststat file (version 1)" },
+	{ "relayq-envelope 1\nend\n", "line 1: not a relayq hoststat file (version 1)" },
+	{ HEAD "host a 1 fine x\nend\n", "line 2: malformed" },
+	{ HEAD "host a x1 ok x\nend\n", "line 2: malformed" },
+	{ HEAD "host a -1 ok x\nend\n", "line 2: malformed" },
+	{ HEAD "host a 1 ok\nend\n", "line 2: malformed" },
+	{ HEAD "host  1 ok x\nend\n", "line 2: malformed" },
+	{ HEAD "host a 1 ok bad\\q\nend\n", "line 2: malformed" },
+	{ HEAD "other a 1 ok x\nend\n", "line 2: malformed" },
+	{ HEAD "end\nhost a 1 ok x\n", "line 3: text after the end line" },
+};
+
+START_TEST(test_bad)
+{
+	struct hoststat h = HOSTSTAT_INIT;
+	struct err e;
+
+	ck_assert_int_eq(hoststat_parse(&h, bad[_i].text, strlen(bad[_i].text), &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, bad[_i].msg);
+	hoststat_free(&h);
+}
+END_TEST
+
+START_TEST(test_merge)
+{
+	struct hoststat h = HOSTSTAT_INIT, run = HOSTSTAT_INIT;
+
+	make_two(&h);
+	hoststat_set(&run, "127.0.0.1[127.0.0.1]:587", 1700000500, "temp", "421 busy");
+	hoststat_set(&run, "smtp.example.com[192.0.2.7]:465", 5, "ok", "older");
+	hoststat_set(&run, "b[::1]:25", 7, "ok", "new");
+	hoststat_merge(&h, &run);
+	ck_assert_uint_eq(h.n, 3);
+	ck_assert_str_eq(h.v[0].endpoint, "127.0.0.1[127.0.0.1]:587");
+	ck_assert_str_eq(h.v[0].text, "421 busy");
+	ck_assert_str_eq(h.v[1].endpoint, "b[::1]:25");
+	ck_assert_str_eq(h.v[2].text, "connect: refused\r\n");   /* newer kept */
+	hoststat_free(&h);
+	hoststat_free(&run);
+}
+END_TEST
+
+START_TEST(test_table)
+{
+	struct hoststat h = HOSTSTAT_INIT;
+	struct buf b = BUF_INIT;
+
+	setenv("TZ", "UTC", 1);
+	setenv("LANGUAGE", "C", 1);
+	tzset();
+	hoststat_table(&h, &b);
+	ck_assert_str_eq(buf_cstr(&b), "no host status recorded\n");
+	buf_reset(&b);
+	hoststat_set(&h, "127.0.0.1[127.0.0.1]:587", 1700000000, "ok", "250 2.0.0 Ok");
+	hoststat_table(&h, &b);
+	ck_assert_str_eq(buf_cstr(&b),
+	    "Endpoint                                 Last contact        Status Reply\n"
+	    "127.0.0.1[127.0.0.1]:587                 2023-11-14 22:13:20 ok     250 2.0.0 Ok\n");
+	hoststat_free(&h);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_files)
+{
+	char dir[] = "/tmp/check_hoststat.XXXXXX";
+	struct hoststat h = HOSTSTAT_INIT, back = HOSTSTAT_INIT;
+	struct err e;
+	struct stat st;
+	char *path;
+	int existed = -1;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = hoststat_path(dir);
+	ck_assert_str_eq(path + strlen(dir), "/hoststat");
+	ck_assert_int_eq(hoststat_load(path, &back, &e), 0);    /* missing: empty */
+	ck_assert_uint_eq(back.n, 0);
+	make_two(&h);
+	ck_assert_int_eq(hoststat_save(dir, path, &h, &e), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(hoststat_load(path, &back, &e), 0);
+	ck_assert_uint_eq(back.n, 2);
+	ck_assert_str_eq(back.v[1].endpoint, "smtp.example.com[192.0.2.7]:465");
+	hoststat_free(&back);
+	/* A torn file is refused, naming the path. */
+	fp = fopen(path, "w");
+	fputs("relayq-hoststat 1\nhost a 1 ok x\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(hoststat_load(path, &back, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "hoststat"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "truncated"));
+	hoststat_free(&back);
+	ck_assert_int_eq(hoststat_purge(path, &existed, &e), 0);
+	ck_assert_int_eq(existed, 1);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_int_eq(hoststat_purge(path, &existed, &e), 0);
+	ck_assert_int_eq(existed, 0);
+	rmdir(dir);
+	free(path);
+	hoststat_free(&h);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("hoststat");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_test(tc, test_format);
+	tcase_add_test(tc, test_parse);
+	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, test_merge);
+	tcase_add_test(tc, test_table);
+	tcase_add_test(tc, test_files);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
