@@ -27,15 +27,12 @@ struct flusher {
 	struct creds_config credcfg;
 	char *user_authinfo;         /* default authinfo path (owned) */
 	struct result worst;         /* most severe result of the run */
-<<<<<<< HEAD
 	unsigned unsynced;           /* removals not yet made durable */
-=======
 	struct hoststat hs;          /* this run's contacts, merged at the end */
 	char last_peer[320];         /* last endpoint tried ("relay=" when no
 	                              * session could be opened) */
 	double last_start;           /* monotonic start of the last message
 	                              * sent (messages_per_minute); -1 none */
->>>>>>> queuelife
 };
 
 /* One connection to the smarthost. */

@@ -241,17 +241,13 @@ finish_message(struct attempt *a, struct queue *q)
 	} else {
 		a->f->st->bounced++;
 	}
-<<<<<<< HEAD
+	if (nall > 0)
+		flush_onfailure(a->f, &a->env, ONFAILURE_FAILED, failed,
+		    first_failure(&a->env));
 	/* Gone for this process at once; durable for the machine at the next
 	 * flusher_sync_removals (every FLUSH_SYNC_EVERY messages and at the
 	 * end of the run): a power loss in between can only resend. */
 	if (queue_remove_unsynced(q, a->env.id, &e) < 0) {
-=======
-	if (nall > 0)
-		flush_onfailure(a->f, &a->env, ONFAILURE_FAILED, failed,
-		    first_failure(&a->env));
-	if (queue_remove(q, a->env.id, &e) < 0)
->>>>>>> queuelife
 		log_msg(LOG_ERR, "%s: cannot remove the delivered message: %s", a->env.id, e.msg);
 	} else {
 		log_msg(LOG_INFO, "%s: removed", a->env.id);
