@@ -1,6 +1,7 @@
 /* addr.c — address lists (see addr.h): a tokenizer, the list walk
- * (groups, elements), mailboxes; then formatting and envelope checks, which
- * share the character classes at the top. */
+ * (groups, elements), mailboxes, and the list container.  Formatting is in
+ * addr_format.c, envelope checks in addr_envelope.c; the character class
+ * they share with the tokenizer is addr_is_atext (addr_int.h). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sysexits.h>
 
 #include "addr.h"
+#include "addr_int.h"
 #include "i18n.h"
 #include "log.h"
 #include "xalloc.h"
@@ -34,8 +36,8 @@ struct ctx {
 	struct err *e;
 };
 
-static int
-is_atext(unsigned char c)
+int
+addr_is_atext(unsigned char c)
 {
 	if (c >= 0x80)
 		return 1;       /* RFC 6532: UTF-8 in atoms */
@@ -146,9 +148,9 @@ tokenize(const struct ctx *x, struct toks *t)
 			i++;
 			continue;
 		}
-		if (!is_atext(c))
+		if (!addr_is_atext(c))
 			return bad(x, _("invalid character"));
-		for (j = i; j < x->len && is_atext((unsigned char)s[j]); j++)
+		for (j = i; j < x->len && addr_is_atext((unsigned char)s[j]); j++)
 			;
 		toks_add(t, TK_ATOM, 0, space, xstrndup(s + i, j - i));
 		space = 0;
@@ -460,207 +462,4 @@ addr_list_free(struct addr_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
-}
-
-/* ---- formatting ------------------------------------------------------- */
-
-/* Atoms joined by single sep characters: a dot-atom with '.', a plain
- * phrase with ' '. */
-static int
-atoms_joined(const char *s, char sep)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || s[0] == sep || s[n - 1] == sep)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] == sep ? s[i + 1] == sep : !is_atext((unsigned char)s[i]))
-			return 0;
-	}
-	return 1;
-}
-
-static void
-add_quoted(struct buf *b, const char *s)
-{
-	buf_addc(b, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			buf_addc(b, '\\');
-		buf_addc(b, *s);
-	}
-	buf_addc(b, '"');
-}
-
-static void
-add_spec(struct buf *b, const char *local, const char *domain)
-{
-	if (atoms_joined(local, '.'))
-		buf_adds(b, local);
-	else
-		add_quoted(b, local);
-	if (domain != NULL) {
-		buf_addc(b, '@');
-		buf_adds(b, domain);
-	}
-}
-
-char *
-addr_format_spec(const char *local, const char *domain)
-{
-	struct buf b = BUF_INIT;
-
-	add_spec(&b, local, domain);
-	return buf_steal(&b);
-}
-
-char *
-addr_format_mailbox(const struct addr_mailbox *m)
-{
-	struct buf b = BUF_INIT;
-
-	if (m->display == NULL || m->display[0] == '\0') {
-		add_spec(&b, m->local, m->domain);
-		return buf_steal(&b);
-	}
-	if (atoms_joined(m->display, ' '))
-		buf_adds(&b, m->display);
-	else
-		add_quoted(&b, m->display);
-	buf_adds(&b, " <");
-	add_spec(&b, m->local, m->domain);
-	buf_addc(&b, '>');
-	return buf_steal(&b);
-}
-
-void
-addr_format_list(struct buf *out, const struct addr_list *l, size_t col)
-{
-	size_t i, n;
-	char *item;
-
-	for (i = 0; i < l->n; i++) {
-		item = addr_format_mailbox(&l->v[i]);
-		n = strlen(item);
-		if (i > 0) {
-			buf_addc(out, ',');
-			col++;
-			/* room for " item" and, unless last, its trailing ',' */
-			if (col + 1 + n + (i + 1 < l->n) > ADDR_FOLD_COLUMN) {
-				buf_adds(out, "\n ");
-				col = 1;
-			} else {
-				buf_addc(out, ' ');
-				col++;
-			}
-		}
-		buf_add(out, item, n);
-		col += n;
-		free(item);
-	}
-}
-
-/* ---- envelope validity ------------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (len > n)
-		return 0;
-	cp = s[0] & (0x7f >> len);
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/* No controls, valid UTF-8; sets *utf8 when non-ASCII is present. */
-static const char *
-check_octets(const char *s, int *utf8)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i, n = strlen(s), k;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			return _("control character");
-		if (p[i] < 0x80)
-			continue;
-		if ((k = utf8_len(p + i, n - i)) == 0)
-			return _("invalid UTF-8");
-		*utf8 = 1;
-		i += k - 1;
-	}
-	return NULL;
-}
-
-static const char *
-check_domain(const char *d)
-{
-	size_t i, n = strlen(d), label = 0;
-
-	if (n == 0)
-		return _("empty domain");
-	if (d[0] == '[')
-		return d[n - 1] == ']' && n > 2 && strcspn(d + 1, "[]\\ ") == n - 2 ?
-		    NULL : _("bad address literal");
-	for (i = 0; i <= n; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if (c == '.' || c == '\0') {
-			if (label == 0 || label > 63)
-				return _("domain label empty or longer than 63 octets");
-			if (d[i - 1] == '-' || d[i - label] == '-')
-				return _("domain label starts or ends with '-'");
-			label = 0;
-			continue;
-		}
-		if (!(c >= 0x80 || c == '-' || (c >= '0' && c <= '9') ||
-		    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')))
-			return _("character not allowed in a domain");
-		label++;
-	}
-	return NULL;
-}
-
-int
-addr_check_envelope(const char *local, const char *domain, int *smtputf8,
-    struct err *e)
-{
-	const char *why = NULL;
-	char *spec = addr_format_spec(local, domain);
-	char snip[160];
-	int utf8 = 0;
-
-	if (local[0] == '\0')
-		why = _("empty local part");
-	else if ((why = check_octets(local, &utf8)) != NULL ||
-	    (domain != NULL && (why = check_octets(domain, &utf8)) != NULL))
-		;
-	else if (strlen(local) > ADDR_MAX_LOCAL)
-		why = _("local part longer than 64 octets");
-	else if (domain != NULL && (why = check_domain(domain)) != NULL)
-		;
-	else if (strlen(local) + (domain ? strlen(domain) + 1 : 0) > ADDR_MAX_ADDRESS)
-		why = _("address longer than 254 octets");
-	if (smtputf8 != NULL)
-		*smtputf8 = utf8;
-	if (why != NULL) {
-		log_sanitize(snip, sizeof(snip), spec, strlen(spec));
-		err_set(e, EX_DATAERR, _("address <%s> cannot be used in SMTP: %s"), snip, why);
-	}
-	free(spec);
-	return why ? -1 : 0;
 }

@@ -203,8 +203,11 @@ fail:
 	return rc;
 }
 
-int
-queue_remove_unsynced(struct queue *q, const char *id, struct err *e)
+/* Unlinks env/ID (the commit point of removal) and, when sync, makes that
+ * durable before the body goes: a body whose unlink is lost in a crash is
+ * an orphan the sweep removes, so new/ never needs an fsync here. */
+static int
+remove_message(struct queue *q, const char *id, int sync, struct err *e)
 {
 	char *envp = queue_env_path(q, id), *body = queue_body_path(q, id);
 	int rc = -1;
@@ -213,6 +216,8 @@ queue_remove_unsynced(struct queue *q, const char *id, struct err *e)
 		durable_err(e, errno, _("cannot remove"), envp);
 		goto fail;
 	}
+	if (sync && durable_fsync_dir(q->env, e) < 0)
+		goto fail;
 	if (unlink(body) < 0 && errno != ENOENT) {
 		durable_err(e, errno, _("cannot remove"), body);
 		goto fail;
@@ -222,6 +227,12 @@ fail:
 	free(envp);
 	free(body);
 	return rc;
+}
+
+int
+queue_remove_unsynced(struct queue *q, const char *id, struct err *e)
+{
+	return remove_message(q, id, 0, e);
 }
 
 int
@@ -233,25 +244,5 @@ queue_sync_removals(struct queue *q, struct err *e)
 int
 queue_remove(struct queue *q, const char *id, struct err *e)
 {
-	char *envp = queue_env_path(q, id), *body = queue_body_path(q, id);
-	int rc = -1;
-
-	if (unlink(envp) < 0 && errno != ENOENT) {
-		durable_err(e, errno, _("cannot remove"), envp);
-		goto fail;
-	}
-	if (durable_fsync_dir(q->env, e) < 0)
-		goto fail;
-	/* The envelope's removal above is the commit point and is durable; a
-	 * body whose unlink is lost in a crash is an orphan the sweep removes,
-	 * so new/ needs no fsync here. */
-	if (unlink(body) < 0 && errno != ENOENT) {
-		durable_err(e, errno, _("cannot remove"), body);
-		goto fail;
-	}
-	rc = 0;
-fail:
-	free(envp);
-	free(body);
-	return rc;
+	return remove_message(q, id, 1, e);
 }
