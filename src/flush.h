@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "creds.h"
 #include "err.h"
 #include "identity.h"
 #include "queue.h"
@@ -31,8 +32,28 @@ struct flush_filter {
 	const char *substr;
 };
 
+/* Credentials looked up before a run, one entry per configured smarthost
+ * (relayq-flush --all-users: root reads them once, then each child that
+ * runs as a spool user uses them without reading any file itself). */
+struct flush_cred {
+	char *host;                     /* the smarthost's name (owned) */
+	unsigned port;
+	int found;                      /* 1: cr holds them; 0: none (why says
+	                                 * what was looked at) */
+	struct creds cr;                /* secret wiped by flush_creds_free */
+	char *why;                      /* owned, or NULL */
+};
+
+struct flush_credset {
+	struct flush_cred *v;           /* owned */
+	size_t n;
+};
+
 struct flush_opts {
 	const struct conf *conf;
+	/* NULL: look credentials up per session (creds_get); else only these
+	 * are used and no credential source is read during the run. */
+	const struct flush_credset *creds;
 	const struct identity *id;
 	struct queue *queue;
 	const struct resolver *resolver;
@@ -58,5 +79,16 @@ struct flush_stats {
  * messages fared), -1 with e set when it could not run at all (bad
  * configuration, unreadable queue). */
 int flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e);
+
+/* Looks up the credentials of every smarthost of conf with the credential
+ * sources conf configures (authinfo owner: the effective uid), as the
+ * session would.  Returns 0 with cs filled (free with flush_creds_free),
+ * or -1 with e: no smarthost, a bad smarthost or auth_sources value
+ * (EX_CONFIG), or a source that is set up but broken (its error).  Does
+ * not log; messages never hold a secret. */
+int flush_creds_prefetch(const struct conf *conf, struct flush_credset *cs,
+    struct err *e);
+/* Wipes every secret and frees cs; cs is zeroed. */
+void flush_creds_free(struct flush_credset *cs);
 
 #endif

@@ -26,15 +26,48 @@ conf_tls_mode(int v)
 	}
 }
 
+/* The credential sources conf configures; *user_authinfo is the default
+ * authinfo path when conf names none (allocated, or NULL). */
+static int
+credcfg_from_conf(const struct conf *c, struct creds_config *cfg,
+    char **user_authinfo, struct err *e)
+{
+	creds_config_init(cfg);
+	*user_authinfo = NULL;
+	if (c->auth_sources != NULL &&
+	    creds_parse_order(cfg, c->auth_sources, e) < 0)
+		return err_wrap(e, _("auth_sources"));
+	cfg->user = c->auth_user;
+	cfg->mechs = c->auth_mechanisms;
+	cfg->oauth = c->auth_oauth;
+	cfg->authinfo = c->authinfo;
+	if (cfg->authinfo == NULL) {
+		/* Default: "authinfo" beside the user's config file; a missing
+		 * file is simply not a source. */
+		*user_authinfo = conf_user_file("authinfo");
+		cfg->authinfo = *user_authinfo;
+	}
+	if (c->auth_credential != NULL)
+		cfg->credential = c->auth_credential;
+	cfg->command = c->auth_password_command;
+	return 0;
+}
+
+static int
+no_smarthost(struct err *e)
+{
+	return err_set(e, EX_CONFIG, _("no smarthost is configured; add a line "
+	    "such as \"smarthost [smtp.example.com]:587\" to %s or your "
+	    "~/.config/relayq/config"), conf_system_path());
+}
+
 int
 flusher_prepare(struct flusher *f, struct err *e)
 {
 	const struct conf *c = f->o->conf;
 
 	if (c->smarthost == NULL)
-		return err_set(e, EX_CONFIG, _("no smarthost is configured; add a line "
-		    "such as \"smarthost [smtp.example.com]:587\" to %s or your "
-		    "~/.config/relayq/config"), conf_system_path());
+		return no_smarthost(e);
 	if (smarthost_parse(c->smarthost, conf_tls_mode(c->tls), &f->hosts, e) < 0)
 		return err_wrap(e, _("smarthost"));
 	if (tls_global_init(e) < 0)
@@ -48,24 +81,64 @@ flusher_prepare(struct flusher *f, struct err *e)
 	f->tlscfg.fingerprint = c->tls_fingerprint;
 	f->tlscfg.min_version = c->tls_min_version == 2 ? TLS_MIN_1_3 : TLS_MIN_1_2;
 	f->tlscfg.verify = c->tls_verify;
-	creds_config_init(&f->credcfg);
-	if (c->auth_sources != NULL &&
-	    creds_parse_order(&f->credcfg, c->auth_sources, e) < 0)
-		return err_wrap(e, _("auth_sources"));
-	f->credcfg.user = c->auth_user;
-	f->credcfg.mechs = c->auth_mechanisms;
-	f->credcfg.oauth = c->auth_oauth;
-	f->credcfg.authinfo = c->authinfo;
-	if (f->credcfg.authinfo == NULL) {
-		/* Default: "authinfo" beside the user's config file; a missing
-		 * file is simply not a source. */
-		f->user_authinfo = conf_user_file("authinfo");
-		f->credcfg.authinfo = f->user_authinfo;
+	return credcfg_from_conf(c, &f->credcfg, &f->user_authinfo, e);
+}
+
+int
+flush_creds_prefetch(const struct conf *conf, struct flush_credset *cs,
+    struct err *e)
+{
+	struct smarthost_list hosts;
+	struct creds_config cfg;
+	char *user_authinfo = NULL;
+	struct err le;
+	size_t i;
+	int r, rc = -1;
+
+	memset(cs, 0, sizeof(*cs));
+	memset(&hosts, 0, sizeof(hosts));
+	if (conf->smarthost == NULL)
+		return no_smarthost(e);
+	if (smarthost_parse(conf->smarthost, conf_tls_mode(conf->tls), &hosts, e) < 0)
+		return err_wrap(e, _("smarthost"));
+	if (credcfg_from_conf(conf, &cfg, &user_authinfo, e) < 0)
+		goto fail;
+	cs->v = xcalloc(hosts.n, sizeof(*cs->v));
+	for (i = 0; i < hosts.n; i++) {
+		struct flush_cred *fc = &cs->v[cs->n++];
+
+		fc->host = xstrdup(hosts.v[i].host);
+		fc->port = hosts.v[i].port;
+		r = creds_get(&cfg, fc->host, fc->port, &fc->cr, &le);
+		if (r < 0) {
+			err_set(e, le.code, "%s", le.msg);
+			goto fail;
+		}
+		fc->found = r == 0;
+		if (r == 1)
+			fc->why = xstrdup(le.msg);
 	}
-	if (c->auth_credential != NULL)
-		f->credcfg.credential = c->auth_credential;
-	f->credcfg.command = c->auth_password_command;
-	return 0;
+	rc = 0;
+fail:
+	if (rc < 0)
+		flush_creds_free(cs);
+	free(user_authinfo);
+	smarthost_list_free(&hosts);
+	return rc;
+}
+
+void
+flush_creds_free(struct flush_credset *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		free(cs->v[i].host);
+		creds_free(&cs->v[i].cr);
+		free(cs->v[i].why);
+	}
+	free(cs->v);
+	memset(cs, 0, sizeof(*cs));
 }
 
 void
@@ -151,6 +224,28 @@ starttls_hook(void *ctx, struct stream *s, struct err *e)
 	return start_tls(ctx, e);
 }
 
+/* The prefetched credentials for host:port: 0 with *out (borrowed), 1
+ * with e when there are none. */
+static int
+prefetched(const struct flush_credset *cs, const char *host, unsigned port,
+    const struct creds **out, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		if (strcmp(cs->v[i].host, host) != 0 || cs->v[i].port != port)
+			continue;
+		if (!cs->v[i].found) {
+			err_set(e, EX_CONFIG, "%s", cs->v[i].why ? cs->v[i].why : "");
+			return 1;
+		}
+		*out = &cs->v[i].cr;
+		return 0;
+	}
+	err_set(e, EX_CONFIG, _("no credentials were looked up for %s:%u"), host, port);
+	return 1;
+}
+
 /* Credentials for the smarthost the endpoint came from; none is fine (no
  * AUTH then), a broken source is not. */
 static int
@@ -160,10 +255,14 @@ setup_auth(struct session *ss, struct err *e)
 	const struct smarthost *h = &ss->f->hosts.v[ss->ep->origin];
 	struct sasl_params p;
 	struct creds cr;
+	const struct creds *use = &cr;
 	int r;
 
 	memset(&cr, 0, sizeof(cr));
-	r = creds_get(&ss->f->credcfg, h->host, ss->ep->port, &cr, e);
+	if (ss->f->o->creds != NULL)
+		r = prefetched(ss->f->o->creds, h->host, h->port, &use, e);
+	else
+		r = creds_get(&ss->f->credcfg, h->host, ss->ep->port, &cr, e);
 	if (r < 0)
 		return -1;
 	if (r == 1) {
@@ -173,13 +272,13 @@ setup_auth(struct session *ss, struct err *e)
 		return 0;
 	}
 	if (ss->f->o->verbose)
-		fprintf(stderr, _("relayq-flush: %s\n"), cr.source);
+		fprintf(stderr, _("relayq-flush: %s\n"), use->source);
 	memset(&p, 0, sizeof(p));
-	p.user = cr.user;
-	p.secret = cr.secret;
-	p.authzid = cr.authzid;
-	p.mechs = cr.mechs;
-	p.oauth = cr.oauth;
+	p.user = use->user;
+	p.secret = use->secret;
+	p.authzid = use->authzid;
+	p.mechs = use->mechs;
+	p.oauth = use->oauth;
 	p.port = ss->ep->port;
 	p.clear = c->auth_plaintext == 3 ? SASL_CLEAR_ALWAYS :
 	    c->auth_plaintext == 2 ? SASL_CLEAR_TLS : SASL_CLEAR_VERIFIED;

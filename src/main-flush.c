@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "flush.h"
+#include "flush_users.h"
 #include "i18n.h"
 #include "identity.h"
 #include "log.h"
@@ -24,14 +25,16 @@ usage(FILE *fp)
 {
 	fprintf(fp, _("Usage: relayq-flush [-C FILE] [-Q DIR] [-v] [--force]\n"
 	    "                    [-I|-R|-S [!]SUBSTRING]...\n"
-	    "Delivers the due messages of your queue through the smarthost.\n"
+	    "       relayq-flush --all-users [-C FILE] [-v] [--force] [...]\n"
+	    "Delivers the due messages of your queue through the smarthost;\n"
+	    "with --all-users (root), those of every queue in the system spool.\n"
 	    "See relayq-flush(8).\n"));
 }
 
 struct args {
 	const char *config;
 	const char *queue_dir;
-	int verbose, force;
+	int verbose, force, all_users;
 	struct flush_filter filters[MAX_FILTERS];
 	size_t nfilters;
 };
@@ -54,6 +57,7 @@ static int
 parse_args(struct args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "all-users", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -78,6 +82,7 @@ parse_args(struct args *a, int argc, char **argv)
 		case 'Q': a->queue_dir = optarg; break;
 		case 'v': a->verbose++; break;
 		case 'f': a->force = 1; break;
+		case 'a': a->all_users = 1; break;
 		case 'I': case 'R': case 'S':
 			if (add_filter(a, c, optarg) < 0)
 				return -1;
@@ -90,7 +95,51 @@ parse_args(struct args *a, int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (strcmp(argv[i], "--") != 0)
 			return -1;
+	if (a->all_users && a->queue_dir != NULL)
+		return -1;
 	return 0;
+}
+
+/* --all-users: the system configuration only (or -C), credentials looked
+ * up once as root, then one child per spool queue (flush_users.h). */
+static int
+all_users(const struct args *a, struct conf *conf, struct err *e)
+{
+	struct flush_credset creds;
+	struct flush_users_opts uo;
+	struct flush_users_stats ust;
+	struct resolver res;
+	struct flush_opts o;
+	int rc;
+
+	memset(&creds, 0, sizeof(creds));
+	if (flush_users_require_root(e) < 0)
+		return -1;
+	/* Never a user's configuration: root reads only its own files. */
+	if (conf_load_file(conf, a->config ? a->config : conf_system_path(),
+	    a->config != NULL, e) < 0)
+		return -1;
+	if (flush_creds_prefetch(conf, &creds, e) < 0)
+		return -1;
+	resolver_system(&res);
+	memset(&o, 0, sizeof(o));
+	o.conf = conf;
+	o.resolver = &res;
+	o.force = a->force;
+	o.verbose = a->verbose;
+	o.filters = a->filters;
+	o.nfilters = a->nfilters;
+	uo.spool = conf->spool_dir;
+	uo.flush = &o;
+	uo.creds = &creds;
+	rc = flush_users_run(&uo, &ust, e);
+	flush_creds_free(&creds);
+	if (rc < 0)
+		return -1;
+	if (a->verbose || ust.exit_code != EX_OK)
+		fprintf(stderr, _("relayq-flush: %u spool queues flushed, %u failed, "
+		    "%u entries skipped\n"), ust.queues, ust.failed, ust.skipped);
+	return ust.exit_code;
 }
 
 int
@@ -124,6 +173,15 @@ main(int argc, char **argv)
 	if (getenv("JOURNAL_STREAM") == NULL)
 		log_set_stderr_min(LOG_WARNING);
 	identity_load(&id);
+	if (a.all_users) {
+		conf_init(&conf);
+		rc = all_users(&a, &conf, &e);
+		if (rc < 0) {
+			rc = e.code;
+			goto fail;
+		}
+		goto done;
+	}
 	if (conf_load(&conf, a.config, &e) < 0) {
 		rc = e.code;
 		goto fail;

@@ -1,0 +1,401 @@
+/* check_flush_users.c — --all-users: spool entry names, the entry checks,
+ * exit code severity, credentials looked up before a run, and (as root)
+ * one loop over a spool that skips every bad entry and flushes the good
+ * one as its owner. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "flush.h"
+#include "flush_users.h"
+#include "log.h"
+#include "resolver.h"
+#include "xalloc.h"
+
+/* ---- names ---- */
+static const struct {
+	const char *name;
+	int ok;
+	unsigned long uid;
+} names[] = {
+	{ "0", 1, 0 },
+	{ "1", 1, 1 },
+	{ "1000", 1, 1000 },
+	{ "65534", 1, 65534 },
+	{ "4294967294", 1, 4294967294UL },
+	{ "4294967295", 0, 0 },         /* (uid_t)-1 */
+	{ "4294967296", 0, 0 },         /* beyond uid_t */
+	{ "99999999999999999999999", 0, 0 },
+	{ "01000", 0, 0 },              /* not the form queue_locate writes */
+	{ "00", 0, 0 },
+	{ "", 0, 0 },
+	{ "-1", 0, 0 },
+	{ "+5", 0, 0 },
+	{ "12a", 0, 0 },
+	{ " 12", 0, 0 },
+	{ "12 ", 0, 0 },
+	{ ".", 0, 0 },
+	{ "tmp", 0, 0 },
+};
+
+START_TEST(test_uid)
+{
+	uid_t u = 12345;
+
+	ck_assert_int_eq(flush_users_uid(names[_i].name, &u), names[_i].ok);
+	if (names[_i].ok)
+		ck_assert_uint_eq(u, names[_i].uid);
+	else
+		ck_assert_uint_eq(u, 12345);
+}
+END_TEST
+
+/* ---- entry checks ---- */
+static const struct {
+	const char *name;
+	mode_t mode;
+	uid_t owner;
+	enum flush_users_verdict v;
+	const char *msg;
+} entries[] = {
+	{ "1000", S_IFDIR | 0700, 1000, FLUSH_USERS_OK, NULL },
+	{ "65534", S_IFDIR | 0700, 65534, FLUSH_USERS_OK, NULL },
+	{ ".", S_IFDIR | 01733, 0, FLUSH_USERS_IGNORE, NULL },
+	{ "..", S_IFDIR | 0755, 0, FLUSH_USERS_IGNORE, NULL },
+	{ "www", S_IFDIR | 0700, 33, FLUSH_USERS_BADNAME,
+	  "/sp/www: not a queue (the spool holds one directory per uid, named by the number); skipped" },
+	{ "0", S_IFDIR | 0700, 0, FLUSH_USERS_ROOT,
+	  "/sp/0: root's queue is not flushed from the spool (root queues under /root); skipped" },
+	{ "1000", S_IFLNK | 0777, 1000, FLUSH_USERS_SYMLINK,
+	  "/sp/1000 is a symbolic link, not a queue; skipped (remove it)" },
+	{ "1000", S_IFREG | 0600, 1000, FLUSH_USERS_NOTDIR,
+	  "/sp/1000 is not a directory; skipped (remove it)" },
+	{ "1000", S_IFDIR | 0700, 1001, FLUSH_USERS_OWNER,
+	  "/sp/1000 is owned by uid 1001, not uid 1000; skipped (remove it, or chown it to 1000)" },
+	{ "1000", S_IFDIR | 0700, 0, FLUSH_USERS_OWNER,
+	  "/sp/1000 is owned by uid 0, not uid 1000; skipped (remove it, or chown it to 1000)" },
+	{ "1000", S_IFDIR | 0750, 1000, FLUSH_USERS_MODE,
+	  "/sp/1000 has mode 0750, not 0700; skipped (chmod 700 it)" },
+	{ "1000", S_IFDIR | 0500, 1000, FLUSH_USERS_MODE,
+	  "/sp/1000 has mode 0500, not 0700; skipped (chmod 700 it)" },
+	{ "1000", S_IFDIR | 02700, 1000, FLUSH_USERS_MODE,
+	  "/sp/1000 has mode 2700, not 0700; skipped (chmod 700 it)" },
+};
+
+START_TEST(test_check)
+{
+	struct stat st;
+	struct err e;
+	uid_t u = 4242;
+
+	memset(&st, 0, sizeof(st));
+	memset(&e, 0, sizeof(e));
+	st.st_mode = entries[_i].mode;
+	st.st_uid = entries[_i].owner;
+	ck_assert_int_eq(flush_users_check("/sp", entries[_i].name, &st, &u, &e),
+	    entries[_i].v);
+	if (entries[_i].v == FLUSH_USERS_OK)
+		ck_assert_uint_eq(u, entries[_i].owner);
+	else
+		ck_assert_uint_eq(u, 4242);
+	if (entries[_i].msg != NULL) {
+		ck_assert_str_eq(e.msg, entries[_i].msg);
+		ck_assert_int_eq(e.code, entries[_i].v == FLUSH_USERS_BADNAME ?
+		    EX_DATAERR : EX_NOPERM);
+	}
+}
+END_TEST
+
+/* ---- severity ---- */
+static const struct { int cur, next, want; } worse[] = {
+	{ EX_OK, EX_OK, EX_OK },
+	{ EX_OK, EX_TEMPFAIL, EX_TEMPFAIL },
+	{ EX_TEMPFAIL, EX_OK, EX_TEMPFAIL },
+	{ EX_TEMPFAIL, EX_OSERR, EX_OSERR },
+	{ EX_OSERR, EX_TEMPFAIL, EX_OSERR },
+	{ EX_OSERR, EX_OK, EX_OSERR },
+	{ EX_CONFIG, EX_OSERR, EX_CONFIG },
+	{ EX_OK, EX_NOUSER, EX_NOUSER },
+};
+
+START_TEST(test_worse)
+{
+	ck_assert_int_eq(flush_users_worse(worse[_i].cur, worse[_i].next),
+	    worse[_i].want);
+}
+END_TEST
+
+/* ---- credentials before the run ---- */
+static char tmpdir[64];
+
+static void
+make_tmp(void)
+{
+	strcpy(tmpdir, "/tmp/check_flush_users.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static char *
+write_authinfo(mode_t mode)
+{
+	char *p = xasprintf("%s/authinfo", tmpdir);
+	FILE *fp = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fputs("AuthInfo:a.example:587 \"U:alice\" \"P:s3cret\"\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(chmod(p, mode), 0);
+	return p;
+}
+
+static void
+creds_conf(struct conf *c, const char *authinfo, const char *smarthost)
+{
+	conf_init(c);
+	free(c->smarthost);
+	c->smarthost = smarthost ? xstrdup(smarthost) : NULL;
+	free(c->authinfo);
+	c->authinfo = xstrdup(authinfo);
+	free(c->auth_sources);
+	c->auth_sources = xstrdup("authinfo");
+}
+
+START_TEST(test_prefetch)
+{
+	struct flush_credset cs;
+	struct conf c;
+	struct err e;
+	char *ai;
+
+	make_tmp();
+	ai = write_authinfo(0600);
+	creds_conf(&c, ai, "[a.example]:587, [b.example]:465");
+	ck_assert_int_eq(flush_creds_prefetch(&c, &cs, &e), 0);
+	ck_assert_uint_eq(cs.n, 2);
+	ck_assert_str_eq(cs.v[0].host, "a.example");
+	ck_assert_uint_eq(cs.v[0].port, 587);
+	ck_assert_int_eq(cs.v[0].found, 1);
+	ck_assert_str_eq(cs.v[0].cr.user, "alice");
+	ck_assert_str_eq(cs.v[0].cr.secret, "s3cret");
+	ck_assert_str_eq(cs.v[1].host, "b.example");
+	ck_assert_uint_eq(cs.v[1].port, 465);
+	ck_assert_int_eq(cs.v[1].found, 0);
+	ck_assert_ptr_null(cs.v[1].cr.secret);
+	ck_assert_ptr_nonnull(cs.v[1].why);
+	flush_creds_free(&cs);
+	ck_assert_uint_eq(cs.n, 0);
+	ck_assert_ptr_null(cs.v);
+	conf_free(&c);
+	unlink(ai);
+	rmdir(tmpdir);
+	free(ai);
+}
+END_TEST
+
+START_TEST(test_prefetch_loose)
+{
+	struct flush_credset cs;
+	struct conf c;
+	struct err e;
+	char *ai;
+
+	make_tmp();
+	ai = write_authinfo(0644);
+	creds_conf(&c, ai, "[a.example]:587");
+	ck_assert_int_eq(flush_creds_prefetch(&c, &cs, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, ai));
+	ck_assert_uint_eq(cs.n, 0);
+	ck_assert_ptr_null(cs.v);
+	conf_free(&c);
+	unlink(ai);
+	rmdir(tmpdir);
+	free(ai);
+}
+END_TEST
+
+START_TEST(test_prefetch_no_smarthost)
+{
+	struct flush_credset cs;
+	struct conf c;
+	struct err e;
+
+	creds_conf(&c, "/nonexistent/authinfo", NULL);
+	ck_assert_int_eq(flush_creds_prefetch(&c, &cs, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.msg, "no smarthost is configured"));
+	conf_free(&c);
+}
+END_TEST
+
+/* ---- the loop ---- */
+START_TEST(test_not_root)
+{
+	struct err e;
+	char *want;
+
+	if (geteuid() == 0)
+		ck_assert_int_eq(setuid(65534), 0);
+	ck_assert_int_eq(flush_users_require_root(&e), -1);
+	ck_assert_int_eq(e.code, EX_NOPERM);
+	want = xasprintf("--all-users flushes every queue of the system "
+	    "spool and must be run as root (you are uid %lu); without it, "
+	    "relayq-flush flushes your own queue", (unsigned long)geteuid());
+	ck_assert_str_eq(e.msg, want);
+	free(want);
+}
+END_TEST
+
+static void
+mkentry(const char *name, mode_t mode, uid_t uid, gid_t gid)
+{
+	char *p = xasprintf("%s/%s", tmpdir, name);
+
+	ck_assert_int_eq(mkdir(p, mode), 0);
+	ck_assert_int_eq(chmod(p, mode), 0);
+	ck_assert_int_eq(chown(p, uid, gid), 0);
+	free(p);
+}
+
+static int
+exists(const char *name)
+{
+	char *p = xasprintf("%s/%s", tmpdir, name);
+	struct stat st;
+	int r = lstat(p, &st) == 0;
+
+	free(p);
+	return r;
+}
+
+START_TEST(test_loop)
+{
+	struct flush_users_opts uo;
+	struct flush_users_stats st;
+	struct flush_credset cs;
+	struct flush_opts o;
+	struct resolver res;
+	struct conf c;
+	struct err e;
+	char *p;
+
+	memset(&uo, 0, sizeof(uo));
+	if (geteuid() != 0) {
+		/* The loop needs root to switch users: only the refusal. */
+		ck_assert_int_eq(flush_users_run(&uo, &st, &e), -1);
+		ck_assert_int_eq(e.code, EX_NOPERM);
+		return;
+	}
+	log_set_syslog(0);
+	make_tmp();
+	ck_assert_int_eq(chmod(tmpdir, 01733), 0);
+	mkentry("65534", 0700, 65534, 65534);   /* good, empty */
+	mkentry("64999", 0700, 64999, 64999);   /* good, no passwd entry */
+	mkentry("1000", 0700, 65534, 65534);    /* wrong owner */
+	mkentry("2000", 0755, 2000, 2000);      /* loose */
+	mkentry("0", 0700, 0, 0);               /* root */
+	mkentry("64998", 0700, 64998, 0);       /* no passwd entry, group root */
+	mkentry("www", 0700, 33, 33);           /* not a uid */
+	p = xasprintf("%s/3000", tmpdir);
+	ck_assert_int_eq(symlink("/etc", p), 0);
+	free(p);
+	conf_init(&c);
+	resolver_system(&res);
+	memset(&o, 0, sizeof(o));
+	memset(&cs, 0, sizeof(cs));
+	o.conf = &c;
+	o.resolver = &res;
+	uo.spool = tmpdir;
+	uo.flush = &o;
+	uo.creds = &cs;
+	ck_assert_int_eq(flush_users_run(&uo, &st, &e), 0);
+	ck_assert_uint_eq(st.queues, 2);
+	ck_assert_uint_eq(st.skipped, 6);
+	ck_assert_uint_eq(st.failed, 0);
+	ck_assert_int_eq(st.exit_code, EX_OK);
+	/* The good queues were opened by their owners (tmp/ new/ env/ made
+	 * as them); the skipped ones were never entered. */
+	{
+		struct stat sb;
+
+		p = xasprintf("%s/65534/env", tmpdir);
+		ck_assert_int_eq(lstat(p, &sb), 0);
+		ck_assert_uint_eq(sb.st_uid, 65534);
+		free(p);
+		p = xasprintf("%s/64999/new", tmpdir);
+		ck_assert_int_eq(lstat(p, &sb), 0);
+		ck_assert_uint_eq(sb.st_uid, 64999);
+		ck_assert_uint_eq(sb.st_gid, 64999);
+		free(p);
+	}
+	ck_assert_int_eq(exists("1000/env"), 0);
+	ck_assert_int_eq(exists("2000/env"), 0);
+	ck_assert_int_eq(exists("0/env"), 0);
+	ck_assert_int_eq(exists("64998/env"), 0);
+	ck_assert_int_eq(exists("www/env"), 0);
+	conf_free(&c);
+	p = xasprintf("rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(p), 0);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_no_spool)
+{
+	struct flush_users_opts uo;
+	struct flush_users_stats st;
+	struct flush_opts o;
+	struct err e;
+
+	if (geteuid() != 0)
+		return;
+	log_set_syslog(0);
+	memset(&o, 0, sizeof(o));
+	uo.spool = "/nonexistent/relayq-spool";
+	uo.flush = &o;
+	uo.creds = NULL;
+	ck_assert_int_eq(flush_users_run(&uo, &st, &e), 0);
+	ck_assert_uint_eq(st.queues, 0);
+	ck_assert_uint_eq(st.skipped, 0);
+	ck_assert_int_eq(st.exit_code, EX_OK);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("flush_users");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_uid, 0, (int)(sizeof(names) / sizeof(names[0])));
+	tcase_add_loop_test(tc, test_check, 0, (int)(sizeof(entries) / sizeof(entries[0])));
+	tcase_add_loop_test(tc, test_worse, 0, (int)(sizeof(worse) / sizeof(worse[0])));
+	tcase_add_test(tc, test_prefetch);
+	tcase_add_test(tc, test_prefetch_loose);
+	tcase_add_test(tc, test_prefetch_no_smarthost);
+	tcase_add_test(tc, test_not_root);
+	tcase_add_test(tc, test_loop);
+	tcase_add_test(tc, test_no_spool);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
