@@ -168,7 +168,7 @@ fe_run_flush(struct fe *fe)
 {
 	const char *argv[64];
 	const char *path = fe_flush_path();
-	char filters[16][8];
+	char filters[16][8], min_age[32];
 	size_t i;
 	int n = 0;
 
@@ -183,9 +183,15 @@ fe_run_flush(struct fe *fe)
 	}
 	if (fe->opt.verbose)
 		argv[n++] = "-v";
-	/* sendmail -q tries every message, due or not (relayq(8)). */
+	/* sendmail -q tries every message, due or not (relayq(8)), except
+	 * those tried less than MinQueueAge ago. */
 	if (fe->opt.flush_force || fe->opt.mode == CLI_MODE_QUEUE_RUN)
 		argv[n++] = "--force";
+	if (fe->opt.min_queue_age > 0) {
+		snprintf(min_age, sizeof(min_age), "%lld", fe->opt.min_queue_age);
+		argv[n++] = "--min-age";
+		argv[n++] = min_age;
+	}
 	for (i = 0; i < fe->opt.nqfilters && i < 16; i++) {
 		snprintf(filters[i], sizeof(filters[i]), "-%s%c",
 		    fe->opt.qfilters[i].negate ? "!" : "", fe->opt.qfilters[i].kind);

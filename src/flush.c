@@ -50,6 +50,9 @@ is_due(const struct flusher *f, const struct envelope *env)
 		return 0;
 	if (!f->o->force && env->next_attempt > f->now)
 		return 0;
+	if (f->o->force && f->o->min_age > 0 && env->last_attempt != 0 &&
+	    f->now - env->last_attempt < f->o->min_age)
+		return 0;
 	for (i = 0; i < f->o->nfilters; i++)
 		if (!filter_match(&f->o->filters[i], env))
 			return 0;

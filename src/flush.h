@@ -58,6 +58,9 @@ struct flush_opts {
 	struct queue *queue;
 	const struct resolver *resolver;
 	int force;                      /* ignore the retry schedule */
+	long long min_age;              /* with force: skip what was tried less
+	                                 * than this many seconds ago (sendmail's
+	                                 * MinQueueAge); 0 = none */
 	int verbose;                    /* SMTP transcript on stderr */
 	const struct flush_filter *filters;
 	size_t nfilters;

@@ -23,7 +23,7 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, _("Usage: relayq-flush [-C FILE] [-Q DIR] [-v] [--force]\n"
+	fprintf(fp, _("Usage: relayq-flush [-C FILE] [-Q DIR] [-v] [--force [--min-age TIME]]\n"
 	    "                    [-I|-R|-S [!]SUBSTRING]...\n"
 	    "       relayq-flush --all-users [-C FILE] [-v] [--force] [...]\n"
 	    "Delivers the due messages of your queue through the smarthost;\n"
@@ -35,6 +35,7 @@ struct args {
 	const char *config;
 	const char *queue_dir;
 	int verbose, force, all_users;
+	long long min_age;      /* --min-age: seconds */
 	struct flush_filter filters[MAX_FILTERS];
 	size_t nfilters;
 };
@@ -59,6 +60,7 @@ parse_args(struct args *a, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "all-users", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "min-age", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -82,6 +84,10 @@ parse_args(struct args *a, int argc, char **argv)
 		case 'Q': a->queue_dir = optarg; break;
 		case 'v': a->verbose++; break;
 		case 'f': a->force = 1; break;
+		case 'm':
+			if (conf_duration(optarg, 's', &a->min_age, NULL) < 0)
+				return -1;
+			break;
 		case 'a': a->all_users = 1; break;
 		case 'I': case 'R': case 'S':
 			if (add_filter(a, c, optarg) < 0)
@@ -126,6 +132,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	o.conf = conf;
 	o.resolver = &res;
 	o.force = a->force;
+	o.min_age = a->min_age;
 	o.verbose = a->verbose;
 	o.filters = a->filters;
 	o.nfilters = a->nfilters;
@@ -200,6 +207,7 @@ main(int argc, char **argv)
 	o.queue = &q;
 	o.resolver = &res;
 	o.force = a.force;
+	o.min_age = a.min_age;
 	o.verbose = a.verbose;
 	o.filters = a.filters;
 	o.nfilters = a.nfilters;

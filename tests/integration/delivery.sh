@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 57
+plan 59
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -195,6 +195,10 @@ next=$(sed -n 's/^next-attempt //p;s/^next //p' "$env")
 is "$([ -n "$next" ] && [ "$next" -gt "$(date +%s)" ] && echo later)" "later" "smarthost down: next attempt moved out"
 "$FLUSH" >"$T/out" 2>&1
 is "$(grep -c . "$T/out")" 0 "not due yet: a plain run does nothing and says nothing"
+RELAYQ_FLUSH=$FLUSH sendmail -q -OMinQueueAge=1h >"$T/out" 2>&1
+is "$(sed -n 's/^attempts //p' "$env")" 1 "sendmail -q -OMinQueueAge=1h: a message tried a moment ago is left alone"
+RELAYQ_FLUSH=$FLUSH sendmail -q >"$T/out" 2>&1
+is "$(sed -n 's/^attempts //p' "$env")" 2 "sendmail -q: tries it again at once, due or not"
 smarthost_ctl start
 "$FLUSH" --force >"$T/out" 2>&1
 is "$?" 0 "smarthost back: --force delivers"
