@@ -1,32 +1,19 @@
-/* envelope.c — envelope state files: model, format and parser (see
- * envelope.h and doc/QUEUE.md).  The field tables drive both directions. */
+/* envelope.c — envelope state files: the model, escaping, NOTIFY words,
+ * the field tables and the formatter (see envelope.h and doc/QUEUE.md).
+ * The parser is in envelope_parse.c; the tables drive both directions. */
 #include "config.h"
 
 #include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sysexits.h>
 
 #include "envelope.h"
-#include "i18n.h"
+#include "envelope_int.h"
 #include "xalloc.h"
 
-#define MAGIC "relayq-envelope"
-
-enum kind { K_STR, K_REQSTR, K_UINT, K_ULL, K_TIME, K_UID, K_RET, K_BODY,
-	K_FLAGS, K_STATE, K_NOTIFY };
-
-struct field {
-	const char *key;
-	enum kind kind;
-	size_t off;
-	int required;      /* 1: required; 2: always written, optional */
-};
-
 #define EF(k, kind, m, req) { k, kind, offsetof(struct envelope, m), req }
-static const struct field env_fields[] = {
+const struct envelope_field envelope_env_fields[] = {
 	EF("id", K_REQSTR, id, 1),
 	EF("created", K_TIME, created, 1),
 	EF("size", K_ULL, size, 2),
@@ -44,7 +31,7 @@ static const struct field env_fields[] = {
 };
 
 #define RF(k, kind, m) { k, kind, offsetof(struct envelope_rcpt, m), 0 }
-static const struct field rcpt_fields[] = {
+const struct envelope_field envelope_rcpt_fields[] = {
 	RF("rcpt-state", K_STATE, state),
 	RF("rcpt-notify", K_NOTIFY, notify),
 	RF("rcpt-orcpt", K_STR, orcpt),
@@ -54,12 +41,15 @@ static const struct field rcpt_fields[] = {
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+const size_t envelope_env_nfields = NFIELDS(envelope_env_fields);
+const size_t envelope_rcpt_nfields = NFIELDS(envelope_rcpt_fields);
 
-static const char *const state_names[] = { "pending", "done", "failed" };
-static const char *const ret_names[] = { "", "FULL", "HDRS" };
-static const char *const body_names[] = { "", "7BIT", "8BITMIME" };
-static const char *const flag_names[] = { "held", "maybe-delivered",
+const char *const envelope_state_names[] = { "pending", "done", "failed" };
+const char *const envelope_ret_names[] = { "", "FULL", "HDRS" };
+const char *const envelope_body_names[] = { "", "7BIT", "8BITMIME" };
+const char *const envelope_flag_names[] = { "held", "maybe-delivered",
 	"warned" };
+const size_t envelope_flag_nnames = NFIELDS(envelope_flag_names);
 static const char *const notify_names[] = { "NEVER", "SUCCESS", "FAILURE",
 	"DELAY" };
 
@@ -135,7 +125,7 @@ envelope_settle_flags(struct envelope *e)
 const char *
 envelope_state_name(enum envelope_rcpt_state st)
 {
-	return (unsigned)st < 3 ? state_names[st] : "?";
+	return (unsigned)st < 3 ? envelope_state_names[st] : "?";
 }
 
 /* ---- escaping ------------------------------------------------------ */
@@ -235,9 +225,9 @@ envelope_notify_format(unsigned notify, struct buf *out)
 	}
 }
 
-/* Matches the word s[0..n) against names; returns the index or -1. */
-static int
-word_index(const char *const *names, size_t count, const char *s, size_t n)
+int
+envelope_word_index(const char *const *names, size_t count, const char *s,
+    size_t n)
 {
 	size_t i;
 
@@ -247,9 +237,8 @@ word_index(const char *const *names, size_t count, const char *s, size_t n)
 	return -1;
 }
 
-/* Parses a comma list of words from names into a bit set. */
-static int
-parse_wordset(const char *const *names, size_t count, const char *s,
+int
+envelope_wordset_parse(const char *const *names, size_t count, const char *s,
     unsigned *out)
 {
 	unsigned set = 0;
@@ -262,7 +251,7 @@ parse_wordset(const char *const *names, size_t count, const char *s,
 		end = strchr(s, ',');
 		if (end == NULL)
 			end = s + strlen(s);
-		idx = word_index(names, count, s, (size_t)(end - s));
+		idx = envelope_word_index(names, count, s, (size_t)(end - s));
 		if (idx < 0 || (set & (1u << idx)))
 			return -1;
 		set |= 1u << idx;
@@ -279,7 +268,7 @@ envelope_notify_parse(const char *s, unsigned *notify)
 {
 	unsigned set;
 
-	if (parse_wordset(notify_names, NFIELDS(notify_names), s, &set) < 0)
+	if (envelope_wordset_parse(notify_names, NFIELDS(notify_names), s, &set) < 0)
 		return -1;
 	if ((set & ENVELOPE_NOTIFY_NEVER) && set != ENVELOPE_NOTIFY_NEVER)
 		return -1;
@@ -308,7 +297,7 @@ format_wordset(struct buf *out, const char *const *names, size_t count,
 
 /* Appends "key value\n" for field f of object base, unless unset. */
 static void
-format_field(struct buf *out, const struct field *f, const void *base)
+format_field(struct buf *out, const struct envelope_field *f, const void *base)
 {
 	const char *p = (const char *)base + f->off;
 	unsigned long long v = 0;
@@ -334,7 +323,8 @@ format_field(struct buf *out, const struct field *f, const void *base)
 	case K_RET:
 	case K_BODY:
 		v = *(const unsigned *)(const void *)p;
-		s = v > 2 ? "" : f->kind == K_RET ? ret_names[v] : body_names[v];
+		s = v > 2 ? "" : f->kind == K_RET ? envelope_ret_names[v]
+		    : envelope_body_names[v];
 		break;
 	case K_STATE:
 		s = envelope_state_name(*(const enum envelope_rcpt_state *)(const void *)p);
@@ -346,7 +336,8 @@ format_field(struct buf *out, const struct field *f, const void *base)
 			return;
 		buf_printf(out, "%s ", f->key);
 		if (f->kind == K_FLAGS)
-			format_wordset(out, flag_names, NFIELDS(flag_names), (unsigned)v);
+			format_wordset(out, envelope_flag_names,
+			    envelope_flag_nnames, (unsigned)v);
 		else
 			envelope_notify_format((unsigned)v, out);
 		buf_addc(out, '\n');
@@ -366,249 +357,15 @@ envelope_format(const struct envelope *e, struct buf *out)
 {
 	size_t i, j;
 
-	buf_printf(out, "%s %u\n", MAGIC, ENVELOPE_VERSION);
-	for (i = 0; i < NFIELDS(env_fields); i++)
-		format_field(out, &env_fields[i], e);
+	buf_printf(out, "%s %u\n", ENVELOPE_MAGIC, ENVELOPE_VERSION);
+	for (i = 0; i < envelope_env_nfields; i++)
+		format_field(out, &envelope_env_fields[i], e);
 	for (i = 0; i < e->nrcpt; i++) {
 		buf_adds(out, "rcpt ");
 		envelope_escape(out, e->rcpt[i].addr, strlen(e->rcpt[i].addr));
 		buf_addc(out, '\n');
-		for (j = 0; j < NFIELDS(rcpt_fields); j++)
-			format_field(out, &rcpt_fields[j], &e->rcpt[i]);
+		for (j = 0; j < envelope_rcpt_nfields; j++)
+			format_field(out, &envelope_rcpt_fields[j], &e->rcpt[i]);
 	}
 	buf_adds(out, "end\n");
-}
-
-/* ---- parse ------------------------------------------------------------- */
-
-struct parser {
-	struct envelope *env;
-	struct envelope_rcpt *rcpt;   /* current recipient, NULL before one */
-	unsigned long seen;           /* env_fields seen (bit per index) */
-	unsigned long rseen;          /* rcpt_fields seen for this recipient */
-	unsigned line;
-	struct err *e;
-};
-
-static int
-perr(struct parser *ps, const char *what)
-{
-	return err_set(ps->e, EX_DATAERR, _("line %u: %s"), ps->line, what);
-}
-
-static int
-parse_ull(const char *s, unsigned long long max, unsigned long long *out)
-{
-	unsigned long long v = 0;
-
-	if (*s == '\0' || (*s == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (unsigned long long)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (unsigned long long)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Stores the (unescaped) value s into field f of base. */
-static int
-store_field(const struct field *f, void *base, const char *s)
-{
-	char *p = (char *)base + f->off;
-	unsigned long long v;
-	unsigned set;
-	int idx;
-
-	switch (f->kind) {
-	case K_STR:
-	case K_REQSTR:
-		envelope_set((char **)(void *)p, s);
-		return 0;
-	case K_UINT:
-		if (parse_ull(s, UINT32_MAX, &v) < 0)
-			return -1;
-		*(unsigned *)(void *)p = (unsigned)v;
-		return 0;
-	case K_ULL:
-		return parse_ull(s, UINT64_MAX, (unsigned long long *)(void *)p);
-	case K_TIME:
-		if (parse_ull(s, INT64_MAX, &v) < 0)
-			return -1;
-		*(time_t *)(void *)p = (time_t)v;
-		return 0;
-	case K_UID:
-		if (parse_ull(s, UINT32_MAX - 1, &v) < 0)
-			return -1;
-		*(uid_t *)(void *)p = (uid_t)v;
-		return 0;
-	case K_RET:
-	case K_BODY:
-	case K_STATE:
-		idx = f->kind == K_RET ? word_index(ret_names + 1, 2, s, strlen(s)) + 1
-		    : f->kind == K_BODY ? word_index(body_names + 1, 2, s, strlen(s)) + 1
-		    : word_index(state_names, 3, s, strlen(s));
-		if (idx < 0 || (f->kind != K_STATE && idx == 0))
-			return -1;
-		*(int *)(void *)p = idx;
-		return 0;
-	case K_FLAGS:
-		if (parse_wordset(flag_names, NFIELDS(flag_names), s, &set) < 0)
-			return -1;
-		*(unsigned *)(void *)p = set;
-		return 0;
-	case K_NOTIFY:
-		return envelope_notify_parse(s, (unsigned *)(void *)p);
-	}
-	return -1;
-}
-
-static const struct field *
-find_field(const struct field *t, size_t n, const char *key, size_t *idx)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(t[i].key, key) == 0) {
-			*idx = i;
-			return &t[i];
-		}
-	return NULL;
-}
-
-/* One "key value" line (value still escaped). */
-static int
-parse_line(struct parser *ps, char *line)
-{
-	const struct field *f;
-	char *sp = strchr(line, ' ');
-	char *val = NULL;
-	size_t idx;
-	int rc;
-
-	if (sp != NULL)
-		*sp = '\0';
-	if (envelope_unescape(sp ? sp + 1 : "", sp ? strlen(sp + 1) : 0, &val) < 0)
-		return perr(ps, _("bad escape in value"));
-	rc = -1;
-	if (strcmp(line, "rcpt") == 0) {
-		if (*val == '\0') {
-			perr(ps, _("empty recipient"));
-			goto done;
-		}
-		if (ps->env->nrcpt >= ENVELOPE_RCPT_MAX) {
-			perr(ps, _("too many recipients"));
-			goto done;
-		}
-		ps->rcpt = envelope_add_rcpt(ps->env, val);
-		ps->rseen = 0;
-		rc = 0;
-	} else if ((f = find_field(rcpt_fields, NFIELDS(rcpt_fields), line, &idx))) {
-		if (ps->rcpt == NULL)
-			perr(ps, _("recipient field before any rcpt line"));
-		else if (ps->rseen & (1ul << idx))
-			perr(ps, _("duplicate field"));
-		else if (store_field(f, ps->rcpt, val) < 0)
-			perr(ps, _("bad value"));
-		else
-			rc = 0;
-		ps->rseen |= 1ul << idx;
-	} else if ((f = find_field(env_fields, NFIELDS(env_fields), line, &idx))) {
-		if (ps->rcpt != NULL)
-			perr(ps, _("envelope field after the recipients"));
-		else if (ps->seen & (1ul << idx))
-			perr(ps, _("duplicate field"));
-		else if (store_field(f, ps->env, val) < 0)
-			perr(ps, _("bad value"));
-		else
-			rc = 0;
-		ps->seen |= 1ul << idx;
-	} else {
-		perr(ps, _("unknown field"));
-	}
-done:
-	free(val);
-	return rc;
-}
-
-static int
-parse_version(struct parser *ps, const char *line)
-{
-	unsigned long long v;
-
-	if (strncmp(line, MAGIC " ", sizeof(MAGIC)) != 0)
-		return perr(ps, _("not a relayq envelope"));
-	if (parse_ull(line + sizeof(MAGIC), UINT32_MAX, &v) < 0)
-		return perr(ps, _("bad version"));
-	if (v != ENVELOPE_VERSION)
-		return err_set(ps->e, EX_DATAERR, _("envelope version %llu is not "
-		    "supported (this relayq reads version %d)"), v, ENVELOPE_VERSION);
-	ps->env->version = (unsigned)v;
-	return 0;
-}
-
-static int
-check_complete(struct parser *ps)
-{
-	size_t i;
-
-	for (i = 0; i < NFIELDS(env_fields); i++)
-		if (env_fields[i].required == 1 && !(ps->seen & (1ul << i)))
-			return err_set(ps->e, EX_DATAERR,
-			    _("required field \"%s\" missing"), env_fields[i].key);
-	if (ps->env->id == NULL || *ps->env->id == '\0')
-		return err_set(ps->e, EX_DATAERR, _("empty queue id"));
-	if (ps->env->nrcpt == 0)
-		return err_set(ps->e, EX_DATAERR, _("no recipients"));
-	return 0;
-}
-
-int
-envelope_parse(struct envelope *env, const char *p, size_t len,
-    struct err *e)
-{
-	struct parser ps = { env, NULL, 0, 0, 0, e };
-	struct buf line = BUF_INIT;
-	const char *nl, *end = p + len;
-	int rc = -1, ended = 0;
-
-	envelope_init(env);
-	if (len > ENVELOPE_FILE_MAX)
-		return err_set(e, EX_DATAERR, _("envelope larger than %u bytes"),
-		    ENVELOPE_FILE_MAX);
-	while (p < end) {
-		ps.line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL) {
-			perr(&ps, _("truncated (last line has no end)"));
-			goto fail;
-		}
-		if ((size_t)(nl - p) > ENVELOPE_LINE_MAX || memchr(p, '\0', (size_t)(nl - p))) {
-			perr(&ps, _("line too long or contains NUL"));
-			goto fail;
-		}
-		buf_reset(&line);
-		buf_add(&line, p, (size_t)(nl - p));
-		p = nl + 1;
-		if (ended) {
-			perr(&ps, _("text after the end line"));
-			goto fail;
-		}
-		if (ps.line == 1 ? parse_version(&ps, line.data) < 0 :
-		    strcmp(line.data, "end") == 0 ? (ended = 1, 0) :
-		    parse_line(&ps, line.data) < 0)
-			goto fail;
-	}
-	if (!ended) {
-		err_set(e, EX_DATAERR, ps.line == 0 ? _("empty file") :
-		    _("truncated (no end line)"));
-		goto fail;
-	}
-	rc = check_complete(&ps);
-fail:
-	buf_free(&line);
-	return rc;
 }
