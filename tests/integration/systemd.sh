@@ -63,8 +63,9 @@ is "$(sed "s|$systemd_bindir|@bindir@|g" "$BUILD/relayq-flush.service" |
 SP=relayq-flush-spool
 is "$(grep '^ExecStart=' "$BUILD/$SP.service")" \
 	"ExecStart=$systemd_bindir/relayq-flush --all-users" "spool service runs \$(bindir)/relayq-flush --all-users"
-is "$(grep -E '^(ConditionPathIsDirectory|ReadWritePaths)=' "$BUILD/$SP.service")" \
+is "$(grep -E '^(ConditionPathIsDirectory|ConditionDirectoryNotEmpty|ReadWritePaths)=' "$BUILD/$SP.service")" \
 	"ConditionPathIsDirectory=$systemd_spooldir
+ConditionDirectoryNotEmpty=$systemd_spooldir
 ReadWritePaths=$systemd_spooldir" "spool service: the spool is \$(spooldir) ($systemd_spooldir)"
 is "$(grep -c '@[a-zA-Z_]*@' "$BUILD/$SP.service";
 	sed -e "s|$systemd_spooldir|@spooldir@|g" -e "s|$systemd_bindir|@bindir@|g" "$BUILD/$SP.service" |
@@ -117,7 +118,8 @@ is "$missing" "" "spool service keeps every other directive of the root service'
 need "$SRC/$SP.service.in" "spool service: oneshot, --all-users, the spool its only writable path" \
 	"${HARDEN[@]/#CapabilityBoundingSet=/CapabilityBoundingSet=CAP_SETUID CAP_SETGID}" \
 	User=root "ExecStart=@bindir@/relayq-flush --all-users" \
-	ConditionPathIsDirectory=@spooldir@ ReadWritePaths=@spooldir@ PrivateDevices=yes \
+	ConditionPathIsDirectory=@spooldir@ ConditionDirectoryNotEmpty=@spooldir@ \
+	ReadWritePaths=@spooldir@ PrivateDevices=yes \
 	ProtectKernelTunables=yes ProtectKernelModules=yes ProtectKernelLogs=yes \
 	ProtectControlGroups=yes ProtectClock=yes ProtectProc=invisible RestrictSUIDSGID=yes \
 	RestrictNamespaces=yes SystemCallArchitectures=native SystemCallErrorNumber=EPERM
