@@ -1,26 +1,48 @@
 #!/bin/bash
-# systemd.sh — the units that run relayq-flush: what `make` substitutes,
+# systemd.sh — the units that run relayq-flush (root's queue, the system
+# spool with --all-users, per-user queues): what `make` substitutes,
 # that systemd accepts them (systemd-analyze verify, with negative controls
 # proving the check can fail), how tight the sandbox is, that the queue path
 # they open up is the one relayq-flush uses, and where `make install` puts
-# them.  No network, no running systemd needed.
+# them.  For the spool unit also that its sandbox still lets relayq-flush
+# --all-users drop privileges (its capability bounding set and read-only
+# file system emulated with setpriv and a mount namespace; the seccomp
+# filter is checked only through systemd-analyze).  No network, no running
+# systemd needed.
 . "$(dirname "$0")/lib.sh"
 
-plan 32
+plan 50
 
 SRC=$top_srcdir/systemd
 BUILD=$top_builddir/systemd
 FLUSH=$top_builddir/src/relayq-flush
 # From mk/systemd.am (AM_TESTS_ENVIRONMENT); by hand: read the Makefile.
 mkvar() { sed -n "s|^$1 = ||p" "$top_builddir/Makefile" | head -n 1; }
-: "${systemd_bindir:=$(mkvar bindir)}"
+# mkvar_expand VAR: mkvar with ${var} references (bindir, spooldir) expanded.
+mkvar_expand() {
+	local val v i
+	val=$(mkvar "$1")
+	for i in 1 2 3 4 5 6; do
+		case $val in
+		*'${'*)
+			v=${val#*\$\{}
+			v=${v%%\}*}
+			val=${val//\$\{$v\}/$(mkvar "$v")}
+			;;
+		esac
+	done
+	printf '%s\n' "$val"
+}
+: "${systemd_bindir:=$(mkvar_expand bindir)}"
+: "${systemd_spooldir:=$(mkvar_expand spooldir)}"
 : "${systemd_systemunitdir=$(mkvar systemdsystemunitdir)}"
 : "${systemd_userunitdir=$(mkvar systemduserunitdir)}"
 : "${systemd_make:=make}"
 export RELAYQ_NO_SYSLOG=1
 
 [ -x "$FLUSH" ] || bail_out "$FLUSH is not built (run make first)"
-[ -f "$BUILD/relayq-flush.service" ] && [ -f "$BUILD/user/relayq-flush.service" ] ||
+[ -f "$BUILD/relayq-flush.service" ] && [ -f "$BUILD/user/relayq-flush.service" ] &&
+	[ -f "$BUILD/relayq-flush-spool.service" ] ||
 	bail_out "the units are not built in $BUILD (run make first)"
 
 # unit_lines FILE: the directive lines of a unit, comments and blanks dropped.
@@ -37,7 +59,20 @@ is "$(sed "s|$systemd_bindir|@bindir@|g" "$BUILD/relayq-flush.service" |
 	cmp - "$SRC/relayq-flush.service.in" && echo same)" same \
 	"the service differs from its .in only by @bindir@"
 
-# ---- 5-12: the directives the design asks for ----
+# ---- 5-7: what make substituted in the spool unit ----
+SP=relayq-flush-spool
+is "$(grep '^ExecStart=' "$BUILD/$SP.service")" \
+	"ExecStart=$systemd_bindir/relayq-flush --all-users" "spool service runs \$(bindir)/relayq-flush --all-users"
+is "$(grep -E '^(ConditionPathIsDirectory|ConditionDirectoryNotEmpty|ReadWritePaths)=' "$BUILD/$SP.service")" \
+	"ConditionPathIsDirectory=$systemd_spooldir
+ConditionDirectoryNotEmpty=$systemd_spooldir
+ReadWritePaths=$systemd_spooldir" "spool service: the spool is \$(spooldir) ($systemd_spooldir)"
+is "$(grep -c '@[a-zA-Z_]*@' "$BUILD/$SP.service";
+	sed -e "s|$systemd_spooldir|@spooldir@|g" -e "s|$systemd_bindir|@bindir@|g" "$BUILD/$SP.service" |
+	cmp - "$SRC/$SP.service.in" && echo same)" "0
+same" "the spool service differs from its .in only by @bindir@ and @spooldir@, none left"
+
+# ---- 8-15: the directives the design asks for ----
 # need FILE DESC LINE...: every LINE is a directive of FILE, exactly.
 need() {
 	local file=$1 desc=$2 missing= l
@@ -73,7 +108,39 @@ need "$SRC/relayq-flush.timer" "system timer: 1 min after boot, then every 5 min
 need "$SRC/user/relayq-flush.timer" "user timer: 1 min after start, then every 5 min" \
 	OnStartupSec=1min OnUnitActiveSec=5min RandomizedDelaySec=30s WantedBy=timers.target
 
-# ---- 13-14: the path the units open up is the queue relayq-flush uses ----
+# ---- 16-20: the spool service: root's sandbox but for changing users ----
+# Every directive of the root service is in the spool service, except the
+# ones naming root's queue and the empty capability bounding set.
+missing=$(unit_lines "$SRC/relayq-flush.service.in" | grep -v -e '^Description=' -e '^ExecStart=' \
+	-e '^Environment=' -e '^ReadWritePaths=' -e '^ConditionPathIsDirectory=' \
+	-e '^CapabilityBoundingSet=$' | grep -Fvx -f <(unit_lines "$SRC/$SP.service.in"))
+is "$missing" "" "spool service keeps every other directive of the root service's sandbox"
+need "$SRC/$SP.service.in" "spool service: oneshot, --all-users, the spool its only writable path" \
+	"${HARDEN[@]/#CapabilityBoundingSet=/CapabilityBoundingSet=CAP_SETUID CAP_SETGID}" \
+	User=root "ExecStart=@bindir@/relayq-flush --all-users" \
+	ConditionPathIsDirectory=@spooldir@ ConditionDirectoryNotEmpty=@spooldir@ \
+	ReadWritePaths=@spooldir@ PrivateDevices=yes \
+	ProtectKernelTunables=yes ProtectKernelModules=yes ProtectKernelLogs=yes \
+	ProtectControlGroups=yes ProtectClock=yes ProtectProc=invisible RestrictSUIDSGID=yes \
+	RestrictNamespaces=yes SystemCallArchitectures=native SystemCallErrorNumber=EPERM
+# Exactly these privilege-related lines, in this order (the order of the
+# SystemCallFilter= lines matters: @setuid is allowed again last).
+is "$(unit_lines "$SRC/$SP.service.in" | grep -E \
+	'^(User|CapabilityBoundingSet|AmbientCapabilities|SystemCallFilter|PrivateUsers|ReadWritePaths|Environment|DynamicUser|SupplementaryGroups)=')" \
+	"User=root
+ReadWritePaths=@spooldir@
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+SystemCallFilter=@setuid
+CapabilityBoundingSet=CAP_SETUID CAP_SETGID
+AmbientCapabilities=" "spool service: only CAP_SETUID CAP_SETGID and @setuid, no PrivateUsers=, no Environment="
+is "$(grep -c '^#LoadCredential=relayq-password:' "$SRC/$SP.service.in")" 1 \
+	"spool service carries the LoadCredential= hint"
+is "$(unit_lines "$SRC/$SP.timer" | grep -v '^Description=')" \
+	"$(unit_lines "$SRC/relayq-flush.timer" | grep -v '^Description=')" \
+	"spool timer: the schedule of relayq-flush.timer, line for line"
+
+# ---- 21-22: the path the units open up is the queue relayq-flush uses ----
 : >"$T/empty.conf"
 H=$T/qhome
 mkdir -m 700 "$H"
@@ -86,7 +153,7 @@ else
 		"no queue in $H/.local/state/relayq" "$out" "$(find "$H")"
 fi
 
-# ---- 15-16: inside the sandbox the home is read-only ----
+# ---- 23-24: inside the sandbox the home is read-only ----
 # Emulates ProtectHome=read-only + ReadWritePaths= with bind mounts in a
 # private mount namespace: the unit's Environment= must lead relayq-flush to
 # the writable queue, and without it relayq-flush turns to the spool (here
@@ -118,14 +185,77 @@ else
 	is "$?" 73 "control: without it relayq-flush leaves the read-only home (EX_CANTCREAT)"
 fi
 
+# ---- 25-28: the spool unit's sandbox still lets --all-users change users ----
+# Emulated: the capability bounding set of the unit (setpriv, as systemd
+# applies CapabilityBoundingSet= to a root service), NoNewPrivileges=, and
+# ProtectSystem=strict + ReadWritePaths= (a read-only bind mount over the
+# test tree with the spool writable again).  Not emulated: the seccomp
+# filter (no tool here; checked through systemd-analyze below).
+# One spool queue, of nobody (65534), with no message: the child must drop
+# to it, make its queue directories and exit 0 without any connection.
+bset=$(sed -n 's/^CapabilityBoundingSet=//p' "$SRC/$SP.service.in" | tr 'A-Z ' 'a-z\n' |
+	sed -n 's/^cap_\(.*\)/+\1/p' | paste -sd, -)
+why=
+if [ "$(id -u)" -ne 0 ]; then
+	why="needs root (relayq-flush --all-users, a private mount namespace)"
+elif ! command -v setpriv >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then
+	why="setpriv or unshare (util-linux) is missing"
+elif ! getent passwd 65534 >/dev/null; then
+	why="no user 65534 here"
+fi
+if [ -z "$why" ]; then
+	# The child must reach its queue: a 755 tree under /tmp.
+	SN=$(mktemp -d /tmp/relayq-sdspool.XXXXXX) || bail_out "cannot create a directory under /tmp"
+	chmod 755 "$SN"
+	mkdir -m 1733 "$SN/spool"
+	install -d -m 700 -o 65534 -g "$(id -g 65534)" "$SN/spool/65534"
+	printf 'smarthost [127.0.0.1]:9\nspool_dir %s\n' "$SN/spool" >"$SN/conf"
+	chmod 600 "$SN/conf"
+	# spool_sandboxed BSET: --all-users as the unit would run it.
+	spool_sandboxed() {
+		unshare --mount sh -c '
+		set -e
+		mount --make-rprivate /
+		mount --bind "$1" "$1"; mount -o remount,bind,ro "$1"
+		mount --bind "$1/spool" "$1/spool"; mount -o remount,bind,rw "$1/spool"
+		set +e
+		exec setpriv --bounding-set="-all$2" --inh-caps=-all --no-new-privs -- \
+			"$3" --all-users -C "$1/conf" -v' sh "$SN" "$1" "$FLUSH" 2>&1
+	}
+	unshare --mount true 2>/dev/null || why="no private mount namespace here"
+fi
+if [ -n "$why" ]; then
+	for d in "spool sandbox: --all-users exits 0" "spool sandbox: the child made its queue as 65534" \
+	    "control: without CAP_SETGID" "control: no capability"; do
+		skip "$d" "$why"
+	done
+else
+	out=$(spool_sandboxed ",$bset")
+	is "$?" 0 "spool sandbox (bounding set $bset, read-only but the spool): --all-users exits 0"
+	bad=$(find "$SN/spool/65534" ! -user 65534)
+	if [ -z "$bad" ] && [ -d "$SN/spool/65534/new" ] && [ -d "$SN/spool/65534/env" ] &&
+	    grep -q "uid 65534: 0 due, 0 sent, .* 0 sessions" <<<"$out"; then
+		ok "spool sandbox: the child ran as 65534 and made its queue as 65534"
+	else
+		not_ok "spool sandbox: the child ran as 65534 and made its queue as 65534" \
+			"$out" "$(find "$SN/spool" -ls)"
+	fi
+	out=$(spool_sandboxed ",+setuid")
+	is "$?" 71 "control: without CAP_SETGID the child cannot drop privileges (EX_OSERR)"
+	out=$(spool_sandboxed "")
+	is "$?" 71 "control: with the root service's empty bounding set neither (EX_OSERR)"
+	rm -rf "$SN"
+fi
+
 # ---- build-tree units: ExecStart must name an existing program ----
 mkdir -p "$T/units/system" "$T/units/user"
-for u in relayq-flush.service relayq-flush.timer user/relayq-flush.service user/relayq-flush.timer; do
+for u in relayq-flush.service relayq-flush.timer $SP.service $SP.timer \
+    user/relayq-flush.service user/relayq-flush.timer; do
 	in=$SRC/$u.in
 	[ -f "$in" ] || in=$SRC/$u
 	dest=$T/units/system/$u
 	case $u in user/*) dest=$T/units/$u ;; esac
-	sed "s|@bindir@|$top_builddir/src|g" "$in" >"$dest"
+	sed -e "s|@bindir@|$top_builddir/src|g" -e "s|@spooldir@|$T/spool|g" "$in" >"$dest"
 done
 
 # analyze [--user] VERB FILE...: systemd-analyze with a private runtime dir.
@@ -154,12 +284,13 @@ else
 		[ -z "$c1$c2" ] || why="systemd-analyze cannot verify even a trivial unit here: $c1 $c2"
 fi
 
-# ---- 17-25: systemd accepts them ----
+# ---- 29-42: systemd accepts them ----
 if [ -n "$why" ]; then
 	for d in "verify system units" "verify user units" "control: typo caught" \
 	    "control: missing program caught" "control: missing program caught (user)" \
 	    "control: bad timer caught" "security: system" "security: user" \
-	    "security control"; do
+	    "security control" "verify spool units" "security: spool" "security: spool control" \
+	    "security: spool @privileged" "security: spool @privileged control"; do
 		skip "$d" "$why"
 	done
 else
@@ -198,9 +329,30 @@ else
 	printf '[Service]\nType=oneshot\nExecStart=/bin/true\n' >"$T/bad/loose.service"
 	analyze security --offline=true --threshold=20 "$T/bad/loose.service" >/dev/null
 	is "$?" 1 "control: an unhardened service fails the same threshold"
+
+	# ---- 38-42: the spool units ----
+	verify_clean "systemd-analyze verify: spool service and timer, no warning" \
+		verify --man=no "$T/units/system/$SP.service" "$T/units/system/$SP.timer"
+	check "systemd-analyze security: spool service exposure at most 2.5" \
+		analyze security --offline=true --threshold=25 "$T/units/system/$SP.service"
+	sed 's/^CapabilityBoundingSet=.*/& CAP_DAC_OVERRIDE CAP_CHOWN CAP_FOWNER/' \
+		"$T/units/system/$SP.service" >"$T/bad/$SP.service"
+	analyze security --offline=true --threshold=25 "$T/bad/$SP.service" >/dev/null
+	is "$?" 1 "control: three capabilities more fail the same threshold"
+	# Of @privileged, only what @setuid re-allows gets through: the shipped
+	# filter lets some @privileged call through, the same filter with
+	# @setuid denied at the end lets none.
+	line=$(analyze security --offline=true "$T/units/system/$SP.service" | grep 'SystemCallFilter=~@privileged ')
+	case $line in "✗ "*"is included (e.g. set"*) ok "spool service: setuid calls of @privileged are allowed" ;;
+	*) not_ok "spool service: setuid calls of @privileged are allowed" "$line" ;; esac
+	sed 's/^SystemCallFilter=@setuid$/&\nSystemCallFilter=~@setuid/' "$T/units/system/$SP.service" \
+		>"$T/bad/$SP.service"
+	line=$(analyze security --offline=true "$T/bad/$SP.service" | grep 'SystemCallFilter=~@privileged ')
+	case $line in "✓ "*"is not included"*) ok "spool service: no other call of @privileged is allowed" ;;
+	*) not_ok "spool service: no other call of @privileged is allowed" "$line" ;; esac
 fi
 
-# ---- 26-32: make install / uninstall ----
+# ---- 43-50: make install / uninstall ----
 D=$T/dest
 out=$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	$systemd_make install DESTDIR="$D" 2>&1)
@@ -231,7 +383,19 @@ installed_ok() {
 nunits=0
 installed_ok "system units land in systemdsystemunitdir" "$systemd_systemunitdir" "$SRC"
 installed_ok "user units land in systemduserunitdir" "$systemd_userunitdir" "$SRC/user"
-is "$(find "$D" -name 'relayq-flush.service' -o -name 'relayq-flush.timer' | wc -l)" \
+if [ -z "$systemd_systemunitdir" ] || [ "$systemd_systemunitdir" = no ]; then
+	skip "spool units land in systemdsystemunitdir" "disabled by configure"
+else
+	nunits=$((nunits + 2))
+	bad=
+	cmp -s "$D$systemd_systemunitdir/$SP.timer" "$SRC/$SP.timer" || bad="${bad}timer differs or missing
+"
+	cmp -s "$D$systemd_systemunitdir/$SP.service" "$BUILD/$SP.service" || bad="${bad}service differs or missing
+"
+	if [ -z "$bad" ]; then ok "spool units land in systemdsystemunitdir, as built"; else
+		not_ok "spool units land in systemdsystemunitdir, as built" "$bad"; fi
+fi
+is "$(find "$D" -name 'relayq-flush*.service' -o -name 'relayq-flush*.timer' | wc -l)" \
 	"$nunits" "no unit is installed anywhere else"
 if [ -x "$D$systemd_bindir/relayq-flush" ]; then
 	ok "the program ExecStart names is installed"
@@ -241,7 +405,7 @@ fi
 out=$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	$systemd_make uninstall DESTDIR="$D" 2>&1)
 is "$?" 0 "make uninstall DESTDIR=... succeeds"
-left=$(find "$D" -name 'relayq-flush.service' -o -name 'relayq-flush.timer')
+left=$(find "$D" -name 'relayq-flush*.service' -o -name 'relayq-flush*.timer')
 is "$left" "" "make uninstall removes every unit"
 
 done_testing
