@@ -192,7 +192,12 @@ fe_run_flush(struct fe *fe)
 		argv[n++] = "--min-age";
 		argv[n++] = min_age;
 	}
-	for (i = 0; i < fe->opt.nqfilters && i < 16; i++) {
+	if (fe->opt.nqfilters > 16) {
+		fprintf(stderr, _("%s: at most 16 -qI/-qR/-qS selections in one queue run\n"),
+		    fe->progname);
+		return EX_USAGE;
+	}
+	for (i = 0; i < fe->opt.nqfilters; i++) {
 		snprintf(filters[i], sizeof(filters[i]), "-%s%c",
 		    fe->opt.qfilters[i].negate ? "!" : "", fe->opt.qfilters[i].kind);
 		argv[n++] = filters[i];

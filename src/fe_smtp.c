@@ -8,6 +8,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "envelope.h"
 #include "frontend.h"
 #include "i18n.h"
@@ -20,6 +21,7 @@ struct bs {
 	struct fe *fe;
 	struct submit_ctx c;
 	char *sender;
+	char *envid;
 	struct strv rcpts;
 	struct strv orcpts;
 	unsigned *notify;       /* per recipient, ENVELOPE_NOTIFY_* */
@@ -37,6 +39,8 @@ bs_reset(void *ctx)
 	b->s = NULL;
 	free(b->sender);
 	b->sender = NULL;
+	free(b->envid);
+	b->envid = NULL;
 	strv_free(&b->rcpts);
 	strv_free(&b->orcpts);
 	free(b->notify);
@@ -63,8 +67,11 @@ bs_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
 		    ENVELOPE_BODY_8BITMIME : ENVELOPE_BODY_7BIT;
 	if (m->ret != NULL)
 		b->c.ret = m->ret[0] == 'F' ? ENVELOPE_RET_FULL : ENVELOPE_RET_HDRS;
-	if (m->envid != NULL)
-		b->c.envid = m->envid;   /* valid until the next MAIL: see below */
+	if (m->envid != NULL) {
+		/* m is the protocol's, freed when this hook returns: copy. */
+		b->envid = xstrdup(m->envid);
+		b->c.envid = b->envid;
+	}
 	return 0;
 }
 
@@ -74,8 +81,18 @@ bs_rcpt(void *ctx, const struct smtpd_rcpt *r, struct err *e)
 	struct bs *b = ctx;
 	unsigned notify = b->c.notify;
 
+	struct addr_mailbox mb;
+
 	if (rewrite_check_text(r->addr, _("recipient"), e) < 0)
 		return -1;
+	/* RCPT TO names one mailbox: no lists, groups or the null path. */
+	if (addr_parse_sender(r->addr, &mb, e) < 0)
+		return err_set(e, EX_DATAERR, _("RCPT TO must name exactly one address"));
+	if (mb.local[0] == '\0') {
+		addr_mailbox_free(&mb);
+		return err_set(e, EX_DATAERR, _("RCPT TO must name exactly one address"));
+	}
+	addr_mailbox_free(&mb);
 	if (r->notify != NULL && envelope_notify_parse(r->notify, &notify) < 0)
 		return err_set(e, EX_USAGE, _("bad NOTIFY parameter %s"), r->notify);
 	strv_add(&b->rcpts, r->addr);

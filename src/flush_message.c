@@ -94,15 +94,6 @@ now_precise(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-/* A 530 to MAIL FROM ("authentication required") is the configuration's
- * fault, not the message's: keep the mail and say so. */
-static enum result_action
-action_of(const struct result *r)
-{
-	if (r->code == 530)
-		return RESULT_ACTION_RETRY;
-	return result_action(r);
-}
 
 static void
 log_rcpt(struct attempt *a, const struct envelope_rcpt *rc, const struct result *r,
@@ -140,7 +131,7 @@ record(struct attempt *a)
 
 		if (!a->tried[i])
 			continue;
-		act = action_of(r);
+		act = result_action(r);
 		flusher_note(a->f, r);
 		log_rcpt(a, rc, r, act);
 		rc->attempts++;

@@ -203,7 +203,12 @@ start_tls(struct session *ss, struct err *e)
 	if (tls_start(&ss->s, &ss->f->tlscfg, ss->ep->host, &ss->tls, e) < 0)
 		return -1;
 	ss->conn.tls = 1;
-	ss->conn.tls_verified = tls_trust(ss->tls) != TLS_TRUST_UNVERIFIED;
+	/* A certificate verified for a host found through an MX lookup proves
+	 * only that host's name, which DNS chose: not enough to hand it a
+	 * cleartext password (PLAIN/LOGIN); SCRAM reveals none.  A pin proves
+	 * the key itself. */
+	ss->conn.tls_verified = tls_trust(ss->tls) == TLS_TRUST_PINNED ||
+	    (tls_trust(ss->tls) == TLS_TRUST_VERIFIED && !ss->ep->via_mx);
 	free(ss->cb_data);
 	ss->cb_data = NULL;
 	if (tls_channel_binding(ss->tls, &cb_type, &ss->cb_data, &cb_len, NULL) == 0) {
@@ -265,6 +270,12 @@ setup_auth(struct session *ss, struct err *e)
 		r = creds_get(&ss->f->credcfg, h->host, ss->ep->port, &cr, e);
 	if (r < 0)
 		return -1;
+	if (r == 1 && (c->auth_user != NULL || c->auth_sources != NULL ||
+	    c->auth_password_command != NULL)) {
+		/* The admin asked for AUTH: never fall back to sending without. */
+		return err_wrap(e, _("no credentials for %s although AUTH is configured"),
+		    h->host);
+	}
 	if (r == 1) {
 		if (ss->f->o->verbose)
 			fprintf(stderr, _("relayq-flush: no credentials for %s (%s); "

@@ -67,15 +67,21 @@ parse_args(struct args *a, int argc, char **argv)
 	};
 	int c, i;
 
-	for (i = 1; i < argc; i++)
+	for (i = 1; i < argc; )
 		if (strcmp(argv[i], "-!I") == 0 || strcmp(argv[i], "-!R") == 0 ||
 		    strcmp(argv[i], "-!S") == 0) {
+			int k;
+
 			if (i + 1 >= argc)
 				return -1;
 			if (add_filter(a, argv[i][2], argv[i + 1]) < 0)
 				return -1;
 			a->filters[a->nfilters - 1].negate = 1;
-			argv[i] = argv[i + 1] = (char *)"--";
+			/* Take the pair out so that getopt sees the rest. */
+			for (k = i; k + 2 <= argc; k++)
+				argv[k] = argv[k + 2];
+			argc -= 2;
+		} else {
 			i++;
 		}
 	while ((c = getopt_long(argc, argv, "C:Q:vI:R:S:", longopts, NULL)) != -1) {

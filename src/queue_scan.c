@@ -106,6 +106,18 @@ sweep_one(struct queue *q, const char *dir, const char *name, int orphans,
 
 	if (lstat(path, &st) < 0 || st.st_mtime > now - QUEUE_STALE_SECS)
 		goto out;
+	if (!orphans && S_ISREG(st.st_mode)) {
+		/* A submission still being written holds a lock on its file. */
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd >= 0) {
+			int busy = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+
+			close(fd);
+			if (busy)
+				goto out;
+		}
+	}
 	if (orphans) {
 		envp = queue_env_path(q, name);
 		if (access(envp, F_OK) == 0 || errno != ENOENT)

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -54,8 +55,13 @@ queue_msg_create(struct queue *q, struct queue_msg *m, struct err *e)
 		free(path);
 		if (rc < 0 && errno != EEXIST)
 			return err_wrap(e, _("cannot queue message"));
-		if (rc == 0 && id_free(q, m->id))
+		if (rc == 0 && id_free(q, m->id)) {
+			/* Held until the body is committed: the sweep leaves a
+			 * locked tmp/ file alone however old it looks (a slow
+			 * pipe into sendmail writes nothing until it ends). */
+			(void)flock(m->body.fd, LOCK_EX | LOCK_NB);
 			return 0;
+		}
 		durable_tmp_abort(&m->body);
 	}
 	m->id[0] = '\0';

@@ -73,8 +73,11 @@ result_action(const struct result *r)
 	case RESULT_OK:
 		return RESULT_ACTION_DONE;
 	case RESULT_PERM:
-		return r->scope == RESULT_SCOPE_SESSION ? RESULT_ACTION_RETRY
-		    : RESULT_ACTION_BOUNCE;
+		/* 530 ("authentication required", e.g. at MAIL FROM) is the
+		 * configuration's fault, never the message's: keep it. */
+		if (r->scope == RESULT_SCOPE_SESSION || r->code == 530)
+			return RESULT_ACTION_RETRY;
+		return RESULT_ACTION_BOUNCE;
 	case RESULT_TEMP:
 	case RESULT_UNKNOWN:
 		break;

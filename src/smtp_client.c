@@ -148,10 +148,12 @@ smtp_client_flush(struct smtp_client *c, struct result *r, const char *stage)
 	struct err e;
 	size_t n = c->s->wlen;
 
-	if (stream_flush(c->s, &e) == 0) {
-		wipe(c->s->wbuf, n);
+	int rc = stream_flush(c->s, &e);
+
+	/* Written or not, the bytes may have held AUTH: wipe them. */
+	wipe(c->s->wbuf, n);
+	if (rc == 0)
 		return 0;
-	}
 	result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, stage,
 	    RESULT_ST_DROPPED, "%s", e.msg);
 	c->state = SMTP_ST_CLOSED;

@@ -74,6 +74,11 @@ reply_err(struct session *s, const struct err *he, int temp_code, int perm_code)
 	case EX_USAGE:
 		reply(s, "%d 5.1.3 %s", perm_code == 550 ? 553 : perm_code, msg);
 		break;
+	case EX_UNAVAILABLE:
+	case EX_NOPERM:
+	case EX_NOHOST:
+		reply(s, "%d 5.7.1 %s", perm_code, msg);
+		break;
 	default:
 		reply(s, "451 4.3.0 %s", msg);
 		break;

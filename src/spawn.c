@@ -73,6 +73,10 @@ spawn_detached(const char *path, const char *const argv[], struct err *e)
 	do
 		w = waitpid(pid, &status, 0);
 	while (w < 0 && errno == EINTR);
+	/* With SIGCHLD ignored by the caller (daemons, PHP) the kernel reaps the
+	 * child itself and waitpid says ECHILD: it started all the same. */
+	if (w < 0 && errno == ECHILD)
+		return 0;
 	if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return err_set(e, EX_OSERR, _("cannot start %s in the background"), path);
 	return 0;

@@ -119,6 +119,8 @@ stream_close(struct stream *s)
 {
 	if (s->ops != NULL && s->ops->close != NULL)
 		s->ops->close(s->ctx);
+	if (s->wbuf != NULL)
+		wipe(s->wbuf, STREAM_WBUF_SIZE);   /* it may have held AUTH */
 	free(s->name);
 	free(s->rbuf);
 	free(s->wbuf);
