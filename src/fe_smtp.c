@@ -62,6 +62,7 @@ bs_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
 	b->c.extract_rcpts = 0;
 	b->c.rcpts = &b->rcpts;
 	b->c.orcpts = &b->orcpts;
+	b->c.notifies = NULL;       /* set at DATA, once the RCPTs are known */
 	if (m->body != NULL)
 		b->c.body = strcasecmp(m->body, "8BITMIME") == 0 ?
 		    ENVELOPE_BODY_8BITMIME : ENVELOPE_BODY_7BIT;
@@ -108,6 +109,7 @@ bs_data_begin(void *ctx, struct err *e)
 	struct bs *b = ctx;
 
 	b->c.now = time(NULL);
+	b->c.notifies = b->notify;
 	b->s = submit_begin(&b->c, e);
 	return b->s == NULL ? -1 : 0;
 }

@@ -35,6 +35,7 @@ struct submission {
 	char *sender;                /* final envelope sender ("" for <>) */
 	struct strv rcpts;           /* final envelope recipients */
 	struct strv orcpts;          /* ORCPT of each ("" none) */
+	struct strv notifies;        /* NOTIFY bits of each, in decimal */
 };
 
 static int
@@ -137,7 +138,7 @@ choose_sender(struct submission *s, char **display, struct err *e)
  * of the headers less the given ones (CLI_T_POLICY_REMOVE). */
 static int
 raw_recipients(struct submission *s, struct strv *raw, struct strv *raw_orcpt,
-    struct err *e)
+    struct strv *raw_notify, struct err *e)
 {
 	const struct submit_ctx *c = s->c;
 	struct strv given = STRV_INIT, given_q = STRV_INIT, hdr_q = STRV_INIT;
@@ -151,9 +152,12 @@ raw_recipients(struct submission *s, struct strv *raw, struct strv *raw_orcpt,
 
 		if (list_specs(c->rcpts->v[i], strlen(c->rcpts->v[i]), &given, e) < 0)
 			goto done;
-		for (k = before; k < given.n; k++)
+		for (k = before; k < given.n; k++) {
 			strv_add(raw_orcpt, c->orcpts != NULL && i < c->orcpts->n ?
 			    c->orcpts->v[i] : "");
+			strv_take(raw_notify, xasprintf("%u", c->notifies != NULL ?
+			    c->notifies[i] : c->notify));
+		}
 	}
 	if (!c->extract_rcpts) {
 		for (i = 0; i < given.n; i++)
@@ -162,6 +166,7 @@ raw_recipients(struct submission *s, struct strv *raw, struct strv *raw_orcpt,
 		goto done;
 	}
 	strv_free(raw_orcpt);
+	strv_free(raw_notify);
 	if (headers_recipients(&s->hl, &hl, e) < 0)
 		goto done;
 	for (i = 0; i < given.n; i++)
@@ -180,6 +185,7 @@ raw_recipients(struct submission *s, struct strv *raw, struct strv *raw_orcpt,
 			continue;
 		strv_take(raw, addr_format_spec(hl.v[i].local, hl.v[i].domain));
 		strv_add(raw_orcpt, "");
+		strv_take(raw_notify, xasprintf("%u", c->notify));
 	}
 	rc = 0;
 done:
@@ -194,18 +200,20 @@ done:
 static int
 choose_recipients(struct submission *s, struct err *e)
 {
-	struct strv raw = STRV_INIT, raw_orcpt = STRV_INIT;
+	struct strv raw = STRV_INIT, raw_orcpt = STRV_INIT, raw_notify = STRV_INIT;
 	size_t i, before;
 	int rc = -1;
 
-	if (raw_recipients(s, &raw, &raw_orcpt, e) < 0)
+	if (raw_recipients(s, &raw, &raw_orcpt, &raw_notify, e) < 0)
 		goto done;
 	for (i = 0; i < raw.n; i++) {
 		before = s->rcpts.n;
 		if (rewrite_recipient(s->c->rw, raw.v[i], &s->rcpts, NULL, e) < 0)
 			goto done;
-		for (; before < s->rcpts.n; before++)
+		for (; before < s->rcpts.n; before++) {
 			strv_add(&s->orcpts, raw_orcpt.v[i]);
+			strv_add(&s->notifies, raw_notify.v[i]);
+		}
 	}
 	for (i = 0; i < s->rcpts.n; i++) {
 		char *local = NULL, *domain = NULL;
@@ -234,6 +242,7 @@ choose_recipients(struct submission *s, struct err *e)
 done:
 	strv_free(&raw);
 	strv_free(&raw_orcpt);
+	strv_free(&raw_notify);
 	return rc;
 }
 
@@ -469,7 +478,7 @@ submit_end(struct submission *s, const char **qid, struct err *e)
 	for (i = 0; i < s->rcpts.n; i++) {
 		struct envelope_rcpt *r = envelope_add_rcpt(&env, s->rcpts.v[i]);
 
-		r->notify = c->notify;
+		r->notify = (unsigned)strtoul(s->notifies.v[i], NULL, 10);
 		if (s->orcpts.v[i][0] != '\0')
 			envelope_set(&r->orcpt, s->orcpts.v[i]);
 	}
@@ -505,5 +514,6 @@ submit_free(struct submission *s)
 	free(s->sender);
 	strv_free(&s->rcpts);
 	strv_free(&s->orcpts);
+	strv_free(&s->notifies);
 	free(s);
 }

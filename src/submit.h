@@ -36,6 +36,7 @@ struct submit_ctx {
 	int body;                    /* enum envelope_body declared by -B / BODY= */
 	const char *envid;           /* -V / ENVID=, or NULL */
 	const struct strv *orcpts;   /* ORCPT per rcpts entry ("" none), or NULL */
+	const unsigned *notifies;    /* NOTIFY per rcpts entry, or NULL: notify */
 	time_t now;
 };
 

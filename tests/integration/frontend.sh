@@ -3,7 +3,7 @@
 # in the queue, byte for byte, and what is refused.  No network.
 . "$(dirname "$0")/lib.sh"
 
-plan 54
+plan 57
 
 RELAYQ=$top_builddir/src/relayq
 DATA=$top_srcdir/tests/data/frontend
@@ -149,6 +149,17 @@ check "-oem: the report quotes the error" grep -q "no recipients given" "$Q/new/
 clear_queue
 printf 'Subject: x\n\n' | sendmail -i -oee 2>/dev/null
 is "$?:$(count env)" "0:1" "-oee: mailed back, exit 0"
+clear_queue
+
+# ---- sendmail -bs: DSN parameters reach the envelope -------------------------
+clear_queue
+printf 'EHLO x\r\nMAIL FROM:<a@example.org> ENVID=job+2B42\r\nRCPT TO:<b@example.org> NOTIFY=NEVER\r\nRCPT TO:<c@example.org> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;c@example.org\r\nRCPT TO:<d@example.org,e@example.org>\r\nDATA\r\nSubject: bs\r\n\r\nbody\r\n.\r\nQUIT\r\n' |
+	sendmail -bs >"$T/bs.out" 2>&1
+is "$(tr -d '\r' <"$T/bs.out" | awk 'substr($0,4,1)==" "{print substr($0,1,3)}' | tr '\n' ' ')" "220 250 250 250 250 553 354 250 221 " \
+	"-bs: a RCPT with two addresses is refused, the others accepted"
+is "$(env_field envid)" "job+2B42" "-bs: ENVID kept in the envelope"
+is "$(grep -A3 '^rcpt b@' "$Q/env/$(only_id)" | sed -n 's/^rcpt-notify //p')|$(grep -A4 '^rcpt c@' "$Q/env/$(only_id)" | sed -n 's/^rcpt-notify //p')" \
+	"NEVER|SUCCESS,DELAY" "-bs: NOTIFY per recipient"
 clear_queue
 
 # ---- relayq check ------------------------------------------------------
