@@ -30,6 +30,7 @@ report_address(struct fe *fe, struct err *e)
 		return NULL;
 	if (mb.local[0] == '\0') {
 		addr_mailbox_free(&mb);
+		err_set(e, EX_USAGE, _("the sender is <>, so there is nobody to report to"));
 		return NULL;
 	}
 	spec = addr_format_spec(mb.local, mb.domain);
@@ -50,11 +51,11 @@ fe_mail_error(struct fe *fe, const struct err *why)
 	time_t now = time(NULL);
 	int rc = -1;
 
-	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0)
+	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0 ||
+	    (to = report_address(fe, &e)) == NULL) {
+		fprintf(stderr, _("%s: cannot mail the error back: %s\n"), fe->progname, e.msg);
 		return -1;
-	to = report_address(fe, &e);
-	if (to == NULL)
-		return -1;
+	}
 	envelope_init(&env);
 	if (queue_msg_create(&fe->queue, &m, &e) < 0)
 		goto done;

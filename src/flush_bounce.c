@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -67,6 +68,23 @@ done:
 	return rc;
 }
 
+/* The enhanced status code of a stored reply ("550 5.1.1 text" gives
+ * "5.1.1"), copied into dst; fallback when there is none. */
+static const char *
+stored_status(const char *reply, char *dst, const char *fallback)
+{
+	unsigned a, b, c;
+	int n = 0;
+
+	if (reply != NULL && sscanf(reply, "%*3d %u.%u.%u%n", &a, &b, &c, &n) == 3 &&
+	    n > 0 && (reply[n] == ' ' || reply[n] == '\0') && (a == 4 || a == 5) &&
+	    b < 1000 && c < 1000) {
+		snprintf(dst, RESULT_STATUS_MAX, "%u.%u.%u", a, b, c);
+		return dst;
+	}
+	return fallback;
+}
+
 int
 flush_bounce(struct flusher *f, const struct envelope *env,
     const unsigned char *which, const struct result *const *why, int delayed,
@@ -74,6 +92,7 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 {
 	struct bounce_rcpt *br = xcalloc(env->nrcpt, sizeof(*br));
 	char (*diag)[RESULT_TEXT_MAX + 32] = xcalloc(env->nrcpt, sizeof(*diag));
+	char (*status)[RESULT_STATUS_MAX] = xcalloc(env->nrcpt, sizeof(*status));
 	struct bounce_info b;
 	struct queue_msg m;
 	struct envelope ne;
@@ -102,7 +121,10 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 			if (why[i]->code == 0)
 				br[n].diagnostic = why[i]->text;
 		} else {
-			br[n].status = delayed ? "4.0.0" : "5.0.0";
+			/* Failed in an earlier run: its stored reply "550 5.1.1 ..."
+			 * still carries the enhanced status. */
+			br[n].status = stored_status(env->rcpt[i].reply, status[n],
+			    delayed ? "4.0.0" : "5.0.0");
 			br[n].diagnostic = env->rcpt[i].reply;
 		}
 		br[n].remote_mta = why[i] != NULL && why[i]->code ? remote : NULL;
@@ -155,6 +177,7 @@ done:
 	buf_free(&text);
 	envelope_free(&ne);
 	free(diag);
+	free(status);
 	free(br);
 	return rc;
 }

@@ -240,6 +240,10 @@ finish_message(struct attempt *a, struct queue *q)
 	 * end of the run): a power loss in between can only resend. */
 	if (queue_remove_unsynced(q, a->env.id, &e) < 0) {
 		log_msg(LOG_ERR, "%s: cannot remove the delivered message: %s", a->env.id, e.msg);
+		/* At least record that nobody is pending, so that no later run
+		 * sends it again. */
+		if (queue_env_write(q, &a->env, &e) < 0)
+			log_msg(LOG_ERR, "%s: %s", a->env.id, e.msg);
 	} else {
 		log_msg(LOG_INFO, "%s: removed", a->env.id);
 		if (++a->f->unsynced >= FLUSH_SYNC_EVERY)
