@@ -3,7 +3,7 @@
 # in the queue, byte for byte, and what is refused.  No network.
 . "$(dirname "$0")/lib.sh"
 
-plan 57
+plan 59
 
 RELAYQ=$top_builddir/src/relayq
 DATA=$top_srcdir/tests/data/frontend
@@ -160,6 +160,22 @@ is "$(tr -d '\r' <"$T/bs.out" | awk 'substr($0,4,1)==" "{print substr($0,1,3)}' 
 is "$(env_field envid)" "job+2B42" "-bs: ENVID kept in the envelope"
 is "$(grep -A3 '^rcpt b@' "$Q/env/$(only_id)" | sed -n 's/^rcpt-notify //p')|$(grep -A4 '^rcpt c@' "$Q/env/$(only_id)" | sed -n 's/^rcpt-notify //p')" \
 	"NEVER|SUCCESS,DELAY" "-bs: NOTIFY per recipient"
+clear_queue
+
+# ---- relayq-flush on this queue, no network needed --------------------------
+clear_queue
+"$top_builddir/src/relayq-flush" -!I nothing -R x -v >"$T/out" 2>&1
+is "$?" 0 "relayq-flush: options after a negated -!I filter are still parsed"
+mkdir -p "$Q/tmp"
+: >"$Q/tmp/1AAAAAAAAA"
+: >"$Q/tmp/1BBBBBBBBB"
+touch -d '40 hours ago' "$Q/tmp/1AAAAAAAAA" "$Q/tmp/1BBBBBBBBB"
+flock "$Q/tmp/1AAAAAAAAA" sleep 5 &
+lockpid=$!
+sleep 0.3
+"$top_builddir/src/relayq-flush" >"$T/out" 2>&1
+is "$(ls "$Q/tmp" | tr '\n' ' ')" "1AAAAAAAAA " "the sweep removes an old tmp/ file but not one a submission still holds locked"
+kill "$lockpid" 2>/dev/null; wait "$lockpid" 2>/dev/null
 clear_queue
 
 # ---- relayq check ------------------------------------------------------
