@@ -92,18 +92,11 @@ fe_flush_path(void)
 	return p != NULL && *p != '\0' ? p : BINDIR "/relayq-flush";
 }
 
-void
-fe_after_queue(struct fe *fe)
+int
+fe_flush_argv(const struct fe *fe, const char **argv, int verbose)
 {
-	const char *path = fe_flush_path();
-	const char *argv[8];
-	struct err e;
-	int n = 0, status;
-	pid_t pid;
+	int n = 0;
 
-	if (fe->opt.delivery_mode == CONF_DELIVERY_QUEUE ||
-	    fe->opt.delivery_mode == CONF_DELIVERY_DEFERRED)
-		return;
 	argv[n++] = "relayq-flush";
 	if (fe->opt.config_file != NULL) {
 		argv[n++] = "-C";
@@ -113,9 +106,26 @@ fe_after_queue(struct fe *fe)
 		argv[n++] = "-Q";
 		argv[n++] = fe->opt.queue_dir;
 	}
-	if (fe->opt.verbose && fe->opt.delivery_mode == CONF_DELIVERY_INTERACTIVE)
+	if (verbose)
 		argv[n++] = "-v";
 	argv[n] = NULL;
+	return n;
+}
+
+void
+fe_after_queue(struct fe *fe)
+{
+	const char *path = fe_flush_path();
+	const char *argv[8];
+	struct err e;
+	int status;
+	pid_t pid;
+
+	if (fe->opt.delivery_mode == CONF_DELIVERY_QUEUE ||
+	    fe->opt.delivery_mode == CONF_DELIVERY_DEFERRED)
+		return;
+	fe_flush_argv(fe, argv, fe->opt.verbose &&
+	    fe->opt.delivery_mode == CONF_DELIVERY_INTERACTIVE);
 	if (fe->opt.delivery_mode != CONF_DELIVERY_INTERACTIVE) {
 		if (access(path, X_OK) != 0) {
 			log_msg(LOG_WARNING, "cannot start %s: %s; the message stays queued "

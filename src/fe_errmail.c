@@ -17,27 +17,22 @@
 #include "frontend.h"
 #include "i18n.h"
 #include "log.h"
+#include "submit.h"
 #include "xalloc.h"
 
-/* The qualified envelope sender to report to, or NULL for <>. */
+/* The qualified envelope sender to report to, or NULL (e set) for <>. */
 static char *
 report_address(struct fe *fe, struct err *e)
 {
-	struct addr_mailbox mb;
-	char *spec, *res;
+	char *to = submit_envelope_sender(&fe->rw, fe->opt.sender ? fe->opt.sender :
+	    fe->id.user, NULL, e);
 
-	if (addr_parse_sender(fe->opt.sender ? fe->opt.sender : fe->id.user, &mb, e) < 0)
-		return NULL;
-	if (mb.local[0] == '\0') {
-		addr_mailbox_free(&mb);
+	if (to != NULL && to[0] == '\0') {
+		free(to);
 		err_set(e, EX_USAGE, _("the sender is <>, so there is nobody to report to"));
 		return NULL;
 	}
-	spec = addr_format_spec(mb.local, mb.domain);
-	addr_mailbox_free(&mb);
-	res = rewrite_sender(&fe->rw, spec, e);
-	free(spec);
-	return res;
+	return to;
 }
 
 int

@@ -170,19 +170,9 @@ fe_run_flush(struct fe *fe)
 	const char *path = fe_flush_path();
 	char filters[16][8], min_age[32];
 	size_t i;
-	int n = 0;
+	int n;
 
-	argv[n++] = "relayq-flush";
-	if (fe->opt.config_file != NULL) {
-		argv[n++] = "-C";
-		argv[n++] = fe->opt.config_file;
-	}
-	if (fe->opt.queue_dir != NULL) {
-		argv[n++] = "-Q";
-		argv[n++] = fe->opt.queue_dir;
-	}
-	if (fe->opt.verbose)
-		argv[n++] = "-v";
+	n = fe_flush_argv(fe, argv, fe->opt.verbose);
 	/* sendmail -q tries every message, due or not (relayq(8)), except
 	 * those tried less than MinQueueAge ago. */
 	if (fe->opt.flush_force || fe->opt.mode == CLI_MODE_QUEUE_RUN)

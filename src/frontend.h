@@ -49,6 +49,9 @@ int fe_queue_open(struct fe *fe, struct err *e);
  * (background: detached; interactive: waited for).  Failures to start it
  * are reported but do not change the exit code: the mail is queued. */
 void fe_after_queue(struct fe *fe);
+/* Fills argv (room for 6 + the caller's) with "relayq-flush" and the -C,
+ * -Q and (when verbose) -v this invocation passes on; returns the count. */
+int fe_flush_argv(const struct fe *fe, const char **argv, int verbose);
 /* The relayq-flush program: $RELAYQ_FLUSH, else BINDIR/relayq-flush. */
 const char *fe_flush_path(void);
 

@@ -111,26 +111,39 @@ list_specs(const char *text, size_t len, struct strv *out, struct err *e)
 	return 0;
 }
 
+char *
+submit_envelope_sender(const struct rewrite_ctx *rw, const char *given,
+    char **display, struct err *e)
+{
+	struct addr_mailbox mb;
+	char *spec, *res;
+
+	if (addr_parse_sender(given, &mb, e) < 0) {
+		err_wrap(e, _("envelope sender"));
+		return NULL;
+	}
+	if (display != NULL) {
+		*display = mb.display;
+		mb.display = NULL;
+	}
+	if (mb.local[0] == '\0' && mb.domain == NULL) {
+		addr_mailbox_free(&mb);
+		return xstrdup("");
+	}
+	spec = addr_format_spec(mb.local, mb.domain);
+	addr_mailbox_free(&mb);
+	res = rewrite_sender(rw, spec, e);
+	free(spec);
+	return res;
+}
+
 static int
 choose_sender(struct submission *s, char **display, struct err *e)
 {
 	const struct submit_ctx *c = s->c;
-	struct addr_mailbox mb;
-	char *spec;
 
-	if (addr_parse_sender(c->sender != NULL ? c->sender : c->id->user, &mb, e) < 0)
-		return err_wrap(e, _("envelope sender"));
-	*display = mb.display;
-	mb.display = NULL;
-	if (mb.local[0] == '\0' && mb.domain == NULL) {
-		s->sender = xstrdup("");
-		addr_mailbox_free(&mb);
-		return 0;
-	}
-	spec = addr_format_spec(mb.local, mb.domain);
-	addr_mailbox_free(&mb);
-	s->sender = rewrite_sender(c->rw, spec, e);
-	free(spec);
+	s->sender = submit_envelope_sender(c->rw, c->sender != NULL ? c->sender :
+	    c->id->user, display, e);
 	return s->sender == NULL ? -1 : 0;
 }
 

@@ -62,6 +62,13 @@ int submit_end(struct submission *s, const char **qid, struct err *e);
 /* The envelope recipients of a committed message (borrowed), for -v. */
 const struct strv *submit_recipients(const struct submission *s);
 
+/* The envelope sender as the queue records it: given (-f, MAIL FROM, or
+ * the user's login) parsed as one mailbox and rewritten by rw; "" for the
+ * null sender.  *display (when display is not NULL) receives the display
+ * name, allocated or NULL.  Allocated; NULL with e set (EX_DATAERR). */
+char *submit_envelope_sender(const struct rewrite_ctx *rw, const char *given,
+    char **display, struct err *e);
+
 /* Frees s; an uncommitted message is removed from the queue. */
 void submit_free(struct submission *s);
 
