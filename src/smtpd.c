@@ -36,6 +36,19 @@ struct session {
 	int io_failed;
 };
 
+/* The input stream failed under a read (not just ended): the session
+ * ends as an I/O error, with le's message.  An end of input, also in the
+ * middle of a line, is the client going away, not an error. */
+static void
+input_failed(struct session *s, const struct err *le)
+{
+	if (!stream_read_failed(s->in))
+		return;
+	if (le != s->e)
+		*s->e = *le;
+	s->io_failed = 1;
+}
+
 /* Sends one reply line; flushes when the client has nothing more queued
  * (RFC 2920: replies to a pipelined batch may be sent together). */
 static void
@@ -352,6 +365,8 @@ read_data(struct session *s)
 				reply(s, "500 5.5.2 Error: message line too long");
 				return -1;
 			}
+			if (r < 0)
+				input_failed(s, &he);
 			return r == 0 ? 1 : -1;
 		}
 		p = s->line.data;
@@ -500,8 +515,14 @@ smtpd_run(struct stream *in, struct stream *out, const char *hostname,
 		if (r == 0)
 			break;
 		if (r < 0) {
-			if (le.code != EX_PROTOCOL || skip_rest_of_line(&s) < 0)
+			if (le.code != EX_PROTOCOL) {
+				input_failed(&s, &le);
 				break;
+			}
+			if (skip_rest_of_line(&s) < 0) {
+				input_failed(&s, s.e);
+				break;
+			}
 			reply(&s, "500 5.5.2 Error: line too long");
 			continue;
 		}

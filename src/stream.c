@@ -155,6 +155,7 @@ fill(struct stream *s, struct err *e)
 	ssize_t r = s->ops->read(s->ctx, s->rbuf, STREAM_RBUF_SIZE);
 
 	if (r < 0) {
+		s->read_failed = 1;
 		if (errno == ETIMEDOUT)
 			return err_set(e, EX_IOERR, _("timed out reading from %s"), s->name);
 		return err_sys(e, EX_IOERR, errno, _("cannot read from %s"), s->name);
@@ -163,6 +164,12 @@ fill(struct stream *s, struct err *e)
 	s->rlen = (size_t)r;
 	s->nread += (size_t)r;
 	return r > 0 ? 1 : 0;
+}
+
+int
+stream_read_failed(const struct stream *s)
+{
+	return s->read_failed;
 }
 
 int
@@ -214,6 +221,7 @@ stream_read(struct stream *s, void *p, size_t n, struct err *e)
 	}
 	r = s->ops->read(s->ctx, p, n);
 	if (r < 0) {
+		s->read_failed = 1;
 		if (errno == ETIMEDOUT)
 			return err_set(e, EX_IOERR, _("timed out reading from %s"), s->name);
 		return err_sys(e, EX_IOERR, errno, _("cannot read from %s"), s->name);

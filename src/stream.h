@@ -40,6 +40,8 @@ struct stream {
 	size_t wlen;
 	unsigned long long nread, nwritten;   /* bytes through the transport */
 	unsigned long nwrites;                /* write calls on the transport */
+	int read_failed;          /* a transport read failed (an error or a
+	                           * timeout, not the end of the stream) */
 };
 
 /* Sets up s over ops/ctx; s owns ctx from now on.  name is copied. */
@@ -60,6 +62,10 @@ void stream_close(struct stream *s);
  * Fails (EX_PROTOCOL) if unread input is buffered or output is pending. */
 int stream_replace(struct stream *s, const struct stream_ops *ops, void *ctx,
     struct err *e);
+/* 1 when a read from the transport has failed (EIO, a timeout, ...), as
+ * opposed to the stream having ended: an end of stream in the middle of a
+ * line is an error of stream_getline but not a failed read. */
+int stream_read_failed(const struct stream *s);
 /* Bytes read from the transport but not yet consumed. */
 size_t stream_pending(const struct stream *s);
 

@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "rfc5322.h"
 #include "submit.h"
+#include "tmpguard.h"
 #include "xalloc.h"
 
 #define SUBMIT_WBUF (64 * 1024)
@@ -415,9 +416,18 @@ submit_begin(const struct submit_ctx *c, struct err *e)
 	struct submission *s = xcalloc(1, sizeof(*s));
 
 	s->c = c;
+	sigset_t old;
+	int rc;
+
 	rfc5322_init(&s->parser);
 	headers_init(&s->hl);
-	if (queue_msg_create(c->queue, &s->msg, e) < 0) {
+	/* Killed while stdin streams in, the front end removes tmp/ID. */
+	tmpguard_block(&old);
+	rc = queue_msg_create(c->queue, &s->msg, e);
+	if (rc == 0)
+		(void)tmpguard_arm(s->msg.body.path);
+	tmpguard_unblock(&old);
+	if (rc < 0) {
 		submit_free(s);
 		return NULL;
 	}
@@ -497,6 +507,7 @@ submit_end(struct submission *s, const char **qid, struct err *e)
 	}
 	if (queue_msg_commit(c->queue, &s->msg, &env, e) < 0)
 		goto done;
+	tmpguard_disarm();
 	s->committed = 1;
 	*qid = s->msg.id;
 	rc = 0;
@@ -518,8 +529,10 @@ submit_free(struct submission *s)
 {
 	if (s == NULL)
 		return;
-	if (s->created && !s->committed)
+	if (s->created && !s->committed) {
 		queue_msg_abort(s->c->queue, &s->msg);
+		tmpguard_disarm();
+	}
 	rfc5322_free(&s->parser);
 	headers_free(&s->hl);
 	buf_free(&s->pending);

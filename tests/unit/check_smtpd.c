@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -259,6 +260,62 @@ START_TEST(test_pipelined_batch_few_writes)
 }
 END_TEST
 
+/* Reads the script, then fails with EIO instead of reporting the end. */
+static ssize_t
+eio_read(void *ctx, void *p, size_t n)
+{
+	struct mem *m = ctx;
+
+	if (m->inpos == m->inlen) {
+		errno = EIO;
+		return -1;
+	}
+	return mem_read(ctx, p, n);
+}
+
+static const struct stream_ops eio_ops = { eio_read, mem_write, NULL };
+
+/* A read error on the input is an I/O error of the session (-1 with the
+ * cause), wherever it hits: between commands, inside a command line or in
+ * DATA; the transaction in progress is discarded.  A plain end of input
+ * stays "ended without QUIT" (1). */
+static const char *const eio_scripts[] = {
+	"EHLO me\r\n",
+	"EHLO me\r\nMAIL FR",
+	"EHLO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n",
+};
+
+START_TEST(test_read_error)
+{
+	struct buf out = BUF_INIT;
+	struct mem mi = { eio_scripts[_i], strlen(eio_scripts[_i]), 0, NULL, 0 };
+	struct mem mo = { "", 0, 0, &out, 0 };
+	struct stream in, os;
+	struct rec rec = { BUF_INIT, 0 };
+	struct err e;
+
+	err_clear(&e);
+	stream_init(&in, &eio_ops, &mi, "stdin");
+	stream_init(&os, &mem_ops, &mo, "stdout");
+	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), -1);
+	ck_assert_int_eq(e.code, EX_IOERR);
+	ck_assert_msg(strstr(e.msg, "cannot read from stdin") != NULL, "%s", e.msg);
+	ck_assert_int_eq(rec.committed, 0);
+	stream_close(&in);
+	stream_close(&os);
+	/* the same script ending normally: no error */
+	mi.inpos = 0;
+	stream_init(&in, &mem_ops, &mi, "stdin");
+	stream_init(&os, &mem_ops, &mo, "stdout");
+	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 1);
+	ck_assert_int_eq(rec.committed, 0);
+	stream_close(&in);
+	stream_close(&os);
+	buf_free(&out);
+	buf_free(&rec.log);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -269,6 +326,8 @@ main(void)
 
 	tcase_add_loop_test(tc, test_dialogue, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_pipelined_batch_few_writes);
+	tcase_add_loop_test(tc, test_read_error, 0,
+	    sizeof(eio_scripts) / sizeof(eio_scripts[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
