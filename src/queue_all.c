@@ -372,7 +372,7 @@ record_head(const char *p, size_t len, char *kind, char *id, size_t *n)
 	unsigned long long v = 0;
 	const char *s;
 
-	if (nl == NULL || nl - p < QUEUE_ID_LEN + 5 || (p[0] != 'E' && p[0] != 'D') ||
+	if (nl == NULL || nl - p < QUEUE_ID_LEN + 4 || (p[0] != 'E' && p[0] != 'D') ||
 	    p[1] != ' ' || p[2 + QUEUE_ID_LEN] != ' ')
 		return 0;
 	*kind = p[0];
