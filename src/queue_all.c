@@ -93,12 +93,20 @@ queue_all_add(struct queue_all *a, const char *dir, uid_t uid, struct err *e)
 	return 0;
 }
 
+static int
+cmp_uid(const void *x, const void *y)
+{
+	const struct queue_all_q *a = x, *b = y;
+
+	return a->uid < b->uid ? -1 : a->uid > b->uid;
+}
+
 int
 queue_all_add_spool(struct queue_all *a, const char *spool, struct err *e)
 {
 	struct flush_users_list l;
+	size_t i, first = a->n;
 	struct stat st;
-	size_t i;
 	int r;
 
 	r = flush_users_list(spool, 1, &l, e);
@@ -112,6 +120,7 @@ queue_all_add_spool(struct queue_all *a, const char *spool, struct err *e)
 			continue;   /* gone since the listing */
 		add_q(a, &st, l.v[i].dir, l.v[i].uid, l.v[i].gid, l.v[i].user);
 	}
+	qsort(a->v + first, a->n - first, sizeof(*a->v), cmp_uid);
 	r = 0;
 out:
 	flush_users_list_free(&l);
