@@ -412,8 +412,9 @@ queue_all_parse(const char *p, size_t len, struct queue_all_msgs *m,
 	while (len > 0) {
 		h = record_head(p, len, &kind, id, &n);
 		if (h == 0)
-			return err_set(e, EX_DATAERR, _("the queue listing from the "
-			    "queue's owner is malformed after %zu messages"), m->n);
+			return err_set(e, EX_DATAERR, _("the listing sent by the "
+			    "queue's owner is malformed after %zu messages; list the "
+			    "queue again, and report a bug if it stays"), m->n);
 		g = new_msg(m, id);
 		if (kind == 'D') {
 			g->damaged = xstrndup(p + h, n);
@@ -433,11 +434,13 @@ queue_all_read(const struct queue_all_q *q, struct queue_all_msgs *m,
     struct err *e)
 {
 	struct buf b = BUF_INIT;
+	char who[24];
 	int rc;
 
 	rc = queue_all_run(q, queue_all_collect, NULL, &b, e);
-	if (rc == 0)
-		rc = queue_all_parse(b.data ? b.data : "", b.len, m, e);
+	if (rc == 0 && (rc = queue_all_parse(b.data ? b.data : "", b.len, m,
+	    e)) < 0)
+		err_wrap(e, "%s (owner %s)", q->dir, queue_all_owner(q, who));
 	buf_free(&b);
 	return rc;
 }

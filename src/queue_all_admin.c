@@ -181,7 +181,7 @@ parse_results(const char *p, size_t len, struct queue_all_result **res,
 	return 0;
 bad:
 	return err_set(e, EX_DATAERR, _("the answer of the queue's owner is "
-	    "malformed"));
+	    "malformed; check with mailq what was done, and report a bug"));
 }
 
 int
@@ -191,13 +191,15 @@ queue_all_apply(const struct queue_all_q *q, enum queue_admin_action action,
 {
 	struct apply_arg aa = { action, ids, now, !q->inproc };
 	struct buf out = BUF_INIT;
+	char who[24];
 	int rc;
 
 	*res = NULL;
 	*nres = 0;
 	rc = queue_all_run(q, apply_fn, &aa, &out, e);
-	if (rc == 0)
-		rc = parse_results(out.data ? out.data : "", out.len, res, nres, e);
+	if (rc == 0 && (rc = parse_results(out.data ? out.data : "", out.len,
+	    res, nres, e)) < 0)
+		err_wrap(e, "%s (owner %s)", q->dir, queue_all_owner(q, who));
 	if (rc < 0) {
 		free(*res);
 		*res = NULL;
