@@ -28,15 +28,26 @@ chmod 755 "$N"
 UA=rqmq-a$$
 US=rqmq-s$$
 UN=64996
+# retry CMD...: useradd and userdel fail at once when another test holds
+# the lock on /etc/passwd (make -j check).
+retry() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		"$@" 2>"$T/retry.err" && return 0
+		grep -q 'lock' "$T/retry.err" || { cat "$T/retry.err" >&2; return 1; }
+		sleep 1
+	done
+	return 1
+}
 cleanup() {
-	userdel -r "$UA" >/dev/null 2>&1
-	userdel "$US" >/dev/null 2>&1
+	retry userdel -r "$UA" >/dev/null 2>&1
+	retry userdel "$US" >/dev/null 2>&1
 	[ "$t_failed" -eq 0 ] && rm -rf "$N"
 }
 trap 'cleanup; t_exit' EXIT
 getent passwd "$UN" >/dev/null && bail_out "uid $UN exists here; the test needs a free uid"
-useradd -m -s /bin/sh "$UA" || bail_out "useradd -m $UA failed"
-useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$US" || bail_out "useradd -r $US failed"
+retry useradd -m -s /bin/sh "$UA" || bail_out "useradd -m $UA failed"
+retry useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$US" || bail_out "useradd -r $US failed"
 IA=$(id -u "$UA") GA=$(id -g "$UA")
 IS=$(id -u "$US") GS=$(id -g "$US")
 
