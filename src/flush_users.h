@@ -81,8 +81,9 @@ int flush_users_list(const char *spool, int with_root,
 void flush_users_list_free(struct flush_users_list *l);
 
 /* Drops every privilege for good (setgroups(0), setgid, setuid) and
- * checks that it stuck and that root cannot be regained.  Returns 0, or
- * -1 with EX_OSERR.  For a forked child only; uid must not be 0. */
+ * checks that it stuck and that root cannot be regained, then makes the
+ * process non-dumpable again (nodump_enable).  Returns 0, or -1 with
+ * EX_OSERR.  For a forked child only; uid must not be 0. */
 int flush_users_drop(uid_t uid, gid_t gid, struct err *e);
 
 /* Orders two <sysexits.h> codes of runs by severity: EX_OK < EX_TEMPFAIL

@@ -17,6 +17,7 @@
 
 #include "flush_users.h"
 #include "i18n.h"
+#include "nodump.h"
 #include "strv.h"
 #include "xalloc.h"
 
@@ -104,7 +105,10 @@ flush_users_drop(uid_t uid, gid_t gid, struct err *e)
 	if (setuid(0) == 0)
 		return err_set(e, EX_OSERR, _("root privileges could be regained "
 		    "after dropping them to uid %lu"), (unsigned long)uid);
-	return 0;
+	/* The id change made the process dumpable again (fs.suid_dumpable),
+	 * and it holds the pre-fetched secret (relayq-flush) or root's open
+	 * files (mailq): the user must not ptrace it. */
+	return nodump_enable(e);
 }
 
 /* Fills u for a checked entry; -1 with e when it must be skipped. */

@@ -27,6 +27,7 @@
 #include "queue_view.h"
 #include "strv.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 #define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
 
@@ -542,7 +543,7 @@ root_setup(void)
 	setup();
 	if (geteuid() != 0)
 		return;
-	ck_assert_ptr_nonnull(mkdtemp(spool));
+	ck_assert_ptr_nonnull(test_mkdtemp(spool));
 	ck_assert_int_eq(chmod(spool, 01733), 0);
 	queue_as(U1, U1, "one@example.org", id1);
 	queue_as(U2, U2, "two@example.org", id2);
@@ -576,13 +577,9 @@ root_setup(void)
 static void
 root_teardown(void)
 {
-	char *p;
-
 	if (geteuid() != 0)
 		return;
-	p = xasprintf("rm -rf '%s'", spool);
-	ck_assert_int_eq(system(p), 0);
-	free(p);
+	ck_assert_int_eq(test_rmtree(spool), 0);
 	strcpy(spool, "/tmp/check_queue_all.XXXXXX");
 }
 
