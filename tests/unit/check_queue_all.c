@@ -277,8 +277,10 @@ validate(const char *text, int om, size_t *nsamples)
 
 	*nsamples = 0;
 	for (; *p; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
+		if ((nl = strchr(p, '\n')) == NULL) {
+			strv_free(&lines);
 			return "last line without newline";
+		}
 		strv_take(&lines, xstrndup(p, (size_t)(nl - p)));
 	}
 	for (i = 0; i < lines.n && why == NULL; i++) {
