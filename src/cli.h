@@ -68,7 +68,9 @@
  * relayq subcommands (personality RELAYQ):
  *   relayq [-C file] [-v] COMMAND ...   (-C and -v also after COMMAND)
  *   queue [--json]                   QUEUE_LIST (json)
- *   queue --summary                  QUEUE_SUMMARY
+ *   queue --summary [--format=F]     QUEUE_SUMMARY (json, metrics)
+ *   --format=text|json|prometheus|openmetrics (--json = --format=json;
+ *   prometheus and openmetrics only with --summary)
  *   queue show [--json] ID           QUEUE_SHOW
  *   queue delete|hold|release|retry (ID... | --all)
  *   flush [--force] [-v]             FLUSH (flush_force)
@@ -184,6 +186,7 @@ struct cli_options {
 	int flush_force;                  /* relayq flush --force */
 	int flush_foreground;             /* -qf */
 	int json;                         /* relayq queue --json */
+	int metrics;                      /* --format=: 1 prometheus, 2 openmetrics */
 	int all;                          /* relayq queue ACTION --all */
 	unsigned set;                     /* CLI_SET_* */
 	struct cli_qfilter *qfilters;     /* -qI/-qR/-qS, nqfilters entries */

@@ -72,6 +72,25 @@ queue_check(struct cli_options *o, struct err *e)
 	}
 }
 
+/* --format=F: text, json, prometheus or openmetrics. */
+static int
+queue_format(struct cli_options *o, const char *f, struct err *e)
+{
+	static const char *const names[] = { "text", "json", "prometheus",
+		"openmetrics" };
+	size_t k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (strcmp(f, names[k]) == 0) {
+			o->json = k == 1;
+			o->metrics = k >= 2 ? (int)k - 1 : 0;
+			return 0;
+		}
+	}
+	return err_set(e, EX_USAGE, _("relayq queue: unknown format \"%s\"; use "
+	    "text, json, prometheus or openmetrics"), cli_clean(f, 0) ? f : "?");
+}
+
 static int
 relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct err *e)
 {
@@ -88,6 +107,10 @@ relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct e
 				return -1;
 		} else if (!dd && strcmp(a, "--json") == 0) {
 			o->json = 1;
+			o->metrics = 0;
+		} else if (!dd && strncmp(a, "--format=", 9) == 0) {
+			if (queue_format(o, a + 9, e) < 0)
+				return -1;
 		} else if (!dd && strcmp(a, "--summary") == 0) {
 			summary = 1;
 		} else if (!dd && strcmp(a, "--all") == 0) {
@@ -114,6 +137,9 @@ relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct e
 		if (o->mode != CLI_MODE_QUEUE_LIST)
 			return err_set(e, EX_USAGE, _("relayq queue: --summary goes alone"));
 		o->mode = CLI_MODE_QUEUE_SUMMARY;
+	} else if (o->metrics) {
+		return err_set(e, EX_USAGE, _("relayq queue: --format=prometheus "
+		    "and --format=openmetrics go with --summary"));
 	}
 	return queue_check(o, e);
 }

@@ -1,11 +1,14 @@
 /* fe_queue.c — the queue from the admin's side: mailq / -bp listing,
  * "relayq queue" (JSON, summary, show, delete/hold/release/retry; the work
- * is in mailq.c and queue_admin.c) and the hand-run flush (-q, relayq
- * flush), which is relayq-flush's job. */
+ * is in mailq.c, queue_admin.c, queue_all*.c and queue_view.c) and the
+ * hand-run flush (-q, relayq flush), which is relayq-flush's job.  A user
+ * sees their own queue; root sees every queue root delivers (its own and
+ * the spool's), each read and changed as its owner (queue_all.h). */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -13,9 +16,12 @@
 
 #include "frontend.h"
 #include "i18n.h"
-#include "mailq.h"
+#include "log.h"
 #include "queue_admin.h"
+#include "queue_all.h"
+#include "queue_view.h"
 #include "strv.h"
+#include "xalloc.h"
 
 /* Writes b to stdout; EX_OK or the failure. */
 static int
@@ -31,49 +37,140 @@ put(struct fe *fe, const struct buf *b)
 	return EX_OK;
 }
 
-static int
-list(struct fe *fe)
+/* Prints the spool entries that are not queues (at most 10, then a
+ * count): their mail is not delivered, and root should know. */
+static void
+warn_skipped(struct fe *fe, const struct queue_all *a)
 {
-	struct buf b = BUF_INIT;
-	struct err e;
-	int rc;
+	size_t i;
 
-	if (!fe->opt.json)
-		rc = mailq_print(&fe->queue, stdout, &e);
-	else if ((rc = queue_admin_list_json(&fe->queue, &b, &e)) == 0)
-		rc = put(fe, &b);
-	buf_free(&b);
-	return rc < 0 ? fe_fail(fe, &e) : rc;
+	if (fe->opt.error_mode == CONF_ERRMODE_QUIET)
+		return;
+	for (i = 0; i < a->skipped.n && i < 10; i++)
+		fprintf(stderr, _("%s: warning: %s\n"), fe->progname, a->skipped.v[i]);
+	if (a->skipped.n > 10)
+		fprintf(stderr, _("%s: warning: %zu more spool entries are not "
+		    "queues and were skipped\n"), fe->progname, a->skipped.n - 10);
 }
 
+/* The queues this invocation sees: its own; for root also every queue
+ * of the spool.  Returns EX_OK, or the exit code of a failure already
+ * printed (*a usable when it is not fatal). */
 static int
-summary(struct fe *fe)
+gather(struct fe *fe, struct queue_all *a, int warn)
 {
-	struct queue_admin_summary s;
-	struct buf b = BUF_INIT;
+	const char *spool = fe->conf.spool_dir ? fe->conf.spool_dir : SPOOLDIR;
+	int rc = EX_OK, root = geteuid() == 0;
 	struct err e;
-	int rc;
 
-	if (queue_admin_summary(&fe->queue, time(NULL), &s, &e) < 0)
-		return fe_fail(fe, &e);
-	queue_admin_summary_format(&s, &b);
-	rc = put(fe, &b);
-	buf_free(&b);
+	queue_all_init(a);
+	if (fe_queue_open(fe, &e) < 0 || queue_all_add(a, fe->queue.dir,
+	    fe->queue.uid, &e) < 0) {
+		rc = fe_fail(fe, &e);
+		if (!root)
+			return rc;
+	}
+	if (root && queue_all_add_spool(a, spool, &e) < 0 && rc == EX_OK)
+		rc = fe_fail(fe, &e);
+	if (warn)
+		warn_skipped(fe, a);
 	return rc;
+}
+
+/* Reads every queue of a into v (allocated, a->n entries); a queue that
+ * cannot be read is reported and marked.  Returns EX_OK or the first
+ * failure's code. */
+static int
+read_all(struct fe *fe, const struct queue_all *a, struct queue_view **vp)
+{
+	struct queue_view *v = xcalloc(a->n ? a->n : 1, sizeof(*v));
+	struct err e;
+	size_t i;
+	int rc = EX_OK, r;
+
+	for (i = 0; i < a->n; i++) {
+		v[i].q = &a->v[i];
+		if (queue_all_read(&a->v[i], &v[i].msgs, &e) < 0) {
+			v[i].unreadable = 1;
+			r = fe_fail(fe, &e);
+			rc = rc == EX_OK ? r : rc;
+		}
+	}
+	*vp = v;
+	return rc;
+}
+
+/* The listing, JSON lines or summary of every queue one sees. */
+static int
+list(struct fe *fe, int summary)
+{
+	int owners = geteuid() == 0, rc, r;
+	enum queue_view_format fmt;
+	struct buf b = BUF_INIT;
+	struct queue_view *v;
+	struct queue_all a;
+
+	rc = gather(fe, &a, 1);
+	if (a.n == 0 && rc != EX_OK) {
+		queue_all_free(&a);
+		return rc;
+	}
+	r = read_all(fe, &a, &v);
+	rc = rc == EX_OK ? r : rc;
+	fmt = fe->opt.metrics == 2 ? QUEUE_VIEW_OPENMETRICS :
+	    fe->opt.metrics == 1 ? QUEUE_VIEW_PROMETHEUS :
+	    fe->opt.json ? QUEUE_VIEW_JSON : QUEUE_VIEW_TEXT;
+	if (summary)
+		queue_view_summary(&b, v, a.n, fmt, owners, a.skipped.n, time(NULL));
+	else if (fe->opt.json)
+		queue_view_json(&b, v, a.n);
+	else
+		queue_view_list(&b, v, a.n, owners);
+	r = put(fe, &b);
+	/* Metrics carry a failure in relayq_queue_readable: the file they
+	 * go to must still be written. */
+	if (fe->opt.metrics)
+		rc = EX_OK;
+	queue_view_free(v, a.n);
+	free(v);
+	queue_all_free(&a);
+	buf_free(&b);
+	return r != EX_OK ? r : rc;
+}
+
+/* The queue of id among those one sees: 0 and *idx, or the exit code of
+ * the failure, printed. */
+static int
+locate(struct fe *fe, const struct queue_all *a, const char *id, size_t *idx)
+{
+	struct err e;
+
+	if (queue_all_find(a, id, idx, &e) < 0)
+		return fe_fail(fe, &e);
+	return EX_OK;
 }
 
 static int
 show(struct fe *fe)
 {
 	struct buf b = BUF_INIT;
+	struct queue_all a;
 	struct err e;
+	size_t k = 0;
 	int rc;
 
-	if (queue_admin_show(&fe->queue, fe->opt.args.v[0], fe->opt.json, &b,
-	    &e) < 0)
+	rc = gather(fe, &a, 0);
+	if (a.n == 0)
+		goto out;
+	/* One's own queue alone: its own errors, as always. */
+	if (a.n > 1 && (rc = locate(fe, &a, fe->opt.args.v[0], &k)) != EX_OK)
+		goto out;
+	if (queue_all_show(&a.v[k], fe->opt.args.v[0], fe->opt.json, &b, &e) < 0)
 		rc = fe_fail(fe, &e);
 	else
 		rc = put(fe, &b);
+out:
+	queue_all_free(&a);
 	buf_free(&b);
 	return rc;
 }
@@ -98,38 +195,86 @@ done_word(enum queue_admin_action a, unsigned note)
 	return "?";
 }
 
-/* delete/hold/release/retry over the IDs or --all.  Every ID is tried;
- * the exit code is the first failure other than EX_TEMPFAIL, else
+/* Echoes (and, for another user's queue, logs) the results of one
+ * queue; folds the exit code into *rc as act() says. */
+static void
+report(struct fe *fe, const struct queue_all_q *q, enum queue_admin_action a,
+    const struct queue_all_result *res, size_t n, int *rc)
+{
+	struct err e;
+	char who[24];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (res[i].code != EX_OK) {
+			fflush(stdout);   /* keep the echo and errors in order */
+			err_set(&e, res[i].code, "%s", res[i].msg);
+			e.code = fe_fail(fe, &e);
+			if (*rc == EX_OK || *rc == EX_TEMPFAIL)
+				*rc = e.code;
+			continue;
+		}
+		if (q->inproc) {
+			printf("%s: %s\n", res[i].id, done_word(a, res[i].note));
+			continue;
+		}
+		printf(_("%s: %s (queue of %s)\n"), res[i].id,
+		    done_word(a, res[i].note), queue_all_owner(q, who));
+		if (!(res[i].note & QUEUE_ADMIN_NOTE_SAME))
+			log_msg(LOG_INFO, "%s: %s by root (uid %lu) in the queue of "
+			    "%s (uid %lu)", res[i].id, queue_admin_action_name(a),
+			    (unsigned long)getuid(), queue_all_owner(q, who),
+			    (unsigned long)q->uid);
+	}
+}
+
+/* Runs the action on ids (NULL: all) of queue q and reports. */
+static void
+act_queue(struct fe *fe, const struct queue_all_q *q, enum queue_admin_action a,
+    const struct strv *ids, int *rc)
+{
+	struct queue_all_result *res;
+	struct err e;
+	size_t n;
+
+	if (queue_all_apply(q, a, ids, time(NULL), &res, &n, &e) < 0) {
+		e.code = fe_fail(fe, &e);
+		if (*rc == EX_OK || *rc == EX_TEMPFAIL)
+			*rc = e.code;
+		return;
+	}
+	report(fe, q, a, res, n, rc);
+	free(res);
+}
+
+/* delete/hold/release/retry over the IDs or --all, in every queue one
+ * sees (root: each message found in the queue that has it).  Every ID is
+ * tried; the exit code is the first failure other than EX_TEMPFAIL, else
  * EX_TEMPFAIL when a message was busy, else EX_OK. */
 static int
 act(struct fe *fe, enum queue_admin_action a)
 {
-	struct strv all = STRV_INIT;
-	const struct strv *ids = &fe->opt.args;
-	unsigned note;
+	struct strv one = STRV_INIT;
+	struct queue_all all;
 	struct err e;
-	size_t i;
-	int rc = EX_OK, r;
+	size_t i, k = 0;
+	int rc, r;
 
-	if (fe->opt.all) {
-		if (queue_scan(&fe->queue, &all, &e) < 0)
-			return fe_fail(fe, &e);
-		ids = &all;
-	}
-	for (i = 0; i < ids->n; i++) {
-		err_clear(&e);
-		note = 0;
-		if (queue_admin_apply(&fe->queue, a, ids->v[i], time(NULL), &note,
-		    &e) < 0) {
-			fflush(stdout);   /* keep the echo and errors in order */
-			r = fe_fail(fe, &e);
+	rc = gather(fe, &all, 0);
+	for (i = 0; fe->opt.all && i < all.n; i++)
+		act_queue(fe, &all.v[i], a, NULL, &rc);
+	for (i = 0; !fe->opt.all && i < fe->opt.args.n && all.n > 0; i++) {
+		if (all.n > 1 && (r = locate(fe, &all, fe->opt.args.v[i], &k)) != EX_OK) {
 			if (rc == EX_OK || rc == EX_TEMPFAIL)
 				rc = r;
 			continue;
 		}
-		printf("%s: %s\n", ids->v[i], done_word(a, note));
+		strv_free(&one);
+		strv_add(&one, fe->opt.args.v[i]);
+		act_queue(fe, &all.v[k], a, &one, &rc);
 	}
-	strv_free(&all);
+	strv_free(&one);
+	queue_all_free(&all);
 	if (fflush(stdout) != 0 && rc == EX_OK) {
 		err_sys(&e, EX_IOERR, errno, _("cannot write to standard output"));
 		rc = fe_fail(fe, &e);
@@ -141,13 +286,9 @@ act(struct fe *fe, enum queue_admin_action a)
 int
 fe_queue_list(struct fe *fe)
 {
-	struct err e;
-
-	if (fe_queue_open(fe, &e) < 0)
-		return fe_fail(fe, &e);
 	switch (fe->opt.mode) {
 	case CLI_MODE_QUEUE_SUMMARY:
-		return summary(fe);
+		return list(fe, 1);
 	case CLI_MODE_QUEUE_SHOW:
 		return show(fe);
 	case CLI_MODE_QUEUE_DELETE:
@@ -159,7 +300,7 @@ fe_queue_list(struct fe *fe)
 	case CLI_MODE_QUEUE_RETRY:
 		return act(fe, QUEUE_ADMIN_RETRY);
 	default:
-		return list(fe);
+		return list(fe, 0);
 	}
 }
 

@@ -13,7 +13,11 @@
  *
  *   flush_users_uid    entry name → uid (pure)
  *   flush_users_check  entry name + lstat → uid or why it is skipped (pure)
- *   flush_users_run    the loop (forks, logs) */
+ *   flush_users_list   the spool → its queues and the skipped entries
+ *   flush_users_drop   become a queue's owner for good
+ *   flush_users_run    the loop (forks, logs)
+ * The first four are libc only (flush_users_spool.c, in librelayq.a):
+ * root's mailq (queue_all.c) walks the spool with the same rules. */
 #ifndef RELAYQ_FLUSH_USERS_H
 #define RELAYQ_FLUSH_USERS_H
 
@@ -22,6 +26,7 @@
 
 #include "err.h"
 #include "flush.h"
+#include "strv.h"
 
 /* Parses a spool entry name: decimal digits only, no sign, no leading
  * zero (except "0" itself), within uid_t and not (uid_t)-1.  Returns 1
@@ -32,7 +37,8 @@ enum flush_users_verdict {
 	FLUSH_USERS_OK = 0,
 	FLUSH_USERS_IGNORE,     /* "." "..": skipped silently */
 	FLUSH_USERS_BADNAME,    /* not a decimal uid */
-	FLUSH_USERS_ROOT,       /* uid 0: root's queue is not in the spool */
+	FLUSH_USERS_ROOT,       /* "0", otherwise a valid queue: root's queue
+	                         * is not flushed from the spool */
 	FLUSH_USERS_SYMLINK,
 	FLUSH_USERS_NOTDIR,
 	FLUSH_USERS_OWNER,      /* not owned by the uid it is named after */
@@ -45,6 +51,40 @@ enum flush_users_verdict {
  * name) with one line naming the path and the fix.  Pure. */
 enum flush_users_verdict flush_users_check(const char *spool, const char *name,
     const struct stat *st, uid_t *uid, struct err *e);
+
+/* One queue of the spool. */
+struct flush_users_queue {
+	uid_t uid;
+	gid_t gid;      /* the passwd entry's group, else the directory's */
+	char *home;     /* passwd home, or NULL (no entry) */
+	char *user;     /* login name, or NULL (no entry) */
+	char *dir;      /* spool/UID */
+};
+
+struct flush_users_list {
+	struct flush_users_queue *v;   /* owned, sorted by entry name */
+	size_t n, cap;
+	struct strv skipped;           /* one message per skipped entry */
+};
+
+/* THE enumeration of the spool's queues (every caller uses it): lists
+ * spool (opened O_DIRECTORY|O_NOFOLLOW), lstat()s each entry relative to
+ * it and keeps those flush_users_check accepts (with with_root, also
+ * root's "0"), looking up each owner's passwd entry; an owner without one
+ * whose directory's group is root is skipped.  Every skipped entry adds
+ * one message (naming the path and the fix) to l->skipped.  Opens nothing
+ * inside the queues.  Returns 0, 1 when spool does not exist (l empty),
+ * or -1 with e when it cannot be read.  Free l with
+ * flush_users_list_free (also after -1).  Does not log. */
+int flush_users_list(const char *spool, int with_root,
+    struct flush_users_list *l, struct err *e);
+void flush_users_list_free(struct flush_users_list *l);
+
+/* Drops every privilege for good (setgroups(0), setgid, setuid) and
+ * checks that it stuck and that root cannot be regained, then makes the
+ * process non-dumpable again (nodump_enable).  Returns 0, or -1 with
+ * EX_OSERR.  For a forked child only; uid must not be 0. */
+int flush_users_drop(uid_t uid, gid_t gid, struct err *e);
 
 /* Orders two <sysexits.h> codes of runs by severity: EX_OK < EX_TEMPFAIL
  * < any other code (between two others, the first seen stays).  Returns

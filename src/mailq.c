@@ -35,14 +35,41 @@ mailq_begin(struct mailq *m, struct buf *out)
 	m->out = out;
 	m->bytes = 0;
 	m->n = 0;
+	m->owners = 0;
+	m->owner = NULL;
+}
+
+void
+mailq_begin_owners(struct mailq *m, struct buf *out)
+{
+	mailq_begin(m, out);
+	m->owners = 1;
+}
+
+void
+mailq_owner(struct mailq *m, const char *owner)
+{
+	m->owner = owner;
+}
+
+/* The owner column: the name sanitised, padded to 8, and a space. */
+static void
+add_owner(struct mailq *m)
+{
+	size_t before = m->out->len;
+
+	add_safe(m->out, m->owner != NULL ? m->owner : "?");
+	while (m->out->len - before < 8)
+		buf_addc(m->out, ' ');
+	buf_addc(m->out, ' ');
 }
 
 static void
 header(struct mailq *m)
 {
 	if (m->n++ == 0)
-		buf_adds(m->out, "-Queue ID-  --Size-- ----Arrival Time---- "
-		    "-Sender/Recipient-------\n");
+		buf_printf(m->out, "-Queue ID-  --Size-- ----Arrival Time---- "
+		    "%s-Sender/Recipient-------\n", m->owners ? "-Owner-- " : "");
 }
 
 /* The reason a pending recipient is still queued: its own last reply when
@@ -81,6 +108,8 @@ mailq_add(struct mailq *m, const struct envelope *env)
 	    (env->flags & ENVELOPE_F_HELD) ? '!' : ' ', env->size,
 	    wday[(unsigned)tm.tm_wday % 7], mon[(unsigned)tm.tm_mon % 12],
 	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (m->owners)
+		add_owner(m);
 	add_safe(m->out, env->sender && env->sender[0] ? env->sender :
 	    "MAILER-DAEMON");
 	buf_addc(m->out, '\n');
@@ -93,7 +122,7 @@ mailq_add(struct mailq *m, const struct envelope *env)
 		if (why != NULL && (shown == NULL || strcmp(why, shown) != 0))
 			add_reason(m, why);
 		shown = why != NULL ? why : shown;
-		buf_printf(m->out, "%41s", "");
+		buf_printf(m->out, "%*s", m->owners ? 50 : 41, "");
 		add_safe(m->out, env->rcpt[i].addr);
 		buf_addc(m->out, '\n');
 	}
@@ -106,7 +135,10 @@ void
 mailq_add_damaged(struct mailq *m, const char *id, const char *why)
 {
 	header(m);
-	buf_printf(m->out, "%-10s  (damaged envelope: ", id);
+	buf_printf(m->out, "%-10s  ", id);
+	if (m->owners)
+		add_owner(m);
+	buf_adds(m->out, "(damaged envelope: ");
 	add_safe(m->out, why);
 	buf_adds(m->out, ")\n\n");
 }

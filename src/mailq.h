@@ -7,6 +7,9 @@
  *   -- 2 Kbytes in 1 Request.
  *
  * or "Mail queue is empty".  Column 11 is a mark: '!' for a held message.
+ * Root's listing of every queue (mailq_begin_owners) has one more column,
+ * -Owner--, before the sender: the login name of the queue's owner, or the
+ * uid when it has no passwd entry; recipients are indented to match.
  * A message that may already have been delivered (the connection was lost
  * after the final dot, so a retry may duplicate it) gets the line
  * MAILQ_MAYBE_DELIVERED under the sender.  Only pending recipients are
@@ -32,12 +35,19 @@
 
 struct mailq {
 	struct buf *out;              /* borrowed */
+	int owners;                   /* the owner column is shown */
+	const char *owner;            /* borrowed: of the messages added next */
 	unsigned long long bytes;
 	size_t n;
 };
 
 /* Starts a listing appended to out. */
 void mailq_begin(struct mailq *m, struct buf *out);
+/* Starts a listing with the owner column; set the owner with
+ * mailq_owner before adding a queue's messages. */
+void mailq_begin_owners(struct mailq *m, struct buf *out);
+/* The owner of the messages added next (borrowed until then). */
+void mailq_owner(struct mailq *m, const char *owner);
 /* Lists one message. */
 void mailq_add(struct mailq *m, const struct envelope *env);
 /* Lists an envelope that could not be read, with the reason. */

@@ -16,7 +16,7 @@ usage_text(void)
 {
 	printf(_("Usage: sendmail [flags] [address...]\n"
 	    "       mailq | newaliases\n"
-	    "       relayq queue [--json|--summary]\n"
+	    "       relayq queue [--json|--summary] [--format=text|json|prometheus|openmetrics]\n"
 	    "       relayq queue show [--json] ID | delete|hold|release|retry (ID...|--all)\n"
 	    "       relayq flush [--force] [-v] | relayq check\n"
 	    "       relayq sendmail [flags] [address...] | relayq --version\n"

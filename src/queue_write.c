@@ -162,13 +162,21 @@ static int
 read_file(const char *path, size_t max, struct buf *out, struct err *e)
 {
 	char chunk[8192];
+	struct stat st;
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	/* O_NONBLOCK: a FIFO put in place of the file must not hang us. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, errno,
 		    _("cannot read %s"), path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, EX_IOERR, _("cannot read %s: not a regular file "
+		    "(remove it)"), path);
+	}
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;

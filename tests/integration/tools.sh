@@ -8,7 +8,7 @@
 # machine).  Each check runs the tool the way the suite does.
 . "$(dirname "$0")/lib.sh"
 
-plan 19
+plan 20
 
 check "swaks supports TLS (needs libnet-ssleay-perl)" \
 	sh -c 'swaks --support 2>&1 | grep -q "^=== TLS supported"'
@@ -21,6 +21,8 @@ check "openssl makes a key and a self-signed certificate" \
 check "gnutls-cli is installed" gnutls-cli --version
 check "python3 has smtplib, ssl and email" \
 	python3 -c 'import smtplib, ssl, email.policy, hashlib, subprocess, signal, shlex'
+check "Debian's python3 has prometheus_client (python3-prometheus-client)" \
+	/usr/bin/python3 -c 'from prometheus_client.openmetrics import parser'
 check "php-cli runs and has mail()" php -r 'exit(function_exists("mail") ? 0 : 1);'
 check "strace can inject a fault" \
 	sh -c 'strace -f -e inject=fsync:error=EIO -o /dev/null true'

@@ -85,6 +85,7 @@ dump(const struct cli_options *o)
 	dump_num(&b, "force", o->flush_force, 0);
 	dump_num(&b, "fg", o->flush_foreground, 0);
 	dump_num(&b, "json", o->json, 0);
+	dump_num(&b, "metrics", o->metrics, 0);
 	dump_num(&b, "all", o->all, 0);
 	dump_num(&b, "set", o->set, 0);
 	for (i = 0; i < o->nqfilters; i++)
@@ -292,6 +293,12 @@ static const struct pcase cases[] = {
 	OK("qlist", "relayq", "queue"),
 	OK("qlist json=1", "relayq", "queue", "--json"),
 	OK("qsummary", "relayq", "queue", "--summary"),
+	OK("qsummary metrics=1", "relayq", "queue", "--summary", "--format=prometheus"),
+	OK("qsummary metrics=2", "relayq", "queue", "--format=openmetrics", "--summary"),
+	OK("qsummary json=1", "relayq", "queue", "--summary", "--format=json"),
+	OK("qsummary", "relayq", "queue", "--json", "--summary", "--format=text"),
+	OK("qsummary json=1", "relayq", "queue", "--format=prometheus", "--summary", "--json"),
+	OK("qlist json=1", "relayq", "queue", "--format=json"),
 	OK("qshow args=1A2B.c-3", "relayq", "queue", "show", "1A2B.c-3"),
 	OK("qshow json=1 args=X1", "relayq", "queue", "show", "--json", "X1"),
 	OK("qdelete args=A|B", "relayq", "queue", "delete", "A", "B"),
@@ -303,6 +310,10 @@ static const struct pcase cases[] = {
 	BAD(EX_USAGE, "unknown command \"frobnicate\"", "relayq", "frobnicate"),
 	BAD(EX_USAGE, "unknown command \"-t\"", "relayq", "-t"),
 	BAD(EX_USAGE, "unknown action \"purge\"", "relayq", "queue", "purge"),
+	BAD(EX_USAGE, "unknown format \"yaml\"", "relayq", "queue", "--summary", "--format=yaml"),
+	BAD(EX_USAGE, "unknown format \"\"", "relayq", "queue", "--format="),
+	BAD(EX_USAGE, "go with --summary", "relayq", "queue", "--format=prometheus"),
+	BAD(EX_USAGE, "go with --summary", "relayq", "queue", "show", "--format=openmetrics", "X1"),
 	BAD(EX_USAGE, "exactly one ID", "relayq", "queue", "show"),
 	BAD(EX_USAGE, "exactly one ID", "relayq", "queue", "show", "A", "B"),
 	BAD(EX_USAGE, "IDs or --all", "relayq", "queue", "delete"),
