@@ -3,6 +3,7 @@
 #
 #   builddir_setup NAME BUILDDIR CONFIGURE-ARGS...
 #
+# builddir_wrap, when set, is a command configure runs under (scan-build).
 # Sets top (the source tree), build (BUILDDIR, absolute) and src (the tree
 # configure runs from) and leaves the shell in BUILDDIR.  Configures again
 # when the arguments differ from the last time.  When the source tree is
@@ -41,11 +42,12 @@ builddir_setup() {
 			builddir_die "autogen.sh failed, see $build/autogen.log"
 	fi
 	cd "$build" || exit 1
-	if [ $fresh = yes ] || [ ! -f Makefile ] || [ "$(cat .configure-args 2>/dev/null)" != "$*" ]; then
-		builddir_say "configure $* in $build"
+	if [ $fresh = yes ] || [ ! -f Makefile ] ||
+	    [ "$(cat .configure-args 2>/dev/null)" != "${builddir_wrap:-} $*" ]; then
+		builddir_say "${builddir_wrap:+$builddir_wrap }configure $* in $build"
 		rm -f .configure-args
-		"$src/configure" "$@" >configure.out 2>&1 ||
+		${builddir_wrap:-} "$src/configure" "$@" >configure.out 2>&1 ||
 			builddir_die "configure failed, see $build/configure.out and $build/config.log"
-		echo "$*" >.configure-args
+		echo "${builddir_wrap:-} $*" >.configure-args
 	fi
 }
