@@ -525,8 +525,10 @@ conf_duration(const char *s, char default_unit, long long *secs, struct err *e)
 	*secs = total;
 	return 0;
 bad:
-	return err_set(e, EX_USAGE,
+	/* -1 spelled out: every 0 above has set *secs (conf_set relies on it). */
+	err_set(e, EX_USAGE,
 	    _("invalid duration \"%s\": write a number and a unit, e.g. 30m, 1h, 5d"), s);
+	return -1;
 }
 
 int

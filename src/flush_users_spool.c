@@ -179,7 +179,9 @@ list_spool(const char *spool, struct strv *names, int *dfd, struct err *e)
 		return -1;
 	}
 	closedir(d);
-	qsort(names->v, names->n, sizeof(*names->v), cmp_str);
+	/* Not qsort(NULL, 0, ...): its pointer must not be NULL even then. */
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(*names->v), cmp_str);
 	return 0;
 }
 

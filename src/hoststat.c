@@ -107,33 +107,42 @@ valid_status(const char *s)
 	return 0;
 }
 
+/* Cuts the blank-terminated field at *p; *p moves past the blank.  NULL
+ * when there is no blank. */
+static char *
+cut_field(char **p)
+{
+	char *f = *p, *blank = strchr(f, ' ');
+
+	if (blank == NULL)
+		return NULL;
+	*blank = '\0';
+	*p = blank + 1;
+	return f;
+}
+
 /* "host EP WHEN STATUS TEXT" (line NUL-terminated, no newline). */
 static int
 parse_host(struct hoststat *h, char *line)
 {
-	char *ep = NULL, *text = NULL, *f[4], *p = line + 5, *end;
+	char *ep = NULL, *text = NULL, *p = line + 5, *ep_f, *when_f, *status, *end;
 	long long when;
-	int i, rc = -1;
+	int rc = -1;
 
-	for (i = 0; i < 3; i++) {
-		f[i] = p;
-		p = strchr(p, ' ');
-		if (p == NULL)
-			return -1;
-		*p++ = '\0';
-	}
-	f[3] = p;
-	if (*f[0] == '\0' || *f[1] < '0' || *f[1] > '9' || !valid_status(f[2]))
+	if ((ep_f = cut_field(&p)) == NULL || (when_f = cut_field(&p)) == NULL ||
+	    (status = cut_field(&p)) == NULL)
+		return -1;
+	if (*ep_f == '\0' || *when_f < '0' || *when_f > '9' || !valid_status(status))
 		return -1;
 	errno = 0;
-	when = strtoll(f[1], &end, 10);
+	when = strtoll(when_f, &end, 10);
 	if (errno || *end != '\0' || when < 0)
 		return -1;
-	if (envelope_unescape(f[0], strlen(f[0]), &ep) < 0 ||
-	    envelope_unescape(f[3], strlen(f[3]), &text) < 0 ||
+	if (envelope_unescape(ep_f, strlen(ep_f), &ep) < 0 ||
+	    envelope_unescape(p, strlen(p), &text) < 0 ||
 	    strchr(ep, ' ') != NULL || h->n >= HOSTSTAT_MAX)
 		goto done;
-	hoststat_set(h, ep, (time_t)when, f[2], text);
+	hoststat_set(h, ep, (time_t)when, status, text);
 	rc = 0;
 done:
 	free(ep);

@@ -84,7 +84,7 @@ is "$?" 64 "--all-users with -Q is a usage error"
 
 # ---- 9-12: a child that cannot drop its privileges ----
 if command -v strace >/dev/null 2>&1; then
-	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null -e trace=setuid -e inject=setuid:error=EPERM \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o /dev/null -e trace=setuid -e inject=setuid:error=EPERM \
 		"$FLUSH" --all-users -C "$SYSCONF" >"$T/oserr" 2>&1
 	is "$?" 71 "a child that cannot setuid: the run exits EX_OSERR"
 	check "the child logged why" grep -q "$SPOOL/$U1: cannot set user id $U1: " "$T/oserr"
