@@ -110,7 +110,7 @@ verb(const char *line, const char *word)
 
 /* Parses "<path> params" after "FROM:"/"TO:".  Sets *path (allocated,
  * without brackets) and *rest (borrowed, the parameters).  Returns 0, or
- * -1 for a syntax error. */
+ * -1 for a syntax error; then *path and *rest are untouched (err.h). */
 static int
 parse_path(const char *arg, char **path, const char **rest)
 {
@@ -132,14 +132,10 @@ parse_path(const char *arg, char **path, const char **rest)
 		else if (*p == '>' && !quoted)
 			break;
 	}
-	if (*p != '>')
+	if (*p != '>' || (p[1] != '\0' && p[1] != ' '))
 		return -1;
 	*path = xstrndup(start, (size_t)(p - start));
 	p++;
-	if (*p != '\0' && *p != ' ') {
-		free(*path);
-		return -1;
-	}
 	while (*p == ' ')
 		p++;
 	*rest = p;
