@@ -498,7 +498,7 @@ aliases_parse(struct aliases *a, const char *file, const char *text, size_t len,
 	struct aliases nw = ALIASES_INIT;
 	struct pstate ps;
 	struct lstate ls;
-	size_t i;
+	size_t i, nfiles = a->files.n;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.a = a;
@@ -516,6 +516,8 @@ aliases_parse(struct aliases *a, const char *file, const char *text, size_t len,
 	}
 	if (each_line(text, len, ls.file, main_line, &ls, e) < 0 || flush_logical(&ls, e) < 0)
 		goto fail;
+	if (nw.n == 0)
+		goto done;     /* nothing to add (qsort and memcpy want arrays) */
 	qsort(nw.v, nw.n, sizeof(*nw.v), cmp_entry);
 	if (check_duplicates(a, &nw, e) < 0)
 		goto fail;
@@ -526,6 +528,7 @@ aliases_parse(struct aliases *a, const char *file, const char *text, size_t len,
 	memcpy(a->v + a->n, nw.v, nw.n * sizeof(*nw.v));
 	a->n += nw.n;
 	qsort(a->v, a->n, sizeof(*a->v), cmp_entry);
+done:
 	free(nw.v);
 	buf_free(&ls.logical);
 	return 0;
@@ -533,6 +536,11 @@ fail:
 	for (i = 0; i < nw.n; i++)
 		entry_free(&nw.v[i]);
 	free(nw.v);
+	/* The file names this call interned: only nw's entries used them. */
+	while (a->files.n > nfiles) {
+		free(a->files.v[--a->files.n]);
+		a->files.v[a->files.n] = NULL;
+	}
 	buf_free(&ls.logical);
 	return -1;
 }

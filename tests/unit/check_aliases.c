@@ -364,6 +364,46 @@ START_TEST(test_read_file_missing)
 }
 END_TEST
 
+/* The out-parameter rule (err.h): a failed aliases_parse leaves the table
+ * as it was, also its list of file names (an include read before the
+ * error is forgotten); an empty text adds nothing (fuzz_aliases found a
+ * qsort of a NULL array there). */
+static int
+one_include(void *arg, const char *path, struct buf *out, struct err *e)
+{
+	(void)arg;
+	(void)path;
+	(void)e;
+	buf_adds(out, "alice, bob\n");
+	return 0;
+}
+
+START_TEST(test_failure_leaves_files)
+{
+	struct aliases a = ALIASES_INIT;
+	struct err e;
+	static const char good[] = "root: admin\n";
+	static const char bad[] = "staff: :include: lists/staff\nbroken line\n";
+	size_t nfiles;
+
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", "", 0, one_include, NULL, &e), 0);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_ptr_null(a.v);
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", good, strlen(good), one_include,
+	    NULL, &e), 0);
+	nfiles = a.files.n;
+	ck_assert_int_eq(aliases_parse(&a, "/etc/more", bad, strlen(bad), one_include,
+	    NULL, &e), -1);
+	ck_assert_str_eq(e.msg, "/etc/more:2: expected \"name: value\"");
+	ck_assert_uint_eq(a.n, 1);
+	ck_assert_uint_eq(a.files.n, nfiles);
+	ck_assert_ptr_null(a.files.v[a.files.n]);
+	ck_assert_ptr_null(aliases_lookup(&a, "staff"));
+	ck_assert_str_eq(aliases_lookup(&a, "root")->t[0].value, "admin");
+	aliases_free(&a);
+}
+END_TEST
+
 static Suite *
 aliases_suite(void)
 {
@@ -374,6 +414,7 @@ aliases_suite(void)
 	tcase_add_loop_test(tc, test_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
 	tcase_add_loop_test(tc, test_parse_error, 0, sizeof(error_cases) / sizeof(error_cases[0]));
 	tcase_add_test(tc, test_failure_keeps_table);
+	tcase_add_test(tc, test_failure_leaves_files);
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_file_too_large);
 	tcase_add_test(tc, test_problems);
