@@ -2,17 +2,20 @@
  * in-memory client script.
  *
  * Input: 4 control bytes, then the client's bytes.  The control bytes set
- * the limits and how the transport hands out input (chunks of 1..16 bytes
- * or all at once), and are read as a ring of bits by the hooks: each hook
+ * the limits, how the transport hands out input (chunks of 1..16 bytes or
+ * all at once) and whether writes fail after some output (the client went
+ * away), and are read as a ring of bits by the hooks: each hook
  * call takes 3 bits and accepts or refuses with one of the codes that pick
  * different replies, so every branch up to data_end is reached.
  * Oracles beyond the sanitisers: every reply line is "NNN" + ' ' or '-' +
  * printable ASCII, CRLF-terminated; the hooks are called in protocol order
  * (no RCPT before an accepted MAIL, data lines only inside DATA, data_end
  * only after data_begin, reset only with a transaction open); the server
- * never accepts more recipients than its limit; addresses hold no CR/LF. */
+ * never accepts more recipients than its limit; addresses hold no CR/LF;
+ * -1 (I/O error) exactly when a write failed. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,8 @@ struct mem {
 	const uint8_t *in;
 	size_t len, pos, chunk;     /* chunk 0: all that is asked for */
 	struct buf *out;
+	size_t fail_at;             /* writes fail once out holds this much */
+	int failed;                 /* a write failed */
 };
 
 static ssize_t
@@ -50,7 +55,14 @@ mem_read(void *ctx, void *p, size_t n)
 static ssize_t
 mem_write(void *ctx, const void *p, size_t n)
 {
-	buf_add(((struct mem *)ctx)->out, p, n);
+	struct mem *m = ctx;
+
+	if (m->out->len >= m->fail_at) {
+		errno = EPIPE;      /* the client went away */
+		m->failed = 1;
+		return -1;
+	}
+	buf_add(m->out, p, n);
 	return (ssize_t)n;
 }
 
@@ -70,7 +82,7 @@ struct state {
 static int
 decide(struct state *st, const char *what, const char *arg, struct err *e)
 {
-	static const int codes[] = { EX_TEMPFAIL, EX_NOUSER, EX_DATAERR, EX_NOPERM };
+	static const int codes[] = { EX_TEMPFAIL, EX_NOUSER, EX_DATAERR, EX_UNAVAILABLE };
 	unsigned v = 0, i;
 
 	for (i = 0; i < 3; i++, st->bit = (st->bit + 1) % 32)
@@ -216,13 +228,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mi.pos = 0;
 	mi.chunk = data[3] & 0x40 ? 1 + (data[0] & 15) : 0;
 	mi.out = NULL;
+	mi.fail_at = 0;
+	mi.failed = mo.failed = 0;
 	mo.in = NULL;
 	mo.len = mo.pos = mo.chunk = 0;
 	mo.out = &out;
+	mo.fail_at = data[2] & 0x40 ? (size_t)(data[3] & 0x3f) * 16 : (size_t)-1;
 	stream_init(&in, &mem_ops, &mi, "stdin");
 	stream_init(&os, &mem_ops, &mo, "stdout");
 	rc = smtpd_run(&in, &os, "fuzz.example", &lim, &hooks, &st, &e);
-	if (rc < -1 || rc > 1 || st.trans != T_NONE)
+	if (rc < -1 || rc > 1 || st.trans != T_NONE || (rc == -1) != mo.failed)
 		abort();
 	check_replies(&out);
 	stream_close(&in);
