@@ -135,18 +135,16 @@ parse_path(const char *arg, char **path, const char **rest)
 		return -1;
 	start = ++p;
 	for (; *p != '\0'; p++) {
-		/* No control byte (a bare CR, ESC) in an address, quoted
-		 * or not: it would reach headers, logs and the queue. */
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return -1;
-		if (quoted && *p == '\\' && p[1] != '\0') {
-			p++;
-			continue;
-		}
-		if (*p == '"')
+		if (quoted && *p == '\\' && p[1] != '\0')
+			p++;            /* a quoted pair: the next byte is data */
+		else if (*p == '"')
 			quoted = !quoted;
 		else if (*p == '>' && !quoted)
 			break;
+		/* No control byte (a bare CR, ESC) in an address, quoted,
+		 * escaped or not: it would reach headers, logs and the queue. */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -1;
 	}
 	if (*p != '>' || (p[1] != '\0' && p[1] != ' '))
 		return -1;
