@@ -24,6 +24,8 @@ struct pstate {
 	void *arg;
 	const char *stack[ALIASES_INCLUDE_MAX + 1];
 	int depth;               /* includes open below the aliases file */
+	unsigned reads;          /* include files read so far */
+	size_t bytes;            /* and their bytes */
 };
 
 static int parse_values(struct pstate *ps, struct tlist *tl, const char *s,
@@ -250,8 +252,20 @@ add_include(struct pstate *ps, struct tlist *tl, const char *path,
 		err_set(&e, EX_CONFIG, _("include files are not read here: %s"), full);
 		goto fail;
 	}
+	if (ps->reads >= ALIASES_INCLUDE_READS) {
+		err_set(&e, EX_CONFIG, _("more than %d include files read; not reading %s"),
+		        ALIASES_INCLUDE_READS, full);
+		goto fail;
+	}
+	ps->reads++;
 	if (ps->rd(ps->arg, full, &text, &e) < 0)
 		goto fail;
+	if (text.len > ALIASES_FILE_MAX - ps->bytes) {
+		err_set(&e, EX_CONFIG, _("include files larger than %u bytes in all at %s"),
+		        ALIASES_FILE_MAX, full);
+		goto fail;
+	}
+	ps->bytes += text.len;
 	in.ps = ps;
 	in.tl = &sub;
 	in.file = intern(ps->a, full);

@@ -404,6 +404,50 @@ START_TEST(test_failure_leaves_files)
 }
 END_TEST
 
+/* Include files that each name the next one eight times, eight deep: 8^8
+ * reads without a cap (fuzz_aliases took 31 s on 762 bytes of them).  The
+ * parse stops reading at ALIASES_INCLUDE_READS and marks the rest broken. */
+static int
+fanout_include(void *arg, const char *path, struct buf *out, struct err *e)
+{
+	size_t l = strlen(path);
+	int k = path[l - 1] - '0', i;
+
+	(void)arg;
+	(void)e;
+	if (k >= 8) {
+		buf_adds(out, "x\n");
+		return 0;
+	}
+	for (i = 0; i < 8; i++)
+		buf_printf(out, ":include: %d%s", k + 1, i < 7 ? ", " : "\n");
+	return 0;
+}
+
+START_TEST(test_include_bomb_capped)
+{
+	struct aliases a = ALIASES_INIT;
+	struct strv probs = STRV_INIT;
+	const struct alias_entry *en;
+	struct err e;
+	static const char text[] = "bomb: :include: 1\n";
+	size_t i, ok = 0;
+
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", text, strlen(text), fanout_include,
+	    NULL, &e), 0);
+	en = aliases_lookup(&a, "bomb");
+	ck_assert_ptr_nonnull(en);
+	for (i = 0; i < en->n; i++)
+		ok += en->t[i].kind == ALIAS_ADDRESS;
+	ck_assert_uint_gt(ok, 0);
+	ck_assert_uint_lt(ok, ALIASES_INCLUDE_READS);
+	ck_assert_uint_gt(aliases_problems(&a, &probs), 0);
+	ck_assert_ptr_nonnull(strstr(probs.v[0], "more than 1000 include files read"));
+	strv_free(&probs);
+	aliases_free(&a);
+}
+END_TEST
+
 static Suite *
 aliases_suite(void)
 {
@@ -415,6 +459,7 @@ aliases_suite(void)
 	tcase_add_loop_test(tc, test_parse_error, 0, sizeof(error_cases) / sizeof(error_cases[0]));
 	tcase_add_test(tc, test_failure_keeps_table);
 	tcase_add_test(tc, test_failure_leaves_files);
+	tcase_add_test(tc, test_include_bomb_capped);
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_file_too_large);
 	tcase_add_test(tc, test_problems);
