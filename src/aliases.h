@@ -82,8 +82,8 @@ struct aliases {
 #define ALIASES_INIT { NULL, 0, 0, STRV_INIT }
 
 /* Reads the whole file at path into out (appending); returns 0, or -1 with
- * e set (the message names the path).  Used for :include: files; a test
- * passes an in-memory one. */
+ * e set (the message names the path) and out as it was.  Used for
+ * :include: files; a test passes an in-memory one. */
 typedef int (*aliases_read_fn)(void *arg, const char *path, struct buf *out,
                                struct err *e);
 

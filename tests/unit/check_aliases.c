@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,33 @@ START_TEST(test_read_file_missing)
 }
 END_TEST
 
+/* The out-parameter rule (err.h): a file that fails half way (here: over
+ * the size cap, after 4 MiB were read) appends nothing to out. */
+START_TEST(test_read_file_failure_leaves_out)
+{
+	char dir[] = "/tmp/check_aliases.XXXXXX", *path;
+	struct buf b = BUF_INIT;
+	struct err e;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/big", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, ALIASES_FILE_MAX + 1), 0);
+	close(fd);
+	buf_adds(&b, "keep");
+	ck_assert_int_eq(aliases_read_file(NULL, path, &b, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_uint_eq(b.len, 4);
+	ck_assert_str_eq(buf_cstr(&b), "keep");
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	buf_free(&b);
+}
+END_TEST
+
 /* The out-parameter rule (err.h): a failed aliases_parse leaves the table
  * as it was, also its list of file names (an include read before the
  * error is forgotten); an empty text adds nothing (fuzz_aliases found a
@@ -468,6 +496,7 @@ aliases_suite(void)
 	tcase_add_loop_test(tl, test_load_nothing, 0, sizeof(load_cases) / sizeof(load_cases[0]));
 	tcase_add_test(tl, test_load_unreadable);
 	tcase_add_test(tl, test_read_file_missing);
+	tcase_add_test(tl, test_read_file_failure_leaves_out);
 	suite_add_tcase(s, tl);
 	return s;
 }
