@@ -314,7 +314,7 @@ conf_line(struct conf *c, const char *name, unsigned lineno, char *line,
 	size_t i;
 
 	for (i = 0; line[i]; i++)
-		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
 			return err_set(e, EX_CONFIG,
 			    _("%s:%u: control character in line; remove it"), name, lineno);
 	key = line + strspn(line, " \t");

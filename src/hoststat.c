@@ -13,6 +13,7 @@
 #include "envelope.h"
 #include "hoststat.h"
 #include "i18n.h"
+#include "log.h"
 #include "xalloc.h"
 
 #define MAGIC "relayq-hoststat"
@@ -193,7 +194,7 @@ hoststat_parse(struct hoststat *h, const char *p, size_t len, struct err *e)
 void
 hoststat_table(const struct hoststat *h, struct buf *out)
 {
-	char date[32];
+	char date[32], ep[256], text[1024];
 	struct tm tm;
 	size_t i;
 
@@ -207,8 +208,11 @@ hoststat_table(const struct hoststat *h, struct buf *out)
 		if (localtime_r(&h->v[i].when, &tm) == NULL ||
 		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm) == 0)
 			strcpy(date, "?");
-		buf_printf(out, "%-40s %-19s %-6s %s\n", h->v[i].endpoint, date,
-		    h->v[i].status, h->v[i].text);
+		/* The file is in the user's hands: no raw control bytes (an
+		 * escape sequence, a CR) reach the terminal. */
+		log_sanitize(ep, sizeof(ep), h->v[i].endpoint, strlen(h->v[i].endpoint));
+		log_sanitize(text, sizeof(text), h->v[i].text, strlen(h->v[i].text));
+		buf_printf(out, "%-40s %-19s %-6s %s\n", ep, date, h->v[i].status, text);
 	}
 }
 
