@@ -169,14 +169,27 @@ fe_run_flush(struct fe *fe)
 	const char *argv[64];
 	const char *path = fe_flush_path();
 	char filters[16][8], min_age[32];
+	struct err e;
 	size_t i;
 	int n;
 
+	(void)fe_route(fe);
+	if (fe->route.old != NULL && fe_queue_open(fe, &e) < 0)
+		return fe_fail(fe, &e);    /* (it moved the old queue's mail) */
 	n = fe_flush_argv(fe, argv, fe->opt.verbose);
-	/* sendmail -q tries every message, due or not (relayq(8)), except
-	 * those tried less than MinQueueAge ago. */
-	if (fe->opt.flush_force || fe->opt.mode == CLI_MODE_QUEUE_RUN)
-		argv[n++] = "--force";
+	/* Root's flush covers every queue root delivers: the whole spool. */
+	if (fe->id.uid == 0 && fe->route.kind == ROUTE_SPOOL &&
+	    fe->opt.queue_dir == NULL) {
+		argv[n++] = "--all-users";
+		if (fe->opt.verbose)
+			printf(_("%s: flushing every queue of the spool %s "
+			    "(relayq-flush --all-users --force)\n"), fe->progname,
+			    fe_spool_dir(fe));
+	}
+	/* relayq flush and sendmail -q try every message, due or not
+	 * (relayq(8)), except those tried less than MinQueueAge ago; the
+	 * timer's plain run keeps to the retry schedule. */
+	argv[n++] = "--force";
 	if (fe->opt.min_queue_age > 0) {
 		snprintf(min_age, sizeof(min_age), "%lld", fe->opt.min_queue_age);
 		argv[n++] = "--min-age";

@@ -10,81 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "flush_users.h"
 #include "i18n.h"
 #include "identity.h"
 #include "log.h"
 #include "queue.h"
+#include "spool.h"
 #include "strv.h"
 #include "xalloc.h"
-
-int
-flush_users_uid(const char *name, uid_t *uid)
-{
-	unsigned long long v = 0;
-	const char *p;
-
-	if (name[0] == '\0' || (name[0] == '0' && name[1] != '\0'))
-		return 0;
-	for (p = name; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v > (unsigned long long)(uid_t)-1 || p - name > 20)
-			return 0;
-	}
-	if ((uid_t)v != v || (uid_t)v == (uid_t)-1)
-		return 0;
-	*uid = (uid_t)v;
-	return 1;
-}
-
-enum flush_users_verdict
-flush_users_check(const char *spool, const char *name, const struct stat *st,
-    uid_t *uid, struct err *e)
-{
-	uid_t u;
-
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return FLUSH_USERS_IGNORE;
-	if (!flush_users_uid(name, &u)) {
-		err_set(e, EX_DATAERR, _("%s/%s: not a queue (the spool holds one "
-		    "directory per uid, named by the number); skipped"), spool, name);
-		return FLUSH_USERS_BADNAME;
-	}
-	if (u == 0) {
-		err_set(e, EX_NOPERM, _("%s/%s: root's queue is not flushed from the "
-		    "spool (root queues under /root); skipped"), spool, name);
-		return FLUSH_USERS_ROOT;
-	}
-	if (S_ISLNK(st->st_mode)) {
-		err_set(e, EX_NOPERM, _("%s/%s is a symbolic link, not a queue; "
-		    "skipped (remove it)"), spool, name);
-		return FLUSH_USERS_SYMLINK;
-	}
-	if (!S_ISDIR(st->st_mode)) {
-		err_set(e, EX_NOPERM, _("%s/%s is not a directory; skipped (remove "
-		    "it)"), spool, name);
-		return FLUSH_USERS_NOTDIR;
-	}
-	if (st->st_uid != u) {
-		err_set(e, EX_NOPERM, _("%s/%s is owned by uid %lu, not uid %lu; "
-		    "skipped (remove it, or chown it to %lu)"), spool, name,
-		    (unsigned long)st->st_uid, (unsigned long)u, (unsigned long)u);
-		return FLUSH_USERS_OWNER;
-	}
-	if ((st->st_mode & 07777) != 0700) {
-		err_set(e, EX_NOPERM, _("%s/%s has mode %04o, not 0700; skipped "
-		    "(chmod 700 it)"), spool, name, (unsigned)(st->st_mode & 07777));
-		return FLUSH_USERS_MODE;
-	}
-	*uid = u;
-	return FLUSH_USERS_OK;
-}
 
 int
 flush_users_worse(int cur, int next)
@@ -112,7 +52,8 @@ struct spool_user {
 	uid_t uid;
 	gid_t gid;
 	char *home;     /* passwd home, or NULL (no entry) */
-	char *dir;      /* spool/UID */
+	char *dir;      /* the spool entry */
+	int fallback;   /* SPOOL/UID.XXXXXX: removed once empty */
 };
 
 /* Drops every privilege for good and checks that it stuck. */
@@ -151,9 +92,10 @@ child_env(const struct spool_user *u)
 	unsetenv("XDG_RUNTIME_DIR");
 }
 
-/* The child: drop, open, flush.  Returns its exit code. */
+/* Opens u's queue and flushes it (as whoever runs this).  Returns the
+ * exit code. */
 static int
-child_run(const struct flush_users_opts *o, const struct spool_user *u)
+flush_one(const struct flush_users_opts *o, const struct spool_user *u)
 {
 	struct flush_opts fo = *o->flush;
 	struct flush_stats st;
@@ -162,11 +104,6 @@ child_run(const struct flush_users_opts *o, const struct spool_user *u)
 	struct err e;
 	int rc;
 
-	if (drop_privileges(u->uid, u->gid, &e) < 0) {
-		log_msg(LOG_ERR, "%s: %s", u->dir, e.msg);
-		return EX_OSERR;
-	}
-	child_env(u);
 	identity_load(&id);
 	if (queue_open(&q, u->dir, u->uid, &e) < 0) {
 		log_msg(LOG_ERR, "%s", e.msg);
@@ -188,15 +125,65 @@ child_run(const struct flush_users_opts *o, const struct spool_user *u)
 	}
 	queue_close(&q);
 	identity_free(&id);
+	if (u->fallback && spool_remove_empty(u->dir, &e) < 0)
+		log_msg(LOG_WARNING, "%s", e.msg);
 	return rc;
 }
 
-/* Runs one child for u and waits; returns its exit code. */
+/* The child: drop, then flush.  Returns its exit code. */
+static int
+child_run(const struct flush_users_opts *o, const struct spool_user *u)
+{
+	struct err e;
+
+	if (drop_privileges(u->uid, u->gid, &e) < 0) {
+		log_msg(LOG_ERR, "%s: %s", u->dir, e.msg);
+		return EX_OSERR;
+	}
+	child_env(u);
+	return flush_one(o, u);
+}
+
+/* Waits for pid up to timeout seconds (0: no limit); past it, kills the
+ * child's process group and reaps it.  Returns waitpid's result (pid, or
+ * -1 with errno) and sets *expired. */
+static pid_t
+wait_deadline(pid_t pid, long long timeout, int *status, int *expired)
+{
+	struct timespec start, now, nap = { 0, 1000000 };
+	pid_t w;
+
+	*expired = 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		w = waitpid(pid, status, timeout > 0 ? WNOHANG : 0);
+		if (w != 0 && !(w < 0 && errno == EINTR))
+			return w;
+		if (w < 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= timeout) {
+			*expired = 1;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while ((w = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+				;
+			return w;
+		}
+		nanosleep(&nap, NULL);
+		/* 1 ms at first, then up to 100 ms between looks. */
+		if (nap.tv_nsec < 100000000)
+			nap.tv_nsec *= 2;
+	}
+}
+
+/* Runs one child for u and waits (at most o->timeout); returns its exit
+ * code. */
 static int
 run_one(const struct flush_users_opts *o, const struct spool_user *u)
 {
 	pid_t pid, w;
-	int status, rc;
+	int status, rc, expired;
 
 	fflush(NULL);
 	pid = fork();
@@ -206,18 +193,27 @@ run_one(const struct flush_users_opts *o, const struct spool_user *u)
 	}
 	if (pid == 0) {
 		/* A forked child ends here, not in main(): it must never
-		 * return into the parent's loop. */
+		 * return into the parent's loop.  Its own process group, so
+		 * that the deadline also ends what it started. */
+		(void)setpgid(0, 0);
 		rc = child_run(o, u);
 		flush_creds_free(o->creds);
 		fflush(NULL);
 		_exit(rc);
 	}
-	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		;
+	(void)setpgid(pid, pid);
+	w = wait_deadline(pid, o->timeout, &status, &expired);
 	if (w < 0) {
 		log_msg(LOG_ERR, "%s: cannot wait for the flush: %s", u->dir,
 		    strerror(errno));
 		return EX_OSERR;
+	}
+	if (expired) {
+		log_msg(LOG_ERR, "%s: the flush as uid %lu took longer than %llds "
+		    "(spool_queue_timeout) and was killed; its mail stays queued; "
+		    "going on with the next queue", u->dir, (unsigned long)u->uid,
+		    o->timeout);
+		return EX_TEMPFAIL;
 	}
 	if (WIFSIGNALED(status)) {
 		log_msg(LOG_ERR, "%s: the flush as uid %lu was killed by signal %d",
@@ -231,30 +227,31 @@ run_one(const struct flush_users_opts *o, const struct spool_user *u)
 	return rc;
 }
 
-/* Fills u for a checked entry; -1 with e when it must be skipped. */
+/* Fills u for a listed entry; -1 with e when it must be skipped. */
 static int
-spool_user(const char *spool, const char *name, uid_t uid,
-    const struct stat *st, struct spool_user *u, struct err *e)
+spool_user(const struct spool_entry *se, struct spool_user *u, struct err *e)
 {
 	struct passwd *pw;
 
 	memset(u, 0, sizeof(*u));
-	u->uid = uid;
+	u->uid = se->uid;
+	u->fallback = se->fallback;
 	errno = 0;
-	pw = getpwuid(uid);
+	pw = getpwuid(se->uid);
 	if (pw != NULL) {
 		u->gid = pw->pw_gid;
 		u->home = pw->pw_dir && pw->pw_dir[0] == '/' ? xstrdup(pw->pw_dir) : NULL;
 	} else {
 		/* No passwd entry (a container's numeric uid): the group
 		 * the user created the directory with, never root's. */
-		u->gid = st->st_gid;
-		if (u->gid == 0)
-			return err_set(e, EX_NOUSER, _("%s/%s: uid %lu has no passwd "
-			    "entry and the directory's group is root; skipped (chgrp "
-			    "it to the user's group)"), spool, name, (unsigned long)uid);
+		u->gid = se->gid;
+		if (u->gid == 0 && se->uid != 0)
+			return err_set(e, EX_NOUSER, _("%s: uid %lu has no passwd "
+			    "entry and the directory's group is root; skipped (uid %lu "
+			    "or root can fix it: chgrp it to the user's group)"), se->dir,
+			    (unsigned long)se->uid, (unsigned long)se->uid);
 	}
-	u->dir = xasprintf("%s/%s", spool, name);
+	u->dir = xstrdup(se->dir);
 	return 0;
 }
 
@@ -265,92 +262,49 @@ spool_user_free(struct spool_user *u)
 	free(u->dir);
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The entry names of spool, sorted; 1 when it does not exist. */
-static int
-list_spool(const char *spool, struct strv *names, int *dfd, struct err *e)
-{
-	struct dirent *de;
-	DIR *d;
-
-	*dfd = open(spool, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (*dfd < 0 && errno == ENOENT)
-		return 1;
-	if (*dfd < 0)
-		return err_sys(e, EX_NOINPUT, errno, _("cannot open the spool %s"), spool);
-	d = fdopendir(dup(*dfd));
-	if (d == NULL) {
-		close(*dfd);
-		return err_sys(e, EX_OSERR, errno, _("cannot read the spool %s"), spool);
-	}
-	while ((errno = 0, de = readdir(d)) != NULL)
-		strv_add(names, de->d_name);
-	if (errno != 0) {
-		err_sys(e, EX_IOERR, errno, _("cannot read the spool %s"), spool);
-		closedir(d);
-		close(*dfd);
-		return -1;
-	}
-	closedir(d);
-	qsort(names->v, names->n, sizeof(*names->v), cmp_str);
-	return 0;
-}
-
 int
 flush_users_run(const struct flush_users_opts *o,
     struct flush_users_stats *st, struct err *e)
 {
-	struct strv names = STRV_INIT;
+	struct spool_listing l;
 	struct spool_user u;
-	struct stat sb;
+	struct buf sum = BUF_INIT;
 	struct err le;
 	size_t i;
-	uid_t uid;
-	int dfd = -1, r, rc;
+	int r, rc;
 
 	memset(st, 0, sizeof(*st));
 	if (flush_users_require_root(e) < 0)
 		return -1;
-	r = list_spool(o->spool, &names, &dfd, e);
+	r = spool_list(o->spool, &l, e);
 	if (r < 0)
 		return -1;
 	if (r == 1) {
 		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
 		return 0;
 	}
-	for (i = 0; i < names.n; i++) {
-		if (fstatat(dfd, names.v[i], &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno != ENOENT)
-				log_msg(LOG_WARNING, "%s/%s: %s; skipped", o->spool,
-				    names.v[i], strerror(errno));
-			continue;
-		}
-		r = flush_users_check(o->spool, names.v[i], &sb, &uid, &le);
-		if (r == FLUSH_USERS_IGNORE)
-			continue;
-		if (r == FLUSH_USERS_OK && spool_user(o->spool, names.v[i], uid,
-		    &sb, &u, &le) < 0) {
-			spool_user_free(&u);
-			r = -1;
-		}
-		if (r != FLUSH_USERS_OK) {
+	/* However many bogus entries: one line per run. */
+	spool_list_summary(&l, o->spool, &sum);
+	if (sum.len > 0)
+		log_msg(LOG_WARNING, "%s", buf_cstr(&sum));
+	buf_free(&sum);
+	st->skipped = l.skipped;
+	for (i = 0; i < l.n; i++) {
+		if (spool_user(&l.v[i], &u, &le) < 0) {
 			log_msg(LOG_WARNING, "%s", le.msg);
+			spool_user_free(&u);
 			st->skipped++;
 			continue;
 		}
-		rc = run_one(o, &u);
+		/* Root's own queue: root's run, no child (and no privilege
+		 * to drop). */
+		rc = u.uid == 0 ? flush_one(o, &u) : run_one(o, &u);
 		st->queues++;
 		if (rc != EX_OK)
 			st->failed++;
 		st->exit_code = flush_users_worse(st->exit_code, rc);
 		spool_user_free(&u);
 	}
-	close(dfd);
-	strv_free(&names);
+	spool_listing_free(&l);
 	return 0;
 }

@@ -11,40 +11,22 @@
  * with credentials the parent looked up before (flush_creds_prefetch), so
  * the child reads no credential source.  Children run one after another.
  *
- *   flush_users_uid    entry name → uid (pure)
- *   flush_users_check  entry name + lstat → uid or why it is skipped (pure)
+ * Root's own queue (SPOOL/0) is flushed by the parent itself, without a
+ * child.  The spool is listed by spool_list (spool.h): an entry is a
+ * queue only when its owner is the uid in its name; bogus entries, however
+ * many, cost one log line per run.  Each child has a deadline
+ * (spool_queue_timeout): past it, the parent kills and reaps it, logs it
+ * and goes on with the next queue.
+ *
+ *   flush_users_worse  exit code severity (pure)
  *   flush_users_run    the loop (forks, logs) */
 #ifndef RELAYQ_FLUSH_USERS_H
 #define RELAYQ_FLUSH_USERS_H
 
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "err.h"
 #include "flush.h"
-
-/* Parses a spool entry name: decimal digits only, no sign, no leading
- * zero (except "0" itself), within uid_t and not (uid_t)-1.  Returns 1
- * with *uid, or 0.  Pure. */
-int flush_users_uid(const char *name, uid_t *uid);
-
-enum flush_users_verdict {
-	FLUSH_USERS_OK = 0,
-	FLUSH_USERS_IGNORE,     /* "." "..": skipped silently */
-	FLUSH_USERS_BADNAME,    /* not a decimal uid */
-	FLUSH_USERS_ROOT,       /* uid 0: root's queue is not in the spool */
-	FLUSH_USERS_SYMLINK,
-	FLUSH_USERS_NOTDIR,
-	FLUSH_USERS_OWNER,      /* not owned by the uid it is named after */
-	FLUSH_USERS_MODE        /* permission bits other than exactly 0700 */
-};
-
-/* Classifies spool entry name (in spool, for the message) with its
- * lstat() result st.  FLUSH_USERS_OK sets *uid; any other verdict but
- * IGNORE sets e (EX_NOPERM for ownership/mode/symlink, EX_DATAERR for the
- * name) with one line naming the path and the fix.  Pure. */
-enum flush_users_verdict flush_users_check(const char *spool, const char *name,
-    const struct stat *st, uid_t *uid, struct err *e);
 
 /* Orders two <sysexits.h> codes of runs by severity: EX_OK < EX_TEMPFAIL
  * < any other code (between two others, the first seen stays).  Returns
@@ -60,6 +42,8 @@ struct flush_users_opts {
 	struct flush_credset *creds;        /* prefetched; each child wipes its
 	                                     * copy after its run (the caller
 	                                     * wipes the parent's) */
+	long long timeout;                  /* seconds one child may take
+	                                     * (spool_queue_timeout); 0: none */
 };
 
 struct flush_users_stats {
@@ -73,10 +57,11 @@ struct flush_users_stats {
  * message for --all-users. */
 int flush_users_require_root(struct err *e);
 
-/* Must run as root (else -1 with EX_NOPERM).  Lists spool, skips and logs
- * (LOG_WARNING) every invalid entry, and for each valid one runs a child
- * as described above and waits for it; a child that cannot drop its
- * privileges exits EX_OSERR (logged by the child and the parent).
+/* Must run as root (else -1 with EX_NOPERM).  Lists spool, logs the
+ * skipped entries in one LOG_WARNING line, and for each queue runs a child
+ * as described above and waits for it (at most o->timeout; a killed child
+ * counts as EX_TEMPFAIL); a child that cannot drop its privileges exits
+ * EX_OSERR (logged by the child and the parent).
  * Returns 0 with st, or -1 with e when the spool cannot be read. */
 int flush_users_run(const struct flush_users_opts *o,
     struct flush_users_stats *st, struct err *e);

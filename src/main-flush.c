@@ -16,7 +16,10 @@
 #include "log.h"
 #include "queue.h"
 #include "resolver.h"
+#include "route.h"
+#include "spool.h"
 #include "tls.h"
+#include "xalloc.h"
 
 #define MAX_FILTERS 32
 
@@ -143,6 +146,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	o.filters = a->filters;
 	o.nfilters = a->nfilters;
 	uo.spool = conf->spool_dir;
+	uo.timeout = conf->spool_queue_timeout;
 	uo.flush = &o;
 	uo.creds = &creds;
 	rc = flush_users_run(&uo, &ust, e);
@@ -166,6 +170,8 @@ main(int argc, char **argv)
 	struct flush_opts o;
 	struct flush_stats st;
 	struct err e;
+	struct route route;
+	uid_t squatter;
 	char *dir = NULL;
 	int rc, qopen = 0;
 
@@ -186,6 +192,7 @@ main(int argc, char **argv)
 	if (getenv("JOURNAL_STREAM") == NULL)
 		log_set_stderr_min(LOG_WARNING);
 	identity_load(&id);
+	memset(&route, 0, sizeof(route));
 	if (a.all_users) {
 		conf_init(&conf);
 		rc = all_users(&a, &conf, &e);
@@ -199,8 +206,16 @@ main(int argc, char **argv)
 		rc = e.code;
 		goto fail;
 	}
-	dir = queue_locate_env(a.queue_dir ? a.queue_dir : conf.queue_dir,
-	    conf.spool_dir, NULL);
+	route_decide_env(a.queue_dir ? a.queue_dir : conf.queue_dir,
+	    conf.spool_dir, conf.own_smarthost, conf.smarthost != NULL, &route);
+	if (route.loc == QUEUE_LOC_SPOOL) {
+		if (spool_queue_dir(conf.spool_dir, id.uid, 0, &dir, &squatter, &e) < 0) {
+			rc = e.code;
+			goto fail;
+		}
+	} else {
+		dir = xstrdup(route.dir);
+	}
 	if (queue_open(&q, dir, id.uid, &e) < 0) {
 		rc = e.code;
 		goto fail;
@@ -234,6 +249,7 @@ done:
 	if (qopen)
 		queue_close(&q);
 	free(dir);
+	route_free(&route);
 	tls_global_deinit();
 	conf_free(&conf);
 	identity_free(&id);

@@ -222,10 +222,9 @@ read_headers(struct queue *q, const char *id, struct buf *hdr, struct err *e)
 	ssize_t n;
 	int fd, rc = 1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = queue_open_file(path, e);
 	if (fd < 0) {
-		rc = errno == ENOENT ? 2 :
-		    err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+		rc = errno == ENOENT ? 2 : -1;
 		goto out;
 	}
 	while (hdr->len < QUEUE_ADMIN_HEADERS_MAX) {

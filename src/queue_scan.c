@@ -67,10 +67,9 @@ queue_lock(struct queue *q, const char *id, int *fdp, struct err *e)
 	int fd, rc = -1;
 
 	*fdp = -1;
-	fd = open(body, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = queue_open_file(body, e);
 	if (fd < 0) {
-		rc = errno == ENOENT ? 2 :
-		    err_sys(e, EX_IOERR, errno, _("cannot open %s"), body);
+		rc = errno == ENOENT ? 2 : -1;
 		goto out;
 	}
 	while ((rc = flock(fd, LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)

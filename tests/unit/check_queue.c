@@ -90,55 +90,6 @@ queue_one(struct queue_msg *m, const char *body, struct envelope *env)
 
 /* ---- location ---------------------------------------------------------- */
 
-static const struct {
-	const char *configured, *xdg, *home;
-	int exists;
-	uid_t owner;
-	int writable;
-	enum queue_loc kind;
-	const char *want;
-} loc_cases[] = {
-	{ "/etc/q", "/x", "/home/a", 1, 1000, 1, QUEUE_LOC_CONFIGURED, "/etc/q" },
-	{ "", "/x", "/home/a", 1, 1000, 1, QUEUE_LOC_XDG, "/x/relayq" },
-	{ NULL, "/x", NULL, 0, 0, 0, QUEUE_LOC_XDG, "/x/relayq" },
-	{ NULL, "rel", "/home/a", 1, 1000, 1, QUEUE_LOC_HOME,
-	    "/home/a/.local/state/relayq" },
-	{ NULL, NULL, "/home/a", 1, 1000, 1, QUEUE_LOC_HOME,
-	    "/home/a/.local/state/relayq" },
-	{ NULL, NULL, NULL, 0, 0, 0, QUEUE_LOC_SPOOL, "/var/spool/relayq/1000" },
-	{ NULL, NULL, "/var/www", 1, 0, 0, QUEUE_LOC_SPOOL,
-	    "/var/spool/relayq/1000" },
-	{ NULL, NULL, "/nonexistent", 0, 0, 0, QUEUE_LOC_SPOOL,
-	    "/var/spool/relayq/1000" },
-	{ NULL, NULL, "/home/a", 1, 1000, 0, QUEUE_LOC_SPOOL,
-	    "/var/spool/relayq/1000" },
-	{ NULL, NULL, "home/a", 1, 1000, 1, QUEUE_LOC_SPOOL,
-	    "/var/spool/relayq/1000" },
-	{ NULL, "", "", 0, 0, 0, QUEUE_LOC_SPOOL, "/var/spool/relayq/1000" },
-};
-
-START_TEST(test_locate)
-{
-	struct queue_loc_in in;
-	enum queue_loc kind;
-	char *dir;
-
-	memset(&in, 0, sizeof(in));
-	in.configured = loc_cases[_i].configured;
-	in.xdg_state = loc_cases[_i].xdg;
-	in.home = loc_cases[_i].home;
-	in.home_st.exists = loc_cases[_i].exists;
-	in.home_st.owner = loc_cases[_i].owner;
-	in.home_st.writable = loc_cases[_i].writable;
-	in.uid = 1000;
-	in.spooldir = "/var/spool/relayq";
-	dir = queue_locate(&in, &kind);
-	ck_assert_str_eq(dir, loc_cases[_i].want);
-	ck_assert_int_eq(kind, loc_cases[_i].kind);
-	free(dir);
-}
-END_TEST
-
 START_TEST(test_probe_home)
 {
 	struct queue_home h;
@@ -153,24 +104,6 @@ START_TEST(test_probe_home)
 	ck_assert_int_eq(h.exists, 0);
 	queue_probe_home("relative", &h);
 	ck_assert_int_eq(h.exists, 0);
-}
-END_TEST
-
-START_TEST(test_locate_env)
-{
-	enum queue_loc kind;
-	char *dir;
-
-	setenv("HOME", tdir, 1);
-	unsetenv("XDG_STATE_HOME");
-	dir = queue_locate_env(NULL, "/spool", &kind);
-	ck_assert_int_eq(kind, QUEUE_LOC_HOME);
-	ck_assert_int_eq(strncmp(dir, tdir, strlen(tdir)), 0);
-	free(dir);
-	setenv("HOME", "/nonexistent", 1);
-	dir = queue_locate_env(NULL, "/spool", &kind);
-	ck_assert_int_eq(kind, QUEUE_LOC_SPOOL);
-	free(dir);
 }
 END_TEST
 
@@ -853,9 +786,7 @@ queue_suite(void)
 	TCase *lk = tcase_create("locks");
 
 	tcase_add_checked_fixture(loc, setup, NULL);
-	tcase_add_loop_test(loc, test_locate, 0, NCASES(loc_cases));
 	tcase_add_test(loc, test_probe_home);
-	tcase_add_test(loc, test_locate_env);
 	suite_add_tcase(s, loc);
 
 	tcase_add_checked_fixture(own, setup, NULL);
