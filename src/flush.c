@@ -155,9 +155,19 @@ deliver(struct flusher *f, struct strv *due)
 	while (i < due->n) {
 		if (!open) {
 			if (session_open(f, &ss, &sess_r) < 0) {
+				flusher_note(f, &sess_r);
+				if (f->o->guest && f->st->config_error) {
+					/* Not this run's queue to deliver: what
+					 * it cannot set up (a credential only root
+					 * can read) is not the messages' try. */
+					log_msg(LOG_NOTICE, "%s: not delivered by uid %lu "
+					    "(%s); root's relayq-flush --all-users "
+					    "delivers this queue", f->o->queue->dir,
+					    (unsigned long)getuid(), sess_r.text);
+					break;
+				}
 				/* Nothing can go now: every remaining message is
 				 * deferred with the reason, none bounced for it. */
-				flusher_note(f, &sess_r);
 				for (; i < due->n; i++)
 					flush_message(f, NULL, due->v[i], &sess_r);
 				break;

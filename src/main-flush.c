@@ -115,6 +115,28 @@ parse_args(struct args *a, int argc, char **argv)
 	return 0;
 }
 
+/* Root by hand (relayq flush) finds no credential: where the password is
+ * a systemd credential, it exists only inside the unit.  Say how to run
+ * the unit instead. */
+static void
+unit_credential_hint(const struct flush_credset *cs)
+{
+	size_t i;
+
+	if (getenv("CREDENTIALS_DIRECTORY") != NULL ||
+	    getenv("JOURNAL_STREAM") != NULL)
+		return;      /* inside a unit */
+	for (i = 0; i < cs->n; i++)
+		if (!cs->v[i].found) {
+			fprintf(stderr, _("relayq-flush: no credentials for %s here (%s); "
+			    "if the password is a systemd credential (LoadCredential= in "
+			    "relayq-flush-spool.service), it exists only inside the unit: "
+			    "run systemctl start relayq-flush-spool.service\n"),
+			    cs->v[i].host, cs->v[i].why ? cs->v[i].why : "-");
+			return;
+		}
+}
+
 /* --all-users: the system configuration only (or -C), credentials looked
  * up once as root, then one child per spool queue (flush_users.h). */
 static int
@@ -136,6 +158,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 		return -1;
 	if (flush_creds_prefetch(conf, &creds, e) < 0)
 		return -1;
+	unit_credential_hint(&creds);
 	resolver_system(&res);
 	memset(&o, 0, sizeof(o));
 	o.conf = conf;
@@ -232,6 +255,7 @@ main(int argc, char **argv)
 	o.verbose = a.verbose;
 	o.filters = a.filters;
 	o.nfilters = a.nfilters;
+	o.guest = route.kind == ROUTE_SPOOL && id.uid != 0;
 	if (flush_run(&o, &st, &e) < 0) {
 		rc = e.code;
 		goto fail;

@@ -108,6 +108,30 @@ cmp_entry(const void *a, const void *b)
 	    ((const struct spool_entry *)b)->name);
 }
 
+/* Keeps e as an example of a skipped entry: the first few, but an entry
+ * named after a uid (it may stop that uid's mail: a squat) replaces a
+ * merely bad name, so that a flood cannot hide it. */
+static void
+keep_example(struct spool_listing *l, const struct err *e, int badname)
+{
+	size_t i;
+
+	if (l->nexamples < SPOOL_EXAMPLES) {
+		l->badname[l->nexamples] = (unsigned char)badname;
+		l->examples[l->nexamples++] = xstrdup(e->msg);
+		return;
+	}
+	if (badname)
+		return;
+	for (i = 0; i < l->nexamples; i++)
+		if (l->badname[i]) {
+			free(l->examples[i]);
+			l->examples[i] = xstrdup(e->msg);
+			l->badname[i] = 0;
+			return;
+		}
+}
+
 /* Files one entry of the listing (dfd is the spool). */
 static void
 list_one(int dfd, const char *spool, const char *name, struct spool_listing *l,
@@ -131,8 +155,7 @@ list_one(int dfd, const char *spool, const char *name, struct spool_listing *l,
 	if (v == SPOOL_IGNORE)
 		return;
 	if (v != SPOOL_OK) {
-		if (l->nexamples < SPOOL_EXAMPLES)
-			l->examples[l->nexamples++] = xstrdup(e.msg);
+		keep_example(l, &e, v == SPOOL_BADNAME);
 		l->skipped++;
 		return;
 	}

@@ -64,7 +64,10 @@ struct spool_listing {
 	struct spool_entry *v;  /* valid queues, sorted by name (owned) */
 	size_t n;
 	unsigned skipped;       /* entries that are not queues */
-	char *examples[SPOOL_EXAMPLES];  /* owned: why the first few were skipped */
+	char *examples[SPOOL_EXAMPLES];  /* owned: why a few were skipped; an
+	                                 * entry named after a uid (a squat, a
+	                                 * symlink) is kept before a bad name */
+	unsigned char badname[SPOOL_EXAMPLES];
 	size_t nexamples;
 };
 

@@ -209,6 +209,14 @@ START_TEST(test_list_flood)
 	ck_assert_int_eq(strncmp(buf_cstr(&b), p, strlen(p)), 0);
 	free(p);
 	ck_assert_uint_lt(b.len, 1200);
+	/* The FIFO and the symlink named after uids are among the examples,
+	 * whatever the listing order. */
+	p = xasprintf("%s/4000 is not a directory", sp);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), p));
+	free(p);
+	p = xasprintf("%s/5000 is a symbolic link", sp);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), p));
+	free(p);
 	buf_free(&b);
 	spool_listing_free(&l);
 }
