@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -145,6 +146,13 @@ fe_queue_list(struct fe *fe)
 
 	if (fe_queue_open(fe, &e) < 0)
 		return fe_fail(fe, &e);
+	if (fe_route(fe)->stranded && fe->opt.mode == CLI_MODE_QUEUE_LIST &&
+	    !fe->opt.json) {
+		char *why = route_describe(fe_route(fe), fe_spool_dir(fe));
+
+		fprintf(stderr, _("%s: warning: %s\n"), fe->progname, why);
+		free(why);
+	}
 	switch (fe->opt.mode) {
 	case CLI_MODE_QUEUE_SUMMARY:
 		return summary(fe);

@@ -3,7 +3,6 @@
  * `relayq flush` runs (see route.h, frontend.h). */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,65 +78,9 @@ fe_route_warn(struct fe *fe)
 	return 1;
 }
 
-/* Moves every message of the old queue; logs each; returns how many
- * moved. */
-static unsigned
-move_all(struct queue *from, struct queue *to)
-{
-	struct strv ids = STRV_INIT;
-	struct err e;
-	unsigned moved = 0;
-	size_t i;
-	int fd, l;
-
-	if (queue_scan(from, &ids, &e) < 0) {
-		log_msg(LOG_WARNING, "%s", e.msg);
-		return 0;
-	}
-	for (i = 0; i < ids.n; i++) {
-		l = queue_lock(from, ids.v[i], &fd, &e);
-		if (l < 0)
-			log_msg(LOG_WARNING, "%s: %s", ids.v[i], e.msg);
-		if (l != 0)
-			continue;
-		if (queue_move(from, to, ids.v[i], fd, &e) < 0)
-			log_msg(LOG_WARNING, "%s: cannot move it from %s into %s: %s; it "
-			    "stays there", ids.v[i], from->dir, to->dir, e.msg);
-		else {
-			log_msg(LOG_INFO, "%s: moved from %s into %s", ids.v[i],
-			    from->dir, to->dir);
-			moved++;
-		}
-		close(fd);
-	}
-	strv_free(&ids);
-	return moved;
-}
-
 void
 fe_route_migrate(struct fe *fe)
 {
-	const struct route *r = fe_route(fe);
-	struct queue old;
-	struct err e;
-	struct stat st;
-	char *env;
-	int have;
-
-	if (r->old == NULL || !fe->queue_open)
-		return;
-	env = xasprintf("%s/env", r->old);
-	have = lstat(env, &st) == 0 && S_ISDIR(st.st_mode);
-	free(env);
-	if (!have)
-		return;
-	/* queue_open checks the old queue is ours (and makes what is
-	 * missing of it: it exists already). */
-	if (queue_open(&old, r->old, fe->id.uid, &e) < 0) {
-		log_msg(LOG_WARNING, "cannot move the mail of %s into the spool: %s",
-		    r->old, e.msg);
-		return;
-	}
-	move_all(&old, &fe->queue);
-	queue_close(&old);
+	if (fe->queue_open)
+		(void)route_migrate(fe_route(fe), &fe->queue);
 }

@@ -2,11 +2,13 @@
  * exit code and a one-line summary. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "flush.h"
@@ -196,7 +198,7 @@ main(int argc, char **argv)
 	struct route route;
 	uid_t squatter;
 	char *dir = NULL;
-	int rc, qopen = 0;
+	int rc, r, qopen = 0;
 
 	i18n_init();
 	memset(&a, 0, sizeof(a));
@@ -239,9 +241,30 @@ main(int argc, char **argv)
 	} else {
 		dir = xstrdup(route.dir);
 	}
-	if (queue_open(&q, dir, id.uid, &e) < 0) {
-		rc = e.code;
-		goto fail;
+	r = queue_open(&q, dir, id.uid, &e);
+	if (r == 0 && route_old_exists(&route) && access(q.tmp, W_OK) < 0) {
+		err_sys(&e, EX_CANTCREAT, errno, _("cannot write in %s"), q.tmp);
+		queue_close(&q);
+		r = -1;
+	}
+	if (r < 0) {
+		if (!route_old_exists(&route)) {
+			rc = e.code;
+			goto fail;
+		}
+		/* The spool queue cannot be opened here (a sandbox that
+		 * leaves only the home queue writable): deliver what waits in
+		 * the previous rule's queue where it is, never strand it. */
+		log_msg(LOG_NOTICE, "%s; delivering %s in place", e.msg, route.old);
+		free(dir);
+		dir = xstrdup(route.old);
+		if (queue_open(&q, dir, id.uid, &e) < 0) {
+			rc = e.code;
+			goto fail;
+		}
+		route.kind = ROUTE_PERSONAL;
+	} else {
+		(void)route_migrate(&route, &q);
 	}
 	qopen = 1;
 	resolver_system(&res);

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "log.h"
 #include "route.h"
+#include "strv.h"
 #include "xalloc.h"
 
 static int
@@ -125,4 +127,74 @@ route_describe(const struct route *r, const char *spooldir)
 	return xasprintf(_("%s queue %s, delivered by %s"),
 	    r->kind == ROUTE_CONFIGURED ? _("configured") : _("personal"),
 	    r->dir, who);
+}
+
+/* Moves every message of from into to, each under its lock; logs each.
+ * Returns how many moved. */
+static unsigned
+move_all(struct queue *from, struct queue *to)
+{
+	struct strv ids = STRV_INIT;
+	struct err e;
+	unsigned moved = 0;
+	size_t i;
+	int fd, l;
+
+	if (queue_scan(from, &ids, &e) < 0) {
+		log_msg(LOG_WARNING, "%s", e.msg);
+		return 0;
+	}
+	for (i = 0; i < ids.n; i++) {
+		l = queue_lock(from, ids.v[i], &fd, &e);
+		if (l < 0)
+			log_msg(LOG_WARNING, "%s: %s", ids.v[i], e.msg);
+		if (l != 0)
+			continue;      /* busy or gone: the next time */
+		if (queue_move(from, to, ids.v[i], fd, &e) < 0) {
+			log_msg(LOG_WARNING, "%s: cannot move it from %s into %s: %s; it "
+			    "stays there", ids.v[i], from->dir, to->dir, e.msg);
+		} else {
+			log_msg(LOG_INFO, "%s: moved from %s into %s", ids.v[i],
+			    from->dir, to->dir);
+			moved++;
+		}
+		close(fd);
+	}
+	strv_free(&ids);
+	return moved;
+}
+
+int
+route_old_exists(const struct route *r)
+{
+	struct stat st;
+	char *env;
+	int have;
+
+	if (r->old == NULL)
+		return 0;
+	env = xasprintf("%s/env", r->old);
+	have = lstat(env, &st) == 0 && S_ISDIR(st.st_mode);
+	free(env);
+	return have;
+}
+
+int
+route_migrate(const struct route *r, struct queue *to)
+{
+	struct queue old;
+	struct err e;
+	unsigned n;
+
+	if (!route_old_exists(r))
+		return 0;
+	/* queue_open checks that the old queue is the user's own. */
+	if (queue_open(&old, r->old, to->uid, &e) < 0) {
+		log_msg(LOG_WARNING, "cannot move the mail of %s into the spool: %s",
+		    r->old, e.msg);
+		return 0;
+	}
+	n = move_all(&old, to);
+	queue_close(&old);
+	return (int)n;
 }

@@ -70,4 +70,12 @@ void route_free(struct route *r);
  * queue, who delivers it and whether anyone can (allocated). */
 char *route_describe(const struct route *r, const char *spooldir);
 
+/* 1 when r->old names a queue directory that exists (has env/). */
+int route_old_exists(const struct route *r);
+/* Moves the mail of the previous rule's queue (r->old) into the open
+ * queue to, message by message under its lock (queue_move: never lost,
+ * never doubled); a busy message stays for the next time.  Logs each
+ * move and each failure.  Returns how many moved. */
+int route_migrate(const struct route *r, struct queue *to);
+
 #endif

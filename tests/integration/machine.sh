@@ -39,7 +39,7 @@ SYSCONFDIR=$(eval echo "$(mkvar sysconfdir)")
 [ -n "$prefix" ] || bail_out "cannot read prefix from $top_builddir/Makefile"
 
 smarthost_start
-plan 48
+plan 51
 
 export RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=$FLUSH
 unset JOURNAL_STREAM
@@ -267,6 +267,22 @@ touch -d '10 min ago' "$fb/tmp"
 spool_run
 check "then its owner's run removed it" test ! -e "$fb"
 is "$(as "$UID_H" "$UID_H" "$RELAYQ" check 2>&1 | grep -c "^route: spool queue")" 1 "the FIFO's owner still has a working route"
+
+# ---- root's old home queue under the root unit's sandbox ----
+# relayq-flush.service leaves only root's home queue writable: there
+# relayq-flush cannot open the spool queue, so it delivers the previous
+# rule's queue in place rather than strand it.
+mkdir -p "$XDG_CONFIG_HOME/relayq"
+printf 'smarthost [127.0.0.1]:%s\n' "$SUBMISSION_PORT" >"$XDG_CONFIG_HOME/relayq/config"
+printf 'Subject: old root\n\nold root mail\n' | "$N/sendmail" -odq -i mrootold
+rm "$XDG_CONFIG_HOME/relayq/config"
+is "$(ls "$XDG_STATE_HOME/relayq/env" | wc -l)" 1 "root's home queue of the previous rule holds one message"
+unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"' \
+	sh "$SPOOL" env XDG_STATE_HOME="$XDG_STATE_HOME" "$FLUSH" >"$T/runlog" 2>&1
+is "$?" 0 "relayq-flush with the spool read-only (the root unit's sandbox) exits 0"
+smarthost_wait_mail mrootold 1 >/dev/null 2>&1
+is "$(delivered mrootold)$(ls "$XDG_STATE_HOME/relayq/env" | wc -l)" 10 \
+	"it delivered the old queue in place"
 
 # ---- a child past its deadline ----
 # A smarthost that accepts and never greets; each child would wait 300 s.
