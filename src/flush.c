@@ -160,7 +160,7 @@ deliver(struct flusher *f, struct strv *due)
 					/* Not this run's queue to deliver: what
 					 * it cannot set up (a credential only root
 					 * can read) is not the messages' try. */
-					log_msg(LOG_NOTICE, "%s: not delivered by uid %lu "
+					log_msg(LOG_WARNING, "%s: not delivered by uid %lu "
 					    "(%s); root's relayq-flush --all-users "
 					    "delivers this queue", f->o->queue->dir,
 					    (unsigned long)getuid(), sess_r.text);

@@ -1,5 +1,6 @@
-/* check_queue.c — the queue: location table, ownership refusal, ids, and
- * one test per transition and crash point of doc/QUEUE.md. */
+/* check_queue.c — the queue: ownership refusal, ids, and one test per
+ * transition and crash point of doc/QUEUE.md (the location table is
+ * check_route.c's). */
 #include "config.h"
 
 #include <check.h>
@@ -643,6 +644,160 @@ START_TEST(test_remove)
 }
 END_TEST
 
+
+/* ---- move (transition 7) ---------------------------------------------------- */
+
+/* Opens a second queue beside q, the move's target. */
+static void
+open_target(struct queue *t)
+{
+	char *d = xasprintf("%s/spool/1000", tdir);
+	struct err e;
+
+	ck_assert_msg(queue_open(t, d, getuid(), &e) == 0, "%s", e.msg);
+	free(d);
+}
+
+/* Reads the whole file dir/name. */
+static char *
+slurp(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name), buf[256];
+	FILE *fp = fopen(p, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	free(p);
+	return xstrdup(buf);
+}
+
+START_TEST(test_move)
+{
+	struct envelope env, got;
+	struct queue_msg m;
+	struct queue t;
+	struct err e;
+	char *body;
+	int fd;
+
+	open_target(&t);
+	queue_one(&m, "moved body\n", &env);
+	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
+	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
+	close(fd);
+	ck_assert_int_eq(count(q.new) + count(q.env) + count(q.tmp), 0);
+	ck_assert_int_eq(count(t.new) + count(t.env), 2);
+	ck_assert_int_eq(count(t.tmp), 0);
+	body = slurp(t.new, m.id);
+	ck_assert_str_eq(body, "moved body\n");
+	free(body);
+	ck_assert_int_eq(queue_env_read(&t, m.id, &got, &e), 0);
+	ck_assert_str_eq(got.id, m.id);
+	ck_assert_str_eq(got.sender, "alice@example.com");
+	ck_assert_uint_eq(got.size, 11);
+	envelope_free(&got);
+	envelope_free(&env);
+	queue_close(&t);
+}
+END_TEST
+
+/* A crash after the move's commit point: the target has it, the source
+ * still too.  The next move only removes the source: one copy. */
+START_TEST(test_move_crash_after_commit)
+{
+	struct envelope env;
+	struct queue_msg m;
+	struct queue t;
+	struct err e;
+	char *src, *dst;
+	int fd;
+
+	open_target(&t);
+	queue_one(&m, "once\n", &env);
+	src = queue_env_path(&q, m.id);
+	dst = queue_env_path(&t, m.id);
+	ck_assert_int_eq(link(src, dst), 0);
+	free(src);
+	free(dst);
+	src = queue_body_path(&q, m.id);
+	dst = queue_body_path(&t, m.id);
+	ck_assert_int_eq(link(src, dst), 0);     /* both placed: committed */
+	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
+	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
+	close(fd);
+	ck_assert_int_eq(count(q.new) + count(q.env), 0);
+	ck_assert_int_eq(count(t.env) + count(t.new), 2);
+	ck_assert_int_eq(count(t.tmp), 0);     /* nothing was copied again */
+	free(src);
+	free(dst);
+	envelope_free(&env);
+	queue_close(&t);
+}
+END_TEST
+
+/* A crash before the commit point: a body (or its temporary) in the
+ * target without an envelope.  The next move clears it and moves. */
+START_TEST(test_move_crash_before_commit)
+{
+	struct envelope env;
+	struct queue_msg m;
+	struct queue t;
+	struct err e;
+	char *p, *body;
+	FILE *fp;
+	int fd;
+
+	open_target(&t);
+	queue_one(&m, "the real one\n", &env);
+	p = queue_body_path(&t, m.id);
+	fp = fopen(p, "w");
+	fputs("torn", fp);
+	fclose(fp);
+	free(p);
+	p = xasprintf("%s/%s", t.tmp, m.id);
+	fp = fopen(p, "w");
+	fclose(fp);
+	free(p);
+	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
+	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
+	close(fd);
+	body = slurp(t.new, m.id);
+	ck_assert_str_eq(body, "the real one\n");
+	free(body);
+	ck_assert_int_eq(count(t.env), 1);
+	ck_assert_int_eq(count(t.tmp), 0);
+	ck_assert_int_eq(count(q.new) + count(q.env), 0);
+	envelope_free(&env);
+	queue_close(&t);
+}
+END_TEST
+
+/* A FIFO in place of a body or an envelope is refused at once, named. */
+START_TEST(test_fifo_refused)
+{
+	struct envelope env;
+	struct err e;
+	char *p;
+	int fd;
+
+	p = queue_body_path(&q, "0000000001");
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	free(p);
+	p = queue_env_path(&q, "0000000001");
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	alarm(5);     /* a blocking open would hang here */
+	ck_assert_int_eq(queue_lock(&q, "0000000001", &fd, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "new/0000000001 is not a regular file"));
+	ck_assert_int_eq(queue_env_read(&q, "0000000001", &env, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "env/0000000001 is not a regular file"));
+	envelope_free(&env);
+	alarm(0);
+}
+END_TEST
+
 static void
 put_env(const char *id, const char *text)
 {
@@ -818,6 +973,10 @@ queue_suite(void)
 	tcase_add_test(tr, test_commit_body_fails_cleans);
 	tcase_add_test(tr, test_update);
 	tcase_add_test(tr, test_remove);
+	tcase_add_test(tr, test_move);
+	tcase_add_test(tr, test_move_crash_after_commit);
+	tcase_add_test(tr, test_move_crash_before_commit);
+	tcase_add_test(tr, test_fifo_refused);
 	tcase_add_test(tr, test_torn_env_refused);
 	tcase_add_test(tr, test_scan_ignores_junk);
 	suite_add_tcase(s, tr);
