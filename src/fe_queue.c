@@ -181,9 +181,11 @@ fe_run_flush(struct fe *fe)
 	size_t i;
 	int n;
 
-	(void)fe_route(fe);
-	if (fe->route.old != NULL && fe_queue_open(fe, &e) < 0)
-		return fe_fail(fe, &e);    /* (it moved the old queue's mail) */
+	/* Opening the queue moves the previous rule's mail into the spool
+	 * (root's --all-users run below does not walk homes); when it
+	 * cannot, the warning says why and the flush goes on. */
+	if (fe_route(fe)->old != NULL && fe_queue_open(fe, &e) < 0)
+		fprintf(stderr, _("%s: warning: %s\n"), fe->progname, e.msg);
 	n = fe_flush_argv(fe, argv, fe->opt.verbose);
 	/* Root's flush covers every queue root delivers: the whole spool. */
 	if (fe->id.uid == 0 && fe->route.kind == ROUTE_SPOOL &&
