@@ -191,11 +191,17 @@ fe_check(struct fe *fe)
 		return fe_fail(fe, &e);
 	printf(_("configuration: ok\nqualifying domain: %s\n"), fe->qualify_domain);
 	rc = fe_check_route(fe);
-	if (fe_queue_open(fe, &e) < 0) {
+	if (fe->squatted != (uid_t)-1) {
+		/* Said in the route lines: mail still goes (to fallback
+		 * queues), so it is no failure of this check. */
+		printf(_("queue: a new %s/%lu.XXXXXX for each message\n"),
+		    fe_spool_dir(fe), (unsigned long)fe->id.uid);
+	} else if (fe_queue_open(fe, &e) < 0) {
 		printf(_("queue: %s\n"), e.msg);
 		return e.code;
+	} else {
+		printf(_("queue: %s\n"), fe->queue.dir);
 	}
-	printf(_("queue: %s\n"), fe->queue.dir);
 	r = check_delivery(fe);
 	rc = rc != EX_OK ? rc : r;
 	r = fe_newaliases(fe);

@@ -1,6 +1,6 @@
 /* fe_route.c — the rule in the front end: `relayq check`'s route lines,
- * moving a home queue of the previous rule into the spool, and what
- * `relayq flush` runs (see route.h, frontend.h). */
+ * the stranded-queue warning, and moving a home queue of the previous
+ * rule into the spool (see route.h, frontend.h). */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "frontend.h"
 #include "i18n.h"
@@ -43,7 +42,6 @@ fe_check_route(struct fe *fe)
 {
 	const struct route *r = fe_route(fe);
 	char *text = route_describe(r, fe_spool_dir(fe)), *dir;
-	uid_t squatter;
 	struct err e;
 	size_t n;
 	int rc = EX_OK;
@@ -52,8 +50,9 @@ fe_check_route(struct fe *fe)
 	free(text);
 	if (r->stranded)
 		rc = EX_CONFIG;
+	fe->squatted = (uid_t)-1;
 	if (r->loc == QUEUE_LOC_SPOOL && spool_queue_dir(fe_spool_dir(fe),
-	    fe->id.uid, 0, &dir, &squatter, &e) < 0)
+	    fe->id.uid, 0, &dir, &fe->squatted, &e) < 0)
 		printf(_("route: WARNING: %s\n"), e.msg);
 	else if (r->loc == QUEUE_LOC_SPOOL)
 		free(dir);

@@ -39,7 +39,7 @@ SYSCONFDIR=$(eval echo "$(mkvar sysconfdir)")
 [ -n "$prefix" ] || bail_out "cannot read prefix from $top_builddir/Makefile"
 
 smarthost_start
-plan 51
+plan 52
 
 export RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=$FLUSH
 unset JOURNAL_STREAM
@@ -260,8 +260,12 @@ check "the FIFO envelope is named in the log, skipped" \
 	grep -q "$SPOOL/$UID_H/env/0000000001 is not a regular file" "$T/runlog"
 check "the squatted name is reported with who can fix it" \
 	sh -c "grep -q '$SPOOL/$UID_B is not a directory\\|$SPOOL/$UID_B is owned by uid $UID_H, not uid $UID_B: not a queue' '$T/runlog' && grep -q 'root can remove it: rm -r $SPOOL/$UID_B' '$T/runlog'"
-is "$(as "$UID_B" "$UID_B" "$RELAYQ" check 2>&1 | grep -c "route: WARNING: $SPOOL/$UID_B is not your queue: it was made by uid $UID_H")" 1 \
+out=$(as "$UID_B" "$UID_B" "$RELAYQ" check 2>&1)
+rc=$?
+is "$(echo "$out" | grep -c "route: WARNING: $SPOOL/$UID_B is not your queue: it was made by uid $UID_H")" 1 \
 	"relayq check tells the squatted uid, naming the squatter"
+is "$rc:$(echo "$out" | grep -c "^queue: a new $SPOOL/$UID_B.XXXXXX for each message")" 0:1 \
+	"and says where its mail goes; no failure (its mail still goes)"
 check "the emptied fallback queue is still there while fresh" test -d "$fb"
 touch -d '10 min ago' "$fb/tmp"
 spool_run

@@ -285,10 +285,11 @@ START_TEST(test_queue_dir_squatted)
 	ck_assert_int_eq(st.st_mode & 07777, 0700);
 	ck_assert_int_eq(spool_queue_dir(sp, victim, 1, &d2, &sq, &e), 0);
 	ck_assert_str_ne(d1, d2);
+	free(d2);
 	/* Without create (a listing): the error names the squatter and who
 	 * can fix it. */
-	ck_assert_int_eq(spool_queue_dir(sp, victim, 0, &d2 /* unchanged */,
-	    &sq, &e), -1);
+	ck_assert_int_eq(spool_queue_dir(sp, victim, 0, &d2, &sq, &e), -1);
+	ck_assert_ptr_null(d2);
 	ck_assert_ptr_nonnull(strstr(e.msg, "made by uid 65534"));
 	ck_assert_ptr_nonnull(strstr(e.msg, "root can remove"));
 	/* A symlink in its place is squatting too. */
