@@ -138,6 +138,26 @@ act(struct fe *fe, enum queue_admin_action a)
 	return rc;
 }
 
+/* What the listing of this queue does not show, on stderr: nobody can
+ * deliver it; mail still waits in a queue of the previous rule. */
+static void
+route_notes(struct fe *fe)
+{
+	const struct route *r = fe_route(fe);
+	char *why;
+	size_t n;
+
+	if (r->stranded) {
+		why = route_describe(r, fe_spool_dir(fe));
+		fprintf(stderr, _("%s: warning: %s\n"), fe->progname, why);
+		free(why);
+	}
+	if (r->old != NULL && (n = fe_route_old_count(r->old)) > 0)
+		fprintf(stderr, _("%s: %zu more messages wait in %s, the queue of "
+		    "the previous rule; they are moved here at your next message or "
+		    "\"relayq flush\"\n"), fe->progname, n, r->old);
+}
+
 /* -bp, -bP, mailq and every "relayq queue" command. */
 int
 fe_queue_list(struct fe *fe)
@@ -146,13 +166,8 @@ fe_queue_list(struct fe *fe)
 
 	if (fe_queue_open(fe, &e) < 0)
 		return fe_fail(fe, &e);
-	if (fe_route(fe)->stranded && fe->opt.mode == CLI_MODE_QUEUE_LIST &&
-	    !fe->opt.json) {
-		char *why = route_describe(fe_route(fe), fe_spool_dir(fe));
-
-		fprintf(stderr, _("%s: warning: %s\n"), fe->progname, why);
-		free(why);
-	}
+	if (fe->opt.mode == CLI_MODE_QUEUE_LIST && !fe->opt.json)
+		route_notes(fe);
 	switch (fe->opt.mode) {
 	case CLI_MODE_QUEUE_SUMMARY:
 		return summary(fe);

@@ -17,8 +17,8 @@
 #include "xalloc.h"
 
 /* Messages in the old home queue dir (its env/), without creating it. */
-static size_t
-old_count(const char *dir)
+size_t
+fe_route_old_count(const char *dir)
 {
 	struct queue q;
 	struct strv ids = STRV_INIT;
@@ -35,6 +35,42 @@ old_count(const char *dir)
 	strv_free(&ids);
 	free(q.env);
 	return n;
+}
+
+/* A personal queue is retried between messages only by a timer or a
+ * crontab of the user's.  The user timer is visible (its enablement link);
+ * a crontab is not (only root can read the cron spool).  Prints a note
+ * when the timer is not enabled, or runs only while the user is logged
+ * in (no linger). */
+static void
+check_retries(struct fe *fe)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *wants = NULL, *linger;
+	struct stat st;
+	int timer;
+
+	if (xdg != NULL && xdg[0] == '/')
+		wants = xasprintf("%s/systemd/user/timers.target.wants/"
+		    "relayq-flush.timer", xdg);
+	else if (home != NULL && home[0] == '/')
+		wants = xasprintf("%s/.config/systemd/user/timers.target.wants/"
+		    "relayq-flush.timer", home);
+	timer = wants != NULL && stat(wants, &st) == 0;
+
+	free(wants);
+	if (!timer) {
+		printf(_("route: note: between your messages nothing retries this "
+		    "queue unless your crontab runs relayq-flush or you enable the "
+		    "user timer: systemctl --user enable --now relayq-flush.timer\n"));
+		return;
+	}
+	linger = xasprintf("/var/lib/systemd/linger/%s", fe->id.user);
+	if (stat(linger, &st) < 0)
+		printf(_("route: note: your relayq-flush.timer runs only while you "
+		    "are logged in; for mail sent while you are not (cron), root "
+		    "can run: loginctl enable-linger %s\n"), fe->id.user);
+	free(linger);
 }
 
 int
@@ -56,7 +92,9 @@ fe_check_route(struct fe *fe)
 		printf(_("route: WARNING: %s\n"), e.msg);
 	else if (r->loc == QUEUE_LOC_SPOOL)
 		free(dir);
-	if (r->old != NULL && (n = old_count(r->old)) > 0)
+	if (!r->stranded && r->by == ROUTE_BY_OWNER)
+		check_retries(fe);
+	if (r->old != NULL && (n = fe_route_old_count(r->old)) > 0)
 		printf(_("route: %zu messages still wait in %s, the queue of the "
 		    "previous rule; they are moved into the spool at your next "
 		    "message or \"relayq flush\"\n"), n, r->old);

@@ -58,6 +58,9 @@ int fe_queue_open(struct fe *fe, struct err *e);
  * the queue, who delivers it, a squatted spool name, mail left in a home
  * queue of the previous rule); EX_CONFIG when nobody can deliver it. */
 int fe_check_route(struct fe *fe);
+/* How many messages wait in the queue directory dir (its env/; 0 when
+ * there is none).  Creates nothing. */
+size_t fe_route_old_count(const char *dir);
 /* Logs (LOG_WARNING) that nobody can deliver the queue, when so; 1 then. */
 int fe_route_warn(struct fe *fe);
 /* Moves the mail of a home queue of the previous rule (route.old) into
