@@ -139,6 +139,25 @@ unit_credential_hint(const struct flush_credset *cs)
 		}
 }
 
+/* A spool user flushing its own queue (the front end's flush after a
+ * message, relayq flush): the credential is root's to read.  Looked up
+ * before any session, so that a user who cannot read it opens none
+ * (a TLS session that ends before AUTH costs the smarthost for nothing)
+ * and touches no message.  Returns 0 with cs, or -1 after one log line. */
+static int
+guest_creds(const struct conf *conf, const struct queue *q,
+    struct flush_credset *cs)
+{
+	struct err e;
+
+	if (flush_creds_prefetch(conf, cs, &e) == 0)
+		return 0;
+	log_msg(LOG_WARNING, "%s: not delivered by uid %lu (%s); root's "
+	    "relayq-flush --all-users delivers this queue", q->dir,
+	    (unsigned long)getuid(), e.msg);
+	return -1;
+}
+
 /* --all-users: the system configuration only (or -C), credentials looked
  * up once as root, then one child per spool queue (flush_users.h). */
 static int
@@ -195,6 +214,7 @@ main(int argc, char **argv)
 	struct flush_opts o;
 	struct flush_stats st;
 	struct err e;
+	struct flush_credset creds;
 	struct route route;
 	uid_t squatter;
 	char *dir = NULL;
@@ -218,6 +238,7 @@ main(int argc, char **argv)
 		log_set_stderr_min(LOG_WARNING);
 	identity_load(&id);
 	memset(&route, 0, sizeof(route));
+	memset(&creds, 0, sizeof(creds));
 	if (a.all_users) {
 		conf_init(&conf);
 		rc = all_users(&a, &conf, &e);
@@ -279,6 +300,12 @@ main(int argc, char **argv)
 	o.filters = a.filters;
 	o.nfilters = a.nfilters;
 	o.guest = route.kind == ROUTE_SPOOL && id.uid != 0;
+	if (o.guest && guest_creds(&conf, &q, &creds) < 0) {
+		rc = EX_TEMPFAIL;      /* queued; root's run delivers it */
+		goto done;
+	}
+	if (o.guest)
+		o.creds = &creds;
 	if (flush_run(&o, &st, &e) < 0) {
 		rc = e.code;
 		goto fail;
@@ -296,6 +323,7 @@ done:
 	if (qopen)
 		queue_close(&q);
 	free(dir);
+	flush_creds_free(&creds);
 	route_free(&route);
 	tls_global_deinit();
 	conf_free(&conf);

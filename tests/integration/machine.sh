@@ -39,7 +39,7 @@ SYSCONFDIR=$(eval echo "$(mkvar sysconfdir)")
 [ -n "$prefix" ] || bail_out "cannot read prefix from $top_builddir/Makefile"
 
 smarthost_start
-plan 54
+plan 58
 
 export RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=$FLUSH
 unset JOURNAL_STREAM
@@ -202,6 +202,21 @@ check "the run said the waiting messages were due in its session" grep -q "messa
 check "root's AUTH was used for the users' mail" grep -q "Authenticated sender: $TEST_USER" "$(smarthost_wait_mail mwww 1 | head -n 1)"
 spool_run
 is "$?$(delivered mroot)$(delivered mwww)" 011 "a second run sends nothing again"
+
+# ---- a spool user's own flush cannot read root's credential ----
+send "$UID_W" "$UID_W" mguest -odq
+before=$(grep -c "connect from" "$POSTFIX_LOG")
+out=$(as "$UID_W" "$UID_W" "$RELAYQ" flush 2>&1)
+is "$?" 75 "www-data's own relayq flush: 75, its mail stays queued for root's run"
+case $out in
+*"not delivered by uid $UID_W ("*"root's relayq-flush --all-users delivers this queue"*) ok "it says why and who delivers it" ;;
+*) not_ok "it says why and who delivers it" "$out" ;;
+esac
+is "$(($(grep -c "connect from" "$POSTFIX_LOG") - before)):$(grep -c '^attempts' "$SPOOL/$UID_W"/env/*)" "0:0" \
+	"it opened no session and did not touch the message (no attempt recorded)"
+spool_run
+smarthost_wait_mail mguest 1 >/dev/null 2>&1
+is "$(delivered mguest)$(in_queue "$UID_W")" 10 "root's next plain run delivers it at once"
 
 # ---- a wrong password, fixed, then relayq flush ----
 set_password "not-$TEST_PASSWORD"
