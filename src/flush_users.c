@@ -52,8 +52,10 @@ struct spool_user {
 	uid_t uid;
 	gid_t gid;
 	char *home;     /* passwd home, or NULL (no entry) */
-	char *dir;      /* the spool entry */
-	int fallback;   /* SPOOL/UID.XXXXXX: removed once empty */
+	char *dir;      /* the first of its spool entries (for messages) */
+	const struct spool_entry *ents;  /* all its entries (borrowed): SPOOL/UID
+	                                  * and fallbacks SPOOL/UID.XXXXXX */
+	size_t nents;
 };
 
 /* Drops every privilege for good and checks that it stuck. */
@@ -92,41 +94,55 @@ child_env(const struct spool_user *u)
 	unsetenv("XDG_RUNTIME_DIR");
 }
 
-/* Opens u's queue and flushes it (as whoever runs this).  Returns the
- * exit code. */
+/* Opens one queue of u and flushes it (as whoever runs this); removes an
+ * emptied fallback queue.  Returns the exit code. */
 static int
-flush_one(const struct flush_users_opts *o, const struct spool_user *u)
+flush_dir(const struct flush_users_opts *o, const struct spool_user *u,
+    const struct spool_entry *se, const struct identity *id)
 {
 	struct flush_opts fo = *o->flush;
 	struct flush_stats st;
-	struct identity id;
 	struct queue q;
 	struct err e;
 	int rc;
 
-	identity_load(&id);
-	if (queue_open(&q, u->dir, u->uid, &e) < 0) {
+	if (queue_open(&q, se->dir, u->uid, &e) < 0) {
 		log_msg(LOG_ERR, "%s", e.msg);
-		identity_free(&id);
 		return e.code;
 	}
-	fo.id = &id;
+	fo.id = id;
 	fo.queue = &q;
 	fo.creds = o->creds;
 	if (flush_run(&fo, &st, &e) < 0) {
-		log_msg(LOG_ERR, "%s: %s", u->dir, e.msg);
+		log_msg(LOG_ERR, "%s: %s", se->dir, e.msg);
 		rc = e.code;
 	} else {
 		rc = st.config_error ? EX_CONFIG : st.exit_code;
 		log_msg(rc == EX_OK ? LOG_INFO : LOG_WARNING, "%s: uid %lu: %u due, "
 		    "%u sent, %u deferred, %u bounced, %u held by another run, "
-		    "%u sessions", u->dir, (unsigned long)u->uid, st.due, st.sent,
+		    "%u sessions", se->dir, (unsigned long)u->uid, st.due, st.sent,
 		    st.deferred, st.bounced, st.busy, st.sessions);
 	}
 	queue_close(&q);
-	identity_free(&id);
-	if (u->fallback && spool_remove_empty(u->dir, &e) < 0)
+	if (se->fallback && spool_remove_empty(se->dir, &e) < 0)
 		log_msg(LOG_WARNING, "%s", e.msg);
+	return rc;
+}
+
+/* Flushes every queue of u, one after another (one deadline covers them
+ * all: a user's many fallback queues cost that user's time only).
+ * Returns the most severe exit code. */
+static int
+flush_one(const struct flush_users_opts *o, const struct spool_user *u)
+{
+	struct identity id;
+	size_t i;
+	int rc = EX_OK;
+
+	identity_load(&id);
+	for (i = 0; i < u->nents; i++)
+		rc = flush_users_worse(rc, flush_dir(o, u, &u->ents[i], &id));
+	identity_free(&id);
 	return rc;
 }
 
@@ -227,15 +243,18 @@ run_one(const struct flush_users_opts *o, const struct spool_user *u)
 	return rc;
 }
 
-/* Fills u for a listed entry; -1 with e when it must be skipped. */
+/* Fills u for the n listed entries of one uid at se; -1 with e when they
+ * must be skipped. */
 static int
-spool_user(const struct spool_entry *se, struct spool_user *u, struct err *e)
+spool_user(const struct spool_entry *se, size_t n, struct spool_user *u,
+    struct err *e)
 {
 	struct passwd *pw;
 
 	memset(u, 0, sizeof(*u));
 	u->uid = se->uid;
-	u->fallback = se->fallback;
+	u->ents = se;
+	u->nents = n;
 	errno = 0;
 	pw = getpwuid(se->uid);
 	if (pw != NULL) {
@@ -270,7 +289,7 @@ flush_users_run(const struct flush_users_opts *o,
 	struct spool_user u;
 	struct buf sum = BUF_INIT;
 	struct err le;
-	size_t i;
+	size_t i, n;
 	int r, rc;
 
 	memset(st, 0, sizeof(*st));
@@ -289,11 +308,14 @@ flush_users_run(const struct flush_users_opts *o,
 		log_msg(LOG_WARNING, "%s", buf_cstr(&sum));
 	buf_free(&sum);
 	st->skipped = l.skipped;
-	for (i = 0; i < l.n; i++) {
-		if (spool_user(&l.v[i], &u, &le) < 0) {
+	for (i = 0; i < l.n; i += n) {
+		/* The listing is sorted by uid: one child per user. */
+		for (n = 1; i + n < l.n && l.v[i + n].uid == l.v[i].uid; n++)
+			;
+		if (spool_user(&l.v[i], n, &u, &le) < 0) {
 			log_msg(LOG_WARNING, "%s", le.msg);
 			spool_user_free(&u);
-			st->skipped++;
+			st->skipped += (unsigned)n;
 			continue;
 		}
 		/* Root's own queue: root's run, no child (and no privilege

@@ -12,7 +12,8 @@
  * the child reads no credential source.  Children run one after another.
  *
  * Root's own queue (SPOOL/0) is flushed by the parent itself, without a
- * child.  The spool is listed by spool_list (spool.h): an entry is a
+ * child.  A user's queues (SPOOL/UID and its fallbacks SPOOL/UID.XXXXXX)
+ * share one child and one deadline.  The spool is listed by spool_list (spool.h): an entry is a
  * queue only when its owner is the uid in its name; bogus entries, however
  * many, cost one log line per run.  Each child has a deadline
  * (spool_queue_timeout): past it, the parent kills and reaps it, logs it
@@ -47,7 +48,8 @@ struct flush_users_opts {
 };
 
 struct flush_users_stats {
-	unsigned queues;        /* children run */
+	unsigned queues;        /* users whose queues were flushed (a child
+	                         * each; root's by the run itself) */
 	unsigned skipped;       /* entries skipped (logged) */
 	unsigned failed;        /* children that exited non-zero */
 	int exit_code;          /* most severe child exit code (flush_users_worse) */

@@ -101,11 +101,15 @@ spool_check(const char *spool, const char *name, const struct stat *st,
 	return SPOOL_OK;
 }
 
+/* By uid, then by name (SPOOL/UID before its fallbacks). */
 static int
 cmp_entry(const void *a, const void *b)
 {
-	return strcmp(((const struct spool_entry *)a)->name,
-	    ((const struct spool_entry *)b)->name);
+	const struct spool_entry *x = a, *y = b;
+
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 /* Keeps e as an example of a skipped entry: the first few, but an entry

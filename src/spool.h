@@ -61,7 +61,8 @@ struct spool_entry {
 };
 
 struct spool_listing {
-	struct spool_entry *v;  /* valid queues, sorted by name (owned) */
+	struct spool_entry *v;  /* valid queues, sorted by uid, then name
+	                         * (a uid's entries are adjacent; owned) */
 	size_t n;
 	unsigned skipped;       /* entries that are not queues */
 	char *examples[SPOOL_EXAMPLES];  /* owned: why a few were skipped; an

@@ -260,6 +260,9 @@ fb=$(find "$SPOOL" -maxdepth 1 -name "$UID_B.*" -user "$UID_B")
 is "$(echo "$fb" | grep -c .)" 1 "its mail went to a fallback queue of its own"
 as "$UID_H" "$UID_H" sh -c "cd '$SPOOL' && seq -f 'junk%g' 20000 | xargs touch"
 is "$(find "$SPOOL" -maxdepth 1 -name 'junk*' | wc -l)" 20000 "20,000 bogus entries in the spool"
+# 2,000 queue-shaped directories of the FIFO owner's own: its child's
+# time, nobody else's (one child per user).
+as "$UID_H" "$UID_H" sh -c "cd '$SPOOL' && seq -f '$UID_H.f%05g' 2000 | xargs mkdir -m 700"
 send "$UID_W" "$UID_W" mhostile -odq
 start=$(date +%s)
 timeout 120 "$FLUSH" --all-users >"$T/runlog" 2>&1

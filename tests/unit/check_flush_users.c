@@ -203,6 +203,7 @@ START_TEST(test_loop)
 	make_tmp();
 	ck_assert_int_eq(chmod(tmpdir, 01733), 0);
 	mkentry("65534", 0700, 65534, 65534);   /* good, empty */
+	mkentry("65534.abc123", 0700, 65534, 65534);  /* its fallback: same child */
 	mkentry("64999", 0700, 64999, 64999);   /* good, no passwd entry */
 	mkentry("1000", 0700, 65534, 65534);    /* wrong owner */
 	mkentry("2000", 0755, 2000, 2000);      /* loose */
@@ -222,7 +223,8 @@ START_TEST(test_loop)
 	uo.flush = &o;
 	uo.creds = &cs;
 	ck_assert_int_eq(flush_users_run(&uo, &st, &e), 0);
-	/* 65534, 64999 and root's own 0 (flushed by the run itself) */
+	/* 65534 (two queues, one child), 64999 and root's own 0 (flushed
+	 * by the run itself) */
 	ck_assert_uint_eq(st.queues, 3);
 	ck_assert_uint_eq(st.skipped, 5);
 	ck_assert_uint_eq(st.failed, 0);
@@ -233,6 +235,10 @@ START_TEST(test_loop)
 		struct stat sb;
 
 		p = xasprintf("%s/65534/env", tmpdir);
+		ck_assert_int_eq(lstat(p, &sb), 0);
+		ck_assert_uint_eq(sb.st_uid, 65534);
+		free(p);
+		p = xasprintf("%s/65534.abc123/env", tmpdir);
 		ck_assert_int_eq(lstat(p, &sb), 0);
 		ck_assert_uint_eq(sb.st_uid, 65534);
 		free(p);
