@@ -39,7 +39,7 @@ SYSCONFDIR=$(eval echo "$(mkvar sysconfdir)")
 [ -n "$prefix" ] || bail_out "cannot read prefix from $top_builddir/Makefile"
 
 smarthost_start
-plan 58
+plan 59
 
 export RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=$FLUSH
 unset JOURNAL_STREAM
@@ -202,6 +202,16 @@ check "the run said the waiting messages were due in its session" grep -q "messa
 check "root's AUTH was used for the users' mail" grep -q "Authenticated sender: $TEST_USER" "$(smarthost_wait_mail mwww 1 | head -n 1)"
 spool_run
 is "$?$(delivered mroot)$(delivered mwww)" 011 "a second run sends nothing again"
+
+# ---- root's relayq flush where the password lives only inside the unit ----
+mv "$ETC/authinfo" "$N/authinfo.away"
+out=$("$RELAYQ" flush 2>&1)
+mv "$N/authinfo.away" "$ETC/authinfo"
+case $out in
+*"if the password is a systemd credential (LoadCredential= in relayq-flush-spool.service), it exists only inside the unit: run systemctl start relayq-flush-spool.service"*)
+	ok "root's relayq flush without a credential says how to start the unit" ;;
+*) not_ok "root's relayq flush without a credential says how to start the unit" "$out" ;;
+esac
 
 # ---- a spool user's own flush cannot read root's credential ----
 send "$UID_W" "$UID_W" mguest -odq
