@@ -12,6 +12,7 @@
 #include "frontend.h"
 #include "i18n.h"
 #include "log.h"
+#include "runlock.h"
 #include "spawn.h"
 #include "xalloc.h"
 
@@ -124,6 +125,21 @@ fe_after_queue(struct fe *fe)
 	if (fe->opt.delivery_mode == CONF_DELIVERY_QUEUE ||
 	    fe->opt.delivery_mode == CONF_DELIVERY_DEFERRED)
 		return;
+	/* A run in progress on this queue takes the message before it
+	 * quits (runlock.h): no second run, no second session. */
+	if (fe->queue_open) {
+		int r = runlock_handover(&fe->queue,
+		    (unsigned)fe->conf.max_connections, &e);
+
+		if (r == RUNLOCK_HANDED) {
+			if (fe->opt.verbose)
+				fprintf(stderr, _("%s: a delivery run in progress on %s "
+				    "takes the message\n"), fe->progname, fe->queue.dir);
+			return;
+		}
+		if (r < 0)
+			log_msg(LOG_WARNING, "%s", e.msg);
+	}
 	fe_flush_argv(fe, argv, fe->opt.verbose &&
 	    fe->opt.delivery_mode == CONF_DELIVERY_INTERACTIVE);
 	if (fe->opt.delivery_mode != CONF_DELIVERY_INTERACTIVE) {

@@ -15,6 +15,8 @@
 #include "stream.h"
 #include "tls.h"
 
+struct session;
+
 /* One run's state. */
 struct flusher {
 	const struct flush_opts *o;
@@ -33,6 +35,10 @@ struct flusher {
 	                              * session could be opened) */
 	double last_start;           /* monotonic start of the last message
 	                              * sent (messages_per_minute); -1 none */
+	struct session *ss;          /* the run's connection (owned), kept open
+	                              * across rescans until one finds nothing */
+	int open;                    /* ss is connected */
+	int reconnects;              /* sessions the server closed in this run */
 };
 
 /* One connection to the smarthost. */

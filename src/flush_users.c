@@ -176,7 +176,9 @@ child_run(const struct flush_users_opts *o, const struct spool_user *u)
 	fo.id = &id;
 	fo.queue = &q;
 	fo.creds = o->creds;
-	if (flush_run(&fo, &st, &e) < 0) {
+	/* Never wait for a lock the user can hold: hand over instead. */
+	fo.wait_lock = 0;
+	if (flush_queue(&fo, &st, &e) < 0) {
 		log_msg(LOG_ERR, "%s: %s", u->dir, e.msg);
 		rc = e.code;
 	} else {
