@@ -106,8 +106,11 @@ runlock_wait(const struct queue *q, struct runlock *l, struct err *e)
 void
 runlock_release(struct runlock *l)
 {
-	if (l->fd >= 0)
+	if (l->fd >= 0) {
+		/* Explicitly: a forked child may share the open file. */
+		flock(l->fd, LOCK_UN);
 		close(l->fd);
+	}
 	l->fd = -1;
 }
 
