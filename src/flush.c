@@ -16,6 +16,11 @@
 
 /* How many times one run reconnects after the server closed a session. */
 #define FLUSH_MAX_RECONNECTS 10
+/* With a session open and a scan that found nothing new, how long a run
+ * under the run lock waits for a kick before it says QUIT (a burst of
+ * submissions is still committing), and how often it looks. */
+#define FLUSH_LINGER_MS 300
+#define FLUSH_LINGER_STEP_MS 10
 
 static int
 filter_match(const struct flush_filter *fl, const struct envelope *env)
@@ -143,6 +148,22 @@ deliver(struct flusher *f, const struct strv *due)
 	flusher_sync_removals(f);
 }
 
+/* 1 when the queue was kicked within FLUSH_LINGER_MS (the session stays
+ * open for the next scan), 0 when not. */
+static int
+linger(const struct flusher *f)
+{
+	struct timespec ts = { 0, FLUSH_LINGER_STEP_MS * 1000000L };
+	int waited;
+
+	for (waited = 0; waited < FLUSH_LINGER_MS; waited += FLUSH_LINGER_STEP_MS) {
+		if (runlock_kicked(f->o->queue))
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return runlock_kicked(f->o->queue);
+}
+
 int
 flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 {
@@ -180,8 +201,11 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 		st->due += (unsigned)local.n;
 		for (i = 0; i < local.n; i++)
 			flush_message(&f, NULL, local.v[i], NULL);
-		if (due.n == 0 && local.n == 0)
+		if (due.n == 0 && local.n == 0) {
+			if (o->kick && f.open && linger(&f))
+				continue;
 			break;
+		}
 		if (due.n == 0)
 			continue;
 		if (!prepared) {
