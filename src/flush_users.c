@@ -20,7 +20,11 @@
 #include "log.h"
 #include "queue.h"
 #include "strv.h"
+#include "trigger.h"
 #include "xalloc.h"
+
+/* Passes over the spool in one run when the trigger keeps changing. */
+#define FLUSH_USERS_MAX_PASSES 10
 
 int
 flush_users_uid(const char *name, uid_t *uid)
@@ -49,7 +53,8 @@ flush_users_check(const char *spool, const char *name, const struct stat *st,
 {
 	uid_t u;
 
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strcmp(name, TRIGGER_NAME) == 0)
 		return FLUSH_USERS_IGNORE;
 	if (!flush_users_uid(name, &u)) {
 		err_set(e, EX_DATAERR, _("%s/%s: not a queue (the spool holds one "
@@ -303,9 +308,10 @@ list_spool(const char *spool, struct strv *names, int *dfd, struct err *e)
 	return 0;
 }
 
-int
-flush_users_run(const struct flush_users_opts *o,
-    struct flush_users_stats *st, struct err *e)
+/* One pass over the spool: a child per valid queue, one after another. */
+static int
+run_pass(const struct flush_users_opts *o, struct flush_users_stats *st,
+    struct err *e)
 {
 	struct strv names = STRV_INIT;
 	struct spool_user u;
@@ -315,16 +321,11 @@ flush_users_run(const struct flush_users_opts *o,
 	uid_t uid;
 	int dfd = -1, r, rc;
 
-	memset(st, 0, sizeof(*st));
-	if (flush_users_require_root(e) < 0)
-		return -1;
 	r = list_spool(o->spool, &names, &dfd, e);
 	if (r < 0)
 		return -1;
-	if (r == 1) {
-		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
-		return 0;
-	}
+	if (r == 1)
+		return 1;
 	for (i = 0; i < names.n; i++) {
 		if (fstatat(dfd, names.v[i], &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno != ENOENT)
@@ -355,4 +356,77 @@ flush_users_run(const struct flush_users_opts *o,
 	close(dfd);
 	strv_free(&names);
 	return 0;
+}
+
+/* Opens the spool and makes sure of its trigger: made when missing or
+ * replaced when a user put something else there (logged).  Returns the
+ * spool's descriptor, -2 when there is no spool, -1 with e when it cannot
+ * be opened. */
+static int
+spool_trigger(const char *spool, struct err *e)
+{
+	struct err le;
+	int dfd, r;
+
+	dfd = open(spool, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
+		return -2;
+	if (dfd < 0)
+		return err_sys(e, EX_NOINPUT, errno, _("cannot open the spool %s"), spool);
+	r = trigger_ensure(dfd, spool, &le);
+	if (r < 0)
+		log_msg(LOG_WARNING, "%s; immediate delivery of the spool waits for "
+		    "it (the timer still runs)", le.msg);
+	else if (r == 1)
+		log_msg(LOG_NOTICE, "%s/%s: created (the front end of spool users "
+		    "touches it)", spool, TRIGGER_NAME);
+	else if (r == 2)
+		log_msg(LOG_WARNING, "%s/%s: was not root's trigger file; replaced",
+		    spool, TRIGGER_NAME);
+	return dfd;
+}
+
+int
+flush_users_run(const struct flush_users_opts *o,
+    struct flush_users_stats *st, struct err *e)
+{
+	struct trigger_snap snap;
+	unsigned pass;
+	int dfd, r;
+
+	memset(st, 0, sizeof(*st));
+	if (flush_users_require_root(e) < 0)
+		return -1;
+	dfd = spool_trigger(o->spool, e);
+	if (dfd == -2) {
+		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
+		return 0;
+	}
+	if (dfd < 0)
+		return -1;
+	/* A submission touches the trigger after its commit; systemd drops
+	 * the touches that come while this run goes on, so the run looks
+	 * itself and passes again (bounded: touching is free for anyone). */
+	for (pass = 0; ; pass++) {
+		trigger_snapshot(dfd, &snap);
+		r = run_pass(o, st, e);
+		if (r != 0)
+			break;
+		if (!trigger_changed(dfd, &snap))
+			break;
+		if (pass + 1 == FLUSH_USERS_MAX_PASSES) {
+			log_msg(LOG_NOTICE, "%s: new mail was signalled during %u passes; "
+			    "the rest waits for the next trigger or timer run",
+			    o->spool, FLUSH_USERS_MAX_PASSES);
+			break;
+		}
+		log_msg(LOG_INFO, "%s: new mail was signalled during the pass; "
+		    "another pass", o->spool);
+	}
+	close(dfd);
+	if (r == 1) {
+		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
+		r = 0;
+	}
+	return r;
 }

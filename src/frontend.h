@@ -26,6 +26,7 @@ struct fe {
 	struct rewrite_ctx rw;
 	struct queue queue;
 	int queue_open;
+	enum queue_loc queue_kind;   /* where fe_queue_open found the queue */
 };
 
 /* Reports a refused message as ErrorMode says: printed on stderr (all
@@ -45,8 +46,15 @@ int fe_mail_error(struct fe *fe, const struct err *why);
 int fe_rewrite_setup(struct fe *fe, struct err *e);
 /* Locates and opens (creating) the invoking user's queue.  Returns 0/-1. */
 int fe_queue_open(struct fe *fe, struct err *e);
+/* 1 when the open queue is one that root's run delivers (the system
+ * spool) and the invoking user is not root: such a user cannot read the
+ * credentials, so no flush of its own is started (the one place that
+ * decides it). */
+int fe_root_delivers(const struct fe *fe);
 /* Starts relayq-flush after queueing, as the delivery mode says
- * (background: detached; interactive: waited for).  Failures to start it
+ * (background: detached; interactive: waited for) — unless a run holds
+ * the queue (the message is handed to it) or root delivers the queue (the
+ * spool's trigger is touched instead, trigger.h).  Failures to start it
  * are reported but do not change the exit code: the mail is queued. */
 void fe_after_queue(struct fe *fe);
 /* Fills argv (room for 6 + the caller's) with "relayq-flush" and the -C,
