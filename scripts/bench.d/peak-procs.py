@@ -3,7 +3,7 @@
 write to OUT the largest number of processes seen at once whose executable
 is one of EXE, and after it the largest number whose executable is the
 last EXE (scripts/bench, part 6: relayq and relayq-flush, then
-relayq-flush alone)."""
+relayq-flush alone).  OUT.ready appears after the first sweep."""
 import os
 import signal
 import sys
@@ -35,6 +35,8 @@ while not stop:
             pass
     peak = max(peak, n)
     peak_last = max(peak_last, n_last)
+    if not os.path.exists(out + ".ready"):
+        open(out + ".ready", "w").close()
     time.sleep(0.005)
 with open(out, "w") as f:
     f.write("%d %d\n" % (peak, peak_last))
