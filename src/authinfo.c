@@ -230,7 +230,7 @@ set_item(struct line *l, struct authinfo_entry *en, char **user, char **id,
 static int
 parse_items(struct line *l, struct authinfo_entry *en, struct err *e)
 {
-	struct buf tok = BUF_INIT;
+	struct buf tok = BUF_SECRET_INIT;
 	char *user = NULL, *id = NULL;
 	int r, rc = -1;
 
@@ -371,29 +371,36 @@ read_all(int fd, const char *path, struct buf *b, struct err *e)
 {
 	char chunk[4096];
 	ssize_t n;
+	int rc = -1;
 
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+		if (n < 0) {
+			err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+			goto fail;
+		}
 		if (n == 0)
 			break;
-		if (b->len + (size_t)n > AUTHINFO_MAX_SIZE)
-			return err_set(e, EX_CONFIG, _("%s is larger than 1 MiB; "
+		if (b->len + (size_t)n > AUTHINFO_MAX_SIZE) {
+			err_set(e, EX_CONFIG, _("%s is larger than 1 MiB; "
 			    "is it really an authinfo file?"), path);
+			goto fail;
+		}
 		buf_add(b, chunk, (size_t)n);
 	}
+	rc = 0;
+fail:
 	wipe(chunk, sizeof(chunk));
-	return 0;
+	return rc;
 }
 
 int
 authinfo_load(struct authinfo *ai, const char *path, uid_t owner,
     struct err *e)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_SECRET_INIT;
 	struct stat st;
 	int fd, rc = -1;
 

@@ -15,18 +15,32 @@ buf_init(struct buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->secret = 0;
+}
+
+/* Empties b, keeping whether it is a secret buffer. */
+static void
+empty(struct buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
 }
 
 void
 buf_free(struct buf *b)
 {
+	if (b->secret && b->data != NULL)
+		wipe(b->data, b->cap);
 	free(b->data);
-	buf_init(b);
+	empty(b);
 }
 
 void
 buf_reset(struct buf *b)
 {
+	if (b->secret && b->data != NULL)
+		wipe(b->data, b->cap);
 	b->len = 0;
 	if (b->data != NULL)
 		b->data[0] = '\0';
@@ -43,7 +57,17 @@ grow(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	b->data = xrealloc(b->data, cap);
+	if (b->secret && b->data != NULL) {
+		/* realloc would free the old block with the secret in it */
+		char *n = xmalloc(cap);
+
+		memcpy(n, b->data, b->len + 1);
+		wipe(b->data, b->cap);
+		free(b->data);
+		b->data = n;
+	} else {
+		b->data = xrealloc(b->data, cap);
+	}
 	b->cap = cap;
 }
 
@@ -100,6 +124,6 @@ buf_steal(struct buf *b)
 {
 	char *p = b->data ? b->data : xstrdup("");
 
-	buf_init(b);
+	empty(b);
 	return p;
 }

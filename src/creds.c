@@ -99,7 +99,7 @@ creds_read_credential(const char *name, char **secret, char **path,
     struct err *e)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_SECRET_INIT;
 	char chunk[4096];
 	ssize_t n;
 	int fd, rc = -1;
@@ -254,7 +254,7 @@ int
 creds_run_command(const char *cmd, int timeout_ms, char **out, struct err *e)
 {
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, status = 0, timed_out, rc = -1;
-	struct buf ob = BUF_INIT, eb = BUF_INIT;
+	struct buf ob = BUF_SECRET_INIT, eb = BUF_INIT;
 	pid_t pid;
 
 	*out = NULL;

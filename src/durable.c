@@ -117,6 +117,7 @@ durable_tmp_create(struct durable_tmp *t, const char *path, mode_t mode,
 
 	t->fd = -1;
 	t->path = NULL;
+	t->renamed = 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    mode);
 	if (fd < 0) {
@@ -188,7 +189,9 @@ rename_noreplace(const char *from, const char *to)
 		return -1;
 	if (link(from, to) < 0)
 		return -1;
-	return unlink(from);
+	/* to is ours now; a temporary left behind is the sweep's */
+	(void)unlink(from);
+	return 0;
 }
 
 /* Only the final directory needs to be durable: whether the temporary's
@@ -219,6 +222,7 @@ durable_tmp_commit(struct durable_tmp *t, const char *final, int noreplace,
 		errno = saved;
 		goto fail;
 	}
+	t->renamed = 1;
 	rc = sync_dirs(final, e);
 	free(t->path);
 	t->path = NULL;

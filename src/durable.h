@@ -20,9 +20,11 @@
 struct durable_tmp {
 	int fd;          /* open for writing; -1 once closed */
 	char *path;      /* allocated: the temporary's path, NULL when none */
+	int renamed;     /* durable_tmp_commit renamed it into place (even if
+	                  * the directory fsync after the rename failed) */
 };
 
-#define DURABLE_TMP_INIT { -1, NULL }
+#define DURABLE_TMP_INIT { -1, NULL, 0 }
 
 /* The exit code for a failed file operation with errno errnum. */
 int durable_errcode(int errnum);
@@ -58,7 +60,10 @@ int durable_tmp_sync_close(struct durable_tmp *t, struct err *e);
  * unless noreplace, which gives EEXIST on an existing final), fsync of
  * final's directory (not the temporary's: see durable.c).  On
  * success t->path is freed; on failure before the rename the temporary is
- * unlinked.  Returns 0 or -1 (errno kept for EEXIST). */
+ * unlinked.  t->renamed tells whether final is now the temporary's
+ * content (1 also when only the fsync after the rename failed; 0 when the
+ * rename itself failed, e.g. EEXIST: final is then someone else's).
+ * Returns 0 or -1 (errno kept for EEXIST). */
 int durable_tmp_commit(struct durable_tmp *t, const char *final,
     int noreplace, struct err *e);
 

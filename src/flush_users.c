@@ -18,6 +18,7 @@
 #include "i18n.h"
 #include "identity.h"
 #include "log.h"
+#include "nodump.h"
 #include "queue.h"
 #include "strv.h"
 #include "trigger.h"
@@ -139,7 +140,9 @@ drop_privileges(uid_t uid, gid_t gid, struct err *e)
 	if (setuid(0) == 0)
 		return err_set(e, EX_OSERR, _("root privileges could be regained "
 		    "after dropping them to uid %lu"), (unsigned long)uid);
-	return 0;
+	/* The id change made the process dumpable again (fs.suid_dumpable),
+	 * and it holds the pre-fetched secret. */
+	return nodump_enable(e);
 }
 
 /* The environment of a child: the user's home (for dead.letter), none of

@@ -14,6 +14,7 @@
 #include "i18n.h"
 #include "identity.h"
 #include "log.h"
+#include "nodump.h"
 #include "queue.h"
 #include "resolver.h"
 #include "tls.h"
@@ -170,6 +171,11 @@ main(int argc, char **argv)
 	int rc, qopen = 0;
 
 	i18n_init();
+	/* Before anything can read a secret: no core file, no ptrace. */
+	if (nodump_enable(&e) < 0) {
+		fprintf(stderr, "relayq-flush: %s\n", e.msg);
+		return e.code;
+	}
 	memset(&a, 0, sizeof(a));
 	rc = parse_args(&a, argc, argv);
 	if (rc != 0) {

@@ -112,7 +112,7 @@ finish_msg(struct buf *b, char **out)
 int
 oauth_xoauth2(const char *user, const char *token, char **out, struct err *e)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_SECRET_INIT;
 
 	if (check_text(_("user name"), user, e) < 0 ||
 	    check_text(_("access token"), token, e) < 0)
@@ -125,7 +125,7 @@ int
 oauth_bearer(const char *user, const char *host, unsigned port,
     const char *token, char **out, struct err *e)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_SECRET_INIT;
 	const char *p;
 
 	if (check_text(_("user name"), user, e) < 0 ||

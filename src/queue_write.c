@@ -76,8 +76,10 @@ queue_msg_commit_body(struct queue *q, struct queue_msg *m, struct err *e)
 	int rc;
 
 	rc = durable_tmp_commit(&m->body, final, 1, e);
-	/* a failed directory fsync comes after the rename */
-	m->placed = rc == 0 || exists(final);
+	/* Ours only when our rename put it there (a failed directory fsync
+	 * comes after the rename); a final that exists because the rename
+	 * found it (EEXIST: an id collision) is another message's. */
+	m->placed = m->body.renamed;
 	free(final);
 	return rc;
 }

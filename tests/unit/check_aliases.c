@@ -12,6 +12,7 @@
 
 #include "aliases.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 /* In-memory include files for the hermetic cases. */
 static const struct {
@@ -325,7 +326,7 @@ START_TEST(test_load_unreadable)
 	FILE *f;
 	int rc;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
 	path = xasprintf("%s/aliases", dir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);

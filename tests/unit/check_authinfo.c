@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "authinfo.h"
+#include "lib/tmpdir.h"
 
 static const char sample[] =
     "# relayq credentials\n"
@@ -176,7 +177,7 @@ START_TEST(test_load_real_files)
 	struct authinfo ai = AUTHINFO_INIT;
 	struct err e;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
 	good = write_file(dir, "good", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
 	loose = write_file(dir, "loose", "AuthInfo:h \"U:u\" \"P:p\"\n", 0644);
 	ck_assert_int_ge(asprintf(&link, "%s/link", dir), 0);
@@ -210,7 +211,7 @@ START_TEST(test_load_as_nobody)
 
 	if (geteuid() != 0)
 		return;   /* the root-only part; non-root runs test it directly */
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
 	ck_assert_int_eq(chmod(dir, 0755), 0);
 	path = write_file(dir, "rootfile", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
 	ck_assert_int_eq(chmod(path, 0644), 0);

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "xalloc.h"
 #include "err.h"
 
 START_TEST(test_buf_grows)
@@ -45,6 +46,42 @@ START_TEST(test_buf_steal)
 }
 END_TEST
 
+/* A secret buffer: same content as an ordinary one through every growth
+ * (it copies and wipes instead of realloc), and stays secret when reset,
+ * freed or stolen from, so a reused buffer keeps wiping. */
+START_TEST(test_buf_secret)
+{
+	struct buf b = BUF_SECRET_INIT, plain = BUF_INIT;
+	char *p;
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		buf_printf(&b, "pw%d;", i);
+		buf_printf(&plain, "pw%d;", i);
+	}
+	ck_assert_uint_eq(b.len, plain.len);
+	ck_assert_str_eq(b.data, plain.data);
+	ck_assert_int_eq(b.secret, 1);
+	ck_assert_int_eq(plain.secret, 0);
+	buf_reset(&b);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_str_eq(buf_cstr(&b), "");
+	ck_assert_int_eq(b.secret, 1);
+	buf_adds(&b, "again");
+	p = buf_steal(&b);
+	ck_assert_str_eq(p, "again");
+	ck_assert_int_eq(b.secret, 1);
+	wipe_free(p);
+	buf_adds(&b, "third");
+	buf_free(&b);
+	ck_assert_ptr_null(b.data);
+	ck_assert_int_eq(b.secret, 1);
+	buf_init(&b);
+	ck_assert_int_eq(b.secret, 0);
+	buf_free(&plain);
+}
+END_TEST
+
 START_TEST(test_err)
 {
 	struct err e;
@@ -70,6 +107,7 @@ buf_suite(void)
 
 	tcase_add_test(tc, test_buf_grows);
 	tcase_add_test(tc, test_buf_steal);
+	tcase_add_test(tc, test_buf_secret);
 	tcase_add_test(tc, test_err);
 	suite_add_tcase(s, tc);
 	return s;

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "lib/tmpdir.h"
 
 #ifndef TEST_DATA_DIR
 #define TEST_DATA_DIR "tests/data/config"
@@ -224,7 +225,7 @@ START_TEST(test_user_file_via_env)
 	struct err e;
 	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
 	setenv("XDG_CONFIG_HOME", dir, 1);
 	snprintf(path, sizeof(path), "%s/relayq", dir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);

@@ -14,6 +14,7 @@
 
 #include "creds.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 static char tmp[64];
 
@@ -21,7 +22,7 @@ static void
 setup(void)
 {
 	snprintf(tmp, sizeof(tmp), "/tmp/check_creds.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	ck_assert_ptr_nonnull(test_mkdtemp(tmp));
 	setenv("HOME", tmp, 1);
 	unsetenv("CREDENTIALS_DIRECTORY");
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
@@ -31,10 +32,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmp);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	ck_assert_int_eq(test_rmtree(tmp), 0);
 }
 
 static char *

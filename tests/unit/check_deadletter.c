@@ -13,6 +13,7 @@
 
 #include "deadletter.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 static const struct { const char *in, *out; } quotes[] = {
 	{ "", "\n" },
@@ -125,7 +126,7 @@ START_TEST(test_append)
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
 	setenv("HOME", dir, 1);
 	path = deadletter_path(&e);
 	ck_assert_ptr_nonnull(path);

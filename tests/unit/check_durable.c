@@ -18,13 +18,14 @@
 
 #include "durable.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 static char tdir[] = "/tmp/check_durable.XXXXXX";
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
 }
 
 static int

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "resolver.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 /* ---- names ---- */
 static const struct {
@@ -140,7 +141,7 @@ static void
 make_tmp(void)
 {
 	strcpy(tmpdir, "/tmp/check_flush_users.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	ck_assert_ptr_nonnull(test_mkdtemp(tmpdir));
 }
 
 static char *
@@ -341,9 +342,7 @@ START_TEST(test_loop)
 	ck_assert_int_eq(exists("64998/env"), 0);
 	ck_assert_int_eq(exists("www/env"), 0);
 	conf_free(&c);
-	p = xasprintf("rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(p), 0);
-	free(p);
+	ck_assert_int_eq(test_rmtree(tmpdir), 0);
 }
 END_TEST
 

@@ -12,6 +12,7 @@
 
 #include "hoststat.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 static const char two[] =
 	"relayq-hoststat 1\n"
@@ -142,7 +143,7 @@ START_TEST(test_files)
 	int existed = -1;
 	FILE *fp;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
 	path = hoststat_path(dir);
 	ck_assert_str_eq(path + strlen(dir), "/hoststat");
 	ck_assert_int_eq(hoststat_load(path, &back, &e), 0);    /* missing: empty */

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mailq.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 #define HEADER "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
 #define INDENT "                                         "
@@ -31,7 +32,7 @@ setup(void)
 	log_set_syslog(0);
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
 	dir = xasprintf("%s/q", tdir);
 	ck_assert_int_eq(queue_open(&q, dir, getuid(), &e), 0);
 	free(dir);

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "onfailure.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 static const struct { const char *in; size_t max; const char *out; } sanitise[] = {
 	{ "plain text", 100, "plain text" },
@@ -92,7 +93,7 @@ START_TEST(test_run_no_interpolation)
 	char *cmd, *out, *got;
 	int status = -1;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
 	ck_assert_int_eq(chdir(dir), 0);
 	out = xasprintf("%s/out", dir);
 	cmd = xasprintf("printf '%%s|%%s|%%s|%%s|%%s\\n' \"$RELAYQ_EVENT\" \"$RELAYQ_QUEUE_ID\" "

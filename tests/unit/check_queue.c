@@ -19,6 +19,7 @@
 #include "log.h"
 #include "queue.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 static char tdir[] = "/tmp/check_queue.XXXXXX";
 static char *qdir;
@@ -30,7 +31,7 @@ setup(void)
 	struct err e;
 
 	log_set_syslog(0);
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
 	qdir = xasprintf("%s/state/relayq", tdir);
 	err_clear(&e);
 	ck_assert_msg(queue_open(&q, qdir, getuid(), &e) == 0, "%s", e.msg);
@@ -308,8 +309,10 @@ START_TEST(test_open_as_nobody)
 		p = xasprintf("%s/state", tdir);
 		ck_assert_int_eq(chmod(p, 0711), 0);
 		free(p);
-		ck_assert_int_eq(setgid(65534), 0);
-		ck_assert_int_eq(setuid(65534), 0);
+		/* root kept as the saved id, so that the exit handler of
+		 * test_mkdtemp can take it back and remove tdir */
+		ck_assert_int_eq(setresgid(65534, 65534, 0), 0);
+		ck_assert_int_eq(setresuid(65534, 65534, 0), 0);
 	}
 	me = getuid();
 	ck_assert_uint_ne(me, 0);
@@ -661,6 +664,41 @@ START_TEST(test_commit_body_fails_cleans)
 }
 END_TEST
 
+/* Another message took the id between the reservation and the rename
+ * (the no-replace rename fails with EEXIST): aborting ours must leave the
+ * other message's body alone. */
+START_TEST(test_commit_collision_keeps_other)
+{
+	struct envelope env;
+	struct queue_msg m;
+	struct err e;
+	char *other, got[16] = "";
+	FILE *f;
+
+	ck_assert_int_eq(queue_msg_create(&q, &m, &e), 0);
+	ck_assert_int_eq(write(m.body.fd, "ours\n", 5), 5);
+	other = queue_body_path(&q, m.id);
+	f = fopen(other, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("theirs\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	envelope_init(&env);
+	envelope_add_rcpt(&env, "x@y");
+	ck_assert_int_eq(queue_msg_commit(&q, &m, &env, &e), -1);
+	ck_assert_int_eq(m.placed, 0);
+	queue_msg_abort(&q, &m);
+	f = fopen(other, "r");
+	ck_assert_msg(f != NULL, "the other message's body was removed");
+	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+	fclose(f);
+	ck_assert_str_eq(got, "theirs\n");
+	ck_assert_int_eq(count(q.tmp), 0);
+	ck_assert_int_eq(count(q.env), 0);
+	free(other);
+	envelope_free(&env);
+}
+END_TEST
+
 /* Q → Q: an update replaces the state atomically, no temporary remains. */
 START_TEST(test_update)
 {
@@ -885,6 +923,7 @@ queue_suite(void)
 	tcase_add_test(tr, test_sweep_keeps_queued);
 	tcase_add_test(tr, test_commit_env_fails_cleans);
 	tcase_add_test(tr, test_commit_body_fails_cleans);
+	tcase_add_test(tr, test_commit_collision_keeps_other);
 	tcase_add_test(tr, test_update);
 	tcase_add_test(tr, test_remove);
 	tcase_add_test(tr, test_torn_env_refused);

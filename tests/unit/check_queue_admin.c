@@ -18,6 +18,7 @@
 #include "log.h"
 #include "queue_admin.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 #define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
 
@@ -33,7 +34,7 @@ setup(void)
 	log_set_syslog(0);
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
 	dir = xasprintf("%s/q", tdir);
 	err_clear(&e);
 	ck_assert_msg(queue_open(&q, dir, getuid(), &e) == 0, "%s", e.msg);
@@ -43,11 +44,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tdir);
-
 	queue_close(&q);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	ck_assert_int_eq(test_rmtree(tdir), 0);
 }
 
 static void

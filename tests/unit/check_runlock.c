@@ -19,6 +19,7 @@
 #include "queue.h"
 #include "runlock.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 static char tdir[] = "/tmp/check_runlock.XXXXXX";
 static struct queue q;
@@ -30,7 +31,7 @@ setup(void)
 	char *dir;
 
 	log_set_syslog(0);
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
 	dir = xasprintf("%s/q", tdir);
 	ck_assert_msg(queue_open(&q, dir, getuid(), &e) == 0, "%s", e.msg);
 	free(dir);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tls.h"
+#include "lib/tmpdir.h"
 
 static char dir[] = "/tmp/relayq-tls-XXXXXX";
 static char ca_pem[256], ca2_pem[256], srv_pem[256], srv_key[256];
@@ -112,7 +113,7 @@ make_pki(void)
 	gnutls_x509_crt_t ca, ca2, c;
 	gnutls_datum_t d;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
 	snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", dir);
 	snprintf(ca2_pem, sizeof(ca2_pem), "%s/ca2.pem", dir);
 	snprintf(srv_pem, sizeof(srv_pem), "%s/srv.pem", dir);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "trigger.h"
 #include "xalloc.h"
+#include "lib/tmpdir.h"
 
 #define NOBODY 65534
 
@@ -28,7 +29,7 @@ static void
 setup(void)
 {
 	log_set_syslog(0);
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
 	ck_assert_int_eq(chmod(tdir, 0755), 0);
 	spool = xasprintf("%s/spool", tdir);
 	tpath = xasprintf("%s/" TRIGGER_NAME, spool);
