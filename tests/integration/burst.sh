@@ -160,6 +160,7 @@ if handed "$out"; then not_ok "max_connections 2: a second run starts beside the
 settle two 1
 is "$(maildir_count two)" 1 "max_connections 2: delivered while slot 0 is held"
 check "max_connections 2: by the second slot" test -e "$Q/flush.lock.1"
+pkill -P "$hpid"
 kill "$hpid"
 wait "$hpid" 2>/dev/null
 cp "$CONF/config.base" "$CONF/config"

@@ -12,7 +12,7 @@
 [ "$(id -u)" -eq 0 ] || skip_all "--all-users needs root"
 command -v setpriv >/dev/null 2>&1 || skip_all "setpriv (util-linux) is missing"
 smarthost_start
-plan 22
+plan 26
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -114,6 +114,30 @@ if command -v strace >/dev/null 2>&1; then
 else
 	for d in 1 2 3; do skip "another pass ($d)" "strace is missing"; done
 fi
+
+# ---- a user holding its own run lock blocks nobody else ----
+# uid 64999 (no passwd entry) holds the run lock of its spool queue for
+# good; root's run hands that queue over (never waits) and delivers
+# nobody's mail.
+U2=64999
+getent passwd "$U2" >/dev/null && bail_out "uid $U2 exists here; the test needs a free uid"
+printf 'Subject: hold\n\nheld\n' | env -u XDG_STATE_HOME -u XDG_CONFIG_HOME HOME=/nonexistent \
+	RELAYQ_FLUSH="$W/spy" setpriv --reuid="$U2" --regid="$U2" --clear-groups \
+	"$W/sendmail" -C "$W/userconf" -odq -i held@example.test
+setpriv --reuid="$U2" --regid="$U2" --clear-groups sh -c "umask 077; : >>'$SPOOL/$U2/flush.lock'"
+setpriv --reuid="$U2" --regid="$U2" --clear-groups flock -o "$SPOOL/$U2/flush.lock" sleep 60 &
+hpid=$!
+for ((i = 0; i < 100; i++)); do flock -n "$SPOOL/$U2/flush.lock" true || break; sleep 0.05; done
+send unblocked -odq
+timeout 30 "$FLUSH" ${exec_start#*/relayq-flush} -C "$SYSCONF" -v >"$T/run6" 2>&1
+is "$?" 0 "a user holding its queue's lock: root's run still ends, exit 0"
+check "that queue was handed over, not waited for" \
+	grep -q "$SPOOL/$U2: another run is delivering this queue; handed over to it" "$T/run6"
+is "$(smarthost_wait_mail unblocked 1 | wc -l)$(queued)" "10" "the other user's mail went"
+is "$(find "$SPOOL/$U2/env" -type f | wc -l)" 1 "the holder's own mail waits for its lock"
+pkill -P "$hpid" 2>/dev/null
+kill "$hpid" 2>/dev/null
+wait "$hpid" 2>/dev/null
 
 # ---- what a user puts in place of the trigger ----
 rm -f "$TRIG"
