@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "i18n.h"
+#include "runlock.h"
 #include "xalloc.h"
 
 #ifndef SYSCONFDIR
@@ -130,6 +131,7 @@ static const struct conf_key conf_keys[] = {
 	{ "eightbit_mode", T_ENUM, OFF(eightbit_mode), "pass", NULL, eightbit_words, 0, 0 },
 	{ "max_messages_per_connection", T_INT, OFF(max_per_connection), "0", NULL, NULL, 0, 1000000 },
 	{ "messages_per_minute", T_INT, OFF(messages_per_minute), "0", NULL, NULL, 0, 60000 },
+	{ "max_connections", T_INT, OFF(max_connections), "1", NULL, NULL, 1, RUNLOCK_MAX_SLOTS },
 	/* queue life */
 	{ "retry_min", T_DURATION, OFF(retry_min), "300", NULL, NULL, 0, 0 },
 	{ "retry_max", T_DURATION, OFF(retry_max), "4000", NULL, NULL, 0, 0 },

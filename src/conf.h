@@ -94,6 +94,8 @@ struct conf {
 	int eightbit_mode;      /* 1 pass, 2 strict */
 	long max_per_connection;    /* messages per connection; 0 = no limit */
 	long messages_per_minute;   /* pace of the flusher; 0 = no limit */
+	long max_connections;       /* delivery sessions per queue at once
+	                             * (runlock slots); default 1 */
 	/* Queue life. */
 	long long retry_min, retry_max, queue_lifetime, queue_warn;   /* seconds */
 	char *on_failure;           /* admin's command (run by /bin/sh -c); NULL: none */

@@ -12,8 +12,10 @@
 #include "frontend.h"
 #include "i18n.h"
 #include "log.h"
+#include "runlock.h"
 #include "spawn.h"
 #include "spool.h"
+#include "trigger.h"
 #include "xalloc.h"
 
 int
@@ -156,6 +158,55 @@ fe_flush_argv(const struct fe *fe, const char **argv, int verbose)
 	return n;
 }
 
+int
+fe_root_delivers(const struct fe *fe)
+{
+	return fe->queue_open && fe->route.loc == QUEUE_LOC_SPOOL &&
+	    fe->id.uid != 0;
+}
+
+/* A run in progress on this queue takes the message before it quits
+ * (runlock.h): no second run, no second session.  Returns 1 when the
+ * message was handed over, 0 when a run must be started. */
+static int
+hand_over(struct fe *fe)
+{
+	struct err e;
+	int r;
+
+	r = runlock_handover(&fe->queue, (unsigned)fe->conf.max_connections, &e);
+	if (r == RUNLOCK_HANDED) {
+		if (fe->opt.verbose)
+			fprintf(stderr, _("%s: a delivery run in progress on %s "
+			    "takes the message\n"), fe->progname, fe->queue.dir);
+		return 1;
+	}
+	if (r < 0)
+		log_msg(LOG_WARNING, "%s", e.msg);
+	return 0;
+}
+
+/* A queue root delivers: hand over to root's run in progress, else touch
+ * the spool's trigger (systemd's relayq-flush-spool.path starts root's
+ * run; without it the timer or cron delivers). */
+static void
+ask_root(struct fe *fe)
+{
+	const char *spool = fe->conf.spool_dir ? fe->conf.spool_dir : SPOOLDIR;
+	struct err e;
+
+	if (hand_over(fe))
+		return;
+	if (trigger_touch(spool, &e) < 0) {
+		log_msg(LOG_WARNING, "%s; the message waits for the next timer or "
+		    "cron run of relayq-flush --all-users", e.msg);
+		return;
+	}
+	if (fe->opt.verbose)
+		fprintf(stderr, _("%s: queued in the system spool; asked root's "
+		    "delivery to start (%s/%s)\n"), fe->progname, spool, TRIGGER_NAME);
+}
+
 void
 fe_after_queue(struct fe *fe)
 {
@@ -167,6 +218,12 @@ fe_after_queue(struct fe *fe)
 
 	if (fe->opt.delivery_mode == CONF_DELIVERY_QUEUE ||
 	    fe->opt.delivery_mode == CONF_DELIVERY_DEFERRED)
+		return;
+	if (fe_root_delivers(fe)) {
+		ask_root(fe);
+		return;
+	}
+	if (fe->queue_open && hand_over(fe))
 		return;
 	fe_flush_argv(fe, argv, fe->opt.verbose &&
 	    fe->opt.delivery_mode == CONF_DELIVERY_INTERACTIVE);

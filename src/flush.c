@@ -11,10 +11,16 @@
 #include "flush_int.h"
 #include "i18n.h"
 #include "log.h"
+#include "runlock.h"
 #include "xalloc.h"
 
 /* How many times one run reconnects after the server closed a session. */
 #define FLUSH_MAX_RECONNECTS 10
+/* With a session open and a scan that found nothing new, how long a run
+ * under the run lock waits for a kick before it says QUIT (a burst of
+ * submissions is still committing), and how often it looks. */
+#define FLUSH_LINGER_MS 300
+#define FLUSH_LINGER_STEP_MS 10
 
 static int
 filter_match(const struct flush_filter *fl, const struct envelope *env)
@@ -141,20 +147,21 @@ probe(struct flusher *f, struct strv *due)
 	return 1;
 }
 
-/* Delivers due[] over as few sessions as the server allows. */
+/* Delivers due[] over the run's session, opening it when needed and
+ * leaving it open for the next rescan (flush_run closes it).  A new
+ * connection is opened only when the server closed one or the
+ * per-connection limit was reached. */
 static void
 deliver(struct flusher *f, struct strv *due)
 {
-	struct session ss;
+	struct session *ss = f->ss;
 	struct result sess_r;
 	long limit = f->o->conf->max_per_connection;
 	size_t i = 0;
-	int open = 0, reconnects = 0;
 
-	memset(&ss, 0, sizeof(ss));
 	while (i < due->n) {
-		if (!open) {
-			if (session_open(f, &ss, &sess_r) < 0) {
+		if (!f->open) {
+			if (session_open(f, ss, &sess_r) < 0) {
 				flusher_note(f, &sess_r);
 				if (f->o->guest && f->st->config_error) {
 					/* Not this run's queue to deliver: what
@@ -172,13 +179,13 @@ deliver(struct flusher *f, struct strv *due)
 					flush_message(f, NULL, due->v[i], &sess_r);
 				break;
 			}
-			open = 1;
+			f->open = 1;
 			take_waiting(f, due);
 		}
-		if (flush_message(f, &ss, due->v[i], NULL) < 0) {
-			session_close(&ss);
-			open = 0;
-			if (++reconnects > FLUSH_MAX_RECONNECTS) {
+		if (flush_message(f, ss, due->v[i], NULL) < 0) {
+			session_close(ss);
+			f->open = 0;
+			if (++f->reconnects > FLUSH_MAX_RECONNECTS) {
 				result_set(&sess_r, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
 				    RESULT_ST_DROPPED, "the smarthost closed %d sessions in "
 				    "one run; trying again later", FLUSH_MAX_RECONNECTS);
@@ -186,15 +193,29 @@ deliver(struct flusher *f, struct strv *due)
 					flush_message(f, NULL, due->v[i], &sess_r);
 				break;
 			}
-		} else if (limit > 0 && ss.nmsgs >= (unsigned long)limit) {
-			session_close(&ss);
-			open = 0;
+		} else if (limit > 0 && ss->nmsgs >= (unsigned long)limit) {
+			session_close(ss);
+			f->open = 0;
 		}
 		i++;
 	}
-	if (open)
-		session_close(&ss);
 	flusher_sync_removals(f);
+}
+
+/* 1 when the queue was kicked within FLUSH_LINGER_MS (the session stays
+ * open for the next scan), 0 when not. */
+static int
+linger(const struct flusher *f)
+{
+	struct timespec ts = { 0, FLUSH_LINGER_STEP_MS * 1000000L };
+	int waited;
+
+	for (waited = 0; waited < FLUSH_LINGER_MS; waited += FLUSH_LINGER_STEP_MS) {
+		if (runlock_kicked(f->o->queue))
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return runlock_kicked(f->o->queue);
 }
 
 int
@@ -214,21 +235,31 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	f.now = time(NULL);
 	f.last_start = -1;
 	result_clear(&f.worst);
+	f.ss = xcalloc(1, sizeof(*f.ss));
 	srandom((unsigned)(f.now ^ getpid()));
 	if (queue_sweep(o->queue, f.now, &swept, &le) < 0)
 		log_msg(LOG_WARNING, "%s", le.msg);
 	/* Messages queued during the run (bounces, or by the front end while
-	 * this run held the queue) are picked up by the rescan. */
+	 * this run held the queue) are picked up by the rescan, which runs
+	 * with the session still open: the QUIT goes out only after a rescan
+	 * found nothing new.  Under the run lock each scan is preceded by
+	 * consuming the kick (runlock.h), so a kick marked after the last
+	 * scan is still there for flush_queue to see. */
 	for (;;) {
 		strv_free(&due);
 		strv_free(&local);
+		if (o->kick && runlock_take_kick(o->queue, &le) < 0)
+			log_msg(LOG_WARNING, "%s", le.msg);
 		if (select_due(&f, &seen, &due, &local, e) < 0)
 			goto done;
 		st->due += (unsigned)local.n;
 		for (i = 0; i < local.n; i++)
 			flush_message(&f, NULL, local.v[i], NULL);
-		if (due.n == 0 && local.n == 0 && !probe(&f, &due))
+		if (due.n == 0 && local.n == 0 && !probe(&f, &due)) {
+			if (o->kick && f.open && linger(&f))
+				continue;
 			break;
+		}
 		if (due.n == 0)
 			continue;
 		if (!prepared) {
@@ -242,11 +273,83 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	st->exit_code = result_sysexit(&f.worst);
 	rc = 0;
 done:
+	if (f.open)
+		session_close(f.ss);
+	free(f.ss);
 	flusher_save_hoststat(&f);
 	strv_free(&f.waiting);
 	flusher_free(&f);
 	strv_free(&seen);
 	strv_free(&due);
 	strv_free(&local);
+	return rc;
+}
+
+static void
+stats_add(struct flush_stats *sum, const struct flush_stats *one)
+{
+	sum->due += one->due;
+	sum->sent += one->sent;
+	sum->deferred += one->deferred;
+	sum->bounced += one->bounced;
+	sum->busy += one->busy;
+	sum->sessions += one->sessions;
+	sum->config_error |= one->config_error;
+	if (one->exit_code != EX_OK && (sum->exit_code == EX_OK ||
+	    (sum->exit_code == EX_TEMPFAIL && one->exit_code != EX_TEMPFAIL)))
+		sum->exit_code = one->exit_code;
+	sum->runs++;
+}
+
+int
+flush_queue(const struct flush_opts *o, struct flush_stats *st, struct err *e)
+{
+	struct flush_opts lo = *o;
+	struct flush_stats one;
+	struct runlock l;
+	struct err le;
+	unsigned slots = o->conf->max_connections > 0 ?
+	    (unsigned)o->conf->max_connections : 1;
+	int r, rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	lo.kick = 1;
+	/* A run is a submitter too: its kick makes a run in progress rescan
+	 * before it quits (a message that came due meanwhile goes now). */
+	if (runlock_kick(o->queue, e) < 0)
+		return -1;
+	r = runlock_try(o->queue, slots, &l, e);
+	if (r == 1 && o->wait_lock) {
+		log_msg(LOG_INFO, "%s: another run is delivering this queue; "
+		    "waiting for it", o->queue->dir);
+		r = runlock_wait(o->queue, &l, e);
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		log_msg(LOG_INFO, "%s: another run is delivering this queue; "
+		    "handed over to it", o->queue->dir);
+		st->handed_over = 1;
+		return 0;
+	}
+	for (;;) {
+		rc = flush_run(&lo, &one, e);
+		runlock_release(&l);
+		if (rc < 0)
+			break;
+		stats_add(st, &one);
+		/* After the release: a kick marked after our last scan means
+		 * its submitter may have found us holding the lock. */
+		if (!runlock_kicked(o->queue))
+			break;
+		r = runlock_try(o->queue, slots, &l, &le);
+		if (r != 0) {
+			/* Busy: the run that holds it scans after taking it.
+			 * Error: the kick stays for the next run. */
+			if (r < 0)
+				log_msg(LOG_WARNING, "%s", le.msg);
+			break;
+		}
+	}
 	return rc;
 }

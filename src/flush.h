@@ -69,6 +69,11 @@ struct flush_opts {
 	                                 * read) leaves the messages untouched */
 	const struct flush_filter *filters;
 	size_t nfilters;
+	int wait_lock;                  /* flush_queue: when another run holds
+	                                 * the queue, wait for it, then run (a
+	                                 * forced run by hand); 0: hand over */
+	int kick;                       /* set by flush_queue: consume the
+	                                 * queue's kick before each scan */
 };
 
 struct flush_stats {
@@ -81,12 +86,26 @@ struct flush_stats {
 	int exit_code;          /* <sysexits.h> of the most severe outcome */
 	int config_error;       /* a session failed on the configuration (TLS
 	                         * files, credentials, no such smarthost) */
+	unsigned runs;          /* flush_queue: passes made under the lock */
+	int handed_over;        /* flush_queue: another run held the queue;
+	                         * it was kicked and will deliver */
 };
 
 /* Runs one pass.  Returns 0 when the run itself worked (st says how the
  * messages fared), -1 with e set when it could not run at all (bad
  * configuration, unreadable queue). */
 int flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e);
+
+/* flush_run under the queue's run lock (runlock.h), as every relayq-flush
+ * run of one queue does: marks the kick, takes a free slot of the lock
+ * (conf max_connections slots) — or, when every slot is held, hands over
+ * and returns 0 with st->handed_over set (with o->wait_lock it waits for
+ * slot 0 instead) — runs flush_run consuming the kick before each scan,
+ * releases the lock, and runs again while the kick is marked and the lock
+ * is free (doc/QUEUE.md, "Run lock and kick").  st adds up the passes.
+ * Returns as flush_run; -1 also when the lock cannot be taken.  Logs the
+ * hand-over at LOG_INFO. */
+int flush_queue(const struct flush_opts *o, struct flush_stats *st, struct err *e);
 
 /* Looks up the credentials of every smarthost of conf with the credential
  * sources conf configures (authinfo owner: the effective uid), as the

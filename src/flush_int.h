@@ -15,6 +15,8 @@
 #include "stream.h"
 #include "tls.h"
 
+struct session;
+
 /* One run's state. */
 struct flusher {
 	const struct flush_opts *o;
@@ -39,6 +41,10 @@ struct flusher {
 	time_t wait_last;            /* their latest attempt */
 	int opened;                  /* a session was opened in this run */
 	int probed;                  /* a waiting message was tried alone */
+	struct session *ss;          /* the run's connection (owned), kept open
+	                              * across rescans until one finds nothing */
+	int open;                    /* ss is connected */
+	int reconnects;              /* sessions the server closed in this run */
 };
 
 /* One connection to the smarthost. */

@@ -24,7 +24,11 @@
 #include "queue.h"
 #include "spool.h"
 #include "strv.h"
+#include "trigger.h"
 #include "xalloc.h"
+
+/* Passes over the spool in one run when the trigger keeps changing. */
+#define FLUSH_USERS_MAX_PASSES 10
 
 int
 flush_users_worse(int cur, int next)
@@ -91,7 +95,9 @@ flush_dir(const struct flush_users_opts *o, const struct spool_user *u,
 	fo.id = id;
 	fo.queue = &q;
 	fo.creds = o->creds;
-	if (flush_run(&fo, &st, &e) < 0) {
+	/* Never wait for a lock the user can hold: hand over instead. */
+	fo.wait_lock = 0;
+	if (flush_queue(&fo, &st, &e) < 0) {
 		log_msg(LOG_ERR, "%s: %s", se->dir, e.msg);
 		rc = e.code;
 	} else {
@@ -259,9 +265,13 @@ spool_user_free(struct spool_user *u)
 	free(u->dir);
 }
 
-int
-flush_users_run(const struct flush_users_opts *o,
-    struct flush_users_stats *st, struct err *e)
+/* One pass over the spool: a child per user with queues, one after
+ * another (root's own queue in this process).  summary: log the line
+ * about the entries that are not queues (the first pass only).  Returns
+ * 0, 1 when there is no spool, -1 with e. */
+static int
+run_pass(const struct flush_users_opts *o, struct flush_users_stats *st,
+    int summary, struct err *e)
 {
 	struct spool_listing l;
 	struct spool_user u;
@@ -270,21 +280,16 @@ flush_users_run(const struct flush_users_opts *o,
 	size_t i, n;
 	int r, rc;
 
-	memset(st, 0, sizeof(*st));
-	if (flush_users_require_root(e) < 0)
-		return -1;
 	r = spool_list(o->spool, &l, e);
-	if (r < 0)
-		return -1;
-	if (r == 1) {
-		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
-		return 0;
-	}
+	if (r != 0)
+		return r;
 	/* However many bogus entries: one line per run. */
-	spool_list_summary(&l, o->spool, &sum);
-	if (sum.len > 0)
-		log_msg(LOG_WARNING, "%s", buf_cstr(&sum));
-	buf_free(&sum);
+	if (summary) {
+		spool_list_summary(&l, o->spool, &sum);
+		if (sum.len > 0)
+			log_msg(LOG_WARNING, "%s", buf_cstr(&sum));
+		buf_free(&sum);
+	}
 	st->skipped = l.skipped;
 	for (i = 0; i < l.n; i += n) {
 		/* The listing is sorted by uid: one child per user. */
@@ -307,4 +312,77 @@ flush_users_run(const struct flush_users_opts *o,
 	}
 	spool_listing_free(&l);
 	return 0;
+}
+
+/* Opens the spool and makes sure of its trigger: made when missing or
+ * replaced when a user put something else there (logged).  Returns the
+ * spool's descriptor, -2 when there is no spool, -1 with e when it cannot
+ * be opened. */
+static int
+spool_trigger(const char *spool, struct err *e)
+{
+	struct err le;
+	int dfd, r;
+
+	dfd = open(spool, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
+		return -2;
+	if (dfd < 0)
+		return err_sys(e, EX_NOINPUT, errno, _("cannot open the spool %s"), spool);
+	r = trigger_ensure(dfd, spool, &le);
+	if (r < 0)
+		log_msg(LOG_WARNING, "%s; immediate delivery of the spool waits for "
+		    "it (the timer still runs)", le.msg);
+	else if (r == 1)
+		log_msg(LOG_NOTICE, "%s/%s: created (the front end of spool users "
+		    "touches it)", spool, TRIGGER_NAME);
+	else if (r == 2)
+		log_msg(LOG_WARNING, "%s/%s: was not root's trigger file; replaced",
+		    spool, TRIGGER_NAME);
+	return dfd;
+}
+
+int
+flush_users_run(const struct flush_users_opts *o,
+    struct flush_users_stats *st, struct err *e)
+{
+	struct trigger_snap snap;
+	unsigned pass;
+	int dfd, r;
+
+	memset(st, 0, sizeof(*st));
+	if (flush_users_require_root(e) < 0)
+		return -1;
+	dfd = spool_trigger(o->spool, e);
+	if (dfd == -2) {
+		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
+		return 0;
+	}
+	if (dfd < 0)
+		return -1;
+	/* A submission touches the trigger after its commit; systemd drops
+	 * the touches that come while this run goes on, so the run looks
+	 * itself and passes again (bounded: touching is free for anyone). */
+	for (pass = 0; ; pass++) {
+		trigger_snapshot(dfd, &snap);
+		r = run_pass(o, st, pass == 0, e);
+		if (r != 0)
+			break;
+		if (!trigger_changed(dfd, &snap))
+			break;
+		if (pass + 1 == FLUSH_USERS_MAX_PASSES) {
+			log_msg(LOG_NOTICE, "%s: new mail was signalled during %u passes; "
+			    "the rest waits for the next trigger or timer run",
+			    o->spool, FLUSH_USERS_MAX_PASSES);
+			break;
+		}
+		log_msg(LOG_INFO, "%s: new mail was signalled during the pass; "
+		    "another pass", o->spool);
+	}
+	close(dfd);
+	if (r == 1) {
+		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
+		r = 0;
+	}
+	return r;
 }

@@ -68,8 +68,15 @@ int fe_route_warn(struct fe *fe);
  * logs each.  Nothing to do: returns at once. */
 void fe_route_migrate(struct fe *fe);
 
+/* 1 when the open queue is one that root's run delivers (the system
+ * spool) and the invoking user is not root: such a user cannot read the
+ * credentials, so no flush of its own is started (the one place that
+ * decides it). */
+int fe_root_delivers(const struct fe *fe);
 /* Starts relayq-flush after queueing, as the delivery mode says
- * (background: detached; interactive: waited for).  Failures to start it
+ * (background: detached; interactive: waited for) — unless a run holds
+ * the queue (the message is handed to it) or root delivers the queue (the
+ * spool's trigger is touched instead, trigger.h).  Failures to start it
  * are reported but do not change the exit code: the mail is queued. */
 void fe_after_queue(struct fe *fe);
 /* Fills argv (room for 6 + the caller's) with "relayq-flush" and the -C,

@@ -312,11 +312,17 @@ main(int argc, char **argv)
 	}
 	if (o.guest)
 		o.creds = &creds;
-	if (flush_run(&o, &st, &e) < 0) {
+	/* By hand ("relayq flush", sendmail -q) waits for a run in progress
+	 * and then tries everything; the timer's and the front end's runs
+	 * hand over to it. */
+	o.wait_lock = a.force;
+	if (flush_queue(&o, &st, &e) < 0) {
 		rc = e.code;
 		goto fail;
 	}
 	rc = st.config_error ? EX_CONFIG : st.exit_code;
+	if (st.handed_over)
+		goto done;
 	if (a.verbose || rc != EX_OK)
 		fprintf(stderr, _("relayq-flush: %u due, %u sent, %u deferred, %u bounced, "
 		    "%u held by another run, %u sessions\n"), st.due, st.sent, st.deferred,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,7 +16,9 @@
 
 #include "i18n.h"
 #include "nodump.h"
+#include "runlock.h"
 #include "spool.h"
+#include "trigger.h"
 #include "strv.h"
 #include "xalloc.h"
 
@@ -64,7 +67,8 @@ spool_check(const char *spool, const char *name, const struct stat *st,
 	uid_t u;
 	int fb;
 
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strcmp(name, TRIGGER_NAME) == 0)
 		return SPOOL_IGNORE;
 	if (!spool_name_uid(name, &u, &fb)) {
 		err_set(e, EX_DATAERR, _("%s/%s (made by uid %lu) is not a queue: the "
@@ -321,9 +325,21 @@ spool_remove_empty(const char *dir, struct err *e)
 	}
 	if (busy)
 		return 0;
-	p = xasprintf("%s/hoststat", dir);
-	(void)unlink(p);
-	free(p);
+	/* what a run leaves in a queue directory: its host status, the
+	 * run-lock files and a stale kick (runlock.h) */
+	for (i = 0; i <= RUNLOCK_MAX_SLOTS + 1; i++) {
+		char name[32];
+
+		if (i == 0)
+			snprintf(name, sizeof(name), "hoststat");
+		else if (i == 1)
+			snprintf(name, sizeof(name), "kick");
+		else
+			runlock_slot_name((unsigned)(i - 2), name);
+		p = xasprintf("%s/%s", dir, name);
+		(void)unlink(p);
+		free(p);
+	}
 	if (rmdir(dir) < 0 && errno != ENOENT) {
 		if (errno == ENOTEMPTY || errno == EEXIST)
 			return 0;

@@ -11,7 +11,7 @@
 # systemd needed.
 . "$(dirname "$0")/lib.sh"
 
-plan 50
+plan 57
 
 SRC=$top_srcdir/systemd
 BUILD=$top_builddir/systemd
@@ -63,9 +63,9 @@ is "$(sed "s|$systemd_bindir|@bindir@|g" "$BUILD/relayq-flush.service" |
 SP=relayq-flush-spool
 is "$(grep '^ExecStart=' "$BUILD/$SP.service")" \
 	"ExecStart=$systemd_bindir/relayq-flush --all-users" "spool service runs \$(bindir)/relayq-flush --all-users"
-is "$(grep -E '^(ConditionPathIsDirectory|ConditionDirectoryNotEmpty|ReadWritePaths)=' "$BUILD/$SP.service")" \
+is "$(grep -E '^(ConditionPathIsDirectory|ConditionPathExistsGlob|ReadWritePaths)=' "$BUILD/$SP.service")" \
 	"ConditionPathIsDirectory=$systemd_spooldir
-ConditionDirectoryNotEmpty=$systemd_spooldir
+ConditionPathExistsGlob=$systemd_spooldir/[0-9]*
 ReadWritePaths=$systemd_spooldir" "spool service: the spool is \$(spooldir) ($systemd_spooldir)"
 is "$(grep -c '@[a-zA-Z_]*@' "$BUILD/$SP.service";
 	sed -e "s|$systemd_spooldir|@spooldir@|g" -e "s|$systemd_bindir|@bindir@|g" "$BUILD/$SP.service" |
@@ -118,7 +118,7 @@ is "$missing" "" "spool service keeps every other directive of the root service'
 need "$SRC/$SP.service.in" "spool service: oneshot, --all-users, the spool its only writable path" \
 	"${HARDEN[@]/#CapabilityBoundingSet=/CapabilityBoundingSet=CAP_SETUID CAP_SETGID}" \
 	User=root "ExecStart=@bindir@/relayq-flush --all-users" \
-	ConditionPathIsDirectory=@spooldir@ ConditionDirectoryNotEmpty=@spooldir@ \
+	ConditionPathIsDirectory=@spooldir@ "ConditionPathExistsGlob=@spooldir@/[0-9]*" \
 	ReadWritePaths=@spooldir@ PrivateDevices=yes \
 	ProtectKernelTunables=yes ProtectKernelModules=yes ProtectKernelLogs=yes \
 	ProtectControlGroups=yes ProtectClock=yes ProtectProc=invisible RestrictSUIDSGID=yes \
@@ -139,6 +139,23 @@ is "$(grep -c '^#LoadCredential=relayq-password:' "$SRC/$SP.service.in")" 1 \
 is "$(unit_lines "$SRC/$SP.timer" | grep -v '^Description=')" \
 	"$(unit_lines "$SRC/relayq-flush.timer" | grep -v '^Description=')" \
 	"spool timer: the schedule of relayq-flush.timer, line for line"
+
+# ---- the path unit: a submission to the spool starts the service ----
+[ -f "$BUILD/$SP.path" ] || bail_out "$BUILD/$SP.path is not built (run make first)"
+is "$(grep -c '@[a-zA-Z_]*@' "$BUILD/$SP.path";
+	sed -e "s|$systemd_spooldir|@spooldir@|g" "$BUILD/$SP.path" | cmp - "$SRC/$SP.path.in" && echo same)" "0
+same" "the path unit differs from its .in only by @spooldir@, none left"
+is "$(unit_lines "$BUILD/$SP.path" | grep -E '^(PathChanged|PathModified|PathExists|PathExistsGlob|DirectoryNotEmpty|Unit)=')" \
+	"PathChanged=$systemd_spooldir/trigger
+Unit=$SP.service" "path unit: watches only \$(spooldir)/trigger (PathChanged=), starts $SP.service"
+need "$SRC/$SP.path.in" "path unit: rate-limited, enabled under paths.target" \
+	TriggerLimitIntervalSec=1min TriggerLimitBurst=120 WantedBy=paths.target
+need "$SRC/$SP.service.in" "spool service: start-limited, and each run starts the path unit again" \
+	StartLimitIntervalSec=1min StartLimitBurst=30 Wants=$SP.path
+# The trigger file the path unit watches is the one the front end touches
+# and root's run makes (src/trigger.h).
+is "$(sed -n 's/^#define TRIGGER_NAME "\(.*\)"$/\1/p' "$top_srcdir/src/trigger.h")" trigger \
+	"path unit: the file name is the front end's (TRIGGER_NAME)"
 
 # ---- 21-22: the path the units open up is the queue relayq-flush uses ----
 : >"$T/empty.conf"
@@ -252,7 +269,7 @@ fi
 
 # ---- build-tree units: ExecStart must name an existing program ----
 mkdir -p "$T/units/system" "$T/units/user"
-for u in relayq-flush.service relayq-flush.timer $SP.service $SP.timer \
+for u in relayq-flush.service relayq-flush.timer $SP.service $SP.timer $SP.path \
     user/relayq-flush.service user/relayq-flush.timer; do
 	in=$SRC/$u.in
 	[ -f "$in" ] || in=$SRC/$u
@@ -293,7 +310,8 @@ if [ -n "$why" ]; then
 	    "control: missing program caught" "control: missing program caught (user)" \
 	    "control: bad timer caught" "security: system" "security: user" \
 	    "security control" "verify spool units" "security: spool" "security: spool control" \
-	    "security: spool @privileged" "security: spool @privileged control"; do
+	    "security: spool @privileged" "security: spool @privileged control" \
+	    "verify path unit" "control: bad path unit caught"; do
 		skip "$d" "$why"
 	done
 else
@@ -336,6 +354,14 @@ else
 	# ---- 38-42: the spool units ----
 	verify_clean "systemd-analyze verify: spool service and timer, no warning" \
 		verify --man=no "$T/units/system/$SP.service" "$T/units/system/$SP.timer"
+	verify_clean "systemd-analyze verify: spool path unit (with its service), no warning" \
+		verify --man=no "$T/units/system/$SP.path" "$T/units/system/$SP.service"
+	mkdir -p "$T/bad3"
+	sed 's/^TriggerLimitBurst=.*/TriggerLimitBurst=many/' "$T/units/system/$SP.path" >"$T/bad3/$SP.path"
+	cp "$T/units/system/$SP.service" "$T/bad3/"
+	out=$(analyze verify --man=no "$T/bad3/$SP.path")
+	case $out in *"$SP.path:"*many*) ok "control: a malformed path unit value is reported" ;;
+	*) not_ok "control: a malformed path unit value is reported" "$out" ;; esac
 	check "systemd-analyze security: spool service exposure at most 2.5" \
 		analyze security --offline=true --threshold=25 "$T/units/system/$SP.service"
 	sed 's/^CapabilityBoundingSet=.*/& CAP_DAC_OVERRIDE CAP_CHOWN CAP_FOWNER/' \
@@ -355,7 +381,7 @@ else
 	*) not_ok "spool service: no other call of @privileged is allowed" "$line" ;; esac
 fi
 
-# ---- 43-50: make install / uninstall ----
+# ---- make install / uninstall ----
 D=$T/dest
 out=$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	$systemd_make install DESTDIR="$D" 2>&1)
@@ -395,10 +421,13 @@ else
 "
 	cmp -s "$D$systemd_systemunitdir/$SP.service" "$BUILD/$SP.service" || bad="${bad}service differs or missing
 "
+	nunits=$((nunits + 1))
+	cmp -s "$D$systemd_systemunitdir/$SP.path" "$BUILD/$SP.path" || bad="${bad}path unit differs or missing
+"
 	if [ -z "$bad" ]; then ok "spool units land in systemdsystemunitdir, as built"; else
 		not_ok "spool units land in systemdsystemunitdir, as built" "$bad"; fi
 fi
-is "$(find "$D" -name 'relayq-flush*.service' -o -name 'relayq-flush*.timer' | wc -l)" \
+is "$(find "$D" -name 'relayq-flush*.service' -o -name 'relayq-flush*.timer' -o -name 'relayq-flush*.path' | wc -l)" \
 	"$nunits" "no unit is installed anywhere else"
 if [ -x "$D$systemd_bindir/relayq-flush" ]; then
 	ok "the program ExecStart names is installed"
@@ -408,7 +437,7 @@ fi
 out=$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	$systemd_make uninstall DESTDIR="$D" 2>&1)
 is "$?" 0 "make uninstall DESTDIR=... succeeds"
-left=$(find "$D" -name 'relayq-flush*.service' -o -name 'relayq-flush*.timer')
+left=$(find "$D" -name 'relayq-flush*.service' -o -name 'relayq-flush*.timer' -o -name 'relayq-flush*.path')
 is "$left" "" "make uninstall removes every unit"
 
 done_testing

@@ -83,6 +83,8 @@ static const struct pcase cases[] = {
 	{ "domain \"a.b\n", 0, "t.conf:1: key \"domain\": unbalanced quotes or bad escape in value" },
 	{ "hop_limit 0\n", 0, "t.conf:1: key \"hop_limit\": invalid value \"0\"; see relayq.conf(5)" },
 	{ "hop_limit many\n", 0, "t.conf:1: key \"hop_limit\": invalid value \"many\"; see relayq.conf(5)" },
+	{ "max_connections 0\n", 0, "t.conf:1: key \"max_connections\": invalid value \"0\"; see relayq.conf(5)" },
+	{ "max_connections 17\n", 0, "t.conf:1: key \"max_connections\": invalid value \"17\"; see relayq.conf(5)" },
 	{ "delivery_mode daemon\n", 0, "t.conf:1: key \"delivery_mode\": invalid value \"daemon\"; see relayq.conf(5)" },
 	{ "error_mode loud\n", 0, "t.conf:1: key \"error_mode\": invalid value \"loud\"; see relayq.conf(5)" },
 	{ "queue_dir relative/q\n", 0, "t.conf:1: key \"queue_dir\": invalid value \"relative/q\"; see relayq.conf(5)" },
@@ -300,6 +302,25 @@ START_TEST(test_long)
 }
 END_TEST
 
+/* max_connections: default 1 (one run per queue), 1 to 16. */
+static const struct { const char *text; long want; } maxconn[] = {
+	{ "", 1 }, { "max_connections 1\n", 1 }, { "max_connections 4\n", 4 },
+	{ "max_connections 16\n", 16 },
+};
+
+START_TEST(test_max_connections)
+{
+	struct conf c;
+	struct err e;
+
+	conf_init(&c);
+	ck_assert_msg(conf_parse(&c, "t.conf", maxconn[_i].text,
+	    strlen(maxconn[_i].text), &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(c.max_connections, maxconn[_i].want);
+	conf_free(&c);
+}
+END_TEST
+
 static const struct { const char *s; int domain, address; } valid[] = {
 	{ "example.com", 1, 0 }, { "a-b.c1", 1, 0 }, { "localhost", 1, 0 },
 	{ "a..b", 0, 0 }, { ".a", 0, 0 }, { "a.", 0, 0 }, { "a-.b", 0, 0 },
@@ -379,6 +400,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_user_file_via_env);
 	tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
 	tcase_add_loop_test(tc, test_long, 0, (int)(sizeof(longs) / sizeof(longs[0])));
+	tcase_add_loop_test(tc, test_max_connections, 0,
+	    (int)(sizeof(maxconn) / sizeof(maxconn[0])));
 	tcase_add_loop_test(tc, test_validators, 0, (int)(sizeof(valid) / sizeof(valid[0])));
 	tcase_add_test(tc, test_fqdn);
 	suite_add_tcase(s, tc);
