@@ -166,7 +166,6 @@ int
 smtp_client_read_reply(struct smtp_client *c, struct result *r,
     const char *stage)
 {
-	int enh = (c->caps.flags & SMTP_CAP_ENHANCED) != 0;
 	struct err e;
 	int n;
 
@@ -178,7 +177,7 @@ smtp_client_read_reply(struct smtp_client *c, struct result *r,
 		if (n <= 0)
 			goto fail;
 		smtp_client_trace(c, "<<<", c->line.data, c->line.len);
-		n = smtp_reply_feed(&c->rep, c->line.data, c->line.len, enh, &e);
+		n = smtp_reply_feed(&c->rep, c->line.data, c->line.len, &e);
 		if (n < 0)
 			goto fail;
 	} while (n == 0);

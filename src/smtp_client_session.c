@@ -190,8 +190,9 @@ auth_once(struct smtp_client *c, struct result *r, const char *st)
 		return 0;
 	if (rc == 1 && c->rep.code != 421)
 		return 1;
-	result_from_reply(r, c->rep.code, enh ? enh : c->rep.code == 535
-	    ? RESULT_ST_AUTH : NULL, c->rep.text, RESULT_SCOPE_SESSION, st);
+	result_from_reply(r, c->rep.code, enh, c->rep.text, RESULT_SCOPE_SESSION, st);
+	if (enh == NULL && c->rep.code == 535)    /* RFC 4954: 535 is 5.7.8 */
+		snprintf(r->status, sizeof(r->status), "%s", RESULT_ST_AUTH);
 	if (c->rep.code == 421)
 		c->state = SMTP_ST_CLOSED;
 	return session_failed(c, r);
