@@ -89,7 +89,8 @@ struct smtp_msg {
 	const char *sender;              /* "" for the null sender */
 	const struct smtp_rcpt *rcpts;
 	size_t nrcpts;
-	unsigned long long size;         /* body size in bytes, for SIZE= */
+	unsigned long long size;         /* for SIZE=: bytes with CRLF line
+	                                  * ends (smtp_data_size, RFC 1870) */
 	int eightbit;                    /* body has 8-bit data */
 	int smtputf8;                    /* needs SMTPUTF8 */
 	const char *ret;                 /* "FULL", "HDRS" or NULL */
