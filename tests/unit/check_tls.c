@@ -381,6 +381,36 @@ START_TEST(test_starttls_injection_refused)
 }
 END_TEST
 
+/* Implicit TLS against a port that speaks plain SMTP: the greeting
+ * arrives where the TLS handshake was expected; the error names it and
+ * the setting that fixes it. */
+START_TEST(test_plain_greeting_where_tls_expected)
+{
+	static const char greeting[] = "220 mx.test ESMTP Postfix\r\n";
+	int sp[2];
+	struct stream s;
+	struct tls_config cfg;
+	struct tls *t = NULL;
+	struct err e;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	ck_assert_int_eq(write(sp[1], greeting, sizeof(greeting) - 1),
+	    (ssize_t)sizeof(greeting) - 1);
+	stream_init_fd(&s, sp[0], 2000, "mx.test[192.0.2.1]:2525");
+	tls_config_init(&cfg);
+	cfg.trust_file = ca_pem;
+	ck_assert_int_eq(tls_start(&s, &cfg, "mx.test", &t, &e), -1);
+	ck_assert_int_eq(e.code, EX_TEMPFAIL);
+	ck_assert_str_eq(e.msg, "mx.test[192.0.2.1]:2525 sent a plain SMTP "
+	    "greeting (\"220 ...\") where a TLS handshake was expected: it speaks "
+	    "SMTP with STARTTLS, not implicit TLS; set \"tls starttls\" "
+	    "(\"tls auto\" uses implicit TLS on port 465 only)");
+	ck_assert_ptr_null(t);
+	stream_close(&s);
+	close(sp[1]);
+}
+END_TEST
+
 START_TEST(test_channel_binding)
 {
 	static const char *prio[] = { NULL, "NORMAL:-VERS-TLS1.3" };
@@ -568,6 +598,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_verify, 0, sizeof(vcases) / sizeof(vcases[0]));
 	tcase_add_test(tc, test_starttls_injection_refused);
+	tcase_add_test(tc, test_plain_greeting_where_tls_expected);
 	tcase_add_loop_test(tc, test_channel_binding, 0, 2);
 	tcase_add_test(tc, test_min_version);
 	tcase_add_loop_test(tc, test_client_certificate, 0, 3);
