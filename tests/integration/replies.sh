@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 12
+plan 15
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -92,5 +92,44 @@ configure "$SUBMISSION_PORT" "tls implicit" "command_timeout 3"
 "$FLUSH" --force >"$T/out" 2>&1
 check "implicit TLS against a STARTTLS port: the error names tls starttls" \
 	grep -q "sent a plain SMTP greeting (\"220 ...\") where a TLS handshake was expected: it speaks SMTP with STARTTLS, not implicit TLS; set \"tls starttls\"" "$T/out"
+
+# ---- a greeting trickled a byte every 0.4 s against command_timeout 2 ------
+# The server (Python, loopback, a port the kernel picks) would take 12 s
+# for its greeting; before the whole-reply deadline each byte restarted
+# the timer and the run lasted as long as the server liked.
+python3 - "$T/port" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(5)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+s.settimeout(30)
+try:
+    c, _ = s.accept()
+    for b in b"220 trickle.test ESMTP slowly, one byte at a time\r\n":
+        c.sendall(bytes([b]))
+        time.sleep(0.4)
+except Exception:
+    pass
+PY
+trickler=$!
+for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+configure "$(cat "$T/port")" "tls none" "command_timeout 2"
+start=$(date +%s.%N)
+"$FLUSH" --force >"$T/out" 2>&1
+rc=$?
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+kill "$trickler" 2>/dev/null
+wait "$trickler" 2>/dev/null
+is "$rc" 75 "trickled greeting: deferred (75)"
+diag "trickled greeting: the run took $took s with command_timeout 2"
+if awk -v t="$took" 'BEGIN { exit !(t < 5) }'; then
+	ok "trickled greeting: the run ended at the deadline, not the server's pace"
+else
+	not_ok "trickled greeting: the run ended at the deadline" "took $took s"
+fi
+check "trickled greeting: the error says the reply was not complete in time" \
+	grep -q "no complete reply within 2 s" "$T/out"
 
 done_testing
