@@ -33,7 +33,6 @@ configure() {
 	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s" \n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
 	chmod 600 "$CONF/authinfo"
 }
-queued() { ls "$Q/env" 2>/dev/null | wc -l; }
 clear_queue() { rm -f "$Q"/env/* "$Q"/new/* "$Q"/tmp/*; }
 
 # ---- SIZE= with CRLF line ends ------------------------------------------
@@ -85,8 +84,11 @@ took=$(($(date +%s) - start))
 is "$rc" 75 "STARTTLS against the implicit-TLS port: deferred (75)"
 check "the error names implicit TLS and the fix" \
 	grep -q "sent no SMTP greeting within 3 s; if it speaks implicit TLS, set \"tls implicit\"" "$T/out"
-[ "$took" -le 10 ] && ok "it gave up after command_timeout ($took s)" ||
+if [ "$took" -le 10 ]; then
+	ok "it gave up after command_timeout ($took s)"
+else
 	not_ok "it gave up after command_timeout" "took $took s"
+fi
 
 configure "$SUBMISSION_PORT" "tls implicit" "command_timeout 3"
 "$FLUSH" --force >"$T/out" 2>&1
