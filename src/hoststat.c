@@ -13,6 +13,7 @@
 #include "envelope.h"
 #include "hoststat.h"
 #include "i18n.h"
+#include "result.h"
 #include "xalloc.h"
 
 #define MAGIC "relayq-hoststat"
@@ -111,7 +112,7 @@ valid_status(const char *s)
 static int
 parse_host(struct hoststat *h, char *line)
 {
-	char *ep = NULL, *text = NULL, *f[4], *p = line + 5, *end;
+	char *ep = NULL, *text = NULL, *reply = NULL, *f[4], *p = line + 5, *end;
 	long long when;
 	int i, rc = -1;
 
@@ -133,11 +134,15 @@ parse_host(struct hoststat *h, char *line)
 	    envelope_unescape(f[3], strlen(f[3]), &text) < 0 ||
 	    strchr(ep, ' ') != NULL || h->n >= HOSTSTAT_MAX)
 		goto done;
-	hoststat_set(h, ep, (time_t)when, f[2], text);
+	/* a reply as any version stored it (result_stored_reply) */
+	reply = xmalloc(strlen(text) + 1);
+	result_stored_reply(text, reply, strlen(text) + 1);
+	hoststat_set(h, ep, (time_t)when, f[2], reply);
 	rc = 0;
 done:
 	free(ep);
 	free(text);
+	free(reply);
 	return rc;
 }
 
