@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 15
+plan 17
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -58,12 +58,17 @@ is "$(smarthost_wait_mail size 1 60 | wc -l)" 1 "Postfix accepted and delivered 
 # ---- a refused recipient: one status code, the server's ------------------
 clear_queue
 configure "$SUBMISSION_PORT"
-printf 'Subject: refused\n\nx\n' | sendmail -i reject550@example.test temp451@example.test
+printf 'Subject: refused\n\nx\n' | sendmail -i -f zed@example.test reject550@example.test
+printf 'Subject: later\n\nx\n' | sendmail -i temp451@example.test
 "$FLUSH" -v >"$T/out" 2>&1
 rc=$?
 is "$rc" 67 "550 5.1.1: relayq-flush exits 67 (EX_NOUSER, X.1.X as relayq-flush(8) says)"
 check "the log shows the server's reply with one status code" \
 	grep -qE 'to=<reject550@example.test>, .*status=bounced \(550 5\.1\.1 [^0-9]' "$T/out"
+notice=$(smarthost_wait_mail zed 1 30 | head -n 1)
+check "the notice's Status: is the server's 5.1.1" grep -q '^Status: 5\.1\.1$' "$notice"
+check "its Diagnostic-Code quotes the server's reply as written" \
+	grep -qE '^Diagnostic-Code: smtp; 550 5\.1\.1 [^0-9]' "$notice"
 mailq >"$T/mailq" 2>&1
 check "mailq shows the deferred reply with one status code" \
 	grep -qE '^ *\(451 4\.3\.0 [^0-9]' "$T/mailq"
