@@ -989,6 +989,42 @@ START_TEST(test_trickled_greeting)
 }
 END_TEST
 
+/* A session that stops making progress mid-run: the first message goes,
+ * the reply to the second one's MAIL trickles past the deadline; the
+ * second is deferred (temporary, session scope: retried, never bounced)
+ * and the session is over. */
+START_TEST(test_stalled_session_defers)
+{
+	static const char *const steps[] = { "S:220 mx.test", "C:EHLO client.test",
+	    "S:250 mx.test", "C:MAIL FROM:<s@x.test>", "S:250 ok",
+	    "C:RCPT TO:<a@x.test>", "S:250 ok", "C:RCPT TO:<b@x.test>", "S:250 ok",
+	    "C:DATA", "S:354 go", "B", "S:250 queued", "C:RSET", "S:250 ok",
+	    "C:MAIL FROM:<s@x.test>", "S:250 2.1.0 fine, eventually, much later" };
+	struct sess s;
+	struct smtp_msg m;
+	struct result r;
+
+	sess_start(&s, steps, NELEM(steps), 0, SMTP_TLS_NONE);
+	s.cfg.reply_timeout_ms = 10000;
+	stream_set_clock(&s.st, script_stream_clock, &s.sc);
+	ck_assert_int_eq(smtp_client_open(s.c, &r), 0);
+	msg_init(&m, two, 2);
+	ck_assert_int_eq(send_msg(s.c, &m, "one\n", &r), 0);
+	ck_assert_int_eq(r.cls, RESULT_OK);
+	s.sc.chunk = 1;
+	s.sc.ms_per_read = 1000;             /* now a byte a second */
+	ck_assert_int_eq(send_msg(s.c, &m, "two\n", &r), -1);
+	ck_assert_int_eq(r.cls, RESULT_TEMP);
+	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
+	ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_TEMP);
+	ck_assert_int_eq(s.x.rcpt[1].cls, RESULT_TEMP);
+	ck_assert_msg(strstr(r.text, "no complete reply within 10 s") != NULL,
+	    "%s", r.text);
+	ck_assert_int_eq(smtp_client_state(s.c), SMTP_ST_CLOSED);
+	sess_free(&s);
+}
+END_TEST
+
 /* Each reply gets its own deadline: a session of many prompt replies
  * runs longer in total than one deadline. */
 START_TEST(test_deadline_per_reply)
@@ -1139,6 +1175,7 @@ main(void)
 	tcase_add_test(tc, test_state_names);
 	tcase_add_loop_test(tc, test_trickled_greeting, 0, 2);
 	tcase_add_test(tc, test_deadline_per_reply);
+	tcase_add_test(tc, test_stalled_session_defers);
 	tcase_add_loop_test(tc, test_tls_where_greeting_expected, 0, 2);
 	tcase_add_test(tc, test_silent_under_tls_no_hint);
 	tcase_add_test(tc, test_421_greeting_once);
