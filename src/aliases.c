@@ -24,6 +24,8 @@ struct pstate {
 	void *arg;
 	const char *stack[ALIASES_INCLUDE_MAX + 1];
 	int depth;               /* includes open below the aliases file */
+	unsigned reads;          /* include files read so far */
+	size_t bytes;            /* and their bytes */
 };
 
 static int parse_values(struct pstate *ps, struct tlist *tl, const char *s,
@@ -250,8 +252,20 @@ add_include(struct pstate *ps, struct tlist *tl, const char *path,
 		err_set(&e, EX_CONFIG, _("include files are not read here: %s"), full);
 		goto fail;
 	}
+	if (ps->reads >= ALIASES_INCLUDE_READS) {
+		err_set(&e, EX_CONFIG, _("more than %d include files read; not reading %s"),
+		        ALIASES_INCLUDE_READS, full);
+		goto fail;
+	}
+	ps->reads++;
 	if (ps->rd(ps->arg, full, &text, &e) < 0)
 		goto fail;
+	if (text.len > ALIASES_FILE_MAX - ps->bytes) {
+		err_set(&e, EX_CONFIG, _("include files larger than %u bytes in all at %s"),
+		        ALIASES_FILE_MAX, full);
+		goto fail;
+	}
+	ps->bytes += text.len;
 	in.ps = ps;
 	in.tl = &sub;
 	in.file = intern(ps->a, full);
@@ -498,7 +512,7 @@ aliases_parse(struct aliases *a, const char *file, const char *text, size_t len,
 	struct aliases nw = ALIASES_INIT;
 	struct pstate ps;
 	struct lstate ls;
-	size_t i;
+	size_t i, nfiles = a->files.n;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.a = a;
@@ -516,6 +530,8 @@ aliases_parse(struct aliases *a, const char *file, const char *text, size_t len,
 	}
 	if (each_line(text, len, ls.file, main_line, &ls, e) < 0 || flush_logical(&ls, e) < 0)
 		goto fail;
+	if (nw.n == 0)
+		goto done;     /* nothing to add (qsort and memcpy want arrays) */
 	qsort(nw.v, nw.n, sizeof(*nw.v), cmp_entry);
 	if (check_duplicates(a, &nw, e) < 0)
 		goto fail;
@@ -526,6 +542,7 @@ aliases_parse(struct aliases *a, const char *file, const char *text, size_t len,
 	memcpy(a->v + a->n, nw.v, nw.n * sizeof(*nw.v));
 	a->n += nw.n;
 	qsort(a->v, a->n, sizeof(*a->v), cmp_entry);
+done:
 	free(nw.v);
 	buf_free(&ls.logical);
 	return 0;
@@ -533,6 +550,11 @@ fail:
 	for (i = 0; i < nw.n; i++)
 		entry_free(&nw.v[i]);
 	free(nw.v);
+	/* The file names this call interned: only nw's entries used them. */
+	while (a->files.n > nfiles) {
+		free(a->files.v[--a->files.n]);
+		a->files.v[a->files.n] = NULL;
+	}
 	buf_free(&ls.logical);
 	return -1;
 }

@@ -31,7 +31,11 @@
  *   fails (and aliases_problems() lists it for newaliases / relayq check).
  *
  * Limits: a file larger than ALIASES_FILE_MAX bytes or a logical line longer
- * than ALIASES_LINE_MAX bytes is refused.  Nothing here logs. */
+ * than ALIASES_LINE_MAX bytes is refused.  One aliases_parse() call reads at
+ * most ALIASES_INCLUDE_READS include files and ALIASES_FILE_MAX bytes of
+ * them in all (an include file may be named many times over, so nesting
+ * alone would let a few lines of include files multiply into millions of
+ * reads); an include beyond that is ALIAS_BROKEN.  Nothing here logs. */
 #ifndef RELAYQ_ALIASES_H
 #define RELAYQ_ALIASES_H
 
@@ -44,6 +48,7 @@
 #define ALIASES_INCLUDE_MAX 8
 #define ALIASES_FILE_MAX (4u * 1024 * 1024)
 #define ALIASES_LINE_MAX (64u * 1024)
+#define ALIASES_INCLUDE_READS 1000
 
 enum alias_kind {
 	ALIAS_ADDRESS,   /* "user" or "user@domain" */
@@ -77,8 +82,8 @@ struct aliases {
 #define ALIASES_INIT { NULL, 0, 0, STRV_INIT }
 
 /* Reads the whole file at path into out (appending); returns 0, or -1 with
- * e set (the message names the path).  Used for :include: files; a test
- * passes an in-memory one. */
+ * e set (the message names the path) and out as it was.  Used for
+ * :include: files; a test passes an in-memory one. */
 typedef int (*aliases_read_fn)(void *arg, const char *path, struct buf *out,
                                struct err *e);
 

@@ -39,10 +39,13 @@ read_fd(int fd, const char *path, struct buf *out, struct err *e)
 	}
 }
 
-/* Opens and reads path; *missing is set when it does not exist. */
+/* Opens and reads path, appending it to out only when all of it could be
+ * read (err.h: a failure leaves out as it was); *missing is set when it
+ * does not exist. */
 static int
 read_path(const char *path, struct buf *out, int *missing, struct err *e)
 {
+	struct buf b = BUF_INIT;
 	int fd, rc;
 
 	*missing = 0;
@@ -51,8 +54,11 @@ read_path(const char *path, struct buf *out, int *missing, struct err *e)
 		*missing = errno == ENOENT;
 		return err_sys(e, EX_NOINPUT, errno, _("cannot open %s"), path);
 	}
-	rc = read_fd(fd, path, out, e);
+	rc = read_fd(fd, path, &b, e);
 	close(fd);
+	if (rc == 0 && b.len > 0)
+		buf_add(out, b.data, b.len);
+	buf_free(&b);
 	return rc;
 }
 

@@ -230,7 +230,7 @@ flag_string(struct cli_options *o, char ch, const char *arg, struct err *e)
 	}
 }
 
-/* Flags accepted and ignored (recorded), or refused. */
+/* Flags with an argument accepted and ignored (recorded), or refused. */
 static int
 flag_other(struct cli_options *o, char ch, const char *arg, struct err *e)
 {
@@ -238,7 +238,7 @@ flag_other(struct cli_options *o, char ch, const char *arg, struct err *e)
 
 	if (ch == 'Q')
 		return err_set(e, EX_USAGE, _("-Q: relayq has no quarantine"));
-	if (arg && !cli_clean(arg, 0))
+	if (!cli_clean(arg, 0))
 		return cli_refuse_ctl(flag, e);
 	if (ch == 'A') {
 		if (strcmp(arg, "c") != 0 && strcmp(arg, "m") != 0)
@@ -249,6 +249,25 @@ flag_other(struct cli_options *o, char ch, const char *arg, struct err *e)
 	return 0;
 }
 
+/* Flags without an argument (A_NONE). */
+static void
+flag_bare(struct cli_options *o, char ch)
+{
+	char flag[3] = { '-', ch, '\0' };
+
+	switch (ch) {
+	case 'I': o->mode = CLI_MODE_NEWALIASES; return;
+	case 'i': o->ignore_dots = 1; return;
+	case 'm': o->me_too = 1; return;
+	case 'n': o->no_alias = 1; return;
+	case 't': o->extract_rcpts = 1; return;
+	case 'v': o->verbose++; return;
+	default: cli_ignore(o, flag); return;   /* -G -U -c -s */
+	}
+}
+
+/* Flags with an argument (A_REQ, A_OPT): arg is never NULL ("" when an
+ * optional one is absent). */
 static int
 flag_apply(struct cli_options *o, char ch, const char *arg, struct cli_cursor *cur,
     struct err *e)
@@ -259,7 +278,6 @@ flag_apply(struct cli_options *o, char ch, const char *arg, struct cli_cursor *c
 	case 'B': return flag_word((int *)&o->body, "-B", arg, "7BIT", "8BITMIME", e);
 	case 'C': case 'F': case 'L': case 'p':
 		return flag_string(o, ch, arg, e);
-	case 'I': o->mode = CLI_MODE_NEWALIASES; return 0;
 	case 'N': return flag_N(o, arg, e);
 	case 'O': return cli_flag_O(o, arg, e);
 	case 'R': return flag_word((int *)&o->ret, "-R", arg, "full", "hdrs", e);
@@ -271,13 +289,8 @@ flag_apply(struct cli_options *o, char ch, const char *arg, struct cli_cursor *c
 			return cli_bad_value("-h", arg, e);
 		o->hop_count = n;
 		return 0;
-	case 'i': o->ignore_dots = 1; return 0;
-	case 'm': o->me_too = 1; return 0;
-	case 'n': o->no_alias = 1; return 0;
 	case 'o': return cli_flag_o(o, arg, cur, e);
 	case 'q': return flag_q(o, arg, cur, e);
-	case 't': o->extract_rcpts = 1; return 0;
-	case 'v': o->verbose++; return 0;
 	default: return flag_other(o, ch, arg, e);
 	}
 }
@@ -306,8 +319,7 @@ flag_word_cluster(struct cli_options *o, struct cli_cursor *cur, struct err *e)
 			return err_set(e, EX_USAGE, _("unknown flag -%c; see relayq(8)"),
 			    (unsigned char)w[j] > 0x20 && (unsigned char)w[j] < 0x7f ? w[j] : '?');
 		if (f->arg == A_NONE) {
-			if (flag_apply(o, f->ch, NULL, cur, e) < 0)
-				return -1;
+			flag_bare(o, f->ch);
 			continue;
 		}
 		if (f->arg == A_OPT || w[j + 1] != '\0')

@@ -137,6 +137,7 @@ static const struct conf_key conf_keys[] = {
 	{ "queue_warn", T_DURATION, OFF(queue_warn), "4h", NULL, NULL, 0, 0 },
 	{ "on_failure", T_STRING, OFF(on_failure), NULL, NULL, NULL, 0, 0 },
 	{ "on_failure_timeout", T_DURATION, OFF(on_failure_timeout), "30", NULL, NULL, 0, 0 },
+	{ "spool_queue_timeout", T_DURATION, OFF(spool_queue_timeout), "600", NULL, NULL, 0, 0 },
 	/* Issue 3: smarthost, tls_*, auth_* — one line each. */
 };
 #undef OFF
@@ -314,7 +315,7 @@ conf_line(struct conf *c, const char *name, unsigned lineno, char *line,
 	size_t i;
 
 	for (i = 0; line[i]; i++)
-		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
 			return err_set(e, EX_CONFIG,
 			    _("%s:%u: control character in line; remove it"), name, lineno);
 	key = line + strspn(line, " \t");
@@ -469,6 +470,21 @@ conf_load_layers(struct conf *c, const char *system_path, const char *user_path,
 	return 0;
 }
 
+/* 1 when the user's file sets smarthost (it was parsed already, so it
+ * parses again). */
+static int
+user_sets_smarthost(const char *path)
+{
+	struct conf u;
+	struct err e;
+	int r;
+
+	conf_init(&u);
+	r = conf_load_file(&u, path, 0, &e) == 0 && u.smarthost != NULL;
+	conf_free(&u);
+	return r;
+}
+
 int
 conf_load(struct conf *c, const char *cli_path, struct err *e)
 {
@@ -476,10 +492,15 @@ conf_load(struct conf *c, const char *cli_path, struct err *e)
 	int rc;
 
 	conf_init(c);
-	if (cli_path)
-		return conf_load_file(c, cli_path, 1, e);
+	if (cli_path) {
+		rc = conf_load_file(c, cli_path, 1, e);
+		c->own_smarthost = c->smarthost != NULL;
+		return rc;
+	}
 	user = conf_user_path();
 	rc = conf_load_layers(c, conf_system_path(), user, e);
+	if (rc == 0 && user != NULL)
+		c->own_smarthost = user_sets_smarthost(user);
 	free(user);
 	return rc;
 }
@@ -525,8 +546,10 @@ conf_duration(const char *s, char default_unit, long long *secs, struct err *e)
 	*secs = total;
 	return 0;
 bad:
-	return err_set(e, EX_USAGE,
+	/* -1 spelled out: every 0 above has set *secs (conf_set relies on it). */
+	err_set(e, EX_USAGE,
 	    _("invalid duration \"%s\": write a number and a unit, e.g. 30m, 1h, 5d"), s);
+	return -1;
 }
 
 int

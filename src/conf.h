@@ -98,6 +98,11 @@ struct conf {
 	long long retry_min, retry_max, queue_lifetime, queue_warn;   /* seconds */
 	char *on_failure;           /* admin's command (run by /bin/sh -c); NULL: none */
 	long long on_failure_timeout;   /* seconds; default 30 */
+	long long spool_queue_timeout;  /* --all-users: seconds one spool
+	                                 * queue's flush may take; default 600 */
+	/* Set by conf_load, not a key: the user's own file (or -C FILE)
+	 * sets smarthost (route.h). */
+	int own_smarthost;
 };
 
 /* Fills c with every key's default.  Free with conf_free. */

@@ -87,18 +87,23 @@ creds_free(struct creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Cuts s at its first line end. */
-static void
-first_line(char *s)
+/* Cuts b at its first line end; returns that line ("" when b is empty),
+ * still owned by b. */
+static const char *
+first_line(struct buf *b)
 {
-	s[strcspn(s, "\r\n")] = '\0';
+	if (b->data != NULL) {
+		b->len = strcspn(b->data, "\r\n");
+		b->data[b->len] = '\0';
+	}
+	return buf_cstr(b);
 }
 
 int
 creds_read_credential(const char *name, char **secret, char **path,
     struct err *e)
 {
-	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *line;
 	struct buf b = BUF_SECRET_INIT;
 	char chunk[4096];
 	ssize_t n;
@@ -135,12 +140,12 @@ creds_read_credential(const char *name, char **secret, char **path,
 	wipe(chunk, sizeof(chunk));
 	if (n != 0)
 		goto fail;
-	first_line(b.data ? b.data : chunk);
-	if (b.data == NULL || *b.data == '\0') {
+	line = first_line(&b);
+	if (*line == '\0') {
 		err_set(e, EX_CONFIG, _("systemd credential %s is empty"), *path);
 		goto fail;
 	}
-	*secret = xstrdup(b.data);
+	*secret = xstrdup(line);
 	rc = 0;
 fail:
 	if (b.data)
@@ -279,8 +284,7 @@ creds_run_command(const char *cmd, int timeout_ms, char **out, struct err *e)
 		;
 	if (command_status(status, timed_out, timeout_ms, &eb, &ob, e) < 0)
 		goto fail;
-	first_line(ob.data);
-	*out = xstrdup(ob.data);
+	*out = xstrdup(first_line(&ob));
 	rc = 0;
 fail:
 	if (ob.data)

@@ -48,7 +48,7 @@ const char *const envelope_state_names[] = { "pending", "done", "failed" };
 const char *const envelope_ret_names[] = { "", "FULL", "HDRS" };
 const char *const envelope_body_names[] = { "", "7BIT", "8BITMIME" };
 const char *const envelope_flag_names[] = { "held", "maybe-delivered",
-	"warned" };
+	"warned", "session-deferred" };
 const size_t envelope_flag_nnames = NFIELDS(envelope_flag_names);
 static const char *const notify_names[] = { "NEVER", "SUCCESS", "FAILURE",
 	"DELAY" };

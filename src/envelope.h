@@ -39,6 +39,10 @@ enum envelope_body {
 #define ENVELOPE_F_MAYBE_DELIVERED 0x2u  /* a crash may have sent it already */
 #define ENVELOPE_F_WARNED         0x4u   /* the delay warning (and on_failure
                                           * "delayed") was done: never again */
+#define ENVELOPE_F_SESSION        0x8u   /* the last attempt failed for the
+                                          * whole session (connect, TLS, AUTH,
+                                          * greeting): due again as soon as a
+                                          * run opens a session */
 
 struct envelope_rcpt {
 	char *addr;                 /* owned, never NULL */

@@ -1,6 +1,36 @@
 /* err.h — an error value: one <sysexits.h> code and a one-line message that
  * names the object, the cause and the fix.  Library functions fill a
- * caller-provided struct err and return -1 (or NULL); only main() exits. */
+ * caller-provided struct err and return -1 (or NULL); only main() exits.
+ *
+ * What out-parameters hold after a failure (the rule every function
+ * follows; doc/HACKING.md has the why):
+ *
+ *   On failure a function leaves each out-parameter in a state the caller
+ *   can release without knowing where the failure happened, and never
+ *   pointing at freed memory.  The caller frees nothing it did not get on
+ *   success.
+ *
+ *   - A result handed over through a pointer (char **res, T *out filled
+ *     whole): untouched on failure, so the caller's NULL is still NULL.  A
+ *     function that frees what such a pointer holds sets it again (to a
+ *     new value or NULL) before it returns.
+ *   - A container the caller owns and passes in to be added to (a list,
+ *     a table, a parser, a reply): as it was before the call — appended
+ *     entries are taken back — or, where the header says so, emptied.
+ *
+ *   Documented exceptions: a parser that initialises a structure itself
+ *   and whose header says "freed by the caller also on failure" leaves it
+ *   partly filled — every pointer in it owned and valid, or NULL — so its
+ *   _free function is always right to call: envelope_parse, hoststat_parse,
+ *   cli_parse, conf_load and conf_parse (keys of the lines before the bad
+ *   one), queue_env_read.  A push parser keeps its state valid and
+ *   says what may follow a failure (rfc5322: failed for good; smtp_reply:
+ *   reset before the next reply).
+ *
+ * Each parser of untrusted input has a unit test that feeds it a malformed
+ * input and checks the out-parameters afterwards (tests/unit/check_*.c,
+ * "failure leaves"), and a fuzz harness (tests/fuzz/) that checks the same
+ * under ASan. */
 #ifndef RELAYQ_ERR_H
 #define RELAYQ_ERR_H
 

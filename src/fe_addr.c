@@ -155,6 +155,11 @@ check_delivery(struct fe *fe)
 		    smarthost_tls_name(hosts.v[i].tls),
 		    hosts.v[i].bracketed ? _(", no MX lookup") : _(", MX lookup"));
 	smarthost_list_free(&hosts);
+	if (fe_route(fe)->kind == ROUTE_SPOOL && fe->id.uid != 0) {
+		/* Root's run reads the credential, not you. */
+		printf(_("credentials: looked up by root's run, not by you\n"));
+		return rc;
+	}
 	path = fe->conf.authinfo != NULL ? xstrdup(fe->conf.authinfo) :
 	    conf_user_file("authinfo");
 	if (path != NULL) {
@@ -182,11 +187,23 @@ fe_check(struct fe *fe)
 
 	/* The configuration was loaded by main(); now the rest of what a
 	 * message needs on its way into the queue and out of it. */
-	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0)
+	if (fe_rewrite_setup(fe, &e) < 0)
 		return fe_fail(fe, &e);
-	printf(_("configuration: ok\nqualifying domain: %s\nqueue: %s\n"),
-	    fe->qualify_domain, fe->queue.dir);
-	rc = check_delivery(fe);
+	printf(_("configuration: ok\nqualifying domain: %s\n"), fe->qualify_domain);
+	rc = fe_check_route(fe);
+	if (fe->squatted != (uid_t)-1) {
+		/* Said in the route lines: mail still goes (to fallback
+		 * queues), so it is no failure of this check. */
+		printf(_("queue: a new %s/%lu.XXXXXX for each message\n"),
+		    fe_spool_dir(fe), (unsigned long)fe->id.uid);
+	} else if (fe_queue_open(fe, &e) < 0) {
+		printf(_("queue: %s\n"), e.msg);
+		return e.code;
+	} else {
+		printf(_("queue: %s\n"), fe->queue.dir);
+	}
+	r = check_delivery(fe);
+	rc = rc != EX_OK ? rc : r;
 	r = fe_newaliases(fe);
 	return rc != EX_OK ? rc : r;
 }

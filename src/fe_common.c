@@ -13,6 +13,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "spawn.h"
+#include "spool.h"
 #include "xalloc.h"
 
 int
@@ -66,22 +67,65 @@ fe_rewrite_setup(struct fe *fe, struct err *e)
 	return 0;
 }
 
+const char *
+fe_spool_dir(const struct fe *fe)
+{
+	return fe->conf.spool_dir ? fe->conf.spool_dir : SPOOLDIR;
+}
+
+const struct route *
+fe_route(struct fe *fe)
+{
+	const char *configured = fe->opt.queue_dir ? fe->opt.queue_dir : fe->conf.queue_dir;
+
+	if (!fe->routed) {
+		route_decide_env(configured, fe_spool_dir(fe), fe->conf.own_smarthost,
+		    fe->conf.smarthost != NULL, &fe->route);
+		fe->routed = 1;
+	}
+	return &fe->route;
+}
+
 int
 fe_queue_open(struct fe *fe, struct err *e)
 {
-	const char *configured = fe->opt.queue_dir ? fe->opt.queue_dir : fe->conf.queue_dir;
-	char *dir;
-	int r;
+	const struct route *r = fe_route(fe);
+	char *dir = NULL;
+	int rc;
+
+	/* Only a submission makes a fallback queue (a listing of a squatted
+	 * name says so), and a submission or a flush moves the mail of the
+	 * previous rule's home queue into the spool. */
+	int create = fe->opt.mode == CLI_MODE_DELIVER ||
+	    fe->opt.mode == CLI_MODE_SMTP;
+	int move = create || fe->opt.mode == CLI_MODE_FLUSH ||
+	    fe->opt.mode == CLI_MODE_QUEUE_RUN;
 
 	if (fe->queue_open)
 		return 0;
-	dir = queue_locate_env(configured, fe->conf.spool_dir ? fe->conf.spool_dir :
-	    SPOOLDIR, NULL);
-	r = queue_open(&fe->queue, dir, fe->id.uid, e);
+	fe->squatted = (uid_t)-1;
+	if (r->loc == QUEUE_LOC_SPOOL) {
+		if (spool_queue_dir(fe_spool_dir(fe), fe->id.uid, create, &dir,
+		    &fe->squatted, e) < 0)
+			return -1;
+		if (fe->squatted != (uid_t)-1)
+			log_msg(LOG_WARNING, "%s/%lu was made by uid %lu, not by uid %lu; "
+			    "uid %lu's mail goes to %s instead (root can remove the "
+			    "squatted entry: rm -r %s/%lu)", fe_spool_dir(fe),
+			    (unsigned long)fe->id.uid, (unsigned long)fe->squatted,
+			    (unsigned long)fe->id.uid, (unsigned long)fe->id.uid, dir,
+			    fe_spool_dir(fe), (unsigned long)fe->id.uid);
+	}
+	rc = queue_open(&fe->queue, dir != NULL ? dir : r->dir, fe->id.uid, e);
 	free(dir);
-	if (r == 0)
-		fe->queue_open = 1;
-	return r;
+	if (rc < 0)
+		return -1;
+	fe->queue_open = 1;
+	if (create)
+		(void)fe_route_warn(fe);
+	if (move)
+		fe_route_migrate(fe);
+	return 0;
 }
 
 const char *

@@ -282,10 +282,32 @@ act(struct fe *fe, enum queue_admin_action a)
 	return rc;
 }
 
+/* What the listing of this queue does not show, on stderr: nobody can
+ * deliver it; mail still waits in a queue of the previous rule. */
+static void
+route_notes(struct fe *fe)
+{
+	const struct route *r = fe_route(fe);
+	char *why;
+	size_t n;
+
+	if (r->stranded) {
+		why = route_describe(r, fe_spool_dir(fe));
+		fprintf(stderr, _("%s: warning: %s\n"), fe->progname, why);
+		free(why);
+	}
+	if (r->old != NULL && (n = fe_route_old_count(r->old)) > 0)
+		fprintf(stderr, _("%s: %zu more messages wait in %s, the queue of "
+		    "the previous rule; they are moved here at your next message or "
+		    "\"relayq flush\"\n"), fe->progname, n, r->old);
+}
+
 /* -bp, -bP, mailq and every "relayq queue" command. */
 int
 fe_queue_list(struct fe *fe)
 {
+	if (fe->opt.mode == CLI_MODE_QUEUE_LIST && !fe->opt.json)
+		route_notes(fe);
 	switch (fe->opt.mode) {
 	case CLI_MODE_QUEUE_SUMMARY:
 		return list(fe, 1);
@@ -310,14 +332,29 @@ fe_run_flush(struct fe *fe)
 	const char *argv[64];
 	const char *path = fe_flush_path();
 	char filters[16][8], min_age[32];
+	struct err e;
 	size_t i;
 	int n;
 
+	/* Opening the queue moves the previous rule's mail into the spool
+	 * (root's --all-users run below does not walk homes); when it
+	 * cannot, the warning says why and the flush goes on. */
+	if (fe_route(fe)->old != NULL && fe_queue_open(fe, &e) < 0)
+		fprintf(stderr, _("%s: warning: %s\n"), fe->progname, e.msg);
 	n = fe_flush_argv(fe, argv, fe->opt.verbose);
-	/* sendmail -q tries every message, due or not (relayq(8)), except
-	 * those tried less than MinQueueAge ago. */
-	if (fe->opt.flush_force || fe->opt.mode == CLI_MODE_QUEUE_RUN)
-		argv[n++] = "--force";
+	/* Root's flush covers every queue root delivers: the whole spool. */
+	if (fe->id.uid == 0 && fe->route.kind == ROUTE_SPOOL &&
+	    fe->opt.queue_dir == NULL) {
+		argv[n++] = "--all-users";
+		if (fe->opt.verbose)
+			printf(_("%s: flushing every queue of the spool %s "
+			    "(relayq-flush --all-users --force)\n"), fe->progname,
+			    fe_spool_dir(fe));
+	}
+	/* relayq flush and sendmail -q try every message, due or not
+	 * (relayq(8)), except those tried less than MinQueueAge ago; the
+	 * timer's plain run keeps to the retry schedule. */
+	argv[n++] = "--force";
 	if (fe->opt.min_queue_age > 0) {
 		snprintf(min_age, sizeof(min_age), "%lld", fe->opt.min_queue_age);
 		argv[n++] = "--min-age";

@@ -38,7 +38,8 @@ filter_match(const struct flush_filter *fl, const struct envelope *env)
 	return fl->negate ? !hit : hit;
 }
 
-/* 1 when the message should be tried in this run. */
+/* 1 when the message should be tried in this run; 2 when it waits only
+ * for a session (deferred by a session-level failure, not due yet). */
 static int
 is_due(const struct flusher *f, const struct envelope *env)
 {
@@ -48,14 +49,14 @@ is_due(const struct flusher *f, const struct envelope *env)
 		return 0;
 	if (envelope_count(env, ENVELOPE_RCPT_PENDING) == 0)
 		return 0;
-	if (!f->o->force && env->next_attempt > f->now)
-		return 0;
 	if (f->o->force && f->o->min_age > 0 && env->last_attempt != 0 &&
 	    f->now - env->last_attempt < f->o->min_age)
 		return 0;
 	for (i = 0; i < f->o->nfilters; i++)
 		if (!filter_match(&f->o->filters[i], env))
 			return 0;
+	if (!f->o->force && env->next_attempt > f->now)
+		return (env->flags & ENVELOPE_F_SESSION) ? 2 : 0;
 	return 1;
 }
 
@@ -76,6 +77,7 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due,
 	struct envelope env;
 	struct err le;
 	size_t i, before = seen->n;
+	int d;
 
 	if (queue_scan(f->o->queue, &ids, e) < 0)
 		return -1;
@@ -86,10 +88,15 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due,
 			continue;
 		strv_add(seen, ids.v[i]);
 		envelope_init(&env);
-		if (queue_env_read(f->o->queue, ids.v[i], &env, &le) < 0)
+		if (queue_env_read(f->o->queue, ids.v[i], &env, &le) < 0) {
 			log_msg(LOG_ERR, "%s", le.msg);
-		else if (is_due(f, &env))
+		} else if ((d = is_due(f, &env)) == 1) {
 			strv_add(flush_local_notice(&env) ? local : due, ids.v[i]);
+		} else if (d == 2) {
+			strv_add(&f->waiting, ids.v[i]);
+			if (env.last_attempt > f->wait_last)
+				f->wait_last = env.last_attempt;
+		}
 		envelope_free(&env);
 	}
 	if (seen->n > before)
@@ -98,9 +105,45 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due,
 	return 0;
 }
 
+/* A session is open: what waited only for one is due now, in it. */
+static void
+take_waiting(struct flusher *f, struct strv *due)
+{
+	size_t i;
+
+	f->opened = 1;
+	for (i = 0; i < f->waiting.n; i++)
+		strv_add(due, f->waiting.v[i]);
+	if (f->waiting.n > 0)
+		log_msg(LOG_INFO, "a session is open: %zu messages deferred by "
+		    "earlier session failures are due in it", f->waiting.n);
+	strv_free(&f->waiting);
+}
+
+/* Nothing is due but messages wait for a session: one of them opens it
+ * (at most once per run, and not before half of retry_min has passed since
+ * the last such try, so a smarthost that is down is not hammered).  The
+ * rest follow once the session is open.  1 when due got one. */
+static int
+probe(struct flusher *f, struct strv *due)
+{
+	long long gap = f->o->conf->retry_min / 2;
+
+	if (f->waiting.n == 0 || f->opened || f->probed || f->o->force ||
+	    f->now - f->wait_last < gap)
+		return 0;
+	f->probed = 1;
+	strv_add(due, f->waiting.v[0]);
+	free(f->waiting.v[0]);
+	memmove(f->waiting.v, f->waiting.v + 1, (f->waiting.n - 1) *
+	    sizeof(*f->waiting.v));
+	f->waiting.n--;
+	return 1;
+}
+
 /* Delivers due[] over as few sessions as the server allows. */
 static void
-deliver(struct flusher *f, const struct strv *due)
+deliver(struct flusher *f, struct strv *due)
 {
 	struct session ss;
 	struct result sess_r;
@@ -112,14 +155,25 @@ deliver(struct flusher *f, const struct strv *due)
 	while (i < due->n) {
 		if (!open) {
 			if (session_open(f, &ss, &sess_r) < 0) {
+				flusher_note(f, &sess_r);
+				if (f->o->guest && f->st->config_error) {
+					/* Not this run's queue to deliver: what
+					 * it cannot set up (a credential only root
+					 * can read) is not the messages' try. */
+					log_msg(LOG_WARNING, "%s: not delivered by uid %lu "
+					    "(%s); root's relayq-flush --all-users "
+					    "delivers this queue", f->o->queue->dir,
+					    (unsigned long)getuid(), sess_r.text);
+					break;
+				}
 				/* Nothing can go now: every remaining message is
 				 * deferred with the reason, none bounced for it. */
-				flusher_note(f, &sess_r);
 				for (; i < due->n; i++)
 					flush_message(f, NULL, due->v[i], &sess_r);
 				break;
 			}
 			open = 1;
+			take_waiting(f, due);
 		}
 		if (flush_message(f, &ss, due->v[i], NULL) < 0) {
 			session_close(&ss);
@@ -173,7 +227,7 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 		st->due += (unsigned)local.n;
 		for (i = 0; i < local.n; i++)
 			flush_message(&f, NULL, local.v[i], NULL);
-		if (due.n == 0 && local.n == 0)
+		if (due.n == 0 && local.n == 0 && !probe(&f, &due))
 			break;
 		if (due.n == 0)
 			continue;
@@ -189,6 +243,7 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	rc = 0;
 done:
 	flusher_save_hoststat(&f);
+	strv_free(&f.waiting);
 	flusher_free(&f);
 	strv_free(&seen);
 	strv_free(&due);

@@ -62,6 +62,11 @@ struct flush_opts {
 	                                 * than this many seconds ago (sendmail's
 	                                 * MinQueueAge); 0 = none */
 	int verbose;                    /* SMTP transcript on stderr */
+	int guest;                      /* the queue is root's run's to deliver
+	                                 * (a spool queue flushed by its owner):
+	                                 * a session that fails on this run's own
+	                                 * configuration (a credential it cannot
+	                                 * read) leaves the messages untouched */
 	const struct flush_filter *filters;
 	size_t nfilters;
 };

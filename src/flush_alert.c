@@ -30,11 +30,9 @@ flush_deadletter(struct flusher *f, const struct envelope *env,
 
 	if ((path = deadletter_path(e)) == NULL)
 		goto done;
-	fd = open(body, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err_sys(e, EX_IOERR, errno, _("cannot read %s"), body);
+	fd = queue_open_file(body, e);
+	if (fd < 0)
 		goto done;
-	}
 	if (deadletter_append(path, env->sender, f->now, fd, body, e) < 0)
 		goto done;
 	log_sanitize(safe, sizeof(safe), why, strlen(why));

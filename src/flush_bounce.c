@@ -26,14 +26,12 @@ copy_original(struct flusher *f, const struct envelope *env, int headers_only,
 {
 	char *path = queue_body_path(f->o->queue, env->id);
 	char chunk[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1, at_bol = 1;
+	int fd = queue_open_file(path, e), rc = -1, at_bol = 1;
 	ssize_t n;
 
 	*ended_nl = 1;
-	if (fd < 0) {
-		err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+	if (fd < 0)
 		goto done;
-	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		size_t len = (size_t)n, i;
 

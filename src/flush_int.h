@@ -33,6 +33,12 @@ struct flusher {
 	                              * session could be opened) */
 	double last_start;           /* monotonic start of the last message
 	                              * sent (messages_per_minute); -1 none */
+	/* Messages deferred only by a session-level failure and not due
+	 * yet: due as soon as this run opens a session (deliver()). */
+	struct strv waiting;
+	time_t wait_last;            /* their latest attempt */
+	int opened;                  /* a session was opened in this run */
+	int probed;                  /* a waiting message was tried alone */
 };
 
 /* One connection to the smarthost. */

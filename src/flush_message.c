@@ -433,13 +433,14 @@ send_it(struct attempt *a, struct session *ss, struct result *r)
 	struct queue *q = a->f->o->queue;
 	struct smtp_msg m;
 	struct stream body;
+	struct err e;
 	char *path = queue_body_path(q, a->env.id);
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = queue_open_file(path, &e);
 	if (fd < 0) {
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
-		    "cannot open the queued message %s: %s", path, strerror(errno));
+		    "cannot open the queued message: %s", e.msg);
 		free(path);
 		return 0;
 	}
@@ -513,10 +514,14 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 		a.ss = NULL;
 		a.local = 1;
 	} else if (ss == NULL) {
+		/* Nothing about this message: due again with the next
+		 * session (flush.c, take_waiting). */
 		r = *sess_r;
 		for (i = 0; i < a.n; i++)
 			a.res[a.map[i]] = r;
+		a.env.flags |= ENVELOPE_F_SESSION;
 	} else {
+		a.env.flags &= ~ENVELOPE_F_SESSION;
 		result_clear(&r);
 		rc = send_it(&a, ss, &r);
 		if (r.cls != RESULT_OK && r.scope == RESULT_SCOPE_MESSAGE && r.code == 0 &&

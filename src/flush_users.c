@@ -2,19 +2,27 @@
  * flush_users.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "flush_users.h"
 #include "i18n.h"
 #include "identity.h"
 #include "log.h"
 #include "queue.h"
+#include "spool.h"
 #include "strv.h"
 #include "xalloc.h"
 
@@ -39,10 +47,21 @@ flush_users_require_root(struct err *e)
 	return 0;
 }
 
+/* Who a child runs as. */
+struct spool_user {
+	uid_t uid;
+	gid_t gid;
+	char *home;     /* passwd home, or NULL (no entry) */
+	char *dir;      /* the first of its spool entries (for messages) */
+	const struct spool_entry *ents;  /* all its entries (borrowed): SPOOL/UID
+	                                  * and fallbacks SPOOL/UID.XXXXXX */
+	size_t nents;
+};
+
 /* The environment of a child: the user's home (for dead.letter), none of
  * root's XDG places. */
 static void
-child_env(const struct flush_users_queue *u)
+child_env(const struct spool_user *u)
 {
 	if (u->home != NULL)
 		setenv("HOME", u->home, 1);
@@ -53,52 +72,112 @@ child_env(const struct flush_users_queue *u)
 	unsetenv("XDG_RUNTIME_DIR");
 }
 
-/* The child: drop, open, flush.  Returns its exit code. */
+/* Opens one queue of u and flushes it (as whoever runs this); removes an
+ * emptied fallback queue.  Returns the exit code. */
 static int
-child_run(const struct flush_users_opts *o, const struct flush_users_queue *u)
+flush_dir(const struct flush_users_opts *o, const struct spool_user *u,
+    const struct spool_entry *se, const struct identity *id)
 {
 	struct flush_opts fo = *o->flush;
 	struct flush_stats st;
-	struct identity id;
 	struct queue q;
 	struct err e;
 	int rc;
 
-	if (flush_users_drop(u->uid, u->gid, &e) < 0) {
-		log_msg(LOG_ERR, "%s: %s", u->dir, e.msg);
-		return EX_OSERR;
-	}
-	child_env(u);
-	identity_load(&id);
-	if (queue_open(&q, u->dir, u->uid, &e) < 0) {
+	if (queue_open(&q, se->dir, u->uid, &e) < 0) {
 		log_msg(LOG_ERR, "%s", e.msg);
-		identity_free(&id);
 		return e.code;
 	}
-	fo.id = &id;
+	fo.id = id;
 	fo.queue = &q;
 	fo.creds = o->creds;
 	if (flush_run(&fo, &st, &e) < 0) {
-		log_msg(LOG_ERR, "%s: %s", u->dir, e.msg);
+		log_msg(LOG_ERR, "%s: %s", se->dir, e.msg);
 		rc = e.code;
 	} else {
 		rc = st.config_error ? EX_CONFIG : st.exit_code;
 		log_msg(rc == EX_OK ? LOG_INFO : LOG_WARNING, "%s: uid %lu: %u due, "
 		    "%u sent, %u deferred, %u bounced, %u held by another run, "
-		    "%u sessions", u->dir, (unsigned long)u->uid, st.due, st.sent,
+		    "%u sessions", se->dir, (unsigned long)u->uid, st.due, st.sent,
 		    st.deferred, st.bounced, st.busy, st.sessions);
 	}
 	queue_close(&q);
+	if (se->fallback && spool_remove_empty(se->dir, &e) < 0)
+		log_msg(LOG_WARNING, "%s", e.msg);
+	return rc;
+}
+
+/* Flushes every queue of u, one after another (one deadline covers them
+ * all: a user's many fallback queues cost that user's time only).
+ * Returns the most severe exit code. */
+static int
+flush_one(const struct flush_users_opts *o, const struct spool_user *u)
+{
+	struct identity id;
+	size_t i;
+	int rc = EX_OK;
+
+	identity_load(&id);
+	for (i = 0; i < u->nents; i++)
+		rc = flush_users_worse(rc, flush_dir(o, u, &u->ents[i], &id));
 	identity_free(&id);
 	return rc;
 }
 
-/* Runs one child for u and waits; returns its exit code. */
+/* The child: drop, then flush.  Returns its exit code. */
 static int
-run_one(const struct flush_users_opts *o, const struct flush_users_queue *u)
+child_run(const struct flush_users_opts *o, const struct spool_user *u)
+{
+	struct err e;
+
+	if (spool_drop(u->uid, u->gid, &e) < 0) {
+		log_msg(LOG_ERR, "%s: %s", u->dir, e.msg);
+		return EX_OSERR;
+	}
+	child_env(u);
+	return flush_one(o, u);
+}
+
+/* Waits for pid up to timeout seconds (0: no limit); past it, kills the
+ * child's process group and reaps it.  Returns waitpid's result (pid, or
+ * -1 with errno) and sets *expired. */
+static pid_t
+wait_deadline(pid_t pid, long long timeout, int *status, int *expired)
+{
+	struct timespec start, now, nap = { 0, 1000000 };
+	pid_t w;
+
+	*expired = 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		w = waitpid(pid, status, timeout > 0 ? WNOHANG : 0);
+		if (w != 0 && !(w < 0 && errno == EINTR))
+			return w;
+		if (w < 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= timeout) {
+			*expired = 1;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			while ((w = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+				;
+			return w;
+		}
+		nanosleep(&nap, NULL);
+		/* 1 ms at first, then up to 100 ms between looks. */
+		if (nap.tv_nsec < 100000000)
+			nap.tv_nsec *= 2;
+	}
+}
+
+/* Runs one child for u and waits (at most o->timeout); returns its exit
+ * code. */
+static int
+run_one(const struct flush_users_opts *o, const struct spool_user *u)
 {
 	pid_t pid, w;
-	int status, rc;
+	int status, rc, expired;
 
 	fflush(NULL);
 	pid = fork();
@@ -108,18 +187,27 @@ run_one(const struct flush_users_opts *o, const struct flush_users_queue *u)
 	}
 	if (pid == 0) {
 		/* A forked child ends here, not in main(): it must never
-		 * return into the parent's loop. */
+		 * return into the parent's loop.  Its own process group, so
+		 * that the deadline also ends what it started. */
+		(void)setpgid(0, 0);
 		rc = child_run(o, u);
 		flush_creds_free(o->creds);
 		fflush(NULL);
 		_exit(rc);
 	}
-	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		;
+	(void)setpgid(pid, pid);
+	w = wait_deadline(pid, o->timeout, &status, &expired);
 	if (w < 0) {
 		log_msg(LOG_ERR, "%s: cannot wait for the flush: %s", u->dir,
 		    strerror(errno));
 		return EX_OSERR;
+	}
+	if (expired) {
+		log_msg(LOG_ERR, "%s: the flush as uid %lu took longer than %llds "
+		    "(spool_queue_timeout) and was killed; its mail stays queued; "
+		    "going on with the next queue", u->dir, (unsigned long)u->uid,
+		    o->timeout);
+		return EX_TEMPFAIL;
 	}
 	if (WIFSIGNALED(status)) {
 		log_msg(LOG_ERR, "%s: the flush as uid %lu was killed by signal %d",
@@ -133,35 +221,90 @@ run_one(const struct flush_users_opts *o, const struct flush_users_queue *u)
 	return rc;
 }
 
+/* Fills u for the n listed entries of one uid at se; -1 with e when they
+ * must be skipped. */
+static int
+spool_user(const struct spool_entry *se, size_t n, struct spool_user *u,
+    struct err *e)
+{
+	struct passwd *pw;
+
+	memset(u, 0, sizeof(*u));
+	u->uid = se->uid;
+	u->ents = se;
+	u->nents = n;
+	errno = 0;
+	pw = getpwuid(se->uid);
+	if (pw != NULL) {
+		u->gid = pw->pw_gid;
+		u->home = pw->pw_dir && pw->pw_dir[0] == '/' ? xstrdup(pw->pw_dir) : NULL;
+	} else {
+		/* No passwd entry (a container's numeric uid): the group
+		 * the user created the directory with, never root's. */
+		u->gid = se->gid;
+		if (u->gid == 0 && se->uid != 0)
+			return err_set(e, EX_NOUSER, _("%s: uid %lu has no passwd "
+			    "entry and the directory's group is root; skipped (uid %lu "
+			    "or root can fix it: chgrp it to the user's group)"), se->dir,
+			    (unsigned long)se->uid, (unsigned long)se->uid);
+	}
+	u->dir = xstrdup(se->dir);
+	return 0;
+}
+
+static void
+spool_user_free(struct spool_user *u)
+{
+	free(u->home);
+	free(u->dir);
+}
+
 int
 flush_users_run(const struct flush_users_opts *o,
     struct flush_users_stats *st, struct err *e)
 {
-	struct flush_users_list l;
-	size_t i;
+	struct spool_listing l;
+	struct spool_user u;
+	struct buf sum = BUF_INIT;
+	struct err le;
+	size_t i, n;
 	int r, rc;
 
 	memset(st, 0, sizeof(*st));
 	if (flush_users_require_root(e) < 0)
 		return -1;
-	r = flush_users_list(o->spool, 0, &l, e);
-	if (r < 0) {
-		flush_users_list_free(&l);
+	r = spool_list(o->spool, &l, e);
+	if (r < 0)
 		return -1;
-	}
-	if (r == 1)
+	if (r == 1) {
 		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
-	for (i = 0; i < l.skipped.n; i++) {
-		log_msg(LOG_WARNING, "%s", l.skipped.v[i]);
-		st->skipped++;
+		return 0;
 	}
-	for (i = 0; i < l.n; i++) {
-		rc = run_one(o, &l.v[i]);
+	/* However many bogus entries: one line per run. */
+	spool_list_summary(&l, o->spool, &sum);
+	if (sum.len > 0)
+		log_msg(LOG_WARNING, "%s", buf_cstr(&sum));
+	buf_free(&sum);
+	st->skipped = l.skipped;
+	for (i = 0; i < l.n; i += n) {
+		/* The listing is sorted by uid: one child per user. */
+		for (n = 1; i + n < l.n && l.v[i + n].uid == l.v[i].uid; n++)
+			;
+		if (spool_user(&l.v[i], n, &u, &le) < 0) {
+			log_msg(LOG_WARNING, "%s", le.msg);
+			spool_user_free(&u);
+			st->skipped += (unsigned)n;
+			continue;
+		}
+		/* Root's own queue: root's run, no child (and no privilege
+		 * to drop). */
+		rc = u.uid == 0 ? flush_one(o, &u) : run_one(o, &u);
 		st->queues++;
 		if (rc != EX_OK)
 			st->failed++;
 		st->exit_code = flush_users_worse(st->exit_code, rc);
+		spool_user_free(&u);
 	}
-	flush_users_list_free(&l);
+	spool_listing_free(&l);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "identity.h"
 #include "queue.h"
 #include "rewrite.h"
+#include "route.h"
 
 struct fe {
 	const char *progname;        /* for messages: "relayq" */
@@ -26,6 +27,9 @@ struct fe {
 	struct rewrite_ctx rw;
 	struct queue queue;
 	int queue_open;
+	struct route route;          /* the rule's outcome (fe_route) */
+	int routed;
+	uid_t squatted;              /* the spool name's squatter, or (uid_t)-1 */
 };
 
 /* Reports a refused message as ErrorMode says: printed on stderr (all
@@ -43,8 +47,27 @@ int fe_mail_error(struct fe *fe, const struct err *why);
 
 /* Loads the aliases file and sets up fe->rw (once).  Returns 0 or -1. */
 int fe_rewrite_setup(struct fe *fe, struct err *e);
-/* Locates and opens (creating) the invoking user's queue.  Returns 0/-1. */
+/* Applies the rule (route.h) for the invoking user once; fe->route. */
+const struct route *fe_route(struct fe *fe);
+/* The spool directory in effect. */
+const char *fe_spool_dir(const struct fe *fe);
+/* Locates (by the rule) and opens (creating) the invoking user's queue;
+ * in the spool, by owner (spool.h).  Returns 0/-1. */
 int fe_queue_open(struct fe *fe, struct err *e);
+/* fe_route.c: prints the rule's outcome for `relayq check` (route lines:
+ * the queue, who delivers it, a squatted spool name, mail left in a home
+ * queue of the previous rule); EX_CONFIG when nobody can deliver it. */
+int fe_check_route(struct fe *fe);
+/* How many messages wait in the queue directory dir (its env/; 0 when
+ * there is none).  Creates nothing. */
+size_t fe_route_old_count(const char *dir);
+/* Logs (LOG_WARNING) that nobody can deliver the queue, when so; 1 then. */
+int fe_route_warn(struct fe *fe);
+/* Moves the mail of a home queue of the previous rule (route.old) into
+ * the open spool queue, message by message under its lock (queue_move);
+ * logs each.  Nothing to do: returns at once. */
+void fe_route_migrate(struct fe *fe);
+
 /* Starts relayq-flush after queueing, as the delivery mode says
  * (background: detached; interactive: waited for).  Failures to start it
  * are reported but do not change the exit code: the mail is queued. */

@@ -127,7 +127,7 @@ headers_parse(struct header_list *hl, const char *text, size_t len,
     size_t *body_off, struct err *e)
 {
 	struct rfc5322_parser p;
-	size_t start = 0, end, next, off = len;
+	size_t start = 0, end, next, off = len, n0 = hl->n;
 	const char *nl;
 	int ended = 0, r = -1;
 
@@ -152,6 +152,9 @@ headers_parse(struct header_list *hl, const char *text, size_t len,
 		*body_off = off;
 	r = 0;
 done:
+	/* On failure hl is as it was: the fields collected so far go. */
+	while (r < 0 && hl->n > n0)
+		headers_remove_at(hl, hl->n - 1);
 	rfc5322_free(&p);
 	return r;
 }

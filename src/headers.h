@@ -60,7 +60,8 @@ int headers_collect(struct header_list *hl, const struct rfc5322_event *ev);
 /* Convenience for whole messages held in memory (tests, bounces): splits
  * text at LF (a CR before LF is dropped), runs the rfc5322 parser and
  * collects the fields.  *body_off (may be NULL) is set to the offset of the
- * first body byte (len when there is no body).  Returns 0 or -1 (e set). */
+ * first body byte (len when there is no body).  Returns 0 or -1 (e set);
+ * on failure hl holds what it held before and *body_off is untouched. */
 int headers_parse(struct header_list *hl, const char *text, size_t len,
     size_t *body_off, struct err *e);
 

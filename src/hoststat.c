@@ -13,6 +13,7 @@
 #include "envelope.h"
 #include "hoststat.h"
 #include "i18n.h"
+#include "log.h"
 #include "result.h"
 #include "xalloc.h"
 
@@ -108,36 +109,46 @@ valid_status(const char *s)
 	return 0;
 }
 
+/* Cuts the blank-terminated field at *p; *p moves past the blank.  NULL
+ * when there is no blank. */
+static char *
+cut_field(char **p)
+{
+	char *f = *p, *blank = strchr(f, ' ');
+
+	if (blank == NULL)
+		return NULL;
+	*blank = '\0';
+	*p = blank + 1;
+	return f;
+}
+
 /* "host EP WHEN STATUS TEXT" (line NUL-terminated, no newline). */
 static int
 parse_host(struct hoststat *h, char *line)
 {
-	char *ep = NULL, *text = NULL, *reply = NULL, *f[4], *p = line + 5, *end;
+	char *ep = NULL, *text = NULL, *reply = NULL, *p = line + 5, *ep_f, *when_f;
+	char *status, *end;
 	long long when;
-	int i, rc = -1;
+	int rc = -1;
 
-	for (i = 0; i < 3; i++) {
-		f[i] = p;
-		p = strchr(p, ' ');
-		if (p == NULL)
-			return -1;
-		*p++ = '\0';
-	}
-	f[3] = p;
-	if (*f[0] == '\0' || *f[1] < '0' || *f[1] > '9' || !valid_status(f[2]))
+	if ((ep_f = cut_field(&p)) == NULL || (when_f = cut_field(&p)) == NULL ||
+	    (status = cut_field(&p)) == NULL)
+		return -1;
+	if (*ep_f == '\0' || *when_f < '0' || *when_f > '9' || !valid_status(status))
 		return -1;
 	errno = 0;
-	when = strtoll(f[1], &end, 10);
+	when = strtoll(when_f, &end, 10);
 	if (errno || *end != '\0' || when < 0)
 		return -1;
-	if (envelope_unescape(f[0], strlen(f[0]), &ep) < 0 ||
-	    envelope_unescape(f[3], strlen(f[3]), &text) < 0 ||
+	if (envelope_unescape(ep_f, strlen(ep_f), &ep) < 0 ||
+	    envelope_unescape(p, strlen(p), &text) < 0 ||
 	    strchr(ep, ' ') != NULL || h->n >= HOSTSTAT_MAX)
 		goto done;
 	/* a reply as any version stored it (result_stored_reply) */
 	reply = xmalloc(strlen(text) + 1);
 	result_stored_reply(text, reply, strlen(text) + 1);
-	hoststat_set(h, ep, (time_t)when, f[2], reply);
+	hoststat_set(h, ep, (time_t)when, status, reply);
 	rc = 0;
 done:
 	free(ep);
@@ -189,7 +200,7 @@ hoststat_parse(struct hoststat *h, const char *p, size_t len, struct err *e)
 void
 hoststat_table(const struct hoststat *h, struct buf *out)
 {
-	char date[32];
+	char date[32], ep[256], text[1024];
 	struct tm tm;
 	size_t i;
 
@@ -203,8 +214,11 @@ hoststat_table(const struct hoststat *h, struct buf *out)
 		if (localtime_r(&h->v[i].when, &tm) == NULL ||
 		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm) == 0)
 			strcpy(date, "?");
-		buf_printf(out, "%-40s %-19s %-6s %s\n", h->v[i].endpoint, date,
-		    h->v[i].status, h->v[i].text);
+		/* The file is in the user's hands: no raw control bytes (an
+		 * escape sequence, a CR) reach the terminal. */
+		log_sanitize(ep, sizeof(ep), h->v[i].endpoint, strlen(h->v[i].endpoint));
+		log_sanitize(text, sizeof(text), h->v[i].text, strlen(h->v[i].text));
+		buf_printf(out, "%-40s %-19s %-6s %s\n", ep, date, h->v[i].status, text);
 	}
 }
 

@@ -2,11 +2,13 @@
  * exit code and a one-line summary. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "flush.h"
@@ -17,7 +19,10 @@
 #include "nodump.h"
 #include "queue.h"
 #include "resolver.h"
+#include "route.h"
+#include "spool.h"
 #include "tls.h"
+#include "xalloc.h"
 
 #define MAX_FILTERS 32
 
@@ -113,6 +118,47 @@ parse_args(struct args *a, int argc, char **argv)
 	return 0;
 }
 
+/* Root by hand (relayq flush) finds no credential: where the password is
+ * a systemd credential, it exists only inside the unit.  Say how to run
+ * the unit instead. */
+static void
+unit_credential_hint(const struct flush_credset *cs)
+{
+	size_t i;
+
+	if (getenv("CREDENTIALS_DIRECTORY") != NULL ||
+	    getenv("JOURNAL_STREAM") != NULL)
+		return;      /* inside a unit */
+	for (i = 0; i < cs->n; i++)
+		if (!cs->v[i].found) {
+			fprintf(stderr, _("relayq-flush: no credentials for %s here (%s); "
+			    "if the password is a systemd credential (LoadCredential= in "
+			    "relayq-flush-spool.service), it exists only inside the unit: "
+			    "run systemctl start relayq-flush-spool.service\n"),
+			    cs->v[i].host, cs->v[i].why ? cs->v[i].why : "-");
+			return;
+		}
+}
+
+/* A spool user flushing its own queue (the front end's flush after a
+ * message, relayq flush): the credential is root's to read.  Looked up
+ * before any session, so that a user who cannot read it opens none
+ * (a TLS session that ends before AUTH costs the smarthost for nothing)
+ * and touches no message.  Returns 0 with cs, or -1 after one log line. */
+static int
+guest_creds(const struct conf *conf, const struct queue *q,
+    struct flush_credset *cs)
+{
+	struct err e;
+
+	if (flush_creds_prefetch(conf, cs, &e) == 0)
+		return 0;
+	log_msg(LOG_WARNING, "%s: not delivered by uid %lu (%s); root's "
+	    "relayq-flush --all-users delivers this queue", q->dir,
+	    (unsigned long)getuid(), e.msg);
+	return -1;
+}
+
 /* --all-users: the system configuration only (or -C), credentials looked
  * up once as root, then one child per spool queue (flush_users.h). */
 static int
@@ -134,6 +180,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 		return -1;
 	if (flush_creds_prefetch(conf, &creds, e) < 0)
 		return -1;
+	unit_credential_hint(&creds);
 	resolver_system(&res);
 	memset(&o, 0, sizeof(o));
 	o.conf = conf;
@@ -144,6 +191,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	o.filters = a->filters;
 	o.nfilters = a->nfilters;
 	uo.spool = conf->spool_dir;
+	uo.timeout = conf->spool_queue_timeout;
 	uo.flush = &o;
 	uo.creds = &creds;
 	rc = flush_users_run(&uo, &ust, e);
@@ -167,8 +215,11 @@ main(int argc, char **argv)
 	struct flush_opts o;
 	struct flush_stats st;
 	struct err e;
+	struct flush_credset creds;
+	struct route route;
+	uid_t squatter;
 	char *dir = NULL;
-	int rc, qopen = 0;
+	int rc, r, qopen = 0;
 
 	i18n_init();
 	/* Before anything can read a secret: no core file, no ptrace. */
@@ -192,6 +243,8 @@ main(int argc, char **argv)
 	if (getenv("JOURNAL_STREAM") == NULL)
 		log_set_stderr_min(LOG_WARNING);
 	identity_load(&id);
+	memset(&route, 0, sizeof(route));
+	memset(&creds, 0, sizeof(creds));
 	if (a.all_users) {
 		conf_init(&conf);
 		rc = all_users(&a, &conf, &e);
@@ -205,11 +258,40 @@ main(int argc, char **argv)
 		rc = e.code;
 		goto fail;
 	}
-	dir = queue_locate_env(a.queue_dir ? a.queue_dir : conf.queue_dir,
-	    conf.spool_dir, NULL);
-	if (queue_open(&q, dir, id.uid, &e) < 0) {
-		rc = e.code;
-		goto fail;
+	route_decide_env(a.queue_dir ? a.queue_dir : conf.queue_dir,
+	    conf.spool_dir, conf.own_smarthost, conf.smarthost != NULL, &route);
+	if (route.loc == QUEUE_LOC_SPOOL) {
+		if (spool_queue_dir(conf.spool_dir, id.uid, 0, &dir, &squatter, &e) < 0) {
+			rc = e.code;
+			goto fail;
+		}
+	} else {
+		dir = xstrdup(route.dir);
+	}
+	r = queue_open(&q, dir, id.uid, &e);
+	if (r == 0 && route_old_exists(&route) && access(q.tmp, W_OK) < 0) {
+		err_sys(&e, EX_CANTCREAT, errno, _("cannot write in %s"), q.tmp);
+		queue_close(&q);
+		r = -1;
+	}
+	if (r < 0) {
+		if (!route_old_exists(&route)) {
+			rc = e.code;
+			goto fail;
+		}
+		/* The spool queue cannot be opened here (a sandbox that
+		 * leaves only the home queue writable): deliver what waits in
+		 * the previous rule's queue where it is, never strand it. */
+		log_msg(LOG_NOTICE, "%s; delivering %s in place", e.msg, route.old);
+		free(dir);
+		dir = xstrdup(route.old);
+		if (queue_open(&q, dir, id.uid, &e) < 0) {
+			rc = e.code;
+			goto fail;
+		}
+		route.kind = ROUTE_PERSONAL;
+	} else {
+		(void)route_migrate(&route, &q);
 	}
 	qopen = 1;
 	resolver_system(&res);
@@ -223,6 +305,13 @@ main(int argc, char **argv)
 	o.verbose = a.verbose;
 	o.filters = a.filters;
 	o.nfilters = a.nfilters;
+	o.guest = route.kind == ROUTE_SPOOL && id.uid != 0;
+	if (o.guest && guest_creds(&conf, &q, &creds) < 0) {
+		rc = EX_TEMPFAIL;      /* queued; root's run delivers it */
+		goto done;
+	}
+	if (o.guest)
+		o.creds = &creds;
 	if (flush_run(&o, &st, &e) < 0) {
 		rc = e.code;
 		goto fail;
@@ -240,6 +329,8 @@ done:
 	if (qopen)
 		queue_close(&q);
 	free(dir);
+	flush_creds_free(&creds);
+	route_free(&route);
 	tls_global_deinit();
 	conf_free(&conf);
 	identity_free(&id);

@@ -100,6 +100,7 @@ main(int argc, char **argv)
 done:
 	if (fe.queue_open)
 		queue_close(&fe.queue);
+	route_free(&fe.route);
 	if (fe.aliases_loaded)
 		aliases_free(&fe.aliases);
 	free(fe.qualify_domain);

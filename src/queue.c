@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -19,37 +20,6 @@ static const char id_alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
 
 /* ---- location ---------------------------------------------------------- */
 
-static int
-home_usable(const struct queue_loc_in *in)
-{
-	return in->home != NULL && in->home[0] == '/' && in->home_st.exists &&
-	    in->home_st.owner == in->uid && in->home_st.writable;
-}
-
-char *
-queue_locate(const struct queue_loc_in *in, enum queue_loc *kind)
-{
-	enum queue_loc k;
-	char *dir;
-
-	if (in->configured != NULL && in->configured[0] != '\0') {
-		k = QUEUE_LOC_CONFIGURED;
-		dir = xstrdup(in->configured);
-	} else if (in->xdg_state != NULL && in->xdg_state[0] == '/') {
-		k = QUEUE_LOC_XDG;
-		dir = xasprintf("%s/relayq", in->xdg_state);
-	} else if (home_usable(in)) {
-		k = QUEUE_LOC_HOME;
-		dir = xasprintf("%s/.local/state/relayq", in->home);
-	} else {
-		k = QUEUE_LOC_SPOOL;
-		dir = xasprintf("%s/%lu", in->spooldir, (unsigned long)in->uid);
-	}
-	if (kind != NULL)
-		*kind = k;
-	return dir;
-}
-
 void
 queue_probe_home(const char *path, struct queue_home *h)
 {
@@ -62,22 +32,6 @@ queue_probe_home(const char *path, struct queue_home *h)
 	h->exists = 1;
 	h->owner = st.st_uid;
 	h->writable = access(path, W_OK | X_OK) == 0;
-}
-
-char *
-queue_locate_env(const char *configured, const char *spooldir,
-    enum queue_loc *kind)
-{
-	struct queue_loc_in in;
-
-	memset(&in, 0, sizeof(in));
-	in.configured = configured;
-	in.xdg_state = getenv("XDG_STATE_HOME");
-	in.home = getenv("HOME");
-	in.uid = getuid();
-	in.spooldir = spooldir;
-	queue_probe_home(in.home, &in.home_st);
-	return queue_locate(&in, kind);
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -178,6 +132,42 @@ queue_close(struct queue *q)
 	free(q->new);
 	free(q->env);
 	memset(q, 0, sizeof(*q));
+}
+
+int
+queue_open_file(const char *path, struct err *e)
+{
+	struct stat st;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		saved = errno;
+		if (saved == ELOOP)
+			err_set(e, EX_DATAERR, _("%s is a symbolic link, not a queue "
+			    "file; skipped (its owner can remove it)"), path);
+		else
+			err_sys(e, saved == ENOENT ? EX_NOINPUT : EX_IOERR, saved,
+			    _("cannot read %s"), path);
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		saved = errno;
+		close(fd);
+		err_sys(e, EX_IOERR, saved, _("cannot read %s"), path);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		err_set(e, EX_DATAERR, _("%s is not a regular file (a FIFO, "
+		    "device or socket put into the queue); skipped (its owner "
+		    "can remove it)"), path);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
 }
 
 char *

@@ -32,27 +32,14 @@ struct queue_home {
 	int writable;          /* access(W_OK|X_OK) for the invoking user */
 };
 
-struct queue_loc_in {
-	const char *configured;   /* configured queue dir, or NULL */
-	const char *xdg_state;    /* $XDG_STATE_HOME, or NULL */
-	const char *home;         /* $HOME, or NULL */
-	struct queue_home home_st;
-	uid_t uid;
-	const char *spooldir;     /* SPOOLDIR, never NULL */
-};
-
+/* Where a queue directory came from (the rule that picks it is
+ * route_decide, route.h). */
 enum queue_loc {
 	QUEUE_LOC_CONFIGURED, QUEUE_LOC_XDG, QUEUE_LOC_HOME, QUEUE_LOC_SPOOL
 };
 
-/* Chooses the queue directory (doc/QUEUE.md "Location").  Returns it
- * allocated (caller frees) and sets *kind when kind is not NULL.  Pure. */
-char *queue_locate(const struct queue_loc_in *in, enum queue_loc *kind);
 /* Fills h for path (NULL or relative: not usable) with stat and access. */
 void queue_probe_home(const char *path, struct queue_home *h);
-/* queue_locate from the real environment (getenv, getuid). */
-char *queue_locate_env(const char *configured, const char *spooldir,
-    enum queue_loc *kind);
 
 /* ---- an open queue --------------------------------------------------- */
 
@@ -71,6 +58,12 @@ int queue_check_stat(const char *path, const struct stat *st, uid_t uid,
  * On failure q is left empty. */
 int queue_open(struct queue *q, const char *dir, uid_t uid, struct err *e);
 void queue_close(struct queue *q);
+
+/* Opens a file of the queue for reading without ever blocking or
+ * following a link: O_NONBLOCK|O_NOFOLLOW, then fstat; anything but a
+ * regular file (FIFO, device, socket, symlink) is refused with EX_DATAERR
+ * naming it.  Returns the fd, or -1 with e (errno ENOENT when missing). */
+int queue_open_file(const char *path, struct err *e);
 
 /* Allocated paths of a message's files. */
 char *queue_body_path(const struct queue *q, const char *id);
@@ -137,6 +130,16 @@ int queue_remove(struct queue *q, const char *id, struct err *e);
 int queue_remove_unsynced(struct queue *q, const char *id, struct err *e);
 /* Makes every earlier queue_remove_unsynced durable (fsync of env/). */
 int queue_sync_removals(struct queue *q, struct err *e);
+
+/* Moves message id, locked by the caller (bodyfd: its locked body, from
+ * queue_lock), from one queue into another with the same id: body and
+ * envelope written into to with the durable recipe (the envelope's
+ * rename into to/env/ is the commit point), then removed from from.
+ * Never lost, never doubled: when to/env/ID exists already, an earlier
+ * move passed its commit point, and only the removal is done.  Returns 0
+ * or -1 with e (from is then unchanged). */
+int queue_move(struct queue *from, struct queue *to, const char *id,
+    int bodyfd, struct err *e);
 
 /* ---- scanning (queue_scan.c) ---------------------------------------------- */
 

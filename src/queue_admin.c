@@ -220,19 +220,12 @@ static int
 read_headers(struct queue *q, const char *id, struct buf *hdr, struct err *e)
 {
 	char *path = queue_body_path(q, id), chunk[8192], *end;
-	struct stat st;
 	ssize_t n;
 	int fd, rc = 1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = queue_open_file(path, e);
 	if (fd < 0) {
-		rc = errno == ENOENT ? 2 :
-		    err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
-		goto out;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = err_set(e, EX_IOERR, _("cannot read %s: not a regular file "
-		    "(remove it)"), path);
+		rc = errno == ENOENT ? 2 : -1;
 		goto out;
 	}
 	while (hdr->len < QUEUE_ADMIN_HEADERS_MAX) {

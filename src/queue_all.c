@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "flush_users.h"
 #include "i18n.h"
 #include "queue_all.h"
+#include "spool.h"
 #include "xalloc.h"
 
 void
@@ -104,27 +104,46 @@ cmp_uid(const void *x, const void *y)
 int
 queue_all_add_spool(struct queue_all *a, const char *spool, struct err *e)
 {
-	struct flush_users_list l;
+	struct spool_listing l;
+	struct buf why = BUF_INIT;
+	struct passwd *pw;
 	size_t i, first = a->n;
 	struct stat st;
+	gid_t gid;
 	int r;
 
-	r = flush_users_list(spool, 1, &l, e);
+	r = spool_list(spool, &l, e);
 	if (r < 0)
-		goto out;
+		return -1;
 	a->spool_missing = r == 1;
-	for (i = 0; i < l.skipped.n; i++)
-		strv_add(&a->skipped, l.skipped.v[i]);
+	spool_list_summary(&l, spool, &why);
+	if (why.len > 0)
+		strv_add(&a->skipped, why.data);
+	buf_free(&why);
 	for (i = 0; i < l.n; i++) {
-		if (lstat(l.v[i].dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		const struct spool_entry *se = &l.v[i];
+
+		if (lstat(se->dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;   /* gone since the listing */
-		add_q(a, &st, l.v[i].dir, l.v[i].uid, l.v[i].gid, l.v[i].user);
+		pw = getpwuid(se->uid);
+		/* as root's run does: the passwd group, else the directory's,
+		 * never root's for a user without an entry */
+		gid = pw != NULL ? pw->pw_gid : se->gid;
+		if (pw == NULL && gid == 0 && se->uid != 0) {
+			char *m = xasprintf(_("%s: uid %lu has no passwd entry and the "
+			    "directory's group is root; not read (uid %lu or root can "
+			    "fix it: chgrp it to the user's group)"), se->dir,
+			    (unsigned long)se->uid, (unsigned long)se->uid);
+
+			strv_add(&a->skipped, m);
+			free(m);
+			continue;
+		}
+		add_q(a, &st, se->dir, se->uid, gid, pw != NULL ? pw->pw_name : NULL);
 	}
 	qsort(a->v + first, a->n - first, sizeof(*a->v), cmp_uid);
-	r = 0;
-out:
-	flush_users_list_free(&l);
-	return r;
+	spool_listing_free(&l);
+	return 0;
 }
 
 /* ---- running as the owner ----------------------------------------------------- */
@@ -164,7 +183,7 @@ child(const struct queue_all_q *q, queue_all_fn fn, void *arg, int fd)
 
 	err_clear(&e);
 	ans.rc = -1;
-	if (flush_users_drop(q->uid, q->gid, &e) == 0 &&
+	if (spool_drop(q->uid, q->gid, &e) == 0 &&
 	    queue_open(&qu, q->dir, q->uid, &e) == 0) {
 		ans.rc = fn(&qu, arg, &out, &e);
 		queue_close(&qu);

@@ -1,12 +1,12 @@
 /* queue_all.h — every queue the invoking user sees, each read as its owner.
  *
  * A user sees their own queue.  Root sees every queue root delivers: its
- * own, and every queue of the system spool (flush_users_list, the one
+ * own, and every queue of the system spool (spool_list, the one
  * enumeration relayq-flush --all-users uses too), root's SPOOL/0
  * included; one directory is listed once.
  *
  * Root never opens a file inside another user's queue: queue_all_run
- * forks a child that drops to the queue's owner (flush_users_drop), opens
+ * forks a child that drops to the queue's owner (spool_drop), opens
  * the queue as that user (queue_open checks it again) and runs the
  * caller's function there; the parent only reads what the child writes
  * to a pipe, at most QUEUE_ALL_OUT_MAX bytes within QUEUE_ALL_TIMEOUT_MS,
@@ -59,7 +59,7 @@ void queue_all_free(struct queue_all *a);
  * Returns 0 or -1 (EX_IOERR: dir cannot be examined). */
 int queue_all_add(struct queue_all *a, const char *dir, uid_t uid,
     struct err *e);
-/* Adds every queue of spool (flush_users_list with root's "0") not
+/* Adds every queue of spool (spool_list, root's "0" included) not
  * already listed, and the skipped entries' messages.  Returns 0, or -1
  * when the spool cannot be read. */
 int queue_all_add_spool(struct queue_all *a, const char *spool,

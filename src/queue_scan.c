@@ -64,20 +64,12 @@ int
 queue_lock(struct queue *q, const char *id, int *fdp, struct err *e)
 {
 	char *body = queue_body_path(q, id), *envp = queue_env_path(q, id);
-	struct stat st;
 	int fd, rc = -1;
 
 	*fdp = -1;
-	fd = open(body, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = queue_open_file(body, e);
 	if (fd < 0) {
-		rc = errno == ENOENT ? 2 :
-		    err_sys(e, EX_IOERR, errno, _("cannot open %s"), body);
-		goto out;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		rc = err_set(e, EX_IOERR, _("cannot lock %s: not a regular file "
-		    "(remove it)"), body);
+		rc = errno == ENOENT ? 2 : -1;
 		goto out;
 	}
 	while ((rc = flock(fd, LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -162,21 +163,12 @@ static int
 read_file(const char *path, size_t max, struct buf *out, struct err *e)
 {
 	char chunk[8192];
-	struct stat st;
 	ssize_t n;
 	int fd;
 
-
-	/* O_NONBLOCK: a FIFO put in place of the file must not hang us. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = queue_open_file(path, e);
 	if (fd < 0)
-		return err_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, errno,
-		    _("cannot read %s"), path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(e, EX_IOERR, _("cannot read %s: not a regular file "
-		    "(remove it)"), path);
-	}
+		return -1;
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -261,4 +253,82 @@ int
 queue_remove(struct queue *q, const char *id, struct err *e)
 {
 	return remove_message(q, id, 1, e);
+}
+
+/* Copies the open body fd (from its start) into the temporary t. */
+static int
+copy_body(int fd, struct durable_tmp *t, const char *from, struct err *e)
+{
+	char chunk[65536];
+	ssize_t n, w, off;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return err_sys(e, EX_IOERR, errno, _("cannot read %s"), from);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(e, EX_IOERR, errno, _("cannot read %s"), from);
+		for (off = 0; off < n; off += w) {
+			w = write(t->fd, chunk + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w < 0)
+				return err_sys(e, EX_IOERR, errno, _("cannot write %s"),
+				    t->path);
+		}
+	}
+	return 0;
+}
+
+int
+queue_move(struct queue *from, struct queue *to, const char *id, int bodyfd,
+    struct err *e)
+{
+	struct durable_tmp init = DURABLE_TMP_INIT;
+	struct queue_msg m;
+	struct envelope env;
+	char *path, *src = queue_body_path(from, id);
+	int rc = -1;
+
+	envelope_init(&env);
+	memset(&m, 0, sizeof(m));
+	m.body = init;
+	snprintf(m.id, sizeof(m.id), "%s", id);
+	path = queue_env_path(to, id);
+	if (exists(path)) {
+		/* An earlier move passed its commit point and stopped before
+		 * the removal: only the removal is left. */
+		free(path);
+		rc = queue_remove(from, id, e);
+		goto out;
+	}
+	free(path);
+	/* Leftovers of an earlier move that stopped before its commit point
+	 * (the caller holds the message's lock, so nobody else makes them). */
+	path = xasprintf("%s/%s", to->tmp, id);
+	(void)unlink(path);
+	free(path);
+	path = queue_body_path(to, id);
+	(void)unlink(path);
+	free(path);
+	if (queue_env_read(from, id, &env, e) < 0)
+		goto out;
+	path = xasprintf("%s/%s", to->tmp, id);
+	rc = durable_tmp_create(&m.body, path, 0600, e);
+	free(path);
+	if (rc < 0 || (rc = copy_body(bodyfd, &m.body, src, e)) < 0 ||
+	    (rc = queue_msg_commit(to, &m, &env, e)) < 0) {
+		queue_msg_abort(to, &m);
+		rc = -1;
+		goto out;
+	}
+	/* The commit point of the move was the envelope's rename into
+	 * to/env/; the source goes only after it (a crash in between is
+	 * finished by the next move: see above). */
+	rc = queue_remove(from, id, e);
+out:
+	envelope_free(&env);
+	free(src);
+	return rc;
 }

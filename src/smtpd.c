@@ -108,6 +108,17 @@ reset_transaction(struct session *s)
 	s->nrcpts = 0;
 }
 
+/* Refuses an unknown MAIL/RCPT parameter, echoing its name sanitised:
+ * the client's bytes never reach the reply raw (a bare CR, 8-bit text). */
+static void
+reply_unsupported(struct session *s, const char *key)
+{
+	char k[65];
+
+	log_sanitize(k, sizeof(k), key, strlen(key));
+	reply(s, "555 5.5.4 Unsupported option: %s", k);
+}
+
 /* Case-insensitive prefix test; returns what follows or NULL. */
 static const char *
 verb(const char *line, const char *word)
@@ -123,7 +134,8 @@ verb(const char *line, const char *word)
 
 /* Parses "<path> params" after "FROM:"/"TO:".  Sets *path (allocated,
  * without brackets) and *rest (borrowed, the parameters).  Returns 0, or
- * -1 for a syntax error. */
+ * -1 for a syntax error (also a control character in the path); then
+ * *path and *rest are untouched (err.h). */
 static int
 parse_path(const char *arg, char **path, const char **rest)
 {
@@ -136,23 +148,21 @@ parse_path(const char *arg, char **path, const char **rest)
 		return -1;
 	start = ++p;
 	for (; *p != '\0'; p++) {
-		if (quoted && *p == '\\' && p[1] != '\0') {
-			p++;
-			continue;
-		}
-		if (*p == '"')
+		if (quoted && *p == '\\' && p[1] != '\0')
+			p++;            /* a quoted pair: the next byte is data */
+		else if (*p == '"')
 			quoted = !quoted;
 		else if (*p == '>' && !quoted)
 			break;
+		/* No control byte (a bare CR, ESC) in an address, quoted,
+		 * escaped or not: it would reach headers, logs and the queue. */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -1;
 	}
-	if (*p != '>')
+	if (*p != '>' || (p[1] != '\0' && p[1] != ' '))
 		return -1;
 	*path = xstrndup(start, (size_t)(p - start));
 	p++;
-	if (*p != '\0' && *p != ' ') {
-		free(*path);
-		return -1;
-	}
 	while (*p == ' ')
 		p++;
 	*rest = p;
@@ -237,7 +247,7 @@ cmd_mail(struct session *s, const char *arg)
 		    strlen(val) <= 100 && is_xtext(val)) {
 			m.envid = val;
 		} else {
-			reply(s, "555 5.5.4 Unsupported option: %.64s", key);
+			reply_unsupported(s, key);
 			goto done;
 		}
 	}
@@ -315,7 +325,7 @@ cmd_rcpt(struct session *s, const char *arg)
 			    "NOTIFY" : "ORCPT");
 			goto done;
 		} else {
-			reply(s, "555 5.5.4 Unsupported option: %.64s", key);
+			reply_unsupported(s, key);
 			goto done;
 		}
 	}

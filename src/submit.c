@@ -148,11 +148,72 @@ choose_sender(struct submission *s, char **display, struct err *e)
 	return s->sender == NULL ? -1 : 0;
 }
 
+/* A recipient before alias expansion, with its DSN parameters. */
+struct raw_rcpt {
+	char *spec;                  /* owned */
+	const char *orcpt;           /* borrowed from the submit_ctx; "" none */
+	unsigned notify;             /* NOTIFY bits */
+};
+
+struct raw_rcpts {
+	struct raw_rcpt *v;
+	size_t n, cap;
+};
+
+#define RAW_RCPTS_INIT { NULL, 0, 0 }
+
+/* Appends spec (raw takes it) with its parameters. */
+static void
+raw_add(struct raw_rcpts *raw, char *spec, const char *orcpt, unsigned notify)
+{
+	if (raw->n == raw->cap) {
+		raw->cap = raw->cap ? raw->cap * 2 : 8;
+		raw->v = xreallocarray(raw->v, raw->cap, sizeof(*raw->v));
+	}
+	raw->v[raw->n].spec = spec;
+	raw->v[raw->n].orcpt = orcpt;
+	raw->v[raw->n].notify = notify;
+	raw->n++;
+}
+
+static void
+raw_free(struct raw_rcpts *raw)
+{
+	size_t i;
+
+	for (i = 0; i < raw->n; i++)
+		free(raw->v[i].spec);
+	free(raw->v);
+}
+
+/* The recipients given as arguments, each with the ORCPT and NOTIFY of the
+ * argument it came from. */
+static int
+given_recipients(const struct submit_ctx *c, struct raw_rcpts *raw, struct err *e)
+{
+	struct strv specs = STRV_INIT;
+	size_t i, k;
+	int rc = -1;
+
+	for (i = 0; c->rcpts != NULL && i < c->rcpts->n; i++) {
+		if (list_specs(c->rcpts->v[i], strlen(c->rcpts->v[i]), &specs, e) < 0)
+			goto done;
+		for (k = 0; k < specs.n; k++)
+			raw_add(raw, xstrdup(specs.v[k]), c->orcpts != NULL &&
+			    i < c->orcpts->n ? c->orcpts->v[i] : "",
+			    c->notifies != NULL ? c->notifies[i] : c->notify);
+		strv_free(&specs);
+	}
+	rc = 0;
+done:
+	strv_free(&specs);
+	return rc;
+}
+
 /* The recipients before alias expansion: the given ones, or with -t those
  * of the headers less the given ones (CLI_T_POLICY_REMOVE). */
 static int
-raw_recipients(struct submission *s, struct strv *raw, struct strv *raw_orcpt,
-    struct strv *raw_notify, struct err *e)
+raw_recipients(struct submission *s, struct raw_rcpts *raw, struct err *e)
 {
 	const struct submit_ctx *c = s->c;
 	struct strv given = STRV_INIT, given_q = STRV_INIT, hdr_q = STRV_INIT;
@@ -161,26 +222,11 @@ raw_recipients(struct submission *s, struct strv *raw, struct strv *raw_orcpt,
 	size_t i;
 	int rc = -1;
 
-	for (i = 0; c->rcpts != NULL && i < c->rcpts->n; i++) {
-		size_t before = given.n, k;
-
+	if (!c->extract_rcpts)
+		return given_recipients(c, raw, e);
+	for (i = 0; c->rcpts != NULL && i < c->rcpts->n; i++)
 		if (list_specs(c->rcpts->v[i], strlen(c->rcpts->v[i]), &given, e) < 0)
 			goto done;
-		for (k = before; k < given.n; k++) {
-			strv_add(raw_orcpt, c->orcpts != NULL && i < c->orcpts->n ?
-			    c->orcpts->v[i] : "");
-			strv_take(raw_notify, xasprintf("%u", c->notifies != NULL ?
-			    c->notifies[i] : c->notify));
-		}
-	}
-	if (!c->extract_rcpts) {
-		for (i = 0; i < given.n; i++)
-			strv_add(raw, given.v[i]);
-		rc = 0;
-		goto done;
-	}
-	strv_free(raw_orcpt);
-	strv_free(raw_notify);
 	if (headers_recipients(&s->hl, &hl, e) < 0)
 		goto done;
 	for (i = 0; i < given.n; i++)
@@ -191,15 +237,18 @@ raw_recipients(struct submission *s, struct strv *raw, struct strv *raw_orcpt,
 		strv_take(&hdr_q, qualified(s, spec));
 		free(spec);
 	}
+	cli_t_recipients(&hdr_q, &given_q, &kept_q);
 	/* Compared qualified, kept as written: "root" must still reach the
 	 * alias table, which "root@domain" would not. */
-	cli_t_recipients(&hdr_q, &given_q, &kept_q);
 	for (i = 0; i < hl.n; i++) {
-		if (!strv_contains(&kept_q, hdr_q.v[i], 0))
-			continue;
-		strv_take(raw, addr_format_spec(hl.v[i].local, hl.v[i].domain));
-		strv_add(raw_orcpt, "");
-		strv_take(raw_notify, xasprintf("%u", c->notify));
+		char *spec = addr_format_spec(hl.v[i].local, hl.v[i].domain);
+		char *q = qualified(s, spec);
+
+		if (strv_contains(&kept_q, q, 0))
+			raw_add(raw, spec, "", c->notify);
+		else
+			free(spec);
+		free(q);
 	}
 	rc = 0;
 done:
@@ -214,19 +263,21 @@ done:
 static int
 choose_recipients(struct submission *s, struct err *e)
 {
-	struct strv raw = STRV_INIT, raw_orcpt = STRV_INIT, raw_notify = STRV_INIT;
+	struct raw_rcpts raw = RAW_RCPTS_INIT;
 	size_t i, before;
 	int rc = -1;
 
-	if (raw_recipients(s, &raw, &raw_orcpt, &raw_notify, e) < 0)
+	if (raw_recipients(s, &raw, e) < 0)
 		goto done;
 	for (i = 0; i < raw.n; i++) {
+		const struct raw_rcpt *r = &raw.v[i];
+
 		before = s->rcpts.n;
-		if (rewrite_recipient(s->c->rw, raw.v[i], &s->rcpts, NULL, e) < 0)
+		if (rewrite_recipient(s->c->rw, r->spec, &s->rcpts, NULL, e) < 0)
 			goto done;
 		for (; before < s->rcpts.n; before++) {
-			strv_add(&s->orcpts, raw_orcpt.v[i]);
-			strv_add(&s->notifies, raw_notify.v[i]);
+			strv_add(&s->orcpts, r->orcpt);
+			strv_take(&s->notifies, xasprintf("%u", r->notify));
 		}
 	}
 	for (i = 0; i < s->rcpts.n; i++) {
@@ -254,9 +305,7 @@ choose_recipients(struct submission *s, struct err *e)
 	}
 	rc = 0;
 done:
-	strv_free(&raw);
-	strv_free(&raw_orcpt);
-	strv_free(&raw_notify);
+	raw_free(&raw);
 	return rc;
 }
 

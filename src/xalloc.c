@@ -92,10 +92,11 @@ xasprintf(const char *fmt, ...)
 void
 wipe(void *p, size_t n)
 {
-	volatile unsigned char *v = p;
-
-	while (n-- > 0)
-		*v++ = 0;
+	memset(p, 0, n);
+	/* The compiler must assume the asm reads *p: the memset stays even
+	 * when p is freed next.  (A volatile byte loop did the same, 64 KiB
+	 * a byte at a time for every closed stream.) */
+	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
 void

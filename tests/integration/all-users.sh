@@ -84,7 +84,7 @@ is "$?" 64 "--all-users with -Q is a usage error"
 
 # ---- 9-12: a child that cannot drop its privileges ----
 if command -v strace >/dev/null 2>&1; then
-	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null -e trace=setuid -e inject=setuid:error=EPERM \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o /dev/null -e trace=setuid -e inject=setuid:error=EPERM \
 		"$FLUSH" --all-users -C "$SYSCONF" >"$T/oserr" 2>&1
 	is "$?" 71 "a child that cannot setuid: the run exits EX_OSERR"
 	check "the child logged why" grep -q "$SPOOL/$U1: cannot set user id $U1: " "$T/oserr"
@@ -108,10 +108,10 @@ is "$(count $U1 env)$(count $U2 env)$(count $U1 new)$(count $U2 new)" "0000" \
 	"both spool queues are empty"
 is "$(stat -c %u "$SPOOL/$U1/hoststat" "$SPOOL/$U2/hoststat" 2>&1 | tr '\n' ' ')$(not_owned_by $U1)$(not_owned_by $U2)" \
 	"$U1 $U2 00" "what the run wrote (host status) belongs to each queue's user"
-check "the wrong-owner entry was skipped with a log line" \
-	grep -q "$SPOOL/1000 is owned by uid $U1, not uid 1000; skipped" "$T/out"
-check "the symlinked entry was skipped with a log line" \
-	grep -q "$SPOOL/3000 is a symbolic link, not a queue; skipped" "$T/out"
+check "the wrong-owner entry was skipped, in the run's one summary line" \
+	grep -q "$SPOOL: 2 entries are not a queue and skipped: .*$SPOOL/1000 is owned by uid $U1, not uid 1000: .*root can remove it: rm -r $SPOOL/1000" "$T/out"
+check "the symlinked entry was skipped, in the same line" \
+	grep -q "$SPOOL: 2 entries are not a queue and skipped: .*$SPOOL/3000 is a symbolic link made by uid 0, not a queue" "$T/out"
 is "$(ls "$N/elsewhere/env" "$SPOOL/1000/env" | grep -vc ':$\|^$')" 0 \
 	"nothing was written through the bad entries"
 if grep -qF "$TEST_PASSWORD" "$T/out"; then

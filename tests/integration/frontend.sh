@@ -131,7 +131,7 @@ sendmail -Z 2>"$T/err"
 is "$?" 64 "an unknown flag is an error"
 check "the error names the flag" grep -q -- "-Z" "$T/err"
 if command -v strace >/dev/null 2>&1; then
-	printf 'Subject: x\n\nbody\n' | ASAN_OPTIONS=detect_leaks=0 strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO sendmail -i x@example.org 2>"$T/err"
+	printf 'Subject: x\n\nbody\n' | ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO sendmail -i x@example.org 2>"$T/err"
 	is "$?" 74 "fsync failing with EIO: EX_IOERR"
 	is "$(count env)$(count new)$(count tmp)" "000" "fsync failure leaves nothing in the queue"
 else

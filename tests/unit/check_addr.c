@@ -355,6 +355,33 @@ START_TEST(test_envelope)
 }
 END_TEST
 
+/* The out-parameter rule (err.h): a failed addr_parse_sender leaves its
+ * mailbox untouched; a failed addr_parse_list leaves the list as it was
+ * (same entries, same strings). */
+START_TEST(test_failure_leaves_out)
+{
+	struct addr_mailbox m = { NULL, NULL, NULL };
+	struct addr_list l = ADDR_LIST_INIT;
+	struct err e;
+	char *local0;
+
+	ck_assert_int_eq(addr_parse_sender("a@b, c@d", &m, &e), -1);
+	ck_assert_int_eq(addr_parse_sender("<unclosed@x", &m, &e), -1);
+	ck_assert_ptr_null(m.display);
+	ck_assert_ptr_null(m.local);
+	ck_assert_ptr_null(m.domain);
+	ck_assert_int_eq(addr_parse_list("Ann <a@b>", 9, &l, &e), 1);
+	local0 = l.v[0].local;
+	ck_assert_int_eq(addr_parse_list("x@y, (unclosed comment", 22, &l, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_ptr_eq(l.v[0].local, local0);
+	ck_assert_str_eq(l.v[0].display, "Ann");
+	addr_list_free(&l);
+	ck_assert_ptr_null(l.v);
+}
+END_TEST
+
 static Suite *
 addr_suite(void)
 {
@@ -366,6 +393,7 @@ addr_suite(void)
 	tcase_add_loop_test(tp, test_parse, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tp, test_parse_appends_not_on_error);
 	tcase_add_test(tp, test_sender);
+	tcase_add_test(tp, test_failure_leaves_out);
 	suite_add_tcase(s, tp);
 	tcase_add_loop_test(tf, test_format_spec, 0, sizeof(specs) / sizeof(specs[0]));
 	tcase_add_loop_test(tf, test_format_mailbox, 0, sizeof(mailboxes) / sizeof(mailboxes[0]));

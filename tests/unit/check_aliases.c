@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,117 @@ START_TEST(test_read_file_missing)
 }
 END_TEST
 
+/* The out-parameter rule (err.h): a file that fails half way (here: over
+ * the size cap, after 4 MiB were read) appends nothing to out. */
+START_TEST(test_read_file_failure_leaves_out)
+{
+	char dir[] = "/tmp/check_aliases.XXXXXX", *path;
+	struct buf b = BUF_INIT;
+	struct err e;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/big", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, ALIASES_FILE_MAX + 1), 0);
+	close(fd);
+	buf_adds(&b, "keep");
+	ck_assert_int_eq(aliases_read_file(NULL, path, &b, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_uint_eq(b.len, 4);
+	ck_assert_str_eq(buf_cstr(&b), "keep");
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	buf_free(&b);
+}
+END_TEST
+
+/* The out-parameter rule (err.h): a failed aliases_parse leaves the table
+ * as it was, also its list of file names (an include read before the
+ * error is forgotten); an empty text adds nothing (fuzz_aliases found a
+ * qsort of a NULL array there). */
+static int
+one_include(void *arg, const char *path, struct buf *out, struct err *e)
+{
+	(void)arg;
+	(void)path;
+	(void)e;
+	buf_adds(out, "alice, bob\n");
+	return 0;
+}
+
+START_TEST(test_failure_leaves_files)
+{
+	struct aliases a = ALIASES_INIT;
+	struct err e;
+	static const char good[] = "root: admin\n";
+	static const char bad[] = "staff: :include: lists/staff\nbroken line\n";
+	size_t nfiles;
+
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", "", 0, one_include, NULL, &e), 0);
+	ck_assert_uint_eq(a.n, 0);
+	ck_assert_ptr_null(a.v);
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", good, strlen(good), one_include,
+	    NULL, &e), 0);
+	nfiles = a.files.n;
+	ck_assert_int_eq(aliases_parse(&a, "/etc/more", bad, strlen(bad), one_include,
+	    NULL, &e), -1);
+	ck_assert_str_eq(e.msg, "/etc/more:2: expected \"name: value\"");
+	ck_assert_uint_eq(a.n, 1);
+	ck_assert_uint_eq(a.files.n, nfiles);
+	ck_assert_ptr_null(a.files.v[a.files.n]);
+	ck_assert_ptr_null(aliases_lookup(&a, "staff"));
+	ck_assert_str_eq(aliases_lookup(&a, "root")->t[0].value, "admin");
+	aliases_free(&a);
+}
+END_TEST
+
+/* Include files that each name the next one eight times, eight deep: 8^8
+ * reads without a cap (fuzz_aliases took 31 s on 762 bytes of them).  The
+ * parse stops reading at ALIASES_INCLUDE_READS and marks the rest broken. */
+static int
+fanout_include(void *arg, const char *path, struct buf *out, struct err *e)
+{
+	size_t l = strlen(path);
+	int k = path[l - 1] - '0', i;
+
+	(void)arg;
+	(void)e;
+	if (k >= 8) {
+		buf_adds(out, "x\n");
+		return 0;
+	}
+	for (i = 0; i < 8; i++)
+		buf_printf(out, ":include: %d%s", k + 1, i < 7 ? ", " : "\n");
+	return 0;
+}
+
+START_TEST(test_include_bomb_capped)
+{
+	struct aliases a = ALIASES_INIT;
+	struct strv probs = STRV_INIT;
+	const struct alias_entry *en;
+	struct err e;
+	static const char text[] = "bomb: :include: 1\n";
+	size_t i, ok = 0;
+
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", text, strlen(text), fanout_include,
+	    NULL, &e), 0);
+	en = aliases_lookup(&a, "bomb");
+	ck_assert_ptr_nonnull(en);
+	for (i = 0; i < en->n; i++)
+		ok += en->t[i].kind == ALIAS_ADDRESS;
+	ck_assert_uint_gt(ok, 0);
+	ck_assert_uint_lt(ok, ALIASES_INCLUDE_READS);
+	ck_assert_uint_gt(aliases_problems(&a, &probs), 0);
+	ck_assert_ptr_nonnull(strstr(probs.v[0], "more than 1000 include files read"));
+	strv_free(&probs);
+	aliases_free(&a);
+}
+END_TEST
+
 static Suite *
 aliases_suite(void)
 {
@@ -375,6 +487,8 @@ aliases_suite(void)
 	tcase_add_loop_test(tc, test_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
 	tcase_add_loop_test(tc, test_parse_error, 0, sizeof(error_cases) / sizeof(error_cases[0]));
 	tcase_add_test(tc, test_failure_keeps_table);
+	tcase_add_test(tc, test_failure_leaves_files);
+	tcase_add_test(tc, test_include_bomb_capped);
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_file_too_large);
 	tcase_add_test(tc, test_problems);
@@ -383,6 +497,7 @@ aliases_suite(void)
 	tcase_add_loop_test(tl, test_load_nothing, 0, sizeof(load_cases) / sizeof(load_cases[0]));
 	tcase_add_test(tl, test_load_unreadable);
 	tcase_add_test(tl, test_read_file_missing);
+	tcase_add_test(tl, test_read_file_failure_leaves_out);
 	suite_add_tcase(s, tl);
 	return s;
 }

@@ -121,8 +121,10 @@ START_TEST(test_errors)
 	    strlen(bad[_i].text), &e), -1);
 	ck_assert_str_eq(e.msg, bad[_i].msg);
 	ck_assert_ptr_null(strstr(e.msg, "topsecret"));
+	/* The out-parameter rule (err.h): failure leaves ai empty again. */
 	ck_assert_uint_eq(ai.n, 0);
 	ck_assert_ptr_null(ai.v);
+	ck_assert_ptr_null(ai.path);
 }
 END_TEST
 

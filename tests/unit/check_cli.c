@@ -443,6 +443,32 @@ START_TEST(test_xtext)
 }
 END_TEST
 
+/* The out-parameter rule (err.h), the documented exception: after a
+ * failed cli_parse the options hold what the flags before the bad one
+ * set, a refused value never replaces a good one, and cli_free is right. */
+START_TEST(test_failure_leaves_options_freeable)
+{
+	static const char *const bad_f[] = { "sendmail", "-f", "a@x\r\nBcc: v@y", "r@x", NULL };
+	static const char *const bad_after[] = { "sendmail", "-F", "Ann", "-f", "me@x",
+	    "-V", "bad\001id", "r@x", NULL };
+	struct cli_options o;
+	struct err e;
+
+	ck_assert_int_eq(cli_parse(&o, 4, (char *const *)bad_f, &e), -1);
+	ck_assert_int_eq(e.code, EX_USAGE);
+	ck_assert_ptr_null(o.sender);
+	ck_assert_uint_eq(o.args.n, 0);
+	cli_free(&o);
+	ck_assert_int_eq(cli_parse(&o, 8, (char *const *)bad_after, &e), -1);
+	ck_assert_int_eq(e.code, EX_USAGE);
+	ck_assert_str_eq(o.full_name, "Ann");
+	ck_assert_str_eq(o.sender, "me@x");
+	ck_assert_ptr_null(o.envid);
+	cli_free(&o);
+	ck_assert_ptr_null(o.sender);
+}
+END_TEST
+
 static Suite *
 cli_suite(void)
 {
@@ -452,6 +478,7 @@ cli_suite(void)
 	tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_personality);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_failure_leaves_options_freeable);
 	tcase_add_test(tc, test_merge_conf);
 	tcase_add_test(tc, test_t_recipients);
 	tcase_add_loop_test(tc, test_xtext, 0,

@@ -91,6 +91,9 @@ static const struct pcase cases[] = {
 	{ "masquerade ok.lan bad..lan\n", 0, "t.conf:1: key \"masquerade\": invalid value \"ok.lan bad..lan\"; see relayq.conf(5)" },
 	{ "domain a.b\x01\n", 0, "t.conf:1: control character in line; remove it" },
 	{ "domain a.b\rX\n", 0, "t.conf:1: control character in line; remove it" },
+	/* found by fuzz_conf: DEL is a control character too (and was echoed) */
+	{ "domain\x7f a.b\n", 0, "t.conf:1: control character in line; remove it" },
+	{ "domain a.b\x7f\n", 0, "t.conf:1: control character in line; remove it" },
 };
 
 START_TEST(test_parse)
@@ -329,6 +332,38 @@ START_TEST(test_fqdn)
 }
 END_TEST
 
+/* The out-parameter rule (err.h), the documented exception: a failed
+ * conf_parse keeps the keys of the lines before the bad one and the
+ * defaults of the others, every string valid, so conf_free is right; a
+ * failed conf_duration or conf_long leaves its result untouched. */
+START_TEST(test_failure_leaves_conf_freeable)
+{
+	static const char text[] = "domain example.org\nmasquerade a.lan\n"
+	    "catchall \"bad value\"\nsender_address x@example.org\n";
+	struct conf c;
+	struct err e;
+	long long secs = 77;
+	long n = 78;
+
+	conf_init(&c);
+	ck_assert_int_eq(conf_parse(&c, "t.conf", text, sizeof(text) - 1, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_str_eq(c.domain, "example.org");
+	ck_assert_uint_eq(c.masquerade.n, 1);
+	ck_assert_ptr_null(c.catchall);
+	ck_assert_ptr_null(c.sender_address);
+	ck_assert_str_eq(c.aliases, "/etc/aliases");
+	conf_free(&c);
+	ck_assert_ptr_null(c.domain);
+	ck_assert_int_eq(conf_duration("5x", 's', &secs, &e), -1);
+	ck_assert_int_eq(conf_duration("99999999999999999999d", 's', &secs, &e), -1);
+	ck_assert_int_eq(secs, 77);
+	ck_assert_int_eq(conf_long("12a", 0, 100, &n), -1);
+	ck_assert_int_eq(conf_long("101", 0, 100, &n), -1);
+	ck_assert_int_eq(n, 78);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -337,6 +372,7 @@ conf_suite(void)
 
 	tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_nul_and_long_lines);
+	tcase_add_test(tc, test_failure_leaves_conf_freeable);
 	tcase_add_test(tc, test_layers);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_user_path);

@@ -444,6 +444,34 @@ END_TEST
 
 #define NCASES(t) (int)(sizeof(t) / sizeof((t)[0]))
 
+/* The out-parameter rule (err.h), the documented exception: a failed
+ * envelope_parse leaves env partly filled (the fields before the bad line)
+ * but consistent, so envelope_free is right; a failed envelope_unescape
+ * leaves *res untouched. */
+START_TEST(test_failure_leaves_env_freeable)
+{
+	static const char text[] = HEAD "rcpt a@x\nrcpt-state pending\nrcpt b@x\n"
+	    "rcpt-state nonsense\nend\n";
+	struct envelope env;
+	struct err e;
+	char *res = NULL;
+
+	ck_assert_int_eq(envelope_parse(&env, text, sizeof(text) - 1, &e), -1);
+	ck_assert_str_eq(e.msg, "line 8: bad value");
+	ck_assert_str_eq(env.id, "0000000001");
+	ck_assert_str_eq(env.sender, "a@b");
+	ck_assert_uint_eq(env.nrcpt, 2);
+	ck_assert_str_eq(env.rcpt[1].addr, "b@x");
+	envelope_free(&env);
+	ck_assert_ptr_null(env.id);
+	ck_assert_ptr_null(env.rcpt);
+	ck_assert_uint_eq(env.nrcpt, 0);
+	ck_assert_int_eq(envelope_unescape("ok\\q", 4, &res), -1);
+	ck_assert_int_eq(envelope_unescape("\\x00", 4, &res), -1);
+	ck_assert_ptr_null(res);
+}
+END_TEST
+
 static Suite *
 envelope_suite(void)
 {
@@ -460,6 +488,7 @@ envelope_suite(void)
 	tcase_add_test(tc, test_truncated_refused);
 	tcase_add_loop_test(tc, test_malformed, 0, NCASES(bad_files));
 	tcase_add_test(tc, test_nul_refused);
+	tcase_add_test(tc, test_failure_leaves_env_freeable);
 	tcase_add_loop_test(tc, test_notify, 0, NCASES(notify_cases));
 	tcase_add_test(tc, test_mutations);
 	tcase_add_loop_test(tc, test_flags, 0, NCASES(flag_cases));

@@ -469,6 +469,41 @@ START_TEST(test_rewrite_fold_and_names)
 }
 END_TEST
 
+/* The out-parameter rule (err.h): a failed headers_parse leaves the list
+ * as it was (the fields before the bad line are taken back) and body_off
+ * untouched; a failed headers_recipients appends nothing. */
+START_TEST(test_failure_leaves_list)
+{
+	struct header_list hl;
+	struct addr_list out = ADDR_LIST_INIT;
+	struct err e;
+	size_t n = RFC5322_MAX_LINE + 40, body = 12345;
+	char *s = xmalloc(n + 1);
+
+	memset(s, 'x', n);
+	memcpy(s, "To: a@b\nCc: c@d\nX: ", 19);
+	s[n] = '\0';
+	headers_init(&hl);
+	ck_assert_int_eq(headers_parse(&hl, "Subject: kept\n\n", 15, NULL, &e), 0);
+	ck_assert_uint_eq(hl.n, 1);
+	ck_assert_int_eq(headers_parse(&hl, s, n, &body, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_uint_eq(hl.n, 1);
+	ck_assert_str_eq(hl.v[0].name, "Subject");
+	ck_assert_uint_eq(body, 12345);
+	headers_free(&hl);
+	headers_init(&hl);
+	ck_assert_int_eq(headers_parse(&hl, "To: a@b\nCc: bad bad\n\n", 21, NULL, &e), 0);
+	addr_list_add(&out, NULL, "keep", "x");
+	ck_assert_int_eq(headers_recipients(&hl, &out, &e), -1);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_str_eq(out.v[0].local, "keep");
+	addr_list_free(&out);
+	headers_free(&hl);
+	free(s);
+}
+END_TEST
+
 static Suite *
 headers_suite(void)
 {
@@ -479,6 +514,7 @@ headers_suite(void)
 
 	tcase_add_loop_test(tl, test_parse, 0, sizeof(parses) / sizeof(parses[0]));
 	tcase_add_test(tl, test_parse_error);
+	tcase_add_test(tl, test_failure_leaves_list);
 	tcase_add_test(tl, test_find_count_remove);
 	tcase_add_test(tl, test_hops);
 	suite_add_tcase(s, tl);

@@ -191,6 +191,52 @@ START_TEST(test_files)
 }
 END_TEST
 
+
+/* The out-parameter rule (err.h), the documented exception: a failed
+ * hoststat_parse leaves the entries before the bad line, each complete,
+ * and hoststat_free is right. */
+START_TEST(test_failure_leaves_table_freeable)
+{
+	static const char text[] = HEAD "host a[1]:25 1 ok fine\nhost b[2]:25 2 temp busy\n"
+	    "host c[3]:25 x perm bad\nend\n";
+	struct hoststat h = HOSTSTAT_INIT;
+	struct err e;
+
+	ck_assert_int_eq(hoststat_parse(&h, text, sizeof(text) - 1, &e), -1);
+	ck_assert_str_eq(e.msg, "line 4: malformed");
+	ck_assert_uint_eq(h.n, 2);
+	ck_assert_str_eq(h.v[1].endpoint, "b[2]:25");
+	ck_assert_str_eq(h.v[1].status, "temp");
+	ck_assert_str_eq(h.v[1].text, "busy");
+	hoststat_free(&h);
+	ck_assert_ptr_null(h.v);
+	ck_assert_uint_eq(h.n, 0);
+}
+END_TEST
+
+/* Found by fuzz_hoststat: the file is the user's to edit, so an escape
+ * sequence or a CR in it must not reach the terminal from hoststat(8). */
+START_TEST(test_table_sanitised)
+{
+	static const char text[] = HEAD
+	    "host a\\x1b[2J[1]:25 1700000000 temp \\x1b[31mred\\r\\nfake line\\x7f\nend\n";
+	struct hoststat h = HOSTSTAT_INIT;
+	struct buf b = BUF_INIT;
+	struct err e;
+
+	setenv("TZ", "UTC", 1);
+	setenv("LANGUAGE", "C", 1);
+	tzset();
+	ck_assert_int_eq(hoststat_parse(&h, text, sizeof(text) - 1, &e), 0);
+	hoststat_table(&h, &b);
+	ck_assert_str_eq(buf_cstr(&b),
+	    "Endpoint                                 Last contact        Status Reply\n"
+	    "a?[2J[1]:25                              2023-11-14 22:13:20 temp   ?[31mred??fake line?\n");
+	hoststat_free(&h);
+	buf_free(&b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -205,6 +251,8 @@ main(void)
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_table);
+	tcase_add_test(tc, test_failure_leaves_table_freeable);
+	tcase_add_test(tc, test_table_sanitised);
 	tcase_add_test(tc, test_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

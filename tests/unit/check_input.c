@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -119,6 +121,30 @@ START_TEST(test_long_line_in_pieces)
 }
 END_TEST
 
+
+/* The out-parameter rule (err.h): a read error (here: the fd is a
+ * directory) returns -1 with EX_IOERR and leaves *p, *n and *eol as they
+ * were. */
+START_TEST(test_failure_leaves_out)
+{
+	struct input in;
+	struct err e;
+	const char *p = "sentinel";
+	size_t n = 99;
+	int eol = 7, fd = open(".", O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_ge(fd, 0);
+	input_init(&in, fd, 0, 1);
+	ck_assert_int_eq(input_next(&in, &p, &n, &eol, &e), -1);
+	ck_assert_int_eq(e.code, EX_IOERR);
+	ck_assert_str_eq(p, "sentinel");
+	ck_assert_uint_eq(n, 99);
+	ck_assert_int_eq(eol, 7);
+	input_free(&in);
+	close(fd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -130,6 +156,7 @@ main(void)
 	tcase_add_loop_test(tc, test_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_long_line_in_pieces);
+	tcase_add_test(tc, test_failure_leaves_out);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

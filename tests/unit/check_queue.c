@@ -1,5 +1,6 @@
-/* check_queue.c — the queue: location table, ownership refusal, ids, and
- * one test per transition and crash point of doc/QUEUE.md. */
+/* check_queue.c — the queue: ownership refusal, ids, and one test per
+ * transition and crash point of doc/QUEUE.md (the location table is
+ * check_route.c's). */
 #include "config.h"
 
 #include <check.h>
@@ -91,55 +92,6 @@ queue_one(struct queue_msg *m, const char *body, struct envelope *env)
 
 /* ---- location ---------------------------------------------------------- */
 
-static const struct {
-	const char *configured, *xdg, *home;
-	int exists;
-	uid_t owner;
-	int writable;
-	enum queue_loc kind;
-	const char *want;
-} loc_cases[] = {
-	{ "/etc/q", "/x", "/home/a", 1, 1000, 1, QUEUE_LOC_CONFIGURED, "/etc/q" },
-	{ "", "/x", "/home/a", 1, 1000, 1, QUEUE_LOC_XDG, "/x/relayq" },
-	{ NULL, "/x", NULL, 0, 0, 0, QUEUE_LOC_XDG, "/x/relayq" },
-	{ NULL, "rel", "/home/a", 1, 1000, 1, QUEUE_LOC_HOME,
-	    "/home/a/.local/state/relayq" },
-	{ NULL, NULL, "/home/a", 1, 1000, 1, QUEUE_LOC_HOME,
-	    "/home/a/.local/state/relayq" },
-	{ NULL, NULL, NULL, 0, 0, 0, QUEUE_LOC_SPOOL, "/var/spool/relayq/1000" },
-	{ NULL, NULL, "/var/www", 1, 0, 0, QUEUE_LOC_SPOOL,
-	    "/var/spool/relayq/1000" },
-	{ NULL, NULL, "/nonexistent", 0, 0, 0, QUEUE_LOC_SPOOL,
-	    "/var/spool/relayq/1000" },
-	{ NULL, NULL, "/home/a", 1, 1000, 0, QUEUE_LOC_SPOOL,
-	    "/var/spool/relayq/1000" },
-	{ NULL, NULL, "home/a", 1, 1000, 1, QUEUE_LOC_SPOOL,
-	    "/var/spool/relayq/1000" },
-	{ NULL, "", "", 0, 0, 0, QUEUE_LOC_SPOOL, "/var/spool/relayq/1000" },
-};
-
-START_TEST(test_locate)
-{
-	struct queue_loc_in in;
-	enum queue_loc kind;
-	char *dir;
-
-	memset(&in, 0, sizeof(in));
-	in.configured = loc_cases[_i].configured;
-	in.xdg_state = loc_cases[_i].xdg;
-	in.home = loc_cases[_i].home;
-	in.home_st.exists = loc_cases[_i].exists;
-	in.home_st.owner = loc_cases[_i].owner;
-	in.home_st.writable = loc_cases[_i].writable;
-	in.uid = 1000;
-	in.spooldir = "/var/spool/relayq";
-	dir = queue_locate(&in, &kind);
-	ck_assert_str_eq(dir, loc_cases[_i].want);
-	ck_assert_int_eq(kind, loc_cases[_i].kind);
-	free(dir);
-}
-END_TEST
-
 START_TEST(test_probe_home)
 {
 	struct queue_home h;
@@ -154,24 +106,6 @@ START_TEST(test_probe_home)
 	ck_assert_int_eq(h.exists, 0);
 	queue_probe_home("relative", &h);
 	ck_assert_int_eq(h.exists, 0);
-}
-END_TEST
-
-START_TEST(test_locate_env)
-{
-	enum queue_loc kind;
-	char *dir;
-
-	setenv("HOME", tdir, 1);
-	unsetenv("XDG_STATE_HOME");
-	dir = queue_locate_env(NULL, "/spool", &kind);
-	ck_assert_int_eq(kind, QUEUE_LOC_HOME);
-	ck_assert_int_eq(strncmp(dir, tdir, strlen(tdir)), 0);
-	free(dir);
-	setenv("HOME", "/nonexistent", 1);
-	dir = queue_locate_env(NULL, "/spool", &kind);
-	ck_assert_int_eq(kind, QUEUE_LOC_SPOOL);
-	free(dir);
 }
 END_TEST
 
@@ -748,6 +682,160 @@ START_TEST(test_remove)
 }
 END_TEST
 
+
+/* ---- move (transition 7) ---------------------------------------------------- */
+
+/* Opens a second queue beside q, the move's target. */
+static void
+open_target(struct queue *t)
+{
+	char *d = xasprintf("%s/spool/1000", tdir);
+	struct err e;
+
+	ck_assert_msg(queue_open(t, d, getuid(), &e) == 0, "%s", e.msg);
+	free(d);
+}
+
+/* Reads the whole file dir/name. */
+static char *
+slurp(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name), buf[256];
+	FILE *fp = fopen(p, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	free(p);
+	return xstrdup(buf);
+}
+
+START_TEST(test_move)
+{
+	struct envelope env, got;
+	struct queue_msg m;
+	struct queue t;
+	struct err e;
+	char *body;
+	int fd;
+
+	open_target(&t);
+	queue_one(&m, "moved body\n", &env);
+	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
+	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
+	close(fd);
+	ck_assert_int_eq(count(q.new) + count(q.env) + count(q.tmp), 0);
+	ck_assert_int_eq(count(t.new) + count(t.env), 2);
+	ck_assert_int_eq(count(t.tmp), 0);
+	body = slurp(t.new, m.id);
+	ck_assert_str_eq(body, "moved body\n");
+	free(body);
+	ck_assert_int_eq(queue_env_read(&t, m.id, &got, &e), 0);
+	ck_assert_str_eq(got.id, m.id);
+	ck_assert_str_eq(got.sender, "alice@example.com");
+	ck_assert_uint_eq(got.size, 11);
+	envelope_free(&got);
+	envelope_free(&env);
+	queue_close(&t);
+}
+END_TEST
+
+/* A crash after the move's commit point: the target has it, the source
+ * still too.  The next move only removes the source: one copy. */
+START_TEST(test_move_crash_after_commit)
+{
+	struct envelope env;
+	struct queue_msg m;
+	struct queue t;
+	struct err e;
+	char *src, *dst;
+	int fd;
+
+	open_target(&t);
+	queue_one(&m, "once\n", &env);
+	src = queue_env_path(&q, m.id);
+	dst = queue_env_path(&t, m.id);
+	ck_assert_int_eq(link(src, dst), 0);
+	free(src);
+	free(dst);
+	src = queue_body_path(&q, m.id);
+	dst = queue_body_path(&t, m.id);
+	ck_assert_int_eq(link(src, dst), 0);     /* both placed: committed */
+	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
+	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
+	close(fd);
+	ck_assert_int_eq(count(q.new) + count(q.env), 0);
+	ck_assert_int_eq(count(t.env) + count(t.new), 2);
+	ck_assert_int_eq(count(t.tmp), 0);     /* nothing was copied again */
+	free(src);
+	free(dst);
+	envelope_free(&env);
+	queue_close(&t);
+}
+END_TEST
+
+/* A crash before the commit point: a body (or its temporary) in the
+ * target without an envelope.  The next move clears it and moves. */
+START_TEST(test_move_crash_before_commit)
+{
+	struct envelope env;
+	struct queue_msg m;
+	struct queue t;
+	struct err e;
+	char *p, *body;
+	FILE *fp;
+	int fd;
+
+	open_target(&t);
+	queue_one(&m, "the real one\n", &env);
+	p = queue_body_path(&t, m.id);
+	fp = fopen(p, "w");
+	fputs("torn", fp);
+	fclose(fp);
+	free(p);
+	p = xasprintf("%s/%s", t.tmp, m.id);
+	fp = fopen(p, "w");
+	fclose(fp);
+	free(p);
+	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
+	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
+	close(fd);
+	body = slurp(t.new, m.id);
+	ck_assert_str_eq(body, "the real one\n");
+	free(body);
+	ck_assert_int_eq(count(t.env), 1);
+	ck_assert_int_eq(count(t.tmp), 0);
+	ck_assert_int_eq(count(q.new) + count(q.env), 0);
+	envelope_free(&env);
+	queue_close(&t);
+}
+END_TEST
+
+/* A FIFO in place of a body or an envelope is refused at once, named. */
+START_TEST(test_fifo_refused)
+{
+	struct envelope env;
+	struct err e;
+	char *p;
+	int fd;
+
+	p = queue_body_path(&q, "0000000001");
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	free(p);
+	p = queue_env_path(&q, "0000000001");
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	alarm(5);     /* a blocking open would hang here */
+	ck_assert_int_eq(queue_lock(&q, "0000000001", &fd, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "new/0000000001 is not a regular file"));
+	ck_assert_int_eq(queue_env_read(&q, "0000000001", &env, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "env/0000000001 is not a regular file"));
+	envelope_free(&env);
+	alarm(0);
+}
+END_TEST
+
 static void
 put_env(const char *id, const char *text)
 {
@@ -891,9 +979,7 @@ queue_suite(void)
 	TCase *lk = tcase_create("locks");
 
 	tcase_add_checked_fixture(loc, setup, NULL);
-	tcase_add_loop_test(loc, test_locate, 0, NCASES(loc_cases));
 	tcase_add_test(loc, test_probe_home);
-	tcase_add_test(loc, test_locate_env);
 	suite_add_tcase(s, loc);
 
 	tcase_add_checked_fixture(own, setup, NULL);
@@ -926,6 +1012,10 @@ queue_suite(void)
 	tcase_add_test(tr, test_commit_collision_keeps_other);
 	tcase_add_test(tr, test_update);
 	tcase_add_test(tr, test_remove);
+	tcase_add_test(tr, test_move);
+	tcase_add_test(tr, test_move_crash_after_commit);
+	tcase_add_test(tr, test_move_crash_before_commit);
+	tcase_add_test(tr, test_fifo_refused);
 	tcase_add_test(tr, test_torn_env_refused);
 	tcase_add_test(tr, test_scan_ignores_junk);
 	suite_add_tcase(s, tr);

@@ -621,7 +621,8 @@ START_TEST(test_root_list)
 	ck_assert_uint_eq(a.v[2].uid, U1);
 	ck_assert_str_eq(a.v[2].user, pw->pw_name);
 	ck_assert_uint_eq(a.skipped.n, 1);
-	ck_assert_ptr_nonnull(strstr(a.skipped.v[0], "/junk: not a queue"));
+	ck_assert_ptr_nonnull(strstr(a.skipped.v[0], "1 entry is not a queue and skipped"));
+	ck_assert_ptr_nonnull(strstr(a.skipped.v[0], "/junk"));
 	ck_assert_str_eq(v[1].msgs.v[0].id, id2);
 	ck_assert_str_eq(v[2].msgs.v[0].env.rcpt[0].addr, "one@example.org");
 	queue_view_list(&b, v, 3, 1);
@@ -690,8 +691,8 @@ START_TEST(test_root_hostile)
 	    time(NULL), &res, &n, &e), 0);
 	ck_assert_int_le(time(NULL) - t0, 3);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(res[0].code, EX_IOERR);
-	ck_assert_ptr_nonnull(strstr(res[0].msg, "not a regular file"));
+	ck_assert_int_eq(res[0].code, EX_DATAERR);
+	ck_assert_ptr_nonnull(strstr(res[0].msg, "is not a regular file"));
 	free(res);
 	strv_free(&ids);
 	queue_view_free(v, 3);

@@ -299,6 +299,35 @@ START_TEST(test_field_cap)
 }
 END_TEST
 
+/* The out-parameter rule (err.h) for a push parser: after a failed push
+ * the parser reports no event, refuses every further push and finish,
+ * and rfc5322_free is still right. */
+START_TEST(test_failure_leaves_parser_failed)
+{
+	struct rfc5322_parser p;
+	struct rfc5322_event ev;
+	struct err e;
+	size_t n = RFC5322_MAX_LINE + 1;
+	char *s = xmalloc(n);
+
+	memset(s, 'v', n);
+	memcpy(s, "X: ", 3);
+	rfc5322_init(&p);
+	ck_assert_int_eq(rfc5322_push(&p, "A: 1", 4, &e), 0);
+	while (rfc5322_next(&p, &ev) != RFC5322_NONE)
+		;
+	ck_assert_int_eq(rfc5322_push(&p, s, n, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_int_eq(rfc5322_next(&p, &ev), RFC5322_NONE);
+	ck_assert_int_eq(rfc5322_push(&p, "B: 2", 4, &e), -1);
+	ck_assert_int_eq(e.code, EX_SOFTWARE);
+	ck_assert_int_eq(rfc5322_finish(&p, &e), -1);
+	ck_assert_int_eq(rfc5322_next(&p, &ev), RFC5322_NONE);
+	rfc5322_free(&p);
+	free(s);
+}
+END_TEST
+
 static Suite *
 rfc5322_suite(void)
 {
@@ -314,6 +343,7 @@ rfc5322_suite(void)
 	tcase_add_test(caps, test_long_body_line_ok);
 	tcase_add_test(caps, test_section_cap);
 	tcase_add_test(caps, test_field_cap);
+	tcase_add_test(caps, test_failure_leaves_parser_failed);
 	suite_add_tcase(s, caps);
 	return s;
 }

@@ -180,6 +180,32 @@ START_TEST(test_caps)
 }
 END_TEST
 
+
+/* The out-parameter rule (err.h): a line that fails leaves the reply as
+ * it was (code, lines, text); smtp_reply_reset makes it ready again. */
+START_TEST(test_failure_leaves_reply)
+{
+	struct smtp_reply r;
+	struct err e;
+
+	smtp_reply_init(&r);
+	ck_assert_int_eq(smtp_reply_feed(&r, "250-first", 9, 0, &e), 0);
+	ck_assert_int_eq(smtp_reply_feed(&r, "251 other code", 14, 0, &e), -1);
+	ck_assert_int_eq(e.code, EX_PROTOCOL);
+	ck_assert_int_eq(smtp_reply_feed(&r, "25x garbage\r", 12, 0, &e), -1);
+	ck_assert_int_eq(r.code, 250);
+	ck_assert_uint_eq(r.lines.n, 1);
+	ck_assert_str_eq(r.lines.v[0], "first");
+	ck_assert_str_eq(r.text, "first");
+	ck_assert_int_eq(r.done, 0);
+	ck_assert_int_eq(smtp_reply_feed(&r, "250 last", 8, 0, &e), 1);
+	ck_assert_str_eq(r.text, "first last");
+	smtp_reply_reset(&r);
+	ck_assert_int_eq(smtp_reply_feed(&r, "220 hi", 6, 0, &e), 1);
+	smtp_reply_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -191,6 +217,7 @@ main(void)
 	tcase_add_loop_test(tc, test_feed, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_after_done);
 	tcase_add_test(tc, test_too_many_lines);
+	tcase_add_test(tc, test_failure_leaves_reply);
 	tcase_add_test(tc, test_text_truncated);
 	tcase_add_loop_test(tc, test_caps, 0,
 	    (int)(sizeof(caps_cases) / sizeof(caps_cases[0])));
