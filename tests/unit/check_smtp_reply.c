@@ -189,19 +189,19 @@ START_TEST(test_failure_leaves_reply)
 	struct err e;
 
 	smtp_reply_init(&r);
-	ck_assert_int_eq(smtp_reply_feed(&r, "250-first", 9, 0, &e), 0);
-	ck_assert_int_eq(smtp_reply_feed(&r, "251 other code", 14, 0, &e), -1);
+	ck_assert_int_eq(smtp_reply_feed(&r, "250-first", 9, &e), 0);
+	ck_assert_int_eq(smtp_reply_feed(&r, "251 other code", 14, &e), -1);
 	ck_assert_int_eq(e.code, EX_PROTOCOL);
-	ck_assert_int_eq(smtp_reply_feed(&r, "25x garbage\r", 12, 0, &e), -1);
+	ck_assert_int_eq(smtp_reply_feed(&r, "25x garbage\r", 12, &e), -1);
 	ck_assert_int_eq(r.code, 250);
 	ck_assert_uint_eq(r.lines.n, 1);
 	ck_assert_str_eq(r.lines.v[0], "first");
 	ck_assert_str_eq(r.text, "first");
 	ck_assert_int_eq(r.done, 0);
-	ck_assert_int_eq(smtp_reply_feed(&r, "250 last", 8, 0, &e), 1);
+	ck_assert_int_eq(smtp_reply_feed(&r, "250 last", 8, &e), 1);
 	ck_assert_str_eq(r.text, "first last");
 	smtp_reply_reset(&r);
-	ck_assert_int_eq(smtp_reply_feed(&r, "220 hi", 6, 0, &e), 1);
+	ck_assert_int_eq(smtp_reply_feed(&r, "220 hi", 6, &e), 1);
 	smtp_reply_free(&r);
 }
 END_TEST
