@@ -82,10 +82,12 @@ pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 	struct pollfd p = { t->inner_fd, POLLIN, 0 };
 	int r;
 
-	if (t->inner_fd < 0)
-		return 1;    /* the inner read enforces its own timeout */
+	/* The inner read enforces its own timeout and the stream's deadline:
+	 * an indefinite wait here would bypass both. */
+	if (t->inner_fd < 0 || ms == GNUTLS_INDEFINITE_TIMEOUT)
+		return 1;
 	do
-		r = poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+		r = poll(&p, 1, (int)ms);
 	while (r < 0 && errno == EINTR);
 	return r;
 }
