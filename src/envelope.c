@@ -27,7 +27,7 @@ const struct envelope_field envelope_env_fields[] = {
 	EF("attempts", K_UINT, attempts, 0),
 	EF("last-attempt", K_TIME, last_attempt, 0),
 	EF("next-attempt", K_TIME, next_attempt, 0),
-	EF("last-error", K_STR, last_error, 0),
+	EF("last-error", K_REPLY, last_error, 0),
 };
 
 #define RF(k, kind, m) { k, kind, offsetof(struct envelope_rcpt, m), 0 }
@@ -37,7 +37,7 @@ const struct envelope_field envelope_rcpt_fields[] = {
 	RF("rcpt-orcpt", K_STR, orcpt),
 	RF("rcpt-attempts", K_UINT, attempts),
 	RF("rcpt-last-attempt", K_TIME, last_attempt),
-	RF("rcpt-reply", K_STR, reply),
+	RF("rcpt-reply", K_REPLY, reply),
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
@@ -305,9 +305,10 @@ format_field(struct buf *out, const struct envelope_field *f, const void *base)
 
 	switch (f->kind) {
 	case K_STR:
+	case K_REPLY:
 	case K_REQSTR:
 		s = *(char *const *)(const void *)p;
-		if (s == NULL && f->kind == K_STR)
+		if (s == NULL && f->kind != K_REQSTR)
 			return;
 		buf_adds(out, f->key);
 		if (s != NULL && *s != '\0') {

@@ -9,7 +9,7 @@
 #define ENVELOPE_MAGIC "relayq-envelope"
 
 /* How a field's value is written and read. */
-enum envelope_kind { K_STR, K_REQSTR, K_UINT, K_ULL, K_TIME, K_UID, K_RET,
+enum envelope_kind { K_STR, K_REPLY, K_REQSTR, K_UINT, K_ULL, K_TIME, K_UID, K_RET,
 	K_BODY, K_FLAGS, K_STATE, K_NOTIFY };
 
 struct envelope_field {

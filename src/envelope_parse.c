@@ -11,6 +11,8 @@
 
 #include "envelope.h"
 #include "envelope_int.h"
+#include "result.h"
+#include "xalloc.h"
 #include "i18n.h"
 
 struct parser {
@@ -51,6 +53,7 @@ static int
 store_field(const struct envelope_field *f, void *base, const char *s)
 {
 	char *p = (char *)base + f->off;
+	char *reply;
 	unsigned long long v;
 	unsigned set;
 	int idx;
@@ -59,6 +62,13 @@ store_field(const struct envelope_field *f, void *base, const char *s)
 	case K_STR:
 	case K_REQSTR:
 		envelope_set((char **)(void *)p, s);
+		return 0;
+	case K_REPLY:
+		/* A reply as any version stored it (result_stored_reply). */
+		reply = xmalloc(strlen(s) + 1);
+		result_stored_reply(s, reply, strlen(s) + 1);
+		envelope_set((char **)(void *)p, reply);
+		free(reply);
 		return 0;
 	case K_UINT:
 		if (parse_ull(s, UINT32_MAX, &v) < 0)

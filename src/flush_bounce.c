@@ -66,23 +66,6 @@ done:
 	return rc;
 }
 
-/* The enhanced status code of a stored reply ("550 5.1.1 text" gives
- * "5.1.1"), copied into dst; fallback when there is none. */
-static const char *
-stored_status(const char *reply, char *dst, const char *fallback)
-{
-	unsigned a, b, c;
-	int n = 0;
-
-	if (reply != NULL && sscanf(reply, "%*3d %u.%u.%u%n", &a, &b, &c, &n) == 3 &&
-	    n > 0 && (reply[n] == ' ' || reply[n] == '\0') && (a == 4 || a == 5) &&
-	    b < 1000 && c < 1000) {
-		snprintf(dst, RESULT_STATUS_MAX, "%u.%u.%u", a, b, c);
-		return dst;
-	}
-	return fallback;
-}
-
 int
 flush_bounce(struct flusher *f, const struct envelope *env,
     const unsigned char *which, const struct result *const *why, int delayed,
@@ -120,8 +103,9 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 				br[n].diagnostic = why[i]->text;
 		} else {
 			/* Failed in an earlier run: its stored reply "550 5.1.1 ..."
-			 * still carries the enhanced status. */
-			br[n].status = stored_status(env->rcpt[i].reply, status[n],
+			 * still carries the enhanced status ("550 ..." gives
+			 * 5.0.0, as RFC 3463 derives it). */
+			br[n].status = result_stored_status(env->rcpt[i].reply, status[n],
 			    delayed ? "4.0.0" : "5.0.0");
 			br[n].diagnostic = env->rcpt[i].reply;
 		}

@@ -199,8 +199,13 @@ start_tls(struct session *ss, struct err *e)
 	const char *cb_type = NULL;
 	size_t cb_len = 0;
 	char desc[128];
+	int rc;
 
-	if (tls_start(&ss->s, &ss->f->tlscfg, ss->ep->host, &ss->tls, e) < 0)
+	/* The whole handshake within command_timeout, like a reply. */
+	stream_set_deadline(&ss->s, (int)(ss->f->o->conf->command_timeout * 1000));
+	rc = tls_start(&ss->s, &ss->f->tlscfg, ss->ep->host, &ss->tls, e);
+	stream_set_deadline(&ss->s, 0);
+	if (rc < 0)
 		return -1;
 	ss->conn.tls = 1;
 	/* A certificate verified for a host found through an MX lookup proves
@@ -344,6 +349,7 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	ss->connected = 1;
 	ss->conn.host = ss->f->hosts.v[ep->origin].host;
 	ss->cfg.helo = c->helo_name ? c->helo_name : ss->f->o->id->fqdn;
+	ss->cfg.reply_timeout_ms = (int)(c->command_timeout * 1000);
 	ss->cfg.conn = &ss->conn;
 	ss->cfg.eightbit = c->eightbit_mode == 2 ? SMTP_8BIT_STRICT : SMTP_8BIT_PASS;
 	ss->cfg.starttls = starttls_hook;

@@ -14,6 +14,7 @@
 #include "hoststat.h"
 #include "i18n.h"
 #include "log.h"
+#include "result.h"
 #include "xalloc.h"
 
 #define MAGIC "relayq-hoststat"
@@ -126,7 +127,8 @@ cut_field(char **p)
 static int
 parse_host(struct hoststat *h, char *line)
 {
-	char *ep = NULL, *text = NULL, *p = line + 5, *ep_f, *when_f, *status, *end;
+	char *ep = NULL, *text = NULL, *reply = NULL, *p = line + 5, *ep_f, *when_f;
+	char *status, *end;
 	long long when;
 	int rc = -1;
 
@@ -143,11 +145,15 @@ parse_host(struct hoststat *h, char *line)
 	    envelope_unescape(p, strlen(p), &text) < 0 ||
 	    strchr(ep, ' ') != NULL || h->n >= HOSTSTAT_MAX)
 		goto done;
-	hoststat_set(h, ep, (time_t)when, status, text);
+	/* a reply as any version stored it (result_stored_reply) */
+	reply = xmalloc(strlen(text) + 1);
+	result_stored_reply(text, reply, strlen(text) + 1);
+	hoststat_set(h, ep, (time_t)when, status, reply);
 	rc = 0;
 done:
 	free(ep);
 	free(text);
+	free(reply);
 	return rc;
 }
 

@@ -61,6 +61,7 @@ result_from_reply(struct result *r, int code, const char *enhanced,
 	r->code = code;
 	r->scope = scope;
 	r->stage = stage;
+	r->status_derived = enhanced == NULL || enhanced[0] == '\0';
 	set_status(r, enhanced);
 	if (text != NULL)
 		log_sanitize(r->text, sizeof(r->text), text, strlen(text));
@@ -163,11 +164,21 @@ result_sysexit(const struct result *r)
 	return EX_UNAVAILABLE;
 }
 
+/* "550 5.1.1 text", "550 text" (no code from the server), "550". */
+static void
+reply_line(const struct result *r, char *dst, size_t n)
+{
+	const char *st = r->status_derived ? "" : r->status;
+
+	snprintf(dst, n, "%d%s%s%s%s", r->code, st[0] ? " " : "", st,
+	    r->text[0] ? " " : "", r->text);
+}
+
 char *
 result_diagnostic(const struct result *r, char *dst, size_t n)
 {
 	if (r->code != 0)
-		snprintf(dst, n, "%d %s %s", r->code, r->status, r->text);
+		reply_line(r, dst, n);
 	else
 		snprintf(dst, n, "%s", r->text);
 	return dst;
@@ -177,11 +188,79 @@ char *
 result_format(const struct result *r, char *dst, size_t n)
 {
 	const char *word = result_action_name(result_action(r));
+	char line[RESULT_TEXT_MAX + 32];
 
-	if (r->code != 0)
-		snprintf(dst, n, "status=%s (%d %s %s)", word, r->code,
-		    r->status, r->text);
-	else
+	if (r->code != 0) {
+		reply_line(r, line, sizeof(line));
+		snprintf(dst, n, "status=%s (%s)", word, line);
+	} else {
 		snprintf(dst, n, "status=%s (%s %s)", word, r->status, r->text);
+	}
 	return dst;
+}
+
+/* Length of an enhanced status code "C.S.D" at p followed by a space or
+ * the end, class C one of 2, 4, 5; 0 if none. */
+static size_t
+code_len(const char *p)
+{
+	size_t i = 2, n;
+	int part;
+
+	if ((p[0] != '2' && p[0] != '4' && p[0] != '5') || p[1] != '.')
+		return 0;
+	for (part = 0; part < 2; part++) {
+		for (n = 0; n < 4 && p[i] >= '0' && p[i] <= '9'; n++)
+			i++;
+		if (n < 1 || n > 3 || (part == 0 && p[i++] != '.'))
+			return 0;
+	}
+	return p[i] == ' ' || p[i] == '\0' ? i : 0;
+}
+
+/* 1 when p starts with a basic reply code "NNN" then a space or the end. */
+static int
+basic_code(const char *p)
+{
+	return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'
+	    && p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '\0');
+}
+
+char *
+result_stored_reply(const char *stored, char *dst, size_t n)
+{
+	const char *p = stored != NULL ? stored : "";
+	size_t l1;
+
+	if (basic_code(p) && p[3] == ' ' && (l1 = code_len(p + 4)) == 5
+	    && p[4] == p[0] && strncmp(p + 5, ".0.0", 4) == 0 && p[9] == ' '
+	    && code_len(p + 10) > 0 && p[10] == p[0]) {
+		/* "550 5.0.0 5.1.1 text": the first code was invented. */
+		snprintf(dst, n, "%.4s%s", p, p + 10);
+		return dst;
+	}
+	snprintf(dst, n, "%s", p);
+	return dst;
+}
+
+const char *
+result_stored_status(const char *stored, char *dst, const char *fallback)
+{
+	char buf[RESULT_TEXT_MAX + 32];
+	size_t l;
+
+	if (stored == NULL || !basic_code(stored))
+		return fallback;
+	result_stored_reply(stored, buf, sizeof(buf));
+	if (buf[3] == ' ' && (l = code_len(buf + 4)) > 0 && buf[4] == buf[0]
+	    && l < RESULT_STATUS_MAX) {
+		memcpy(dst, buf + 4, l);
+		dst[l] = '\0';
+		return dst;
+	}
+	if (buf[0] == '2' || buf[0] == '4' || buf[0] == '5') {
+		snprintf(dst, RESULT_STATUS_MAX, "%c.0.0", buf[0]);
+		return dst;
+	}
+	return fallback;
 }

@@ -63,6 +63,12 @@ struct result {
 	enum result_scope scope;
 	int code;                        /* SMTP reply code; 0 = synthesised */
 	char status[RESULT_STATUS_MAX];  /* "5.1.1"; "" only for a cleared result */
+	int status_derived;              /* a reply without an enhanced code:
+	                                  * status was derived from the basic
+	                                  * code (RFC 3463: "5.0.0", or 5.7.8
+	                                  * for 535) for the DSN and the exit
+	                                  * code, and is never shown as if the
+	                                  * server had written it */
 	const char *stage;               /* static: "RCPT TO", "end of DATA"... or NULL */
 	char text[RESULT_TEXT_MAX];      /* printable ASCII only */
 };
@@ -78,9 +84,9 @@ void result_set(struct result *r, enum result_class cls,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Sets r from a server reply: class from the code (2xx ok, 4xx temp, 5xx
- * perm, anything else temp), status from enhanced (borrowed, may be NULL
- * or "": then "C.0.0" from the code's class), text sanitised and
- * truncated. */
+ * perm, anything else temp), status from enhanced, the code the server
+ * wrote (borrowed, may be NULL or "": then "C.0.0" from the code's class,
+ * with status_derived set), text sanitised and truncated. */
 void result_from_reply(struct result *r, int code, const char *enhanced,
     const char *text, enum result_scope scope, const char *stage);
 
@@ -105,13 +111,31 @@ int result_severity_cmp(const struct result *a, const struct result *b);
 int result_sysexit(const struct result *r);
 
 /* Formats the reply part of a log line into dst (size n, always
- * terminated), e.g. "status=deferred (451 4.3.0 Try later)" or, for a
- * synthesised result, "status=bounced (5.3.4 message size ...)".
- * Returns dst. */
+ * terminated), e.g. "status=deferred (451 4.3.0 Try later)", or for a
+ * reply without an enhanced code "status=bounced (550 Try later)" (one
+ * status code, never an invented one), or for a synthesised result
+ * "status=bounced (5.3.4 message size ...)".  Returns dst. */
 char *result_format(const struct result *r, char *dst, size_t n);
 
-/* Formats the diagnostic for a bounce: "550 5.1.1 text" for a reply, the
- * text alone for a synthesised result.  Returns dst. */
+/* Formats the diagnostic for a bounce, the server's reply as it wrote it
+ * (sanitised): "550 5.1.1 text", or "550 text" when it wrote no enhanced
+ * code; the text alone for a synthesised result.  This is also what is
+ * stored per recipient in the queue.  Returns dst. */
 char *result_diagnostic(const struct result *r, char *dst, size_t n);
+
+/* Reads a reply stored by any version (a result_diagnostic string) into
+ * dst (size n, always terminated): versions before 0.9 invented "C.0.0"
+ * when the server had not advertised ENHANCEDSTATUSCODES and kept the
+ * server's own code in the text ("550 5.0.0 5.1.1 text"); that invented
+ * code is dropped ("550 5.1.1 text").  Anything else is copied.  Pure;
+ * returns dst. */
+char *result_stored_reply(const char *stored, char *dst, size_t n);
+
+/* The enhanced status code of a stored reply ("550 5.1.1 text" gives
+ * "5.1.1"; dst holds RESULT_STATUS_MAX bytes), derived from the basic code
+ * as RFC 3463 says when the reply has none ("550 text" gives "5.0.0"),
+ * else fallback.  Returns dst or fallback. */
+const char *result_stored_status(const char *stored, char *dst,
+    const char *fallback);
 
 #endif

@@ -160,17 +160,18 @@ smtp_client_flush(struct smtp_client *c, struct result *r, const char *stage)
 	return -1;
 }
 
-/* Reads one complete reply into c->rep.  On failure sets r (temporary,
- * session) and closes the session. */
+/* Reads one complete reply into c->rep within the reply deadline.  On
+ * failure sets r (temporary, session) and closes the session. */
 int
 smtp_client_read_reply(struct smtp_client *c, struct result *r,
     const char *stage)
 {
-	int enh = (c->caps.flags & SMTP_CAP_ENHANCED) != 0;
 	struct err e;
 	int n;
 
 	smtp_reply_reset(&c->rep);
+	if (c->s->deadline == 0)     /* else the caller started the wait */
+		stream_set_deadline(c->s, c->cfg->reply_timeout_ms);
 	do {
 		n = stream_getline(c->s, &c->line, SMTP_REPLY_LINE_MAX, &e);
 		if (n == 0)
@@ -178,12 +179,14 @@ smtp_client_read_reply(struct smtp_client *c, struct result *r,
 		if (n <= 0)
 			goto fail;
 		smtp_client_trace(c, "<<<", c->line.data, c->line.len);
-		n = smtp_reply_feed(&c->rep, c->line.data, c->line.len, enh, &e);
+		n = smtp_reply_feed(&c->rep, c->line.data, c->line.len, &e);
 		if (n < 0)
 			goto fail;
 	} while (n == 0);
+	stream_set_deadline(c->s, 0);
 	return 0;
 fail:
+	stream_set_deadline(c->s, 0);
 	result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, stage,
 	    e.code == EX_PROTOCOL ? RESULT_ST_PROTOCOL : RESULT_ST_DROPPED,
 	    "%s", e.msg);

@@ -15,6 +15,13 @@
  * RESULT_UNKNOWN ("maybe delivered").  A 421 or a lost connection ends
  * the session.  AUTH failure never leads to sending mail.
  *
+ * Deadlines: every reply must be complete within reply_timeout_ms of
+ * starting to wait for it (a peer trickling bytes cannot stretch it); the
+ * body's writes are each bounded by the stream's own timeout.  A
+ * greeting that does not come, or TLS bytes where it should be, is
+ * reported as the likely TLS-mode mismatch with the setting that fixes
+ * it (scope SESSION, 4.4.1 or 4.5.0).
+ *
  * Transcript: every line sent and received goes to the transcript hook
  * (received lines sanitised); AUTH arguments and SASL responses are shown
  * as "<redacted>"; the body is shown as one summary line.  No logging. */
@@ -59,6 +66,11 @@ enum smtp_eightbit {
 
 struct smtp_client_cfg {
 	const char *helo;                /* our name for EHLO/HELO */
+	/* Bounds each whole reply, from the first read for it to its last
+	 * line (command_timeout), in ms; 0 = none.  A session that stops
+	 * making progress ends there; nothing bounds a session that goes on
+	 * making progress. */
+	int reply_timeout_ms;
 	enum smtp_tls_mode tls;
 	/* Starts TLS on s after the server's 220 to STARTTLS; returns 0 or -1
 	 * with e set (the session is then dropped).  It should update conn
@@ -89,7 +101,8 @@ struct smtp_msg {
 	const char *sender;              /* "" for the null sender */
 	const struct smtp_rcpt *rcpts;
 	size_t nrcpts;
-	unsigned long long size;         /* body size in bytes, for SIZE= */
+	unsigned long long size;         /* for SIZE=: bytes with CRLF line
+	                                  * ends (smtp_data_size, RFC 1870) */
 	int eightbit;                    /* body has 8-bit data */
 	int smtputf8;                    /* needs SMTPUTF8 */
 	const char *ret;                 /* "FULL", "HDRS" or NULL */

@@ -53,7 +53,9 @@ int smtp_client_printf_cmd(struct smtp_client *c, struct result *r,
 int smtp_client_flush(struct smtp_client *c, struct result *r,
     const char *stage);
 
-/* Reads one complete reply into c->rep.  Returns 0 or -1. */
+/* Reads one complete reply into c->rep within cfg->reply_timeout_ms of
+ * the call (or of a deadline the caller already set on the stream, which
+ * is then kept); clears the deadline.  Returns 0 or -1. */
 int smtp_client_read_reply(struct smtp_client *c, struct result *r,
     const char *stage);
 

@@ -55,12 +55,57 @@ need_tls(struct smtp_client *c, struct result *r, const char *stage)
 	return session_failed(c, r);
 }
 
+/* 1 when the n bytes at p start like a TLS record: a content type from
+ * 20 to 23 (22 handshake, 21 alert), then major version 3. */
+static int
+looks_like_tls(const char *p, size_t n)
+{
+	unsigned char t = (unsigned char)p[0];
+
+	return t >= 0x14 && t <= 0x17 && (n < 2 || p[1] == 0x03);
+}
+
+/* Waits for the greeting's first bytes (the reply deadline starts here
+ * and covers the whole greeting).  On plain TCP, TLS bytes there or no
+ * greeting at all is most likely a port that speaks implicit TLS: say
+ * so, with the setting that fixes it. */
+static int
+greeting_start(struct smtp_client *c, struct result *r, const char *st)
+{
+	int tls = c->cfg->conn != NULL && c->cfg->conn->tls;
+	const char *p = NULL;
+	struct err e;
+	ssize_t n;
+
+	stream_set_deadline(c->s, c->cfg->reply_timeout_ms);
+	n = stream_peek(c->s, &p, &e);
+	if (tls || (n > 0 && !looks_like_tls(p, (size_t)n)))
+		return 0;            /* smtp_client_read_reply takes it from here */
+	if (n > 0)
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, st,
+		    RESULT_ST_PROTOCOL, "%s sent TLS where an SMTP greeting was "
+		    "expected: it speaks implicit TLS; set \"tls implicit\" "
+		    "(\"tls auto\" uses implicit TLS on port 465 only)",
+		    c->s->name);
+	else if (n < 0 && c->s->timed_out)
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, st,
+		    RESULT_ST_NO_ANSWER, "%s sent no SMTP greeting within %d s; "
+		    "if it speaks implicit TLS, set \"tls implicit\" (\"tls "
+		    "auto\" uses implicit TLS on port 465 only)", c->s->name,
+		    (c->cfg->reply_timeout_ms + 999) / 1000);
+	else
+		return 0;            /* closed or failed: reported as usual */
+	stream_set_deadline(c->s, 0);
+	c->state = SMTP_ST_CLOSED;
+	return -1;
+}
+
 static int
 do_greeting(struct smtp_client *c, struct result *r)
 {
 	const char *st = smtp_client_state_name(SMTP_ST_GREETING);
 
-	if (smtp_client_read_reply(c, r, st) < 0)
+	if (greeting_start(c, r, st) < 0 || smtp_client_read_reply(c, r, st) < 0)
 		return -1;
 	if (c->rep.code != 220)
 		return reply_failed(c, r, st);
@@ -190,8 +235,9 @@ auth_once(struct smtp_client *c, struct result *r, const char *st)
 		return 0;
 	if (rc == 1 && c->rep.code != 421)
 		return 1;
-	result_from_reply(r, c->rep.code, enh ? enh : c->rep.code == 535
-	    ? RESULT_ST_AUTH : NULL, c->rep.text, RESULT_SCOPE_SESSION, st);
+	result_from_reply(r, c->rep.code, enh, c->rep.text, RESULT_SCOPE_SESSION, st);
+	if (enh == NULL && c->rep.code == 535)    /* RFC 4954: 535 is 5.7.8 */
+		snprintf(r->status, sizeof(r->status), "%s", RESULT_ST_AUTH);
 	if (c->rep.code == 421)
 		c->state = SMTP_ST_CLOSED;
 	return session_failed(c, r);

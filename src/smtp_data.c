@@ -12,7 +12,7 @@
 #define DATA_BLOCK 65536
 
 struct xfer {
-	struct stream *out;
+	struct stream *out;          /* NULL: only count (smtp_data_size) */
 	struct err *e;
 	int bol;                     /* at the beginning of a line */
 	int cr;                      /* the previous block ended with CR */
@@ -23,7 +23,7 @@ static int
 emit(struct xfer *x, const char *p, size_t n)
 {
 	x->bytes += n;
-	return stream_write(x->out, p, n, x->e);
+	return x->out != NULL ? stream_write(x->out, p, n, x->e) : 0;
 }
 
 static int
@@ -56,7 +56,7 @@ convert(struct xfer *x, const char *p, size_t n)
 		cr = memchr(p, '\r', (size_t)(stop - p));
 		if (cr != NULL)
 			stop = cr;
-		if (x->bol && *p == '.' && emit(x, ".", 1) < 0)
+		if (x->bol && *p == '.' && x->out != NULL && emit(x, ".", 1) < 0)
 			return -1;
 		x->bol = 0;
 		if (stop > p && emit(x, p, (size_t)(stop - p)) < 0)
@@ -79,31 +79,51 @@ convert(struct xfer *x, const char *p, size_t n)
 	return 0;
 }
 
-enum smtp_data_status
-smtp_data_send(struct stream *in, struct stream *out,
-    unsigned long long *body_bytes, struct err *e)
+/* Converts all of in through x, closing the last line. */
+static enum smtp_data_status
+run(struct xfer *x, struct stream *in)
 {
-	struct xfer x = { out, e, 1, 0, 0 };
 	char *block = xmalloc(DATA_BLOCK);
 	enum smtp_data_status st = SMTP_DATA_WRITE_FAILED;
 	ssize_t r;
 
-	while ((r = stream_read(in, block, DATA_BLOCK, e)) > 0)
-		if (convert(&x, block, (size_t)r) < 0)
+	while ((r = stream_read(in, block, DATA_BLOCK, x->e)) > 0)
+		if (convert(x, block, (size_t)r) < 0)
 			goto fail;
 	if (r < 0) {
 		st = SMTP_DATA_READ_FAILED;
 		goto fail;
 	}
-	if ((x.cr || !x.bol) && line_end(&x) < 0)
+	if ((x->cr || !x->bol) && line_end(x) < 0)
 		goto fail;
+	st = SMTP_DATA_OK;
+fail:
+	free(block);
+	return st;
+}
+
+enum smtp_data_status
+smtp_data_send(struct stream *in, struct stream *out,
+    unsigned long long *body_bytes, struct err *e)
+{
+	struct xfer x = { out, e, 1, 0, 0 };
+	enum smtp_data_status st = run(&x, in);
+
+	if (st != SMTP_DATA_OK)
+		return st;
 	if (body_bytes != NULL)
 		*body_bytes = x.bytes;
 	if (stream_write(out, ".\r\n", 3, e) < 0)
-		goto fail;
-	free(block);
+		return SMTP_DATA_WRITE_FAILED;
 	return SMTP_DATA_OK;
-fail:
-	free(block);
+}
+
+enum smtp_data_status
+smtp_data_size(struct stream *in, unsigned long long *size, struct err *e)
+{
+	struct xfer x = { NULL, e, 1, 0, 0 };
+	enum smtp_data_status st = run(&x, in);
+
+	*size = x.bytes;
 	return st;
 }

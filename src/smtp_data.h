@@ -37,4 +37,12 @@ enum smtp_data_status {
 enum smtp_data_status smtp_data_send(struct stream *in, struct stream *out,
     unsigned long long *body_bytes, struct err *e);
 
+/* The message size as RFC 1870 counts it for SIZE=: the bytes
+ * smtp_data_send would write for in, every line end as CRLF, without
+ * the dots added by dot-stuffing and without the final ".\r\n".  Reads
+ * in to its end.  Returns SMTP_DATA_OK with *size set, or
+ * SMTP_DATA_READ_FAILED with e set (EX_IOERR). */
+enum smtp_data_status smtp_data_size(struct stream *in,
+    unsigned long long *size, struct err *e);
+
 #endif

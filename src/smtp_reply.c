@@ -31,15 +31,16 @@ smtp_reply_free(struct smtp_reply *r)
 	smtp_reply_reset(r);
 }
 
-/* Length of a leading enhanced status code "C.SSS.DDD" followed by a
- * space or the end, with class C, or 0. */
+/* Length of a leading enhanced status code "C.SSS.DDD" (RFC 3463)
+ * followed by a space or the end, with class C (2, 4 or 5), or 0. */
 static size_t
 enhanced_len(const char *p, size_t len, char cls)
 {
 	size_t i = 0, n;
 	int part;
 
-	if (len < 5 || p[0] != cls || p[1] != '.')
+	if (len < 5 || p[0] != cls || p[1] != '.'
+	    || (cls != '2' && cls != '4' && cls != '5'))
 		return 0;
 	i = 2;
 	for (part = 0; part < 2; part++) {
@@ -76,7 +77,7 @@ bad_line(struct err *e, const char *line, size_t len)
 
 int
 smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len,
-    int enhanced, struct err *e)
+    struct err *e)
 {
 	const char *txt;
 	size_t tlen, elen;
@@ -101,7 +102,9 @@ smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len,
 	txt = len > 4 ? line + 4 : "";
 	tlen = len > 4 ? len - 4 : 0;
 	strv_take(&r->lines, xstrndup(txt, tlen));
-	elen = enhanced ? enhanced_len(txt, tlen, line[0]) : 0;
+	/* The server's code whether it advertised ENHANCEDSTATUSCODES or
+	 * not (Exim writes "550 5.1.1 ..." without advertising it). */
+	elen = enhanced_len(txt, tlen, line[0]);
 	if (elen > 0 && r->lines.n == 1) {
 		memcpy(r->enhanced, txt, elen);
 		r->enhanced[elen] = '\0';

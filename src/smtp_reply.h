@@ -4,10 +4,15 @@
  * by one until the reply is complete.  Multi-line replies ("250-" ...
  * "250 ") must keep one code; a reply is capped at SMTP_REPLY_LINES_MAX
  * lines (the caller caps each line at SMTP_REPLY_LINE_MAX bytes when it
- * reads).  The enhanced status code ("2.0.0", RFC 2034/3463) is taken
- * from the first line when the server offered ENHANCEDSTATUSCODES and its
- * class matches the reply's; it is stripped from the text of every line.
- * Never touches a file descriptor; never logs. */
+ * reads).  The enhanced status code ("5.1.1", RFC 3463) is taken from
+ * the start of the first line's text when its class matches the reply's
+ * first digit, whether or not the server offered ENHANCEDSTATUSCODES
+ * (RFC 2034): a well-formed code there is the server's code (Postfix's
+ * client reads it so; Exim writes it without advertising the extension).
+ * Nothing is invented: a reply without one leaves enhanced "".  The code
+ * is stripped from the text of every line that repeats it, so that
+ * "code enhanced text" rebuilds the server's first line.  Never touches a
+ * file descriptor; never logs. */
 #ifndef RELAYQ_SMTP_REPLY_H
 #define RELAYQ_SMTP_REPLY_H
 
@@ -22,9 +27,10 @@
 
 struct smtp_reply {
 	int code;                    /* 200..599 once complete; 0 before */
-	char enhanced[16];           /* "5.1.1", or "" */
-	char text[SMTP_REPLY_TEXT_MAX]; /* lines joined by ' ', enhanced code
-	                              * stripped, control chars replaced by
+	char enhanced[16];           /* "5.1.1" as the server wrote it, or "" */
+	char text[SMTP_REPLY_TEXT_MAX]; /* lines joined by ' ', the enhanced
+	                              * code stripped where it repeats the
+	                              * first line's, control chars replaced by
 	                              * '?', truncated: for logs and bounces */
 	struct strv lines;           /* raw text of each line (owned) */
 	int done;                    /* the last line has been fed */
@@ -35,13 +41,12 @@ void smtp_reply_init(struct smtp_reply *r);
 void smtp_reply_reset(struct smtp_reply *r);
 void smtp_reply_free(struct smtp_reply *r);
 
-/* Feeds one line (len bytes, no CRLF; may contain NUL).  enhanced is
- * non-zero when the server offered ENHANCEDSTATUSCODES.  Returns 1 when
+/* Feeds one line (len bytes, no CRLF; may contain NUL).  Returns 1 when
  * the reply is complete, 0 when more lines are needed, -1 (EX_PROTOCOL)
  * for a malformed line, a code that changes between lines, too many
  * lines, or a line fed after the reply was complete. */
 int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len,
-    int enhanced, struct err *e);
+    struct err *e);
 
 enum {
 	SMTP_CAP_PIPELINING = 1 << 0,

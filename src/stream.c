@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "i18n.h"
@@ -17,20 +18,42 @@
 struct fd_ctx {
 	int fd;
 	int timeout_ms;
+	long long deadline;       /* monotonic ms for reads; 0 = none */
 };
 
+long long
+stream_clock_ms(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for the fd; a read waits at most until the deadline too. */
 static int
 fd_wait(struct fd_ctx *c, short events)
 {
 	struct pollfd p;
-	int r;
+	int r, ms = c->timeout_ms;
 
-	if (c->timeout_ms <= 0)
+	if (events == POLLIN && c->deadline > 0) {
+		long long left = c->deadline - stream_clock_ms(NULL);
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (ms <= 0 || left < ms)
+			ms = (int)left;
+	}
+	if (ms <= 0)
 		return 0;
 	p.fd = c->fd;
 	p.events = events;
 	do
-		r = poll(&p, 1, c->timeout_ms);
+		r = poll(&p, 1, ms);
 	while (r < 0 && errno == EINTR);
 	if (r == 0) {
 		errno = ETIMEDOUT;
@@ -87,6 +110,7 @@ stream_init(struct stream *s, const struct stream_ops *ops, void *ctx,
 	s->ops = ops;
 	s->ctx = ctx;
 	s->name = xstrdup(name ? name : "stream");
+	s->clock = stream_clock_ms;
 	s->rbuf = xmalloc(STREAM_RBUF_SIZE);
 	s->wbuf = xmalloc(STREAM_WBUF_SIZE);
 }
@@ -98,7 +122,26 @@ stream_init_fd(struct stream *s, int fd, int timeout_ms, const char *name)
 
 	c->fd = fd;
 	c->timeout_ms = timeout_ms;
+	c->deadline = 0;
 	stream_init(s, &fd_ops, c, name);
+	s->base = c;
+}
+
+void
+stream_set_clock(struct stream *s, long long (*clock)(void *), void *ctx)
+{
+	s->clock = clock != NULL ? clock : stream_clock_ms;
+	s->clock_ctx = ctx;
+}
+
+void
+stream_set_deadline(struct stream *s, int ms)
+{
+	s->deadline = ms > 0 ? s->clock(s->clock_ctx) + ms : 0;
+	s->deadline_ms = ms > 0 ? ms : 0;
+	if (s->base != NULL)
+		((struct fd_ctx *)s->base)->deadline = ms > 0 ?
+		    stream_clock_ms(NULL) + ms : 0;
 }
 
 void
@@ -149,17 +192,38 @@ stream_pending(const struct stream *s)
 	return s->rlen - s->rpos;
 }
 
+/* A transport read, unless the deadline has passed. */
+static ssize_t
+transport_read(struct stream *s, void *p, size_t n)
+{
+	if (s->deadline > 0 && s->clock(s->clock_ctx) >= s->deadline) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return s->ops->read(s->ctx, p, n);
+}
+
+static int
+read_error(struct stream *s, struct err *e)
+{
+	s->read_failed = 1;
+	s->timed_out = errno == ETIMEDOUT;
+	if (errno == ETIMEDOUT && s->deadline > 0)
+		return err_set(e, EX_IOERR, _("timed out reading from %s: no "
+		    "complete reply within %d s"), s->name,
+		    (s->deadline_ms + 999) / 1000);
+	if (errno == ETIMEDOUT)
+		return err_set(e, EX_IOERR, _("timed out reading from %s"), s->name);
+	return err_sys(e, EX_IOERR, errno, _("cannot read from %s"), s->name);
+}
+
 static int
 fill(struct stream *s, struct err *e)
 {
-	ssize_t r = s->ops->read(s->ctx, s->rbuf, STREAM_RBUF_SIZE);
+	ssize_t r = transport_read(s, s->rbuf, STREAM_RBUF_SIZE);
 
-	if (r < 0) {
-		s->read_failed = 1;
-		if (errno == ETIMEDOUT)
-			return err_set(e, EX_IOERR, _("timed out reading from %s"), s->name);
-		return err_sys(e, EX_IOERR, errno, _("cannot read from %s"), s->name);
-	}
+	if (r < 0)
+		return read_error(s, e);
 	s->rpos = 0;
 	s->rlen = (size_t)r;
 	s->nread += (size_t)r;
@@ -170,6 +234,20 @@ int
 stream_read_failed(const struct stream *s)
 {
 	return s->read_failed;
+}
+
+ssize_t
+stream_peek(struct stream *s, const char **p, struct err *e)
+{
+	int r;
+
+	if (s->rlen - s->rpos == 0) {
+		r = fill(s, e);
+		if (r <= 0)
+			return r;
+	}
+	*p = s->rbuf + s->rpos;
+	return (ssize_t)(s->rlen - s->rpos);
 }
 
 int
@@ -219,13 +297,9 @@ stream_read(struct stream *s, void *p, size_t n, struct err *e)
 		s->rpos += n;
 		return (ssize_t)n;
 	}
-	r = s->ops->read(s->ctx, p, n);
-	if (r < 0) {
-		s->read_failed = 1;
-		if (errno == ETIMEDOUT)
-			return err_set(e, EX_IOERR, _("timed out reading from %s"), s->name);
-		return err_sys(e, EX_IOERR, errno, _("cannot read from %s"), s->name);
-	}
+	r = transport_read(s, p, n);
+	if (r < 0)
+		return read_error(s, e);
 	s->nread += (size_t)r;
 	return r;
 }

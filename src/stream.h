@@ -42,6 +42,12 @@ struct stream {
 	unsigned long nwrites;                /* write calls on the transport */
 	int read_failed;          /* a transport read failed (an error or a
 	                           * timeout, not the end of the stream) */
+	int timed_out;            /* ... and it was a timeout or the deadline */
+	long long (*clock)(void *ctx);  /* monotonic ms (tests inject one) */
+	void *clock_ctx;
+	long long deadline;       /* reads fail after this clock value; 0 = none */
+	int deadline_ms;          /* the span it was set for, for messages */
+	void *base;               /* the fd transport, kept across stream_replace */
 };
 
 /* Sets up s over ops/ctx; s owns ctx from now on.  name is copied. */
@@ -50,6 +56,19 @@ void stream_init(struct stream *s, const struct stream_ops *ops, void *ctx,
 /* Sets up s over an fd (owned: closed by stream_close) with a timeout in
  * milliseconds for each read and write (0 = none). */
 void stream_init_fd(struct stream *s, int fd, int timeout_ms, const char *name);
+/* The monotonic clock in milliseconds (ctx unused): the default clock. */
+long long stream_clock_ms(void *ctx);
+/* Replaces the clock the deadline is measured with (NULL: the default). */
+void stream_set_clock(struct stream *s, long long (*clock)(void *ctx),
+    void *ctx);
+/* Bounds every read from now on to end within ms milliseconds of now, in
+ * total (0 = no deadline): a peer that trickles a reply one byte at a
+ * time cannot outlive it, as it outlives a per-read timeout.  A stream
+ * made by stream_init_fd also shortens its poll() to the deadline, below
+ * a TLS layer swapped in by stream_replace too.  A read after the
+ * deadline fails with EX_IOERR ("no complete reply within N s") and sets
+ * read_failed.  Writes are not affected (each keeps its own timeout). */
+void stream_set_deadline(struct stream *s, int ms);
 /* Changes the timeout of a stream made by stream_init_fd. */
 void stream_fd_set_timeout(struct stream *s, int timeout_ms);
 /* Returns the fd of a stream made by stream_init_fd, else -1. */
@@ -68,6 +87,11 @@ int stream_replace(struct stream *s, const struct stream_ops *ops, void *ctx,
 int stream_read_failed(const struct stream *s);
 /* Bytes read from the transport but not yet consumed. */
 size_t stream_pending(const struct stream *s);
+
+/* Makes at least one byte available without consuming it: returns the
+ * number of buffered bytes (*p points at them, valid until the next
+ * read), 0 at end of stream, -1 on error (EX_IOERR). */
+ssize_t stream_peek(struct stream *s, const char **p, struct err *e);
 
 /* Reads one line into line (replacing its content) without the LF or
  * CRLF.  Returns 1 for a line, 0 at end of stream before any byte, -1 on

@@ -57,7 +57,22 @@ pull(gnutls_transport_ptr_t ptr, void *p, size_t n)
 		t->inner_errno = errno;
 		gnutls_transport_set_errno(t->session, errno);
 	}
+	while (r > 0 && t->nfirst < sizeof(t->first) && t->nfirst < (size_t)r) {
+		t->first[t->nfirst] = ((const char *)p)[t->nfirst];
+		t->nfirst++;
+	}
 	return r;
+}
+
+/* 1 when the peer's first bytes are an SMTP reply ("220 ", "220-"),
+ * not a TLS record. */
+static int
+plain_smtp(const struct tls *t)
+{
+	return t->nfirst == sizeof(t->first) && t->first[0] >= '2'
+	    && t->first[0] <= '5' && t->first[1] >= '0' && t->first[1] <= '9'
+	    && t->first[2] >= '0' && t->first[2] <= '9'
+	    && (t->first[3] == ' ' || t->first[3] == '-');
 }
 
 static int
@@ -67,10 +82,12 @@ pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 	struct pollfd p = { t->inner_fd, POLLIN, 0 };
 	int r;
 
-	if (t->inner_fd < 0)
-		return 1;    /* the inner read enforces its own timeout */
+	/* The inner read enforces its own timeout and the stream's deadline:
+	 * an indefinite wait here would bypass both. */
+	if (t->inner_fd < 0 || ms == GNUTLS_INDEFINITE_TIMEOUT)
+		return 1;
 	do
-		r = poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+		r = poll(&p, 1, (int)ms);
 	while (r < 0 && errno == EINTR);
 	return r;
 }
@@ -290,6 +307,12 @@ handshake(struct tls *t, struct err *e)
 	while (r < 0 && !gnutls_error_is_fatal(r));
 	if (r >= 0)
 		return 0;
+	if (plain_smtp(t))
+		return err_set(e, EX_TEMPFAIL, _("%s sent a plain SMTP greeting "
+		    "(\"%.3s ...\") where a TLS handshake was expected: it speaks "
+		    "SMTP with STARTTLS, not implicit TLS; set \"tls starttls\" "
+		    "(\"tls auto\" uses implicit TLS on port 465 only)"), t->peer,
+		    t->first);
 	if ((r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR) && t->inner_errno)
 		return err_sys(e, EX_TEMPFAIL, t->inner_errno, _("TLS handshake with "
 		    "%s failed"), t->peer);

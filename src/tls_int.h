@@ -19,6 +19,9 @@ struct tls {
 	void *inner_ctx;
 	int inner_fd;             /* for pull_timeout; -1 if not an fd stream */
 	int inner_errno;          /* errno of the last failed inner read/write */
+	char first[4];            /* the peer's first bytes, to name a plain
+	                           * SMTP greeting where TLS was expected */
+	size_t nfirst;
 	char *pushbuf;            /* records collected during tls_write */
 	size_t pushlen, pushcap;
 	int collecting;           /* vec_push appends to pushbuf instead of writing */

@@ -19,13 +19,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct smtp_reply_caps caps;
 	struct err e;
 	const char *p = (const char *)data, *end = p + size;
-	int enhanced = size > 0 && (data[0] & 1);
 
 	smtp_reply_init(&r);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		int rc = smtp_reply_feed(&r, p, len, enhanced, &e);
+		int rc = smtp_reply_feed(&r, p, len, &e);
 
 		if (rc < 0) {
 			smtp_reply_reset(&r);

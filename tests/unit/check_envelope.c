@@ -98,6 +98,26 @@ START_TEST(test_format_minimal)
 }
 END_TEST
 
+/* Replies stored by versions that invented "C.0.0" in front of the
+ * server's own code read back with the server's code only. */
+START_TEST(test_parse_old_reply)
+{
+	static const char old[] = "relayq-envelope 1\nid 0000000001\n"
+	    "created 5\nsize 0\nsender\n"
+	    "last-error 421 4.0.0 4.7.0 too many connections\n"
+	    "rcpt x@y\nrcpt-state pending\n"
+	    "rcpt-reply 550 5.0.0 5.1.1 <x@y>: rejected\nend\n";
+	struct envelope env;
+	struct err e;
+
+	err_clear(&e);
+	ck_assert_int_eq(envelope_parse(&env, old, strlen(old), &e), 0);
+	ck_assert_str_eq(env.last_error, "421 4.7.0 too many connections");
+	ck_assert_str_eq(env.rcpt[0].reply, "550 5.1.1 <x@y>: rejected");
+	envelope_free(&env);
+}
+END_TEST
+
 START_TEST(test_parse_full)
 {
 	struct envelope env;
@@ -461,6 +481,7 @@ envelope_suite(void)
 	tcase_add_test(tc, test_format_full);
 	tcase_add_test(tc, test_format_minimal);
 	tcase_add_test(tc, test_parse_full);
+	tcase_add_test(tc, test_parse_old_reply);
 	tcase_add_test(tc, test_roundtrip_injection);
 	tcase_add_loop_test(tc, test_escape, 0, NCASES(escape_cases));
 	tcase_add_loop_test(tc, test_unescape_bad, 0, NCASES(bad_escapes));

@@ -63,6 +63,22 @@ START_TEST(test_parse)
 }
 END_TEST
 
+/* A reply stored by a version that invented "4.0.0" before the server's
+ * own code reads back with the server's code only. */
+START_TEST(test_parse_old_reply)
+{
+	static const char old[] = "relayq-hoststat 1\n"
+	    "host mx[192.0.2.1]:587 1700000000 temp 421 4.0.0 4.7.0 too busy\n"
+	    "end\n";
+	struct hoststat h = HOSTSTAT_INIT;
+	struct err e;
+
+	ck_assert_int_eq(hoststat_parse(&h, old, strlen(old), &e), 0);
+	ck_assert_str_eq(h.v[0].text, "421 4.7.0 too busy");
+	hoststat_free(&h);
+}
+END_TEST
+
 #define HEAD "relayq-hoststat 1\n"
 static const struct { const char *text; const char *msg; } bad[] = {
 	{ "", "empty file" },
@@ -231,6 +247,7 @@ main(void)
 
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_parse);
+	tcase_add_test(tc, test_parse_old_reply);
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_table);

@@ -99,6 +99,61 @@ START_TEST(test_format_reply)
 }
 END_TEST
 
+/* A reply without an enhanced code: its status is derived for the DSN
+ * and the exit code but never shown as if the server had written it. */
+START_TEST(test_no_invented_code)
+{
+	struct result r;
+	char line[200];
+
+	result_from_reply(&r, 451, NULL, "Try later", RESULT_SCOPE_RCPT, "RCPT TO");
+	ck_assert_str_eq(r.status, "4.0.0");
+	ck_assert_int_eq(r.status_derived, 1);
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
+	    "status=deferred (451 Try later)");
+	ck_assert_str_eq(result_diagnostic(&r, line, sizeof(line)), "451 Try later");
+	result_from_reply(&r, 250, "", "", RESULT_SCOPE_MESSAGE, NULL);
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)), "status=sent (250)");
+	/* Exim: 5.1.1 written without ENHANCEDSTATUSCODES: the real code,
+	 * shown once, and the exit code relayq-flush(8) gives X.1.X */
+	result_from_reply(&r, 550, "5.1.1", "<x@y>: rejected", RESULT_SCOPE_RCPT, "RCPT TO");
+	ck_assert_str_eq(result_diagnostic(&r, line, sizeof(line)),
+	    "550 5.1.1 <x@y>: rejected");
+	ck_assert_int_eq(result_sysexit(&r), EX_NOUSER);
+	/* the same reply without a code: 5.0.0, never 67 */
+	result_from_reply(&r, 550, NULL, "<x@y>: rejected", RESULT_SCOPE_RCPT, "RCPT TO");
+	ck_assert_int_eq(result_sysexit(&r), EX_UNAVAILABLE);
+}
+END_TEST
+
+/* What earlier versions stored stays readable: their invented "C.0.0"
+ * before the server's own code is dropped, nothing else changes. */
+static const struct {
+	const char *stored, *read, *status;
+} stored_cases[] = {
+	{ "550 5.0.0 5.1.1 <x@y>: rejected", "550 5.1.1 <x@y>: rejected", "5.1.1" },
+	{ "421 4.0.0 4.7.0 too many connections", "421 4.7.0 too many connections", "4.7.0" },
+	{ "550 5.1.1 <x@y>: rejected", "550 5.1.1 <x@y>: rejected", "5.1.1" },
+	{ "451 4.0.0 Try later", "451 4.0.0 Try later", "4.0.0" },
+	{ "451 Try later", "451 Try later", "4.0.0" },
+	{ "550 <x@y>: rejected", "550 <x@y>: rejected", "5.0.0" },
+	{ "550 5.0.0 4.1.1 class differs", "550 5.0.0 4.1.1 class differs", "5.0.0" },
+	{ "550 5.0.0", "550 5.0.0", "5.0.0" },
+	{ "connection refused", "connection refused", "fallback" },
+	{ "", "", "fallback" },
+};
+
+START_TEST(test_stored_reply)
+{
+	char line[200], st[RESULT_STATUS_MAX];
+
+	ck_assert_str_eq(result_stored_reply(stored_cases[_i].stored, line,
+	    sizeof(line)), stored_cases[_i].read);
+	ck_assert_str_eq(result_stored_status(stored_cases[_i].stored, st,
+	    "fallback"), stored_cases[_i].status);
+}
+END_TEST
+
 START_TEST(test_severity)
 {
 	struct result ok, temp, perm, unk, sess;
@@ -133,6 +188,9 @@ main(void)
 	tcase_add_test(tc, test_synthesised);
 	tcase_add_test(tc, test_format_reply);
 	tcase_add_test(tc, test_severity);
+	tcase_add_test(tc, test_no_invented_code);
+	tcase_add_loop_test(tc, test_stored_reply, 0,
+	    (int)(sizeof(stored_cases) / sizeof(stored_cases[0])));
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -735,8 +735,9 @@ static const struct variant variants[] = {
 	  EHLO_AUTH, "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:235 ok", "C:QUIT", "S:221 bye" },
 	  1, SMTP_TLS_REQUIRED, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, 0, RESULT_OK, 0, "",
 	  NULL, NULL, 1, 1, 0 },
+	/* the greeting's enhanced code is the server's, read before EHLO */
 	{ "greeting 554", { "S:554 5.3.2 no service", "C:QUIT", "S:221 bye" },
-	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_PERM, 554, "5.0.0",
+	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_PERM, 554, "5.3.2",
 	  NULL, NULL, 0, 0, 0 },
 	{ "greeting multi-line", { "S:220-mx\r\n220-more\r\n220 ready",
 	  "C:EHLO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
@@ -826,7 +827,10 @@ START_TEST(test_all_rcpts_refused_then_rset)
 	ck_assert_int_eq(r.scope, RESULT_SCOPE_MESSAGE);
 	msg_init(&m, two, 1);
 	ck_assert_int_eq(send_msg(s.c, &m, ".\n", &r), 0);
-	assert_ok(&r, "2.0.0 done");   /* no ENHANCEDSTATUSCODES */
+	/* no ENHANCEDSTATUSCODES, yet the server's code is read as such */
+	assert_ok(&r, "done");
+	ck_assert_str_eq(r.status, "2.0.0");
+	ck_assert_int_eq(r.status_derived, 0);
 	ck_assert_str_eq(s.sc.body.data, "..\r\n.\r\n");
 	sess_end(&s);
 }
@@ -947,6 +951,207 @@ START_TEST(test_state_names)
 }
 END_TEST
 
+/* ---- deadlines, TLS-mode mismatches, replies as servers write them ------ */
+
+/* A greeting trickled one byte per (scripted) second: the reply deadline
+ * bounds the whole reply, not each read.  With 30 s the same greeting
+ * completes: the deadline, not the script, ends the first session. */
+START_TEST(test_trickled_greeting)
+{
+	static const char *const steps[] = { "S:220 mx.test ESMTP ready",
+	    "C:EHLO client.test", "S:250 mx.test", "C:QUIT", "S:221 bye" };
+	int limit_ms = _i == 0 ? 5000 : 30000;
+	struct sess s;
+	struct result r;
+	int rc;
+
+	sess_start(&s, steps, NELEM(steps), 0, SMTP_TLS_NONE);
+	s.cfg.reply_timeout_ms = limit_ms;
+	s.sc.chunk = 1;
+	s.sc.ms_per_read = 1000;
+	stream_set_clock(&s.st, script_stream_clock, &s.sc);
+	rc = smtp_client_open(s.c, &r);
+	if (_i == 0) {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(r.cls, RESULT_TEMP);
+		ck_assert_int_eq(r.scope, RESULT_SCOPE_SESSION);
+		ck_assert_msg(strstr(r.text, "no complete reply within 5 s") != NULL,
+		    "%s", r.text);
+		/* it gave up at the deadline: 5 bytes, not the 26 sent slowly */
+		ck_assert_uint_le(s.sc.nread, 6);
+		ck_assert_int_le(s.sc.clock_ms, 6000);
+		ck_assert_int_eq(smtp_client_state(s.c), SMTP_ST_CLOSED);
+		sess_free(&s);
+	} else {
+		ck_assert_msg(rc == 0, "%s", r.text);
+		sess_end(&s);
+	}
+}
+END_TEST
+
+/* A session that stops making progress mid-run: the first message goes,
+ * the reply to the second one's MAIL trickles past the deadline; the
+ * second is deferred (temporary, session scope: retried, never bounced)
+ * and the session is over. */
+START_TEST(test_stalled_session_defers)
+{
+	static const char *const steps[] = { "S:220 mx.test", "C:EHLO client.test",
+	    "S:250 mx.test", "C:MAIL FROM:<s@x.test>", "S:250 ok",
+	    "C:RCPT TO:<a@x.test>", "S:250 ok", "C:RCPT TO:<b@x.test>", "S:250 ok",
+	    "C:DATA", "S:354 go", "B", "S:250 queued", "C:RSET", "S:250 ok",
+	    "C:MAIL FROM:<s@x.test>", "S:250 2.1.0 fine, eventually, much later" };
+	struct sess s;
+	struct smtp_msg m;
+	struct result r;
+
+	sess_start(&s, steps, NELEM(steps), 0, SMTP_TLS_NONE);
+	s.cfg.reply_timeout_ms = 10000;
+	stream_set_clock(&s.st, script_stream_clock, &s.sc);
+	ck_assert_int_eq(smtp_client_open(s.c, &r), 0);
+	msg_init(&m, two, 2);
+	ck_assert_int_eq(send_msg(s.c, &m, "one\n", &r), 0);
+	ck_assert_int_eq(r.cls, RESULT_OK);
+	s.sc.chunk = 1;
+	s.sc.ms_per_read = 1000;             /* now a byte a second */
+	ck_assert_int_eq(send_msg(s.c, &m, "two\n", &r), -1);
+	ck_assert_int_eq(r.cls, RESULT_TEMP);
+	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
+	ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_TEMP);
+	ck_assert_int_eq(s.x.rcpt[1].cls, RESULT_TEMP);
+	ck_assert_msg(strstr(r.text, "no complete reply within 10 s") != NULL,
+	    "%s", r.text);
+	ck_assert_int_eq(smtp_client_state(s.c), SMTP_ST_CLOSED);
+	sess_free(&s);
+}
+END_TEST
+
+/* Each reply gets its own deadline: a session of many prompt replies
+ * runs longer in total than one deadline. */
+START_TEST(test_deadline_per_reply)
+{
+	static const char *const steps[] = { "S:220 mx.test", "C:EHLO client.test",
+	    "S:250 mx.test", "C:MAIL FROM:<s@x.test>", "S:250 ok",
+	    "C:RCPT TO:<a@x.test>", "S:250 ok", "C:RCPT TO:<b@x.test>", "S:250 ok",
+	    "C:DATA", "S:354 go", "B", "S:250 queued", "C:QUIT", "S:221 bye" };
+	struct sess s;
+	struct smtp_msg m;
+	struct result r;
+
+	sess_start(&s, steps, NELEM(steps), 0, SMTP_TLS_NONE);
+	s.cfg.reply_timeout_ms = 2500;
+	s.sc.ms_per_read = 1000;             /* one whole reply a second */
+	stream_set_clock(&s.st, script_stream_clock, &s.sc);
+	ck_assert_int_eq(smtp_client_open(s.c, &r), 0);
+	msg_init(&m, two, 2);
+	ck_assert_int_eq(send_msg(s.c, &m, "hello\n", &r), 0);
+	ck_assert_int_eq(r.cls, RESULT_OK);
+	ck_assert_int_ge(s.sc.clock_ms, 6000);
+	sess_end(&s);
+}
+END_TEST
+
+/* A STARTTLS (or plain) configuration against a port that speaks
+ * implicit TLS: TLS bytes where the greeting should be, or silence. */
+START_TEST(test_tls_where_greeting_expected)
+{
+	static const char *const tls_bytes[] = { "R:\x16\x03\x01\x02" };
+	static const char *const silent[] = { "T" };
+	struct sess s;
+	struct result r;
+
+	sess_start(&s, _i == 0 ? tls_bytes : silent, 1, 0, SMTP_TLS_REQUIRED);
+	s.cfg.reply_timeout_ms = 300000;
+	s.sc.silence_ms = 300000;
+	stream_set_clock(&s.st, script_stream_clock, &s.sc);
+	ck_assert_int_eq(smtp_client_open(s.c, &r), -1);
+	ck_assert_int_eq(r.cls, RESULT_TEMP);
+	ck_assert_int_eq(r.scope, RESULT_SCOPE_SESSION);
+	ck_assert_msg(strstr(r.text, _i == 0 ? "sent TLS where an SMTP greeting "
+	    "was expected: it speaks implicit TLS; set \"tls implicit\"" :
+	    "sent no SMTP greeting within 300 s; if it speaks implicit TLS, "
+	    "set \"tls implicit\"") != NULL, "%s", r.text);
+	ck_assert_ptr_null(memmem(s.sc.out.data, s.sc.out.len, "EHLO", 4));
+	ck_assert_msg(script_stream_check(&s.sc) == NULL, "%s", s.sc.error);
+	sess_free(&s);
+}
+END_TEST
+
+/* Inside implicit TLS a silent server is only a timeout: no hint. */
+START_TEST(test_silent_under_tls_no_hint)
+{
+	static const char *const silent[] = { "T" };
+	struct sess s;
+	struct result r;
+
+	sess_start(&s, silent, 1, 0, SMTP_TLS_NONE);
+	conn.tls = 1;
+	s.cfg.reply_timeout_ms = 1000;
+	ck_assert_int_eq(smtp_client_open(s.c, &r), -1);
+	ck_assert_ptr_null(strstr(r.text, "tls implicit"));
+	sess_free(&s);
+}
+END_TEST
+
+/* A 421 greeting (read before EHLO) shows one status code, the server's. */
+START_TEST(test_421_greeting_once)
+{
+	static const char *const steps[] = {
+		"S:421 4.7.0 mx.test Error: too many connections from 127.0.0.1" };
+	struct sess s;
+	struct result r;
+	char line[256];
+
+	sess_start(&s, steps, NELEM(steps), 0, SMTP_TLS_NONE);
+	ck_assert_int_eq(smtp_client_open(s.c, &r), -1);
+	ck_assert_int_eq(r.code, 421);
+	ck_assert_str_eq(r.status, "4.7.0");
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)), "status=deferred "
+	    "(421 4.7.0 mx.test Error: too many connections from 127.0.0.1)");
+	ck_assert_msg(script_stream_check(&s.sc) == NULL, "%s", s.sc.error);
+	sess_free(&s);
+}
+END_TEST
+
+/* Exim: no ENHANCEDSTATUSCODES, "550 5.1.1" written anyway.  With
+ * _i == 1 the server advertises the extension: the same results. */
+START_TEST(test_enhanced_with_and_without_extension)
+{
+	static const char *const exim[] = { "S:220 exim.test ESMTP Exim 4.96",
+	    "C:EHLO client.test", "S:250-exim.test Hello\r\n250 HELP",
+	    "C:MAIL FROM:<s@x.test>", "S:250 OK",
+	    "C:RCPT TO:<a@x.test>", "S:550 5.1.1 <a@x.test>: rejected",
+	    "C:RCPT TO:<b@x.test>", "S:250 Accepted",
+	    "C:DATA", "S:354 Enter message", "B", "S:250 OK id=1tXyZa-0001",
+	    "C:QUIT", "S:221 bye" };
+	static const char *const postfix[] = { "S:220 pf.test ESMTP",
+	    "C:EHLO client.test", "S:250-pf.test\r\n250 ENHANCEDSTATUSCODES",
+	    "C:MAIL FROM:<s@x.test>", "S:250 2.1.0 Ok",
+	    "C:RCPT TO:<a@x.test>", "S:550 5.1.1 <a@x.test>: rejected",
+	    "C:RCPT TO:<b@x.test>", "S:250 2.1.5 Ok",
+	    "C:DATA", "S:354 End data with <CR><LF>.<CR><LF>", "B",
+	    "S:250 2.0.0 Ok: queued as 4XyZ", "C:QUIT", "S:221 2.0.0 Bye" };
+	struct sess s;
+	struct smtp_msg m;
+	struct result r;
+	char line[256];
+
+	sess_open(&s, _i == 0 ? exim : postfix, _i == 0 ? NELEM(exim)
+	    : NELEM(postfix));
+	msg_init(&m, two, 2);
+	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
+	ck_assert_str_eq(s.x.rcpt[0].status, "5.1.1");
+	ck_assert_int_eq(s.x.rcpt[0].status_derived, 0);
+	ck_assert_str_eq(result_diagnostic(&s.x.rcpt[0], line, sizeof(line)),
+	    "550 5.1.1 <a@x.test>: rejected");
+	ck_assert_int_eq(result_action(&s.x.rcpt[0]), RESULT_ACTION_BOUNCE);
+	ck_assert_int_eq(result_sysexit(&s.x.rcpt[0]), EX_NOUSER);
+	ck_assert_str_eq(result_format(&s.x.rcpt[1], line, sizeof(line)), _i == 0
+	    ? "status=sent (250 OK id=1tXyZa-0001)"
+	    : "status=sent (250 2.0.0 Ok: queued as 4XyZ)");
+	sess_end(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -968,6 +1173,13 @@ main(void)
 	tcase_add_test(tc, test_control_chars_refused);
 	tcase_add_test(tc, test_dsn_only_when_offered);
 	tcase_add_test(tc, test_state_names);
+	tcase_add_loop_test(tc, test_trickled_greeting, 0, 2);
+	tcase_add_test(tc, test_deadline_per_reply);
+	tcase_add_test(tc, test_stalled_session_defers);
+	tcase_add_loop_test(tc, test_tls_where_greeting_expected, 0, 2);
+	tcase_add_test(tc, test_silent_under_tls_no_hint);
+	tcase_add_test(tc, test_421_greeting_once);
+	tcase_add_loop_test(tc, test_enhanced_with_and_without_extension, 0, 2);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -119,6 +119,28 @@ START_TEST(test_convert)
 }
 END_TEST
 
+/* SIZE= (RFC 1870): the bytes on the wire with CRLF line ends, without
+ * dot-stuffing and the final ".\r\n"; every output line that starts
+ * with '.' had one added. */
+START_TEST(test_size)
+{
+	size_t c = (size_t)_i / NCHUNKS, chunk = (size_t)_i % NCHUNKS;
+	struct src s = { cases[c].in, cases[c].inlen, 0, chunk, -1 };
+	const char *o = cases[c].out, *end = o + cases[c].outlen - 3;
+	unsigned long long size = 12345, want = cases[c].outlen - 3;
+	struct stream in;
+	struct err e;
+
+	for (; o < end; o = (const char *)memchr(o, '\n', (size_t)(end - o)) + 1)
+		if (*o == '.')
+			want--;
+	stream_init(&in, &src_ops, &s, "queue file");
+	ck_assert_int_eq(smtp_data_size(&in, &size, &e), SMTP_DATA_OK);
+	ck_assert_uint_eq(size, want);
+	stream_close(&in);
+}
+END_TEST
+
 START_TEST(test_read_error)
 {
 	static const char body[] = "line one\nline two\n";
@@ -254,6 +276,8 @@ main(void)
 	int failed;
 
 	tcase_add_loop_test(tc, test_convert, 0,
+	    (int)(sizeof(cases) / sizeof(cases[0])) * NCHUNKS);
+	tcase_add_loop_test(tc, test_size, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])) * NCHUNKS);
 	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_write_error);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stream.h"
@@ -177,6 +178,40 @@ START_TEST(test_fd_timeout)
 }
 END_TEST
 
+/* The deadline bounds a whole line, below the per-read timeout too: a
+ * peer that sends one byte and then stalls is given up at the deadline
+ * (0.5 s), not at the per-read timeout (2 s).  A peer that sends on time
+ * is unaffected. */
+START_TEST(test_fd_deadline)
+{
+	struct stream st;
+	struct buf line = BUF_INIT;
+	struct err e;
+	long long t0;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	stream_init_fd(&st, sv[0], 2000, "peer");
+	ck_assert_int_eq(write(sv[1], "2", 1), 1);
+	t0 = stream_clock_ms(NULL);
+	stream_set_deadline(&st, 500);
+	ck_assert_int_eq(stream_getline(&st, &line, 100, &e), -1);
+	ck_assert_int_lt(stream_clock_ms(NULL) - t0, 1500);
+	ck_assert_int_ge(stream_clock_ms(NULL) - t0, 400);
+	ck_assert_int_eq(st.timed_out, 1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "no complete reply within"));
+	/* a new deadline: a line sent on time reads normally */
+	stream_set_deadline(&st, 0);
+	ck_assert_int_eq(write(sv[1], "220 ok\r\n", 8), 8);
+	stream_set_deadline(&st, 500);
+	ck_assert_int_eq(stream_getline(&st, &line, 100, &e), 1);
+	ck_assert_str_eq(buf_cstr(&line), "220 ok");
+	stream_close(&st);
+	close(sv[1]);
+	buf_free(&line);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -191,6 +226,7 @@ main(void)
 	tcase_add_test(tc, test_write_buffering);
 	tcase_add_test(tc, test_replace_refuses_pending);
 	tcase_add_test(tc, test_fd_timeout);
+	tcase_add_test(tc, test_fd_deadline);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -381,6 +381,71 @@ START_TEST(test_starttls_injection_refused)
 }
 END_TEST
 
+/* Implicit TLS against a port that speaks plain SMTP: the greeting
+ * arrives where the TLS handshake was expected; the error names it and
+ * the setting that fixes it. */
+START_TEST(test_plain_greeting_where_tls_expected)
+{
+	static const char greeting[] = "220 mx.test ESMTP Postfix\r\n";
+	int sp[2];
+	struct stream s;
+	struct tls_config cfg;
+	struct tls *t = NULL;
+	struct err e;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	ck_assert_int_eq(write(sp[1], greeting, sizeof(greeting) - 1),
+	    (ssize_t)sizeof(greeting) - 1);
+	stream_init_fd(&s, sp[0], 2000, "mx.test[192.0.2.1]:2525");
+	tls_config_init(&cfg);
+	cfg.trust_file = ca_pem;
+	ck_assert_int_eq(tls_start(&s, &cfg, "mx.test", &t, &e), -1);
+	ck_assert_int_eq(e.code, EX_TEMPFAIL);
+	ck_assert_str_eq(e.msg, "mx.test[192.0.2.1]:2525 sent a plain SMTP "
+	    "greeting (\"220 ...\") where a TLS handshake was expected: it speaks "
+	    "SMTP with STARTTLS, not implicit TLS; set \"tls starttls\" "
+	    "(\"tls auto\" uses implicit TLS on port 465 only)");
+	ck_assert_ptr_null(t);
+	stream_close(&s);
+	close(sp[1]);
+}
+END_TEST
+
+/* Under TLS a reply is bounded by the stream's deadline too: a server
+ * that sends nothing after the handshake is given up at the deadline
+ * (0.5 s), not at the per-read timeout (3 s). */
+START_TEST(test_deadline_under_tls)
+{
+	struct server sv;
+	struct tls_config cfg;
+	struct stream s;
+	struct tls *t = NULL;
+	struct buf line = BUF_INIT;
+	struct err e;
+	long long t0, took;
+	int fd;
+
+	sv.want_client_cert = 0;
+	fd = start_server(&sv, srv_pem, NULL);
+	tls_config_init(&cfg);
+	cfg.trust_file = ca_pem;
+	stream_init_fd(&s, fd, 3000, "localhost[127.0.0.1]:465");
+	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s", e.msg);
+	t0 = stream_clock_ms(NULL);
+	stream_set_deadline(&s, 500);
+	ck_assert_int_eq(stream_getline(&s, &line, 1000, &e), -1);
+	took = stream_clock_ms(NULL) - t0;
+	ck_assert_int_ge(took, 400);
+	ck_assert_int_lt(took, 2000);
+	ck_assert_ptr_nonnull(strstr(e.msg, "no complete reply within 1 s"));
+	stream_set_deadline(&s, 0);
+	tls_close(t);
+	stream_close(&s);
+	pthread_join(sv.thread, NULL);
+	buf_free(&line);
+}
+END_TEST
+
 START_TEST(test_channel_binding)
 {
 	static const char *prio[] = { NULL, "NORMAL:-VERS-TLS1.3" };
@@ -568,7 +633,9 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_verify, 0, sizeof(vcases) / sizeof(vcases[0]));
 	tcase_add_test(tc, test_starttls_injection_refused);
+	tcase_add_test(tc, test_plain_greeting_where_tls_expected);
 	tcase_add_loop_test(tc, test_channel_binding, 0, 2);
+	tcase_add_test(tc, test_deadline_under_tls);
 	tcase_add_test(tc, test_min_version);
 	tcase_add_loop_test(tc, test_client_certificate, 0, 3);
 	tcase_add_loop_test(tc, test_config_errors, 0, sizeof(ccases) / sizeof(ccases[0]));

@@ -46,7 +46,13 @@ fail(struct script_stream *sc, const char *what, const char *a, size_t alen)
 static int
 is_server(const char *s)
 {
-	return s[0] == 'S' || s[0] == 'R' || s[0] == 'D';
+	return s[0] == 'S' || s[0] == 'R' || s[0] == 'D' || s[0] == 'T';
+}
+
+long long
+script_stream_clock(void *ctx)
+{
+	return ((const struct script_stream *)ctx)->clock_ms;
 }
 
 static ssize_t
@@ -62,6 +68,12 @@ sc_read(void *ctx, void *p, size_t n)
 		sc->dropped = 1;
 		sc->pos++;
 		return 0;
+	}
+	if (s[0] == 'T') {
+		sc->clock_ms += sc->silence_ms;
+		sc->pos++;
+		errno = ETIMEDOUT;
+		return -1;
 	}
 	if (s[0] != 'S' && s[0] != 'R') {
 		fail(sc, "client reads a reply while the script expects", s, strlen(s));
@@ -90,6 +102,7 @@ sc_read(void *ctx, void *p, size_t n)
 	}
 	sc->roff += n;
 	sc->nread += n;
+	sc->clock_ms += sc->ms_per_read;
 	if (sc->roff == len) {
 		sc->roff = 0;
 		sc->pos++;

@@ -9,6 +9,8 @@
  *   "b"       as "B" but only counted (body_bytes), for huge bodies
  *   "D"       the server drops the connection: reads give end of stream,
  *             writes fail with EPIPE
+ *   "T"       the server stays silent: the read waits silence_ms on the
+ *             script's clock and fails with ETIMEDOUT (not an error)
  * A client line that arrives when a server reply is due, or a line other
  * than the expected one, or a read when the client should be speaking,
  * is recorded as the script's first error (and the read fails with
@@ -16,7 +18,12 @@
  * into pieces of at most chunk bytes (replies split at any byte);
  * drop_after_read / drop_after_write end the connection after that many
  * bytes in that direction (-1: never).  Every byte the client writes is
- * kept in out; nwrites counts write calls. */
+ * kept in out; nwrites counts write calls.
+ *
+ * Time: the script keeps its own clock (clock_ms, from 0): every read
+ * that delivers bytes advances it by ms_per_read (a trickling peer), a
+ * "T" step by silence_ms.  script_stream_clock reads it, for
+ * stream_set_clock, so deadlines are tested without sleeping. */
 #ifndef RELAYQ_SCRIPT_STREAM_H
 #define RELAYQ_SCRIPT_STREAM_H
 
@@ -33,6 +40,7 @@ struct script_stream {
 	long long drop_after_read, drop_after_write;
 	unsigned long long nread, nwritten, body_bytes, cur_body;
 	unsigned long nwrites;
+	long long clock_ms, ms_per_read, silence_ms;
 	int dropped, closed;
 	struct buf out, line, body;
 	char tail[5];                    /* last bytes of a "b" body */
@@ -46,6 +54,8 @@ void script_stream_free(struct script_stream *sc);
 /* Makes st a stream over sc (sc stays owned by the test: closing the
  * stream only marks it closed). */
 void script_stream_attach(struct script_stream *sc, struct stream *st);
+/* The script's clock in ms (ctx is the script_stream). */
+long long script_stream_clock(void *ctx);
 /* Returns NULL when every step was played without error, else a message. */
 const char *script_stream_check(struct script_stream *sc);
 
