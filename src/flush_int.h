@@ -45,6 +45,9 @@ struct flusher {
 	                              * across rescans until one finds nothing */
 	int open;                    /* ss is connected */
 	int reconnects;              /* sessions the server closed in this run */
+	int oauth_failed;            /* the OAuth2 token could not be had in
+	                              * this run: oauth_err says why */
+	struct err oauth_err;
 };
 
 /* One connection to the smarthost. */
@@ -112,5 +115,16 @@ int flush_deadletter(struct flusher *f, const struct envelope *env,
  * in which[] (NULL: the pending ones) with reason; logs how it ended. */
 void flush_onfailure(struct flusher *f, const struct envelope *env,
     enum onfailure_event ev, const unsigned char *which, const char *reason);
+
+/* The OAuth2 access token for this run (oauth_provider set): from the
+ * token file, refreshed when it expires within OAUTH_REFRESH_MARGIN
+ * seconds and the rotated tokens stored back atomically (flush_oauth.c).
+ * Returns 0 with *token (allocated; wipe_free() it) and *note (for -v,
+ * allocated, no secret), or -1 with e: EX_CONFIG when the admin must act
+ * (no token file, a refused grant: run relayq oauth setup again),
+ * EX_TEMPFAIL when a later run may succeed.  A failure is remembered for
+ * the rest of the run. */
+int flusher_oauth_token(struct flusher *f, char **token, char **note,
+    struct err *e);
 
 #endif

@@ -269,7 +269,19 @@ setup_auth(struct session *ss, struct err *e)
 	int r;
 
 	memset(&cr, 0, sizeof(cr));
-	if (ss->f->o->creds != NULL)
+	if (c->oauth_provider > 1) {
+		/* relayq-flush keeps the token itself (oauth_token.h). */
+		if (c->auth_user == NULL)
+			return err_set(e, EX_CONFIG, _("oauth_provider is set but "
+			    "auth_user is not; set auth_user to the mailbox's "
+			    "address"));
+		if (flusher_oauth_token(ss->f, &cr.secret, &cr.source, e) < 0)
+			return -1;
+		cr.user = xstrdup(c->auth_user);
+		cr.mechs = c->auth_mechanisms ? xstrdup(c->auth_mechanisms) : NULL;
+		cr.oauth = 1;
+		r = 0;
+	} else if (ss->f->o->creds != NULL)
 		r = prefetched(ss->f->o->creds, h->host, h->port, &use, e);
 	else
 		r = creds_get(&ss->f->credcfg, h->host, ss->ep->port, &cr, e);
@@ -368,8 +380,11 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	}
 	if (setup_auth(ss, &e) < 0) {
 		/* A broken credential source (loose authinfo permissions, a
-		 * failing password command): the admin must act. */
-		ss->f->st->config_error = 1;
+		 * failing password command, a revoked OAuth2 grant): the admin
+		 * must act.  An OAuth2 token endpoint that is down is not
+		 * theirs to fix. */
+		if (e.code != EX_TEMPFAIL)
+			ss->f->st->config_error = 1;
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "AUTH",
 		    "4.3.5", "%s", e.msg);
 		return -1;
