@@ -1,0 +1,144 @@
+#!/bin/bash
+# oauth.sh — OAuth2 end to end: relayq-flush keeps its own tokens.  A test
+# authorization server (tests/data/oauth/authserver) issues, rotates and
+# revokes tokens; the bundled smarthost's Dovecot validates them with its
+# oauth2 passdb against that server's introspection endpoint.  Checked: a
+# message delivered with a cached access token; a token within the 60 s
+# margin and an expired one refreshed before delivery; the rotated refresh
+# token stored and used (the old one is dead at the server); a revoked
+# grant reported as a configuration error that names the fix, the mail
+# kept queued and never bounced; no token in any output, -v transcript,
+# mailq or the queue.  `relayq oauth setup` is not built yet: the test
+# stores the first grant in the token file itself.
+. "$(dirname "$0")/lib.sh"
+
+grep -q '^#define HAVE_OAUTH 1' "$top_builddir/config.h" 2>/dev/null ||
+	skip_all "built without OAuth2 support (configure --with-oauth)"
+command -v faketime >/dev/null 2>&1 || skip_all "faketime is not installed (scripts/install-deps)"
+command -v curl >/dev/null 2>&1 || skip_all "curl is not installed (scripts/install-deps)"
+
+# The authorization server, stopped on exit before lib.sh's cleanup.
+AS_DIR=$T/authserver
+mkdir -p "$AS_DIR"
+python3 "$top_srcdir/tests/data/oauth/authserver" "$AS_DIR" 2>"$AS_DIR/log" &
+as_pid=$!
+trap 'kill "$as_pid" 2>/dev/null; wait "$as_pid" 2>/dev/null; t_exit' EXIT
+for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
+[ -s "$AS_DIR/port" ] || bail_out "the test authorization server did not start: $(cat "$AS_DIR/log")"
+AS=http://127.0.0.1:$(cat "$AS_DIR/port")
+
+smarthost_start --oauth "$AS/introspect"
+plan 31
+
+RELAYQ=$top_builddir/src/relayq
+FLUSH=$top_builddir/src/relayq-flush
+BIN=$T/bin
+mkdir -p "$BIN"
+for n in sendmail mailq; do ln -s "$RELAYQ" "$BIN/$n"; done
+export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
+Q=$XDG_STATE_HOME/relayq
+CONF=$XDG_CONFIG_HOME/relayq
+TOKENS=$Q/oauth-token
+OUT=$T/out
+mkdir -p "$CONF" "$OUT"
+chmod 700 "$CONF"
+
+admin() { curl -sS --fail -X POST "$AS/admin/$1" --data "$2"; }
+stat_of() { curl -sS "$AS/admin/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+field() { sed -n "s/^$1 //p" "$TOKENS"; }
+queued() { ls "$Q/env" 2>/dev/null | wc -l; }
+maildir_count() { find "$MAILDIR_ROOT/$1/new" -type f 2>/dev/null | wc -l; }
+send() { printf 'From: alice@example.test\nTo: %s@example.test\nSubject: %s\n\nbody\n' "$1" "$2" | sendmail -t -i; }
+# Every token value the server ever gave us, to look for in the outputs.
+SEEN=$T/seen-tokens
+remember() { { field refresh_token; field access_token; } >>"$SEEN"; }
+
+printf 'relayq-test-client-secret\n' >"$CONF/client-secret"
+chmod 600 "$CONF/client-secret"
+{
+	echo "domain example.test"
+	echo "smarthost [127.0.0.1]:$SUBMISSION_PORT"
+	echo "tls_trust_file $CA_FILE"
+	echo "auth_user $TEST_USER"
+	echo "oauth_provider custom"
+	echo "oauth_token_endpoint $AS/token"
+	echo "oauth_client_id relayq-test-client"
+	echo "oauth_client_secret_file $CONF/client-secret"
+	echo "oauth_scope smtp"
+} >"$CONF/config"
+
+# ---- the first grant, as `relayq oauth setup` will store it -------------------
+# Its access token expires in 30 s: within the 60 s margin, so the first
+# delivery must refresh it first.
+send bob "queued before the setup"
+mkdir -p "$Q"
+grant=$(admin grant "user=$TEST_USER&lifetime=30") || bail_out "no grant from the authorization server"
+R1=$(printf '%s' "$grant" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
+A1=$(printf '%s' "$grant" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+printf '%s\n%s\n' "$R1" "$A1" >"$SEEN"
+( umask 077; printf 'version 1\nrefresh_token %s\naccess_token %s\nexpires %s\n' \
+	"$R1" "$A1" $(($(date +%s) + 30)) >"$TOKENS" )
+
+# ---- 1: refreshed within the margin, rotated, delivered -------------------------
+"$FLUSH" -v >"$OUT/1" 2>&1
+is "$?" 0 "near expiry: relayq-flush exits 0"
+is "$(queued)" 0 "near expiry: the message left the queue"
+is "$(smarthost_wait_mail bob 1 | wc -l)" 1 "near expiry: bob received it"
+is "$(stat_of refreshes)" 1 "near expiry: the access token was refreshed once"
+R2=$(field refresh_token)
+A2=$(field access_token)
+remember
+check "the rotated refresh token was stored" test -n "$R2" -a "$R2" != "$R1"
+check "the new access token was stored" test -n "$A2" -a "$A2" != "$A1"
+is "$(stat -c %a "$TOKENS")" 600 "the token file stays mode 600"
+check "-v names the refresh, not the token" grep -q "OAuth2 access token refreshed at $AS/token" "$OUT/1"
+check "-v: authenticated with an OAuth2 mechanism the server offers" \
+	grep -Eq "authenticated to .* with (OAUTHBEARER|XOAUTH2)" "$OUT/1"
+check "Dovecot accepted the refreshed token (serial 2), not the stale one" \
+	sh -c "curl -sS '$AS/admin/stats' | grep -q '\"active_serials\": \[2\]'"
+
+# ---- 2: a valid cached token is used as it is ------------------------------------
+send carol "cached token"
+"$FLUSH" -v >"$OUT/2" 2>&1
+is "$?" 0 "cached: relayq-flush exits 0"
+is "$(smarthost_wait_mail carol 1 | wc -l)" 1 "cached: carol received it"
+is "$(stat_of refreshes)" 1 "cached: no refresh for a token valid for an hour"
+is "$(field access_token)" "$A2" "cached: the token file is unchanged"
+check "-v says the token came from the file and when it expires" \
+	grep -Eq "OAuth2 access token from $TOKENS \(expires in [0-9]+ s\)" "$OUT/2"
+
+# ---- 3: expired two hours later: refreshed with the rotated token -----------------
+send dave "expired token"
+faketime -f +2h "$FLUSH" -v >"$OUT/3" 2>&1
+is "$?" 0 "expired: relayq-flush exits 0"
+is "$(smarthost_wait_mail dave 1 | wc -l)" 1 "expired: dave received it"
+is "$(stat_of refreshes)" 2 "expired: refreshed once more, with the stored rotated token"
+R3=$(field refresh_token)
+remember
+check "expired: the next rotated refresh token was stored" test -n "$R3" -a "$R3" != "$R2"
+check "the first refresh token is dead at the server (rotation is real)" \
+	sh -c "curl -sS -X POST '$AS/token' --data 'grant_type=refresh_token&client_id=relayq-test-client&client_secret=relayq-test-client-secret' --data-urlencode 'refresh_token=$R1' | grep -q invalid_grant"
+
+# ---- 4: a revoked grant: configuration error, mail kept --------------------------
+admin revoke "user=$TEST_USER" >/dev/null
+send erin "after the revocation"
+cp "$TOKENS" "$T/tokens-before"
+faketime -f +4h "$FLUSH" -v >"$OUT/4" 2>&1
+is "$?" 78 "revoked: relayq-flush exits EX_CONFIG (78)"
+is "$(queued)" 1 "revoked: the message stays queued"
+check "revoked: the error says invalid_grant and names the fix" \
+	grep -q 'invalid_grant.*run "relayq oauth setup" again' "$OUT/4"
+mailq >"$OUT/mailq" 2>&1
+check "revoked: mailq shows the reason" grep -q 'relayq oauth setup' "$OUT/mailq"
+faketime -f +5h "$FLUSH" >"$OUT/5" 2>&1
+is "$(queued)" 1 "revoked: a second run keeps it queued too"
+is "$(maildir_count alice)" 0 "revoked: no bounce was sent"
+check "revoked: the token file was left as it was" cmp -s "$TOKENS" "$T/tokens-before"
+is "$(maildir_count erin)" 0 "revoked: nothing was delivered without a token"
+
+# ---- 5: no token anywhere it should not be ----------------------------------------
+check "the leak check below finds a token where there is one" grep -qF -f "$SEEN" "$TOKENS" "$T/tokens-before"
+leaks=$(grep -rlF -f "$SEEN" "$OUT" "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" 2>/dev/null)
+is "$leaks" "" "no token in any output, -v transcript, mailq, queue file or server log"
+leaks=$(grep -rlF -f "$SEEN" "$POSTFIX_LOG" "$DOVECOT_LOG" 2>/dev/null)
+is "$leaks" "" "no token in the smarthost's logs"
