@@ -133,6 +133,7 @@ static const struct conf_key conf_keys[] = {
 	{ "auth_oauth", T_BOOL, OFF(auth_oauth), "no", NULL, NULL, 0, 0 },
 	{ "oauth_provider", T_ENUM, OFF(oauth_provider), "none", NULL, oauth_provider_words, 0, 0 },
 	{ "oauth_token_endpoint", T_STRING, OFF(oauth_token_endpoint), NULL, NULL, NULL, 0, 0 },
+	{ "oauth_device_endpoint", T_STRING, OFF(oauth_device_endpoint), NULL, NULL, NULL, 0, 0 },
 	{ "oauth_client_id", T_STRING, OFF(oauth_client_id), NULL, NULL, NULL, 0, 0 },
 	{ "oauth_client_secret_file", T_STRING, OFF(oauth_client_secret_file), NULL, valid_abs_path, NULL, 0, 0 },
 	{ "oauth_scope", T_STRING, OFF(oauth_scope), NULL, NULL, NULL, 0, 0 },

@@ -95,6 +95,7 @@ struct conf {
 	 * oauth_provider is 1 "none"; 2 google, 3 microsoft, 4 custom. */
 	int oauth_provider;
 	char *oauth_token_endpoint;     /* NULL: the provider's */
+	char *oauth_device_endpoint;    /* RFC 8628; NULL: the provider's */
 	char *oauth_client_id;
 	char *oauth_client_secret_file; /* NULL: credential or public client */
 	char *oauth_scope;              /* NULL: the provider's */

@@ -118,4 +118,13 @@ int flush_creds_prefetch(const struct conf *conf, struct flush_credset *cs,
 /* Wipes every secret and frees cs; cs is zeroed. */
 void flush_creds_free(struct flush_credset *cs);
 
+/* relayq oauth setup (relayq-flush --oauth-setup): the device
+ * authorization grant (RFC 8628) with conf's OAuth2 client: prints the
+ * verification URL and code on stdout, polls until the admin has
+ * authorized it, stores the tokens in the token file (oauth_token_file,
+ * or oauth-token in queue_dir).  Returns 0, or -1 with e. */
+struct conf;
+int flush_oauth_setup(const struct conf *c, const char *queue_dir,
+    struct err *e);
+
 #endif

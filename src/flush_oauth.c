@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "authinfo.h"
+#include "log.h"
 #include "buf.h"
 #include "creds.h"
 #include "flush_int.h"
@@ -51,6 +52,24 @@ client_secret(const struct conf *c, char **secret, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The client configuration; *secret is allocated (or NULL). */
+static int
+client_from_conf(const struct conf *c, struct oauth_client *cl, char **secret,
+    struct err *e)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->token_endpoint = c->oauth_token_endpoint ? c->oauth_token_endpoint :
+	    oauth_provider_endpoint(c->oauth_provider);
+	cl->client_id = c->oauth_client_id;
+	cl->scope = c->oauth_scope ? c->oauth_scope :
+	    oauth_provider_scope(c->oauth_provider);
+	cl->timeout_ms = (long)(c->connect_timeout + c->command_timeout) * 1000;
+	if (client_secret(c, secret, e) < 0)
+		return -1;
+	cl->client_secret = *secret;
+	return 0;
+}
+
 /* Loads, refreshes when stale, stores back: 0 with *token, or -1. */
 static int
 get_token(struct flusher *f, const char *path, char **token, char **note,
@@ -74,16 +93,8 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 		    path, (long long)(t.expires - now));
 		goto done;
 	}
-	memset(&cl, 0, sizeof(cl));
-	cl.token_endpoint = c->oauth_token_endpoint ? c->oauth_token_endpoint :
-	    oauth_provider_endpoint(c->oauth_provider);
-	cl.client_id = c->oauth_client_id;
-	cl.scope = c->oauth_scope ? c->oauth_scope :
-	    oauth_provider_scope(c->oauth_provider);
-	cl.timeout_ms = (long)(c->connect_timeout + c->command_timeout) * 1000;
-	if (client_secret(c, &secret, e) < 0)
+	if (client_from_conf(c, &cl, &secret, e) < 0)
 		goto fail;
-	cl.client_secret = secret;
 	if (oauth_refresh(&cl, &t, now, e) < 0)
 		goto fail;
 	if (oauth_tokens_save(path, &t, e) < 0) {
@@ -137,4 +148,72 @@ flusher_oauth_token(struct flusher *f, char **token, char **note,
 		f->oauth_err = *e;
 	}
 	return rc;
+}
+
+int
+flush_oauth_setup(const struct conf *c, const char *queue_dir, struct err *e)
+{
+#ifdef HAVE_OAUTH
+	struct oauth_tokens t = OAUTH_TOKENS_INIT;
+	struct oauth_device d;
+	struct oauth_client cl;
+	const char *endpoint;
+	char *secret = NULL, *path;
+	time_t deadline;
+	int rc = -1, r;
+
+	memset(&d, 0, sizeof(d));
+	if (c->oauth_provider <= 1)
+		return err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
+		    "to google, microsoft or custom (relayq.conf(5))"));
+	endpoint = c->oauth_device_endpoint ? c->oauth_device_endpoint :
+	    oauth_provider_device_endpoint(c->oauth_provider);
+	if (endpoint == NULL && c->oauth_provider == 2)
+		return err_set(e, EX_UNAVAILABLE, _("Google does not allow the device "
+		    "flow for the Gmail scope, and the authorization-code flow is not "
+		    "built yet; store the tokens with another tool for now"));
+	path = c->oauth_token_file ? xstrdup(c->oauth_token_file) :
+	    oauth_token_default_path(queue_dir);
+	if (client_from_conf(c, &cl, &secret, e) < 0 ||
+	    oauth_device_start(&cl, endpoint, &d, e) < 0)
+		goto fail;
+	printf(_("To authorize relayq, open %s in any browser and enter the "
+	    "code %s\n"), d.uri, d.user_code);
+	if (d.uri_complete != NULL)
+		printf(_("(or open %s)\n"), d.uri_complete);
+	printf(_("Waiting for the authorization (%d minutes at most)...\n"),
+	    (d.expires_in + 59) / 60);
+	fflush(stdout);
+	deadline = time(NULL) + d.expires_in;
+	for (;;) {
+		sleep((unsigned)d.interval);
+		r = oauth_device_poll(&cl, &d, &t, time(NULL), e);
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		if (time(NULL) >= deadline) {
+			err_set(e, EX_TEMPFAIL, _("the code expired before the "
+			    "authorization was given; run relayq oauth setup again"));
+			goto fail;
+		}
+	}
+	if (oauth_tokens_save(path, &t, e) < 0)
+		goto fail;
+	printf(_("Authorized: the tokens are stored in %s (access token valid "
+	    "for %lld s; relayq-flush refreshes it).\n"), path,
+	    (long long)(t.expires - time(NULL)));
+	rc = 0;
+fail:
+	oauth_device_free(&d);
+	oauth_tokens_free(&t);
+	wipe_free(secret);
+	free(path);
+	return rc;
+#else
+	(void)queue_dir;
+	(void)c;
+	return err_set(e, EX_UNAVAILABLE, _("this relayq was built without "
+	    "OAuth2 support (configure --with-oauth)"));
+#endif
 }

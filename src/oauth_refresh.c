@@ -34,9 +34,9 @@ collect(char *p, size_t size, size_t nmemb, void *ctx)
 
 /* Appends "&name=value" (form-encoded) to b. */
 static void
-add_param(CURL *c, struct buf *b, const char *name, const char *value)
+add_param(struct buf *b, const char *name, const char *value)
 {
-	char *v = curl_easy_escape(c, value, 0);
+	char *v = curl_easy_escape(NULL, value, 0);
 
 	if (v == NULL)
 		abort();         /* out of memory, as xmalloc does */
@@ -160,30 +160,24 @@ grant_ok(const char *url, json_object *o, struct oauth_tokens *t, time_t now,
 	return 0;
 }
 
-int
-oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
-    time_t now, struct err *e)
+/* POSTs the form to url and parses the JSON object answered: 0 with
+ * *status and *o (NULL when the body is no JSON object; the caller
+ * json_object_put()s it), or -1 (EX_TEMPFAIL: not reachable). */
+static int
+post_form(const char *url, struct buf *form, long timeout_ms, long *status,
+    json_object **o, struct err *e)
 {
 	static int curl_ready;
-	struct buf form = BUF_SECRET_INIT, resp = BUF_SECRET_INIT;
+	struct buf resp = BUF_SECRET_INIT;
 	char curlerr[CURL_ERROR_SIZE] = "";
-	json_tokener *tok = NULL;
-	json_object *o = NULL;
-	CURL *h = NULL;
+	json_tokener *tok;
+	CURL *h;
 	CURLcode cc;
-	long status = 0;
 	int rc = -1;
 
-	if (c->token_endpoint == NULL)
-		return err_set(e, EX_CONFIG, _("no OAuth2 token endpoint is "
-		    "configured; set oauth_provider or oauth_token_endpoint"));
-	if (c->client_id == NULL)
-		return err_set(e, EX_CONFIG, _("no OAuth2 client id is configured; "
-		    "set oauth_client_id"));
-	if (t->refresh == NULL)
-		return err_set(e, EX_CONFIG, _("no OAuth2 refresh token is stored; "
-		    "run \"relayq oauth setup\""));
-	if (check_url(c->token_endpoint, e) < 0)
+	*o = NULL;
+	*status = 0;
+	if (check_url(url, e) < 0)
 		return -1;
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -193,39 +187,81 @@ oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
 	h = curl_easy_init();
 	if (h == NULL)
 		return err_set(e, EX_SOFTWARE, _("cannot initialise libcurl"));
-	add_param(h, &form, "grant_type", "refresh_token");
-	add_param(h, &form, "refresh_token", t->refresh);
-	add_param(h, &form, "client_id", c->client_id);
-	if (c->client_secret != NULL)
-		add_param(h, &form, "client_secret", c->client_secret);
-	if (c->scope != NULL)
-		add_param(h, &form, "scope", c->scope);
-	curl_easy_setopt(h, CURLOPT_URL, c->token_endpoint);
+	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-	    c->timeout_ms > 0 ? c->timeout_ms : 60000L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, buf_cstr(&form));
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form.len);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 60000L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, buf_cstr(form));
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form->len);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK) {
-		err_set(e, EX_TEMPFAIL, _("cannot reach the OAuth2 token endpoint "
-		    "%s: %s; trying again later"), c->token_endpoint,
+		err_set(e, EX_TEMPFAIL, _("cannot reach the OAuth2 endpoint %s: %s; "
+		    "trying again later"), url,
 		    *curlerr ? curlerr : curl_easy_strerror(cc));
 		goto fail;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	tok = json_tokener_new();
-	o = json_tokener_parse_ex(tok, resp.data ? resp.data : "", (int)resp.len);
-	if (o != NULL && !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
+	*o = json_tokener_parse_ex(tok, resp.data ? resp.data : "", (int)resp.len);
+	json_tokener_free(tok);
+	if (*o != NULL && !json_object_is_type(*o, json_type_object)) {
+		json_object_put(*o);
+		*o = NULL;
 	}
+	rc = 0;
+fail:
+	curl_easy_cleanup(h);
+	buf_free(&resp);
+	return rc;
+}
+
+/* The client's part of every token request. */
+static void
+add_client(const struct oauth_client *c, struct buf *form)
+{
+	add_param(form, "client_id", c->client_id);
+	if (c->client_secret != NULL)
+		add_param(form, "client_secret", c->client_secret);
+}
+
+static int
+check_client(const struct oauth_client *c, struct err *e)
+{
+	if (c->token_endpoint == NULL)
+		return err_set(e, EX_CONFIG, _("no OAuth2 token endpoint is "
+		    "configured; set oauth_provider or oauth_token_endpoint"));
+	if (c->client_id == NULL)
+		return err_set(e, EX_CONFIG, _("no OAuth2 client id is configured; "
+		    "set oauth_client_id"));
+	return 0;
+}
+
+int
+oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
+    time_t now, struct err *e)
+{
+	struct buf form = BUF_SECRET_INIT;
+	json_object *o = NULL;
+	long status;
+	int rc = -1;
+
+	if (check_client(c, e) < 0)
+		return -1;
+	if (t->refresh == NULL)
+		return err_set(e, EX_CONFIG, _("no OAuth2 refresh token is stored; "
+		    "run \"relayq oauth setup\""));
+	add_param(&form, "grant_type", "refresh_token");
+	add_param(&form, "refresh_token", t->refresh);
+	add_client(c, &form);
+	if (c->scope != NULL)
+		add_param(&form, "scope", c->scope);
+	if (post_form(c->token_endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
+		goto fail;
 	if (status == 200 && o != NULL)
 		rc = grant_ok(c->token_endpoint, o, t, now, e);
 	else if (status >= 400 && status < 500)
@@ -237,10 +273,114 @@ oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
 fail:
 	if (o != NULL)
 		json_object_put(o);
-	if (tok != NULL)
-		json_tokener_free(tok);
-	curl_easy_cleanup(h);
 	buf_free(&form);
-	buf_free(&resp);
 	return rc;
+}
+
+int
+oauth_device_start(const struct oauth_client *c, const char *endpoint,
+    struct oauth_device *d, struct err *e)
+{
+	struct buf form = BUF_INIT;
+	json_object *o = NULL, *v;
+	long status;
+	int rc = -1;
+
+	memset(d, 0, sizeof(*d));
+	if (check_client(c, e) < 0)
+		return -1;
+	if (endpoint == NULL)
+		return err_set(e, EX_CONFIG, _("no OAuth2 device authorization "
+		    "endpoint is configured; set oauth_device_endpoint"));
+	add_param(&form, "client_id", c->client_id);
+	if (c->scope != NULL)
+		add_param(&form, "scope", c->scope);
+	if (post_form(endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
+		goto fail;
+	if (status != 200 || o == NULL) {
+		grant_error(endpoint, status, o, e);
+		e->code = EX_CONFIG;
+		goto fail;
+	}
+	d->device_code = take_string(o, "device_code");
+	d->user_code = take_string(o, "user_code");
+	d->uri = take_string(o, "verification_uri");
+	if (d->uri == NULL)          /* Google's older name */
+		d->uri = take_string(o, "verification_url");
+	d->uri_complete = take_string(o, "verification_uri_complete");
+	d->interval = 5;
+	if (json_object_object_get_ex(o, "interval", &v) &&
+	    json_object_get_int(v) > 0)
+		d->interval = json_object_get_int(v);
+	d->expires_in = 600;
+	if (json_object_object_get_ex(o, "expires_in", &v) &&
+	    json_object_get_int(v) > 0)
+		d->expires_in = json_object_get_int(v);
+	if (d->device_code == NULL || d->user_code == NULL || d->uri == NULL) {
+		oauth_device_free(d);
+		err_set(e, EX_PROTOCOL, _("the OAuth2 device authorization endpoint "
+		    "%s answered without device_code, user_code or "
+		    "verification_uri"), endpoint);
+		goto fail;
+	}
+	rc = 0;
+fail:
+	if (o != NULL)
+		json_object_put(o);
+	buf_free(&form);
+	return rc;
+}
+
+int
+oauth_device_poll(const struct oauth_client *c, struct oauth_device *d,
+    struct oauth_tokens *t, time_t now, struct err *e)
+{
+	struct buf form = BUF_SECRET_INIT;
+	json_object *o = NULL;
+	char *code = NULL;
+	long status;
+	int rc = -1;
+
+	add_param(&form, "grant_type", "urn:ietf:params:oauth:grant-type:device_code");
+	add_param(&form, "device_code", d->device_code);
+	add_client(c, &form);
+	if (post_form(c->token_endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
+		goto fail;
+	if (status == 200 && o != NULL) {
+		rc = grant_ok(c->token_endpoint, o, t, now, e);
+		if (rc == 0 && t->refresh == NULL)
+			rc = err_set(e, EX_CONFIG, _("the OAuth2 provider gave no refresh "
+			    "token; add offline_access (or the provider's equivalent) "
+			    "to oauth_scope and run relayq oauth setup again"));
+		goto fail;
+	}
+	code = o ? take_string(o, "error") : NULL;
+	if (code != NULL && strcmp(code, "authorization_pending") == 0) {
+		rc = 1;
+	} else if (code != NULL && strcmp(code, "slow_down") == 0) {
+		d->interval += 5;    /* RFC 8628 section 3.5 */
+		rc = 1;
+	} else if (code != NULL && (strcmp(code, "access_denied") == 0 ||
+	    strcmp(code, "expired_token") == 0)) {
+		err_set(e, EX_NOPERM, _("the authorization was not given (%s); run "
+		    "relayq oauth setup again"), code);
+	} else {
+		grant_error(c->token_endpoint, status, o, e);
+	}
+fail:
+	free(code);
+	if (o != NULL)
+		json_object_put(o);
+	buf_free(&form);
+	return rc;
+}
+
+void
+oauth_device_free(struct oauth_device *d)
+{
+	wipe_free(d->device_code);
+	free(d->user_code);
+	free(d->uri);
+	free(d->uri_complete);
+	memset(d, 0, sizeof(*d));
 }

@@ -183,3 +183,10 @@ oauth_provider_scope(int provider)
 	default: return NULL;
 	}
 }
+
+const char *
+oauth_provider_device_endpoint(int provider)
+{
+	return provider == 3 ?
+	    "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode" : NULL;
+}

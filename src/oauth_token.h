@@ -87,4 +87,33 @@ const char *oauth_provider_scope(int provider);
 int oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
     time_t now, struct err *e);
 
+/* A device authorization in progress (RFC 8628). */
+struct oauth_device {
+	char *device_code;   /* secret while it lasts (wiped) */
+	char *user_code;     /* what the admin types in */
+	char *uri;           /* where */
+	char *uri_complete;  /* with the code in it, or NULL */
+	int interval;        /* seconds between polls */
+	int expires_in;      /* seconds the codes live */
+};
+
+/* Starts a device authorization at endpoint (client_id and scope from c).
+ * Returns 0 with d filled (oauth_device_free() it), or -1 with e.  Only
+ * with HAVE_OAUTH. */
+int oauth_device_start(const struct oauth_client *c, const char *endpoint,
+    struct oauth_device *d, struct err *e);
+
+/* Asks c's token endpoint once whether d was authorized: 0 with t's
+ * tokens set (refresh token required), 1 still pending (d->interval may
+ * have grown: slow_down), -1 with e (denied, expired, refused).  Only
+ * with HAVE_OAUTH. */
+int oauth_device_poll(const struct oauth_client *c, struct oauth_device *d,
+    struct oauth_tokens *t, time_t now, struct err *e);
+
+void oauth_device_free(struct oauth_device *d);
+
+/* The provider's device authorization endpoint (3 microsoft), else NULL:
+ * Google does not allow the device flow for the Gmail scope. */
+const char *oauth_provider_device_endpoint(int provider);
+
 #endif

@@ -8,8 +8,8 @@
 # token stored and used (the old one is dead at the server); a revoked
 # grant reported as a configuration error that names the fix, the mail
 # kept queued and never bounced; no token in any output, -v transcript,
-# mailq or the queue.  `relayq oauth setup` is not built yet: the test
-# stores the first grant in the token file itself.
+# mailq or the queue.  The tokens come from `relayq oauth setup` (device
+# authorization grant, RFC 8628), denied once, then approved.
 . "$(dirname "$0")/lib.sh"
 
 grep -q '^#define HAVE_OAUTH 1' "$top_builddir/config.h" 2>/dev/null ||
@@ -28,13 +28,13 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 31
+plan 38
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
 BIN=$T/bin
 mkdir -p "$BIN"
-for n in sendmail mailq; do ln -s "$RELAYQ" "$BIN/$n"; done
+for n in sendmail mailq relayq; do ln -s "$RELAYQ" "$BIN/$n"; done
 export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
 Q=$XDG_STATE_HOME/relayq
 CONF=$XDG_CONFIG_HOME/relayq
@@ -62,22 +62,48 @@ chmod 600 "$CONF/client-secret"
 	echo "auth_user $TEST_USER"
 	echo "oauth_provider custom"
 	echo "oauth_token_endpoint $AS/token"
+	echo "oauth_device_endpoint $AS/device"
 	echo "oauth_client_id relayq-test-client"
 	echo "oauth_client_secret_file $CONF/client-secret"
 	echo "oauth_scope smtp"
 } >"$CONF/config"
 
-# ---- the first grant, as `relayq oauth setup` will store it -------------------
-# Its access token expires in 30 s: within the 60 s margin, so the first
-# delivery must refresh it first.
+# ---- relayq oauth setup: the device authorization grant ---------------------------
+# setup_run STATE: runs relayq oauth setup, waits for the code it prints,
+# approves or denies it at the server as the admin's browser would.
+setup_run() {
+	local out=$OUT/setup-$1 code i
+	RELAYQ_FLUSH=$FLUSH relayq oauth setup >"$out" 2>&1 &
+	local pid=$!
+	for i in $(seq 300); do
+		code=$(sed -n 's/.* enter the code \([0-9-]*\)$/\1/p' "$out")
+		[ -n "$code" ] && break
+		sleep 0.1
+	done
+	if [ -n "$code" ]; then
+		admin "$1" "user_code=$code&user=$TEST_USER" >/dev/null
+	else
+		kill "$pid"
+	fi
+	wait "$pid"
+}
+# The first access token expires in 30 s: within the 60 s margin, so the
+# first delivery must refresh it first.
+admin set "lifetime=30" >/dev/null
 send bob "queued before the setup"
-mkdir -p "$Q"
-grant=$(admin grant "user=$TEST_USER&lifetime=30") || bail_out "no grant from the authorization server"
-R1=$(printf '%s' "$grant" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
-A1=$(printf '%s' "$grant" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+setup_run deny
+is "$?" 77 "setup denied: exit 77 (EX_NOPERM)"
+check "setup denied: says so and what to do" grep -q 'not given (access_denied); run relayq oauth setup again' "$OUT/setup-deny"
+check "setup denied: no token file" test ! -e "$TOKENS"
+setup_run approve
+is "$?" 0 "setup approved: exit 0"
+check "setup printed the verification URL" grep -q "open $AS/device in any browser" "$OUT/setup-approve"
+check "setup stored the tokens" grep -q "^Authorized: the tokens are stored in $TOKENS" "$OUT/setup-approve"
+is "$(stat -c %a "$TOKENS" 2>/dev/null)" 600 "the token file is mode 600"
+admin set "lifetime=3600" >/dev/null
+R1=$(field refresh_token)
+A1=$(field access_token)
 printf '%s\n%s\n' "$R1" "$A1" >"$SEEN"
-( umask 077; printf 'version 1\nrefresh_token %s\naccess_token %s\nexpires %s\n' \
-	"$R1" "$A1" $(($(date +%s) + 30)) >"$TOKENS" )
 
 # ---- 1: refreshed within the margin, rotated, delivered -------------------------
 "$FLUSH" -v >"$OUT/1" 2>&1
