@@ -47,6 +47,9 @@ struct flusher {
 	int reconnects;              /* sessions the server closed in this run */
 	int oauth_failed;            /* the OAuth2 token could not be had in
 	                              * this run: oauth_err says why */
+	int oauth_refreshed;         /* this run refreshed the access token */
+	int oauth_force;             /* the server refused the cached access
+	                              * token: refresh it even if not expired */
 	struct err oauth_err;
 };
 
@@ -123,7 +126,8 @@ void flush_onfailure(struct flusher *f, const struct envelope *env,
  * allocated, no secret), or -1 with e: EX_CONFIG when the admin must act
  * (no token file, a refused grant: run relayq oauth setup again),
  * EX_TEMPFAIL when a later run may succeed.  A failure is remembered for
- * the rest of the run. */
+ * the rest of the run.  With f->oauth_force the cached token is refreshed
+ * whatever its expiry; a refresh sets f->oauth_refreshed. */
 int flusher_oauth_token(struct flusher *f, char **token, char **note,
     struct err *e);
 

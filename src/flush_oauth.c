@@ -88,7 +88,7 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 		    "\"relayq oauth setup\" (or set oauth_token_file)"), path);
 	if (rc < 0)
 		return -1;
-	if (!oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN)) {
+	if (!f->oauth_force && !oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN)) {
 		*note = xasprintf(_("OAuth2 access token from %s (expires in %lld s)"),
 		    path, (long long)(t.expires - now));
 		goto done;
@@ -103,9 +103,11 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 		err_wrap(e, _("cannot store the refreshed OAuth2 tokens"));
 		goto fail;
 	}
-	*note = xasprintf(_("OAuth2 access token refreshed at %s, stored in %s "
-	    "(expires in %lld s)"), cl.token_endpoint, path,
-	    (long long)(t.expires - now));
+	f->oauth_refreshed = 1;
+	*note = xasprintf(_("OAuth2 access token refreshed at %s%s, stored in %s "
+	    "(expires in %lld s)"), cl.token_endpoint,
+	    f->oauth_force ? _(" after the server refused the cached one") : "",
+	    path, (long long)(t.expires - now));
 done:
 	*token = t.access;
 	t.access = NULL;

@@ -338,7 +338,8 @@ session_reset(struct session *ss)
 	memset(&ss->cfg, 0, sizeof(ss->cfg));
 }
 
-/* One endpoint: returns 0 when the session is ready for mail. */
+/* One endpoint: returns 0 when the session is ready for mail, 1 when it
+ * is worth trying again at once with a refreshed OAuth2 token, -1. */
 static int
 try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
     struct result *r)
@@ -390,8 +391,18 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 		return -1;
 	}
 	ss->client = smtp_client_new(&ss->s, &ss->cfg);
-	if (smtp_client_open(ss->client, r) < 0)
+	if (smtp_client_open(ss->client, r) < 0) {
+		/* A cached OAuth2 access token the server refuses (revoked
+		 * early, or the clocks disagree): refresh it and try this
+		 * endpoint once more. */
+		if (c->oauth_provider > 1 && !ss->f->oauth_refreshed &&
+		    r->code == 535 && r->stage != NULL &&
+		    strcmp(r->stage, smtp_client_state_name(SMTP_ST_AUTH)) == 0) {
+			ss->f->oauth_force = 1;
+			return 1;
+		}
 		return -1;
+	}
 	ss->f->st->sessions++;
 	if (ss->sasl != NULL && sasl_mechanism(ss->sasl) != NULL && ss->f->o->verbose)
 		fprintf(stderr, _("relayq-flush: authenticated to %s with %s\n"), ss->peer,
@@ -433,7 +444,15 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 		f->resolved = 1;
 	}
 	for (i = 0; i < f->eps.n; i++) {
-		if (try_endpoint(ss, &f->eps.v[i], r) == 0) {
+		int rc = try_endpoint(ss, &f->eps.v[i], r);
+
+		if (rc == 1) {
+			if (f->o->verbose)
+				fprintf(stderr, _("relayq-flush: %s refused the cached "
+				    "OAuth2 access token; refreshing it\n"), ss->peer);
+			rc = try_endpoint(ss, &f->eps.v[i], r);
+		}
+		if (rc == 0) {
 			struct result ok;
 
 			result_set(&ok, RESULT_OK, RESULT_SCOPE_SESSION, NULL, "2.0.0",

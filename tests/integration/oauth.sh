@@ -28,7 +28,7 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 38
+plan 42
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -144,6 +144,16 @@ remember
 check "expired: the next rotated refresh token was stored" test -n "$R3" -a "$R3" != "$R2"
 check "the first refresh token is dead at the server (rotation is real)" \
 	sh -c "curl -sS -X POST '$AS/token' --data 'grant_type=refresh_token&client_id=relayq-test-client&client_secret=relayq-test-client-secret' --data-urlencode 'refresh_token=$R1' | grep -q invalid_grant"
+
+# ---- 3b: a cached token the server refuses (535): refreshed, tried again --------
+admin expire "user=$TEST_USER" >/dev/null
+send frank "token refused early"
+faketime -f +2h "$FLUSH" -v >"$OUT/3b" 2>&1
+is "$?" 0 "refused early: relayq-flush exits 0"
+is "$(smarthost_wait_mail frank 1 | wc -l)" 1 "refused early: frank received it"
+is "$(stat_of refreshes)" 3 "refused early: refreshed after the 535"
+check "refused early: -v says why it refreshed" grep -q "refused the cached OAuth2 access token; refreshing it" "$OUT/3b"
+remember
 
 # ---- 4: a revoked grant: configuration error, mail kept --------------------------
 admin revoke "user=$TEST_USER" >/dev/null
