@@ -28,7 +28,7 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 42
+plan 45
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -91,6 +91,9 @@ setup_run() {
 # first delivery must refresh it first.
 admin set "lifetime=30" >/dev/null
 send bob "queued before the setup"
+relayq check >"$OUT/check-0" 2>&1
+check "relayq check before the setup: no refresh token, run the setup" \
+	grep -q "^oauth: no refresh token in $TOKENS; run relayq oauth setup" "$OUT/check-0"
 setup_run deny
 is "$?" 77 "setup denied: exit 77 (EX_NOPERM)"
 check "setup denied: says so and what to do" grep -q 'not given (access_denied); run relayq oauth setup again' "$OUT/setup-deny"
@@ -122,6 +125,13 @@ check "-v: authenticated with an OAuth2 mechanism the server offers" \
 	grep -Eq "authenticated to .* with (OAUTHBEARER|XOAUTH2)" "$OUT/1"
 check "Dovecot accepted the refreshed token (serial 2), not the stale one" \
 	sh -c "curl -sS '$AS/admin/stats' | grep -q '\"active_serials\": \[2\]'"
+
+relayq check >"$OUT/check-1" 2>&1
+check "relayq check: the token file is present and private" \
+	grep -q "^oauth: $TOKENS: refresh token present, permissions ok" "$OUT/check-1"
+check "relayq check: when the access token expires and the last refresh" \
+	sh -c "grep -Eq '^oauth: access token expires in [0-9]+ s' '$OUT/check-1' &&
+	    grep -Eq '^oauth: last refresh [0-9]+ s ago' '$OUT/check-1'"
 
 # ---- 2: a valid cached token is used as it is ------------------------------------
 send carol "cached token"
