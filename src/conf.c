@@ -134,6 +134,8 @@ static const struct conf_key conf_keys[] = {
 	{ "oauth_provider", T_ENUM, OFF(oauth_provider), "none", NULL, oauth_provider_words, 0, 0 },
 	{ "oauth_token_endpoint", T_STRING, OFF(oauth_token_endpoint), NULL, NULL, NULL, 0, 0 },
 	{ "oauth_device_endpoint", T_STRING, OFF(oauth_device_endpoint), NULL, NULL, NULL, 0, 0 },
+	{ "oauth_auth_endpoint", T_STRING, OFF(oauth_auth_endpoint), NULL, NULL, NULL, 0, 0 },
+	{ "oauth_redirect_uri", T_STRING, OFF(oauth_redirect_uri), "http://localhost:1", NULL, NULL, 0, 0 },
 	{ "oauth_client_id", T_STRING, OFF(oauth_client_id), NULL, NULL, NULL, 0, 0 },
 	{ "oauth_client_secret_file", T_STRING, OFF(oauth_client_secret_file), NULL, valid_abs_path, NULL, 0, 0 },
 	{ "oauth_scope", T_STRING, OFF(oauth_scope), NULL, NULL, NULL, 0, 0 },

@@ -96,6 +96,8 @@ struct conf {
 	int oauth_provider;
 	char *oauth_token_endpoint;     /* NULL: the provider's */
 	char *oauth_device_endpoint;    /* RFC 8628; NULL: the provider's */
+	char *oauth_auth_endpoint;      /* code flow; NULL: the provider's */
+	char *oauth_redirect_uri;       /* code flow */
 	char *oauth_client_id;
 	char *oauth_client_secret_file; /* NULL: credential or public client */
 	char *oauth_scope;              /* NULL: the provider's */

@@ -13,6 +13,7 @@
 
 #include "authinfo.h"
 #include "log.h"
+#include "oauth.h"
 #include "buf.h"
 #include "creds.h"
 #include "flush_int.h"
@@ -23,6 +24,9 @@
 #define OAUTH_SECRET_CREDENTIAL "relayq-oauth-client-secret"
 
 #ifdef HAVE_OAUTH
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
 /* The client secret: oauth_client_secret_file (first line, a private
  * file), else the systemd credential relayq-oauth-client-secret, else none
  * (a public client).  Returns 0 with *secret (allocated or NULL), -1. */
@@ -152,33 +156,18 @@ flusher_oauth_token(struct flusher *f, char **token, char **note,
 	return rc;
 }
 
-int
-flush_oauth_setup(const struct conf *c, const char *queue_dir, struct err *e)
-{
 #ifdef HAVE_OAUTH
-	struct oauth_tokens t = OAUTH_TOKENS_INIT;
+/* RFC 8628: print the URL and code, poll until authorized. */
+static int
+setup_device(struct oauth_client *cl, const char *endpoint,
+    struct oauth_tokens *t, struct err *e)
+{
 	struct oauth_device d;
-	struct oauth_client cl;
-	const char *endpoint;
-	char *secret = NULL, *path;
 	time_t deadline;
-	int rc = -1, r;
+	int r;
 
-	memset(&d, 0, sizeof(d));
-	if (c->oauth_provider <= 1)
-		return err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
-		    "to google, microsoft or custom (relayq.conf(5))"));
-	endpoint = c->oauth_device_endpoint ? c->oauth_device_endpoint :
-	    oauth_provider_device_endpoint(c->oauth_provider);
-	if (endpoint == NULL && c->oauth_provider == 2)
-		return err_set(e, EX_UNAVAILABLE, _("Google does not allow the device "
-		    "flow for the Gmail scope, and the authorization-code flow is not "
-		    "built yet; store the tokens with another tool for now"));
-	path = c->oauth_token_file ? xstrdup(c->oauth_token_file) :
-	    oauth_token_default_path(queue_dir);
-	if (client_from_conf(c, &cl, &secret, e) < 0 ||
-	    oauth_device_start(&cl, endpoint, &d, e) < 0)
-		goto fail;
+	if (oauth_device_start(cl, endpoint, &d, e) < 0)
+		return -1;
 	printf(_("To authorize relayq, open %s in any browser and enter the "
 	    "code %s\n"), d.uri, d.user_code);
 	if (d.uri_complete != NULL)
@@ -189,17 +178,132 @@ flush_oauth_setup(const struct conf *c, const char *queue_dir, struct err *e)
 	deadline = time(NULL) + d.expires_in;
 	for (;;) {
 		sleep((unsigned)d.interval);
-		r = oauth_device_poll(&cl, &d, &t, time(NULL), e);
-		if (r < 0)
-			goto fail;
-		if (r == 0)
+		r = oauth_device_poll(cl, &d, t, time(NULL), e);
+		if (r <= 0)
 			break;
 		if (time(NULL) >= deadline) {
-			err_set(e, EX_TEMPFAIL, _("the code expired before the "
+			r = err_set(e, EX_NOPERM, _("the code expired before the "
 			    "authorization was given; run relayq oauth setup again"));
-			goto fail;
+			break;
 		}
 	}
+	oauth_device_free(&d);
+	return r;
+}
+
+/* n random bytes as unpadded base64url (RFC 4648 section 5). */
+static char *
+b64url(const void *p, size_t n)
+{
+	char *s = oauth_b64encode(p, n), *q;
+
+	for (q = s; *q; q++)
+		*q = *q == '+' ? '-' : *q == '/' ? '_' : *q;
+	s[strcspn(s, "=")] = '\0';
+	return s;
+}
+
+/* The authorization-code flow with PKCE: print the URL, read the
+ * redirect URL the browser ends at from stdin. */
+static int
+setup_code(const struct conf *c, struct oauth_client *cl, const char *endpoint,
+    struct oauth_tokens *t, struct err *e)
+{
+	unsigned char rnd[32], digest[32];
+	char line[8192], *verifier = NULL, *challenge = NULL, *state = NULL;
+	char *url = NULL, *code = NULL, *got_state = NULL, *error = NULL;
+	int rc = -1;
+
+	if (gnutls_rnd(GNUTLS_RND_KEY, rnd, sizeof(rnd)) < 0)
+		return err_set(e, EX_OSERR, _("cannot get random bytes"));
+	verifier = b64url(rnd, sizeof(rnd));
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, verifier, strlen(verifier), digest);
+	challenge = b64url(digest, sizeof(digest));
+	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, 16) < 0) {
+		err_set(e, EX_OSERR, _("cannot get random bytes"));
+		goto fail;
+	}
+	state = b64url(rnd, 16);
+	url = oauth_auth_url(cl, endpoint, c->oauth_redirect_uri, state, challenge);
+	printf(_("To authorize relayq, open this URL in any browser, sign in and "
+	    "allow access:\n\n%s\n\nThe browser then goes to %s..., a page that "
+	    "does not load. Copy the whole address from its address bar and "
+	    "paste it here:\n"), url, c->oauth_redirect_uri);
+	fflush(stdout);
+	if (fgets(line, sizeof(line), stdin) == NULL) {
+		err_set(e, EX_NOINPUT, _("no redirect URL was pasted; run relayq "
+		    "oauth setup again"));
+		goto fail;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	error = oauth_url_param(line, "error");
+	code = oauth_url_param(line, "code");
+	got_state = oauth_url_param(line, "state");
+	if (error != NULL) {
+		char shown[64];
+		size_t i;
+
+		for (i = 0; error[i] && i + 1 < sizeof(shown); i++)
+			shown[i] = (error[i] < 0x20 || error[i] >= 0x7f) ? '?' : error[i];
+		shown[i] = '\0';
+		err_set(e, EX_NOPERM, _("the authorization was not given (%s); run "
+		    "relayq oauth setup again"), shown);
+	} else if (code == NULL || got_state == NULL) {
+		err_set(e, EX_DATAERR, _("the pasted address has no code= and "
+		    "state=; paste the whole address the browser went to, starting "
+		    "with %s"), c->oauth_redirect_uri);
+	} else if (strcmp(got_state, state) != 0) {
+		err_set(e, EX_DATAERR, _("the pasted address belongs to another "
+		    "authorization (state differs); run relayq oauth setup again "
+		    "and paste the address of this one"));
+	} else {
+		rc = oauth_code_exchange(cl, code, verifier, c->oauth_redirect_uri,
+		    t, time(NULL), e);
+	}
+fail:
+	wipe(line, sizeof(line));
+	wipe(rnd, sizeof(rnd));
+	wipe_free(verifier);
+	free(challenge);
+	free(state);
+	free(url);
+	wipe_free(code);
+	free(got_state);
+	free(error);
+	return rc;
+}
+#endif
+
+int
+flush_oauth_setup(const struct conf *c, const char *queue_dir, struct err *e)
+{
+#ifdef HAVE_OAUTH
+	struct oauth_tokens t = OAUTH_TOKENS_INIT;
+	struct oauth_client cl;
+	const char *device, *authz;
+	char *secret = NULL, *path;
+	int rc = -1;
+
+	if (c->oauth_provider <= 1)
+		return err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
+		    "to google, microsoft or custom (relayq.conf(5))"));
+	/* The device flow where there is one (Microsoft, a custom provider
+	 * that names it); else the code flow (Google: no device flow for
+	 * the Gmail scope). */
+	device = c->oauth_device_endpoint ? c->oauth_device_endpoint :
+	    oauth_provider_device_endpoint(c->oauth_provider);
+	authz = c->oauth_auth_endpoint ? c->oauth_auth_endpoint :
+	    oauth_provider_auth_endpoint(c->oauth_provider);
+	if (device == NULL && authz == NULL)
+		return err_set(e, EX_CONFIG, _("neither oauth_device_endpoint nor "
+		    "oauth_auth_endpoint is set; set the one your provider has"));
+	path = c->oauth_token_file ? xstrdup(c->oauth_token_file) :
+	    oauth_token_default_path(queue_dir);
+	if (client_from_conf(c, &cl, &secret, e) < 0)
+		goto fail;
+	if ((device != NULL ? setup_device(&cl, device, &t, e) :
+	    setup_code(c, &cl, authz, &t, e)) < 0)
+		goto fail;
 	if (oauth_tokens_save(path, &t, e) < 0)
 		goto fail;
 	printf(_("Authorized: the tokens are stored in %s (access token valid "
@@ -207,7 +311,6 @@ flush_oauth_setup(const struct conf *c, const char *queue_dir, struct err *e)
 	    (long long)(t.expires - time(NULL)));
 	rc = 0;
 fail:
-	oauth_device_free(&d);
 	oauth_tokens_free(&t);
 	wipe_free(secret);
 	free(path);

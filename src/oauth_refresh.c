@@ -160,6 +160,20 @@ grant_ok(const char *url, json_object *o, struct oauth_tokens *t, time_t now,
 	return 0;
 }
 
+/* The first tokens of a grant (setup): a refresh token is a must. */
+static int
+grant_first(const char *url, json_object *o, struct oauth_tokens *t,
+    time_t now, struct err *e)
+{
+	if (grant_ok(url, o, t, now, e) < 0)
+		return -1;
+	if (t->refresh == NULL)
+		return err_set(e, EX_CONFIG, _("the OAuth2 provider gave no refresh "
+		    "token; add offline_access (or the provider's equivalent) to "
+		    "oauth_scope and run relayq oauth setup again"));
+	return 0;
+}
+
 /* POSTs the form to url and parses the JSON object answered: 0 with
  * *status and *o (NULL when the body is no JSON object; the caller
  * json_object_put()s it), or -1 (EX_TEMPFAIL: not reachable). */
@@ -347,11 +361,7 @@ oauth_device_poll(const struct oauth_client *c, struct oauth_device *d,
 	if (post_form(c->token_endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
 		goto fail;
 	if (status == 200 && o != NULL) {
-		rc = grant_ok(c->token_endpoint, o, t, now, e);
-		if (rc == 0 && t->refresh == NULL)
-			rc = err_set(e, EX_CONFIG, _("the OAuth2 provider gave no refresh "
-			    "token; add offline_access (or the provider's equivalent) "
-			    "to oauth_scope and run relayq oauth setup again"));
+		rc = grant_first(c->token_endpoint, o, t, now, e);
 		goto fail;
 	}
 	code = o ? take_string(o, "error") : NULL;
@@ -383,4 +393,86 @@ oauth_device_free(struct oauth_device *d)
 	free(d->uri);
 	free(d->uri_complete);
 	memset(d, 0, sizeof(*d));
+}
+
+char *
+oauth_auth_url(const struct oauth_client *c, const char *endpoint,
+    const char *redirect_uri, const char *state, const char *challenge)
+{
+	struct buf b = BUF_INIT;
+
+	add_param(&b, "response_type", "code");
+	add_param(&b, "client_id", c->client_id);
+	add_param(&b, "redirect_uri", redirect_uri);
+	if (c->scope != NULL)
+		add_param(&b, "scope", c->scope);
+	add_param(&b, "state", state);
+	add_param(&b, "code_challenge", challenge);
+	add_param(&b, "code_challenge_method", "S256");
+	/* Google gives a refresh token only with these two. */
+	add_param(&b, "access_type", "offline");
+	add_param(&b, "prompt", "consent");
+	return xasprintf("%s%c%s", endpoint, strchr(endpoint, '?') ? '&' : '?',
+	    buf_cstr(&b));
+}
+
+char *
+oauth_url_param(const char *url, const char *name)
+{
+	const char *q = strchr(url, '?'), *p, *end;
+	size_t n = strlen(name);
+	char *raw, *v;
+	int len;
+
+	if (q == NULL)
+		return NULL;
+	for (p = q + 1; *p; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, "&#");
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			raw = xstrndup(p + n + 1, (size_t)(end - p) - n - 1);
+			v = curl_easy_unescape(NULL, raw, 0, &len);
+			wipe_free(raw);
+			if (v == NULL)
+				abort();
+			raw = xstrndup(v, (size_t)len);
+			wipe(v, (size_t)len);
+			curl_free(v);
+			return raw;
+		}
+		if (*end == '#')
+			break;
+	}
+	return NULL;
+}
+
+int
+oauth_code_exchange(const struct oauth_client *c, const char *code,
+    const char *verifier, const char *redirect_uri, struct oauth_tokens *t,
+    time_t now, struct err *e)
+{
+	struct buf form = BUF_SECRET_INIT;
+	json_object *o = NULL;
+	long status;
+	int rc = -1;
+
+	if (check_client(c, e) < 0)
+		return -1;
+	add_param(&form, "grant_type", "authorization_code");
+	add_param(&form, "code", code);
+	add_param(&form, "redirect_uri", redirect_uri);
+	add_param(&form, "code_verifier", verifier);
+	add_client(c, &form);
+	if (post_form(c->token_endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
+		goto fail;
+	if (status == 200 && o != NULL) {
+		rc = grant_first(c->token_endpoint, o, t, now, e);
+	} else {
+		grant_error(c->token_endpoint, status, o, e);
+		e->code = EX_NOPERM;
+	}
+fail:
+	if (o != NULL)
+		json_object_put(o);
+	buf_free(&form);
+	return rc;
 }

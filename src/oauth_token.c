@@ -190,3 +190,13 @@ oauth_provider_device_endpoint(int provider)
 	return provider == 3 ?
 	    "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode" : NULL;
 }
+
+const char *
+oauth_provider_auth_endpoint(int provider)
+{
+	switch (provider) {
+	case 2: return "https://accounts.google.com/o/oauth2/v2/auth";
+	case 3: return "https://login.microsoftonline.com/common/oauth2/v2.0/authorize";
+	default: return NULL;
+	}
+}

@@ -116,4 +116,26 @@ void oauth_device_free(struct oauth_device *d);
  * Google does not allow the device flow for the Gmail scope. */
 const char *oauth_provider_device_endpoint(int provider);
 
+/* The authorization-code flow with PKCE (RFC 7636), for a browser on any
+ * machine: the authorization URL to open (allocated), with state and the
+ * S256 challenge, access_type=offline and prompt=consent.  Only with
+ * HAVE_OAUTH. */
+char *oauth_auth_url(const struct oauth_client *c, const char *endpoint,
+    const char *redirect_uri, const char *state, const char *challenge);
+
+/* The URL-decoded value of query parameter name in url (allocated; the
+ * caller wipe_free()s it), or NULL.  Only with HAVE_OAUTH. */
+char *oauth_url_param(const char *url, const char *name);
+
+/* Exchanges the authorization code (with the PKCE verifier) for tokens:
+ * 0 with t set (a refresh token required), -1 with e (EX_NOPERM when the
+ * server refuses the code).  Only with HAVE_OAUTH. */
+int oauth_code_exchange(const struct oauth_client *c, const char *code,
+    const char *verifier, const char *redirect_uri, struct oauth_tokens *t,
+    time_t now, struct err *e);
+
+/* The provider's authorization endpoint (2 google, 3 microsoft), else
+ * NULL. */
+const char *oauth_provider_auth_endpoint(int provider);
+
 #endif

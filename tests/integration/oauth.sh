@@ -9,7 +9,8 @@
 # grant reported as a configuration error that names the fix, the mail
 # kept queued and never bounced; no token in any output, -v transcript,
 # mailq or the queue.  The tokens come from `relayq oauth setup` (device
-# authorization grant, RFC 8628), denied once, then approved.
+# authorization grant, RFC 8628), denied once, then approved; the
+# authorization-code flow with PKCE is set up against the same server.
 . "$(dirname "$0")/lib.sh"
 
 grep -q '^#define HAVE_OAUTH 1' "$top_builddir/config.h" 2>/dev/null ||
@@ -28,7 +29,7 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 45
+plan 52
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -108,6 +109,47 @@ R1=$(field refresh_token)
 A1=$(field access_token)
 printf '%s\n%s\n' "$R1" "$A1" >"$SEEN"
 
+# ---- relayq oauth setup: the authorization-code flow with PKCE (paste-back) ------
+# code_run EXTRA: runs the setup with another configuration (no device
+# endpoint), "opens" the printed URL (user=alice plus EXTRA, in place of
+# signing in) and pastes the address the browser is sent to.
+CODECONF=$CONF/code.conf
+CODETOKENS=$T/code-tokens
+sed -e '/^oauth_device_endpoint/d' "$CONF/config" >"$CODECONF"
+echo "oauth_auth_endpoint $AS/authorize" >>"$CODECONF"
+echo "oauth_token_file $CODETOKENS" >>"$CODECONF"
+code_run() {
+	local out=$OUT/code-$1 fifo=$T/paste url i
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	RELAYQ_FLUSH=$FLUSH relayq -C "$CODECONF" oauth setup <"$fifo" >"$out" 2>&1 &
+	local pid=$!
+	exec 7>"$fifo"
+	for i in $(seq 300); do
+		url=$(grep "^$AS/authorize?" "$out")
+		[ -n "$url" ] && break
+		sleep 0.1
+	done
+	case $1 in
+	garbage) echo "http://localhost:1/?nothing=here" >&7 ;;
+	*) curl -sS -o /dev/null -w '%{redirect_url}\n' "$url&user=$TEST_USER$2" >&7 ;;
+	esac
+	exec 7>&-
+	wait "$pid"
+}
+code_run deny "&deny=1"
+is "$?" 77 "code flow denied: exit 77"
+check "code flow denied: says so" grep -q 'not given (access_denied)' "$OUT/code-deny"
+code_run garbage
+is "$?" 65 "code flow, a pasted address without a code: exit 65"
+code_run ok
+is "$?" 0 "code flow: exit 0 (the server checked the S256 challenge)"
+check "code flow: the URL carries the PKCE challenge and the redirect URI" \
+	grep -q "code_challenge_method=S256.*access_type=offline" "$OUT/code-ok"
+check "code flow: the tokens are stored" grep -q "^refresh_token rt" "$CODETOKENS"
+is "$(stat -c %a "$CODETOKENS" 2>/dev/null)" 600 "code flow: the token file is mode 600"
+{ sed -n 's/^refresh_token //p; s/^access_token //p' "$CODETOKENS"; } >>"$SEEN"
+
 # ---- 1: refreshed within the margin, rotated, delivered -------------------------
 "$FLUSH" -v >"$OUT/1" 2>&1
 is "$?" 0 "near expiry: relayq-flush exits 0"
@@ -123,8 +165,9 @@ is "$(stat -c %a "$TOKENS")" 600 "the token file stays mode 600"
 check "-v names the refresh, not the token" grep -q "OAuth2 access token refreshed at $AS/token" "$OUT/1"
 check "-v: authenticated with an OAuth2 mechanism the server offers" \
 	grep -Eq "authenticated to .* with (OAUTHBEARER|XOAUTH2)" "$OUT/1"
-check "Dovecot accepted the refreshed token (serial 2), not the stale one" \
-	sh -c "curl -sS '$AS/admin/stats' | grep -q '\"active_serials\": \[2\]'"
+serial=$(printf '%s' "$A2" | sed -n 's/^at\([0-9]*\)\..*/\1/p')
+check "Dovecot accepted the refreshed token (serial $serial) and no other" \
+	sh -c "curl -sS '$AS/admin/stats' | grep -q '\"active_serials\": \[$serial\]'"
 
 relayq check >"$OUT/check-1" 2>&1
 check "relayq check: the token file is present and private" \
