@@ -166,6 +166,12 @@ check_oauth(struct fe *fe)
 		rc = EX_CONFIG;
 	} else {
 		printf(_("oauth: %s: refresh token present, permissions ok\n"), path);
+		if (t.refused != 0) {
+			printf(_("oauth: the provider refused the refresh token %lld s "
+			    "ago; run relayq oauth setup again\n"),
+			    (long long)(now - t.refused));
+			rc = EX_CONFIG;
+		}
 		if (t.access == NULL || t.expires == 0)
 			printf(_("oauth: no cached access token: the next delivery "
 			    "refreshes it\n"));

@@ -119,6 +119,10 @@ int flush_deadletter(struct flusher *f, const struct envelope *env,
 void flush_onfailure(struct flusher *f, const struct envelope *env,
     enum onfailure_event ev, const unsigned char *which, const char *reason);
 
+/* The on_failure command's "config" event (no message concerned: queue
+ * id, sender and recipients empty), for a stop only the admin can lift. */
+void flush_onfailure_config(struct flusher *f, const char *reason);
+
 /* The OAuth2 access token for this run (oauth_provider set): from the
  * token file, refreshed when it expires within OAUTH_REFRESH_MARGIN
  * seconds and the rotated tokens stored back atomically (flush_oauth.c).

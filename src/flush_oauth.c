@@ -99,8 +99,20 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 	}
 	if (client_from_conf(c, &cl, &secret, e) < 0)
 		goto fail;
-	if (oauth_refresh(&cl, &t, now, e) < 0)
+	if (oauth_refresh(&cl, &t, now, e) < 0) {
+		if (e->code == EX_CONFIG && t.refused == 0) {
+			/* The first run to meet the refusal tells the admin;
+			 * the mark keeps the next runs from repeating it. */
+			struct err se;
+
+			t.refused = now;
+			if (oauth_tokens_save(path, &t, &se) < 0)
+				log_msg(LOG_WARNING, "%s", se.msg);
+			flush_onfailure_config(f, e->msg);
+		}
 		goto fail;
+	}
+	t.refused = 0;
 	if (oauth_tokens_save(path, &t, e) < 0) {
 		/* A rotated refresh token that cannot be kept would be lost:
 		 * deliver nothing with it, say why. */

@@ -87,6 +87,9 @@ oauth_tokens_parse(struct oauth_tokens *t, const char *path,
 		} else if (strcmp(key, "refreshed") == 0) {
 			if (parse_time(val, &t->refreshed) < 0)
 				goto bad;
+		} else if (strcmp(key, "refused") == 0) {
+			if (parse_time(val, &t->refused) < 0)
+				goto bad;
 		} else {
 			goto bad;
 		}
@@ -139,6 +142,8 @@ oauth_tokens_save(const char *path, const struct oauth_tokens *t,
 		buf_printf(&b, "expires %lld\n", (long long)t->expires);
 	if (t->refreshed != 0)
 		buf_printf(&b, "refreshed %lld\n", (long long)t->refreshed);
+	if (t->refused != 0)
+		buf_printf(&b, "refused %lld\n", (long long)t->refused);
 	rc = durable_write_file(NULL, path, b.data, b.len, 0600, e);
 	buf_free(&b);
 	return rc;

@@ -10,6 +10,7 @@
  *   access_token ya29.a0Af...
  *   expires 1790000000
  *   refreshed 1789996400
+ *   refused 1790100000          (only after an invalid_grant)
  *
  * It is read like an authinfo file (owner and mode 600 checked, no
  * symlink) and replaced atomically with the durable recipe (durable.h).
@@ -29,9 +30,11 @@ struct oauth_tokens {
 	char *access;       /* cached access token, or NULL (allocated, wiped) */
 	time_t expires;     /* when access expires; 0 unknown */
 	time_t refreshed;   /* last successful refresh; 0 never */
+	time_t refused;     /* when the provider refused the refresh token
+	                     * for good (on_failure ran then); 0 not */
 };
 
-#define OAUTH_TOKENS_INIT { NULL, NULL, 0, 0 }
+#define OAUTH_TOKENS_INIT { NULL, NULL, 0, 0, 0 }
 
 /* Seconds before its expiry from which a cached access token is refreshed. */
 #define OAUTH_REFRESH_MARGIN 60

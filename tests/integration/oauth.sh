@@ -29,7 +29,7 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 52
+plan 55
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -67,6 +67,7 @@ chmod 600 "$CONF/client-secret"
 	echo "oauth_client_id relayq-test-client"
 	echo "oauth_client_secret_file $CONF/client-secret"
 	echo "oauth_scope smtp"
+	echo 'on_failure printf "%s|%s|%s\n" "$RELAYQ_EVENT" "$RELAYQ_QUEUE_ID" "$RELAYQ_REASON" >>'"$T/onfail"
 } >"$CONF/config"
 
 # ---- relayq oauth setup: the device authorization grant ---------------------------
@@ -222,12 +223,20 @@ check "revoked: mailq shows the reason" grep -q 'relayq oauth setup' "$OUT/mailq
 faketime -f +5h "$FLUSH" >"$OUT/5" 2>&1
 is "$(queued)" 1 "revoked: a second run keeps it queued too"
 is "$(maildir_count alice)" 0 "revoked: no bounce was sent"
-check "revoked: the token file was left as it was" cmp -s "$TOKENS" "$T/tokens-before"
+check "revoked: the tokens were kept, the refusal marked" \
+	sh -c "[ \"\$(grep -v '^refused ' '$TOKENS')\" = \"\$(cat '$T/tokens-before')\" ] &&
+	    grep -q '^refused [0-9]' '$TOKENS'"
+is "$(grep -c '^config|' "$T/onfail" 2>/dev/null)" 1 "revoked: on_failure ran once (event config) for two runs"
+check "revoked: on_failure's reason names invalid_grant and the fix" \
+	grep -q '^config||.*invalid_grant.*relayq oauth setup' "$T/onfail"
+relayq check >"$OUT/check-2" 2>&1
+check "revoked: relayq check says the refresh token was refused" \
+	grep -q "^oauth: the provider refused the refresh token .* run relayq oauth setup again" "$OUT/check-2"
 is "$(maildir_count erin)" 0 "revoked: nothing was delivered without a token"
 
 # ---- 5: no token anywhere it should not be ----------------------------------------
 check "the leak check below finds a token where there is one" grep -qF -f "$SEEN" "$TOKENS" "$T/tokens-before"
-leaks=$(grep -rlF -f "$SEEN" "$OUT" "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" 2>/dev/null)
+leaks=$(grep -rlF -f "$SEEN" "$OUT" "$T/onfail" "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" 2>/dev/null)
 is "$leaks" "" "no token in any output, -v transcript, mailq, queue file or server log"
 leaks=$(grep -rlF -f "$SEEN" "$POSTFIX_LOG" "$DOVECOT_LOG" 2>/dev/null)
 is "$leaks" "" "no token in the smarthost's logs"

@@ -17,7 +17,8 @@ START_TEST(test_parse)
 {
 	static const char text[] =
 	    "# comment\nversion 1\nrefresh_token R-1/x.y\r\n"
-	    "access_token A.b-c\nexpires 1790000000\nrefreshed 1789996400\n";
+	    "access_token A.b-c\nexpires 1790000000\nrefreshed 1789996400\n"
+	    "refused 1790000001\n";
 	struct oauth_tokens t = OAUTH_TOKENS_INIT;
 	struct err e;
 
@@ -26,6 +27,7 @@ START_TEST(test_parse)
 	ck_assert_str_eq(t.access, "A.b-c");
 	ck_assert_int_eq((long long)t.expires, 1790000000LL);
 	ck_assert_int_eq((long long)t.refreshed, 1789996400LL);
+	ck_assert_int_eq((long long)t.refused, 1790000001LL);
 	oauth_tokens_free(&t);
 	ck_assert_ptr_null(t.refresh);
 }
@@ -69,6 +71,7 @@ START_TEST(test_roundtrip)
 	t.refresh = strdup("refresh-1");
 	t.access = strdup("access-1");
 	t.expires = 2000000000;
+	t.refused = 1999999999;
 	ck_assert_int_eq(oauth_tokens_save(path, &t, &e), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
@@ -77,6 +80,7 @@ START_TEST(test_roundtrip)
 	ck_assert_str_eq(u.access, "access-1");
 	ck_assert_int_eq((long long)u.expires, 2000000000LL);
 	ck_assert_int_eq((long long)u.refreshed, 0);
+	ck_assert_int_eq((long long)u.refused, 1999999999LL);
 	oauth_tokens_free(&u);
 	/* Loose permissions are refused with the fix. */
 	ck_assert_int_eq(chmod(path, 0644), 0);
