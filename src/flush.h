@@ -127,4 +127,11 @@ struct conf;
 int flush_oauth_setup(const struct conf *c, const char *queue_dir,
     struct err *e);
 
+/* Root's --all-users run: with oauth_provider set, gets the access token
+ * once (from oauth_token_file, which is required here; refreshed as a
+ * delivery does) and puts it into every entry of cs, for the per-user
+ * children.  Returns 0 (also when OAuth2 is not configured) or -1. */
+int flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
+    struct err *e);
+
 #endif

@@ -112,7 +112,7 @@ flush_onfailure_config(struct flusher *f, const char *reason)
 	memset(&in, 0, sizeof(in));
 	in.event = ONFAILURE_CONFIG;
 	in.reason = reason;
-	run_onfailure(f, &in, f->o->queue->dir);
+	run_onfailure(f, &in, f->o->queue ? f->o->queue->dir : "relayq-flush");
 }
 
 /* 1 for a notice (sender <>) whose pending recipients are all local-only. */

@@ -334,3 +334,46 @@ fail:
 	    "OAuth2 support (configure --with-oauth)"));
 #endif
 }
+
+int
+flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
+    struct err *e)
+{
+	struct flush_opts o;
+	struct flusher f;
+	char *token = NULL, *note = NULL;
+	size_t i;
+
+	if (c->oauth_provider <= 1)
+		return 0;
+	if (c->oauth_token_file == NULL)
+		return err_set(e, EX_CONFIG, _("relayq-flush --all-users needs "
+		    "oauth_token_file in the system configuration (for example "
+		    "/var/lib/relayq/oauth-token, where relayq-flush-spool.service "
+		    "may write)"));
+	if (c->auth_user == NULL)
+		return err_set(e, EX_CONFIG, _("oauth_provider is set but "
+		    "auth_user is not; set auth_user to the mailbox's address"));
+	memset(&o, 0, sizeof(o));
+	memset(&f, 0, sizeof(f));
+	o.conf = c;
+	f.o = &o;
+	if (flusher_oauth_token(&f, &token, &note, e) < 0)
+		return -1;
+	for (i = 0; i < cs->n; i++) {
+		struct flush_cred *fc = &cs->v[i];
+
+		creds_free(&fc->cr);
+		free(fc->why);
+		fc->why = NULL;
+		fc->found = 1;
+		fc->cr.user = xstrdup(c->auth_user);
+		fc->cr.secret = xstrdup(token);
+		fc->cr.mechs = c->auth_mechanisms ? xstrdup(c->auth_mechanisms) : NULL;
+		fc->cr.oauth = 1;
+		fc->cr.source = xstrdup(note);
+	}
+	wipe_free(token);
+	free(note);
+	return 0;
+}

@@ -269,8 +269,9 @@ setup_auth(struct session *ss, struct err *e)
 	int r;
 
 	memset(&cr, 0, sizeof(cr));
-	if (c->oauth_provider > 1) {
-		/* relayq-flush keeps the token itself (oauth_token.h). */
+	if (c->oauth_provider > 1 && ss->f->o->creds == NULL) {
+		/* relayq-flush keeps the token itself (oauth_token.h); root's
+		 * --all-users run fetched it into o->creds. */
 		if (c->auth_user == NULL)
 			return err_set(e, EX_CONFIG, _("oauth_provider is set but "
 			    "auth_user is not; set auth_user to the mailbox's "
@@ -395,7 +396,8 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 		/* A cached OAuth2 access token the server refuses (revoked
 		 * early, or the clocks disagree): refresh it and try this
 		 * endpoint once more. */
-		if (c->oauth_provider > 1 && !ss->f->oauth_refreshed &&
+		if (c->oauth_provider > 1 && ss->f->o->creds == NULL &&
+		    !ss->f->oauth_refreshed &&
 		    r->code == 535 && r->stage != NULL &&
 		    strcmp(r->stage, smtp_client_state_name(SMTP_ST_AUTH)) == 0) {
 			ss->f->oauth_force = 1;

@@ -184,6 +184,11 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 		return -1;
 	if (flush_creds_prefetch(conf, &creds, e) < 0)
 		return -1;
+	/* One refresh for every child, before any starts. */
+	if (flush_oauth_prefetch(conf, &creds, e) < 0) {
+		flush_creds_free(&creds);
+		return -1;
+	}
 	unit_credential_hint(&creds);
 	resolver_system(&res);
 	memset(&o, 0, sizeof(o));

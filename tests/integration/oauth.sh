@@ -23,13 +23,15 @@ AS_DIR=$T/authserver
 mkdir -p "$AS_DIR"
 python3 "$top_srcdir/tests/data/oauth/authserver" "$AS_DIR" 2>"$AS_DIR/log" &
 as_pid=$!
-trap 'kill "$as_pid" 2>/dev/null; wait "$as_pid" 2>/dev/null; t_exit' EXIT
+N=
+trap 'kill "$as_pid" 2>/dev/null; wait "$as_pid" 2>/dev/null
+	[ -n "$N" ] && [ "$t_failed" -eq 0 ] && rm -rf "$N"; t_exit' EXIT
 for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 [ -s "$AS_DIR/port" ] || bail_out "the test authorization server did not start: $(cat "$AS_DIR/log")"
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 55
+plan 60
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -44,6 +46,8 @@ OUT=$T/out
 mkdir -p "$CONF" "$OUT"
 chmod 700 "$CONF"
 
+# faketime preloads its library ahead of a sanitizer build's ASan runtime.
+ft() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" faketime "$@"; }
 admin() { curl -sS --fail -X POST "$AS/admin/$1" --data "$2"; }
 stat_of() { curl -sS "$AS/admin/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 field() { sed -n "s/^$1 //p" "$TOKENS"; }
@@ -189,7 +193,7 @@ check "-v says the token came from the file and when it expires" \
 
 # ---- 3: expired two hours later: refreshed with the rotated token -----------------
 send dave "expired token"
-faketime -f +2h "$FLUSH" -v >"$OUT/3" 2>&1
+ft -f +2h "$FLUSH" -v >"$OUT/3" 2>&1
 is "$?" 0 "expired: relayq-flush exits 0"
 is "$(smarthost_wait_mail dave 1 | wc -l)" 1 "expired: dave received it"
 is "$(stat_of refreshes)" 2 "expired: refreshed once more, with the stored rotated token"
@@ -202,7 +206,7 @@ check "the first refresh token is dead at the server (rotation is real)" \
 # ---- 3b: a cached token the server refuses (535): refreshed, tried again --------
 admin expire "user=$TEST_USER" >/dev/null
 send frank "token refused early"
-faketime -f +2h "$FLUSH" -v >"$OUT/3b" 2>&1
+ft -f +2h "$FLUSH" -v >"$OUT/3b" 2>&1
 is "$?" 0 "refused early: relayq-flush exits 0"
 is "$(smarthost_wait_mail frank 1 | wc -l)" 1 "refused early: frank received it"
 is "$(stat_of refreshes)" 3 "refused early: refreshed after the 535"
@@ -213,14 +217,14 @@ remember
 admin revoke "user=$TEST_USER" >/dev/null
 send erin "after the revocation"
 cp "$TOKENS" "$T/tokens-before"
-faketime -f +4h "$FLUSH" -v >"$OUT/4" 2>&1
+ft -f +4h "$FLUSH" -v >"$OUT/4" 2>&1
 is "$?" 78 "revoked: relayq-flush exits EX_CONFIG (78)"
 is "$(queued)" 1 "revoked: the message stays queued"
 check "revoked: the error says invalid_grant and names the fix" \
 	grep -q 'invalid_grant.*run "relayq oauth setup" again' "$OUT/4"
 mailq >"$OUT/mailq" 2>&1
 check "revoked: mailq shows the reason" grep -q 'relayq oauth setup' "$OUT/mailq"
-faketime -f +5h "$FLUSH" >"$OUT/5" 2>&1
+ft -f +5h "$FLUSH" >"$OUT/5" 2>&1
 is "$(queued)" 1 "revoked: a second run keeps it queued too"
 is "$(maildir_count alice)" 0 "revoked: no bounce was sent"
 check "revoked: the tokens were kept, the refusal marked" \
@@ -234,9 +238,51 @@ check "revoked: relayq check says the refresh token was refused" \
 	grep -q "^oauth: the provider refused the refresh token .* run relayq oauth setup again" "$OUT/check-2"
 is "$(maildir_count erin)" 0 "revoked: nothing was delivered without a token"
 
+# ---- 4b: root's --all-users run: one refresh, the token for every child ----------
+if command -v setpriv >/dev/null 2>&1; then
+	N=$(mktemp -d /tmp/relayq-oauth.XXXXXX) || bail_out "cannot create a directory under /tmp"
+	chmod 755 "$N"
+	cp "$RELAYQ" "$N/sendmail" && chmod 755 "$N/sendmail"
+	mkdir -m 1733 "$N/spool"
+	cp "$CA_FILE" "$N/ca.pem" && chmod 644 "$N/ca.pem"
+	printf 'domain example.test\nspool_dir %s\n' "$N/spool" >"$N/userconf"
+	chmod 644 "$N/userconf"
+	{
+		echo "domain example.test"
+		echo "smarthost [127.0.0.1]:$SUBMISSION_PORT"
+		echo "tls_trust_file $N/ca.pem"
+		echo "spool_dir $N/spool"
+		echo "auth_user $TEST_USER"
+		echo "oauth_provider custom"
+		echo "oauth_token_endpoint $AS/token"
+		echo "oauth_client_id relayq-test-client"
+		echo "oauth_client_secret_file $CONF/client-secret"
+		echo "oauth_token_file $N/root-tokens"
+	} >"$N/sysconf"
+	chmod 600 "$N/sysconf"
+	grant=$(admin grant "user=$TEST_USER&lifetime=30") || bail_out "no grant from the authorization server"
+	printf '%s' "$grant" | python3 -c 'import json,sys; g=json.load(sys.stdin); print("version 1\nrefresh_token %s\naccess_token %s\nexpires 1" % (g["refresh_token"], g["access_token"]))' >"$N/root-tokens"
+	chmod 600 "$N/root-tokens"
+	sed -n 's/^refresh_token //p; s/^access_token //p' "$N/root-tokens" >>"$SEEN"
+	before=$(stat_of refreshes)
+	printf 'Subject: spool\n\nfrom nobody\n' | env -u XDG_STATE_HOME -u XDG_CONFIG_HOME HOME=/nonexistent \
+		setpriv --reuid=65534 --regid="$(id -g 65534)" --clear-groups \
+		"$N/sendmail" -C "$N/userconf" -odq -i grace@example.test 2>"$OUT/au-queue"
+	"$FLUSH" --all-users -C "$N/sysconf" -v >"$OUT/au" 2>&1
+	is "$?" 0 "--all-users: exit 0"
+	is "$(smarthost_wait_mail grace 1 | wc -l)" 1 "--all-users: the spool user's message was delivered with the token"
+	is "$(stat_of refreshes)" "$((before + 1))" "--all-users: root refreshed once, before the children"
+	check "--all-users: root's token file holds the rotated refresh token" \
+		sh -c "! grep -qxF \"refresh_token \$(printf '%s' '$grant' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"refresh_token\"])')\" '$N/root-tokens'"
+	sed -n 's/^refresh_token //p; s/^access_token //p' "$N/root-tokens" >>"$SEEN"
+	is "$(find "$N/spool" -name 'oauth-token*' | wc -l)" 0 "--all-users: no token file in the spool user's queue"
+else
+	for i in 1 2 3 4 5; do skip "--all-users check $i" "setpriv is missing"; done
+fi
+
 # ---- 5: no token anywhere it should not be ----------------------------------------
 check "the leak check below finds a token where there is one" grep -qF -f "$SEEN" "$TOKENS" "$T/tokens-before"
-leaks=$(grep -rlF -f "$SEEN" "$OUT" "$T/onfail" "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" 2>/dev/null)
+leaks=$(grep -rlF -f "$SEEN" "$OUT" "$T/onfail" ${N:+"$N/spool"} "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" 2>/dev/null)
 is "$leaks" "" "no token in any output, -v transcript, mailq, queue file or server log"
 leaks=$(grep -rlF -f "$SEEN" "$POSTFIX_LOG" "$DOVECOT_LOG" 2>/dev/null)
 is "$leaks" "" "no token in the smarthost's logs"
