@@ -400,6 +400,7 @@ oauth_auth_url(const struct oauth_client *c, const char *endpoint,
     const char *redirect_uri, const char *state, const char *challenge)
 {
 	struct buf b = BUF_INIT;
+	char *url;
 
 	add_param(&b, "response_type", "code");
 	add_param(&b, "client_id", c->client_id);
@@ -412,8 +413,10 @@ oauth_auth_url(const struct oauth_client *c, const char *endpoint,
 	/* Google gives a refresh token only with these two. */
 	add_param(&b, "access_type", "offline");
 	add_param(&b, "prompt", "consent");
-	return xasprintf("%s%c%s", endpoint, strchr(endpoint, '?') ? '&' : '?',
+	url = xasprintf("%s%c%s", endpoint, strchr(endpoint, '?') ? '&' : '?',
 	    buf_cstr(&b));
+	buf_free(&b);
+	return url;
 }
 
 char *
