@@ -25,6 +25,7 @@
 #include "identity.h"
 #include "queue.h"
 #include "resolver.h"
+#include "stream.h"
 
 struct flush_filter {
 	char kind;          /* 'I' queue id, 'R' recipient, 'S' sender */
@@ -74,6 +75,12 @@ struct flush_opts {
 	                                 * forced run by hand); 0: hand over */
 	int kick;                       /* set by flush_queue: consume the
 	                                 * queue's kick before each scan */
+	/* Tests: makes s a connection to host instead of TCP (NULL: the
+	 * network).  Returns 0 with s set up (the session closes it), or -1
+	 * with e. */
+	int (*connect)(void *ctx, const char *host, struct stream *s,
+	    struct err *e);
+	void *connect_ctx;
 };
 
 struct flush_stats {

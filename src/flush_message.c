@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,17 @@ struct attempt {
 	struct flusher *f;
 	struct session *ss;
 	struct envelope env;
-	size_t n;                    /* recipients in this attempt */
-	size_t *map;                 /* attempt index → env recipient index */
-	struct smtp_rcpt *rcpts;
-	struct buf *notify;          /* per attempt recipient */
+	size_t *todo;                /* env indexes of the recipients still to
+	                              * send, todo[head..ntodo) in order */
+	size_t head, ntodo;
+	size_t *map;                 /* transaction index → env index */
+	struct smtp_rcpt *rcpts;     /* the transaction's recipients */
+	struct buf *notify;          /* per env recipient */
 	struct result *res;          /* per env recipient; cls OK = untouched */
-	unsigned char *tried;        /* per env recipient */
+	unsigned char *tried;        /* per env recipient: res is its result
+	                              * for this attempt */
+	unsigned char *recorded;     /* per env recipient: written to env */
+	unsigned long long wsize;    /* SIZE=; 0 = not measured yet */
 	struct result msg;
 	int local;                   /* a notice kept in dead.letter */
 };
@@ -118,20 +124,23 @@ log_rcpt(struct attempt *a, const struct envelope_rcpt *rc, const struct result 
 		    status);
 }
 
-/* Applies this attempt's results to the envelope. */
-static void
+/* Applies this attempt's results not applied yet to the envelope; returns
+ * how many. */
+static size_t
 record(struct attempt *a)
 {
 	char diag[RESULT_TEXT_MAX + 32];
-	size_t i;
+	size_t i, n = 0;
 
 	for (i = 0; i < a->env.nrcpt; i++) {
 		struct envelope_rcpt *rc = &a->env.rcpt[i];
 		struct result *r = &a->res[i];
 		enum result_action act;
 
-		if (!a->tried[i])
+		if (!a->tried[i] || a->recorded[i])
 			continue;
+		a->recorded[i] = 1;
+		n++;
 		act = result_action(r);
 		flusher_note(a->f, r);
 		log_rcpt(a, rc, r, act);
@@ -146,6 +155,7 @@ record(struct attempt *a)
 		else if (r->cls == RESULT_UNKNOWN)
 			a->env.flags |= ENVELOPE_F_MAYBE_DELIVERED;
 	}
+	return n;
 }
 
 /* Expired: every pending recipient fails with 4.4.7 and the last error. */
@@ -334,31 +344,37 @@ dispose(struct attempt *a, const struct result *last)
 		log_msg(LOG_ERR, "%s: cannot record the delivery state: %s", a->env.id, e.msg);
 }
 
-/* Builds the attempt's recipient list from the pending recipients. */
+/* Lists the pending recipients as the ones to send. */
 static void
 build(struct attempt *a)
 {
-	size_t i;
+	size_t i, n = a->env.nrcpt;
 
-	a->res = xcalloc(a->env.nrcpt, sizeof(*a->res));
-	a->tried = xcalloc(a->env.nrcpt, 1);
-	a->map = xcalloc(a->env.nrcpt, sizeof(*a->map));
-	a->rcpts = xcalloc(a->env.nrcpt, sizeof(*a->rcpts));
-	a->notify = xcalloc(a->env.nrcpt, sizeof(*a->notify));
-	for (i = 0; i < a->env.nrcpt; i++) {
+	a->res = xcalloc(n, sizeof(*a->res));
+	a->tried = xcalloc(n, 1);
+	a->recorded = xcalloc(n, 1);
+	a->todo = xcalloc(n, sizeof(*a->todo));
+	a->map = xcalloc(n, sizeof(*a->map));
+	a->rcpts = xcalloc(n, sizeof(*a->rcpts));
+	a->notify = xcalloc(n, sizeof(*a->notify));
+	for (i = 0; i < n; i++) {
 		struct envelope_rcpt *rc = &a->env.rcpt[i];
 
 		if (rc->state != ENVELOPE_RCPT_PENDING)
 			continue;
-		a->map[a->n] = i;
-		a->tried[i] = 1;
-		a->rcpts[a->n].addr = rc->addr;
-		a->rcpts[a->n].orcpt = rc->orcpt;
-		if (rc->notify != 0) {
-			envelope_notify_format(rc->notify, &a->notify[a->n]);
-			a->rcpts[a->n].notify = buf_cstr(&a->notify[a->n]);
-		}
-		a->n++;
+		a->todo[a->ntodo++] = i;
+		if (rc->notify != 0)
+			envelope_notify_format(rc->notify, &a->notify[i]);
+	}
+}
+
+/* Every recipient still to send gets r for this attempt. */
+static void
+settle_rest(struct attempt *a, const struct result *r)
+{
+	for (; a->head < a->ntodo; a->head++) {
+		a->res[a->todo[a->head]] = *r;
+		a->tried[a->todo[a->head]] = 1;
 	}
 }
 
@@ -372,8 +388,10 @@ attempt_free(struct attempt *a)
 	free(a->notify);
 	free(a->rcpts);
 	free(a->map);
+	free(a->todo);
 	free(a->res);
 	free(a->tried);
+	free(a->recorded);
 	envelope_free(&a->env);
 }
 
@@ -426,31 +444,77 @@ wire_size(const char *path, unsigned long long stored)
 	return size;
 }
 
-/* Sends the message over the session; returns 0 when the session goes on. */
+/* Moves the next transaction's recipients (at most f->rcpt_limit) from
+ * todo into map/rcpts; returns how many. */
+static size_t
+take_batch(struct attempt *a)
+{
+	size_t k = a->ntodo - a->head, j;
+
+	if (a->f->rcpt_limit > 0 && k > a->f->rcpt_limit)
+		k = a->f->rcpt_limit;
+	for (j = 0; j < k; j++) {
+		size_t i = a->todo[a->head + j];
+		struct envelope_rcpt *rc = &a->env.rcpt[i];
+
+		a->map[j] = i;
+		a->rcpts[j].addr = rc->addr;
+		a->rcpts[j].orcpt = rc->orcpt;
+		a->rcpts[j].notify = rc->notify != 0 ? buf_cstr(&a->notify[i]) : NULL;
+		result_clear(&a->res[i]);
+	}
+	a->head += k;
+	return k;
+}
+
+/* Puts the transaction's recipients marked in back[] (k of them) at the
+ * front of todo again, in their order: they go in a later transaction. */
+static void
+put_back(struct attempt *a, size_t k, const unsigned char *back)
+{
+	size_t j, n = 0;
+
+	for (j = 0; j < k; j++)
+		n += back[j];
+	a->head -= n;
+	for (j = 0, n = 0; j < k; j++)
+		if (back[j]) {
+			a->todo[a->head + n++] = a->map[j];
+			result_clear(&a->res[a->map[j]]);
+		}
+}
+
+/* One transaction to the k recipients in map/rcpts over ss; returns 0
+ * when the session goes on. */
 static int
-send_it(struct attempt *a, struct session *ss, struct result *r)
+send_txn(struct attempt *a, struct session *ss, size_t k, struct result *r)
 {
 	struct queue *q = a->f->o->queue;
 	struct smtp_msg m;
 	struct stream body;
 	struct err e;
 	char *path = queue_body_path(q, a->env.id);
+	size_t j;
 	int fd, rc;
 
 	fd = queue_open_file(path, &e);
 	if (fd < 0) {
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
 		    "cannot open the queued message: %s", e.msg);
+		for (j = 0; j < k; j++)
+			a->res[a->map[j]] = *r;
 		free(path);
 		return 0;
 	}
 	memset(&m, 0, sizeof(m));
-	m.size = wire_size(path, a->env.size);
+	if (a->wsize == 0)
+		a->wsize = wire_size(path, a->env.size);
+	m.size = a->wsize;
 	stream_init_fd(&body, fd, 0, path);
 	free(path);
 	m.sender = a->env.sender;
 	m.rcpts = a->rcpts;
-	m.nrcpts = a->n;
+	m.nrcpts = k;
 	m.eightbit = a->env.body == ENVELOPE_BODY_8BITMIME;
 	m.smtputf8 = needs_smtputf8(&a->env);
 	m.ret = a->env.ret == ENVELOPE_RET_FULL ? "FULL" :
@@ -460,12 +524,228 @@ send_it(struct attempt *a, struct session *ss, struct result *r)
 	ss->cfg.on_rcpt = on_rcpt;
 	ss->cfg.on_message = on_message;
 	ss->cfg.cb_ctx = a;
-	pace(a->f);
 	rc = smtp_client_send(ss->client, &m, r);
-	ss->nmsgs++;
+	ss->ntxn++;
 	flusher_contact(a->f, ss->peer, r);
 	stream_close(&body);
 	return rc;
+}
+
+/* 1 when r, the transaction's result, is about the whole message (MAIL,
+ * DATA, the body, a local refusal), so that no later transaction of it can
+ * fare better; 0 when only its recipients were refused. */
+static int
+message_failed(const struct result *r)
+{
+	if (r->cls == RESULT_OK)
+		return 0;
+	if (r->stage != NULL && strcmp(r->stage,
+	    smtp_client_state_name(SMTP_ST_RCPT)) == 0)
+		return 0;
+	return !(r->code == 0 && strcmp(r->status, RESULT_ST_BAD_RCPT) == 0);
+}
+
+/* A recipient's result that only says the session ended under it: it may
+ * go again over a new session (not a reply lost after the final dot). */
+static int
+session_lost(const struct result *r)
+{
+	return r->cls == RESULT_TEMP && (r->scope == RESULT_SCOPE_SESSION ||
+	    r->code == 421);
+}
+
+/* What one transaction taught.  limited[j]: refused as one too many
+ * (4.5.3); lost[j]: the session ended under it. */
+struct txn_outcome {
+	size_t k, accepted, nlimited, nlost;
+	unsigned before;             /* transactions on the session before it */
+	int closed;                  /* the server closed the session */
+	unsigned char *limited, *lost;
+};
+
+static void
+classify(struct attempt *a, struct txn_outcome *t)
+{
+	size_t j;
+
+	for (j = 0; j < t->k; j++) {
+		const struct result *x = &a->res[a->map[j]];
+
+		t->limited[j] = x->stage != NULL && strcmp(x->stage,
+		    smtp_client_state_name(SMTP_ST_RCPT)) == 0 &&
+		    smtp_client_limit_reply(x);
+		t->lost[j] = !t->limited[j] && t->closed && session_lost(x);
+		t->nlimited += t->limited[j];
+		t->nlost += t->lost[j];
+	}
+}
+
+/* Settles every recipient of the transaction not marked in back[]. */
+static void
+settle_txn(struct attempt *a, size_t k, const unsigned char *back)
+{
+	size_t j;
+
+	for (j = 0; j < k; j++)
+		if (back == NULL || !back[j])
+			a->tried[a->map[j]] = 1;
+}
+
+/* The server accepted t->accepted recipients and refused the next ones as
+ * too many: send at most that many per transaction for the rest of the
+ * run. */
+static void
+learn_rcpt_limit(struct attempt *a, const struct txn_outcome *t)
+{
+	struct flusher *f = a->f;
+
+	if (f->rcpt_limit != 0 && f->rcpt_limit <= t->accepted)
+		return;
+	f->rcpt_limit = t->accepted;
+	log_msg(LOG_INFO, "%s: %s accepted %zu recipients in one transaction and "
+	    "refused more (4.5.3); sending at most %zu per transaction in this run",
+	    a->env.id, a->ss->peer, t->accepted, t->accepted);
+}
+
+/* The server closed or limited the session after t->before transactions:
+ * open a new one before that many from now on in this run. */
+static void
+learn_txn_limit(struct attempt *a, const struct txn_outcome *t, const char *why)
+{
+	struct flusher *f = a->f;
+
+	if (t->before == 0 || (f->txn_limit != 0 && f->txn_limit <= t->before))
+		return;
+	f->txn_limit = t->before;
+	log_msg(LOG_INFO, "%s: %s %s after %u transactions; opening a new session "
+	    "after every %u in this run", a->env.id, a->ss->peer, why, t->before,
+	    t->before);
+}
+
+/* The transaction ended the session, or the server refused it as one too
+ * many for the session (t->closed 0): put what it did not take back for a
+ * new session when that is allowed (the session had carried something, or
+ * the server's recipient limit was just learned, and the reconnect budget
+ * is not spent), else settle it.  Returns 1 when the message goes on over
+ * a new session. */
+static int
+session_over(struct attempt *a, struct txn_outcome *t, const struct result *r,
+    int learned)
+{
+	struct flusher *f = a->f;
+	struct result left;
+	unsigned char *back = t->closed ? t->lost : t->limited;
+	size_t j;
+
+	for (j = 0; t->closed && j < t->k; j++)
+		back[j] |= t->limited[j];
+	f->reconnects++;
+	learn_txn_limit(a, t, t->closed ? "closed the session" :
+	    "refused a transaction as one too many (4.5.3)");
+	if ((t->before > 0 || learned) && f->reconnects <= FLUSH_MAX_RECONNECTS) {
+		put_back(a, t->k, back);
+		settle_txn(a, t->k, back);
+		log_msg(LOG_INFO, "%s: %s ended the session (%s); going on over a "
+		    "new one", a->env.id, a->ss->peer, r->text);
+		if (f->open) {
+			session_close(f->ss);
+			f->open = 0;
+		}
+		return 1;
+	}
+	settle_txn(a, t->k, NULL);
+	left = *r;
+	if (left.cls != RESULT_TEMP || left.scope != RESULT_SCOPE_SESSION)
+		result_set(&left, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
+		    RESULT_ST_DROPPED, "the session with %s ended before this "
+		    "recipient's transaction (%s)", a->ss->peer, r->text);
+	settle_rest(a, &left);
+	if (f->open) {
+		session_close(f->ss);
+		f->open = 0;
+	}
+	return 0;
+}
+
+/* Records what is settled so far when more transactions follow, so that
+ * a crash before the next one never resends to a recipient done now. */
+static void
+checkpoint(struct attempt *a)
+{
+	struct err e;
+
+	if (a->head >= a->ntodo || record(a) == 0)
+		return;
+	if (queue_env_write(a->f->o->queue, &a->env, &e) < 0)
+		log_msg(LOG_ERR, "%s: cannot record the delivery state: %s",
+		    a->env.id, e.msg);
+}
+
+/* Sends the message to every recipient in todo, in transactions of at
+ * most f->rcpt_limit, over the run's session and new ones when the server
+ * ends or limits it (flush_message in flush_int.h).  r gets the last
+ * transaction's result. */
+static void
+send_all(struct attempt *a, struct result *r)
+{
+	struct flusher *f = a->f;
+	struct txn_outcome t;
+	int rc;
+
+	t.limited = xcalloc(a->env.nrcpt, 1);
+	t.lost = xcalloc(a->env.nrcpt, 1);
+	pace(f);
+	a->ss->nmsgs++;
+	while (a->head < a->ntodo) {
+		if (!f->open || (f->txn_limit > 0 && a->ss->ntxn >= f->txn_limit)) {
+			checkpoint(a);
+			if (flusher_reopen(f, r) < 0) {
+				settle_rest(a, r);
+				break;
+			}
+			a->ss->nmsgs++;
+		}
+		memset(&t, 0, offsetof(struct txn_outcome, limited));
+		t.before = a->ss->ntxn;
+		t.k = take_batch(a);
+		result_clear(r);
+		rc = send_txn(a, a->ss, t.k, r);
+		t.accepted = smtp_client_accepted(a->ss->client);
+		t.closed = rc < 0;
+		if (t.closed)
+			f->open = 0;
+		memset(t.limited, 0, t.k);
+		memset(t.lost, 0, t.k);
+		classify(a, &t);
+		if (t.nlimited > 0 && t.accepted > 0) {
+			/* RFC 5321 4.5.3.1.10: a recipient limit; the rest go
+			 * in the next transactions. */
+			learn_rcpt_limit(a, &t);
+			if (t.closed) {
+				if (!session_over(a, &t, r, 1))
+					break;
+				continue;
+			}
+			put_back(a, t.k, t.limited);
+			settle_txn(a, t.k, t.limited);
+		} else if (t.closed || (t.nlimited > 0 && t.before > 0)) {
+			/* Closed (421, a lost connection), or a session
+			 * limit: 4.5.3 with none accepted on a later
+			 * transaction of the session. */
+			if (!session_over(a, &t, r, 0))
+				break;
+			continue;
+		} else {
+			settle_txn(a, t.k, NULL);
+		}
+		if (message_failed(r)) {
+			settle_rest(a, r);
+			break;
+		}
+		checkpoint(a);
+	}
+	free(t.limited);
+	free(t.lost);
 }
 
 int
@@ -476,8 +756,7 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 	struct attempt a;
 	struct result r;
 	struct err e;
-	int lockfd = -1, rc = 0, l;
-	size_t i;
+	int lockfd = -1, l;
 
 	memset(&a, 0, sizeof(a));
 	a.f = f;
@@ -489,7 +768,7 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 			f->st->busy++;
 		else if (l < 0)
 			log_msg(LOG_ERR, "%s: %s", id, e.msg);
-		return 0;
+		return f->open ? 0 : -1;
 	}
 	if (queue_env_read(q, id, &a.env, &e) < 0) {
 		log_msg(LOG_ERR, "%s: %s", id, e.msg);
@@ -509,29 +788,22 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 		else
 			result_set(&r, RESULT_OK, RESULT_SCOPE_MESSAGE, NULL, "2.0.0",
 			    "appended to dead.letter");
-		for (i = 0; i < a.n; i++)
-			a.res[a.map[i]] = r;
+		settle_rest(&a, &r);
 		a.ss = NULL;
 		a.local = 1;
 	} else if (ss == NULL) {
 		/* Nothing about this message: due again with the next
 		 * session (flush.c, take_waiting). */
 		r = *sess_r;
-		for (i = 0; i < a.n; i++)
-			a.res[a.map[i]] = r;
+		settle_rest(&a, &r);
 		a.env.flags |= ENVELOPE_F_SESSION;
 	} else {
 		a.env.flags &= ~ENVELOPE_F_SESSION;
-		result_clear(&r);
-		rc = send_it(&a, ss, &r);
-		if (r.cls != RESULT_OK && r.scope == RESULT_SCOPE_MESSAGE && r.code == 0 &&
-		    strcmp(r.status, RESULT_ST_LOCAL) == 0)
-			for (i = 0; i < a.n; i++)
-				a.res[a.map[i]] = r;
+		send_all(&a, &r);
 	}
 	dispose(&a, &r);
 done:
 	attempt_free(&a);
 	close(lockfd);
-	return rc;
+	return f->open ? 0 : -1;
 }
