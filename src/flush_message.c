@@ -712,8 +712,6 @@ send_all(struct attempt *a, struct result *r)
 		rc = send_txn(a, a->ss, t.k, r);
 		t.accepted = smtp_client_accepted(a->ss->client);
 		t.closed = rc < 0;
-		if (t.closed)
-			f->open = 0;
 		memset(t.limited, 0, t.k);
 		memset(t.lost, 0, t.k);
 		classify(a, &t);
