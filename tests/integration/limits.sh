@@ -22,8 +22,9 @@ mkdir -p "$CONF"
 
 "$SMARTHOST_SCRIPTS/ctl" "$SMARTHOST_DIR" postconf -e smtpd_recipient_limit=100 >/dev/null ||
 	bail_out "cannot lower smtpd_recipient_limit on the test smarthost"
-smarthost_ctl stop >/dev/null && smarthost_ctl start >/dev/null ||
+if ! { smarthost_ctl stop >/dev/null && smarthost_ctl start >/dev/null; }; then
 	bail_out "the test smarthost did not restart with smtpd_recipient_limit=100"
+fi
 is "$("$SMARTHOST_SCRIPTS/ctl" "$SMARTHOST_DIR" postconf -h smtpd_recipient_limit)" 100 "the test smarthost takes 100 recipients per transaction"
 
 # configure [extra config lines...]
