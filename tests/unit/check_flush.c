@@ -523,6 +523,29 @@ START_TEST(test_421_every_time_capped)
 }
 END_TEST
 
+/* max_messages_per_connection still opens a new session after that many
+ * messages (a planned reconnect: no reconnect counted, nothing deferred). */
+static const char *const smax_a[] = { HELLO, MAIL, TO("a@x.test"), DATA, BYE };
+static const char *const smax_b[] = { HELLO, MAIL, TO("b@x.test"), DATA, BYE };
+
+START_TEST(test_max_messages_per_connection)
+{
+	static const struct peer peers[] = { { smax_a, NELEM(smax_a) },
+	    { smax_b, NELEM(smax_b) } };
+	static const char *const a[] = { "a@x.test" }, *const b[] = { "b@x.test" };
+	struct fx x;
+
+	fx_init(&x, "smarthost [mx.test]:25\ntls none\n"
+	    "max_messages_per_connection 1\n", peers, NELEM(peers));
+	fx_queue(&x, a, 1);
+	fx_queue(&x, b, 1);
+	fx_run(&x);
+	ck_assert_uint_eq(x.st.sessions, 2);
+	ck_assert_uint_eq(x.st.sent, 2);
+	fx_free(&x);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -542,6 +565,7 @@ main(void)
 	tcase_add_test(tc, test_452_other_codes);
 	tcase_add_test(tc, test_452_then_421);
 	tcase_add_test(tc, test_421_every_time_capped);
+	tcase_add_test(tc, test_max_messages_per_connection);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
