@@ -102,6 +102,26 @@ void flusher_save_hoststat(struct flusher *f);
  * f->down is set and every later call fails the same way at once. */
 int flusher_reopen(struct flusher *f, struct result *r);
 
+/* One message's delivery attempt (flush_message.c, flush_txn.c). */
+struct attempt {
+	struct flusher *f;
+	struct session *ss;
+	struct envelope env;
+	size_t *todo;                /* env indexes of the recipients still to
+	                              * send, todo[head..ntodo) in order */
+	size_t head, ntodo;
+	size_t *map;                 /* transaction index → env index */
+	struct smtp_rcpt *rcpts;     /* the transaction's recipients */
+	struct buf *notify;          /* per env recipient */
+	struct result *res;          /* per env recipient; cls OK = untouched */
+	unsigned char *tried;        /* per env recipient: res is its result
+	                              * for this attempt */
+	unsigned char *recorded;     /* per env recipient: written to env */
+	unsigned long long wsize;    /* SIZE=; 0 = not measured yet */
+	struct result msg;
+	int local;                   /* a notice kept in dead.letter */
+};
+
 /* flush_message.c */
 /* Sends message id over ss (NULL: no session could be opened; sess_r says
  * why, and the message is deferred with it; a local notice needs
@@ -115,6 +135,19 @@ int flusher_reopen(struct flusher *f, struct result *r);
  * still open, -1 when it is over (f->open is 0). */
 int flush_message(struct flusher *f, struct session *ss, const char *id,
     const struct result *sess_r);
+/* Applies the attempt's results not applied yet to its envelope (and
+ * logs them); returns how many. */
+size_t attempt_record(struct attempt *a);
+/* Every recipient still to send gets r for this attempt. */
+void attempt_settle_rest(struct attempt *a, const struct result *r);
+
+/* flush_txn.c */
+/* Sends the message to every recipient in a's todo, in transactions of
+ * at most f->rcpt_limit, over the run's session and new ones when the
+ * server ends or limits it; the envelope is written between
+ * transactions.  r gets the last transaction's result. */
+void attempt_send(struct attempt *a, struct result *r);
+
 /* Removals are made durable in groups: see queue_remove_unsynced. */
 #define FLUSH_SYNC_EVERY 64
 void flusher_sync_removals(struct flusher *f);
