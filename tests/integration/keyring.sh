@@ -34,7 +34,7 @@ HOME=$tmp XDG_RUNTIME_DIR=$tmp XDG_DATA_HOME=$tmp/data RELAYQ_TEST_KEYRING=1 \
 	printf other | secret-tool store --label=imap host smtp.example.com service imap user alice &&
 	"$0"' "$prog" </dev/null >"$tmp/in.log" 2>&1
 rc=$?
-if [ $rc -eq 0 ] && grep -q "Checks: 6, Failures: 0, Errors: 0" "$tmp/in.log"; then
+if [ $rc -eq 0 ] && grep -q "Checks: 10, Failures: 0, Errors: 0" "$tmp/in.log"; then
 	echo "ok 1 - keyring items from secret-tool and msmtp's schema are found"
 else
 	echo "not ok 1 - keyring lookups inside a D-Bus session (exit $rc)"
@@ -58,7 +58,7 @@ fi
 # 3: no session at all (cron): the message names the other sources.
 env -u DBUS_SESSION_BUS_ADDRESS HOME=$tmp XDG_RUNTIME_DIR=/nonexistent \
 	"$prog" </dev/null >"$tmp/out.log" 2>&1
-if [ $? -eq 0 ] && grep -q "Checks: 1, Failures: 0, Errors: 0" "$tmp/out.log"; then
+if [ $? -eq 0 ] && grep -q "Checks: 5, Failures: 0, Errors: 0" "$tmp/out.log"; then
 	echo "ok 3 - without D-Bus the lookup says so and names the other sources"
 else
 	echo "not ok 3 - lookup without a D-Bus session"
