@@ -4,13 +4,15 @@
 # status line is in PATH; in a container without /dev/log (a private
 # mount and PID namespace whose PID 1 is this script's shell, its stderr a
 # file, as `docker logs` reads a container's) the default falls back to
-# PID 1's stderr and says so once, naming why and where.  Against the
+# PID 1's stderr and says so once, naming why and where; `journal`
+# writes journald's native fields to its socket (a private /run with a
+# listening socket in its place).  Against the
 # bundled smarthost; no RELAYQ_NO_SYSLOG here.
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
 command -v unshare >/dev/null || bail_out "unshare is missing (util-linux)"
-plan 11
+plan 12
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -136,4 +138,43 @@ if grep -qE "relayq-flush\[[0-9]+\]: log_target /nonexistent/relayq/mail.log is 
 	ok "an unwritable file target falls back to the container's log and names the file"
 else
 	not_ok "an unwritable file target falls back to the container's log and names the file" "$(cat "$T/pid1-file.err")"
+fi
+
+# ---- 3. journald's native socket ------------------------------------------------
+# A private /run holds a datagram socket where journald's would be; a
+# foreground relayq-flush with log_target journal sends its fields there.
+cat >"$T/journal.sh" <<'SH'
+set -u
+mount -t tmpfs none /run && mkdir -p /run/systemd/journal || exit 1
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+open(sys.argv[1] + ".ready", "w").close()
+with open(sys.argv[1], "ab", 0) as f:
+    while True:
+        f.write(s.recv(65536) + b"--\n")
+' "$1" &
+for i in $(seq 100); do [ -e "$1.ready" ] && break; sleep 0.05; done
+printf 'To: erin@example.test\nSubject: journal\n\nhi\n' | "$SENDMAIL" -t -i -odq
+"$FLUSH" >/dev/null 2>&1
+SH
+export FLUSH
+wait_idle || bail_out "the background relayq-flush of the container did not end"
+configure "log_target journal"
+unshare --mount --pid --fork --mount-proc bash "$T/journal.sh" "$T/journal.out" 2>"$T/journal.err"
+if python3 - "$T/journal.out" "$SUBMISSION_PORT" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+ok = any(re.fullmatch(r"PRIORITY=6\nSYSLOG_FACILITY=2\nSYSLOG_IDENTIFIER=relayq-flush\n"
+                      r"SYSLOG_PID=[0-9]+\nMESSAGE=[0-9A-Za-z]+: to=<erin@example.test>, "
+                      r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:" + sys.argv[2] +
+                      r", delay=[0-9.]+, status=sent \(250 [^\n]*\)\n", d)
+         for d in text.split("--\n"))
+sys.exit(0 if ok else 1)
+PY
+then
+	ok "log_target journal: the status line with journald's fields (PRIORITY, SYSLOG_IDENTIFIER, ...)"
+else
+	not_ok "log_target journal: the status line with journald's fields" "$(cat "$T/journal.out" "$T/journal.err" 2>&1)"
 fi
