@@ -32,8 +32,9 @@ static struct {
 	int fd;                 /* journal socket, container log or file; -1 */
 	char *path;             /* file:PATH's path (owned) */
 	char notice[512];       /* the fallback line, written before the first line */
+	char fallback[512];     /* the same, kept for log_target_fallback() */
 	char why[160];          /* why the configured target was not usable */
-} sink = { 0, { LOGTARGET_NONE, NULL }, -1, NULL, "", "" };
+} sink = { 0, { LOGTARGET_NONE, NULL }, -1, NULL, "", "", "" };
 
 void
 log_open(const char *ident, int verbose)
@@ -110,7 +111,10 @@ open_container_log(void)
 	struct stat st;
 	int fd;
 
-	fd = open(LOGTARGET_CONTAINER_LOG, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+	/* A description of our own: O_NONBLOCK does not reach PID 1, and a
+	 * stalled log collector costs a line, never a hung delivery. */
+	fd = open(LOGTARGET_CONTAINER_LOG, O_WRONLY | O_APPEND | O_NOCTTY |
+	    O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || (S_ISCHR(st.st_mode) &&
@@ -217,7 +221,7 @@ sink_reset(void)
 	sink.path = NULL;
 	sink.decided = 0;
 	sink.use.kind = LOGTARGET_NONE;
-	sink.notice[0] = sink.why[0] = '\0';
+	sink.notice[0] = sink.fallback[0] = sink.why[0] = '\0';
 }
 
 static void
@@ -228,10 +232,14 @@ decide(const struct logtarget *want, int stderr_ok)
 	sink_reset();
 	if (logtarget_decide(want, stderr_ok, probe_noting, NULL, &use)) {
 		snprintf(sink.notice, sizeof(sink.notice), "log_target %s is not "
-		    "usable here (%s); logging to %s instead; set log_target in "
-		    "relayq.conf to choose", want->kind == LOGTARGET_FILE ?
-		    want->path : logtarget_describe(want), sink.why,
-		    logtarget_describe(&use));
+		    "usable here (%s); %s%s%s; set log_target in relayq.conf to "
+		    "choose", want->kind == LOGTARGET_FILE ? want->path :
+		    logtarget_describe(want), sink.why,
+		    use.kind == LOGTARGET_NONE ? "nor is any fallback (syslog, "
+		    "the journal, the container's log): nothing is logged" : "logging to ",
+		    use.kind == LOGTARGET_NONE ? "" : logtarget_describe(&use),
+		    use.kind == LOGTARGET_NONE ? "" : " instead");
+		memcpy(sink.fallback, sink.notice, sizeof(sink.fallback));
 	}
 	if (use.kind == LOGTARGET_FILE) {
 		sink.path = xstrdup(use.path);
@@ -259,6 +267,12 @@ const char *
 log_target_used(void)
 {
 	return logtarget_describe(&sink.use);
+}
+
+const char *
+log_target_fallback(void)
+{
+	return sink.fallback[0] ? sink.fallback : NULL;
 }
 
 /* ---- writing -------------------------------------------------------------- */

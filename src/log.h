@@ -34,6 +34,9 @@ void log_set_syslog(int enabled);
 int log_set_target(const char *value, int stderr_ok, struct err *e);
 /* Where lines go now, as the fallback line names it (static). */
 const char *log_target_used(void);
+/* The fallback line of the last decision (borrowed), or NULL when the
+ * configured target is in use. */
+const char *log_target_fallback(void);
 /* Replaces the probe of the host (tests: a pretend host without /dev/log);
  * NULL restores it.  The probe sets errno when it answers 0. */
 void log_set_probe(logtarget_probe_fn fn);

@@ -12,7 +12,7 @@
 
 smarthost_start
 command -v unshare >/dev/null || bail_out "unshare is missing (util-linux)"
-plan 12
+plan 13
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -88,6 +88,7 @@ else
 fi
 check "the file is not readable by others (0640)" \
 	test "$(stat -c %a "$LOG")" = 640
+check "relayq check names where the lines go" sh -c "'$RELAYQ' check | grep -qx 'log: $LOG'"
 check "a bad value is refused naming the key" \
 	sh -c "printf 'log_target file:rel\n' >'$T/bad.conf'; '$RELAYQ' -C '$T/bad.conf' check 2>&1 | grep -q 'log_target'"
 

@@ -182,6 +182,7 @@ START_TEST(test_file_lines)
 	err_clear(&e);
 	ck_assert_msg(log_set_target(value, 0, &e) == 0, "%s", e.msg);
 	ck_assert_str_eq(log_target_used(), path);
+	ck_assert_ptr_null(log_target_fallback());
 	log_msg(LOG_INFO, "1A2B3C: to=<a@example.com>, status=sent (250 2.0.0 Ok)");
 	log_msg(LOG_WARNING, "two\nlines");
 	log_msg(LOG_DEBUG, "only with -v, only on stderr");
@@ -225,6 +226,10 @@ START_TEST(test_fallback_line)
 	log_set_probe(nothing_there);
 	ck_assert_int_eq(log_set_target("syslog", 0, &e), 0);
 	ck_assert_str_eq(log_target_used(), "nowhere");
+	ck_assert_str_eq(log_target_fallback(), "log_target syslog (/dev/log) is "
+	    "not usable here (/dev/log: No such file or directory); nor is any "
+	    "fallback (syslog, the journal, the container's log): nothing is "
+	    "logged; set log_target in relayq.conf to choose");
 	log_msg(LOG_INFO, "front end line");
 	ck_assert_str_eq(slurp(errpath), "");
 
