@@ -204,8 +204,8 @@ probe_noting(const struct logtarget *t, void *arg)
 		return 1;
 	if (!*sink.why)
 		set_why(t->kind == LOGTARGET_FILE ? t->path :
-		    t->kind <= LOGTARGET_CONTAINER ? where[t->kind] : "?",
-		    errno ? errno : ENOENT);
+		    t->kind <= LOGTARGET_CONTAINER && where[t->kind] ?
+		    where[t->kind] : "?", errno ? errno : ENOENT);
 	return 0;
 }
 
@@ -227,18 +227,19 @@ sink_reset(void)
 static void
 decide(const struct logtarget *want, int stderr_ok)
 {
+	static const char none[] = "nor is any fallback (syslog, the "
+	    "journal, the container's log): nothing is logged";
 	struct logtarget use;
+	int any;
 
 	sink_reset();
 	if (logtarget_decide(want, stderr_ok, probe_noting, NULL, &use)) {
+		any = use.kind != LOGTARGET_NONE;
 		snprintf(sink.notice, sizeof(sink.notice), "log_target %s is not "
 		    "usable here (%s); %s%s%s; set log_target in relayq.conf to "
 		    "choose", want->kind == LOGTARGET_FILE ? want->path :
-		    logtarget_describe(want), sink.why,
-		    use.kind == LOGTARGET_NONE ? "nor is any fallback (syslog, "
-		    "the journal, the container's log): nothing is logged" : "logging to ",
-		    use.kind == LOGTARGET_NONE ? "" : logtarget_describe(&use),
-		    use.kind == LOGTARGET_NONE ? "" : " instead");
+		    logtarget_describe(want), sink.why, any ? "logging to " : none,
+		    any ? logtarget_describe(&use) : "", any ? " instead" : "");
 		memcpy(sink.fallback, sink.notice, sizeof(sink.fallback));
 	}
 	if (use.kind == LOGTARGET_FILE) {

@@ -5,11 +5,12 @@
  * dependencies would be mapped into every run (3 MB of its peak RSS,
  * doc/bench-2026-11-22.txt part 3) although most configurations read an
  * authinfo file or a systemd credential.  Only a lookup that gets as far
- * as the D-Bus session loads LIBSECRET_SONAME ("libsecret-1.so.0", Debian's libsecret-1-0); the
- * GLib symbols are resolved through it (dlsym searches a handle's
- * dependencies).  The handle is never closed: GLib does not support being
- * unloaded.  Each pointer has the type of the real declaration in
- * <libsecret/secret.h>, so a mismatch is a compile error.
+ * as the D-Bus session loads LIBSECRET_SONAME ("libsecret-1.so.0",
+ * Debian's libsecret-1-0); the GLib symbols are resolved through it
+ * (dlsym searches a handle's dependencies).  The handle is never
+ * closed: GLib does not support being unloaded.  Each pointer has the
+ * type of the real declaration in <libsecret/secret.h>, so a mismatch is
+ * a compile error.
  *
  * Only built with libsecret's headers (HAVE_LIBSECRET).  Nothing here
  * logs. */
