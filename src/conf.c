@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "i18n.h"
+#include "logtarget.h"
 #include "runlock.h"
 #include "xalloc.h"
 
@@ -141,6 +142,7 @@ static const struct conf_key conf_keys[] = {
 	{ "on_failure", T_STRING, OFF(on_failure), NULL, NULL, NULL, 0, 0 },
 	{ "on_failure_timeout", T_DURATION, OFF(on_failure_timeout), "30", NULL, NULL, 0, 0 },
 	{ "spool_queue_timeout", T_DURATION, OFF(spool_queue_timeout), "600", NULL, NULL, 0, 0 },
+	{ "log_target", T_STRING, OFF(log_target), LOGTARGET_DEFAULT, logtarget_valid, NULL, 0, 0 },
 	/* Issue 3: smarthost, tls_*, auth_* — one line each. */
 };
 #undef OFF

@@ -105,6 +105,7 @@ struct conf {
 	long long on_failure_timeout;   /* seconds; default 30 */
 	long long spool_queue_timeout;  /* --all-users: seconds one spool
 	                                 * queue's flush may take; default 600 */
+	char *log_target;           /* logtarget.h words; default "syslog" */
 	/* Set by conf_load, not a key: the user's own file (or -C FILE)
 	 * sets smarthost (route.h). */
 	int own_smarthost;

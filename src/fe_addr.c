@@ -12,6 +12,7 @@
 #include "frontend.h"
 #include "smarthost.h"
 #include "i18n.h"
+#include "log.h"
 #include "input.h"
 #include "strv.h"
 #include "xalloc.h"
@@ -202,6 +203,10 @@ fe_check(struct fe *fe)
 	} else {
 		printf(_("queue: %s\n"), fe->queue.dir);
 	}
+	/* Decided by main() as a background flush decides (no stderr). */
+	printf(_("log: %s\n"), log_target_used());
+	if (log_target_fallback() != NULL)
+		printf(_("log: %s\n"), log_target_fallback());
 	r = check_delivery(fe);
 	rc = rc != EX_OK ? rc : r;
 	r = fe_newaliases(fe);

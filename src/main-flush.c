@@ -159,6 +159,15 @@ guest_creds(const struct conf *conf, const struct queue *q,
 	return -1;
 }
 
+/* Lines to the configured log target.  stderr is a last resort only on
+ * a terminal (by hand): under cron every line would be mailed, and the
+ * mail would start the next run; a detached run's stderr is /dev/null. */
+static int
+set_log_target(const struct conf *conf, struct err *e)
+{
+	return log_set_target(conf->log_target, isatty(2), e);
+}
+
 /* --all-users: the system configuration only (or -C), credentials looked
  * up once as root, then one child per spool queue (flush_users.h). */
 static int
@@ -177,6 +186,9 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	/* Never a user's configuration: root reads only its own files. */
 	if (conf_load_file(conf, a->config ? a->config : conf_system_path(),
 	    a->config != NULL, e) < 0)
+		return -1;
+	/* Opened as root, before the children drop to each user. */
+	if (set_log_target(conf, e) < 0)
 		return -1;
 	if (flush_creds_prefetch(conf, &creds, e) < 0)
 		return -1;
@@ -255,6 +267,10 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (conf_load(&conf, a.config, &e) < 0) {
+		rc = e.code;
+		goto fail;
+	}
+	if (set_log_target(&conf, &e) < 0) {
 		rc = e.code;
 		goto fail;
 	}

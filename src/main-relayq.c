@@ -94,6 +94,12 @@ main(int argc, char **argv)
 		rc = e.code;
 		goto done;
 	}
+	/* Never stderr as a fallback: the caller reads it (cron mails it). */
+	if (log_set_target(fe.conf.log_target, 0, &e) < 0) {
+		fprintf(stderr, "%s: %s\n", fe.progname, e.msg);
+		rc = e.code;
+		goto done;
+	}
 	cli_merge_conf(&fe.opt, &fe.conf);
 	identity_load(&fe.id);
 	rc = dispatch(&fe);
