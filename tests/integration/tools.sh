@@ -8,7 +8,7 @@
 # machine).  Each check runs the tool the way the suite does.
 . "$(dirname "$0")/lib.sh"
 
-plan 21
+plan 23
 
 check "swaks supports TLS (needs libnet-ssleay-perl)" \
 	sh -c 'swaks --support 2>&1 | grep -q "^=== TLS supported"'
@@ -48,6 +48,11 @@ check "systemd-analyze verify runs" systemd-analyze --version
 check "timeout and flock" sh -c 'command -v timeout && command -v flock'
 check "apt-get download and dpkg -x (test smarthost, bsd-mailx)" \
 	sh -c 'command -v apt-get && command -v dpkg'
+check "dpkg-buildpackage and debhelper (make deb) are installed" \
+	sh -c 'command -v dpkg-buildpackage && command -v dh &&
+	    dpkg-query -W -f="\${Status}" build-essential | grep -q "install ok installed"'
+check "lintian is installed" lintian --version
+check "mmdebstrap is installed (scripts/deb-test)" mmdebstrap --version
 check "valgrind is installed" valgrind --version
 check "/usr/bin/time is installed" test -x /usr/bin/time
 check "clang builds a libFuzzer target with ASan+UBSan (libclang-rt-14-dev)" \
