@@ -1,0 +1,91 @@
+#!/bin/bash
+# provider.sh — what a provider's smarthost needs, against the real test
+# smarthost: from_address (envelope sender and From: of all mail, the
+# original From: into Reply-To), sender_address (local senders only), the
+# -v transcript with every line of a multi-line reply, and
+# relayq check --connect (relayq-flush --probe) step by step.
+. "$(dirname "$0")/lib.sh"
+
+smarthost_start
+plan 33
+
+RELAYQ=$top_builddir/src/relayq
+FLUSH=$top_builddir/src/relayq-flush
+BIN=$T/bin
+mkdir -p "$BIN"
+ln -s "$RELAYQ" "$BIN/sendmail"
+export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
+Q=$XDG_STATE_HOME/relayq
+CONF=$XDG_CONFIG_HOME/relayq
+mkdir -p "$CONF"
+
+# configure PORT PASSWORD [extra config lines...]
+configure() {
+	local port=$1 pw=$2
+	shift 2
+	{
+		echo "domain example.test"
+		echo "smarthost [127.0.0.1]:$port"
+		echo "authinfo $CONF/authinfo"
+		printf '%s\n' "$@"
+	} >"$CONF/config"
+	grep -q '^tls_trust_file' "$CONF/config" || echo "tls_trust_file $CA_FILE" >>"$CONF/config"
+	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$pw" >"$CONF/authinfo"
+	chmod 600 "$CONF/authinfo"
+}
+# hdr FILE NAME: the (unfolded) values of header NAME in a delivered file.
+hdr() {
+	python3 -c 'import email,sys
+m=email.message_from_binary_file(open(sys.argv[1],"rb"))
+for v in m.get_all(sys.argv[2]) or []: print(" ".join(v.split()))' "$1" "$2"
+}
+# deliver USER: flush, then the path of USER's newest message.
+deliver() {
+	"$FLUSH" >"$T/out" 2>&1 || diag "$(cat "$T/out")"
+	smarthost_wait_mail "$1" "$2" | tail -n 1
+}
+
+# ---- from_address: all mail, local or not ---------------------------------
+configure "$SUBMISSION_PORT" "$TEST_PASSWORD" "from_address app@example.test"
+printf 'From: Shop <orders@shop.test>\nSubject: order\n\nbody\n' |
+	sendmail -i -f orders@shop.test fa1@example.test
+f=$(deliver fa1 1)
+is "$(hdr "$f" Return-Path)" "<app@example.test>" "from_address: a foreign envelope sender becomes it (Return-Path)"
+is "$(hdr "$f" From)" "Shop <app@example.test>" "from_address: From keeps the display name, takes the address"
+is "$(hdr "$f" Reply-To)" "Shop <orders@shop.test>" "from_address: the original From moves into Reply-To"
+
+printf 'From: Shop <orders@shop.test>\nReply-To: help@shop.test\nSubject: r\n\nbody\n' |
+	sendmail -i fa2@example.test
+f=$(deliver fa2 1)
+is "$(hdr "$f" Reply-To)" "help@shop.test" "from_address: an existing Reply-To is kept, not doubled"
+is "$(hdr "$f" From)" "Shop <app@example.test>" "from_address: with Reply-To, From is still rewritten"
+
+printf 'Subject: cron\n\nout\n' | sendmail -i -F 'Cron Daemon' fa3@example.test
+f=$(deliver fa3 1)
+is "$(hdr "$f" From)" "Cron Daemon <app@example.test>" "from_address: a local message gets From with the user's name"
+is "$(hdr "$f" Reply-To)" "" "from_address: no Reply-To when From was added, not replaced"
+is "$(hdr "$f" Return-Path)" "<app@example.test>" "from_address: local envelope sender too"
+
+# ---- sender_address: local senders only (backward compatible) ---------------
+configure "$SUBMISSION_PORT" "$TEST_PASSWORD" "sender_address cron@example.test"
+printf 'From: Shop <orders@shop.test>\nSubject: o\n\nbody\n' |
+	sendmail -i -f orders@shop.test sa1@example.test
+f=$(deliver sa1 1)
+is "$(hdr "$f" Return-Path)|$(hdr "$f" From)" "<orders@shop.test>|Shop <orders@shop.test>" \
+	"sender_address: a foreign sender is left as it is"
+printf 'Subject: c\n\nbody\n' | sendmail -i -F 'Cron Daemon' sa2@example.test
+f=$(deliver sa2 1)
+is "$(hdr "$f" Return-Path)|$(hdr "$f" From)" "<cron@example.test>|Cron Daemon <cron@example.test>" \
+	"sender_address: a local sender is replaced"
+
+# ---- -v transcript: every line of a multi-line reply -------------------------
+configure "$SUBMISSION_PORT" "$TEST_PASSWORD"
+printf 'Subject: v\n\nbody\n' | sendmail -i tv@example.test
+"$FLUSH" -v >"$T/out" 2>&1
+ehlo=$(awk '/^>>> EHLO/ {on=1; next} on {print} on && /^<<< 250 / {exit}' "$T/out")
+check "-v: the EHLO reply's first line" grep -q '^<<< 250-smarthost.example.test' "$T/out"
+check "-v: its middle lines (PIPELINING, AUTH)" sh -c "grep -q '^<<< 250-PIPELINING' '$T/out' && grep -q '^<<< 250-AUTH ' '$T/out'"
+check "-v: its last line" grep -q '^<<< 250 CHUNKING' "$T/out"
+is "$(printf '%s\n' "$ehlo" | grep -c '^<<< 250')" "$(printf '%s\n' "$ehlo" | wc -l)" \
+	"-v: every line of the first EHLO reply is a <<< line"
+check "-v: more than one line per EHLO reply" test "$(printf '%s\n' "$ehlo" | wc -l)" -gt 5
