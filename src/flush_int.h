@@ -17,6 +17,18 @@
 
 struct session;
 
+/* What relayq check --connect shows of the steps that passed, recorded by
+ * the session code when flusher.probe is set (flush_check.c). */
+struct flush_probe {
+	char tls[128];               /* tls_describe(), "" without TLS */
+	struct tls_cert_info cert;
+	int have_cert;
+	struct strv ehlo;            /* the last EHLO reply's lines */
+	char *auth_source;           /* where the credential came from */
+	char *auth_none;             /* why there was none (no AUTH) */
+	char auth_mech[32];          /* mechanism used, "" none */
+};
+
 /* One run's state. */
 struct flusher {
 	const struct flush_opts *o;
@@ -45,6 +57,7 @@ struct flusher {
 	                              * across rescans until one finds nothing */
 	int open;                    /* ss is connected */
 	int reconnects;              /* sessions the server closed in this run */
+	struct flush_probe *probe;   /* relayq check --connect; NULL in runs */
 };
 
 /* One connection to the smarthost. */

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 33
+plan 42
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -89,3 +89,73 @@ check "-v: its last line" grep -q '^<<< 250 CHUNKING' "$T/out"
 is "$(printf '%s\n' "$ehlo" | grep -c '^<<< 250')" "$(printf '%s\n' "$ehlo" | wc -l)" \
 	"-v: every line of the first EHLO reply is a <<< line"
 check "-v: more than one line per EHLO reply" test "$(printf '%s\n' "$ehlo" | wc -l)" -gt 5
+
+# ---- relayq check --connect ----------------------------------------------------
+# connect: relayq check --connect, output in $T/check, exit code echoed.
+connect() {
+	RELAYQ_FLUSH=$FLUSH "$RELAYQ" check --connect "$@" >"$T/check" 2>&1
+	echo $?
+}
+step() { grep "^$1: " "$T/check" | head -n 1 | cut -d: -f2 | sed 's/^ //'; }
+nopw() {
+	if grep -qF "$TEST_PASSWORD" "$T/check" || grep -qF "$TEST_PASSWORD2" "$T/check"; then
+		not_ok "$1: the password appears nowhere in the output" "$(cat "$T/check")"
+	else
+		ok "$1: the password appears nowhere in the output"
+	fi
+}
+
+delivered() { find "$MAILDIR_ROOT" -path '*/new/*' -type f | wc -l; }
+before=$(delivered)
+configure "$SUBMISSION_PORT" "$TEST_PASSWORD" "from_address app@example.test"
+is "$(connect)" 0 "submission port: every step passes, exit 0"
+is "$(for s in resolve TCP TLS EHLO AUTH 'MAIL FROM' 'RSET, QUIT'; do step "$s"; done | tr '\n' ' ')" \
+	"ok ok ok ok ok ok ok " "submission port: one ok line per step" || diag "$(cat "$T/check")"
+check "TLS line: protocol, verification, subject, issuer, expiry" \
+	grep -qE '^TLS: ok: TLS1\.[23] .* verified; subject .*CN=.*; issuer .*; names .*localhost.*; expires [0-9]{4}-' "$T/check"
+check "EHLO line: the capabilities" grep -qE '^EHLO: ok: smarthost.example.test: .*PIPELINING.*AUTH PLAIN' "$T/check"
+check "AUTH line: the mechanism and the credential's source" \
+	grep -qF "AUTH: ok: SCRAM-SHA-256 with password from authinfo $CONF/authinfo line 1" "$T/check"
+check "MAIL FROM line: the configured sender, accepted" grep -q '^MAIL FROM: ok: <app@example.test> (250 ' "$T/check"
+nopw "all pass"
+RELAYQ_FLUSH=$FLUSH "$RELAYQ" check --connect -v >"$T/check" 2>&1
+check "-v: the probe's transcript shows RSET and QUIT, no DATA" \
+	sh -c "grep -q '^>>> RSET' '$T/check' && grep -q '^>>> QUIT' '$T/check' && ! grep -q '^>>> DATA' '$T/check'"
+nopw "-v"
+# Postfix's summary of the probe's session: MAIL, RSET and QUIT, no DATA.
+last=$(grep 'disconnect from' "$POSTFIX_LOG" | tail -n 1)
+check "the smarthost saw MAIL, RSET and QUIT and no DATA" \
+	sh -c "echo '$last' | grep -q 'mail=1 rset=1 quit=1' && ! echo '$last' | grep -q 'data='"
+is "$(delivered)" "$before" "nothing was delivered by the probes"
+
+configure "$SUBMISSION_PORT" "not-$TEST_PASSWORD"
+rc=$(connect)
+is "$rc" 77 "wrong password: exit 77 (EX_NOPERM)"
+is "$(step TLS)$(step AUTH)$(step 'MAIL FROM')" "okFAILEDnot tried" "wrong password: TLS ok, fails at AUTH, MAIL FROM not tried"
+check "wrong password: the fix names the credential's source" \
+	grep -qF "  fix: check the login and password in password from authinfo $CONF/authinfo line 1" "$T/check"
+check "wrong password: the server's 535 is shown" grep -qE '^AUTH: FAILED: 535 ' "$T/check"
+nopw "wrong password"
+
+configure "$UNTRUSTED_PORT" "$TEST_PASSWORD"
+rc=$(connect)
+is "$rc" 76 "untrusted certificate: exit 76 (EX_PROTOCOL)"
+is "$(step TCP)$(step TLS)$(step AUTH)" "okFAILEDnot tried" "untrusted certificate: fails at TLS, AUTH not tried"
+check "untrusted certificate: the fix names tls_trust_file" grep -q '^  fix: .*tls_trust_file' "$T/check"
+nopw "untrusted certificate"
+
+configure "$PLAIN_PORT" "$TEST_PASSWORD"
+rc=$(connect)
+is "$rc|$(step TLS)" "76|FAILED" "no STARTTLS on the port: fails at TLS"
+check "no STARTTLS: the fix says which port to use" grep -q '^  fix: this port offers no STARTTLS' "$T/check"
+check "one line per step: no log lines in the probe's output" sh -c "! grep -q 'relayq-flush: connect to' '$T/check'"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+configure "$port" "$TEST_PASSWORD"
+rc=$(connect)
+is "$rc" 69 "closed port: exit 69 (EX_UNAVAILABLE)"
+is "$(step resolve)$(step TCP)$(step TLS)" "okFAILEDnot tried" "closed port: fails at TCP" || diag "$(cat "$T/check")"
+check "closed port: the fix names the port" grep -q '^  fix: check the port' "$T/check"
+
+RELAYQ_FLUSH=$FLUSH "$RELAYQ" -C "$T/nonexistent.conf" check --connect >"$T/check" 2>&1
+is "$?" 78 "a missing -C file: exit 78, nothing probed"
