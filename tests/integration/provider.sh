@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 42
+plan 43
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -41,7 +41,7 @@ for v in m.get_all(sys.argv[2]) or []: print(" ".join(v.split()))' "$1" "$2"
 }
 # deliver USER: flush, then the path of USER's newest message.
 deliver() {
-	"$FLUSH" >"$T/out" 2>&1 || diag "$(cat "$T/out")"
+	"$FLUSH" >"$T/out" 2>&1
 	smarthost_wait_mail "$1" "$2" | tail -n 1
 }
 
@@ -65,6 +65,13 @@ f=$(deliver fa3 1)
 is "$(hdr "$f" From)" "Cron Daemon <app@example.test>" "from_address: a local message gets From with the user's name"
 is "$(hdr "$f" Reply-To)" "" "from_address: no Reply-To when From was added, not replaced"
 is "$(hdr "$f" Return-Path)" "<app@example.test>" "from_address: local envelope sender too"
+
+# a notice for a refused recipient goes to from_address, and comes from it
+printf 'From: Shop <orders@shop.test>\nSubject: lost\n\nbody\n' | sendmail -i reject550@example.test
+f=$(deliver app 1)
+# (Postfix writes the null sender <> as <MAILER-DAEMON>)
+is "$(hdr "$f" Return-Path)|$(hdr "$f" From)" "<MAILER-DAEMON>|Mail Delivery System <app@example.test>" \
+	"from_address: relayq-flush's failure notice has From: it, the envelope sender stays <>"
 
 # ---- sender_address: local senders only (backward compatible) ---------------
 configure "$SUBMISSION_PORT" "$TEST_PASSWORD" "sender_address cron@example.test"
