@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 43
+plan 44
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -65,6 +65,14 @@ f=$(deliver fa3 1)
 is "$(hdr "$f" From)" "Cron Daemon <app@example.test>" "from_address: a local message gets From with the user's name"
 is "$(hdr "$f" Reply-To)" "" "from_address: no Reply-To when From was added, not replaced"
 is "$(hdr "$f" Return-Path)" "<app@example.test>" "from_address: local envelope sender too"
+
+# an SMTP client on sendmail -bs (PHPMailer, Symfony) is rewritten alike
+printf 'EHLO app.test\r\nMAIL FROM:<shop@shop.test>\r\nRCPT TO:<fa4@example.test>\r\nDATA\r\nFrom: Web Shop <shop@shop.test>\r\nSubject: bs\r\n\r\nbody\r\n.\r\nQUIT\r\n' |
+	sendmail -bs >"$T/bs.out" 2>&1
+f=$(deliver fa4 1)
+is "$(hdr "$f" Return-Path)|$(hdr "$f" From)|$(hdr "$f" Reply-To)" \
+	"<app@example.test>|Web Shop <app@example.test>|Web Shop <shop@shop.test>" \
+	"from_address: mail submitted with sendmail -bs too (Return-Path, From, Reply-To)"
 
 # a notice for a refused recipient goes to from_address, and comes from it
 printf 'From: Shop <orders@shop.test>\nSubject: lost\n\nbody\n' | sendmail -i reject550@example.test
