@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 44
+plan 45
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -164,6 +164,13 @@ rc=$(connect)
 is "$rc|$(step TLS)" "76|FAILED" "no STARTTLS on the port: fails at TLS"
 check "no STARTTLS: the fix says which port to use" grep -q '^  fix: this port offers no STARTTLS' "$T/check"
 check "one line per step: no log lines in the probe's output" sh -c "! grep -q 'relayq-flush: connect to' '$T/check'"
+
+# a smarthost that wants neither TLS nor AUTH (tls none, no credentials)
+printf 'domain example.test\nsmarthost [127.0.0.1]:%s\ntls none\nauthinfo %s/none\n' \
+	"$PLAIN_PORT" "$CONF" >"$CONF/config"
+rc=$(connect)
+is "$rc|$(step TLS)|$(step AUTH)|$(step 'MAIL FROM')" "0|none|skipped|ok" \
+	"no TLS, no credentials: TLS none, AUTH skipped, the rest passes, exit 0" || diag "$(cat "$T/check")"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 configure "$port" "$TEST_PASSWORD"
