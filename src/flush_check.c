@@ -28,7 +28,6 @@ struct check {
 	struct flusher f;
 	struct flush_probe p;
 	FILE *out;
-	const char *sender;
 	int no_starttls;             /* TLS failed: the server offers none */
 };
 
@@ -219,6 +218,7 @@ flush_check(const struct flush_opts *o, const char *sender, FILE *out,
 	struct session ss;
 	struct result r;
 	char text[RESULT_TEXT_MAX + 64];
+	enum step at;
 	int rc = EX_OK, tr;
 
 	memset(&c, 0, sizeof(c));
@@ -228,7 +228,6 @@ flush_check(const struct flush_opts *o, const char *sender, FILE *out,
 	c.f.last_start = -1;
 	c.f.probe = &c.p;
 	c.out = out;
-	c.sender = sender;
 	if (flusher_prepare(&c.f, e) < 0) {
 		flusher_free(&c.f);
 		return -1;
@@ -252,11 +251,15 @@ flush_check(const struct flush_opts *o, const char *sender, FILE *out,
 	} else {
 		char *t = xasprintf("<%s>: %s", sender, text);
 
-		line(&c, tr == 1 ? S_MAIL : S_QUIT, "FAILED", t);
+		/* A session lost at MAIL (421) fails that step; RSET's refusal
+		 * fails the last one. */
+		at = tr == 1 || (r.stage != NULL && strcmp(r.stage, "MAIL FROM") == 0) ?
+		    S_MAIL : S_QUIT;
+		line(&c, at, "FAILED", t);
 		free(t);
-		fix_for(&c, tr == 1 ? S_MAIL : S_QUIT);
-		rc = step_codes[tr == 1 ? S_MAIL : S_QUIT];
-		if (tr == 1)
+		fix_for(&c, at);
+		rc = step_codes[at];
+		if (at == S_MAIL)
 			line(&c, S_QUIT, "not tried", NULL);
 		session_close(&ss);
 		goto done;
