@@ -195,7 +195,9 @@ report_failure(struct check *c, enum step failed, const struct result *r,
 		switch (s) {
 		case S_RESOLVE: show_resolve(c); break;
 		case S_TCP: line(c, S_TCP, "ok", peer); break;
-		case S_TLS: show_tls(c, NULL); break;
+		case S_TLS:   /* the endpoint tried last: the failure's */
+			show_tls(c, c->f.eps.n > 0 ? &c->f.eps.v[c->f.eps.n - 1] : NULL);
+			break;
 		case S_EHLO: show_ehlo(c); break;
 		case S_AUTH: show_auth(c); break;
 		default: break;

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 45
+plan 48
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -164,6 +164,14 @@ rc=$(connect)
 is "$rc|$(step TLS)" "76|FAILED" "no STARTTLS on the port: fails at TLS"
 check "no STARTTLS: the fix says which port to use" grep -q '^  fix: this port offers no STARTTLS' "$T/check"
 check "one line per step: no log lines in the probe's output" sh -c "! grep -q 'relayq-flush: connect to' '$T/check'"
+
+# AUTH in clear (tls none, auth_plaintext always) with a wrong password
+configure "$CLEARAUTH_PORT" "not-$TEST_PASSWORD" "tls none" "auth_plaintext always"
+rc=$(connect)
+is "$rc|$(step TLS)|$(step AUTH)" "77|none|FAILED" "tls none, wrong password: TLS none, fails at AUTH"
+check "tls none: the TLS line says the session is not encrypted" \
+	grep -q '^TLS: none: "tls none": the session is not encrypted' "$T/check"
+nopw "tls none"
 
 # a smarthost that wants neither TLS nor AUTH (tls none, no credentials)
 printf 'domain example.test\nsmarthost [127.0.0.1]:%s\ntls none\nauthinfo %s/none\n' \
