@@ -100,6 +100,7 @@ static const struct conf_key conf_keys[] = {
 	{ "aliases", T_STRING, OFF(aliases), "/etc/aliases", valid_abs_path, NULL, 0, 0 },
 	{ "catchall", T_STRING, OFF(catchall), NULL, valid_local_or_address, NULL, 0, 0 },
 	{ "sender_address", T_STRING, OFF(sender_address), NULL, conf_valid_address, NULL, 0, 0 },
+	{ "from_address", T_STRING, OFF(from_address), NULL, conf_valid_address, NULL, 0, 0 },
 	{ "masquerade", T_LIST, OFF(masquerade), NULL, conf_valid_domain, NULL, 0, 0 },
 	{ "queue_dir", T_STRING, OFF(queue_dir), NULL, valid_abs_path, NULL, 0, 0 },
 	{ "spool_dir", T_STRING, OFF(spool_dir), SPOOLDIR, valid_abs_path, NULL, 0, 0 },

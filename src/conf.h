@@ -61,6 +61,7 @@ struct conf {
 	char *aliases;          /* alias file; default "/etc/aliases" */
 	char *catchall;         /* where mail for local users without alias goes; NULL: none */
 	char *sender_address;   /* envelope sender and From: address of local mail; NULL: unchanged */
+	char *from_address;     /* envelope sender and From: of all mail (from_policy.h); NULL: none */
 	struct strv masquerade; /* domains rewritten to @domain (user@host.local → user@domain); empty */
 	char *queue_dir;        /* NULL: $XDG_STATE_HOME/relayq, else ~/.local/state/relayq */
 	char *spool_dir;        /* system spool for users without a home; default SPOOLDIR */

@@ -18,7 +18,7 @@ usage_text(void)
 	    "       mailq | newaliases\n"
 	    "       relayq queue [--json|--summary] [--format=text|json|prometheus|openmetrics]\n"
 	    "       relayq queue show [--json] ID | delete|hold|release|retry (ID...|--all)\n"
-	    "       relayq flush [--force] [-v] | relayq check\n"
+	    "       relayq flush [--force] [-v] | relayq check [--connect]\n"
 	    "       relayq sendmail [flags] [address...] | relayq --version\n"
 	    "See relayq(8) for every flag and relayq.conf(5) for the configuration.\n"));
 	return EX_OK;
