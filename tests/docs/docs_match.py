@@ -58,6 +58,14 @@ COMPUTED = {
     "tls_priorities": "NORMAL",
 }
 MACROS = {"SPOOLDIR": "/var/spool/relayq"}
+# String macros of the headers (#define NAME "value") used as defaults in
+# the table, read from the source rather than repeated here.
+import glob
+import os
+for _h in sorted(glob.glob(f"{src}/src/*.h")):
+    for _m in re.finditer(r'^#define\s+([A-Z_][A-Z0-9_]*)\s+"([^"]*)"',
+                          read(os.path.relpath(_h, src)), re.M):
+        MACROS.setdefault(_m.group(1), _m.group(2))
 
 conf_c = read("src/conf.c")
 table = re.findall(r'^\t\{ "(\w+)", (T_\w+), OFF\(\w+\), (NULL|"[^"]*"|\w+),',
