@@ -66,6 +66,65 @@ done:
 	return rc;
 }
 
+/* 1 when a recipient's refusal says the message is too big: 5.3.4
+ * ("message too big for system", RFC 3463) or 5.2.3 ("message length
+ * exceeds administrative limit"), or a 552 without an enhanced code. */
+static int
+refused_as_too_big(const struct bounce_rcpt *br, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *st = br[i].status, *d = br[i].diagnostic;
+
+		if (strcmp(st, "5.3.4") == 0 || strcmp(st, "5.2.3") == 0 ||
+		    (d != NULL && strncmp(d, "552 ", 4) == 0 && strcmp(st, "5.0.0") == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* The bytes text takes on the wire (CRLF line ends). */
+static unsigned long long
+wire_len(const struct buf *text)
+{
+	unsigned long long n = text->len;
+	size_t i;
+
+	for (i = 0; i < text->len; i++)
+		n += text->data[i] == '\n';
+	return n;
+}
+
+/* Decides whether the original goes in full (b->headers_only 0) or as
+ * its headers only because of its size (bounce.h); builds the notice's
+ * beginning into text either way. */
+static void
+fit_notice(struct flusher *f, const struct envelope *env, struct bounce_info *b,
+    struct buf *text)
+{
+	char *path;
+	unsigned long long orig, limit = f->size_limit;
+
+	bounce_begin(b, text);
+	if (b->headers_only)
+		return;
+	path = queue_body_path(f->o->queue, env->id);
+	orig = flush_wire_size(path, env->size);
+	free(path);
+	/* What bounce_finish adds is well under 512 bytes. */
+	if (refused_as_too_big(b->rcpts, b->nrcpts))
+		b->size_limit = 0;
+	else if (limit > 0 && wire_len(text) + orig + 512 > limit)
+		b->size_limit = limit;
+	else
+		return;
+	b->headers_only = 1;
+	b->too_big = orig;
+	buf_reset(text);
+	bounce_begin(b, text);
+}
+
 int
 flush_bounce(struct flusher *f, const struct envelope *env,
     const unsigned char *which, const struct result *const *why, int delayed,
@@ -131,7 +190,11 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	b.unique = m.id;
 	b.rcpts = br;
 	b.nrcpts = n;
-	bounce_begin(&b, &text);
+	fit_notice(f, env, &b, &text);
+	if (b.too_big > 0)
+		log_msg(LOG_INFO, "%s: the notice returns the headers only: the "
+		    "message (%llu bytes) is too large to return%s", env->id,
+		    b.too_big, b.size_limit > 0 ? " within the smarthost's SIZE" : "");
 	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, e) < 0 ||
 	    copy_original(f, env, b.headers_only, m.body.fd, m.body.path, &ended_nl, e) < 0)
 		goto done;

@@ -45,6 +45,8 @@ struct flusher {
 	                              * across rescans until one finds nothing */
 	int open;                    /* ss is connected */
 	int reconnects;              /* sessions the server closed in this run */
+	unsigned long long size_limit; /* the SIZE the smarthost announced in
+	                              * this run's last session; 0 = unknown */
 };
 
 /* One connection to the smarthost. */
@@ -78,6 +80,14 @@ void flusher_contact(struct flusher *f, const char *peer, const struct result *r
 /* Merges the run's contacts into QUEUE/hoststat (logs a failure). */
 void flusher_save_hoststat(struct flusher *f);
 
+/* flush.c */
+/* 1 when env has work for a run: a pending recipient, or a failure not
+ * reported yet (its notice could not be queued). */
+int flush_has_work(const struct envelope *env);
+/* 1 when that work needs a session (pending recipients that are not a
+ * local-only notice's). */
+int flush_needs_session(const struct envelope *env);
+
 /* flush_message.c */
 /* Sends message id over ss (NULL: no session could be opened; sess_r says
  * why, and the message is deferred with it; a local notice needs neither).  Returns 0 when the session
@@ -87,14 +97,21 @@ int flush_message(struct flusher *f, struct session *ss, const char *id,
 /* Removals are made durable in groups: see queue_remove_unsynced. */
 #define FLUSH_SYNC_EVERY 64
 void flusher_sync_removals(struct flusher *f);
+/* The size of the body file at path as SIZE= counts it (CRLF line
+ * ends, RFC 1870); stored when it cannot be read. */
+unsigned long long flush_wire_size(const char *path, unsigned long long stored);
 /* Records r as the run's worst when it is more severe. */
 void flusher_note(struct flusher *f, const struct result *r);
 
 /* flush_bounce.c */
 /* Queues a failure notice (or, with delayed, a delay warning) for the
  * recipients of env marked in which[] (env->nrcpt entries) and logs it.
- * Returns 0, or -1 with e (the caller logs; the message is still removed:
- * the notice is best effort, the log has the failure). */
+ * The original goes with it in full unless the sender asked for headers
+ * only (RET=HDRS), a recipient's refusal said it is too big (5.3.4), or
+ * the notice would exceed the SIZE the smarthost announced in this run:
+ * then only its header section, as text/rfc822-headers, and the text says
+ * why.  Returns 0, or -1 with e (the caller logs; a failure notice that
+ * cannot be queued keeps its message queued, see report_failures). */
 int flush_bounce(struct flusher *f, const struct envelope *env,
     const unsigned char *which, const struct result *const *why, int delayed,
     struct err *e);

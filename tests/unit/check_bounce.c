@@ -39,12 +39,13 @@ static const char original[] = "From: alice@example.test\nTo: nobody@example.tes
     "Subject: hi\n\nbody line\n";
 
 static char *
-compose(enum bounce_action action, int headers_only)
+compose_sized(enum bounce_action action, int headers_only,
+    unsigned long long too_big, unsigned long long limit)
 {
 	struct bounce_info b = {
 		action, "host.example.test", "example.test", "alice@example.test",
 		"1A2B3C4D5E", "env-1", 1794990000, 1795000100, 1795400000,
-		headers_only, 0, "1A2B3C4D5E", rcpts, action == BOUNCE_FAILED ? 2 : 1,
+		headers_only, too_big, limit, 0, "1A2B3C4D5E", rcpts, action == BOUNCE_FAILED ? 2 : 1,
 	};
 	struct buf out = BUF_INIT;
 
@@ -55,6 +56,12 @@ compose(enum bounce_action action, int headers_only)
 		buf_adds(&out, original);
 	bounce_finish(&b, 1, &out);
 	return buf_steal(&out);
+}
+
+static char *
+compose(enum bounce_action action, int headers_only)
+{
+	return compose_sized(action, headers_only, 0, 0);
 }
 
 START_TEST(test_failed_full)
@@ -74,6 +81,25 @@ START_TEST(test_delayed_headers)
 	ck_assert_str_eq(got, want);
 	free(got);
 	free(want);
+}
+END_TEST
+
+/* An original too large to return: its headers, and the text says why. */
+START_TEST(test_failed_too_big)
+{
+	char *got = compose_sized(BOUNCE_FAILED, 1, 63752314, 52428800);
+	char *want = slurp("failed-toobig.eml");
+
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	/* Refused for its size by a server that announced no SIZE. */
+	got = compose_sized(BOUNCE_FAILED, 1, 63752314, 0);
+	ck_assert_ptr_nonnull(strstr(got, "Your message (63752314 bytes) is too large "
+	    "to be returned in full\n(the mail server refused it for its size)"));
+	ck_assert_ptr_nonnull(strstr(got, "Content-Type: text/rfc822-headers\n"));
+	ck_assert_ptr_null(strstr(got, "body line"));
+	free(got);
 }
 END_TEST
 
@@ -106,6 +132,7 @@ main(void)
 	tzset();
 	tcase_add_test(tc, test_failed_full);
 	tcase_add_test(tc, test_delayed_headers);
+	tcase_add_test(tc, test_failed_too_big);
 	tcase_add_test(tc, test_date_zone);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
