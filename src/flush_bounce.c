@@ -113,12 +113,10 @@ fit_notice(struct flusher *f, const struct envelope *env, struct bounce_info *b,
 	orig = flush_wire_size(path, env->size);
 	free(path);
 	/* What bounce_finish adds is well under 512 bytes. */
-	if (refused_as_too_big(b->rcpts, b->nrcpts))
-		b->size_limit = 0;
-	else if (limit > 0 && wire_len(text) + orig + 512 > limit)
-		b->size_limit = limit;
-	else
+	if (!refused_as_too_big(b->rcpts, b->nrcpts) &&
+	    (limit == 0 || wire_len(text) + orig + 512 <= limit))
 		return;
+	b->size_limit = limit;
 	b->headers_only = 1;
 	b->too_big = orig;
 	buf_reset(text);
