@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 42
+plan 43
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -21,14 +21,13 @@ Q=$XDG_STATE_HOME/relayq
 CONF=$XDG_CONFIG_HOME/relayq
 mkdir -p "$CONF"
 
-# configure [extra config lines...]: submission port, test CA, alice's password.
+# configure: submission port, test CA, alice's password.
 configure() {
 	{
 		echo "domain example.test"
 		echo "smarthost [127.0.0.1]:$SUBMISSION_PORT"
 		echo "authinfo $CONF/authinfo"
 		echo "tls_trust_file $CA_FILE"
-		printf '%s\n' "$@"
 	} >"$CONF/config"
 	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
 	chmod 600 "$CONF/authinfo"
@@ -107,7 +106,9 @@ ls "$SMALL/q/env" | wc -l >"$T/full2.queued"
 EOF
 mkdir -p "$T/small"
 cp "$CONF/config" "$T/config.saved"
-SMALL=$T/small T=$T CONF=$CONF BIN=$BIN FLUSH=$FLUSH unshare --mount --propagation private bash "$T/full.sh"
+SMALL=$T/small
+export SMALL T CONF BIN FLUSH
+unshare --mount --propagation private bash "$T/full.sh"
 is "$?" 0 "the disk-full scenario ran (tmpfs in a private mount namespace)"
 cp "$T/config.saved" "$CONF/config"
 check "disk full: the notice could not be queued, and the log says the message is kept" \
@@ -128,6 +129,11 @@ printf 'From: ulla@example.test\nSubject: Grüße aus Köln\n\nbody\n' |
 check "the envelope records raw UTF-8 headers" grep -q '^flags utf8-headers$' "$Q/env/$(ls "$Q/env")"
 "$FLUSH" -v >"$T/out" 2>&1
 is "$?" 0 "UTF-8 Subject, SMTPUTF8 offered: delivered"
+printf 'From: ulla@example.test\nSubject: caf\351 (Latin-1)\n\nbody\n' |
+	sendmail -i -f ulla@example.test vic@example.test
+check "a Latin-1 header is 8-bit data, not UTF-8: no utf8-headers flag" \
+	sh -c "grep -q '^body 8BITMIME' '$Q/env/'* && ! grep -q '^flags utf8-headers' '$Q/env/'*"
+"$FLUSH" >/dev/null 2>&1
 check "MAIL FROM asks for SMTPUTF8 with BODY=8BITMIME" \
 	grep -qE '^>>> MAIL FROM:<ulla@example.test> SIZE=[0-9]+ BODY=8BITMIME SMTPUTF8' "$T/out"
 f=$(smarthost_wait_mail vic 1 | head -n 1)
@@ -148,7 +154,7 @@ printf 'From: ulla@example.test\nSubject: Grüße\n\nbody\n' |
 is "$?" 0 "UTF-8 Subject, SMTPUTF8 not offered: still delivered (as 8BITMIME)"
 check "MAIL FROM has BODY=8BITMIME and no SMTPUTF8" \
 	sh -c "grep -qE '^>>> MAIL FROM:<ulla@example.test> SIZE=[0-9]+ BODY=8BITMIME\$' '$T/out'"
-is "$(smarthost_wait_mail vic 3 | wc -l)" 3 "the recipient got it"
+is "$(smarthost_wait_mail vic 4 | wc -l)" 4 "the recipient got it"
 
 { printf 'From: quinn@example.test\nSubject: too big\n\n'
   head -c 150000 /dev/zero | tr '\0' 'y' | fold -w 76; } |
