@@ -1076,7 +1076,10 @@ START_TEST(test_tls_where_greeting_expected)
 	    "was expected: it speaks implicit TLS; set \"tls implicit\"" :
 	    "sent no SMTP greeting within 300 s; if it speaks implicit TLS, "
 	    "set \"tls implicit\"") != NULL, "%s", r.text);
-	ck_assert_ptr_null(memmem(s.sc.out.data, s.sc.out.len, "EHLO", 4));
+	/* Nothing at all was sent (out.data is then NULL, which memmem
+	 * must not get: UBSan's nonnull check). */
+	ck_assert(s.sc.out.len == 0 ||
+	    memmem(s.sc.out.data, s.sc.out.len, "EHLO", 4) == NULL);
 	ck_assert_msg(script_stream_check(&s.sc) == NULL, "%s", s.sc.error);
 	sess_free(&s);
 }
