@@ -31,6 +31,10 @@ struct bounce_rcpt {
 	time_t last_attempt;     /* 0 when never attempted */
 };
 
+/* The largest original returned in full when the server's SIZE is not
+ * known: Postfix's default message_size_limit. */
+#define BOUNCE_RETURN_MAX 10240000ULL
+
 struct bounce_info {
 	enum bounce_action action;
 	const char *reporting_mta;   /* this host's FQDN */
@@ -44,8 +48,11 @@ struct bounce_info {
 	int headers_only;            /* RET=HDRS, or the original is too big */
 	/* headers_only because the original is too large to return: its size
 	 * (as SIZE= counts it) and the limit (the server's SIZE; 0 when only
-	 * its refusal said so).  too_big 0: not trimmed for size. */
+	 * its refusal said so).  too_big 0: not trimmed for size.
+	 * size_guessed: the server's SIZE was not known and size_limit is
+	 * relayq's assumption (BOUNCE_RETURN_MAX). */
 	unsigned long long too_big, size_limit;
+	int size_guessed;
 	int original_8bit;           /* original has 8-bit data */
 	const char *unique;          /* unique token for boundary and Message-ID */
 	const struct bounce_rcpt *rcpts;

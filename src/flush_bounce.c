@@ -97,14 +97,18 @@ wire_len(const struct buf *text)
 }
 
 /* Decides whether the original goes in full (b->headers_only 0) or as
- * its headers only because of its size (bounce.h); builds the notice's
- * beginning into text either way. */
+ * its headers only because of its size (bounce.h): it was refused for
+ * its size, or the notice would exceed the SIZE the smarthost announced
+ * in this run (BOUNCE_RETURN_MAX when no session told it).  Builds the
+ * notice's beginning into text either way. */
 static void
 fit_notice(struct flusher *f, const struct envelope *env, struct bounce_info *b,
     struct buf *text)
 {
 	char *path;
-	unsigned long long orig, limit = f->size_limit;
+	unsigned long long orig, limit = f->size_limit ? f->size_limit :
+	    BOUNCE_RETURN_MAX;
+	int refused;
 
 	bounce_begin(b, text);
 	if (b->headers_only)
@@ -112,13 +116,14 @@ fit_notice(struct flusher *f, const struct envelope *env, struct bounce_info *b,
 	path = queue_body_path(f->o->queue, env->id);
 	orig = flush_wire_size(path, env->size);
 	free(path);
+	refused = refused_as_too_big(b->rcpts, b->nrcpts);
 	/* What bounce_finish adds is well under 512 bytes. */
-	if (!refused_as_too_big(b->rcpts, b->nrcpts) &&
-	    (limit == 0 || wire_len(text) + orig + 512 <= limit))
+	if (!refused && wire_len(text) + orig + 512 <= limit)
 		return;
-	b->size_limit = limit;
 	b->headers_only = 1;
 	b->too_big = orig;
+	b->size_limit = refused ? f->size_limit : limit;
+	b->size_guessed = !refused && f->size_limit == 0;
 	buf_reset(text);
 	bounce_begin(b, text);
 }
@@ -192,7 +197,8 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	if (b.too_big > 0)
 		log_msg(LOG_INFO, "%s: the notice returns the headers only: the "
 		    "message (%llu bytes) is too large to return%s", env->id,
-		    b.too_big, b.size_limit > 0 ? " within the smarthost's SIZE" : "");
+		    b.too_big, b.size_guessed ? " (the smarthost's SIZE is not known "
+		    "in this run)" : "");
 	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, e) < 0 ||
 	    copy_original(f, env, b.headers_only, m.body.fd, m.body.path, &ended_nl, e) < 0)
 		goto done;

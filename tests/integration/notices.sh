@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 43
+plan 48
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -99,6 +99,7 @@ printf 'queue_dir %s/q\n' "$SMALL" >>"$CONF/config"
 echo "$?" >"$T/full1.rc"
 ls "$SMALL/q/env" | wc -l >"$T/full1.queued"
 cat "$SMALL/q/env/"* >"$T/full1.env" 2>/dev/null
+"$BIN/mailq" >"$T/full1.mailq" 2>&1
 mount -o remount,size=8m "$SMALL" || exit 97
 "$FLUSH" --force >"$T/full2.out" 2>&1
 echo "$?" >"$T/full2.rc"
@@ -116,6 +117,8 @@ check "disk full: the notice could not be queued, and the log says the message i
 is "$(cat "$T/full1.queued")" 1 "disk full: the failed message is still queued"
 check "disk full: its failure is not marked reported" \
 	sh -c "grep -q '^rcpt-state failed' '$T/full1.env' && ! grep -q '^rcpt-reported' '$T/full1.env'"
+check "disk full: mailq shows why the message is still queued" \
+	grep -q "(message kept in the queue: cannot queue its failure notice: " "$T/full1.mailq"
 is "$(cat "$T/full1.rc")" 67 "disk full: the exit code is the 550's"
 is "$(cat "$T/full2.rc")" 0 "space again: the next run exits 0"
 is "$(cat "$T/full2.queued")" 0 "space again: message and notice left the queue"
@@ -170,3 +173,20 @@ cp "$f" "$T/toobig.eml"
 check "its text says why" \
 	sh -c "tr '\n' ' ' <'$f' | grep -q 'too large to be returned in full (the mail server accepts at most 100000 bytes): only its headers are attached'"
 check "the notice is under the limit" test "$(stat -c %s "$f")" -lt 100000
+
+# ---- expiry while the smarthost is down: its SIZE is not known -------------
+smarthost_ctl stop
+{ printf 'From: rita@example.test\nSubject: big, expired\n\n'
+  head -c 8000000 /dev/urandom | base64 -w 76; } |
+	sendmail -i -f rita@example.test sam@example.test
+id=$(ls "$Q/env")
+sed -i "s/^created .*/created $(( $(date +%s) - 864000 ))/" "$Q/env/$id"
+"$FLUSH" --force >"$T/out" 2>&1
+nid=$(ls "$Q/env")
+check "expired with no session: its notice is queued" test -n "$nid" -a "$nid" != "$id"
+check "no SIZE known: an original over 10240000 bytes comes back as its headers" \
+	sh -c "grep -q '^Content-Type: text/rfc822-headers' '$Q/new/$nid' && grep -q 'mail servers often refuse more than 10240000' '$Q/new/$nid'"
+smarthost_ctl start
+"$FLUSH" --force >"$T/out" 2>&1
+is "$?" 0 "smarthost back: the notice goes"
+is "$(smarthost_wait_mail rita 1 | wc -l)$(queued)" "10" "the sender has it, the queue is empty"
