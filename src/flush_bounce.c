@@ -122,7 +122,10 @@ fit_notice(struct flusher *f, const struct envelope *env, struct bounce_info *b,
 		return;
 	b->headers_only = 1;
 	b->too_big = orig;
-	b->size_limit = refused ? f->size_limit : limit;
+	/* A refusal names the limit only when the message exceeds it (a
+	 * 552 for one recipient may be that mailbox's own limit). */
+	b->size_limit = !refused ? limit : f->size_limit > 0 &&
+	    orig > f->size_limit ? f->size_limit : 0;
 	b->size_guessed = !refused && f->size_limit == 0;
 	buf_reset(text);
 	bounce_begin(b, text);

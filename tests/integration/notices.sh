@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 48
+plan 51
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -150,6 +150,10 @@ check "an ASCII message does not ask for SMTPUTF8" \
 
 # ---- SMTPUTF8 not offered; a SIZE limit ------------------------------------
 postconf_e smtputf8_enable=no message_size_limit=100000
+# A recipient refused for the message's size by the server itself (a
+# mailbox limit below the SIZE it announces).
+printf 'toobig552@example.test\t552 5.3.4 <toobig552@example.test>: Message too big for this mailbox\n' \
+	>>"$("$SMARTHOST_SCRIPTS/ctl" "$SMARTHOST_DIR" postconf -h config_directory)/faults"
 restart_postfix
 printf 'From: ulla@example.test\nSubject: Grüße\n\nbody\n' |
 	sendmail -i -f ulla@example.test vic@example.test
@@ -173,6 +177,17 @@ cp "$f" "$T/toobig.eml"
 check "its text says why" \
 	sh -c "tr '\n' ' ' <'$f' | grep -q 'too large to be returned in full (the mail server accepts at most 100000 bytes): only its headers are attached'"
 check "the notice is under the limit" test "$(stat -c %s "$f")" -lt 100000
+
+{ printf 'From: tina@example.test\nSubject: too big for one mailbox\n\n'
+  head -c 50000 /dev/zero | tr '\0' 'z' | fold -w 76; } |
+	sendmail -i -f tina@example.test uma@example.test toobig552@example.test
+"$FLUSH" >"$T/out" 2>&1
+is "$(queued)" 0 "552 5.3.4 from the server: message done, notice sent"
+f=$(smarthost_wait_mail tina 1 | head -n 1)
+check "552 5.3.4: the notice returns the headers only and says the server refused it for its size" \
+	sh -c "grep -q '^Content-Type: text/rfc822-headers' '$f' && ! grep -q '^zzzz' '$f' &&
+	    tr '\n' ' ' <'$f' | grep -q '(the mail server refused it for its size): only its headers'"
+check "552 5.3.4: the other recipient got the message" test "$(maildir_count uma)" -eq 1
 
 # ---- expiry while the smarthost is down: its SIZE is not known -------------
 smarthost_ctl stop
