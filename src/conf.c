@@ -130,6 +130,7 @@ static const struct conf_key conf_keys[] = {
 	{ "auth_plaintext", T_ENUM, OFF(auth_plaintext), "verified-tls", NULL, plaintext_words, 0, 0 },
 	{ "eightbit_mode", T_ENUM, OFF(eightbit_mode), "pass", NULL, eightbit_words, 0, 0 },
 	{ "max_messages_per_connection", T_INT, OFF(max_per_connection), "0", NULL, NULL, 0, 1000000 },
+	{ "max_recipients", T_INT, OFF(max_recipients), "50", NULL, NULL, 0, 100000 },
 	{ "messages_per_minute", T_INT, OFF(messages_per_minute), "0", NULL, NULL, 0, 60000 },
 	{ "max_connections", T_INT, OFF(max_connections), "1", NULL, NULL, 1, RUNLOCK_MAX_SLOTS },
 	/* queue life */

@@ -93,6 +93,9 @@ struct conf {
 	int auth_plaintext;     /* PLAIN/LOGIN: 1 verified-tls, 2 tls, 3 always */
 	int eightbit_mode;      /* 1 pass, 2 strict */
 	long max_per_connection;    /* messages per connection; 0 = no limit */
+	long max_recipients;        /* recipients per transaction (RCPT
+	                             * commands between MAIL and DATA); 0 = no
+	                             * limit; default 50 */
 	long messages_per_minute;   /* pace of the flusher; 0 = no limit */
 	long max_connections;       /* delivery sessions per queue at once
 	                             * (runlock slots); default 1 */

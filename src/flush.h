@@ -4,15 +4,17 @@
  * with --force, filtered by -I/-R/-S), and when there is any, opens ONE
  * session to the smarthost (failover over the configured smarthosts and
  * their addresses) and sends every due message over it, RSET between
- * messages, reconnecting when the server closes or a per-connection limit
- * is reached.  Each recipient's result is recorded as soon as its message
- * is finished; a message leaves the queue only when every recipient is
- * done or failed for good; failures for good are bounced to the sender
+ * transactions, at most max_recipients recipients per transaction,
+ * reconnecting when the server closes or limits a session or a
+ * per-connection limit is reached.  Each recipient's result is recorded
+ * as soon as its transaction is finished; a message leaves the queue only
+ * when every recipient is done or failed for good; failures for good are bounced to the sender
  * (flush_bounce.c).  A run with nothing due touches no network.
  *
  *   flush.c          the run: selection, the session loop, the summary
  *   flush_session.c  endpoints, TCP, TLS, credentials, AUTH
  *   flush_message.c  one message: lock, envelope, send, disposition
+ *   flush_txn.c      its transactions: recipient batches, server limits
  *   flush_bounce.c   the delivery status notification for failures */
 #ifndef RELAYQ_FLUSH_H
 #define RELAYQ_FLUSH_H
@@ -25,6 +27,7 @@
 #include "identity.h"
 #include "queue.h"
 #include "resolver.h"
+#include "stream.h"
 
 struct flush_filter {
 	char kind;          /* 'I' queue id, 'R' recipient, 'S' sender */
@@ -74,6 +77,12 @@ struct flush_opts {
 	                                 * forced run by hand); 0: hand over */
 	int kick;                       /* set by flush_queue: consume the
 	                                 * queue's kick before each scan */
+	/* Tests: makes s a connection to host instead of TCP (NULL: the
+	 * network).  Returns 0 with s set up (the session closes it), or -1
+	 * with e. */
+	int (*connect)(void *ctx, const char *host, struct stream *s,
+	    struct err *e);
+	void *connect_ctx;
 };
 
 struct flush_stats {

@@ -322,6 +322,7 @@ session_reset(struct session *ss)
 	ss->cb_data = NULL;
 	ss->tls = NULL;
 	ss->nmsgs = 0;
+	ss->ntxn = 0;
 	memset(&ss->conn, 0, sizeof(ss->conn));
 	memset(&ss->cfg, 0, sizeof(ss->cfg));
 }
@@ -340,9 +341,11 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	net_peer_name(ss->peer, sizeof(ss->peer), ep->host,
 	    (const struct sockaddr *)&ep->addr);
 	snprintf(ss->f->last_peer, sizeof(ss->f->last_peer), "%s", ss->peer);
-	if (net_connect(ep->host, (const struct sockaddr *)&ep->addr, ep->addrlen,
+	if (ss->f->o->connect != NULL ? ss->f->o->connect(ss->f->o->connect_ctx,
+	    ep->host, &ss->s, &e) : net_connect(ep->host,
+	    (const struct sockaddr *)&ep->addr, ep->addrlen,
 	    (int)(c->connect_timeout * 1000), (int)(c->command_timeout * 1000),
-	    &ss->s, &e) < 0) {
+	    &ss->s, &e)) {
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "connect",
 		    RESULT_ST_NO_ANSWER, "%s", e.msg);
 		return -1;

@@ -315,14 +315,14 @@ queue_move(struct queue *from, struct queue *to, const char *id, int bodyfd,
 	if (queue_env_read(from, id, &env, e) < 0)
 		goto out;
 	path = xasprintf("%s/%s", to->tmp, id);
-	rc = durable_tmp_create(&m.body, path, 0600, e);
-	free(path);
-	if (rc < 0 || (rc = copy_body(bodyfd, &m.body, src, e)) < 0 ||
-	    (rc = queue_msg_commit(to, &m, &env, e)) < 0) {
+	if (durable_tmp_create(&m.body, path, 0600, e) < 0 ||
+	    copy_body(bodyfd, &m.body, src, e) < 0 ||
+	    queue_msg_commit(to, &m, &env, e) < 0) {
+		free(path);
 		queue_msg_abort(to, &m);
-		rc = -1;
 		goto out;
 	}
+	free(path);
 	/* The commit point of the move was the envelope's rename into
 	 * to/env/; the source goes only after it (a crash in between is
 	 * finished by the next move: see above). */

@@ -230,9 +230,8 @@ char *
 result_stored_reply(const char *stored, char *dst, size_t n)
 {
 	const char *p = stored != NULL ? stored : "";
-	size_t l1;
 
-	if (basic_code(p) && p[3] == ' ' && (l1 = code_len(p + 4)) == 5
+	if (basic_code(p) && p[3] == ' ' && code_len(p + 4) == 5
 	    && p[4] == p[0] && strncmp(p + 5, ".0.0", 4) == 0 && p[9] == ' '
 	    && code_len(p + 10) > 0 && p[10] == p[0]) {
 		/* "550 5.0.0 5.1.1 text": the first code was invented. */

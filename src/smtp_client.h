@@ -7,6 +7,11 @@
  * never links GnuTLS or libgsasl: TLS is the caller's hook (it normally
  * wraps the stream with stream_replace), SASL is the caller's auth_ops.
  *
+ * One call of smtp_client_send is one transaction (MAIL, RCPT..., DATA):
+ * the caller splits a message with many recipients into several calls
+ * (flush_message.c) and learns from smtp_client_accepted and
+ * smtp_client_limit_reply when the server takes fewer per transaction.
+ *
  * Results: for every message, each recipient gets exactly one on_rcpt
  * call with its result for this attempt, as soon as it is known (a refused
  * RCPT at once; accepted recipients after the reply to the final dot, or
@@ -136,6 +141,16 @@ int smtp_client_open(struct smtp_client *c, struct result *r);
  * (421, connection lost, body file unreadable). */
 int smtp_client_send(struct smtp_client *c, const struct smtp_msg *m,
     struct result *r);
+
+/* How many recipients the server accepted at RCPT in the transaction of
+ * the last smtp_client_send (0 when none, or none was sent). */
+size_t smtp_client_accepted(const struct smtp_client *c);
+
+/* 1 when r (a recipient's result) is the server's "too many recipients"
+ * (RFC 5321 4.5.3.1.10): a 4xx with the enhanced code 4.5.3, or a 452
+ * without an enhanced code.  A 452 with another code (4.2.2 mailbox
+ * full, 4.3.1 no storage) is not.  Pure. */
+int smtp_client_limit_reply(const struct result *r);
 
 /* Sends QUIT and reads the reply (errors ignored) unless the session is
  * already over.  The stream is left for the caller to close. */

@@ -29,6 +29,8 @@ struct smtp_client {
 	int tls_done;
 	int tls_refused;                 /* opportunistic STARTTLS refused */
 	int in_txn;                      /* MAIL sent since the last RSET */
+	size_t accepted;                 /* RCPTs accepted in the last
+	                                  * transaction */
 	unsigned char *rs;               /* enum rcpt_state per recipient */
 	size_t rs_cap;
 };

@@ -118,6 +118,8 @@ cp "$CONF/config.base" "$CONF/config"
 # after the release and runs again.
 if command -v strace >/dev/null; then
 	rm -f "$T/strace.out"
+	# (LeakSanitizer cannot run under ptrace: off for this command only)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	strace -f -o "$T/strace.out" -e trace=flock -e inject=flock:delay_enter=2000000:when=2 \
 		"$FLUSH" -v >"$T/late.out" 2>&1 &
 	fpid=$!

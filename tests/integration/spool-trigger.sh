@@ -100,7 +100,7 @@ is "$(smarthost_wait_mail second 1 | wc -l)$(smarthost_wait_mail third 1 | wc -l
 # strace holds root's run for 2 s right after the child of the first pass
 # has finished (its wait4); a message sent then is not in that pass.
 if command -v strace >/dev/null 2>&1; then
-	ASAN_OPTIONS=detect_leaks=0 strace -o "$T/strace" -e trace=wait4 \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -o "$T/strace" -e trace=wait4 \
 		-e inject=wait4:delay_exit=2000000:when=1 \
 		"$FLUSH" ${exec_start#*/relayq-flush} -C "$SYSCONF" -v >"$T/run3" 2>&1 &
 	spid=$!

@@ -826,6 +826,7 @@ START_TEST(test_fifo_refused)
 	free(p);
 	p = queue_env_path(&q, "0000000001");
 	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	free(p);
 	alarm(5);     /* a blocking open would hang here */
 	ck_assert_int_eq(queue_lock(&q, "0000000001", &fd, &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "new/0000000001 is not a regular file"));
