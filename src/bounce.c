@@ -147,7 +147,11 @@ bounce_begin(const struct bounce_info *b, struct buf *out)
 
 	boundary(b, bnd, sizeof(bnd));
 	bounce_date(b->now, date, sizeof(date));
-	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n", b->domain);
+	if (b->from != NULL)
+		buf_printf(out, "From: Mail Delivery System <%s>\n", b->from);
+	else
+		buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
+		    b->domain);
 	buf_printf(out, "To: <%s>\n", b->to);
 	buf_printf(out, "Subject: %s\n", b->action == BOUNCE_FAILED ?
 	    "Undelivered Mail Returned to Sender" : "Delayed Mail (still being retried)");

@@ -57,6 +57,9 @@ struct bounce_info {
 	const char *unique;          /* unique token for boundary and Message-ID */
 	const struct bounce_rcpt *rcpts;
 	size_t nrcpts;
+	const char *from;            /* NULL: From: MAILER-DAEMON@domain; else
+	                              * "Mail Delivery System <from>"
+	                              * (relayq.conf from_address) */
 };
 
 /* Appends the notice from its header section up to the header of the

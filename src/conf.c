@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "i18n.h"
+#include "logtarget.h"
 #include "runlock.h"
 #include "xalloc.h"
 
@@ -99,6 +100,7 @@ static const struct conf_key conf_keys[] = {
 	{ "aliases", T_STRING, OFF(aliases), "/etc/aliases", valid_abs_path, NULL, 0, 0 },
 	{ "catchall", T_STRING, OFF(catchall), NULL, valid_local_or_address, NULL, 0, 0 },
 	{ "sender_address", T_STRING, OFF(sender_address), NULL, conf_valid_address, NULL, 0, 0 },
+	{ "from_address", T_STRING, OFF(from_address), NULL, conf_valid_address, NULL, 0, 0 },
 	{ "masquerade", T_LIST, OFF(masquerade), NULL, conf_valid_domain, NULL, 0, 0 },
 	{ "queue_dir", T_STRING, OFF(queue_dir), NULL, valid_abs_path, NULL, 0, 0 },
 	{ "spool_dir", T_STRING, OFF(spool_dir), SPOOLDIR, valid_abs_path, NULL, 0, 0 },
@@ -141,6 +143,7 @@ static const struct conf_key conf_keys[] = {
 	{ "on_failure", T_STRING, OFF(on_failure), NULL, NULL, NULL, 0, 0 },
 	{ "on_failure_timeout", T_DURATION, OFF(on_failure_timeout), "30", NULL, NULL, 0, 0 },
 	{ "spool_queue_timeout", T_DURATION, OFF(spool_queue_timeout), "600", NULL, NULL, 0, 0 },
+	{ "log_target", T_STRING, OFF(log_target), LOGTARGET_DEFAULT, logtarget_valid, NULL, 0, 0 },
 	/* Issue 3: smarthost, tls_*, auth_* — one line each. */
 };
 #undef OFF

@@ -19,6 +19,7 @@
 #ifndef RELAYQ_FLUSH_H
 #define RELAYQ_FLUSH_H
 
+#include <stdio.h>
 #include <time.h>
 
 #include "conf.h"
@@ -126,5 +127,20 @@ int flush_creds_prefetch(const struct conf *conf, struct flush_credset *cs,
     struct err *e);
 /* Wipes every secret and frees cs; cs is zeroed. */
 void flush_creds_free(struct flush_credset *cs);
+
+/* relayq check --connect (relayq-flush --probe): opens one session as a
+ * run would (o: conf, id, resolver, verbose, creds; no queue), then sends
+ * MAIL FROM:<sender>, RSET and QUIT — never a message.  Writes one line
+ * per step to out, "STEP: ok|FAILED|skipped|none|not tried[: detail]"
+ * (resolve, TCP, TLS with protocol, certificate subject, issuer, names
+ * and expiry, EHLO with the capabilities, AUTH with the mechanism and
+ * the credential's source — never the secret —, MAIL FROM, RSET, QUIT),
+ * "  fix: ..." after a failure, and a last line.  Returns EX_OK when every
+ * step passed, else the failed step's code (EX_NOHOST resolve,
+ * EX_UNAVAILABLE TCP, EX_PROTOCOL TLS/EHLO/RSET, EX_NOPERM AUTH and
+ * MAIL FROM); -1 with e when the configuration cannot be used (no
+ * smarthost, a bad credential order).  Records no host status. */
+int flush_check(const struct flush_opts *o, const char *sender, FILE *out,
+    struct err *e);
 
 #endif

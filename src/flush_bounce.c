@@ -185,6 +185,9 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	b.action = delayed ? BOUNCE_DELAYED : BOUNCE_FAILED;
 	b.reporting_mta = f->o->id->fqdn;
 	b.domain = f->o->conf->domain ? f->o->conf->domain : f->o->id->fqdn;
+	/* A smarthost that takes only from_address takes notices only from
+	 * it too; the envelope sender stays <>. */
+	b.from = f->o->conf->from_address;
 	b.to = env->sender;
 	b.queue_id = env->id;
 	b.envid = env->envid;

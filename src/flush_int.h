@@ -17,6 +17,18 @@
 
 struct session;
 
+/* What relayq check --connect shows of the steps that passed, recorded by
+ * the session code when flusher.probe is set (flush_check.c). */
+struct flush_probe {
+	char tls[128];               /* tls_describe(), "" without TLS */
+	struct tls_cert_info cert;
+	int have_cert;
+	struct strv ehlo;            /* the last EHLO reply's lines */
+	char *auth_source;           /* where the credential came from */
+	char *auth_none;             /* why there was none (no AUTH) */
+	char auth_mech[32];          /* mechanism used, "" none */
+};
+
 /* One run's state. */
 struct flusher {
 	const struct flush_opts *o;
@@ -58,6 +70,7 @@ struct flusher {
 	struct result down_r;
 	unsigned long long size_limit; /* the SIZE the smarthost announced in
 	                              * this run's last session; 0 = unknown */
+	struct flush_probe *probe;   /* relayq check --connect; NULL in runs */
 };
 
 /* How many times one run reconnects after the server closed or limited a

@@ -40,6 +40,7 @@
 #include "result.h"
 #include "smtp_reply.h"
 #include "stream.h"
+#include "strv.h"
 
 enum smtp_state {
 	SMTP_ST_GREETING,
@@ -159,5 +160,16 @@ void smtp_client_quit(struct smtp_client *c);
 /* The state, and the server's capabilities from the last EHLO. */
 enum smtp_state smtp_client_state(const struct smtp_client *c);
 const struct smtp_reply_caps *smtp_client_caps(const struct smtp_client *c);
+
+/* The lines of the server's last 250 reply to EHLO, without the codes
+ * (the first is its name); empty after HELO.  Borrowed. */
+const struct strv *smtp_client_ehlo(const struct smtp_client *c);
+
+/* relayq check --connect: in state READY, sends MAIL FROM:<sender> and
+ * then RSET, so that nothing is sent.  Returns 0 when the server accepted
+ * the sender, 1 when it refused it (r: its reply), -1 when the session
+ * failed or RSET was refused (r says why). */
+int smtp_client_try_sender(struct smtp_client *c, const char *sender,
+    struct result *r);
 
 #endif

@@ -16,6 +16,7 @@
 #include "smtp_client.h"
 #include "smtp_reply.h"
 #include "stream.h"
+#include "strv.h"
 
 enum rcpt_state { RCPT_PENDING, RCPT_ACCEPTED, RCPT_REPORTED };
 
@@ -24,6 +25,7 @@ struct smtp_client {
 	const struct smtp_client_cfg *cfg;
 	enum smtp_state state;
 	struct smtp_reply_caps caps;
+	struct strv ehlo;                /* lines of the last 250 to EHLO */
 	struct smtp_reply rep;
 	struct buf line, cmd;
 	int tls_done;

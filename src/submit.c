@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "envelope.h"
+#include "from_policy.h"
 #include "headers.h"
 #include "i18n.h"
 #include "rfc5322.h"
@@ -183,9 +184,18 @@ choose_sender(struct submission *s, char **display, struct err *e)
 {
 	const struct submit_ctx *c = s->c;
 
+	char *given;
+
 	s->sender = submit_envelope_sender(c->rw, c->sender != NULL ? c->sender :
 	    c->id->user, display, e);
-	return s->sender == NULL ? -1 : 0;
+	if (s->sender == NULL)
+		return -1;
+	if (c->from_address != NULL) {
+		given = s->sender;
+		s->sender = from_policy_sender(c->from_address, given);
+		free(given);
+	}
+	return 0;
 }
 
 /* A recipient before alias expansion, with its DSN parameters. */
@@ -434,6 +444,8 @@ complete_headers(struct submission *s, const char *display, struct err *e)
 	info.uid = (unsigned long)c->id->uid;
 	headers_rewrite(&s->hl, rcpt_fields, rewrite_rcpt_cb, s);
 	headers_rewrite(&s->hl, sender_fields, rewrite_sender_cb, s);
+	if (c->from_address != NULL)
+		(void)from_policy_headers(&s->hl, c->from_address);
 	headers_complete(&s->hl, &info);
 	headers_add_received(&s->hl, &info);
 	free(from_local);

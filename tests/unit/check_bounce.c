@@ -46,6 +46,7 @@ compose_sized(enum bounce_action action, int headers_only,
 		action, "host.example.test", "example.test", "alice@example.test",
 		"1A2B3C4D5E", "env-1", 1794990000, 1795000100, 1795400000,
 		headers_only, too_big, limit, guessed, 0, "1A2B3C4D5E", rcpts, action == BOUNCE_FAILED ? 2 : 1,
+		NULL,
 	};
 	struct buf out = BUF_INIT;
 
@@ -108,6 +109,29 @@ START_TEST(test_failed_too_big)
 }
 END_TEST
 
+/* from_address: the notice's From: is that address, nothing else moves. */
+START_TEST(test_from_address)
+{
+	struct bounce_info b = {
+		BOUNCE_FAILED, "host.example.test", "example.test", "alice@example.test",
+		"1A2B3C4D5E", "env-1", 1794990000, 1795000100, 1795400000,
+		0, 0, 0, 0, 0, "1A2B3C4D5E", rcpts, 2, "app@example.test",
+	};
+	struct buf out = BUF_INIT;
+	char *want = slurp("failed-full.eml");
+	const char *nl = strchr(want, '\n');
+
+	bounce_begin(&b, &out);
+	buf_adds(&out, original);
+	bounce_finish(&b, 1, &out);
+	ck_assert_str_eq(strchr(out.data, '\n'), nl);
+	ck_assert(strncmp(want, "From: MAILER-DAEMON@example.test", 32) == 0);
+	ck_assert(strncmp(out.data, "From: Mail Delivery System <app@example.test>\n", 46) == 0);
+	buf_free(&out);
+	free(want);
+}
+END_TEST
+
 START_TEST(test_date_zone)
 {
 	char d[64];
@@ -138,6 +162,7 @@ main(void)
 	tcase_add_test(tc, test_failed_full);
 	tcase_add_test(tc, test_delayed_headers);
 	tcase_add_test(tc, test_failed_too_big);
+	tcase_add_test(tc, test_from_address);
 	tcase_add_test(tc, test_date_zone);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
