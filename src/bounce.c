@@ -48,6 +48,21 @@ readable_part(const struct bounce_info *b, struct buf *out)
 		    "For further assistance, please send mail to your system administrator.\n\n"
 		    "If you do so, please include this problem report. You can\n"
 		    "delete your own text from the attached returned message.\n\n"));
+		if (b->too_big > 0 && b->size_guessed)
+			buf_printf(out, _("Your message (%llu bytes) is too large to be "
+			    "returned in full\n(mail servers often refuse more than %llu "
+			    "bytes): only its headers are\nattached below.\n\n"),
+			    b->too_big, b->size_limit);
+		else if (b->too_big > 0 && b->size_limit > 0)
+			buf_printf(out, _("Your message (%llu bytes) is too large to be "
+			    "returned in full\n(the mail server accepts at most %llu "
+			    "bytes): only its headers are\nattached below.\n\n"),
+			    b->too_big, b->size_limit);
+		else if (b->too_big > 0)
+			buf_printf(out, _("Your message (%llu bytes) is too large to be "
+			    "returned in full\n(the mail server refused it for its "
+			    "size): only its headers are\nattached below.\n\n"),
+			    b->too_big);
 	} else {
 		char until[64];
 

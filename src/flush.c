@@ -42,6 +42,20 @@ filter_match(const struct flush_filter *fl, const struct envelope *env)
 	return fl->negate ? !hit : hit;
 }
 
+int
+flush_has_work(const struct envelope *env)
+{
+	return envelope_count(env, ENVELOPE_RCPT_PENDING) > 0 ||
+	    envelope_unreported(env) > 0;
+}
+
+int
+flush_needs_session(const struct envelope *env)
+{
+	return envelope_count(env, ENVELOPE_RCPT_PENDING) > 0 &&
+	    !flush_local_notice(env);
+}
+
 /* 1 when the message should be tried in this run; 2 when it waits only
  * for a session (deferred by a session-level failure, not due yet). */
 static int
@@ -51,7 +65,7 @@ is_due(const struct flusher *f, const struct envelope *env)
 
 	if (env->flags & ENVELOPE_F_HELD)
 		return 0;
-	if (envelope_count(env, ENVELOPE_RCPT_PENDING) == 0)
+	if (!flush_has_work(env))
 		return 0;
 	if (f->o->force && f->o->min_age > 0 && env->last_attempt != 0 &&
 	    f->now - env->last_attempt < f->o->min_age)
@@ -70,8 +84,9 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Appends to due the ids not in seen that are due (to local the notices
- * for dead.letter, which need no session); adds them to seen, which is
+/* Appends to due the ids not in seen that are due (to local those that
+ * need no session: notices for dead.letter, and messages that only owe a
+ * failure notice); adds them to seen, which is
  * kept sorted (a queue of 10,000 is scanned in n log n). */
 static int
 select_due(struct flusher *f, struct strv *seen, struct strv *due,
@@ -95,7 +110,7 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due,
 		if (queue_env_read(f->o->queue, ids.v[i], &env, &le) < 0) {
 			log_msg(LOG_ERR, "%s", le.msg);
 		} else if ((d = is_due(f, &env)) == 1) {
-			strv_add(flush_local_notice(&env) ? local : due, ids.v[i]);
+			strv_add(flush_needs_session(&env) ? due : local, ids.v[i]);
 		} else if (d == 2) {
 			strv_add(&f->waiting, ids.v[i]);
 			if (env.last_attempt > f->wait_last)

@@ -68,6 +68,8 @@ struct flusher {
 	int down;                    /* no session can be opened any more in
 	                              * this run: down_r says why */
 	struct result down_r;
+	unsigned long long size_limit; /* the SIZE the smarthost announced in
+	                              * this run's last session; 0 = unknown */
 	struct flush_probe *probe;   /* relayq check --connect; NULL in runs */
 };
 
@@ -135,6 +137,13 @@ struct attempt {
 	int local;                   /* a notice kept in dead.letter */
 };
 
+/* 1 when env has work for a run: a pending recipient, or a failure not
+ * reported yet (its notice could not be queued). */
+int flush_has_work(const struct envelope *env);
+/* 1 when that work needs a session (pending recipients that are not a
+ * local-only notice's). */
+int flush_needs_session(const struct envelope *env);
+
 /* flush_message.c */
 /* Sends message id over ss (NULL: no session could be opened; sess_r says
  * why, and the message is deferred with it; a local notice needs
@@ -160,6 +169,9 @@ void attempt_settle_rest(struct attempt *a, const struct result *r);
  * server ends or limits it; the envelope is written between
  * transactions.  r gets the last transaction's result. */
 void attempt_send(struct attempt *a, struct result *r);
+/* The size of the body file at path as SIZE= counts it (CRLF line
+ * ends, RFC 1870); stored when it cannot be read. */
+unsigned long long flush_wire_size(const char *path, unsigned long long stored);
 
 /* Removals are made durable in groups: see queue_remove_unsynced. */
 #define FLUSH_SYNC_EVERY 64
@@ -170,8 +182,12 @@ void flusher_note(struct flusher *f, const struct result *r);
 /* flush_bounce.c */
 /* Queues a failure notice (or, with delayed, a delay warning) for the
  * recipients of env marked in which[] (env->nrcpt entries) and logs it.
- * Returns 0, or -1 with e (the caller logs; the message is still removed:
- * the notice is best effort, the log has the failure). */
+ * The original goes with it in full unless the sender asked for headers
+ * only (RET=HDRS), a recipient's refusal said it is too big (5.3.4), or
+ * the notice would exceed the SIZE the smarthost announced in this run:
+ * then only its header section, as text/rfc822-headers, and the text says
+ * why.  Returns 0, or -1 with e (the caller logs; a failure notice that
+ * cannot be queued keeps its message queued, see report_failures). */
 int flush_bounce(struct flusher *f, const struct envelope *env,
     const unsigned char *which, const struct result *const *why, int delayed,
     struct err *e);

@@ -142,54 +142,82 @@ first_failure(const struct envelope *env)
 	return env->last_error ? env->last_error : "";
 }
 
-/* A notice (sender <>) failed for good: it goes to dead.letter, never
- * back to the network. */
-static void
-bury_notice(struct attempt *a)
-{
-	struct err e;
-
-	if (flush_deadletter(a->f, &a->env, first_failure(&a->env), &e) < 0)
-		log_msg(LOG_ERR, "%s: undeliverable notice lost: cannot write dead.letter: "
-		    "%s", a->env.id, e.msg);
-}
-
-/* Bounce what failed, alert the admin, then remove the message. */
-static void
-finish_message(struct attempt *a, struct queue *q)
+/* Reports the recipients that failed and were not reported yet, all in
+ * one notice per message and run (doc/QUEUE.md, "Failure notices"): to
+ * the sender, or, for a notice itself (sender <>), into dead.letter.
+ * Each is marked reported only once the notice is safely queued; those
+ * that asked for no notice are marked at once.  Returns 0, or -1 with r
+ * (temporary, local) when the notice could not be queued: they stay
+ * unreported, and the message stays queued until it can be. */
+static int
+report_failures(struct attempt *a, struct result *r)
 {
 	const struct result **why = xcalloc(a->env.nrcpt, sizeof(*why));
 	unsigned char *which = xcalloc(a->env.nrcpt, 1);
-	unsigned char *failed = xcalloc(a->env.nrcpt, 1);
-	size_t i, nfailed = 0, nall = 0;
+	unsigned char *due = xcalloc(a->env.nrcpt, 1);
+	size_t i, nwant = 0, ndue = 0;
 	struct err e;
+	int rc = 0;
 
 	for (i = 0; i < a->env.nrcpt; i++) {
-		if (a->env.rcpt[i].state != ENVELOPE_RCPT_FAILED)
+		const struct envelope_rcpt *rr = &a->env.rcpt[i];
+
+		if (rr->state != ENVELOPE_RCPT_FAILED || rr->reported != 0)
 			continue;
-		failed[i] = 1;
-		nall++;
-		if (a->env.rcpt[i].notify & ENVELOPE_NOTIFY_NEVER)
-			continue;
-		if (a->env.rcpt[i].notify != 0 &&
-		    !(a->env.rcpt[i].notify & ENVELOPE_NOTIFY_FAILURE))
+		due[i] = 1;
+		ndue++;
+		if (a->env.sender[0] != '\0' && ((rr->notify & ENVELOPE_NOTIFY_NEVER) ||
+		    (rr->notify != 0 && !(rr->notify & ENVELOPE_NOTIFY_FAILURE))))
 			continue;
 		which[i] = 1;
 		why[i] = a->tried[i] ? &a->res[i] : NULL;
-		nfailed++;
+		nwant++;
 	}
-	if (nall > 0 && a->env.sender[0] == '\0') {
-		a->f->st->bounced++;
-		bury_notice(a);
-	} else if (nfailed > 0) {
-		a->f->st->bounced++;
-		if (flush_bounce(a->f, &a->env, which, why, 0, &e) < 0)
-			log_msg(LOG_ERR, "%s: cannot return a failure notice: %s", a->env.id, e.msg);
-	} else if (nall == 0) {
-		a->f->st->sent++;
+	if (nwant > 0 && a->env.sender[0] == '\0') {
+		if (flush_deadletter(a->f, &a->env, first_failure(&a->env), &e) < 0) {
+			result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL,
+			    RESULT_ST_LOCAL, "undeliverable notice kept in the queue: "
+			    "cannot write dead.letter: %s", e.msg);
+			rc = -1;
+		}
+	} else if (nwant > 0 && flush_bounce(a->f, &a->env, which, why, 0, &e) < 0) {
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
+		    "message kept in the queue: cannot queue its failure notice: %s",
+		    e.msg);
+		rc = -1;
+	}
+	if (rc < 0) {
+		log_msg(LOG_ERR, "%s: %s", a->env.id, r->text);
+		flusher_note(a->f, r);
 	} else {
-		a->f->st->bounced++;
+		for (i = 0; i < a->env.nrcpt; i++)
+			if (due[i])
+				a->env.rcpt[i].reported = a->f->now;
 	}
+	free(why);
+	free(which);
+	free(due);
+	return rc;
+}
+
+/* Nothing pending, every failure reported: alert the admin, then remove
+ * the message. */
+static void
+finish_message(struct attempt *a, struct queue *q)
+{
+	unsigned char *failed = xcalloc(a->env.nrcpt, 1);
+	size_t i, nall = 0;
+	struct err e;
+
+	for (i = 0; i < a->env.nrcpt; i++)
+		if (a->env.rcpt[i].state == ENVELOPE_RCPT_FAILED) {
+			failed[i] = 1;
+			nall++;
+		}
+	if (nall == 0)
+		a->f->st->sent++;
+	else
+		a->f->st->bounced++;
 	if (nall > 0)
 		flush_onfailure(a->f, &a->env, ONFAILURE_FAILED, failed,
 		    first_failure(&a->env));
@@ -207,8 +235,6 @@ finish_message(struct attempt *a, struct queue *q)
 		if (++a->f->unsynced >= FLUSH_SYNC_EVERY)
 			flusher_sync_removals(a->f);
 	}
-	free(why);
-	free(which);
 	free(failed);
 }
 
@@ -255,9 +281,11 @@ dispose(struct attempt *a, const struct result *last)
 {
 	struct queue *q = a->f->o->queue;
 	struct retry_policy p;
+	struct result nr;
 	struct err e;
 	char diag[RESULT_TEXT_MAX + 32];
-	size_t i;
+	size_t i, pending;
+	int reported;
 
 	attempt_record(a);
 	retry_defaults(&p);
@@ -271,7 +299,10 @@ dispose(struct attempt *a, const struct result *last)
 	if (envelope_settle_flags(&a->env))
 		log_msg(LOG_INFO, "%s: no recipient pending after a maybe-delivered "
 		    "retry; flag cleared", a->env.id);
-	if (envelope_count(&a->env, ENVELOPE_RCPT_PENDING) == 0) {
+	result_clear(&nr);
+	reported = report_failures(a, &nr);
+	pending = envelope_count(&a->env, ENVELOPE_RCPT_PENDING);
+	if (pending == 0 && reported == 0) {
 		finish_message(a, q);
 		return;
 	}
@@ -280,13 +311,16 @@ dispose(struct attempt *a, const struct result *last)
 	a->env.last_attempt = a->f->now;
 	a->env.next_attempt = retry_next(&p, a->env.attempts, a->f->now,
 	    (double)random() / ((double)RAND_MAX + 1.0));
+	if (reported < 0)
+		last = &nr;
 	for (i = 0; i < a->env.nrcpt; i++)
 		if (a->tried[i] && a->env.rcpt[i].state == ENVELOPE_RCPT_PENDING &&
 		    result_severity_cmp(&a->res[i], last) > 0)
 			last = &a->res[i];
 	result_diagnostic(last, diag, sizeof(diag));
 	envelope_set(&a->env.last_error, diag);
-	warn_delayed(a, &p);
+	if (pending > 0)
+		warn_delayed(a, &p);
 	if (queue_env_write(q, &a->env, &e) < 0)
 		log_msg(LOG_ERR, "%s: cannot record the delivery state: %s", a->env.id, e.msg);
 }
@@ -368,11 +402,15 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 		log_msg(LOG_ERR, "%s: %s", id, e.msg);
 		goto done;
 	}
-	if ((a.env.flags & ENVELOPE_F_HELD) ||
-	    envelope_count(&a.env, ENVELOPE_RCPT_PENDING) == 0)
+	if ((a.env.flags & ENVELOPE_F_HELD) || !flush_has_work(&a.env))
 		goto done;
 	build(&a);
-	if (flush_local_notice(&a.env)) {
+	if (a.ntodo == 0) {
+		/* Only a report is owed: its notice could not be queued in an
+		 * earlier run (dispose tries again; no session needed). */
+		result_clear(&r);
+		a.ss = NULL;
+	} else if (flush_local_notice(&a.env)) {
 		/* A notice for a local-only sender: dead.letter, never the
 		 * network (the smarthost would reject or misroute it). */
 		result_clear(&r);

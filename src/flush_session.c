@@ -361,6 +361,7 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
     struct result *r)
 {
 	const struct conf *c = ss->f->o->conf;
+	const struct smtp_reply_caps *caps;
 	struct err e;
 	int rc;
 
@@ -413,6 +414,9 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	if (rc < 0)
 		return -1;
 	ss->f->st->sessions++;
+	caps = smtp_client_caps(ss->client);
+	if ((caps->flags & SMTP_CAP_SIZE) && caps->size > 0)
+		ss->f->size_limit = caps->size;
 	if (ss->sasl != NULL && sasl_mechanism(ss->sasl) != NULL && ss->f->o->verbose)
 		fprintf(stderr, _("relayq-flush: authenticated to %s with %s\n"), ss->peer,
 		    sasl_mechanism(ss->sasl));

@@ -80,8 +80,8 @@ pace(struct flusher *f)
  * pass of memchr over data the transfer reads next from the page cache
  * (15 ms for 14 MB on the loaded test machine).  On failure the stored size is used; the
  * transfer then reports the unreadable body. */
-static unsigned long long
-wire_size(const char *path, unsigned long long stored)
+unsigned long long
+flush_wire_size(const char *path, unsigned long long stored)
 {
 	unsigned long long size;
 	struct stream in;
@@ -161,7 +161,7 @@ send_txn(struct attempt *a, struct session *ss, size_t k, struct result *r)
 	}
 	memset(&m, 0, sizeof(m));
 	if (a->wsize == 0)
-		a->wsize = wire_size(path, a->env.size);
+		a->wsize = flush_wire_size(path, a->env.size);
 	m.size = a->wsize;
 	stream_init_fd(&body, fd, 0, path);
 	free(path);
@@ -170,6 +170,7 @@ send_txn(struct attempt *a, struct session *ss, size_t k, struct result *r)
 	m.nrcpts = k;
 	m.eightbit = a->env.body == ENVELOPE_BODY_8BITMIME;
 	m.smtputf8 = needs_smtputf8(&a->env);
+	m.utf8_headers = (a->env.flags & ENVELOPE_F_UTF8_HEADERS) != 0;
 	m.ret = a->env.ret == ENVELOPE_RET_FULL ? "FULL" :
 	    a->env.ret == ENVELOPE_RET_HDRS ? "HDRS" : NULL;
 	m.envid = a->env.envid;

@@ -110,7 +110,11 @@ struct smtp_msg {
 	unsigned long long size;         /* for SIZE=: bytes with CRLF line
 	                                  * ends (smtp_data_size, RFC 1870) */
 	int eightbit;                    /* body has 8-bit data */
-	int smtputf8;                    /* needs SMTPUTF8 */
+	int smtputf8;                    /* needs SMTPUTF8 (non-ASCII
+	                                  * addresses): refused without it */
+	int utf8_headers;                /* raw UTF-8 headers: SMTPUTF8 when
+	                                  * offered, else sent as 8-bit data
+	                                  * (BODY=8BITMIME) as before */
 	const char *ret;                 /* "FULL", "HDRS" or NULL */
 	const char *envid;               /* xtext or NULL */
 	struct stream *body;             /* borrowed; LF line ends */

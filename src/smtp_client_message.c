@@ -120,7 +120,7 @@ put_mail(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 		buf_printf(&c->cmd, " SIZE=%llu", m->size);
 	if (m->eightbit && (caps & SMTP_CAP_8BITMIME))
 		buf_adds(&c->cmd, " BODY=8BITMIME");
-	if (m->smtputf8)
+	if (m->smtputf8 || (m->utf8_headers && (caps & SMTP_CAP_SMTPUTF8)))
 		buf_adds(&c->cmd, " SMTPUTF8");
 	if ((caps & SMTP_CAP_DSN) && m->ret != NULL)
 		buf_printf(&c->cmd, " RET=%s", m->ret);

@@ -582,7 +582,7 @@ END_TEST
 static const struct {
 	const char *caps;
 	unsigned long long size;
-	int eightbit, smtputf8;
+	int eightbit, smtputf8;          /* smtputf8 2: raw UTF-8 headers only */
 	enum smtp_eightbit mode;
 	const char *status;              /* NULL: sent */
 	const char *mail;                /* the expected MAIL command */
@@ -595,6 +595,11 @@ static const struct {
 	{ "250 mx", 5, 1, 0, SMTP_8BIT_STRICT, "5.6.3", NULL },
 	{ "250 mx", 5, 1, 0, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test>" },
 	{ "250-mx\r\n250 8BITMIME", 5, 1, 0, SMTP_8BIT_STRICT, NULL, "C:MAIL FROM:<s@x.test> BODY=8BITMIME" },
+	/* Raw UTF-8 headers: SMTPUTF8 when offered, 8BITMIME when not. */
+	{ "250-mx\r\n250-8BITMIME\r\n250 SMTPUTF8", 5, 1, 2, SMTP_8BIT_PASS, NULL,
+	  "C:MAIL FROM:<s@x.test> BODY=8BITMIME SMTPUTF8" },
+	{ "250-mx\r\n250 8BITMIME", 5, 1, 2, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test> BODY=8BITMIME" },
+	{ "250 mx", 5, 1, 2, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test>" },
 };
 
 START_TEST(test_local_refusal)
@@ -628,7 +633,8 @@ START_TEST(test_local_refusal)
 	msg_init(&m, two, 2);
 	m.size = refusals[_i].size;
 	m.eightbit = refusals[_i].eightbit;
-	m.smtputf8 = refusals[_i].smtputf8;
+	m.smtputf8 = refusals[_i].smtputf8 == 1;
+	m.utf8_headers = refusals[_i].smtputf8 == 2;
 	if (refusals[_i].mail != NULL)
 		m.nrcpts = 1;
 	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
