@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,10 @@ main(int argc, char **argv)
 	int rc, r, qopen = 0;
 
 	i18n_init();
+	/* A server that closes the connection under a pipelined write (421
+	 * "too many errors") is an EPIPE to handle, not a signal to die of;
+	 * the programs relayq-flush runs get SIGPIPE's default back. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Before anything can read a secret: no core file, no ptrace. */
 	if (nodump_enable(&e) < 0) {
 		fprintf(stderr, "relayq-flush: %s\n", e.msg);
