@@ -48,6 +48,21 @@ readable_part(const struct bounce_info *b, struct buf *out)
 		    "For further assistance, please send mail to your system administrator.\n\n"
 		    "If you do so, please include this problem report. You can\n"
 		    "delete your own text from the attached returned message.\n\n"));
+		if (b->too_big > 0 && b->size_guessed)
+			buf_printf(out, _("Your message (%llu bytes) is too large to be "
+			    "returned in full\n(mail servers often refuse more than %llu "
+			    "bytes): only its headers are\nattached below.\n\n"),
+			    b->too_big, b->size_limit);
+		else if (b->too_big > 0 && b->size_limit > 0)
+			buf_printf(out, _("Your message (%llu bytes) is too large to be "
+			    "returned in full\n(the mail server accepts at most %llu "
+			    "bytes): only its headers are\nattached below.\n\n"),
+			    b->too_big, b->size_limit);
+		else if (b->too_big > 0)
+			buf_printf(out, _("Your message (%llu bytes) is too large to be "
+			    "returned in full\n(the mail server refused it for its "
+			    "size): only its headers are\nattached below.\n\n"),
+			    b->too_big);
 	} else {
 		char until[64];
 
@@ -132,7 +147,11 @@ bounce_begin(const struct bounce_info *b, struct buf *out)
 
 	boundary(b, bnd, sizeof(bnd));
 	bounce_date(b->now, date, sizeof(date));
-	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n", b->domain);
+	if (b->from != NULL)
+		buf_printf(out, "From: Mail Delivery System <%s>\n", b->from);
+	else
+		buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
+		    b->domain);
 	buf_printf(out, "To: <%s>\n", b->to);
 	buf_printf(out, "Subject: %s\n", b->action == BOUNCE_FAILED ?
 	    "Undelivered Mail Returned to Sender" : "Delayed Mail (still being retried)");

@@ -3,7 +3,8 @@
  * A notice is a multipart/report; report-type=delivery-status message: a
  * readable first part quoting the server's reply, the machine-readable
  * message/delivery-status part, and the original message (RET=FULL,
- * message/rfc822) or its header section (RET=HDRS, text/rfc822-headers).
+ * message/rfc822) or its header section (RET=HDRS, or an original too
+ * large to return, text/rfc822-headers; the readable part then says so).
  * Composition is pure: the caller streams the original between
  * bounce_begin() and bounce_finish() and queues the result with the null
  * sender <>, so that a bounce never bounces. */
@@ -30,6 +31,10 @@ struct bounce_rcpt {
 	time_t last_attempt;     /* 0 when never attempted */
 };
 
+/* The largest original returned in full when the server's SIZE is not
+ * known: Postfix's default message_size_limit. */
+#define BOUNCE_RETURN_MAX 10240000ULL
+
 struct bounce_info {
 	enum bounce_action action;
 	const char *reporting_mta;   /* this host's FQDN */
@@ -40,11 +45,21 @@ struct bounce_info {
 	time_t arrival;              /* when the original was queued */
 	time_t now;
 	time_t retry_until;          /* for delay warnings */
-	int headers_only;            /* RET=HDRS */
+	int headers_only;            /* RET=HDRS, or the original is too big */
+	/* headers_only because the original is too large to return: its size
+	 * (as SIZE= counts it) and the limit (the server's SIZE; 0 when only
+	 * its refusal said so).  too_big 0: not trimmed for size.
+	 * size_guessed: the server's SIZE was not known and size_limit is
+	 * relayq's assumption (BOUNCE_RETURN_MAX). */
+	unsigned long long too_big, size_limit;
+	int size_guessed;
 	int original_8bit;           /* original has 8-bit data */
 	const char *unique;          /* unique token for boundary and Message-ID */
 	const struct bounce_rcpt *rcpts;
 	size_t nrcpts;
+	const char *from;            /* NULL: From: MAILER-DAEMON@domain; else
+	                              * "Mail Delivery System <from>"
+	                              * (relayq.conf from_address) */
 };
 
 /* Appends the notice from its header section up to the header of the

@@ -74,7 +74,8 @@
  *   queue show [--json] ID           QUEUE_SHOW
  *   queue delete|hold|release|retry (ID... | --all)
  *   flush [--force] [-v]             FLUSH (flush_force)
- *   check                            CHECK: validate the configuration
+ *   check [--connect]                CHECK: validate the configuration;
+ *                                    --connect: also relayq-flush --probe
  *   sendmail ARGS...                 parse ARGS as sendmail flags
  *   --version, --help (also "relayq help", "relayq version")
  * IDs are [A-Za-z0-9._-], not starting with '.', at most 64 bytes.
@@ -185,6 +186,7 @@ struct cli_options {
 	int me_too;                       /* -m, -om */
 	int verbose;                      /* -v, -ov; count */
 	int flush_force;                  /* relayq flush --force */
+	int check_connect;                /* relayq check --connect */
 	int flush_foreground;             /* -qf */
 	int json;                         /* relayq queue --json */
 	int metrics;                      /* --format=: 1 prometheus, 2 openmetrics */

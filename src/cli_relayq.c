@@ -144,8 +144,8 @@ relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct e
 	return queue_check(o, e);
 }
 
-/* flush [--force] [-v], check, oauth setup, version, help: flags only,
- * no operands. */
+/* flush [--force] [-v], check [--connect], oauth setup, version, help:
+ * flags only, no operands. */
 static int
 relayq_simple(struct cli_options *o, int argc, char *const *argv, int i, struct err *e)
 {
@@ -158,6 +158,10 @@ relayq_simple(struct cli_options *o, int argc, char *const *argv, int i, struct 
 			continue;
 		if (o->mode == CLI_MODE_FLUSH && strcmp(argv[i], "--force") == 0) {
 			o->flush_force = 1;
+			continue;
+		}
+		if (o->mode == CLI_MODE_CHECK && strcmp(argv[i], "--connect") == 0) {
+			o->check_connect = 1;
 			continue;
 		}
 		return err_set(e, EX_USAGE, _("unexpected argument \"%s\"; see relayq --help"),

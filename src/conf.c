@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "i18n.h"
+#include "logtarget.h"
 #include "runlock.h"
 #include "xalloc.h"
 
@@ -103,6 +104,7 @@ static const struct conf_key conf_keys[] = {
 	{ "aliases", T_STRING, OFF(aliases), "/etc/aliases", valid_abs_path, NULL, 0, 0 },
 	{ "catchall", T_STRING, OFF(catchall), NULL, valid_local_or_address, NULL, 0, 0 },
 	{ "sender_address", T_STRING, OFF(sender_address), NULL, conf_valid_address, NULL, 0, 0 },
+	{ "from_address", T_STRING, OFF(from_address), NULL, conf_valid_address, NULL, 0, 0 },
 	{ "masquerade", T_LIST, OFF(masquerade), NULL, conf_valid_domain, NULL, 0, 0 },
 	{ "queue_dir", T_STRING, OFF(queue_dir), NULL, valid_abs_path, NULL, 0, 0 },
 	{ "spool_dir", T_STRING, OFF(spool_dir), SPOOLDIR, valid_abs_path, NULL, 0, 0 },
@@ -143,6 +145,7 @@ static const struct conf_key conf_keys[] = {
 	{ "auth_plaintext", T_ENUM, OFF(auth_plaintext), "verified-tls", NULL, plaintext_words, 0, 0 },
 	{ "eightbit_mode", T_ENUM, OFF(eightbit_mode), "pass", NULL, eightbit_words, 0, 0 },
 	{ "max_messages_per_connection", T_INT, OFF(max_per_connection), "0", NULL, NULL, 0, 1000000 },
+	{ "max_recipients", T_INT, OFF(max_recipients), "50", NULL, NULL, 0, 100000 },
 	{ "messages_per_minute", T_INT, OFF(messages_per_minute), "0", NULL, NULL, 0, 60000 },
 	{ "max_connections", T_INT, OFF(max_connections), "1", NULL, NULL, 1, RUNLOCK_MAX_SLOTS },
 	/* queue life */
@@ -153,6 +156,7 @@ static const struct conf_key conf_keys[] = {
 	{ "on_failure", T_STRING, OFF(on_failure), NULL, NULL, NULL, 0, 0 },
 	{ "on_failure_timeout", T_DURATION, OFF(on_failure_timeout), "30", NULL, NULL, 0, 0 },
 	{ "spool_queue_timeout", T_DURATION, OFF(spool_queue_timeout), "600", NULL, NULL, 0, 0 },
+	{ "log_target", T_STRING, OFF(log_target), LOGTARGET_DEFAULT, logtarget_valid, NULL, 0, 0 },
 	/* Issue 3: smarthost, tls_*, auth_* — one line each. */
 };
 #undef OFF

@@ -61,6 +61,7 @@ struct conf {
 	char *aliases;          /* alias file; default "/etc/aliases" */
 	char *catchall;         /* where mail for local users without alias goes; NULL: none */
 	char *sender_address;   /* envelope sender and From: address of local mail; NULL: unchanged */
+	char *from_address;     /* envelope sender and From: of all mail (from_policy.h); NULL: none */
 	struct strv masquerade; /* domains rewritten to @domain (user@host.local → user@domain); empty */
 	char *queue_dir;        /* NULL: $XDG_STATE_HOME/relayq, else ~/.local/state/relayq */
 	char *spool_dir;        /* system spool for users without a home; default SPOOLDIR */
@@ -104,6 +105,9 @@ struct conf {
 	char *oauth_token_file;         /* NULL: QUEUE/oauth-token */
 	int eightbit_mode;      /* 1 pass, 2 strict */
 	long max_per_connection;    /* messages per connection; 0 = no limit */
+	long max_recipients;        /* recipients per transaction (RCPT
+	                             * commands between MAIL and DATA); 0 = no
+	                             * limit; default 50 */
 	long messages_per_minute;   /* pace of the flusher; 0 = no limit */
 	long max_connections;       /* delivery sessions per queue at once
 	                             * (runlock slots); default 1 */
@@ -113,6 +117,7 @@ struct conf {
 	long long on_failure_timeout;   /* seconds; default 30 */
 	long long spool_queue_timeout;  /* --all-users: seconds one spool
 	                                 * queue's flush may take; default 600 */
+	char *log_target;           /* logtarget.h words; default "syslog" */
 	/* Set by conf_load, not a key: the user's own file (or -C FILE)
 	 * sets smarthost (route.h). */
 	int own_smarthost;

@@ -38,6 +38,7 @@ const struct envelope_field envelope_rcpt_fields[] = {
 	RF("rcpt-attempts", K_UINT, attempts),
 	RF("rcpt-last-attempt", K_TIME, last_attempt),
 	RF("rcpt-reply", K_REPLY, reply),
+	RF("rcpt-reported", K_TIME, reported),
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
@@ -48,7 +49,7 @@ const char *const envelope_state_names[] = { "pending", "done", "failed" };
 const char *const envelope_ret_names[] = { "", "FULL", "HDRS" };
 const char *const envelope_body_names[] = { "", "7BIT", "8BITMIME" };
 const char *const envelope_flag_names[] = { "held", "maybe-delivered",
-	"warned", "session-deferred" };
+	"warned", "session-deferred", "utf8-headers" };
 const size_t envelope_flag_nnames = NFIELDS(envelope_flag_names);
 static const char *const notify_names[] = { "NEVER", "SUCCESS", "FAILURE",
 	"DELAY" };
@@ -109,6 +110,16 @@ envelope_count(const struct envelope *e, enum envelope_rcpt_state st)
 
 	for (i = 0; i < e->nrcpt; i++)
 		n += e->rcpt[i].state == st;
+	return n;
+}
+
+size_t
+envelope_unreported(const struct envelope *e)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < e->nrcpt; i++)
+		n += e->rcpt[i].state == ENVELOPE_RCPT_FAILED && e->rcpt[i].reported == 0;
 	return n;
 }
 

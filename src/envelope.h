@@ -12,7 +12,9 @@
 #include "buf.h"
 #include "err.h"
 
-#define ENVELOPE_VERSION 1
+/* Written: 2 (rcpt-reported, the utf8-headers flag); read: 1 and 2. */
+#define ENVELOPE_VERSION 2
+#define ENVELOPE_VERSION_MIN 1
 #define ENVELOPE_LINE_MAX 65536
 #define ENVELOPE_FILE_MAX (16u * 1024 * 1024)
 #define ENVELOPE_RCPT_MAX 100000
@@ -43,6 +45,9 @@ enum envelope_body {
                                           * whole session (connect, TLS, AUTH,
                                           * greeting): due again as soon as a
                                           * run opens a session */
+#define ENVELOPE_F_UTF8_HEADERS   0x10u  /* raw UTF-8 in the header section
+                                          * (found at enqueue): SMTPUTF8
+                                          * when the server offers it */
 
 struct envelope_rcpt {
 	char *addr;                 /* owned, never NULL */
@@ -52,6 +57,9 @@ struct envelope_rcpt {
 	unsigned attempts;
 	time_t last_attempt;        /* 0 = never */
 	char *reply;                /* owned, NULL: last server reply */
+	time_t reported;            /* failed: when its failure was reported
+	                             * (notice queued, dead.letter, or none
+	                             * asked for); 0 = not yet */
 };
 
 struct envelope {
@@ -85,6 +93,9 @@ void envelope_set(char **slot, const char *s);
 struct envelope_rcpt *envelope_add_rcpt(struct envelope *e, const char *addr);
 /* Number of recipients in state st. */
 size_t envelope_count(const struct envelope *e, enum envelope_rcpt_state st);
+
+/* Number of failed recipients whose failure was not reported yet. */
+size_t envelope_unreported(const struct envelope *e);
 
 /* Settles the flags after a delivery attempt was recorded: once no
  * recipient is pending any more (all done, or done and failed), the

@@ -190,9 +190,10 @@ parse_version(struct parser *ps, const char *line)
 		return perr(ps, _("not a relayq envelope"));
 	if (parse_ull(line + sizeof(ENVELOPE_MAGIC), UINT32_MAX, &v) < 0)
 		return perr(ps, _("bad version"));
-	if (v != ENVELOPE_VERSION)
+	if (v < ENVELOPE_VERSION_MIN || v > ENVELOPE_VERSION)
 		return err_set(ps->e, EX_DATAERR, _("envelope version %llu is not "
-		    "supported (this relayq reads version %d)"), v, ENVELOPE_VERSION);
+		    "supported (this relayq reads versions %d to %d)"), v,
+		    ENVELOPE_VERSION_MIN, ENVELOPE_VERSION);
 	ps->env->version = (unsigned)v;
 	return 0;
 }

@@ -2,11 +2,14 @@
  * -bi/newaliases (check the alias file), relayq check. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "authinfo.h"
 #include "buf.h"
@@ -14,6 +17,7 @@
 #include "smarthost.h"
 #include "i18n.h"
 #include "oauth_token.h"
+#include "log.h"
 #include "input.h"
 #include "strv.h"
 #include "xalloc.h"
@@ -247,6 +251,39 @@ check_delivery(struct fe *fe)
 	return rc != EX_OK ? rc : r;
 }
 
+/* --connect: the front end never touches the network; relayq-flush
+ * --probe talks to the smarthost (relayq-flush(8)).  Its exit code. */
+static int
+check_connect(struct fe *fe)
+{
+	const char *path = fe_flush_path();
+	const char *argv[16];
+	int n, status;
+	pid_t pid;
+
+	n = fe_flush_argv(fe, argv, fe->opt.verbose);
+	argv[n++] = "--probe";
+	argv[n] = NULL;
+	printf(_("connection: %s --probe\n"), path);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, _("%s: cannot start %s: %s\n"), fe->progname, path,
+		    strerror(errno));
+		return EX_OSERR;
+	}
+	if (pid == 0) {
+		execv(path, (char *const *)argv);
+		fprintf(stderr, _("%s: cannot start %s: %s; check the installation "
+		    "or set RELAYQ_FLUSH\n"), fe->progname, path, strerror(errno));
+		_exit(EX_OSERR);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EX_OSERR;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EX_SOFTWARE;
+}
+
 int
 fe_check(struct fe *fe)
 {
@@ -270,8 +307,17 @@ fe_check(struct fe *fe)
 	} else {
 		printf(_("queue: %s\n"), fe->queue.dir);
 	}
+	/* Decided by main() as a background flush decides (no stderr). */
+	printf(_("log: %s\n"), log_target_used());
+	if (log_target_fallback() != NULL)
+		printf(_("log: %s\n"), log_target_fallback());
 	r = check_delivery(fe);
 	rc = rc != EX_OK ? rc : r;
 	r = fe_newaliases(fe);
-	return rc != EX_OK ? rc : r;
+	rc = rc != EX_OK ? rc : r;
+	if (fe->opt.check_connect) {
+		r = check_connect(fe);
+		rc = rc != EX_OK ? rc : r;
+	}
+	return rc;
 }

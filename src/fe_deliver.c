@@ -39,6 +39,7 @@ fe_submit_ctx(struct fe *fe, struct submit_ctx *c)
 	c->queue = &fe->queue;
 	c->sender = fe->opt.sender;
 	c->full_name = fe->opt.full_name;
+	c->from_address = fe->conf.from_address;
 	c->rcpts = &fe->opt.args;
 	c->extract_rcpts = fe->opt.extract_rcpts;
 	c->hop_count = fe->opt.hop_count;

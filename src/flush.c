@@ -14,8 +14,6 @@
 #include "runlock.h"
 #include "xalloc.h"
 
-/* How many times one run reconnects after the server closed a session. */
-#define FLUSH_MAX_RECONNECTS 10
 /* With a session open and a scan that found nothing new, how long a run
  * under the run lock waits for a kick before it says QUIT (a burst of
  * submissions is still committing), and how often it looks. */
@@ -44,6 +42,20 @@ filter_match(const struct flush_filter *fl, const struct envelope *env)
 	return fl->negate ? !hit : hit;
 }
 
+int
+flush_has_work(const struct envelope *env)
+{
+	return envelope_count(env, ENVELOPE_RCPT_PENDING) > 0 ||
+	    envelope_unreported(env) > 0;
+}
+
+int
+flush_needs_session(const struct envelope *env)
+{
+	return envelope_count(env, ENVELOPE_RCPT_PENDING) > 0 &&
+	    !flush_local_notice(env);
+}
+
 /* 1 when the message should be tried in this run; 2 when it waits only
  * for a session (deferred by a session-level failure, not due yet). */
 static int
@@ -53,7 +65,7 @@ is_due(const struct flusher *f, const struct envelope *env)
 
 	if (env->flags & ENVELOPE_F_HELD)
 		return 0;
-	if (envelope_count(env, ENVELOPE_RCPT_PENDING) == 0)
+	if (!flush_has_work(env))
 		return 0;
 	if (f->o->force && f->o->min_age > 0 && env->last_attempt != 0 &&
 	    f->now - env->last_attempt < f->o->min_age)
@@ -72,8 +84,9 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Appends to due the ids not in seen that are due (to local the notices
- * for dead.letter, which need no session); adds them to seen, which is
+/* Appends to due the ids not in seen that are due (to local those that
+ * need no session: notices for dead.letter, and messages that only owe a
+ * failure notice); adds them to seen, which is
  * kept sorted (a queue of 10,000 is scanned in n log n). */
 static int
 select_due(struct flusher *f, struct strv *seen, struct strv *due,
@@ -97,7 +110,7 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due,
 		if (queue_env_read(f->o->queue, ids.v[i], &env, &le) < 0) {
 			log_msg(LOG_ERR, "%s", le.msg);
 		} else if ((d = is_due(f, &env)) == 1) {
-			strv_add(flush_local_notice(&env) ? local : due, ids.v[i]);
+			strv_add(flush_needs_session(&env) ? due : local, ids.v[i]);
 		} else if (d == 2) {
 			strv_add(&f->waiting, ids.v[i]);
 			if (env.last_attempt > f->wait_last)
@@ -147,58 +160,75 @@ probe(struct flusher *f, struct strv *due)
 	return 1;
 }
 
+int
+flusher_reopen(struct flusher *f, struct result *r)
+{
+	if (f->open) {
+		session_close(f->ss);
+		f->open = 0;
+	}
+	if (f->down) {
+		*r = f->down_r;
+		return -1;
+	}
+	if (f->reconnects > FLUSH_MAX_RECONNECTS)
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
+		    RESULT_ST_DROPPED, "the smarthost closed or limited %d sessions "
+		    "in one run; trying again later", f->reconnects);
+	else if (session_open(f, f->ss, r) == 0) {
+		f->open = 1;
+		if (f->due != NULL)
+			take_waiting(f, f->due);
+		return 0;
+	}
+	/* A spool queue's own run that cannot read root's credential tries
+	 * again with the next scan's messages (deliver leaves them alone). */
+	if (!(f->o->guest && f->st->config_error)) {
+		f->down = 1;
+		f->down_r = *r;
+	}
+	return -1;
+}
+
 /* Delivers due[] over the run's session, opening it when needed and
  * leaving it open for the next rescan (flush_run closes it).  A new
- * connection is opened only when the server closed one or the
- * per-connection limit was reached. */
+ * connection is opened when the server closed one, a learned limit or
+ * max_messages_per_connection was reached (flush_message reopens it
+ * itself in the middle of a message). */
 static void
 deliver(struct flusher *f, struct strv *due)
 {
-	struct session *ss = f->ss;
 	struct result sess_r;
 	long limit = f->o->conf->max_per_connection;
-	size_t i = 0;
+	size_t i;
 
-	while (i < due->n) {
-		if (!f->open) {
-			if (session_open(f, ss, &sess_r) < 0) {
-				flusher_note(f, &sess_r);
-				if (f->o->guest && f->st->config_error) {
-					/* Not this run's queue to deliver: what
-					 * it cannot set up (a credential only root
-					 * can read) is not the messages' try. */
-					log_msg(LOG_WARNING, "%s: not delivered by uid %lu "
-					    "(%s); root's relayq-flush --all-users "
-					    "delivers this queue", f->o->queue->dir,
-					    (unsigned long)getuid(), sess_r.text);
-					break;
-				}
-				/* Nothing can go now: every remaining message is
-				 * deferred with the reason, none bounced for it. */
-				for (; i < due->n; i++)
-					flush_message(f, NULL, due->v[i], &sess_r);
+	f->due = due;
+	for (i = 0; i < due->n; i++) {
+		if (!f->open && flusher_reopen(f, &sess_r) < 0) {
+			flusher_note(f, &sess_r);
+			if (f->o->guest && f->st->config_error) {
+				/* Not this run's queue to deliver: what
+				 * it cannot set up (a credential only root
+				 * can read) is not the messages' try. */
+				log_msg(LOG_WARNING, "%s: not delivered by uid %lu "
+				    "(%s); root's relayq-flush --all-users "
+				    "delivers this queue", f->o->queue->dir,
+				    (unsigned long)getuid(), sess_r.text);
 				break;
 			}
-			f->open = 1;
-			take_waiting(f, due);
+			/* Nothing can go now: every remaining message is
+			 * deferred with the reason, none bounced for it. */
+			for (; i < due->n; i++)
+				flush_message(f, NULL, due->v[i], &sess_r);
+			break;
 		}
-		if (flush_message(f, ss, due->v[i], NULL) < 0) {
-			session_close(ss);
-			f->open = 0;
-			if (++f->reconnects > FLUSH_MAX_RECONNECTS) {
-				result_set(&sess_r, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
-				    RESULT_ST_DROPPED, "the smarthost closed %d sessions in "
-				    "one run; trying again later", FLUSH_MAX_RECONNECTS);
-				for (i++; i < due->n; i++)
-					flush_message(f, NULL, due->v[i], &sess_r);
-				break;
-			}
-		} else if (limit > 0 && ss->nmsgs >= (unsigned long)limit) {
-			session_close(ss);
+		flush_message(f, f->ss, due->v[i], NULL);
+		if (f->open && limit > 0 && f->ss->nmsgs >= (unsigned long)limit) {
+			session_close(f->ss);
 			f->open = 0;
 		}
-		i++;
 	}
+	f->due = NULL;
 	flusher_sync_removals(f);
 }
 
@@ -234,6 +264,7 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	f.st = st;
 	f.now = time(NULL);
 	f.last_start = -1;
+	f.rcpt_limit = o->conf->max_recipients > 0 ? (size_t)o->conf->max_recipients : 0;
 	result_clear(&f.worst);
 	f.ss = xcalloc(1, sizeof(*f.ss));
 	srandom((unsigned)(f.now ^ getpid()));

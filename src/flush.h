@@ -4,19 +4,22 @@
  * with --force, filtered by -I/-R/-S), and when there is any, opens ONE
  * session to the smarthost (failover over the configured smarthosts and
  * their addresses) and sends every due message over it, RSET between
- * messages, reconnecting when the server closes or a per-connection limit
- * is reached.  Each recipient's result is recorded as soon as its message
- * is finished; a message leaves the queue only when every recipient is
- * done or failed for good; failures for good are bounced to the sender
+ * transactions, at most max_recipients recipients per transaction,
+ * reconnecting when the server closes or limits a session or a
+ * per-connection limit is reached.  Each recipient's result is recorded
+ * as soon as its transaction is finished; a message leaves the queue only
+ * when every recipient is done or failed for good; failures for good are bounced to the sender
  * (flush_bounce.c).  A run with nothing due touches no network.
  *
  *   flush.c          the run: selection, the session loop, the summary
  *   flush_session.c  endpoints, TCP, TLS, credentials, AUTH
  *   flush_message.c  one message: lock, envelope, send, disposition
+ *   flush_txn.c      its transactions: recipient batches, server limits
  *   flush_bounce.c   the delivery status notification for failures */
 #ifndef RELAYQ_FLUSH_H
 #define RELAYQ_FLUSH_H
 
+#include <stdio.h>
 #include <time.h>
 
 #include "conf.h"
@@ -25,6 +28,7 @@
 #include "identity.h"
 #include "queue.h"
 #include "resolver.h"
+#include "stream.h"
 
 struct flush_filter {
 	char kind;          /* 'I' queue id, 'R' recipient, 'S' sender */
@@ -74,6 +78,12 @@ struct flush_opts {
 	                                 * forced run by hand); 0: hand over */
 	int kick;                       /* set by flush_queue: consume the
 	                                 * queue's kick before each scan */
+	/* Tests: makes s a connection to host instead of TCP (NULL: the
+	 * network).  Returns 0 with s set up (the session closes it), or -1
+	 * with e. */
+	int (*connect)(void *ctx, const char *host, struct stream *s,
+	    struct err *e);
+	void *connect_ctx;
 };
 
 struct flush_stats {
@@ -132,6 +142,21 @@ int flush_oauth_setup(const struct conf *c, const char *queue_dir,
  * delivery does) and puts it into every entry of cs, for the per-user
  * children.  Returns 0 (also when OAuth2 is not configured) or -1. */
 int flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
+    struct err *e);
+
+/* relayq check --connect (relayq-flush --probe): opens one session as a
+ * run would (o: conf, id, resolver, verbose, creds; no queue), then sends
+ * MAIL FROM:<sender>, RSET and QUIT — never a message.  Writes one line
+ * per step to out, "STEP: ok|FAILED|skipped|none|not tried[: detail]"
+ * (resolve, TCP, TLS with protocol, certificate subject, issuer, names
+ * and expiry, EHLO with the capabilities, AUTH with the mechanism and
+ * the credential's source — never the secret —, MAIL FROM, RSET, QUIT),
+ * "  fix: ..." after a failure, and a last line.  Returns EX_OK when every
+ * step passed, else the failed step's code (EX_NOHOST resolve,
+ * EX_UNAVAILABLE TCP, EX_PROTOCOL TLS/EHLO/RSET, EX_NOPERM AUTH and
+ * MAIL FROM); -1 with e when the configuration cannot be used (no
+ * smarthost, a bad credential order).  Records no host status. */
+int flush_check(const struct flush_opts *o, const char *sender, FILE *out,
     struct err *e);
 
 #endif

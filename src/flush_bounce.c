@@ -66,6 +66,71 @@ done:
 	return rc;
 }
 
+/* 1 when a recipient's refusal says the message is too big: 5.3.4
+ * ("message too big for system", RFC 3463) or 5.2.3 ("message length
+ * exceeds administrative limit"), or a 552 without an enhanced code. */
+static int
+refused_as_too_big(const struct bounce_rcpt *br, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *st = br[i].status, *d = br[i].diagnostic;
+
+		if (strcmp(st, "5.3.4") == 0 || strcmp(st, "5.2.3") == 0 ||
+		    (d != NULL && strncmp(d, "552 ", 4) == 0 && strcmp(st, "5.0.0") == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* The bytes text takes on the wire (CRLF line ends). */
+static unsigned long long
+wire_len(const struct buf *text)
+{
+	unsigned long long n = text->len;
+	size_t i;
+
+	for (i = 0; i < text->len; i++)
+		n += text->data[i] == '\n';
+	return n;
+}
+
+/* Decides whether the original goes in full (b->headers_only 0) or as
+ * its headers only because of its size (bounce.h): it was refused for
+ * its size, or the notice would exceed the SIZE the smarthost announced
+ * in this run (BOUNCE_RETURN_MAX when no session told it).  Builds the
+ * notice's beginning into text either way. */
+static void
+fit_notice(struct flusher *f, const struct envelope *env, struct bounce_info *b,
+    struct buf *text)
+{
+	char *path;
+	unsigned long long orig, limit = f->size_limit ? f->size_limit :
+	    BOUNCE_RETURN_MAX;
+	int refused;
+
+	bounce_begin(b, text);
+	if (b->headers_only)
+		return;
+	path = queue_body_path(f->o->queue, env->id);
+	orig = flush_wire_size(path, env->size);
+	free(path);
+	refused = refused_as_too_big(b->rcpts, b->nrcpts);
+	/* What bounce_finish adds is well under 512 bytes. */
+	if (!refused && wire_len(text) + orig + 512 <= limit)
+		return;
+	b->headers_only = 1;
+	b->too_big = orig;
+	/* A refusal names the limit only when the message exceeds it (a
+	 * 552 for one recipient may be that mailbox's own limit). */
+	b->size_limit = !refused ? limit : f->size_limit > 0 &&
+	    orig > f->size_limit ? f->size_limit : 0;
+	b->size_guessed = !refused && f->size_limit == 0;
+	buf_reset(text);
+	bounce_begin(b, text);
+}
+
 int
 flush_bounce(struct flusher *f, const struct envelope *env,
     const unsigned char *which, const struct result *const *why, int delayed,
@@ -120,6 +185,9 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	b.action = delayed ? BOUNCE_DELAYED : BOUNCE_FAILED;
 	b.reporting_mta = f->o->id->fqdn;
 	b.domain = f->o->conf->domain ? f->o->conf->domain : f->o->id->fqdn;
+	/* A smarthost that takes only from_address takes notices only from
+	 * it too; the envelope sender stays <>. */
+	b.from = f->o->conf->from_address;
 	b.to = env->sender;
 	b.queue_id = env->id;
 	b.envid = env->envid;
@@ -131,7 +199,12 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	b.unique = m.id;
 	b.rcpts = br;
 	b.nrcpts = n;
-	bounce_begin(&b, &text);
+	fit_notice(f, env, &b, &text);
+	if (b.too_big > 0)
+		log_msg(LOG_INFO, "%s: the notice returns the headers only: the "
+		    "message (%llu bytes) is too large to return%s", env->id,
+		    b.too_big, b.size_guessed ? " (the smarthost's SIZE is not known "
+		    "in this run)" : "");
 	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, e) < 0 ||
 	    copy_original(f, env, b.headers_only, m.body.fd, m.body.path, &ended_nl, e) < 0)
 		goto done;

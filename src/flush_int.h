@@ -17,6 +17,18 @@
 
 struct session;
 
+/* What relayq check --connect shows of the steps that passed, recorded by
+ * the session code when flusher.probe is set (flush_check.c). */
+struct flush_probe {
+	char tls[128];               /* tls_describe(), "" without TLS */
+	struct tls_cert_info cert;
+	int have_cert;
+	struct strv ehlo;            /* the last EHLO reply's lines */
+	char *auth_source;           /* where the credential came from */
+	char *auth_none;             /* why there was none (no AUTH) */
+	char auth_mech[32];          /* mechanism used, "" none */
+};
+
 /* One run's state. */
 struct flusher {
 	const struct flush_opts *o;
@@ -51,7 +63,25 @@ struct flusher {
 	int oauth_force;             /* the server refused the cached access
 	                              * token: refresh it even if not expired */
 	struct err oauth_err;
+	/* Limits, from the configuration and learned from the server during
+	 * the run (flush_message.c): recipients per transaction (0 = none;
+	 * lowered to what the server accepted when it answered 452 4.5.3)
+	 * and transactions per session (0 = none; set when the server closed
+	 * or limited a session after that many). */
+	size_t rcpt_limit;
+	unsigned txn_limit;
+	struct strv *due;            /* deliver()'s list, for take_waiting */
+	int down;                    /* no session can be opened any more in
+	                              * this run: down_r says why */
+	struct result down_r;
+	unsigned long long size_limit; /* the SIZE the smarthost announced in
+	                              * this run's last session; 0 = unknown */
+	struct flush_probe *probe;   /* relayq check --connect; NULL in runs */
 };
+
+/* How many times one run reconnects after the server closed or limited a
+ * session (a server answering 421 every time is not hammered). */
+#define FLUSH_MAX_RECONNECTS 10
 
 /* One connection to the smarthost. */
 struct session {
@@ -67,6 +97,7 @@ struct session {
 	const struct smarthost_endpoint *ep;
 	char peer[320];              /* "host[address]:port" */
 	unsigned nmsgs;              /* messages sent on this connection */
+	unsigned ntxn;               /* transactions (MAIL ... DATA) on it */
 };
 
 /* flush_session.c */
@@ -84,12 +115,70 @@ void flusher_contact(struct flusher *f, const char *peer, const struct result *r
 /* Merges the run's contacts into QUEUE/hoststat (logs a failure). */
 void flusher_save_hoststat(struct flusher *f);
 
+/* flush.c */
+/* Closes the run's session (QUIT) if open and opens a new one (f->ss);
+ * what waited for a session joins f->due.  Returns 0, or -1 with r
+ * (scope SESSION) when it cannot: no endpoint answers, or the server
+ * closed more than FLUSH_MAX_RECONNECTS sessions in this run; then
+ * f->down is set and every later call fails the same way at once. */
+int flusher_reopen(struct flusher *f, struct result *r);
+
+/* One message's delivery attempt (flush_message.c, flush_txn.c). */
+struct attempt {
+	struct flusher *f;
+	struct session *ss;
+	struct envelope env;
+	size_t *todo;                /* env indexes of the recipients still to
+	                              * send, todo[head..ntodo) in order */
+	size_t head, ntodo;
+	size_t *map;                 /* transaction index → env index */
+	struct smtp_rcpt *rcpts;     /* the transaction's recipients */
+	struct buf *notify;          /* per env recipient */
+	struct result *res;          /* per env recipient; cls OK = untouched */
+	unsigned char *tried;        /* per env recipient: res is its result
+	                              * for this attempt */
+	unsigned char *recorded;     /* per env recipient: written to env */
+	unsigned long long wsize;    /* SIZE=; 0 = not measured yet */
+	struct result msg;
+	int local;                   /* a notice kept in dead.letter */
+};
+
+/* 1 when env has work for a run: a pending recipient, or a failure not
+ * reported yet (its notice could not be queued). */
+int flush_has_work(const struct envelope *env);
+/* 1 when that work needs a session (pending recipients that are not a
+ * local-only notice's). */
+int flush_needs_session(const struct envelope *env);
+
 /* flush_message.c */
 /* Sends message id over ss (NULL: no session could be opened; sess_r says
- * why, and the message is deferred with it; a local notice needs neither).  Returns 0 when the session
- * can go on, -1 when it is over. */
+ * why, and the message is deferred with it; a local notice needs
+ * neither), in transactions of at most f->rcpt_limit recipients, each
+ * recipient once.  When the server closes or limits the session
+ * (421, a lost connection, 452 4.5.3 with none accepted) after it took
+ * something, the message goes on at once over a new session
+ * (flusher_reopen) and the limit is learned for the run.  The envelope is
+ * written after every transaction that settled a recipient, so a crash
+ * never resends to one already done.  Returns 0 when f's session is
+ * still open, -1 when it is over (f->open is 0). */
 int flush_message(struct flusher *f, struct session *ss, const char *id,
     const struct result *sess_r);
+/* Applies the attempt's results not applied yet to its envelope (and
+ * logs them); returns how many. */
+size_t attempt_record(struct attempt *a);
+/* Every recipient still to send gets r for this attempt. */
+void attempt_settle_rest(struct attempt *a, const struct result *r);
+
+/* flush_txn.c */
+/* Sends the message to every recipient in a's todo, in transactions of
+ * at most f->rcpt_limit, over the run's session and new ones when the
+ * server ends or limits it; the envelope is written between
+ * transactions.  r gets the last transaction's result. */
+void attempt_send(struct attempt *a, struct result *r);
+/* The size of the body file at path as SIZE= counts it (CRLF line
+ * ends, RFC 1870); stored when it cannot be read. */
+unsigned long long flush_wire_size(const char *path, unsigned long long stored);
+
 /* Removals are made durable in groups: see queue_remove_unsynced. */
 #define FLUSH_SYNC_EVERY 64
 void flusher_sync_removals(struct flusher *f);
@@ -99,8 +188,12 @@ void flusher_note(struct flusher *f, const struct result *r);
 /* flush_bounce.c */
 /* Queues a failure notice (or, with delayed, a delay warning) for the
  * recipients of env marked in which[] (env->nrcpt entries) and logs it.
- * Returns 0, or -1 with e (the caller logs; the message is still removed:
- * the notice is best effort, the log has the failure). */
+ * The original goes with it in full unless the sender asked for headers
+ * only (RET=HDRS), a recipient's refusal said it is too big (5.3.4), or
+ * the notice would exceed the SIZE the smarthost announced in this run:
+ * then only its header section, as text/rfc822-headers, and the text says
+ * why.  Returns 0, or -1 with e (the caller logs; a failure notice that
+ * cannot be queued keeps its message queued, see report_failures). */
 int flush_bounce(struct flusher *f, const struct envelope *env,
     const unsigned char *which, const struct result *const *why, int delayed,
     struct err *e);

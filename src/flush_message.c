@@ -1,10 +1,9 @@
 /* flush_message.c — one message over a session: lock it, read its
- * envelope, send it to its pending recipients, record each result, then
- * remove it, bounce it or schedule its next try (see flush.h). */
+ * envelope, send it to its pending recipients (flush_txn.c), record each
+ * result, then remove it, bounce it or schedule its next try (see
+ * flush.h). */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +17,8 @@
 #include "flush_int.h"
 #include "i18n.h"
 #include "log.h"
-#include "pace.h"
 #include "retry.h"
-#include "smtp_data.h"
 #include "xalloc.h"
-
-struct attempt {
-	struct flusher *f;
-	struct session *ss;
-	struct envelope env;
-	size_t n;                    /* recipients in this attempt */
-	size_t *map;                 /* attempt index → env recipient index */
-	struct smtp_rcpt *rcpts;
-	struct buf *notify;          /* per attempt recipient */
-	struct result *res;          /* per env recipient; cls OK = untouched */
-	unsigned char *tried;        /* per env recipient */
-	struct result msg;
-	int local;                   /* a notice kept in dead.letter */
-};
 
 void
 flusher_sync_removals(struct flusher *f)
@@ -54,36 +37,6 @@ flusher_note(struct flusher *f, const struct result *r)
 {
 	if (result_severity_cmp(r, &f->worst) > 0)
 		f->worst = *r;
-}
-
-static void
-on_rcpt(void *ctx, size_t i, const struct result *r)
-{
-	struct attempt *a = ctx;
-
-	a->res[a->map[i]] = *r;
-}
-
-static void
-on_message(void *ctx, const struct result *r)
-{
-	((struct attempt *)ctx)->msg = *r;
-}
-
-static int
-needs_smtputf8(const struct envelope *env)
-{
-	size_t i;
-	const char *p;
-
-	for (p = env->sender; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			return 1;
-	for (i = 0; i < env->nrcpt; i++)
-		for (p = env->rcpt[i].addr; *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				return 1;
-	return 0;
 }
 
 static double
@@ -118,20 +71,23 @@ log_rcpt(struct attempt *a, const struct envelope_rcpt *rc, const struct result 
 		    status);
 }
 
-/* Applies this attempt's results to the envelope. */
-static void
-record(struct attempt *a)
+/* Applies this attempt's results not applied yet to the envelope; returns
+ * how many. */
+size_t
+attempt_record(struct attempt *a)
 {
 	char diag[RESULT_TEXT_MAX + 32];
-	size_t i;
+	size_t i, n = 0;
 
 	for (i = 0; i < a->env.nrcpt; i++) {
 		struct envelope_rcpt *rc = &a->env.rcpt[i];
 		struct result *r = &a->res[i];
 		enum result_action act;
 
-		if (!a->tried[i])
+		if (!a->tried[i] || a->recorded[i])
 			continue;
+		a->recorded[i] = 1;
+		n++;
 		act = result_action(r);
 		flusher_note(a->f, r);
 		log_rcpt(a, rc, r, act);
@@ -146,6 +102,7 @@ record(struct attempt *a)
 		else if (r->cls == RESULT_UNKNOWN)
 			a->env.flags |= ENVELOPE_F_MAYBE_DELIVERED;
 	}
+	return n;
 }
 
 /* Expired: every pending recipient fails with 4.4.7 and the last error. */
@@ -185,54 +142,82 @@ first_failure(const struct envelope *env)
 	return env->last_error ? env->last_error : "";
 }
 
-/* A notice (sender <>) failed for good: it goes to dead.letter, never
- * back to the network. */
-static void
-bury_notice(struct attempt *a)
-{
-	struct err e;
-
-	if (flush_deadletter(a->f, &a->env, first_failure(&a->env), &e) < 0)
-		log_msg(LOG_ERR, "%s: undeliverable notice lost: cannot write dead.letter: "
-		    "%s", a->env.id, e.msg);
-}
-
-/* Bounce what failed, alert the admin, then remove the message. */
-static void
-finish_message(struct attempt *a, struct queue *q)
+/* Reports the recipients that failed and were not reported yet, all in
+ * one notice per message and run (doc/QUEUE.md, "Failure notices"): to
+ * the sender, or, for a notice itself (sender <>), into dead.letter.
+ * Each is marked reported only once the notice is safely queued; those
+ * that asked for no notice are marked at once.  Returns 0, or -1 with r
+ * (temporary, local) when the notice could not be queued: they stay
+ * unreported, and the message stays queued until it can be. */
+static int
+report_failures(struct attempt *a, struct result *r)
 {
 	const struct result **why = xcalloc(a->env.nrcpt, sizeof(*why));
 	unsigned char *which = xcalloc(a->env.nrcpt, 1);
-	unsigned char *failed = xcalloc(a->env.nrcpt, 1);
-	size_t i, nfailed = 0, nall = 0;
+	unsigned char *due = xcalloc(a->env.nrcpt, 1);
+	size_t i, nwant = 0, ndue = 0;
 	struct err e;
+	int rc = 0;
 
 	for (i = 0; i < a->env.nrcpt; i++) {
-		if (a->env.rcpt[i].state != ENVELOPE_RCPT_FAILED)
+		const struct envelope_rcpt *rr = &a->env.rcpt[i];
+
+		if (rr->state != ENVELOPE_RCPT_FAILED || rr->reported != 0)
 			continue;
-		failed[i] = 1;
-		nall++;
-		if (a->env.rcpt[i].notify & ENVELOPE_NOTIFY_NEVER)
-			continue;
-		if (a->env.rcpt[i].notify != 0 &&
-		    !(a->env.rcpt[i].notify & ENVELOPE_NOTIFY_FAILURE))
+		due[i] = 1;
+		ndue++;
+		if (a->env.sender[0] != '\0' && ((rr->notify & ENVELOPE_NOTIFY_NEVER) ||
+		    (rr->notify != 0 && !(rr->notify & ENVELOPE_NOTIFY_FAILURE))))
 			continue;
 		which[i] = 1;
 		why[i] = a->tried[i] ? &a->res[i] : NULL;
-		nfailed++;
+		nwant++;
 	}
-	if (nall > 0 && a->env.sender[0] == '\0') {
-		a->f->st->bounced++;
-		bury_notice(a);
-	} else if (nfailed > 0) {
-		a->f->st->bounced++;
-		if (flush_bounce(a->f, &a->env, which, why, 0, &e) < 0)
-			log_msg(LOG_ERR, "%s: cannot return a failure notice: %s", a->env.id, e.msg);
-	} else if (nall == 0) {
-		a->f->st->sent++;
+	if (nwant > 0 && a->env.sender[0] == '\0') {
+		if (flush_deadletter(a->f, &a->env, first_failure(&a->env), &e) < 0) {
+			result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL,
+			    RESULT_ST_LOCAL, "undeliverable notice kept in the queue: "
+			    "cannot write dead.letter: %s", e.msg);
+			rc = -1;
+		}
+	} else if (nwant > 0 && flush_bounce(a->f, &a->env, which, why, 0, &e) < 0) {
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
+		    "message kept in the queue: cannot queue its failure notice: %s",
+		    e.msg);
+		rc = -1;
+	}
+	if (rc < 0) {
+		log_msg(LOG_ERR, "%s: %s", a->env.id, r->text);
+		flusher_note(a->f, r);
 	} else {
-		a->f->st->bounced++;
+		for (i = 0; i < a->env.nrcpt; i++)
+			if (due[i])
+				a->env.rcpt[i].reported = a->f->now;
 	}
+	free(why);
+	free(which);
+	free(due);
+	return rc;
+}
+
+/* Nothing pending, every failure reported: alert the admin, then remove
+ * the message. */
+static void
+finish_message(struct attempt *a, struct queue *q)
+{
+	unsigned char *failed = xcalloc(a->env.nrcpt, 1);
+	size_t i, nall = 0;
+	struct err e;
+
+	for (i = 0; i < a->env.nrcpt; i++)
+		if (a->env.rcpt[i].state == ENVELOPE_RCPT_FAILED) {
+			failed[i] = 1;
+			nall++;
+		}
+	if (nall == 0)
+		a->f->st->sent++;
+	else
+		a->f->st->bounced++;
 	if (nall > 0)
 		flush_onfailure(a->f, &a->env, ONFAILURE_FAILED, failed,
 		    first_failure(&a->env));
@@ -250,8 +235,6 @@ finish_message(struct attempt *a, struct queue *q)
 		if (++a->f->unsynced >= FLUSH_SYNC_EVERY)
 			flusher_sync_removals(a->f);
 	}
-	free(why);
-	free(which);
 	free(failed);
 }
 
@@ -298,11 +281,13 @@ dispose(struct attempt *a, const struct result *last)
 {
 	struct queue *q = a->f->o->queue;
 	struct retry_policy p;
+	struct result nr;
 	struct err e;
 	char diag[RESULT_TEXT_MAX + 32];
-	size_t i;
+	size_t i, pending;
+	int reported;
 
-	record(a);
+	attempt_record(a);
 	retry_defaults(&p);
 	p.min_backoff = a->f->o->conf->retry_min;
 	p.max_backoff = a->f->o->conf->retry_max;
@@ -314,7 +299,10 @@ dispose(struct attempt *a, const struct result *last)
 	if (envelope_settle_flags(&a->env))
 		log_msg(LOG_INFO, "%s: no recipient pending after a maybe-delivered "
 		    "retry; flag cleared", a->env.id);
-	if (envelope_count(&a->env, ENVELOPE_RCPT_PENDING) == 0) {
+	result_clear(&nr);
+	reported = report_failures(a, &nr);
+	pending = envelope_count(&a->env, ENVELOPE_RCPT_PENDING);
+	if (pending == 0 && reported == 0) {
 		finish_message(a, q);
 		return;
 	}
@@ -323,42 +311,51 @@ dispose(struct attempt *a, const struct result *last)
 	a->env.last_attempt = a->f->now;
 	a->env.next_attempt = retry_next(&p, a->env.attempts, a->f->now,
 	    (double)random() / ((double)RAND_MAX + 1.0));
+	if (reported < 0)
+		last = &nr;
 	for (i = 0; i < a->env.nrcpt; i++)
 		if (a->tried[i] && a->env.rcpt[i].state == ENVELOPE_RCPT_PENDING &&
 		    result_severity_cmp(&a->res[i], last) > 0)
 			last = &a->res[i];
 	result_diagnostic(last, diag, sizeof(diag));
 	envelope_set(&a->env.last_error, diag);
-	warn_delayed(a, &p);
+	if (pending > 0)
+		warn_delayed(a, &p);
 	if (queue_env_write(q, &a->env, &e) < 0)
 		log_msg(LOG_ERR, "%s: cannot record the delivery state: %s", a->env.id, e.msg);
 }
 
-/* Builds the attempt's recipient list from the pending recipients. */
+/* Lists the pending recipients as the ones to send. */
 static void
 build(struct attempt *a)
 {
-	size_t i;
+	size_t i, n = a->env.nrcpt;
 
-	a->res = xcalloc(a->env.nrcpt, sizeof(*a->res));
-	a->tried = xcalloc(a->env.nrcpt, 1);
-	a->map = xcalloc(a->env.nrcpt, sizeof(*a->map));
-	a->rcpts = xcalloc(a->env.nrcpt, sizeof(*a->rcpts));
-	a->notify = xcalloc(a->env.nrcpt, sizeof(*a->notify));
-	for (i = 0; i < a->env.nrcpt; i++) {
+	a->res = xcalloc(n, sizeof(*a->res));
+	a->tried = xcalloc(n, 1);
+	a->recorded = xcalloc(n, 1);
+	a->todo = xcalloc(n, sizeof(*a->todo));
+	a->map = xcalloc(n, sizeof(*a->map));
+	a->rcpts = xcalloc(n, sizeof(*a->rcpts));
+	a->notify = xcalloc(n, sizeof(*a->notify));
+	for (i = 0; i < n; i++) {
 		struct envelope_rcpt *rc = &a->env.rcpt[i];
 
 		if (rc->state != ENVELOPE_RCPT_PENDING)
 			continue;
-		a->map[a->n] = i;
-		a->tried[i] = 1;
-		a->rcpts[a->n].addr = rc->addr;
-		a->rcpts[a->n].orcpt = rc->orcpt;
-		if (rc->notify != 0) {
-			envelope_notify_format(rc->notify, &a->notify[a->n]);
-			a->rcpts[a->n].notify = buf_cstr(&a->notify[a->n]);
-		}
-		a->n++;
+		a->todo[a->ntodo++] = i;
+		if (rc->notify != 0)
+			envelope_notify_format(rc->notify, &a->notify[i]);
+	}
+}
+
+/* Every recipient still to send gets r for this attempt. */
+void
+attempt_settle_rest(struct attempt *a, const struct result *r)
+{
+	for (; a->head < a->ntodo; a->head++) {
+		a->res[a->todo[a->head]] = *r;
+		a->tried[a->todo[a->head]] = 1;
 	}
 }
 
@@ -372,100 +369,11 @@ attempt_free(struct attempt *a)
 	free(a->notify);
 	free(a->rcpts);
 	free(a->map);
+	free(a->todo);
 	free(a->res);
 	free(a->tried);
+	free(a->recorded);
 	envelope_free(&a->env);
-}
-
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* messages_per_minute: sleeps until the next message may start. */
-static void
-pace(struct flusher *f)
-{
-	double w = pace_wait(f->o->conf->messages_per_minute, f->last_start, now_mono());
-
-	if (w > 0) {
-		struct timespec ts;
-
-		ts.tv_sec = (time_t)w;
-		ts.tv_nsec = (long)((w - (double)ts.tv_sec) * 1e9);
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-	f->last_start = now_mono();
-}
-
-/* The size SIZE= declares (RFC 1870 counts CRLF line ends; the queue
- * keeps LF): measured from the queued body just before it is sent, so an
- * envelope of any version serves.  Reading the body once more costs one
- * pass of memchr over data the transfer reads next from the page cache
- * (15 ms for 14 MB on the loaded test machine).  On failure the stored size is used; the
- * transfer then reports the unreadable body. */
-static unsigned long long
-wire_size(const char *path, unsigned long long stored)
-{
-	unsigned long long size;
-	struct stream in;
-	struct err e;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return stored;
-	stream_init_fd(&in, fd, 0, path);
-	if (smtp_data_size(&in, &size, &e) != SMTP_DATA_OK)
-		size = stored;
-	stream_close(&in);
-	return size;
-}
-
-/* Sends the message over the session; returns 0 when the session goes on. */
-static int
-send_it(struct attempt *a, struct session *ss, struct result *r)
-{
-	struct queue *q = a->f->o->queue;
-	struct smtp_msg m;
-	struct stream body;
-	struct err e;
-	char *path = queue_body_path(q, a->env.id);
-	int fd, rc;
-
-	fd = queue_open_file(path, &e);
-	if (fd < 0) {
-		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
-		    "cannot open the queued message: %s", e.msg);
-		free(path);
-		return 0;
-	}
-	memset(&m, 0, sizeof(m));
-	m.size = wire_size(path, a->env.size);
-	stream_init_fd(&body, fd, 0, path);
-	free(path);
-	m.sender = a->env.sender;
-	m.rcpts = a->rcpts;
-	m.nrcpts = a->n;
-	m.eightbit = a->env.body == ENVELOPE_BODY_8BITMIME;
-	m.smtputf8 = needs_smtputf8(&a->env);
-	m.ret = a->env.ret == ENVELOPE_RET_FULL ? "FULL" :
-	    a->env.ret == ENVELOPE_RET_HDRS ? "HDRS" : NULL;
-	m.envid = a->env.envid;
-	m.body = &body;
-	ss->cfg.on_rcpt = on_rcpt;
-	ss->cfg.on_message = on_message;
-	ss->cfg.cb_ctx = a;
-	pace(a->f);
-	rc = smtp_client_send(ss->client, &m, r);
-	ss->nmsgs++;
-	flusher_contact(a->f, ss->peer, r);
-	stream_close(&body);
-	return rc;
 }
 
 int
@@ -476,8 +384,7 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 	struct attempt a;
 	struct result r;
 	struct err e;
-	int lockfd = -1, rc = 0, l;
-	size_t i;
+	int lockfd = -1, l;
 
 	memset(&a, 0, sizeof(a));
 	a.f = f;
@@ -489,17 +396,21 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 			f->st->busy++;
 		else if (l < 0)
 			log_msg(LOG_ERR, "%s: %s", id, e.msg);
-		return 0;
+		return f->open ? 0 : -1;
 	}
 	if (queue_env_read(q, id, &a.env, &e) < 0) {
 		log_msg(LOG_ERR, "%s: %s", id, e.msg);
 		goto done;
 	}
-	if ((a.env.flags & ENVELOPE_F_HELD) ||
-	    envelope_count(&a.env, ENVELOPE_RCPT_PENDING) == 0)
+	if ((a.env.flags & ENVELOPE_F_HELD) || !flush_has_work(&a.env))
 		goto done;
 	build(&a);
-	if (flush_local_notice(&a.env)) {
+	if (a.ntodo == 0) {
+		/* Only a report is owed: its notice could not be queued in an
+		 * earlier run (dispose tries again; no session needed). */
+		result_clear(&r);
+		a.ss = NULL;
+	} else if (flush_local_notice(&a.env)) {
 		/* A notice for a local-only sender: dead.letter, never the
 		 * network (the smarthost would reject or misroute it). */
 		result_clear(&r);
@@ -509,29 +420,22 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 		else
 			result_set(&r, RESULT_OK, RESULT_SCOPE_MESSAGE, NULL, "2.0.0",
 			    "appended to dead.letter");
-		for (i = 0; i < a.n; i++)
-			a.res[a.map[i]] = r;
+		attempt_settle_rest(&a, &r);
 		a.ss = NULL;
 		a.local = 1;
 	} else if (ss == NULL) {
 		/* Nothing about this message: due again with the next
 		 * session (flush.c, take_waiting). */
 		r = *sess_r;
-		for (i = 0; i < a.n; i++)
-			a.res[a.map[i]] = r;
+		attempt_settle_rest(&a, &r);
 		a.env.flags |= ENVELOPE_F_SESSION;
 	} else {
 		a.env.flags &= ~ENVELOPE_F_SESSION;
-		result_clear(&r);
-		rc = send_it(&a, ss, &r);
-		if (r.cls != RESULT_OK && r.scope == RESULT_SCOPE_MESSAGE && r.code == 0 &&
-		    strcmp(r.status, RESULT_ST_LOCAL) == 0)
-			for (i = 0; i < a.n; i++)
-				a.res[a.map[i]] = r;
+		attempt_send(&a, &r);
 	}
 	dispose(&a, &r);
 done:
 	attempt_free(&a);
 	close(lockfd);
-	return rc;
+	return f->open ? 0 : -1;
 }

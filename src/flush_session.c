@@ -224,6 +224,10 @@ start_tls(struct session *ss, struct err *e)
 	if (ss->f->o->verbose)
 		fprintf(stderr, _("relayq-flush: TLS with %s: %s\n"), ss->peer,
 		    tls_describe(ss->tls, desc, sizeof(desc)));
+	if (ss->f->probe != NULL) {
+		tls_describe(ss->tls, ss->f->probe->tls, sizeof(ss->f->probe->tls));
+		ss->f->probe->have_cert = tls_peer_cert(ss->tls, &ss->f->probe->cert) == 0;
+	}
 	return 0;
 }
 
@@ -294,6 +298,10 @@ setup_auth(struct session *ss, struct err *e)
 		return err_wrap(e, _("no credentials for %s although AUTH is configured"),
 		    h->host);
 	}
+	if (r == 1 && ss->f->probe != NULL) {
+		free(ss->f->probe->auth_none);
+		ss->f->probe->auth_none = xstrdup(e->msg);
+	}
 	if (r == 1) {
 		if (ss->f->o->verbose)
 			fprintf(stderr, _("relayq-flush: no credentials for %s (%s); "
@@ -302,6 +310,10 @@ setup_auth(struct session *ss, struct err *e)
 	}
 	if (ss->f->o->verbose)
 		fprintf(stderr, _("relayq-flush: %s\n"), use->source);
+	if (ss->f->probe != NULL) {
+		free(ss->f->probe->auth_source);
+		ss->f->probe->auth_source = xstrdup(use->source);
+	}
 	memset(&p, 0, sizeof(p));
 	p.user = use->user;
 	p.secret = use->secret;
@@ -335,8 +347,25 @@ session_reset(struct session *ss)
 	ss->cb_data = NULL;
 	ss->tls = NULL;
 	ss->nmsgs = 0;
+	ss->ntxn = 0;
 	memset(&ss->conn, 0, sizeof(ss->conn));
 	memset(&ss->cfg, 0, sizeof(ss->cfg));
+}
+
+/* relayq check --connect: the EHLO reply and the mechanism. */
+static void
+probe_note(struct session *ss)
+{
+	struct flush_probe *p = ss->f->probe;
+	const struct strv *l = smtp_client_ehlo(ss->client);
+	size_t i;
+
+	strv_free(&p->ehlo);
+	for (i = 0; i < l->n; i++)
+		strv_add(&p->ehlo, l->v[i]);
+	snprintf(p->auth_mech, sizeof(p->auth_mech), "%s",
+	    ss->sasl != NULL && sasl_mechanism(ss->sasl) != NULL ?
+	    sasl_mechanism(ss->sasl) : "");
 }
 
 /* One endpoint: returns 0 when the session is ready for mail, 1 when it
@@ -346,16 +375,20 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
     struct result *r)
 {
 	const struct conf *c = ss->f->o->conf;
+	const struct smtp_reply_caps *caps;
 	struct err e;
+	int rc;
 
 	session_reset(ss);
 	ss->ep = ep;
 	net_peer_name(ss->peer, sizeof(ss->peer), ep->host,
 	    (const struct sockaddr *)&ep->addr);
 	snprintf(ss->f->last_peer, sizeof(ss->f->last_peer), "%s", ss->peer);
-	if (net_connect(ep->host, (const struct sockaddr *)&ep->addr, ep->addrlen,
+	if (ss->f->o->connect != NULL ? ss->f->o->connect(ss->f->o->connect_ctx,
+	    ep->host, &ss->s, &e) : net_connect(ep->host,
+	    (const struct sockaddr *)&ep->addr, ep->addrlen,
 	    (int)(c->connect_timeout * 1000), (int)(c->command_timeout * 1000),
-	    &ss->s, &e) < 0) {
+	    &ss->s, &e)) {
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "connect",
 		    RESULT_ST_NO_ANSWER, "%s", e.msg);
 		return -1;
@@ -392,7 +425,10 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 		return -1;
 	}
 	ss->client = smtp_client_new(&ss->s, &ss->cfg);
-	if (smtp_client_open(ss->client, r) < 0) {
+	rc = smtp_client_open(ss->client, r);
+	if (ss->f->probe != NULL)
+		probe_note(ss);
+	if (rc < 0) {
 		/* A cached OAuth2 access token the server refuses (revoked
 		 * early, or the clocks disagree): refresh it and try this
 		 * endpoint once more. */
@@ -406,6 +442,9 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 		return -1;
 	}
 	ss->f->st->sessions++;
+	caps = smtp_client_caps(ss->client);
+	if ((caps->flags & SMTP_CAP_SIZE) && caps->size > 0)
+		ss->f->size_limit = caps->size;
 	if (ss->sasl != NULL && sasl_mechanism(ss->sasl) != NULL && ss->f->o->verbose)
 		fprintf(stderr, _("relayq-flush: authenticated to %s with %s\n"), ss->peer,
 		    sasl_mechanism(ss->sasl));

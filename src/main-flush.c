@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +34,17 @@ usage(FILE *fp)
 	    "                    [-I|-R|-S [!]SUBSTRING]...\n"
 	    "       relayq-flush --all-users [-C FILE] [-v] [--force] [...]\n"
 	    "       relayq-flush --oauth-setup [-C FILE] [-Q DIR]\n"
+	    "       relayq-flush --probe [-C FILE] [-v]\n"
 	    "Delivers the due messages of your queue through the smarthost;\n"
-	    "with --all-users (root), those of every queue in the system spool.\n"
+	    "with --all-users (root), those of every queue in the system spool;\n"
+	    "with --probe, checks the way to the smarthost and sends nothing.\n"
 	    "See relayq-flush(8).\n"));
 }
 
 struct args {
 	const char *config;
 	const char *queue_dir;
-	int verbose, force, all_users;
+	int verbose, force, all_users, probe;
 	int oauth_setup;        /* --oauth-setup: relayq oauth setup */
 	long long min_age;      /* --min-age: seconds */
 	struct flush_filter filters[MAX_FILTERS];
@@ -67,6 +70,7 @@ parse_args(struct args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all-users", no_argument, NULL, 'a' },
+		{ "probe", no_argument, NULL, 'p' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "min-age", required_argument, NULL, 'm' },
 		{ "oauth-setup", no_argument, NULL, 'O' },
@@ -105,6 +109,7 @@ parse_args(struct args *a, int argc, char **argv)
 			break;
 		case 'a': a->all_users = 1; break;
 		case 'O': a->oauth_setup = 1; break;
+		case 'p': a->probe = 1; break;
 		case 'I': case 'R': case 'S':
 			if (add_filter(a, c, optarg) < 0)
 				return -1;
@@ -118,6 +123,8 @@ parse_args(struct args *a, int argc, char **argv)
 		if (strcmp(argv[i], "--") != 0)
 			return -1;
 	if (a->all_users && (a->queue_dir != NULL || a->oauth_setup))
+		return -1;
+	if (a->probe && (a->all_users || a->force || a->nfilters > 0))
 		return -1;
 	return 0;
 }
@@ -163,6 +170,67 @@ guest_creds(const struct conf *conf, const struct queue *q,
 	return -1;
 }
 
+/* Lines to the configured log target.  stderr is a last resort only on
+ * a terminal (by hand): under cron every line would be mailed, and the
+ * mail would start the next run; a detached run's stderr is /dev/null. */
+static int
+set_log_target(const struct conf *conf, struct err *e)
+{
+	return log_set_target(conf->log_target, isatty(2), e);
+}
+
+/* The sender relayq check --connect tries: what the front end would put
+ * on mail from this user (from_address, else sender_address, else
+ * login@domain).  Allocated. */
+static char *
+probe_sender(const struct conf *conf, const struct identity *id)
+{
+	const char *a = conf->from_address ? conf->from_address :
+	    conf->sender_address;
+
+	if (a != NULL)
+		return xstrdup(a);
+	return xasprintf("%s@%s", id->user, conf->domain ? conf->domain : id->fqdn);
+}
+
+/* --probe: relayq check --connect.  A spool user's credential is root's:
+ * looked up as a run would, and when it cannot be read the steps up to
+ * AUTH still run. */
+static int
+probe(const struct args *a, const struct conf *conf, const struct identity *id,
+    const struct route *route, struct err *e)
+{
+	struct flush_credset creds;
+	struct resolver res;
+	struct flush_opts o;
+	struct err le;
+	char *sender;
+	int rc;
+
+	/* Its findings are the output: no mail log lines for a probe. */
+	log_set_syslog(0);
+	log_set_stderr_min(-1);
+	memset(&creds, 0, sizeof(creds));
+	resolver_system(&res);
+	memset(&o, 0, sizeof(o));
+	o.conf = conf;
+	o.id = id;
+	o.resolver = &res;
+	o.verbose = a->verbose;
+	if (route->kind == ROUTE_SPOOL && id->uid != 0) {
+		if (flush_creds_prefetch(conf, &creds, &le) < 0)
+			printf(_("credentials: cannot be read by uid %lu (%s); root's "
+			    "run reads them: run relayq check --connect as root\n"),
+			    (unsigned long)id->uid, le.msg);
+		o.creds = &creds;
+	}
+	sender = probe_sender(conf, id);
+	rc = flush_check(&o, sender, stdout, e);
+	free(sender);
+	flush_creds_free(&creds);
+	return rc;
+}
+
 /* --all-users: the system configuration only (or -C), credentials looked
  * up once as root, then one child per spool queue (flush_users.h). */
 static int
@@ -181,6 +249,9 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	/* Never a user's configuration: root reads only its own files. */
 	if (conf_load_file(conf, a->config ? a->config : conf_system_path(),
 	    a->config != NULL, e) < 0)
+		return -1;
+	/* Opened as root, before the children drop to each user. */
+	if (set_log_target(conf, e) < 0)
 		return -1;
 	if (flush_creds_prefetch(conf, &creds, e) < 0)
 		return -1;
@@ -231,6 +302,10 @@ main(int argc, char **argv)
 	int rc, r, qopen = 0;
 
 	i18n_init();
+	/* A server that closes the connection under a pipelined write (421
+	 * "too many errors") is an EPIPE to handle, not a signal to die of;
+	 * the programs relayq-flush runs get SIGPIPE's default back. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Before anything can read a secret: no core file, no ptrace. */
 	if (nodump_enable(&e) < 0) {
 		fprintf(stderr, "relayq-flush: %s\n", e.msg);
@@ -267,8 +342,20 @@ main(int argc, char **argv)
 		rc = e.code;
 		goto fail;
 	}
+	if (set_log_target(&conf, &e) < 0) {
+		rc = e.code;
+		goto fail;
+	}
 	route_decide_env(a.queue_dir ? a.queue_dir : conf.queue_dir,
 	    conf.spool_dir, conf.own_smarthost, conf.smarthost != NULL, &route);
+	if (a.probe) {
+		rc = probe(&a, &conf, &id, &route, &e);
+		if (rc < 0) {
+			rc = e.code;
+			goto fail;
+		}
+		goto done;
+	}
 	if (route.loc == QUEUE_LOC_SPOOL) {
 		if (spool_queue_dir(conf.spool_dir, id.uid, 0, &dir, &squatter, &e) < 0) {
 			rc = e.code;

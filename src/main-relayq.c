@@ -18,7 +18,8 @@ usage_text(void)
 	    "       mailq | newaliases\n"
 	    "       relayq queue [--json|--summary] [--format=text|json|prometheus|openmetrics]\n"
 	    "       relayq queue show [--json] ID | delete|hold|release|retry (ID...|--all)\n"
-	    "       relayq flush [--force] [-v] | relayq check | relayq oauth setup\n"
+	    "       relayq flush [--force] [-v] | relayq check [--connect]\n"
+	    "       relayq oauth setup\n"
 	    "       relayq sendmail [flags] [address...] | relayq --version\n"
 	    "See relayq(8) for every flag and relayq.conf(5) for the configuration.\n"));
 	return EX_OK;
@@ -92,6 +93,12 @@ main(int argc, char **argv)
 		fprintf(stderr, _("%s: ignored: %s (no meaning for a null client)\n"),
 		    fe.progname, fe.opt.ignored.v[i]);
 	if (conf_load(&fe.conf, fe.opt.config_file, &e) < 0) {
+		fprintf(stderr, "%s: %s\n", fe.progname, e.msg);
+		rc = e.code;
+		goto done;
+	}
+	/* Never stderr as a fallback: the caller reads it (cron mails it). */
+	if (log_set_target(fe.conf.log_target, 0, &e) < 0) {
 		fprintf(stderr, "%s: %s\n", fe.progname, e.msg);
 		rc = e.code;
 		goto done;

@@ -1,4 +1,5 @@
-/* secret.c — Secret Service lookups through libsecret (see secret.h). */
+/* secret.c — Secret Service lookups through libsecret, loaded on first
+ * use by secret_dl.c (see secret.h). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -39,6 +40,7 @@ secret_keyring_lookup(const char *host, const char *service, const char *user,
 #include <libsecret/secret.h>
 
 #include "log.h"
+#include "secret_dl.h"
 
 /* Matches any schema (secret-tool's, msmtp's, ours) by attributes. */
 static const SecretSchema any_schema = {
@@ -91,34 +93,34 @@ unavailable(struct err *e, const char *why)
 
 /* Takes the secret (and user attribute) out of a found item. */
 static int
-take_item(SecretItem *item, const char *host, char **user_out, char **secret,
-    struct err *e)
+take_item(const struct secret_dl *L, SecretItem *item, const char *host,
+    char **user_out, char **secret, struct err *e)
 {
 	SecretValue *v;
 	const gchar *text;
 	GHashTable *attrs;
 	const char *u;
 
-	if (secret_item_get_locked(item))
+	if (L->item_get_locked(item))
 		return err_set(e, EX_TEMPFAIL, _("the keyring item for %s is "
 		    "locked and could not be unlocked; unlock the keyring (log "
 		    "in to the desktop session) or %s"), host, _(OTHER_SOURCES));
-	v = secret_item_get_secret(item);
-	text = v ? secret_value_get_text(v) : NULL;
+	v = L->item_get_secret(item);
+	text = v ? L->value_get_text(v) : NULL;
 	if (text == NULL || *text == '\0') {
 		if (v)
-			secret_value_unref(v);
+			L->value_unref(v);
 		return err_set(e, EX_CONFIG, _("the keyring item for %s holds no "
 		    "text password; store it again with secret-tool store"), host);
 	}
 	*secret = xstrdup(text);
-	secret_value_unref(v);   /* libsecret wipes its own copy */
+	L->value_unref(v);   /* libsecret wipes its own copy */
 	if (user_out != NULL) {
-		attrs = secret_item_get_attributes(item);
-		u = attrs ? g_hash_table_lookup(attrs, "user") : NULL;
+		attrs = L->item_get_attributes(item);
+		u = attrs ? L->hash_table_lookup(attrs, "user") : NULL;
 		*user_out = u ? xstrdup(u) : NULL;
 		if (attrs)
-			g_hash_table_unref(attrs);
+			L->hash_table_unref(attrs);
 	}
 	return SECRET_FOUND;
 }
@@ -127,6 +129,7 @@ int
 secret_keyring_lookup(const char *host, const char *service, const char *user,
     char **user_out, char **secret, struct err *e)
 {
+	const struct secret_dl *L;
 	SecretService *svc = NULL;
 	GHashTable *attrs = NULL;
 	GList *items = NULL;
@@ -139,32 +142,36 @@ secret_keyring_lookup(const char *host, const char *service, const char *user,
 	if (!have_session_bus())
 		return unavailable(e, _("no D-Bus session, as under cron or a "
 		    "systemd timer"));
-	svc = secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, NULL, &ge);
+	/* Only now, with a session to ask, is libsecret (and GLib) loaded. */
+	L = secret_dl_get(e);
+	if (L == NULL)
+		return SECRET_UNAVAILABLE;
+	svc = L->service_get_sync(SECRET_SERVICE_OPEN_SESSION, NULL, &ge);
 	if (svc == NULL) {
 		rc = unavailable(e, ge ? ge->message : "?");
 		goto out;
 	}
-	attrs = g_hash_table_new(g_str_hash, g_str_equal);
-	g_hash_table_insert(attrs, (gpointer)"host", (gpointer)host);
-	g_hash_table_insert(attrs, (gpointer)"service", (gpointer)service);
+	attrs = L->hash_table_new(L->str_hash, L->str_equal);
+	L->hash_table_insert(attrs, (gpointer)"host", (gpointer)host);
+	L->hash_table_insert(attrs, (gpointer)"service", (gpointer)service);
 	if (user != NULL)
-		g_hash_table_insert(attrs, (gpointer)"user", (gpointer)user);
-	items = secret_service_search_sync(svc, &any_schema, attrs,
+		L->hash_table_insert(attrs, (gpointer)"user", (gpointer)user);
+	items = L->service_search_sync(svc, &any_schema, attrs,
 	    SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS, NULL, &ge);
 	if (ge != NULL) {
 		rc = unavailable(e, ge->message);
 		goto out;
 	}
-	rc = items ? take_item(items->data, host, user_out, secret, e) :
+	rc = items ? take_item(L, items->data, host, user_out, secret, e) :
 	    SECRET_NOT_FOUND;
 out:
 	if (ge)
-		g_error_free(ge);
-	g_list_free_full(items, g_object_unref);
+		L->error_free(ge);
+	L->list_free_full(items, L->object_unref);
 	if (attrs)
-		g_hash_table_unref(attrs);
+		L->hash_table_unref(attrs);
 	if (svc)
-		g_object_unref(svc);
+		L->object_unref(svc);
 	return rc;
 }
 

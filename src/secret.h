@@ -6,7 +6,10 @@
  * item is unlocked when the keyring allows it without a prompt on a
  * desktop; with no D-Bus session (cron, systemd timers) the lookup reports
  * the keyring as unavailable with a message that names the other
- * credential sources.  Built without libsecret, every lookup reports that.
+ * credential sources.  libsecret itself is loaded (secret_dl.h) only when a
+ * session bus is there to ask; when it cannot be loaded the lookup reports
+ * the keyring as unavailable, naming the library and the package to
+ * install.  Built without libsecret, every lookup reports that.
  * Nothing here logs. */
 #ifndef RELAYQ_SECRET_H
 #define RELAYQ_SECRET_H

@@ -59,6 +59,7 @@ smtp_client_free(struct smtp_client *c)
 	if (c == NULL)
 		return;
 	smtp_reply_free(&c->rep);
+	strv_free(&c->ehlo);
 	buf_free(&c->line);
 	if (c->cmd.data != NULL)
 		wipe(c->cmd.data, c->cmd.cap);
@@ -77,6 +78,12 @@ const struct smtp_reply_caps *
 smtp_client_caps(const struct smtp_client *c)
 {
 	return &c->caps;
+}
+
+const struct strv *
+smtp_client_ehlo(const struct smtp_client *c)
+{
+	return &c->ehlo;
 }
 
 /* ---- command writer and reply reader (smtp_client_int.h) --------------- */

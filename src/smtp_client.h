@@ -7,6 +7,11 @@
  * never links GnuTLS or libgsasl: TLS is the caller's hook (it normally
  * wraps the stream with stream_replace), SASL is the caller's auth_ops.
  *
+ * One call of smtp_client_send is one transaction (MAIL, RCPT..., DATA):
+ * the caller splits a message with many recipients into several calls
+ * (flush_message.c) and learns from smtp_client_accepted and
+ * smtp_client_limit_reply when the server takes fewer per transaction.
+ *
  * Results: for every message, each recipient gets exactly one on_rcpt
  * call with its result for this attempt, as soon as it is known (a refused
  * RCPT at once; accepted recipients after the reply to the final dot, or
@@ -35,6 +40,7 @@
 #include "result.h"
 #include "smtp_reply.h"
 #include "stream.h"
+#include "strv.h"
 
 enum smtp_state {
 	SMTP_ST_GREETING,
@@ -104,7 +110,11 @@ struct smtp_msg {
 	unsigned long long size;         /* for SIZE=: bytes with CRLF line
 	                                  * ends (smtp_data_size, RFC 1870) */
 	int eightbit;                    /* body has 8-bit data */
-	int smtputf8;                    /* needs SMTPUTF8 */
+	int smtputf8;                    /* needs SMTPUTF8 (non-ASCII
+	                                  * addresses): refused without it */
+	int utf8_headers;                /* raw UTF-8 headers: SMTPUTF8 when
+	                                  * offered, else sent as 8-bit data
+	                                  * (BODY=8BITMIME) as before */
 	const char *ret;                 /* "FULL", "HDRS" or NULL */
 	const char *envid;               /* xtext or NULL */
 	struct stream *body;             /* borrowed; LF line ends */
@@ -133,6 +143,16 @@ int smtp_client_open(struct smtp_client *c, struct result *r);
 int smtp_client_send(struct smtp_client *c, const struct smtp_msg *m,
     struct result *r);
 
+/* How many recipients the server accepted at RCPT in the transaction of
+ * the last smtp_client_send (0 when none, or none was sent). */
+size_t smtp_client_accepted(const struct smtp_client *c);
+
+/* 1 when r (a recipient's result) is the server's "too many recipients"
+ * (RFC 5321 4.5.3.1.10): a 4xx with the enhanced code 4.5.3, or a 452
+ * without an enhanced code.  A 452 with another code (4.2.2 mailbox
+ * full, 4.3.1 no storage) is not.  Pure. */
+int smtp_client_limit_reply(const struct result *r);
+
 /* Sends QUIT and reads the reply (errors ignored) unless the session is
  * already over.  The stream is left for the caller to close. */
 void smtp_client_quit(struct smtp_client *c);
@@ -140,5 +160,16 @@ void smtp_client_quit(struct smtp_client *c);
 /* The state, and the server's capabilities from the last EHLO. */
 enum smtp_state smtp_client_state(const struct smtp_client *c);
 const struct smtp_reply_caps *smtp_client_caps(const struct smtp_client *c);
+
+/* The lines of the server's last 250 reply to EHLO, without the codes
+ * (the first is its name); empty after HELO.  Borrowed. */
+const struct strv *smtp_client_ehlo(const struct smtp_client *c);
+
+/* relayq check --connect: in state READY, sends MAIL FROM:<sender> and
+ * then RSET, so that nothing is sent.  Returns 0 when the server accepted
+ * the sender, 1 when it refused it (r: its reply), -1 when the session
+ * failed or RSET was refused (r says why). */
+int smtp_client_try_sender(struct smtp_client *c, const char *sender,
+    struct result *r);
 
 #endif

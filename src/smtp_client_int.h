@@ -16,6 +16,7 @@
 #include "smtp_client.h"
 #include "smtp_reply.h"
 #include "stream.h"
+#include "strv.h"
 
 enum rcpt_state { RCPT_PENDING, RCPT_ACCEPTED, RCPT_REPORTED };
 
@@ -24,11 +25,14 @@ struct smtp_client {
 	const struct smtp_client_cfg *cfg;
 	enum smtp_state state;
 	struct smtp_reply_caps caps;
+	struct strv ehlo;                /* lines of the last 250 to EHLO */
 	struct smtp_reply rep;
 	struct buf line, cmd;
 	int tls_done;
 	int tls_refused;                 /* opportunistic STARTTLS refused */
 	int in_txn;                      /* MAIL sent since the last RSET */
+	size_t accepted;                 /* RCPTs accepted in the last
+	                                  * transaction */
 	unsigned char *rs;               /* enum rcpt_state per recipient */
 	size_t rs_cap;
 };

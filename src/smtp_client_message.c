@@ -120,7 +120,7 @@ put_mail(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 		buf_printf(&c->cmd, " SIZE=%llu", m->size);
 	if (m->eightbit && (caps & SMTP_CAP_8BITMIME))
 		buf_adds(&c->cmd, " BODY=8BITMIME");
-	if (m->smtputf8)
+	if (m->smtputf8 || (m->utf8_headers && (caps & SMTP_CAP_SMTPUTF8)))
 		buf_adds(&c->cmd, " SMTPUTF8");
 	if ((caps & SMTP_CAP_DSN) && m->ret != NULL)
 		buf_printf(&c->cmd, " RET=%s", m->ret);
@@ -324,6 +324,7 @@ transact(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 	else
 		send_body(c, m, r);
 done:
+	c->accepted = t.accepted;
 	free(p);
 }
 
@@ -340,6 +341,7 @@ smtp_client_send(struct smtp_client *c, const struct smtp_msg *m,
 	}
 	if (m->nrcpts > 0)
 		memset(c->rs, RCPT_PENDING, m->nrcpts);
+	c->accepted = 0;
 	result_clear(&r);
 	if (c->state != SMTP_ST_READY) {
 		result_set(&r, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
@@ -357,4 +359,20 @@ smtp_client_send(struct smtp_client *c, const struct smtp_msg *m,
 	else
 		transact(c, m, &r);
 	return finish(c, m, &r, out);
+}
+
+size_t
+smtp_client_accepted(const struct smtp_client *c)
+{
+	return c->accepted;
+}
+
+int
+smtp_client_limit_reply(const struct result *r)
+{
+	if (r->cls != RESULT_TEMP || r->code < 400 || r->code > 499)
+		return 0;
+	if (!r->status_derived)
+		return strcmp(r->status, "4.5.3") == 0;
+	return r->code == 452;
 }

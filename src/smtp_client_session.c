@@ -129,8 +129,12 @@ do_hello(struct smtp_client *c, struct result *r, int ehlo)
 	}
 	if (c->rep.code != 250)
 		return reply_failed(c, r, st);
-	if (ehlo)
+	strv_free(&c->ehlo);
+	if (ehlo) {
 		smtp_reply_caps_parse(&c->rep, &c->caps);
+		for (size_t i = 0; i < c->rep.lines.n; i++)
+			strv_add(&c->ehlo, c->rep.lines.v[i]);
+	}
 	else
 		memset(&c->caps, 0, sizeof(c->caps));
 	c->state = after_hello(c);
@@ -308,4 +312,52 @@ smtp_client_quit(struct smtp_client *c)
 	    && smtp_client_flush(c, &r, "QUIT") == 0)
 		smtp_client_read_reply(c, &r, "QUIT");
 	c->state = SMTP_ST_CLOSED;
+}
+
+/* One command (in c->cmd) and its reply, for smtp_client_try_sender. */
+static int
+command(struct smtp_client *c, struct result *r, const char *st)
+{
+	return smtp_client_put_cmd(c, NULL, r, st) < 0
+	    || smtp_client_flush(c, r, st) < 0
+	    || smtp_client_read_reply(c, r, st) < 0 ? -1 : 0;
+}
+
+int
+smtp_client_try_sender(struct smtp_client *c, const char *sender,
+    struct result *r)
+{
+	const char *st = smtp_client_state_name(SMTP_ST_MAIL);
+	const char *rs = smtp_client_state_name(SMTP_ST_RSET);
+	struct result rr;
+	int accepted;
+
+	result_clear(r);
+	if (c->state != SMTP_ST_READY) {
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, st,
+		    RESULT_ST_LOCAL, "smtp_client_try_sender called in state %s",
+		    smtp_client_state_name(c->state));
+		return -1;
+	}
+	buf_reset(&c->cmd);
+	buf_printf(&c->cmd, "MAIL FROM:<%s>", sender);
+	if (command(c, r, st) < 0)
+		return -1;
+	accepted = c->rep.code == 250;
+	smtp_client_from_reply(c, r, RESULT_SCOPE_MESSAGE, st);
+	if (c->state == SMTP_ST_CLOSED)
+		return -1;
+	c->in_txn = accepted;
+	buf_reset(&c->cmd);
+	buf_adds(&c->cmd, "RSET");
+	if (command(c, &rr, rs) < 0) {
+		*r = rr;
+		return -1;
+	}
+	if (c->rep.code != 250) {
+		smtp_client_from_reply(c, r, RESULT_SCOPE_SESSION, rs);
+		return -1;
+	}
+	c->in_txn = 0;
+	return accepted ? 0 : 1;
 }

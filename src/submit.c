@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "envelope.h"
+#include "from_policy.h"
 #include "headers.h"
 #include "i18n.h"
 #include "rfc5322.h"
@@ -33,6 +34,7 @@ struct submission {
 	struct buf out;              /* write buffer for the queue file */
 	unsigned long long size;
 	int eightbit;
+	int utf8_headers;            /* raw UTF-8 in the header section */
 	char *sender;                /* final envelope sender ("" for <>) */
 	struct strv rcpts;           /* final envelope recipients */
 	struct strv orcpts;          /* ORCPT of each ("" none) */
@@ -48,6 +50,45 @@ has_8bit(const char *p, size_t n)
 		if ((unsigned char)p[i] >= 0x80)
 			return 1;
 	return 0;
+}
+
+/* 1 when p[0..n) has bytes above 0x7F and they all form well-formed
+ * UTF-8 sequences (RFC 3629): headers that SMTPUTF8 (RFC 6531/6532) can
+ * carry as they are.  Other 8-bit bytes (Latin-1 and the like) are not
+ * UTF-8 and stay plain 8-bit data. */
+static int
+is_raw_utf8(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0, k, len;
+	int any = 0;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xC2 && s[i] <= 0xDF)
+			len = 2;
+		else if (s[i] >= 0xE0 && s[i] <= 0xEF)
+			len = 3;
+		else if (s[i] >= 0xF0 && s[i] <= 0xF4)
+			len = 4;
+		else
+			return 0;
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+		/* Overlong 3- and 4-byte forms, surrogates, above U+10FFFF. */
+		if ((s[i] == 0xE0 && s[i + 1] < 0xA0) || (s[i] == 0xED && s[i + 1] > 0x9F) ||
+		    (s[i] == 0xF0 && s[i + 1] < 0x90) || (s[i] == 0xF4 && s[i + 1] > 0x8F))
+			return 0;
+		i += len;
+		any = 1;
+	}
+	return any;
 }
 
 static int
@@ -143,9 +184,18 @@ choose_sender(struct submission *s, char **display, struct err *e)
 {
 	const struct submit_ctx *c = s->c;
 
+	char *given;
+
 	s->sender = submit_envelope_sender(c->rw, c->sender != NULL ? c->sender :
 	    c->id->user, display, e);
-	return s->sender == NULL ? -1 : 0;
+	if (s->sender == NULL)
+		return -1;
+	if (c->from_address != NULL) {
+		given = s->sender;
+		s->sender = from_policy_sender(c->from_address, given);
+		free(given);
+	}
+	return 0;
 }
 
 /* A recipient before alias expansion, with its DSN parameters. */
@@ -394,6 +444,8 @@ complete_headers(struct submission *s, const char *display, struct err *e)
 	info.uid = (unsigned long)c->id->uid;
 	headers_rewrite(&s->hl, rcpt_fields, rewrite_rcpt_cb, s);
 	headers_rewrite(&s->hl, sender_fields, rewrite_sender_cb, s);
+	if (c->from_address != NULL)
+		(void)from_policy_headers(&s->hl, c->from_address);
 	headers_complete(&s->hl, &info);
 	headers_add_received(&s->hl, &info);
 	free(from_local);
@@ -422,6 +474,7 @@ apply_policy(struct submission *s, struct err *e)
 	if (complete_headers(s, display, e) < 0)
 		goto done;
 	headers_serialize(&s->hl, &hdr);
+	s->utf8_headers = is_raw_utf8(hdr.data, hdr.len);
 	if (emit(s, hdr.data, hdr.len, e) < 0)
 		goto done;
 	s->in_body = 1;
@@ -547,6 +600,8 @@ submit_end(struct submission *s, const char **qid, struct err *e)
 	env.ret = (enum envelope_ret)c->ret;
 	envelope_set(&env.envid, c->envid);
 	env.body = s->eightbit ? ENVELOPE_BODY_8BITMIME : (enum envelope_body)c->body;
+	if (s->utf8_headers)
+		env.flags |= ENVELOPE_F_UTF8_HEADERS;
 	for (i = 0; i < s->rcpts.n; i++) {
 		struct envelope_rcpt *r = envelope_add_rcpt(&env, s->rcpts.v[i]);
 

@@ -27,6 +27,7 @@ struct submit_ctx {
 	struct queue *queue;
 	const char *sender;          /* -f / MAIL FROM as given; NULL: the user */
 	const char *full_name;       /* -F; NULL: the passwd full name */
+	const char *from_address;    /* from_policy.h: sender of all mail; NULL: none */
 	const struct strv *rcpts;    /* command-line / RCPT TO addresses as given */
 	int extract_rcpts;           /* -t: recipients from the headers too */
 	long hop_count;              /* -h: hops already made */

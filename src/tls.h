@@ -26,6 +26,7 @@
 #define RELAYQ_TLS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "err.h"
 #include "stream.h"
@@ -88,5 +89,20 @@ char *tls_describe(const struct tls *t, char *dst, size_t n);
 /* The SHA-256 fingerprint of the server certificate as
  * "SHA256:AB:CD:…" (static per session). */
 const char *tls_peer_fingerprint(const struct tls *t);
+
+/* The server certificate as shown by relayq check --connect: subject and
+ * issuer (RFC 4514, control characters as GnuTLS escapes them), the
+ * names it is valid for, its expiry. */
+struct tls_cert_info {
+	char subject[512];
+	char issuer[512];
+	char names[512];
+	time_t expires;
+	char expires_text[64];    /* "2027-01-01 00:00:00 UTC" */
+};
+
+/* Fills ci from the peer's certificate; 0, or -1 when there is none or
+ * it does not parse (ci is then zeroed).  Does not log. */
+int tls_peer_cert(struct tls *t, struct tls_cert_info *ci);
 
 #endif

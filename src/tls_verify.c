@@ -221,3 +221,35 @@ done:
 		gnutls_x509_crt_deinit(crt);
 	return rc;
 }
+
+/* ---- certificate details (relayq check --connect) -------------------------- */
+
+int
+tls_peer_cert(struct tls *t, struct tls_cert_info *ci)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t der, dn;
+	time_t until;
+
+	memset(ci, 0, sizeof(*ci));
+	if (peer_der(t, &der) < 0 || gnutls_x509_crt_init(&crt) < 0)
+		return -1;
+	if (gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		return -1;
+	}
+	if (gnutls_x509_crt_get_dn3(crt, &dn, 0) >= 0) {
+		snprintf(ci->subject, sizeof(ci->subject), "%.*s", (int)dn.size, (const char *)dn.data);
+		gnutls_free(dn.data);
+	}
+	if (gnutls_x509_crt_get_issuer_dn3(crt, &dn, 0) >= 0) {
+		snprintf(ci->issuer, sizeof(ci->issuer), "%.*s", (int)dn.size, (const char *)dn.data);
+		gnutls_free(dn.data);
+	}
+	cert_names(crt, ci->names, sizeof(ci->names));
+	until = gnutls_x509_crt_get_expiration_time(crt);
+	ci->expires = until;
+	format_time(until, ci->expires_text, sizeof(ci->expires_text));
+	gnutls_x509_crt_deinit(crt);
+	return 0;
+}

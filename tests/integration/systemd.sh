@@ -35,8 +35,8 @@ mkvar_expand() {
 }
 : "${systemd_bindir:=$(mkvar_expand bindir)}"
 : "${systemd_spooldir:=$(mkvar_expand spooldir)}"
-: "${systemd_systemunitdir=$(mkvar systemdsystemunitdir)}"
-: "${systemd_userunitdir=$(mkvar systemduserunitdir)}"
+: "${systemd_systemunitdir=$(mkvar_expand systemdsystemunitdir)}"
+: "${systemd_userunitdir=$(mkvar_expand systemduserunitdir)}"
 : "${systemd_make:=make}"
 export RELAYQ_NO_SYSLOG=1
 

@@ -8,7 +8,7 @@
 # machine).  Each check runs the tool the way the suite does.
 . "$(dirname "$0")/lib.sh"
 
-plan 22
+plan 26
 
 check "swaks supports TLS (needs libnet-ssleay-perl)" \
 	sh -c 'swaks --support 2>&1 | grep -q "^=== TLS supported"'
@@ -34,6 +34,13 @@ check "dbus-run-session, gnome-keyring-daemon, secret-tool, gdbus present" \
 check "dnsmasq is installed" dnsmasq --version
 check "ip and unshare (network namespaces)" \
 	sh -c 'command -v ip && command -v unshare'
+if [ "$(id -u)" -eq 0 ]; then
+	check "unshare: a private PID and mount namespace, PID 1's stderr writable (logtarget.sh)" \
+		unshare --mount --pid --fork --mount-proc sh -c \
+		'echo x >/proc/1/fd/2 && mount -t tmpfs none /run' 2>/dev/null
+else
+	skip "unshare: a private PID and mount namespace" "needs root, as logtarget.sh"
+fi
 check "setpriv and runuser (run as another user)" \
 	sh -c 'command -v setpriv && command -v runuser'
 check "useradd and userdel" sh -c 'command -v useradd && command -v userdel'
@@ -44,6 +51,11 @@ check "apt-get download and dpkg -x (test smarthost, bsd-mailx)" \
 check "curl posts a form (tests/integration/oauth.sh)" curl --version
 check "libcurl (GnuTLS) and json-c development files (configure --with-oauth)" \
 	sh -c 'pkg-config --exists libcurl json-c && curl-config --ssl-backends | grep -q GnuTLS'
+check "dpkg-buildpackage and debhelper (make deb) are installed" \
+	sh -c 'command -v dpkg-buildpackage && command -v dh &&
+	    dpkg-query -W -f="\${Status}" build-essential | grep -q "install ok installed"'
+check "lintian is installed" lintian --version
+check "mmdebstrap is installed (scripts/deb-test)" mmdebstrap --version
 check "valgrind is installed" valgrind --version
 check "/usr/bin/time is installed" test -x /usr/bin/time
 check "clang builds a libFuzzer target with ASan+UBSan (libclang-rt-14-dev)" \

@@ -103,7 +103,8 @@ sh_gone() {
 }
 
 # sh_instance_pids DIR: live processes whose command line or environment
-# names this instance (Postfix daemons carry MAIL_CONFIG, Dovecot its -c).
+# names this instance (Postfix daemons carry MAIL_CONFIG, Dovecot and Exim
+# their -c/-C configuration file).
 sh_instance_pids() {
 	local p pid pids=
 	for p in /proc/[0-9]*; do
@@ -111,7 +112,7 @@ sh_instance_pids() {
 		[ "$pid" = "$$" ] && continue
 		sh_gone "$pid" && continue
 		if { tr '\0' '\n' <"$p/cmdline" | grep -qxF -e "$1/postfix/etc" \
-			-e "$1/dovecot/dovecot.conf" ||
+			-e "$1/dovecot/dovecot.conf" -e "$1/exim/exim.conf" ||
 			tr '\0' '\n' <"$p/environ" | grep -qxF "MAIL_CONFIG=$1/postfix/etc"; } 2>/dev/null
 		then
 			pids="$pids $pid"
@@ -123,4 +124,98 @@ sh_instance_pids() {
 # sh_silent PORT MODE TAG: 0 when the instance tagged TAG no longer greets.
 sh_silent() {
 	! sh_banner "$@"
+}
+
+# ---- shared by start (Postfix) and exim (Exim) ----
+
+# sh_free_ports N: N distinct free loopback ports (held open together while
+# they are chosen).
+sh_free_ports() {
+	python3 -c '
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+
+# sh_make_certs DIR: the test CA, the server certificate (localhost,
+# 127.0.0.1, ::1) and the negative-test ones (wrongname: a name other than
+# localhost from the same CA; untrusted: localhost from another CA), each
+# as NAME.key, NAME.crt and NAME.pem (key and certificate), keys mode 600.
+sh_make_certs() {
+	(
+	set -e
+	mkdir -p "$1"
+	cd "$1"
+	key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+	ca() { # NAME CN
+		key "$1.key"
+		openssl req -new -x509 -key "$1.key" -out "$1.crt" -days 3650 -subj "/O=relayq tests/CN=$2" \
+			-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+			2>/dev/null
+	}
+	leaf() { # NAME CA SAN
+		key "$1.key"
+		openssl req -new -key "$1.key" -subj "/O=relayq tests/CN=${3%%,*}" -out "$1.csr" 2>/dev/null
+		printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+			"keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+			"subjectAltName=$4" "authorityKeyIdentifier=keyid" "subjectKeyIdentifier=hash" >"$1.ext"
+		openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial \
+			-days 3650 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+		cat "$1.key" "$1.crt" >"$1.pem"
+		chmod 600 "$1.key" "$1.pem"
+		rm -f "$1.csr" "$1.ext"
+	}
+	ca ca "relayq test CA"
+	ca untrusted-ca "relayq untrusted CA"
+	leaf server ca localhost "DNS:localhost,IP:127.0.0.1,IP:::1"
+	leaf wrongname ca wrong.example.test "DNS:wrong.example.test"
+	leaf untrusted untrusted-ca localhost "DNS:localhost,IP:127.0.0.1,IP:::1"
+	) || sh_die "could not make the test certificates in $1 (openssl)"
+}
+
+# sh_fpr CERT [pubkey]: SHA-256 of the DER certificate (AB:CD:...), or of
+# its SubjectPublicKeyInfo (hex).
+sh_fpr() {
+	if [ "${2:-}" = pubkey ]; then
+		openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform DER |
+			openssl dgst -sha256 | sed 's/.*= //'
+	else
+		openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//'
+	fi
+}
+
+# sh_tls_env TLSDIR: the env lines naming the CA and the server certificate.
+sh_tls_env() {
+	cat <<-ENV
+	CA_FILE='$1/ca.crt'
+	CA_SHA256=$(sh_fpr "$1/ca.crt")
+	SERVER_CERT='$1/server.crt'
+	SERVER_CERT_SHA256=$(sh_fpr "$1/server.crt")
+	SERVER_PUBKEY_SHA256=$(sh_fpr "$1/server.crt" pubkey)
+	UNTRUSTED_CA_FILE='$1/untrusted-ca.crt'
+	ENV
+}
+
+# The test users, the same for every server.
+TEST_USER=alice
+TEST_PASSWORD=wonderland-42
+TEST_USER2=bob
+TEST_PASSWORD2='b0b says "hi" \ there'
+
+# sh_reachable DIR USER...: every USER may enter DIR.
+sh_reachable() {
+	local d=$1 u
+	shift
+	for u in "$@"; do
+		setpriv --reuid="$u" --regid="$u" --clear-groups test -x "$d/." || return 1
+	done
+}
+
+# sh_server: the server of instance I (postfix, or exim for `start --server exim`).
+sh_server() {
+	if [ -f "$I/server" ]; then cat "$I/server"; else echo postfix; fi
 }

@@ -39,12 +39,14 @@ static const char original[] = "From: alice@example.test\nTo: nobody@example.tes
     "Subject: hi\n\nbody line\n";
 
 static char *
-compose(enum bounce_action action, int headers_only)
+compose_sized(enum bounce_action action, int headers_only,
+    unsigned long long too_big, unsigned long long limit, int guessed)
 {
 	struct bounce_info b = {
 		action, "host.example.test", "example.test", "alice@example.test",
 		"1A2B3C4D5E", "env-1", 1794990000, 1795000100, 1795400000,
-		headers_only, 0, "1A2B3C4D5E", rcpts, action == BOUNCE_FAILED ? 2 : 1,
+		headers_only, too_big, limit, guessed, 0, "1A2B3C4D5E", rcpts, action == BOUNCE_FAILED ? 2 : 1,
+		NULL,
 	};
 	struct buf out = BUF_INIT;
 
@@ -55,6 +57,12 @@ compose(enum bounce_action action, int headers_only)
 		buf_adds(&out, original);
 	bounce_finish(&b, 1, &out);
 	return buf_steal(&out);
+}
+
+static char *
+compose(enum bounce_action action, int headers_only)
+{
+	return compose_sized(action, headers_only, 0, 0, 0);
 }
 
 START_TEST(test_failed_full)
@@ -73,6 +81,53 @@ START_TEST(test_delayed_headers)
 
 	ck_assert_str_eq(got, want);
 	free(got);
+	free(want);
+}
+END_TEST
+
+/* An original too large to return: its headers, and the text says why. */
+START_TEST(test_failed_too_big)
+{
+	char *got = compose_sized(BOUNCE_FAILED, 1, 63752314, 52428800, 0);
+	char *want = slurp("failed-toobig.eml");
+
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	/* Refused for its size by a server that announced no SIZE. */
+	got = compose_sized(BOUNCE_FAILED, 1, 63752314, 0, 0);
+	ck_assert_ptr_nonnull(strstr(got, "Your message (63752314 bytes) is too large "
+	    "to be returned in full\n(the mail server refused it for its size)"));
+	ck_assert_ptr_nonnull(strstr(got, "Content-Type: text/rfc822-headers\n"));
+	ck_assert_ptr_null(strstr(got, "body line"));
+	free(got);
+	/* No SIZE known (no session in the run): relayq's assumption. */
+	got = compose_sized(BOUNCE_FAILED, 1, 63752314, BOUNCE_RETURN_MAX, 1);
+	ck_assert_ptr_nonnull(strstr(got, "(mail servers often refuse more than "
+	    "10240000 bytes): only its headers are\nattached below."));
+	free(got);
+}
+END_TEST
+
+/* from_address: the notice's From: is that address, nothing else moves. */
+START_TEST(test_from_address)
+{
+	struct bounce_info b = {
+		BOUNCE_FAILED, "host.example.test", "example.test", "alice@example.test",
+		"1A2B3C4D5E", "env-1", 1794990000, 1795000100, 1795400000,
+		0, 0, 0, 0, 0, "1A2B3C4D5E", rcpts, 2, "app@example.test",
+	};
+	struct buf out = BUF_INIT;
+	char *want = slurp("failed-full.eml");
+	const char *nl = strchr(want, '\n');
+
+	bounce_begin(&b, &out);
+	buf_adds(&out, original);
+	bounce_finish(&b, 1, &out);
+	ck_assert_str_eq(strchr(out.data, '\n'), nl);
+	ck_assert(strncmp(want, "From: MAILER-DAEMON@example.test", 32) == 0);
+	ck_assert(strncmp(out.data, "From: Mail Delivery System <app@example.test>\n", 46) == 0);
+	buf_free(&out);
 	free(want);
 }
 END_TEST
@@ -106,6 +161,8 @@ main(void)
 	tzset();
 	tcase_add_test(tc, test_failed_full);
 	tcase_add_test(tc, test_delayed_headers);
+	tcase_add_test(tc, test_failed_too_big);
+	tcase_add_test(tc, test_from_address);
 	tcase_add_test(tc, test_date_zone);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -84,6 +84,7 @@ dump(const struct cli_options *o)
 	dump_num(&b, "m", o->me_too, 0);
 	dump_num(&b, "v", o->verbose, 0);
 	dump_num(&b, "force", o->flush_force, 0);
+	dump_num(&b, "connect", o->check_connect, 0);
 	dump_num(&b, "fg", o->flush_foreground, 0);
 	dump_num(&b, "json", o->json, 0);
 	dump_num(&b, "metrics", o->metrics, 0);
@@ -290,6 +291,7 @@ static const struct pcase cases[] = {
 	OK("oauthsetup C=/x.conf", "relayq", "-C", "/x.conf", "oauth", "setup"),
 	OK("check C=/x.conf", "relayq", "-C", "/x.conf", "check"),
 	OK("check C=/x.conf v=1", "relayq", "check", "--config", "/x.conf", "-v"),
+	OK("check v=1 connect=1", "relayq", "check", "--connect", "-v"),
 	OK("flush", "relayq", "flush"),
 	OK("flush v=1 force=1", "relayq", "flush", "--force", "-v"),
 	OK("flush v=1", "relayq", "-v", "flush"),
@@ -331,6 +333,7 @@ static const struct pcase cases[] = {
 	BAD(EX_USAGE, "the only command is \"relayq oauth setup\"", "relayq", "oauth"),
 	BAD(EX_USAGE, "the only command is \"relayq oauth setup\"", "relayq", "oauth", "login"),
 	BAD(EX_USAGE, "unexpected argument \"x\"", "relayq", "oauth", "setup", "x"),
+	BAD(EX_USAGE, "unexpected argument \"--connect\"", "relayq", "flush", "--connect"),
 	BAD(EX_USAGE, "needs a file name", "relayq", "check", "-C"),
 };
 

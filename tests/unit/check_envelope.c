@@ -10,7 +10,7 @@
 #include "envelope.h"
 
 static const char full_text[] =
-	"relayq-envelope 1\n"
+	"relayq-envelope 2\n"
 	"id 1N3K0Q47B2\n"
 	"created 1700000000\n"
 	"size 2048\n"
@@ -91,7 +91,7 @@ START_TEST(test_format_minimal)
 	env.created = 5;
 	envelope_add_rcpt(&env, "x@y");
 	envelope_format(&env, &b);
-	ck_assert_str_eq(buf_cstr(&b), "relayq-envelope 1\nid 0000000001\n"
+	ck_assert_str_eq(buf_cstr(&b), "relayq-envelope 2\nid 0000000001\n"
 	    "created 5\nsize 0\nsender\nrcpt x@y\nrcpt-state pending\nend\n");
 	envelope_free(&env);
 	buf_free(&b);
@@ -115,6 +115,61 @@ START_TEST(test_parse_old_reply)
 	ck_assert_str_eq(env.last_error, "421 4.7.0 too many connections");
 	ck_assert_str_eq(env.rcpt[0].reply, "550 5.1.1 <x@y>: rejected");
 	envelope_free(&env);
+}
+END_TEST
+
+/* Version 2: which failures were reported, and raw UTF-8 headers. */
+START_TEST(test_v2_reported)
+{
+	static const char v2[] = "relayq-envelope 2\nid 0000000001\n"
+	    "created 5\nsize 0\nsender a@b\nflags utf8-headers\n"
+	    "rcpt x@y\nrcpt-state failed\nrcpt-reply 550 5.1.1 no\n"
+	    "rcpt-reported 1700000200\n"
+	    "rcpt z@y\nrcpt-state failed\nrcpt-reply 550 5.1.1 no\n"
+	    "rcpt w@y\nrcpt-state pending\nend\n";
+	struct envelope env;
+	struct buf b = BUF_INIT;
+	struct err e;
+
+	err_clear(&e);
+	ck_assert_int_eq(envelope_parse(&env, v2, strlen(v2), &e), 0);
+	ck_assert_uint_eq(env.version, 2);
+	ck_assert_uint_eq(env.flags, ENVELOPE_F_UTF8_HEADERS);
+	ck_assert_int_eq(env.rcpt[0].reported, 1700000200);
+	ck_assert_int_eq(env.rcpt[1].reported, 0);
+	ck_assert_uint_eq(envelope_unreported(&env), 1);
+	envelope_format(&env, &b);
+	ck_assert_str_eq(buf_cstr(&b), v2);
+	envelope_free(&env);
+	buf_free(&b);
+}
+END_TEST
+
+/* Version 1 (before rcpt-reported) is read, its failures unreported, and
+ * written back as version 2; a version from the future is refused. */
+START_TEST(test_v1_read)
+{
+	static const char v1[] = "relayq-envelope 1\nid 0000000001\n"
+	    "created 5\nsize 0\nsender a@b\n"
+	    "rcpt x@y\nrcpt-state failed\nrcpt z@y\nrcpt-state pending\nend\n";
+	static const char v3[] = "relayq-envelope 3\nid 0000000001\n"
+	    "created 5\nsize 0\nsender a@b\nrcpt x@y\nend\n";
+	struct envelope env;
+	struct buf b = BUF_INIT;
+	struct err e;
+
+	err_clear(&e);
+	ck_assert_int_eq(envelope_parse(&env, v1, strlen(v1), &e), 0);
+	ck_assert_uint_eq(env.version, 1);
+	ck_assert_uint_eq(envelope_unreported(&env), 1);
+	envelope_format(&env, &b);
+	ck_assert(strncmp(buf_cstr(&b), "relayq-envelope 2\n", 18) == 0);
+	ck_assert_str_eq(buf_cstr(&b) + 18, v1 + 18);
+	envelope_free(&env);
+	ck_assert_int_eq(envelope_parse(&env, v3, strlen(v3), &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "version 3 is not supported"));
+	envelope_free(&env);
+	buf_free(&b);
 }
 END_TEST
 
@@ -257,8 +312,10 @@ END_TEST
 #define HEAD "relayq-envelope 1\nid 0000000001\ncreated 5\nsender a@b\n"
 static const char *const bad_files[][2] = {
 	{ "", "empty file" },
-	{ "relayq-envelope 2\n" "end\n", "envelope version 2 is not supported "
-	    "(this relayq reads version 1)" },
+	{ "relayq-envelope 3\n" "end\n", "envelope version 3 is not supported "
+	    "(this relayq reads versions 1 to 2)" },
+	{ "relayq-envelope 0\n" "end\n", "envelope version 0 is not supported "
+	    "(this relayq reads versions 1 to 2)" },
 	{ "something else\nend\n", "line 1: not a relayq envelope" },
 	{ "relayq-envelope x\nend\n", "line 1: bad version" },
 	{ HEAD "rcpt x@y\nbogus 1\nend\n", "line 6: unknown field" },
@@ -481,6 +538,8 @@ envelope_suite(void)
 	tcase_add_test(tc, test_format_full);
 	tcase_add_test(tc, test_format_minimal);
 	tcase_add_test(tc, test_parse_full);
+	tcase_add_test(tc, test_v2_reported);
+	tcase_add_test(tc, test_v1_read);
 	tcase_add_test(tc, test_parse_old_reply);
 	tcase_add_test(tc, test_roundtrip_injection);
 	tcase_add_loop_test(tc, test_escape, 0, NCASES(escape_cases));

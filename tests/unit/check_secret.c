@@ -1,5 +1,6 @@
 /* check_secret.c — the keyring source.  Always: the no-D-Bus message (as
- * under cron).  With RELAYQ_TEST_KEYRING=1 (tests/integration/keyring.sh
+ * under cron), and (with libsecret) that libsecret is loaded only when a
+ * session is there to ask, with a clear message when it cannot be.  With RELAYQ_TEST_KEYRING=1 (tests/integration/keyring.sh
  * runs this suite inside dbus-run-session with gnome-keyring holding items
  * stored by secret-tool): lookups by host/service/user across schemas. */
 #include "config.h"
@@ -7,9 +8,13 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "secret.h"
 #include "xalloc.h"
+#ifdef HAVE_LIBSECRET
+#include "secret_dl.h"
+#endif
 
 START_TEST(test_no_dbus_session)
 {
@@ -35,6 +40,71 @@ START_TEST(test_no_dbus_session)
 #endif
 }
 END_TEST
+
+#ifdef HAVE_LIBSECRET
+/* relayq-flush does not link libsecret, and a lookup that stops at the
+ * missing D-Bus session (cron, timers) does not load it either. */
+START_TEST(test_not_loaded_without_session)
+{
+	char *secret = NULL, *user = NULL;
+	struct err e;
+
+	ck_assert_int_eq(secret_dl_loaded(), 0);
+	unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	setenv("XDG_RUNTIME_DIR", "/nonexistent", 1);
+	ck_assert_int_eq(secret_keyring_lookup("smtp.test", "smtp", NULL, &user,
+	    &secret, &e), SECRET_UNAVAILABLE);
+	ck_assert_int_eq(secret_dl_loaded(), 0);
+}
+END_TEST
+
+/* Libraries that cannot serve: one that cannot be loaded, one without
+ * libsecret's symbols (libc).  The message names the library, the cause
+ * and the fix; the table is untouched. */
+static const struct {
+	const char *soname, *start, *cause;
+} bad_libs[] = {
+	{ "libsecret-relayq-absent.so.0", "cannot load libsecret-relayq-absent.so.0 "
+	  "for the Secret Service keyring (", "cannot open shared object file" },
+	{ "libc.so.6", "libc.so.6 has no secret_service_get_sync (",
+	  "undefined symbol" },
+};
+
+START_TEST(test_dl_bad_library)
+{
+	struct secret_dl t;
+	struct err e;
+
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(secret_dl_load(bad_libs[_i].soname, &t, &e), -1);
+	ck_assert_int_eq(e.code, EX_UNAVAILABLE);
+	ck_assert_msg(strncmp(e.msg, bad_libs[_i].start,
+	    strlen(bad_libs[_i].start)) == 0, "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, bad_libs[_i].cause) != NULL, "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, "install the libsecret-1-0 package, or use "
+	    "an authinfo file, a systemd credential or a password command "
+	    "instead") != NULL, "%s", e.msg);
+	ck_assert_ptr_null(t.service_get_sync);
+	if (_i == 0)
+		ck_assert_int_eq(secret_dl_loaded(), 0);
+}
+END_TEST
+
+/* The real library: every symbol resolves, GLib's through libsecret. */
+START_TEST(test_dl_real)
+{
+	struct secret_dl t;
+	struct err e;
+
+	err_clear(&e);
+	ck_assert_msg(secret_dl_load(LIBSECRET_SONAME, &t, &e) == 0, "%s", e.msg);
+	ck_assert_ptr_nonnull(t.service_get_sync);
+	ck_assert_ptr_nonnull(t.object_unref);
+	ck_assert_int_eq(secret_dl_loaded(), 1);
+	ck_assert_ptr_eq(secret_dl_get(&e), secret_dl_get(&e));
+}
+END_TEST
+#endif
 
 /* Items stored by keyring.sh before this suite runs. */
 static const struct {
@@ -65,6 +135,10 @@ START_TEST(test_keyring_lookup)
 	}
 	wipe_free(secret);
 	free(user);
+#ifdef HAVE_LIBSECRET
+	/* A session was there to ask: now libsecret is loaded. */
+	ck_assert_int_eq(secret_dl_loaded(), 1);
+#endif
 }
 END_TEST
 
@@ -77,6 +151,12 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_no_dbus_session);
+#ifdef HAVE_LIBSECRET
+	tcase_add_test(tc, test_not_loaded_without_session);
+	tcase_add_loop_test(tc, test_dl_bad_library, 0,
+	    sizeof(bad_libs) / sizeof(bad_libs[0]));
+	tcase_add_test(tc, test_dl_real);
+#endif
 	suite_add_tcase(s, tc);
 	if (getenv("RELAYQ_TEST_KEYRING") != NULL) {
 		TCase *kc = tcase_create("keyring");

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "script_stream.h"
@@ -153,6 +154,8 @@ sc_write(void *ctx, const void *p, size_t n)
 	const char *c = p;
 	size_t i;
 
+	if (!sc->dropped && step(sc)[0] == 'X')
+		_exit(SCRIPT_CRASH_EXIT);
 	if (!sc->dropped && step(sc)[0] == 'D') {
 		sc->dropped = 1;
 		sc->pos++;

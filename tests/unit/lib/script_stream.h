@@ -11,6 +11,8 @@
  *             writes fail with EPIPE
  *   "T"       the server stays silent: the read waits silence_ms on the
  *             script's clock and fails with ETIMEDOUT (not an error)
+ *   "X"       the client's process dies (_exit(SCRIPT_CRASH_EXIT)) when it
+ *             writes anything at this step: a crash at that point
  * A client line that arrives when a server reply is due, or a line other
  * than the expected one, or a read when the client should be speaking,
  * is recorded as the script's first error (and the read fails with
@@ -31,6 +33,8 @@
 
 #include "buf.h"
 #include "stream.h"
+
+#define SCRIPT_CRASH_EXIT 99
 
 struct script_stream {
 	const char *const *steps;
