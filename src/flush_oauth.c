@@ -151,6 +151,9 @@ flusher_oauth_token(struct flusher *f, char **token, char **note,
 		*e = f->oauth_err;
 		return -1;
 	}
+	if (c->oauth_token_file == NULL && f->o->queue == NULL)
+		return err_set(e, EX_CONFIG, _("no queue here to find the OAuth2 "
+		    "token file in; set oauth_token_file"));
 	path = c->oauth_token_file ? xstrdup(c->oauth_token_file) :
 	    oauth_token_default_path(f->o->queue->dir);
 #ifdef HAVE_OAUTH
