@@ -385,7 +385,7 @@ read_all(int fd, const char *path, struct buf *b, struct err *e)
 			break;
 		if (b->len + (size_t)n > AUTHINFO_MAX_SIZE) {
 			err_set(e, EX_CONFIG, _("%s is larger than 1 MiB; "
-			    "is it really an authinfo file?"), path);
+			    "is it really the right file?"), path);
 			goto fail;
 		}
 		buf_add(b, chunk, (size_t)n);
@@ -397,10 +397,9 @@ fail:
 }
 
 int
-authinfo_load(struct authinfo *ai, const char *path, uid_t owner,
+authinfo_read_private(const char *path, uid_t owner, struct buf *b,
     struct err *e)
 {
-	struct buf b = BUF_SECRET_INIT;
 	struct stat st;
 	int fd, rc = -1;
 
@@ -417,13 +416,24 @@ authinfo_load(struct authinfo *ai, const char *path, uid_t owner,
 		goto fail;
 	}
 	if (authinfo_check_stat(path, &st, owner, e) < 0 ||
-	    read_all(fd, path, &b, e) < 0)
+	    read_all(fd, path, b, e) < 0)
 		goto fail;
-	rc = authinfo_parse(ai, path, b.data ? b.data : "", b.len, e);
+	rc = 0;
 fail:
-	if (b.data)
-		wipe(b.data, b.cap);
-	buf_free(&b);
 	close(fd);
+	return rc;
+}
+
+int
+authinfo_load(struct authinfo *ai, const char *path, uid_t owner,
+    struct err *e)
+{
+	struct buf b = BUF_SECRET_INIT;
+	int rc;
+
+	rc = authinfo_read_private(path, owner, &b, e);
+	if (rc == 0)
+		rc = authinfo_parse(ai, path, b.data ? b.data : "", b.len, e);
+	buf_free(&b);
 	return rc;
 }

@@ -70,6 +70,15 @@ int authinfo_check_stat(const char *path, const struct stat *st, uid_t owner,
 int authinfo_load(struct authinfo *ai, const char *path, uid_t owner,
     struct err *e);
 
+/* Opens path (not following a final symlink), checks it with
+ * authinfo_check_stat() against owner and appends its content (at most
+ * 1 MiB) to b, which should be a secret buffer (BUF_SECRET_INIT).
+ * Returns 0, 1 when the file does not exist, or -1 with e.  Shared by
+ * every file that holds secrets (authinfo, the OAuth2 token file). */
+struct buf;
+int authinfo_read_private(const char *path, uid_t owner, struct buf *b,
+    struct err *e);
+
 /* Wipes the secrets and frees everything; ai is empty afterwards. */
 void authinfo_free(struct authinfo *ai);
 

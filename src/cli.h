@@ -114,6 +114,7 @@ enum cli_mode {
 	CLI_MODE_QUEUE_RETRY,
 	CLI_MODE_FLUSH,         /* relayq flush */
 	CLI_MODE_CHECK,         /* relayq check */
+	CLI_MODE_OAUTH_SETUP,   /* relayq oauth setup */
 	CLI_MODE_VERSION,
 	CLI_MODE_HELP
 };

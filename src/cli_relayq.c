@@ -144,8 +144,8 @@ relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct e
 	return queue_check(o, e);
 }
 
-/* flush [--force] [-v], check [--connect], version, help: flags only, no
- * operands. */
+/* flush [--force] [-v], check [--connect], oauth setup, version, help:
+ * flags only, no operands. */
 static int
 relayq_simple(struct cli_options *o, int argc, char *const *argv, int i, struct err *e)
 {
@@ -191,6 +191,13 @@ relayq_parse(struct cli_options *o, int argc, char *const *argv, struct err *e)
 		return err_set(e, EX_USAGE, _("no command given; see relayq --help"));
 	if (strcmp(argv[i], "queue") == 0)
 		return relayq_queue(o, argc, argv, i + 1, e);
+	if (strcmp(argv[i], "oauth") == 0) {
+		if (i + 1 >= argc || strcmp(argv[i + 1], "setup") != 0)
+			return err_set(e, EX_USAGE, _("relayq oauth: the only command "
+			    "is \"relayq oauth setup\"; see relayq --help"));
+		o->mode = CLI_MODE_OAUTH_SETUP;
+		return relayq_simple(o, argc, argv, i + 2, e);
+	}
 	if (strcmp(argv[i], "sendmail") == 0) {
 		o->mode = CLI_MODE_DELIVER;
 		return cli_parse_sendmail(o, argc, argv, i + 1, e);

@@ -56,6 +56,10 @@ valid_local_or_address(const char *s)
 	    s[0] != '\0' && strcspn(s, " \t<>()[]\\,;:\"") == strlen(s);
 }
 
+static const char *const oauth_provider_words[] = {
+	"none", "google", "microsoft", "custom", NULL
+};
+
 static const char *const delivery_words[] = {
 	"background", "interactive", "queue", "deferred", NULL
 };
@@ -129,6 +133,15 @@ static const struct conf_key conf_keys[] = {
 	{ "auth_password_command", T_STRING, OFF(auth_password_command), NULL, NULL, NULL, 0, 0 },
 	{ "auth_credential", T_STRING, OFF(auth_credential), NULL, NULL, NULL, 0, 0 },
 	{ "auth_oauth", T_BOOL, OFF(auth_oauth), "no", NULL, NULL, 0, 0 },
+	{ "oauth_provider", T_ENUM, OFF(oauth_provider), "none", NULL, oauth_provider_words, 0, 0 },
+	{ "oauth_token_endpoint", T_STRING, OFF(oauth_token_endpoint), NULL, NULL, NULL, 0, 0 },
+	{ "oauth_device_endpoint", T_STRING, OFF(oauth_device_endpoint), NULL, NULL, NULL, 0, 0 },
+	{ "oauth_auth_endpoint", T_STRING, OFF(oauth_auth_endpoint), NULL, NULL, NULL, 0, 0 },
+	{ "oauth_redirect_uri", T_STRING, OFF(oauth_redirect_uri), "http://localhost:1", NULL, NULL, 0, 0 },
+	{ "oauth_client_id", T_STRING, OFF(oauth_client_id), NULL, NULL, NULL, 0, 0 },
+	{ "oauth_client_secret_file", T_STRING, OFF(oauth_client_secret_file), NULL, valid_abs_path, NULL, 0, 0 },
+	{ "oauth_scope", T_STRING, OFF(oauth_scope), NULL, NULL, NULL, 0, 0 },
+	{ "oauth_token_file", T_STRING, OFF(oauth_token_file), NULL, valid_abs_path, NULL, 0, 0 },
 	{ "auth_plaintext", T_ENUM, OFF(auth_plaintext), "verified-tls", NULL, plaintext_words, 0, 0 },
 	{ "eightbit_mode", T_ENUM, OFF(eightbit_mode), "pass", NULL, eightbit_words, 0, 0 },
 	{ "max_messages_per_connection", T_INT, OFF(max_per_connection), "0", NULL, NULL, 0, 1000000 },

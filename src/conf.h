@@ -92,6 +92,17 @@ struct conf {
 	char *auth_credential;  /* systemd credential name */
 	int auth_oauth;         /* the secret is an OAuth2 access token */
 	int auth_plaintext;     /* PLAIN/LOGIN: 1 verified-tls, 2 tls, 3 always */
+	/* OAuth2 refresh by relayq-flush (oauth_token.h): off while
+	 * oauth_provider is 1 "none"; 2 google, 3 microsoft, 4 custom. */
+	int oauth_provider;
+	char *oauth_token_endpoint;     /* NULL: the provider's */
+	char *oauth_device_endpoint;    /* RFC 8628; NULL: the provider's */
+	char *oauth_auth_endpoint;      /* code flow; NULL: the provider's */
+	char *oauth_redirect_uri;       /* code flow */
+	char *oauth_client_id;
+	char *oauth_client_secret_file; /* NULL: credential or public client */
+	char *oauth_scope;              /* NULL: the provider's */
+	char *oauth_token_file;         /* NULL: QUEUE/oauth-token */
 	int eightbit_mode;      /* 1 pass, 2 strict */
 	long max_per_connection;    /* messages per connection; 0 = no limit */
 	long max_recipients;        /* recipients per transaction (RCPT

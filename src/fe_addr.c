@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "frontend.h"
 #include "smarthost.h"
 #include "i18n.h"
+#include "oauth_token.h"
 #include "log.h"
 #include "input.h"
 #include "strv.h"
@@ -129,6 +131,71 @@ fe_newaliases(struct fe *fe)
 	return rc;
 }
 
+/* relayq-flush's OAuth2 token file: present, private, when the access
+ * token expires and when it was refreshed.  Never a token; no network
+ * (relayq links no HTTP library), so no trial refresh. */
+static int
+check_oauth(struct fe *fe)
+{
+	struct oauth_tokens t = OAUTH_TOKENS_INIT;
+	time_t now = time(NULL);
+	char *path;
+	struct err e;
+	int r, rc = EX_OK;
+
+	if (fe->conf.oauth_provider <= 1)
+		return EX_OK;
+	if (fe->conf.auth_user == NULL) {
+		printf(_("oauth: auth_user is not set; set it to the mailbox's "
+		    "address\n"));
+		rc = EX_CONFIG;
+	}
+	if (fe->conf.oauth_client_id == NULL) {
+		printf(_("oauth: oauth_client_id is not set\n"));
+		rc = EX_CONFIG;
+	}
+	if (fe->conf.oauth_token_file == NULL && !fe->queue_open) {
+		printf(_("oauth: the token file's place (the queue) is not known\n"));
+		return EX_CONFIG;
+	}
+	path = fe->conf.oauth_token_file ? xstrdup(fe->conf.oauth_token_file) :
+	    oauth_token_default_path(fe->queue.dir);
+	r = oauth_tokens_load(&t, path, fe->id.uid, &e);
+	if (r < 0) {
+		printf(_("oauth: %s\n"), e.msg);
+		rc = EX_CONFIG;
+	} else if (r == 1 || t.refresh == NULL) {
+		printf(_("oauth: no refresh token in %s; run relayq oauth setup\n"),
+		    path);
+		rc = EX_CONFIG;
+	} else {
+		printf(_("oauth: %s: refresh token present, permissions ok\n"), path);
+		if (t.refused != 0) {
+			printf(_("oauth: the provider refused the refresh token %lld s "
+			    "ago; run relayq oauth setup again\n"),
+			    (long long)(now - t.refused));
+			rc = EX_CONFIG;
+		}
+		if (t.access == NULL || t.expires == 0)
+			printf(_("oauth: no cached access token: the next delivery "
+			    "refreshes it\n"));
+		else if (t.expires > now)
+			printf(_("oauth: access token expires in %lld s\n"),
+			    (long long)(t.expires - now));
+		else
+			printf(_("oauth: access token expired %lld s ago: the next "
+			    "delivery refreshes it\n"), (long long)(now - t.expires));
+		if (t.refreshed != 0)
+			printf(_("oauth: last refresh %lld s ago\n"),
+			    (long long)(now - t.refreshed));
+		else
+			printf(_("oauth: not refreshed since relayq oauth setup\n"));
+	}
+	oauth_tokens_free(&t);
+	free(path);
+	return rc;
+}
+
 /* The delivery side of the configuration, as far as the front end can
  * judge it without the network: smarthost syntax and the authinfo file. */
 static int
@@ -180,7 +247,8 @@ check_delivery(struct fe *fe)
 		authinfo_free(&ai);
 		free(path);
 	}
-	return rc;
+	r = check_oauth(fe);
+	return rc != EX_OK ? rc : r;
 }
 
 /* --connect: the front end never touches the network; relayq-flush

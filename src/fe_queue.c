@@ -326,6 +326,17 @@ fe_queue_list(struct fe *fe)
 	}
 }
 
+/* Replaces this process with relayq-flush; returns only on failure. */
+static int
+exec_flush(const struct fe *fe, const char *path, const char **argv)
+{
+	fflush(NULL);
+	execv(path, (char *const *)argv);
+	fprintf(stderr, _("%s: cannot start %s: %s; check the installation "
+	    "or set RELAYQ_FLUSH\n"), fe->progname, path, strerror(errno));
+	return EX_OSERR;
+}
+
 int
 fe_run_flush(struct fe *fe)
 {
@@ -372,9 +383,19 @@ fe_run_flush(struct fe *fe)
 		argv[n++] = fe->opt.qfilters[i].substr;
 	}
 	argv[n] = NULL;
-	fflush(NULL);
-	execv(path, (char *const *)argv);
-	fprintf(stderr, _("%s: cannot start %s: %s; check the installation "
-	    "or set RELAYQ_FLUSH\n"), fe->progname, path, strerror(errno));
-	return EX_OSERR;
+	return exec_flush(fe, path, argv);
+}
+
+int
+fe_oauth_setup(struct fe *fe)
+{
+	const char *argv[16];
+	const char *path = fe_flush_path();
+	int n;
+
+	/* The HTTP stack lives in relayq-flush; this program stays libc. */
+	n = fe_flush_argv(fe, argv, 0);
+	argv[n++] = "--oauth-setup";
+	argv[n] = NULL;
+	return exec_flush(fe, path, argv);
 }

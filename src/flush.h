@@ -128,6 +128,22 @@ int flush_creds_prefetch(const struct conf *conf, struct flush_credset *cs,
 /* Wipes every secret and frees cs; cs is zeroed. */
 void flush_creds_free(struct flush_credset *cs);
 
+/* relayq oauth setup (relayq-flush --oauth-setup): the device
+ * authorization grant (RFC 8628) with conf's OAuth2 client: prints the
+ * verification URL and code on stdout, polls until the admin has
+ * authorized it, stores the tokens in the token file (oauth_token_file,
+ * or oauth-token in queue_dir).  Returns 0, or -1 with e. */
+struct conf;
+int flush_oauth_setup(const struct conf *c, const char *queue_dir,
+    struct err *e);
+
+/* Root's --all-users run: with oauth_provider set, gets the access token
+ * once (from oauth_token_file, which is required here; refreshed as a
+ * delivery does) and puts it into every entry of cs, for the per-user
+ * children.  Returns 0 (also when OAuth2 is not configured) or -1. */
+int flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
+    struct err *e);
+
 /* relayq check --connect (relayq-flush --probe): opens one session as a
  * run would (o: conf, id, resolver, verbose, creds; no queue), then sends
  * MAIL FROM:<sender>, RSET and QUIT — never a message.  Writes one line

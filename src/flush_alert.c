@@ -48,19 +48,43 @@ done:
 	return rc;
 }
 
+/* Runs the on_failure command for in; id names it in the log. */
+static void
+run_onfailure(struct flusher *f, const struct onfailure_info *in,
+    const char *id)
+{
+	struct strv envp = STRV_INIT;
+	struct err e;
+	int status = 0, r;
+
+	onfailure_env(in, environ, &envp);
+	r = onfailure_run(f->o->conf->on_failure, envp.v,
+	    f->o->conf->on_failure_timeout, &status, &e);
+	if (r < 0)
+		log_msg(LOG_ERR, "%s: on_failure (%s): %s", id,
+		    onfailure_event_name(in->event), e.msg);
+	else if (r == 1)
+		log_msg(LOG_WARNING, "%s: on_failure (%s): killed after %llds", id,
+		    onfailure_event_name(in->event), f->o->conf->on_failure_timeout);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_msg(LOG_INFO, "%s: on_failure (%s): done", id,
+		    onfailure_event_name(in->event));
+	else
+		log_msg(LOG_WARNING, "%s: on_failure (%s): exit status %d", id,
+		    onfailure_event_name(in->event), WIFEXITED(status) ?
+		    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	strv_free(&envp);
+}
+
 void
 flush_onfailure(struct flusher *f, const struct envelope *env,
     enum onfailure_event ev, const unsigned char *which, const char *reason)
 {
-	const char *cmd = f->o->conf->on_failure;
 	const char **rcpts;
 	struct onfailure_info in;
-	struct strv envp = STRV_INIT;
-	struct err e;
 	size_t i, n = 0;
-	int status = 0, r;
 
-	if (cmd == NULL)
+	if (f->o->conf->on_failure == NULL)
 		return;
 	rcpts = xcalloc(env->nrcpt + 1, sizeof(*rcpts));
 	for (i = 0; i < env->nrcpt; i++)
@@ -74,23 +98,21 @@ flush_onfailure(struct flusher *f, const struct envelope *env,
 	in.rcpts = rcpts;
 	in.nrcpts = n;
 	in.reason = reason;
-	onfailure_env(&in, environ, &envp);
-	r = onfailure_run(cmd, envp.v, f->o->conf->on_failure_timeout, &status, &e);
-	if (r < 0)
-		log_msg(LOG_ERR, "%s: on_failure (%s): %s", env->id,
-		    onfailure_event_name(ev), e.msg);
-	else if (r == 1)
-		log_msg(LOG_WARNING, "%s: on_failure (%s): killed after %llds", env->id,
-		    onfailure_event_name(ev), f->o->conf->on_failure_timeout);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		log_msg(LOG_INFO, "%s: on_failure (%s): done", env->id,
-		    onfailure_event_name(ev));
-	else
-		log_msg(LOG_WARNING, "%s: on_failure (%s): exit status %d", env->id,
-		    onfailure_event_name(ev), WIFEXITED(status) ? WEXITSTATUS(status) :
-		    128 + WTERMSIG(status));
-	strv_free(&envp);
+	run_onfailure(f, &in, env->id);
 	free(rcpts);
+}
+
+void
+flush_onfailure_config(struct flusher *f, const char *reason)
+{
+	struct onfailure_info in;
+
+	if (f->o->conf->on_failure == NULL)
+		return;
+	memset(&in, 0, sizeof(in));
+	in.event = ONFAILURE_CONFIG;
+	in.reason = reason;
+	run_onfailure(f, &in, f->o->queue ? f->o->queue->dir : "relayq-flush");
 }
 
 /* 1 for a notice (sender <>) whose pending recipients are all local-only. */

@@ -57,6 +57,12 @@ struct flusher {
 	                              * across rescans until one finds nothing */
 	int open;                    /* ss is connected */
 	int reconnects;              /* sessions the server closed in this run */
+	int oauth_failed;            /* the OAuth2 token could not be had in
+	                              * this run: oauth_err says why */
+	int oauth_refreshed;         /* this run refreshed the access token */
+	int oauth_force;             /* the server refused the cached access
+	                              * token: refresh it even if not expired */
+	struct err oauth_err;
 	/* Limits, from the configuration and learned from the server during
 	 * the run (flush_message.c): recipients per transaction (0 = none;
 	 * lowered to what the server accepted when it answered 452 4.5.3)
@@ -205,5 +211,21 @@ int flush_deadletter(struct flusher *f, const struct envelope *env,
  * in which[] (NULL: the pending ones) with reason; logs how it ended. */
 void flush_onfailure(struct flusher *f, const struct envelope *env,
     enum onfailure_event ev, const unsigned char *which, const char *reason);
+
+/* The on_failure command's "config" event (no message concerned: queue
+ * id, sender and recipients empty), for a stop only the admin can lift. */
+void flush_onfailure_config(struct flusher *f, const char *reason);
+
+/* The OAuth2 access token for this run (oauth_provider set): from the
+ * token file, refreshed when it expires within OAUTH_REFRESH_MARGIN
+ * seconds and the rotated tokens stored back atomically (flush_oauth.c).
+ * Returns 0 with *token (allocated; wipe_free() it) and *note (for -v,
+ * allocated, no secret), or -1 with e: EX_CONFIG when the admin must act
+ * (no token file, a refused grant: run relayq oauth setup again),
+ * EX_TEMPFAIL when a later run may succeed.  A failure is remembered for
+ * the rest of the run.  With f->oauth_force the cached token is refreshed
+ * whatever its expiry; a refresh sets f->oauth_refreshed. */
+int flusher_oauth_token(struct flusher *f, char **token, char **note,
+    struct err *e);
 
 #endif

@@ -273,7 +273,20 @@ setup_auth(struct session *ss, struct err *e)
 	int r;
 
 	memset(&cr, 0, sizeof(cr));
-	if (ss->f->o->creds != NULL)
+	if (c->oauth_provider > 1 && ss->f->o->creds == NULL) {
+		/* relayq-flush keeps the token itself (oauth_token.h); root's
+		 * --all-users run fetched it into o->creds. */
+		if (c->auth_user == NULL)
+			return err_set(e, EX_CONFIG, _("oauth_provider is set but "
+			    "auth_user is not; set auth_user to the mailbox's "
+			    "address"));
+		if (flusher_oauth_token(ss->f, &cr.secret, &cr.source, e) < 0)
+			return -1;
+		cr.user = xstrdup(c->auth_user);
+		cr.mechs = c->auth_mechanisms ? xstrdup(c->auth_mechanisms) : NULL;
+		cr.oauth = 1;
+		r = 0;
+	} else if (ss->f->o->creds != NULL)
 		r = prefetched(ss->f->o->creds, h->host, h->port, &use, e);
 	else
 		r = creds_get(&ss->f->credcfg, h->host, ss->ep->port, &cr, e);
@@ -355,7 +368,8 @@ probe_note(struct session *ss)
 	    sasl_mechanism(ss->sasl) : "");
 }
 
-/* One endpoint: returns 0 when the session is ready for mail. */
+/* One endpoint: returns 0 when the session is ready for mail, 1 when it
+ * is worth trying again at once with a refreshed OAuth2 token, -1. */
 static int
 try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
     struct result *r)
@@ -401,8 +415,11 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	}
 	if (setup_auth(ss, &e) < 0) {
 		/* A broken credential source (loose authinfo permissions, a
-		 * failing password command): the admin must act. */
-		ss->f->st->config_error = 1;
+		 * failing password command, a revoked OAuth2 grant): the admin
+		 * must act.  An OAuth2 token endpoint that is down is not
+		 * theirs to fix. */
+		if (e.code != EX_TEMPFAIL)
+			ss->f->st->config_error = 1;
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "AUTH",
 		    "4.3.5", "%s", e.msg);
 		return -1;
@@ -411,8 +428,19 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	rc = smtp_client_open(ss->client, r);
 	if (ss->f->probe != NULL)
 		probe_note(ss);
-	if (rc < 0)
+	if (rc < 0) {
+		/* A cached OAuth2 access token the server refuses (revoked
+		 * early, or the clocks disagree): refresh it and try this
+		 * endpoint once more. */
+		if (c->oauth_provider > 1 && ss->f->o->creds == NULL &&
+		    !ss->f->oauth_refreshed &&
+		    r->code == 535 && r->stage != NULL &&
+		    strcmp(r->stage, smtp_client_state_name(SMTP_ST_AUTH)) == 0) {
+			ss->f->oauth_force = 1;
+			return 1;
+		}
 		return -1;
+	}
 	ss->f->st->sessions++;
 	caps = smtp_client_caps(ss->client);
 	if ((caps->flags & SMTP_CAP_SIZE) && caps->size > 0)
@@ -457,7 +485,15 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 		f->resolved = 1;
 	}
 	for (i = 0; i < f->eps.n; i++) {
-		if (try_endpoint(ss, &f->eps.v[i], r) == 0) {
+		int rc = try_endpoint(ss, &f->eps.v[i], r);
+
+		if (rc == 1) {
+			if (f->o->verbose)
+				fprintf(stderr, _("relayq-flush: %s refused the cached "
+				    "OAuth2 access token; refreshing it\n"), ss->peer);
+			rc = try_endpoint(ss, &f->eps.v[i], r);
+		}
+		if (rc == 0) {
 			struct result ok;
 
 			result_set(&ok, RESULT_OK, RESULT_SCOPE_SESSION, NULL, "2.0.0",

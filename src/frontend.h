@@ -100,6 +100,8 @@ int fe_verify(struct fe *fe);           /* -bv */
 int fe_newaliases(struct fe *fe);       /* -bi */
 int fe_queue_list(struct fe *fe);       /* -bp, mailq, relayq queue */
 int fe_run_flush(struct fe *fe);        /* -q..., relayq flush */
+int fe_oauth_setup(struct fe *fe);      /* relayq oauth setup: execs
+                                           relayq-flush --oauth-setup */
 int fe_check(struct fe *fe);            /* relayq check */
 int fe_hoststat(struct fe *fe);         /* -bh, hoststat (fe_hoststat.c) */
 int fe_purgestat(struct fe *fe);        /* -bH, purgestat (fe_hoststat.c) */

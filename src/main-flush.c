@@ -33,6 +33,7 @@ usage(FILE *fp)
 	fprintf(fp, _("Usage: relayq-flush [-C FILE] [-Q DIR] [-v] [--force [--min-age TIME]]\n"
 	    "                    [-I|-R|-S [!]SUBSTRING]...\n"
 	    "       relayq-flush --all-users [-C FILE] [-v] [--force] [...]\n"
+	    "       relayq-flush --oauth-setup [-C FILE] [-Q DIR]\n"
 	    "       relayq-flush --probe [-C FILE] [-v]\n"
 	    "Delivers the due messages of your queue through the smarthost;\n"
 	    "with --all-users (root), those of every queue in the system spool;\n"
@@ -44,6 +45,7 @@ struct args {
 	const char *config;
 	const char *queue_dir;
 	int verbose, force, all_users, probe;
+	int oauth_setup;        /* --oauth-setup: relayq oauth setup */
 	long long min_age;      /* --min-age: seconds */
 	struct flush_filter filters[MAX_FILTERS];
 	size_t nfilters;
@@ -71,6 +73,7 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "probe", no_argument, NULL, 'p' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "min-age", required_argument, NULL, 'm' },
+		{ "oauth-setup", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -105,6 +108,7 @@ parse_args(struct args *a, int argc, char **argv)
 				return -1;
 			break;
 		case 'a': a->all_users = 1; break;
+		case 'O': a->oauth_setup = 1; break;
 		case 'p': a->probe = 1; break;
 		case 'I': case 'R': case 'S':
 			if (add_filter(a, c, optarg) < 0)
@@ -118,7 +122,7 @@ parse_args(struct args *a, int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (strcmp(argv[i], "--") != 0)
 			return -1;
-	if (a->all_users && a->queue_dir != NULL)
+	if (a->all_users && (a->queue_dir != NULL || a->oauth_setup))
 		return -1;
 	if (a->probe && (a->all_users || a->force || a->nfilters > 0))
 		return -1;
@@ -251,6 +255,11 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 		return -1;
 	if (flush_creds_prefetch(conf, &creds, e) < 0)
 		return -1;
+	/* One refresh for every child, before any starts. */
+	if (flush_oauth_prefetch(conf, &creds, e) < 0) {
+		flush_creds_free(&creds);
+		return -1;
+	}
 	unit_credential_hint(&creds);
 	resolver_system(&res);
 	memset(&o, 0, sizeof(o));
@@ -381,6 +390,12 @@ main(int argc, char **argv)
 		(void)route_migrate(&route, &q);
 	}
 	qopen = 1;
+	if (a.oauth_setup) {
+		rc = flush_oauth_setup(&conf, q.dir, &e) < 0 ? e.code : EX_OK;
+		if (rc != EX_OK)
+			goto fail;
+		goto done;
+	}
 	resolver_system(&res);
 	memset(&o, 0, sizeof(o));
 	o.conf = &conf;

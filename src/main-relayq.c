@@ -19,6 +19,7 @@ usage_text(void)
 	    "       relayq queue [--json|--summary] [--format=text|json|prometheus|openmetrics]\n"
 	    "       relayq queue show [--json] ID | delete|hold|release|retry (ID...|--all)\n"
 	    "       relayq flush [--force] [-v] | relayq check [--connect]\n"
+	    "       relayq oauth setup\n"
 	    "       relayq sendmail [flags] [address...] | relayq --version\n"
 	    "See relayq(8) for every flag and relayq.conf(5) for the configuration.\n"));
 	return EX_OK;
@@ -51,6 +52,8 @@ dispatch(struct fe *fe)
 		return fe_run_flush(fe);
 	case CLI_MODE_CHECK:
 		return fe_check(fe);
+	case CLI_MODE_OAUTH_SETUP:
+		return fe_oauth_setup(fe);
 	case CLI_MODE_HOSTSTAT: return fe_hoststat(fe);
 	case CLI_MODE_PURGESTAT: return fe_purgestat(fe);
 	case CLI_MODE_VERSION:

@@ -20,7 +20,8 @@
 const char *
 onfailure_event_name(enum onfailure_event ev)
 {
-	return ev == ONFAILURE_DELAYED ? "delayed" : "failed";
+	return ev == ONFAILURE_DELAYED ? "delayed" :
+	    ev == ONFAILURE_CONFIG ? "config" : "failed";
 }
 
 char *

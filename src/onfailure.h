@@ -31,7 +31,9 @@
 
 #define ONFAILURE_VALUE_MAX 4096
 
-enum onfailure_event { ONFAILURE_FAILED, ONFAILURE_DELAYED };
+/* CONFIG: delivery stopped until the admin acts (a refused OAuth2 grant);
+ * no message concerned. */
+enum onfailure_event { ONFAILURE_FAILED, ONFAILURE_DELAYED, ONFAILURE_CONFIG };
 
 struct onfailure_info {
 	enum onfailure_event event;

@@ -8,7 +8,7 @@
 # machine).  Each check runs the tool the way the suite does.
 . "$(dirname "$0")/lib.sh"
 
-plan 24
+plan 26
 
 check "swaks supports TLS (needs libnet-ssleay-perl)" \
 	sh -c 'swaks --support 2>&1 | grep -q "^=== TLS supported"'
@@ -48,6 +48,9 @@ check "systemd-analyze verify runs" systemd-analyze --version
 check "timeout and flock" sh -c 'command -v timeout && command -v flock'
 check "apt-get download and dpkg -x (test smarthost, bsd-mailx)" \
 	sh -c 'command -v apt-get && command -v dpkg'
+check "curl posts a form (tests/integration/oauth.sh)" curl --version
+check "libcurl (GnuTLS) and json-c development files (configure --with-oauth)" \
+	sh -c 'pkg-config --exists libcurl json-c && curl-config --ssl-backends | grep -q GnuTLS'
 check "dpkg-buildpackage and debhelper (make deb) are installed" \
 	sh -c 'command -v dpkg-buildpackage && command -v dh &&
 	    dpkg-query -W -f="\${Status}" build-essential | grep -q "install ok installed"'

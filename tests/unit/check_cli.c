@@ -17,7 +17,8 @@
 static const char *const mode_names[] = {
 	"deliver", "smtp", "addrtest", "verify", "newaliases", "hoststat",
 	"purgestat", "qrun", "qlist", "qsummary", "qshow", "qdelete", "qhold",
-	"qrelease", "qretry", "flush", "check", "version", "help"
+	"qrelease", "qretry", "flush", "check", "oauthsetup",
+	"version", "help"
 };
 
 static void
@@ -286,6 +287,8 @@ static const struct pcase cases[] = {
 	OK("help", "relayq", "--help"),
 	OK("version", "relayq", "version"),
 	OK("check", "relayq", "check"),
+	OK("oauthsetup", "relayq", "oauth", "setup"),
+	OK("oauthsetup C=/x.conf", "relayq", "-C", "/x.conf", "oauth", "setup"),
 	OK("check C=/x.conf", "relayq", "-C", "/x.conf", "check"),
 	OK("check C=/x.conf v=1", "relayq", "check", "--config", "/x.conf", "-v"),
 	OK("check v=1 connect=1", "relayq", "check", "--connect", "-v"),
@@ -327,6 +330,9 @@ static const struct pcase cases[] = {
 	BAD(EX_USAGE, "unknown flag \"--force\"", "relayq", "queue", "--force"),
 	BAD(EX_USAGE, "unexpected argument \"now\"", "relayq", "flush", "now"),
 	BAD(EX_USAGE, "unexpected argument \"--force\"", "relayq", "check", "--force"),
+	BAD(EX_USAGE, "the only command is \"relayq oauth setup\"", "relayq", "oauth"),
+	BAD(EX_USAGE, "the only command is \"relayq oauth setup\"", "relayq", "oauth", "login"),
+	BAD(EX_USAGE, "unexpected argument \"x\"", "relayq", "oauth", "setup", "x"),
 	BAD(EX_USAGE, "unexpected argument \"--connect\"", "relayq", "flush", "--connect"),
 	BAD(EX_USAGE, "needs a file name", "relayq", "check", "-C"),
 };
