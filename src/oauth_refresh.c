@@ -1,24 +1,29 @@
 /* oauth_refresh.c — the refresh_token grant over HTTP (libcurl) with a
  * JSON answer (json-c); see oauth_token.h.  Built only with HAVE_OAUTH,
- * linked only into relayq-flush.  Every buffer that held a token or the
- * client secret is wiped; the strings json-c parsed are wiped in place
- * before its objects are released. */
+ * linked only into relayq-flush; libcurl and json-c are loaded by
+ * oauth_dl.c when the first request is posted, so nothing else here calls
+ * them (form and URL encoding are done here).  Every buffer that held a
+ * token or the client secret is wiped; the strings json-c parsed are
+ * wiped in place before its objects are released. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
 
-#include <curl/curl.h>
-#include <json-c/json.h>
-
 #include "buf.h"
 #include "i18n.h"
+#include "oauth_dl.h"
 #include "oauth_token.h"
 #include "xalloc.h"
 
 #define RESPONSE_MAX (256 * 1024)
+
+/* The loaded libraries: set by post_form() before the first JSON object
+ * exists, so every function that is given one may use it. */
+static const struct oauth_dl *api;
 
 static size_t
 collect(char *p, size_t size, size_t nmemb, void *ctx)
@@ -32,17 +37,52 @@ collect(char *p, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
-/* Appends "&name=value" (form-encoded) to b. */
+/* Appends "&name=value" to b, value percent-encoded as
+ * curl_easy_escape() does: all but RFC 3986's unreserved characters. */
 static void
 add_param(struct buf *b, const char *name, const char *value)
 {
-	char *v = curl_easy_escape(NULL, value, 0);
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char enc[3];
 
-	if (v == NULL)
-		abort();         /* out of memory, as xmalloc does */
-	buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, v);
-	wipe(v, strlen(v));
-	curl_free(v);
+	buf_printf(b, "%s%s=", b->len ? "&" : "", name);
+	for (p = (const unsigned char *)value; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL) {
+			buf_add(b, (const char *)p, 1);
+			continue;
+		}
+		enc[0] = '%';
+		enc[1] = hex[*p >> 4];
+		enc[2] = hex[*p & 15];
+		buf_add(b, enc, 3);
+	}
+	wipe(enc, sizeof(enc));
+}
+
+/* Decodes %XX in s[0..n) as curl_easy_unescape() does ('+' stays, a '%'
+ * without two hex digits stays); a new string. */
+static char *
+unescape(const char *s, size_t n)
+{
+	char *r = xmalloc(n + 1), *d = r;
+	char hex[3] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && n - i >= 3 && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			memcpy(hex, s + i + 1, 2);
+			*d++ = (char)strtoul(hex, NULL, 16);
+			i += 2;
+		} else {
+			*d++ = s[i];
+		}
+	}
+	*d = '\0';
+	wipe(hex, sizeof(hex));
+	return r;
 }
 
 /* Plain http only to loopback: a token must not cross a network in clear. */
@@ -72,12 +112,12 @@ take_string(json_object *o, const char *name)
 	json_object *v;
 	char *s, *p;
 
-	if (!json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
+	if (!api->object_object_get_ex(o, name, &v) ||
+	    !api->object_is_type(v, json_type_string))
 		return NULL;
-	p = (char *)json_object_get_string(v);
+	p = (char *)api->object_get_string(v);
 	s = xstrdup(p);
-	wipe(p, (size_t)json_object_get_string_len(v));
+	wipe(p, (size_t)api->object_get_string_len(v));
 	return s;
 }
 
@@ -143,8 +183,8 @@ grant_ok(const char *url, json_object *o, struct oauth_tokens *t, time_t now,
 		    "answered without a bearer access token; trying again later"), url);
 	}
 	free(type);
-	if (json_object_object_get_ex(o, "expires_in", &v))
-		expires_in = json_object_get_int64(v);
+	if (api->object_object_get_ex(o, "expires_in", &v))
+		expires_in = api->object_get_int64(v);
 	if (expires_in <= 0)
 		expires_in = 1;
 	wipe_free(t->access);
@@ -176,7 +216,8 @@ grant_first(const char *url, json_object *o, struct oauth_tokens *t,
 
 /* POSTs the form to url and parses the JSON object answered: 0 with
  * *status and *o (NULL when the body is no JSON object; the caller
- * json_object_put()s it), or -1 (EX_TEMPFAIL: not reachable). */
+ * puts it with api->object_put()), or -1 (EX_TEMPFAIL: not reachable;
+ * EX_UNAVAILABLE: libcurl or json-c cannot be loaded, oauth_dl.h). */
 static int
 post_form(const char *url, struct buf *form, long timeout_ms, long *status,
     json_object **o, struct err *e)
@@ -193,43 +234,45 @@ post_form(const char *url, struct buf *form, long timeout_ms, long *status,
 	*status = 0;
 	if (check_url(url, e) < 0)
 		return -1;
+	if ((api = oauth_dl_get(e)) == NULL)
+		return -1;
 	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		if (api->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return err_set(e, EX_SOFTWARE, _("cannot initialise libcurl"));
 		curl_ready = 1;
 	}
-	h = curl_easy_init();
+	h = api->easy_init();
 	if (h == NULL)
 		return err_set(e, EX_SOFTWARE, _("cannot initialise libcurl"));
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 60000L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, buf_cstr(form));
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form->len);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-	cc = curl_easy_perform(h);
+	api->easy_setopt(h, CURLOPT_URL, url);
+	api->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	api->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	api->easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 60000L);
+	api->easy_setopt(h, CURLOPT_POSTFIELDS, buf_cstr(form));
+	api->easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form->len);
+	api->easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	api->easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+	api->easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
+	api->easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	cc = api->easy_perform(h);
 	if (cc != CURLE_OK) {
 		err_set(e, EX_TEMPFAIL, _("cannot reach the OAuth2 endpoint %s: %s; "
 		    "trying again later"), url,
-		    *curlerr ? curlerr : curl_easy_strerror(cc));
+		    *curlerr ? curlerr : api->easy_strerror(cc));
 		goto fail;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	tok = json_tokener_new();
-	*o = json_tokener_parse_ex(tok, resp.data ? resp.data : "", (int)resp.len);
-	json_tokener_free(tok);
-	if (*o != NULL && !json_object_is_type(*o, json_type_object)) {
-		json_object_put(*o);
+	api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	tok = api->tokener_new();
+	*o = api->tokener_parse_ex(tok, resp.data ? resp.data : "", (int)resp.len);
+	api->tokener_free(tok);
+	if (*o != NULL && !api->object_is_type(*o, json_type_object)) {
+		api->object_put(*o);
 		*o = NULL;
 	}
 	rc = 0;
 fail:
-	curl_easy_cleanup(h);
+	api->easy_cleanup(h);
 	buf_free(&resp);
 	return rc;
 }
@@ -286,7 +329,7 @@ oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
 		    o == NULL ? _(" without JSON") : "");
 fail:
 	if (o != NULL)
-		json_object_put(o);
+		api->object_put(o);
 	buf_free(&form);
 	return rc;
 }
@@ -323,13 +366,13 @@ oauth_device_start(const struct oauth_client *c, const char *endpoint,
 		d->uri = take_string(o, "verification_url");
 	d->uri_complete = take_string(o, "verification_uri_complete");
 	d->interval = 5;
-	if (json_object_object_get_ex(o, "interval", &v) &&
-	    json_object_get_int(v) > 0)
-		d->interval = json_object_get_int(v);
+	if (api->object_object_get_ex(o, "interval", &v) &&
+	    api->object_get_int(v) > 0)
+		d->interval = api->object_get_int(v);
 	d->expires_in = 600;
-	if (json_object_object_get_ex(o, "expires_in", &v) &&
-	    json_object_get_int(v) > 0)
-		d->expires_in = json_object_get_int(v);
+	if (api->object_object_get_ex(o, "expires_in", &v) &&
+	    api->object_get_int(v) > 0)
+		d->expires_in = api->object_get_int(v);
 	if (d->device_code == NULL || d->user_code == NULL || d->uri == NULL) {
 		oauth_device_free(d);
 		err_set(e, EX_PROTOCOL, _("the OAuth2 device authorization endpoint "
@@ -340,7 +383,7 @@ oauth_device_start(const struct oauth_client *c, const char *endpoint,
 	rc = 0;
 fail:
 	if (o != NULL)
-		json_object_put(o);
+		api->object_put(o);
 	buf_free(&form);
 	return rc;
 }
@@ -380,7 +423,7 @@ oauth_device_poll(const struct oauth_client *c, struct oauth_device *d,
 fail:
 	free(code);
 	if (o != NULL)
-		json_object_put(o);
+		api->object_put(o);
 	buf_free(&form);
 	return rc;
 }
@@ -424,23 +467,13 @@ oauth_url_param(const char *url, const char *name)
 {
 	const char *q = strchr(url, '?'), *p, *end;
 	size_t n = strlen(name);
-	char *raw, *v;
-	int len;
 
 	if (q == NULL)
 		return NULL;
 	for (p = q + 1; *p; p = *end ? end + 1 : end) {
 		end = p + strcspn(p, "&#");
 		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 && p[n] == '=') {
-			raw = xstrndup(p + n + 1, (size_t)(end - p) - n - 1);
-			v = curl_easy_unescape(NULL, raw, 0, &len);
-			wipe_free(raw);
-			if (v == NULL)
-				abort();
-			raw = xstrndup(v, (size_t)len);
-			wipe(v, (size_t)len);
-			curl_free(v);
-			return raw;
+			return unescape(p + n + 1, (size_t)(end - p) - n - 1);
 		}
 		if (*end == '#')
 			break;
@@ -475,7 +508,7 @@ oauth_code_exchange(const struct oauth_client *c, const char *code,
 	}
 fail:
 	if (o != NULL)
-		json_object_put(o);
+		api->object_put(o);
 	buf_free(&form);
 	return rc;
 }

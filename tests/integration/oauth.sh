@@ -31,7 +31,7 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 60
+plan 67
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -156,7 +156,9 @@ is "$(stat -c %a "$CODETOKENS" 2>/dev/null)" 600 "code flow: the token file is m
 { sed -n 's/^refresh_token //p; s/^access_token //p' "$CODETOKENS"; } >>"$SEEN"
 
 # ---- 1: refreshed within the margin, rotated, delivered -------------------------
-"$FLUSH" -v >"$OUT/1" 2>&1
+# LD_DEBUG=files: the loader logs every library it maps, at start and by
+# dlopen() (to $OUT/ld-1.PID), for the checks of libcurl and json-c below.
+LD_DEBUG=files LD_DEBUG_OUTPUT=$OUT/ld-1 "$FLUSH" -v >"$OUT/1" 2>&1
 is "$?" 0 "near expiry: relayq-flush exits 0"
 is "$(queued)" 0 "near expiry: the message left the queue"
 is "$(smarthost_wait_mail bob 1 | wc -l)" 1 "near expiry: bob received it"
@@ -174,6 +176,35 @@ serial=$(printf '%s' "$A2" | sed -n 's/^at\([0-9]*\)\..*/\1/p')
 check "Dovecot accepted the refreshed token (serial $serial) and no other" \
 	sh -c "curl -sS '$AS/admin/stats' | grep -q '\"active_serials\": \[$serial\]'"
 
+check "the refresh loaded libcurl-gnutls and json-c on demand" \
+	sh -c "grep -q 'file=libcurl-gnutls.so.4 .*dynamically loaded by' '$OUT'/ld-1.* &&
+	    grep -q 'file=libjson-c.so.5 .*dynamically loaded by' '$OUT'/ld-1.*"
+
+# ---- 1b: without OAuth2 configured, libcurl and json-c are never loaded -----------
+# (issue 11: linked, they cost every delivery run about 3 MiB and 20
+# libraries).  The same smarthost, TEST_USER's password from an authinfo file.
+PLAIN=$T/plain
+mkdir -p "$PLAIN"
+chmod 700 "$PLAIN"
+{
+	echo "domain example.test"
+	echo "smarthost [127.0.0.1]:$SUBMISSION_PORT"
+	echo "tls_trust_file $CA_FILE"
+	echo "authinfo $PLAIN/authinfo"
+} >"$PLAIN/config"
+printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$PLAIN/authinfo"
+chmod 600 "$PLAIN/authinfo"
+printf 'From: alice@example.test\nTo: heidi@example.test\nSubject: no oauth\n\nbody\n' |
+	sendmail -C "$PLAIN/config" -t -i
+LD_DEBUG=files LD_DEBUG_OUTPUT=$OUT/ld-plain "$FLUSH" -C "$PLAIN/config" -v >"$OUT/plain" 2>&1
+is "$?" 0 "no OAuth2 configured: relayq-flush exits 0"
+is "$(smarthost_wait_mail heidi 1 | wc -l)" 1 "no OAuth2 configured: heidi received it (password)"
+check "no OAuth2 configured: the loader's log lists the libraries (GnuTLS)" \
+	sh -c "grep -q 'file=libgnutls.so' '$OUT'/ld-plain.*"
+check "no OAuth2 configured: neither libcurl nor json-c was loaded" \
+	sh -c "! grep -Eq 'file=lib(curl|json-c)' '$OUT'/ld-plain.*"
+is "$(stat_of refreshes)" 1 "no OAuth2 configured: no token request"
+
 relayq check >"$OUT/check-1" 2>&1
 check "relayq check: the token file is present and private" \
 	grep -q "^oauth: $TOKENS: refresh token present, permissions ok" "$OUT/check-1"
@@ -183,13 +214,15 @@ check "relayq check: when the access token expires and the last refresh" \
 
 # ---- 2: a valid cached token is used as it is ------------------------------------
 send carol "cached token"
-"$FLUSH" -v >"$OUT/2" 2>&1
+LD_DEBUG=files LD_DEBUG_OUTPUT=$OUT/ld-2 "$FLUSH" -v >"$OUT/2" 2>&1
 is "$?" 0 "cached: relayq-flush exits 0"
 is "$(smarthost_wait_mail carol 1 | wc -l)" 1 "cached: carol received it"
 is "$(stat_of refreshes)" 1 "cached: no refresh for a token valid for an hour"
 is "$(field access_token)" "$A2" "cached: the token file is unchanged"
 check "-v says the token came from the file and when it expires" \
 	grep -Eq "OAuth2 access token from $TOKENS \(expires in [0-9]+ s\)" "$OUT/2"
+check "cached: no token request, so neither libcurl nor json-c was loaded" \
+	sh -c "grep -q 'file=libgnutls.so' '$OUT'/ld-2.* && ! grep -Eq 'file=lib(curl|json-c)' '$OUT'/ld-2.*"
 
 # ---- 3: expired two hours later: refreshed with the rotated token -----------------
 send dave "expired token"
