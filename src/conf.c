@@ -31,6 +31,8 @@
 
 #define CONF_FILE_MAX (1024 * 1024)
 
+struct conf_word;
+
 enum conf_type { T_STRING, T_INT, T_BOOL, T_DURATION, T_ENUM, T_LIST };
 
 struct conf_key {
@@ -39,7 +41,7 @@ struct conf_key {
 	size_t off;
 	const char *def;               /* default as it would be written in the file; NULL: unset */
 	int (*valid)(const char *);    /* strings and list items; NULL: any */
-	const char *const *words;      /* T_ENUM: accepted words, index + 1 is the value */
+	const struct conf_word *words;  /* T_ENUM: accepted words and their values */
 	long min, max;                 /* T_INT */
 };
 
@@ -56,31 +58,76 @@ valid_local_or_address(const char *s)
 	    s[0] != '\0' && strcspn(s, " \t<>()[]\\,;:\"") == strlen(s);
 }
 
-static const char *const oauth_provider_words[] = {
-	"none", "google", "microsoft", "custom", NULL
+/* Each enum key's words and the value each stands for: the one place a
+ * word becomes a conf.h enum.  Matched without regard to case. */
+struct conf_word {
+	const char *word;
+	int value;
 };
 
-static const char *const delivery_words[] = {
-	"background", "interactive", "queue", "deferred", NULL
+static const struct conf_word delivery_words[] = {
+	{ "background", CONF_DELIVERY_BACKGROUND },
+	{ "interactive", CONF_DELIVERY_INTERACTIVE },
+	{ "queue", CONF_DELIVERY_QUEUE },
+	{ "deferred", CONF_DELIVERY_DEFERRED },
+	{ NULL, 0 }
 };
-static const char *const errmode_words[] = {
-	"mail", "print", "quiet", "write", "mail-exit-zero", NULL
+static const struct conf_word errmode_words[] = {
+	{ "mail", CONF_ERRMODE_MAIL },
+	{ "print", CONF_ERRMODE_PRINT },
+	{ "quiet", CONF_ERRMODE_QUIET },
+	{ "write", CONF_ERRMODE_WRITE },
+	{ "mail-exit-zero", CONF_ERRMODE_MAIL_EXIT0 },
+	{ NULL, 0 }
 };
-static const char *const tls_words[] = {
-	"auto", "starttls", "implicit", "none", NULL
+static const struct conf_word family_words[] = {
+	{ "any", CONF_FAMILY_ANY },
+	{ "ipv4", CONF_FAMILY_IPV4 },
+	{ "ipv6", CONF_FAMILY_IPV6 },
+	{ NULL, 0 }
 };
-static const char *const tls_min_words[] = {
-	"1.2", "1.3", NULL
+static const struct conf_word tls_words[] = {
+	{ "auto", CONF_TLS_AUTO },
+	{ "starttls", CONF_TLS_STARTTLS },
+	{ "implicit", CONF_TLS_IMPLICIT },
+	{ "none", CONF_TLS_NONE },
+	{ NULL, 0 }
 };
-static const char *const plaintext_words[] = {
-	"verified-tls", "tls", "always", NULL
+static const struct conf_word tls_min_words[] = {
+	{ "1.2", CONF_TLS_MIN_1_2 },
+	{ "1.3", CONF_TLS_MIN_1_3 },
+	{ NULL, 0 }
 };
-static const char *const family_words[] = {
-	"any", "ipv4", "ipv6", NULL
+static const struct conf_word oauth_provider_words[] = {
+	{ "none", CONF_OAUTH_NONE },
+	{ "google", CONF_OAUTH_GOOGLE },
+	{ "microsoft", CONF_OAUTH_MICROSOFT },
+	{ "custom", CONF_OAUTH_CUSTOM },
+	{ NULL, 0 }
 };
-static const char *const eightbit_words[] = {
-	"pass", "strict", NULL
+static const struct conf_word plaintext_words[] = {
+	{ "verified-tls", CONF_PLAINTEXT_VERIFIED_TLS },
+	{ "tls", CONF_PLAINTEXT_TLS },
+	{ "always", CONF_PLAINTEXT_ALWAYS },
+	{ NULL, 0 }
 };
+static const struct conf_word eightbit_words[] = {
+	{ "pass", CONF_EIGHTBIT_PASS },
+	{ "strict", CONF_EIGHTBIT_STRICT },
+	{ NULL, 0 }
+};
+
+/* T_ENUM fields are stored through an int. */
+#define SAME_AS_INT(t) _Static_assert(sizeof(enum t) == sizeof(int), #t " is not int-sized")
+SAME_AS_INT(conf_delivery);
+SAME_AS_INT(conf_errmode);
+SAME_AS_INT(conf_ip_family);
+SAME_AS_INT(conf_tls);
+SAME_AS_INT(conf_tls_min);
+SAME_AS_INT(conf_oauth_provider);
+SAME_AS_INT(conf_plaintext);
+SAME_AS_INT(conf_eightbit);
+#undef SAME_AS_INT
 
 static int
 valid_fingerprint(const char *s)
@@ -250,9 +297,9 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		*(long long *)p = d;
 		return 0;
 	case T_ENUM:
-		for (i = 0; k->words[i]; i++)
-			if (strcasecmp(v, k->words[i]) == 0)
-				return *(int *)p = i + 1, 0;
+		for (i = 0; k->words[i].word; i++)
+			if (strcasecmp(v, k->words[i].word) == 0)
+				return *(int *)p = k->words[i].value, 0;
 		return -1;
 	case T_LIST:
 		return set_list(p, k, v);
