@@ -22,9 +22,12 @@
  *   - an unknown key, a missing or invalid value is an error naming the
  *     file, the line and the key (EX_CONFIG).
  *
- * Keys are one table in conf.c (name, type, offset, default, validator):
- * a later issue adds a key (smarthost, tls_*, auth_*, ...) with one line
- * there and one field here.  Nothing in this module logs. */
+ * Keys are one table in conf.c (name, type, offset, default, validator,
+ * words): a key is one line there and one field here; an enum key also
+ * gets an enum below, its words in conf.c and its mapping to the type its
+ * consumer uses in conf_map.c.  conf_load.c finds and reads the files,
+ * conf_value.c holds the value syntax shared with the command line.
+ * Nothing in this module logs. */
 #ifndef RELAYQ_CONF_H
 #define RELAYQ_CONF_H
 
