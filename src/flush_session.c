@@ -140,35 +140,34 @@ starttls_hook(void *ctx, struct stream *s, struct err *e)
 static int
 setup_auth(struct session *ss, struct err *e)
 {
-	const struct conf *c = ss->f->o->conf;
-	const struct smarthost *h = &ss->f->set.hosts.v[ss->ep->origin];
+	const struct session_settings *set = &ss->f->set;
+	const struct smarthost *h = &set->hosts.v[ss->ep->origin];
 	struct sasl_params p;
 	struct creds cr;
 	const struct creds *use = &cr;
 	int r;
 
 	memset(&cr, 0, sizeof(cr));
-	if (ss->f->set.oauth_refresh && ss->f->o->creds == NULL) {
+	if (set->oauth_refresh && ss->f->o->creds == NULL) {
 		/* relayq-flush keeps the token itself (oauth_token.h); root's
 		 * --all-users run fetched it into o->creds. */
-		if (c->auth_user == NULL)
+		if (set->creds.user == NULL)
 			return err_set(e, EX_CONFIG, _("oauth_provider is set but "
 			    "auth_user is not; set auth_user to the mailbox's "
 			    "address"));
 		if (flusher_oauth_token(ss->f, &cr.secret, &cr.source, e) < 0)
 			return -1;
-		cr.user = xstrdup(c->auth_user);
-		cr.mechs = c->auth_mechanisms ? xstrdup(c->auth_mechanisms) : NULL;
+		cr.user = xstrdup(set->creds.user);
+		cr.mechs = set->creds.mechs ? xstrdup(set->creds.mechs) : NULL;
 		cr.oauth = 1;
 		r = 0;
 	} else if (ss->f->o->creds != NULL)
 		r = creds_set_lookup(ss->f->o->creds, h->host, h->port, &use, e);
 	else
-		r = creds_get(&ss->f->set.creds, h->host, ss->ep->port, &cr, e);
+		r = creds_get(&set->creds, h->host, ss->ep->port, &cr, e);
 	if (r < 0)
 		return -1;
-	if (r == 1 && (c->auth_user != NULL || c->auth_sources != NULL ||
-	    c->auth_password_command != NULL)) {
+	if (r == 1 && set->auth_required) {
 		/* The admin asked for AUTH: never fall back to sending without. */
 		return err_wrap(e, _("no credentials for %s although AUTH is configured"),
 		    h->host);
@@ -196,7 +195,7 @@ setup_auth(struct session *ss, struct err *e)
 	p.mechs = use->mechs;
 	p.oauth = use->oauth;
 	p.port = ss->ep->port;
-	p.clear = ss->f->set.clear;
+	p.clear = set->clear;
 	ss->sasl = sasl_new(&p, e);
 	creds_free(&cr);
 	if (ss->sasl == NULL)

@@ -66,6 +66,8 @@ session_settings_from_conf(const struct conf *c, const char *fqdn,
 	creds_config_init(&s->creds);
 	tls_from_conf(c, &s->tls);
 	s->family = conf_map_family(c->ip_family);
+	s->auth_required = c->auth_user != NULL || c->auth_sources != NULL ||
+	    c->auth_password_command != NULL;
 	s->clear = conf_map_plaintext(c->auth_plaintext);
 	s->oauth_refresh = c->oauth_provider != CONF_OAUTH_NONE;
 	s->eightbit = conf_map_eightbit(c->eightbit_mode);

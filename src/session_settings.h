@@ -25,6 +25,10 @@ struct session_settings {
 	                                 * or user_authinfo) */
 	char *user_authinfo;            /* the default authinfo file when conf
 	                                 * names none (owned), or NULL */
+	int auth_required;              /* auth_user, auth_sources or
+	                                 * auth_password_command is set: no
+	                                 * credentials is an error, not "send
+	                                 * without AUTH" */
 	enum sasl_clear clear;          /* auth_plaintext */
 	int oauth_refresh;              /* oauth_provider is set: relayq-flush
 	                                 * keeps the OAuth2 token itself */

@@ -26,7 +26,7 @@ str(const char *s)
 /* The settings as one line:
  * "hosts=H:P/MODE,... family=F tls=min,verify,trust,crl,cert,key,prio,pin
  *  creds=order,user,mechs,oauth,authinfo,credential,command
- *  clear=C oauthrefresh=N 8bit=E helo=H timeouts=CONNECT/COMMAND". */
+ *  authreq=N clear=C oauthrefresh=N 8bit=E helo=H timeouts=CONNECT/COMMAND". */
 static char *
 dump(const struct session_settings *s)
 {
@@ -51,8 +51,8 @@ dump(const struct session_settings *s)
 	buf_printf(&b, ",%s,%s,%d,%s,%s,%s", str(s->creds.user), str(s->creds.mechs),
 	    s->creds.oauth, str(s->creds.authinfo), str(s->creds.credential),
 	    str(s->creds.command));
-	buf_printf(&b, " clear=%s oauthrefresh=%d 8bit=%s helo=%s timeouts=%d/%d",
-	    clear[s->clear], s->oauth_refresh,
+	buf_printf(&b, " authreq=%d clear=%s oauthrefresh=%d 8bit=%s helo=%s timeouts=%d/%d",
+	    s->auth_required, clear[s->clear], s->oauth_refresh,
 	    s->eightbit == SMTP_8BIT_STRICT ? "strict" : "pass", str(s->helo),
 	    s->connect_timeout_ms, s->command_timeout_ms);
 	return buf_steal(&b);
@@ -61,7 +61,7 @@ dump(const struct session_settings *s)
 #define TLS_DEFAULT " tls=1.2,1,-,-,-,-,-,-"
 #define CREDS_DEFAULT " creds=credential+authinfo+command+keyring,-,-,0," \
 	"/cfg/relayq/authinfo,relayq-password,-"
-#define REST_DEFAULT " clear=verified oauthrefresh=0 8bit=pass helo=" FQDN \
+#define REST_DEFAULT " authreq=0 clear=verified oauthrefresh=0 8bit=pass helo=" FQDN \
 	" timeouts=300000/300000"
 
 struct scase {
@@ -115,34 +115,34 @@ static const struct scase cases[] = {
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT REST_DEFAULT },
 	{ "smarthost m.example\nauth_plaintext tls\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT
-	  " clear=tls oauthrefresh=0 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	  " authreq=0 clear=tls oauthrefresh=0 8bit=pass helo=" FQDN " timeouts=300000/300000" },
 	{ "smarthost m.example\nauth_plaintext always\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT
-	  " clear=always oauthrefresh=0 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	  " authreq=0 clear=always oauthrefresh=0 8bit=pass helo=" FQDN " timeouts=300000/300000" },
 	/* eightbit_mode */
 	{ "smarthost m.example\neightbit_mode pass\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT REST_DEFAULT },
 	{ "smarthost m.example\neightbit_mode strict\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT
-	  " clear=verified oauthrefresh=0 8bit=strict helo=" FQDN " timeouts=300000/300000" },
+	  " authreq=0 clear=verified oauthrefresh=0 8bit=strict helo=" FQDN " timeouts=300000/300000" },
 	/* oauth_provider: relayq-flush refreshes the token for every provider
 	 * but none */
 	{ "smarthost m.example\noauth_provider none\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT REST_DEFAULT },
 	{ "smarthost m.example\noauth_provider google\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT
-	  " clear=verified oauthrefresh=1 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	  " authreq=0 clear=verified oauthrefresh=1 8bit=pass helo=" FQDN " timeouts=300000/300000" },
 	{ "smarthost m.example\noauth_provider microsoft\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT
-	  " clear=verified oauthrefresh=1 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	  " authreq=0 clear=verified oauthrefresh=1 8bit=pass helo=" FQDN " timeouts=300000/300000" },
 	{ "smarthost m.example\noauth_provider custom\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT
-	  " clear=verified oauthrefresh=1 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	  " authreq=0 clear=verified oauthrefresh=1 8bit=pass helo=" FQDN " timeouts=300000/300000" },
 	/* EHLO name and timeouts */
 	{ "smarthost m.example\nhelo_name relay.example.org\nconnect_timeout 1m\n"
 	  "command_timeout 90\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT CREDS_DEFAULT
-	  " clear=verified oauthrefresh=0 8bit=pass helo=relay.example.org"
+	  " authreq=0 clear=verified oauthrefresh=0 8bit=pass helo=relay.example.org"
 	  " timeouts=60000/90000" },
 	/* credential sources */
 	{ "smarthost m.example\nauth_sources keyring, authinfo\nauth_user alice\n"
@@ -150,7 +150,28 @@ static const struct scase cases[] = {
 	  "auth_credential smtp-secret\nauth_password_command pass show smtp\n",
 	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT
 	  " creds=keyring+authinfo,alice,SCRAM-SHA-256,1,/etc/relayq/authinfo,"
-	  "smtp-secret,pass show smtp" REST_DEFAULT },
+	  "smtp-secret,pass show smtp"
+	  " authreq=1 clear=verified oauthrefresh=0 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	/* any of auth_user, auth_sources, auth_password_command asks for AUTH */
+	{ "smarthost m.example\nauth_user alice\n",
+	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT
+	  " creds=credential+authinfo+command+keyring,alice,-,0,"
+	  "/cfg/relayq/authinfo,relayq-password,-"
+	  " authreq=1 clear=verified oauthrefresh=0 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	{ "smarthost m.example\nauth_sources authinfo\n",
+	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT
+	  " creds=authinfo,-,-,0,/cfg/relayq/authinfo,relayq-password,-"
+	  " authreq=1 clear=verified oauthrefresh=0 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	{ "smarthost m.example\nauth_password_command pw\n",
+	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT
+	  " creds=credential+authinfo+command+keyring,-,-,0,"
+	  "/cfg/relayq/authinfo,relayq-password,pw"
+	  " authreq=1 clear=verified oauthrefresh=0 8bit=pass helo=" FQDN " timeouts=300000/300000" },
+	/* a mechanism restriction alone does not */
+	{ "smarthost m.example\nauth_mechanisms PLAIN\n",
+	  "hosts=m.example:587/starttls family=any" TLS_DEFAULT
+	  " creds=credential+authinfo+command+keyring,-,PLAIN,0,"
+	  "/cfg/relayq/authinfo,relayq-password,-" REST_DEFAULT },
 };
 
 START_TEST(test_settings)
