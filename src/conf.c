@@ -1,35 +1,26 @@
-/* conf.c — relayq.conf(5) keys, layered loading, durations (see conf.h). */
+/* conf.c — relayq.conf(5)'s keys (one table: name, type, field, default,
+ * validator, words), storing a value, and the file syntax (see conf.h).
+ * Where the files are and their layering: conf_load.c; value syntax
+ * shared with the command line: conf_value.c. */
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <netdb.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 #include <sysexits.h>
-#include <unistd.h>
 
-#include "buf.h"
 #include "conf.h"
 #include "i18n.h"
 #include "logtarget.h"
 #include "runlock.h"
 #include "xalloc.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
 #ifndef SPOOLDIR
 #define SPOOLDIR "/var/spool/relayq"
 #endif
 
-#define CONF_FILE_MAX (1024 * 1024)
+struct conf_word;
 
 enum conf_type { T_STRING, T_INT, T_BOOL, T_DURATION, T_ENUM, T_LIST };
 
@@ -39,7 +30,7 @@ struct conf_key {
 	size_t off;
 	const char *def;               /* default as it would be written in the file; NULL: unset */
 	int (*valid)(const char *);    /* strings and list items; NULL: any */
-	const char *const *words;      /* T_ENUM: accepted words, index + 1 is the value */
+	const struct conf_word *words;  /* T_ENUM: accepted words and their values */
 	long min, max;                 /* T_INT */
 };
 
@@ -56,31 +47,76 @@ valid_local_or_address(const char *s)
 	    s[0] != '\0' && strcspn(s, " \t<>()[]\\,;:\"") == strlen(s);
 }
 
-static const char *const oauth_provider_words[] = {
-	"none", "google", "microsoft", "custom", NULL
+/* Each enum key's words and the value each stands for: the one place a
+ * word becomes a conf.h enum.  Matched without regard to case. */
+struct conf_word {
+	const char *word;
+	int value;
 };
 
-static const char *const delivery_words[] = {
-	"background", "interactive", "queue", "deferred", NULL
+static const struct conf_word delivery_words[] = {
+	{ "background", CONF_DELIVERY_BACKGROUND },
+	{ "interactive", CONF_DELIVERY_INTERACTIVE },
+	{ "queue", CONF_DELIVERY_QUEUE },
+	{ "deferred", CONF_DELIVERY_DEFERRED },
+	{ NULL, 0 }
 };
-static const char *const errmode_words[] = {
-	"mail", "print", "quiet", "write", "mail-exit-zero", NULL
+static const struct conf_word errmode_words[] = {
+	{ "mail", CONF_ERRMODE_MAIL },
+	{ "print", CONF_ERRMODE_PRINT },
+	{ "quiet", CONF_ERRMODE_QUIET },
+	{ "write", CONF_ERRMODE_WRITE },
+	{ "mail-exit-zero", CONF_ERRMODE_MAIL_EXIT0 },
+	{ NULL, 0 }
 };
-static const char *const tls_words[] = {
-	"auto", "starttls", "implicit", "none", NULL
+static const struct conf_word family_words[] = {
+	{ "any", CONF_FAMILY_ANY },
+	{ "ipv4", CONF_FAMILY_IPV4 },
+	{ "ipv6", CONF_FAMILY_IPV6 },
+	{ NULL, 0 }
 };
-static const char *const tls_min_words[] = {
-	"1.2", "1.3", NULL
+static const struct conf_word tls_words[] = {
+	{ "auto", CONF_TLS_AUTO },
+	{ "starttls", CONF_TLS_STARTTLS },
+	{ "implicit", CONF_TLS_IMPLICIT },
+	{ "none", CONF_TLS_NONE },
+	{ NULL, 0 }
 };
-static const char *const plaintext_words[] = {
-	"verified-tls", "tls", "always", NULL
+static const struct conf_word tls_min_words[] = {
+	{ "1.2", CONF_TLS_MIN_1_2 },
+	{ "1.3", CONF_TLS_MIN_1_3 },
+	{ NULL, 0 }
 };
-static const char *const family_words[] = {
-	"any", "ipv4", "ipv6", NULL
+static const struct conf_word oauth_provider_words[] = {
+	{ "none", CONF_OAUTH_NONE },
+	{ "google", CONF_OAUTH_GOOGLE },
+	{ "microsoft", CONF_OAUTH_MICROSOFT },
+	{ "custom", CONF_OAUTH_CUSTOM },
+	{ NULL, 0 }
 };
-static const char *const eightbit_words[] = {
-	"pass", "strict", NULL
+static const struct conf_word plaintext_words[] = {
+	{ "verified-tls", CONF_PLAINTEXT_VERIFIED_TLS },
+	{ "tls", CONF_PLAINTEXT_TLS },
+	{ "always", CONF_PLAINTEXT_ALWAYS },
+	{ NULL, 0 }
 };
+static const struct conf_word eightbit_words[] = {
+	{ "pass", CONF_EIGHTBIT_PASS },
+	{ "strict", CONF_EIGHTBIT_STRICT },
+	{ NULL, 0 }
+};
+
+/* T_ENUM fields are stored through an int. */
+#define SAME_AS_INT(t) _Static_assert(sizeof(enum t) == sizeof(int), #t " is not int-sized")
+SAME_AS_INT(conf_delivery);
+SAME_AS_INT(conf_errmode);
+SAME_AS_INT(conf_ip_family);
+SAME_AS_INT(conf_tls);
+SAME_AS_INT(conf_tls_min);
+SAME_AS_INT(conf_oauth_provider);
+SAME_AS_INT(conf_plaintext);
+SAME_AS_INT(conf_eightbit);
+#undef SAME_AS_INT
 
 static int
 valid_fingerprint(const char *s)
@@ -178,22 +214,6 @@ parse_bool(const char *v, int *out)
 	return -1;
 }
 
-int
-conf_long(const char *v, long min, long max, long *out)
-{
-	char *end;
-	long n;
-
-	if (!isdigit((unsigned char)v[0]))
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 static int
 set_list(struct strv *sv, const struct conf_key *k, const char *v)
 {
@@ -250,9 +270,9 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		*(long long *)p = d;
 		return 0;
 	case T_ENUM:
-		for (i = 0; k->words[i]; i++)
-			if (strcasecmp(v, k->words[i]) == 0)
-				return *(int *)p = i + 1, 0;
+		for (i = 0; k->words[i].word; i++)
+			if (strcasecmp(v, k->words[i].word) == 0)
+				return *(int *)p = k->words[i].value, 0;
 		return -1;
 	case T_LIST:
 		return set_list(p, k, v);
@@ -405,233 +425,4 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 		pos += n + (nl != NULL);
 	}
 	return 0;
-}
-
-int
-conf_load_file(struct conf *c, const char *path, int must_exist, struct err *e)
-{
-	struct buf b = BUF_INIT;
-	struct stat st;
-	char chunk[8192];
-	ssize_t r;
-	int fd, rc = -1;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		return err_sys(e, EX_CONFIG, errno, _("cannot read configuration %s"), path);
-	}
-	if (fstat(fd, &st) < 0) {
-		err_sys(e, EX_CONFIG, errno, _("cannot read configuration %s"), path);
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, EX_CONFIG, _("configuration %s is not a regular file"), path);
-		goto fail;
-	}
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_sys(e, EX_CONFIG, errno, _("cannot read configuration %s"), path);
-			goto fail;
-		}
-		buf_add(&b, chunk, (size_t)r);
-		if (b.len > CONF_FILE_MAX) {
-			err_set(e, EX_CONFIG, _("configuration %s is larger than 1 MiB"), path);
-			goto fail;
-		}
-	}
-	rc = conf_parse(c, path, buf_cstr(&b), b.len, e);
-fail:
-	close(fd);
-	buf_free(&b);
-	return rc;
-}
-
-const char *
-conf_system_path(void)
-{
-	return SYSCONFDIR "/relayq.conf";
-}
-
-char *
-conf_user_file(const char *name)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	struct passwd *pw;
-
-	if (xdg && xdg[0] == '/')
-		return xasprintf("%s/relayq/%s", xdg, name);
-	if (home == NULL || home[0] != '/') {
-		pw = getpwuid(getuid());
-		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
-	}
-	return home ? xasprintf("%s/.config/relayq/%s", home, name) : NULL;
-}
-
-char *
-conf_user_path(void)
-{
-	return conf_user_file("config");
-}
-
-int
-conf_load_layers(struct conf *c, const char *system_path, const char *user_path,
-    struct err *e)
-{
-	if (system_path && conf_load_file(c, system_path, 0, e) < 0)
-		return -1;
-	if (user_path && conf_load_file(c, user_path, 0, e) < 0)
-		return -1;
-	return 0;
-}
-
-/* 1 when the user's file sets smarthost (it was parsed already, so it
- * parses again). */
-static int
-user_sets_smarthost(const char *path)
-{
-	struct conf u;
-	struct err e;
-	int r;
-
-	conf_init(&u);
-	r = conf_load_file(&u, path, 0, &e) == 0 && u.smarthost != NULL;
-	conf_free(&u);
-	return r;
-}
-
-int
-conf_load(struct conf *c, const char *cli_path, struct err *e)
-{
-	char *user;
-	int rc;
-
-	conf_init(c);
-	if (cli_path) {
-		rc = conf_load_file(c, cli_path, 1, e);
-		c->own_smarthost = c->smarthost != NULL;
-		return rc;
-	}
-	user = conf_user_path();
-	rc = conf_load_layers(c, conf_system_path(), user, e);
-	if (rc == 0 && user != NULL)
-		c->own_smarthost = user_sets_smarthost(user);
-	free(user);
-	return rc;
-}
-
-static long long
-unit_seconds(char u)
-{
-	switch (u) {
-	case 's': return 1;
-	case 'm': return 60;
-	case 'h': return 3600;
-	case 'd': return 86400;
-	case 'w': return 7 * 86400;
-	default: return 0;
-	}
-}
-
-int
-conf_duration(const char *s, char default_unit, long long *secs, struct err *e)
-{
-	const char *p = s;
-	long long total = 0, n, mul;
-
-	if (*p == '\0')
-		goto bad;
-	while (*p) {
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		for (n = 0; isdigit((unsigned char)*p); p++) {
-			if (n > (LLONG_MAX - 9) / 10)
-				goto bad;
-			n = n * 10 + (*p - '0');
-		}
-		mul = unit_seconds(*p ? (char)tolower((unsigned char)*p) : default_unit);
-		if (mul == 0)
-			goto bad;
-		if (*p)
-			p++;
-		if (n > (LLONG_MAX - total) / mul)
-			goto bad;
-		total += n * mul;
-	}
-	*secs = total;
-	return 0;
-bad:
-	/* -1 spelled out: every 0 above has set *secs (conf_set relies on it). */
-	err_set(e, EX_USAGE,
-	    _("invalid duration \"%s\": write a number and a unit, e.g. 30m, 1h, 5d"), s);
-	return -1;
-}
-
-int
-conf_valid_domain(const char *s)
-{
-	size_t i, label = 0;
-
-	if (s[0] == '\0' || strlen(s) > 253)
-		return 0;
-	for (i = 0; s[i]; i++) {
-		if (s[i] == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return 0;
-			label = 0;
-		} else if (isalnum((unsigned char)s[i]) || (s[i] == '-' && label > 0)) {
-			if (++label > 63)
-				return 0;
-		} else {
-			return 0;
-		}
-	}
-	return label > 0 && s[i - 1] != '-';
-}
-
-int
-conf_valid_address(const char *s)
-{
-	const char *at = strrchr(s, '@');
-	size_t i;
-
-	if (at == NULL || at == s || !conf_valid_domain(at + 1))
-		return 0;
-	for (i = 0; s + i < at; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || strchr("<>()[],;:\\", s[i]))
-			return 0;
-	return 1;
-}
-
-char *
-conf_fqdn(struct err *e)
-{
-	struct addrinfo hints, *ai = NULL;
-	char host[256];
-	char *out = NULL;
-
-	if (gethostname(host, sizeof(host)) < 0) {
-		err_sys(e, EX_CONFIG, errno, _("cannot find this host's name"));
-		return NULL;
-	}
-	host[sizeof(host) - 1] = '\0';
-	if (strchr(host, '.') && conf_valid_domain(host))
-		return xstrdup(host);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_CANONNAME;
-	hints.ai_family = AF_UNSPEC;
-	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai && ai->ai_canonname &&
-	    strchr(ai->ai_canonname, '.') && conf_valid_domain(ai->ai_canonname))
-		out = xstrdup(ai->ai_canonname);
-	if (ai)
-		freeaddrinfo(ai);
-	if (out == NULL)
-		err_set(e, EX_CONFIG,
-		    _("cannot find a domain for host \"%s\"; set \"domain\" in %s"),
-		    host, conf_system_path());
-	return out;
 }

@@ -22,9 +22,12 @@
  *   - an unknown key, a missing or invalid value is an error naming the
  *     file, the line and the key (EX_CONFIG).
  *
- * Keys are one table in conf.c (name, type, offset, default, validator):
- * a later issue adds a key (smarthost, tls_*, auth_*, ...) with one line
- * there and one field here.  Nothing in this module logs. */
+ * Keys are one table in conf.c (name, type, offset, default, validator,
+ * words): a key is one line there and one field here; an enum key also
+ * gets an enum below, its words in conf.c and its mapping to the type its
+ * consumer uses in conf_map.c.  conf_load.c finds and reads the files,
+ * conf_value.c holds the value syntax shared with the command line.
+ * Nothing in this module logs. */
 #ifndef RELAYQ_CONF_H
 #define RELAYQ_CONF_H
 
@@ -56,6 +59,49 @@ enum conf_errmode {
 	CONF_ERRMODE_MAIL_EXIT0     /* -oee: mail back and exit 0 */
 };
 
+/* The delivery keys' words (relayq.conf(5)), each value named; conf.c's
+ * word tables are the one place a word becomes one of these, conf_map.h
+ * the one place each becomes the type of the module that uses it.  Zero
+ * is never a loaded value. */
+enum conf_ip_family {
+	CONF_FAMILY_ANY = 1,        /* "any" (default) */
+	CONF_FAMILY_IPV4,           /* "ipv4" */
+	CONF_FAMILY_IPV6            /* "ipv6" */
+};
+
+enum conf_tls {
+	CONF_TLS_AUTO = 1,          /* "auto": port 465 implicit, else STARTTLS (default) */
+	CONF_TLS_STARTTLS,          /* "starttls" */
+	CONF_TLS_IMPLICIT,          /* "implicit" */
+	CONF_TLS_NONE               /* "none" */
+};
+
+enum conf_tls_min {
+	CONF_TLS_MIN_1_2 = 1,       /* "1.2" (default) */
+	CONF_TLS_MIN_1_3            /* "1.3" */
+};
+
+/* When PLAIN/LOGIN may send the password. */
+enum conf_plaintext {
+	CONF_PLAINTEXT_VERIFIED_TLS = 1,    /* "verified-tls" (default) */
+	CONF_PLAINTEXT_TLS,                 /* "tls" */
+	CONF_PLAINTEXT_ALWAYS               /* "always" */
+};
+
+/* Who refreshes OAuth2 tokens: NONE leaves it to the credential sources. */
+enum conf_oauth_provider {
+	CONF_OAUTH_NONE = 1,        /* "none" (default) */
+	CONF_OAUTH_GOOGLE,          /* "google" */
+	CONF_OAUTH_MICROSOFT,       /* "microsoft" */
+	CONF_OAUTH_CUSTOM           /* "custom": the oauth_*_endpoint keys */
+};
+
+/* An 8-bit body to a server without 8BITMIME. */
+enum conf_eightbit {
+	CONF_EIGHTBIT_PASS = 1,     /* "pass" (default) */
+	CONF_EIGHTBIT_STRICT        /* "strict" */
+};
+
 struct conf {
 	char *domain;           /* qualifying domain; NULL: the host's FQDN (conf_fqdn), never the smarthost's */
 	char *aliases;          /* alias file; default "/etc/aliases" */
@@ -65,17 +111,16 @@ struct conf {
 	struct strv masquerade; /* domains rewritten to @domain (user@host.local → user@domain); empty */
 	char *queue_dir;        /* NULL: $XDG_STATE_HOME/relayq, else ~/.local/state/relayq */
 	char *spool_dir;        /* system spool for users without a home; default SPOOLDIR */
-	int delivery_mode;      /* enum conf_delivery; default BACKGROUND */
+	enum conf_delivery delivery_mode;  /* default BACKGROUND */
 	long hop_limit;         /* Received: headers before a message is refused; default 25 */
-	int error_mode;         /* enum conf_errmode; default PRINT */
-	/* Delivery (relayq-flush). Enums are 1-based indexes into the words
-	 * listed in relayq.conf(5), in that order. */
+	enum conf_errmode error_mode;      /* default PRINT */
+	/* Delivery (relayq-flush). */
 	char *smarthost;        /* SMART_HOST forms, several for failover; required to deliver */
 	char *helo_name;        /* EHLO name; NULL: the host's FQDN */
-	int ip_family;          /* 1 any, 2 ipv4, 3 ipv6 */
+	enum conf_ip_family ip_family;
 	long long connect_timeout;  /* seconds; default 300 (RFC 5321) */
 	long long command_timeout;  /* seconds; default 300 (RFC 5321) */
-	int tls;                /* 1 auto (465 implicit, else STARTTLS), 2 starttls, 3 implicit, 4 none */
+	enum conf_tls tls;
 	int tls_verify;         /* default 1 */
 	char *tls_trust_file;   /* CA bundle; NULL: the system's */
 	char *tls_crl_file;
@@ -83,7 +128,7 @@ struct conf {
 	char *tls_cert_file;    /* client certificate */
 	char *tls_key_file;
 	char *tls_priorities;   /* GnuTLS priority string */
-	int tls_min_version;    /* 1 "1.2", 2 "1.3" */
+	enum conf_tls_min tls_min_version;
 	char *authinfo;         /* sendmail authinfo file; NULL: the default place */
 	char *auth_user;        /* login for keyring/credential/command secrets */
 	char *auth_sources;     /* order of credential sources */
@@ -91,10 +136,10 @@ struct conf {
 	char *auth_password_command;
 	char *auth_credential;  /* systemd credential name */
 	int auth_oauth;         /* the secret is an OAuth2 access token */
-	int auth_plaintext;     /* PLAIN/LOGIN: 1 verified-tls, 2 tls, 3 always */
+	enum conf_plaintext auth_plaintext;
 	/* OAuth2 refresh by relayq-flush (oauth_token.h): off while
-	 * oauth_provider is 1 "none"; 2 google, 3 microsoft, 4 custom. */
-	int oauth_provider;
+	 * oauth_provider is CONF_OAUTH_NONE. */
+	enum conf_oauth_provider oauth_provider;
 	char *oauth_token_endpoint;     /* NULL: the provider's */
 	char *oauth_device_endpoint;    /* RFC 8628; NULL: the provider's */
 	char *oauth_auth_endpoint;      /* code flow; NULL: the provider's */
@@ -103,7 +148,7 @@ struct conf {
 	char *oauth_client_secret_file; /* NULL: credential or public client */
 	char *oauth_scope;              /* NULL: the provider's */
 	char *oauth_token_file;         /* NULL: QUEUE/oauth-token */
-	int eightbit_mode;      /* 1 pass, 2 strict */
+	enum conf_eightbit eightbit_mode;
 	long max_per_connection;    /* messages per connection; 0 = no limit */
 	long max_recipients;        /* recipients per transaction (RCPT
 	                             * commands between MAIL and DATA); 0 = no

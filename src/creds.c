@@ -20,6 +20,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "secret.h"
+#include "smarthost.h"
 #include "xalloc.h"
 
 #define CREDS_MAX_OUTPUT (64 * 1024)
@@ -465,4 +466,70 @@ creds_get(const struct creds_config *cfg, const char *host, unsigned port,
 		    _("no credential source is set up"));
 	buf_free(&notes);
 	return rc;
+}
+
+/* ---- credentials looked up ahead (relayq-flush --all-users) ------------- */
+
+int
+creds_prefetch(const struct creds_config *cfg,
+    const struct smarthost_list *hosts, struct creds_set *cs, struct err *e)
+{
+	struct err le;
+	size_t i;
+	int r;
+
+	memset(cs, 0, sizeof(*cs));
+	if (hosts->n == 0)
+		return 0;
+	cs->v = xcalloc(hosts->n, sizeof(*cs->v));
+	for (i = 0; i < hosts->n; i++) {
+		struct creds_entry *ce = &cs->v[cs->n++];
+
+		ce->host = xstrdup(hosts->v[i].host);
+		ce->port = hosts->v[i].port;
+		r = creds_get(cfg, ce->host, ce->port, &ce->cr, &le);
+		if (r < 0) {
+			err_set(e, le.code, "%s", le.msg);
+			creds_set_free(cs);
+			return -1;
+		}
+		ce->found = r == 0;
+		if (r == 1)
+			ce->why = xstrdup(le.msg);
+	}
+	return 0;
+}
+
+int
+creds_set_lookup(const struct creds_set *cs, const char *host, unsigned port,
+    const struct creds **out, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		if (strcmp(cs->v[i].host, host) != 0 || cs->v[i].port != port)
+			continue;
+		if (!cs->v[i].found) {
+			err_set(e, EX_CONFIG, "%s", cs->v[i].why ? cs->v[i].why : "");
+			return 1;
+		}
+		*out = &cs->v[i].cr;
+		return 0;
+	}
+	err_set(e, EX_CONFIG, _("no credentials were looked up for %s:%u"), host, port);
+	return 1;
+}
+
+void
+creds_set_free(struct creds_set *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		free(cs->v[i].host);
+		creds_free(&cs->v[i].cr);
+		free(cs->v[i].why);
+	}
+	free(cs->v);
+	memset(cs, 0, sizeof(*cs));
 }

@@ -75,6 +75,39 @@ int creds_get(const struct creds_config *cfg, const char *host, unsigned port,
 /* Wipes and frees c's fields; c is zeroed. */
 void creds_free(struct creds *c);
 
+/* Credentials looked up ahead, one entry per smarthost (relayq-flush
+ * --all-users: root reads them once, then each child that runs as a spool
+ * user uses them without reading any file itself). */
+struct creds_entry {
+	char *host;                     /* the smarthost's name (owned) */
+	unsigned port;
+	int found;                      /* 1: cr holds them; 0: none (why says
+	                                 * what was looked at) */
+	struct creds cr;                /* secret wiped by creds_set_free */
+	char *why;                      /* owned, or NULL */
+};
+
+struct creds_set {
+	struct creds_entry *v;          /* owned */
+	size_t n;
+};
+
+/* Looks up the credentials of every host of hosts with cfg, as a session
+ * would (creds_get).  Returns 0 with cs filled (an entry with found 0 for
+ * a host without any), or -1 with e when a source that is set up fails;
+ * then cs is empty.  Free with creds_set_free. */
+struct smarthost_list;
+int creds_prefetch(const struct creds_config *cfg,
+    const struct smarthost_list *hosts, struct creds_set *cs, struct err *e);
+
+/* The prefetched credentials for host:port: 0 with *out (borrowed from
+ * cs), 1 with e (EX_CONFIG) saying why there are none. */
+int creds_set_lookup(const struct creds_set *cs, const char *host,
+    unsigned port, const struct creds **out, struct err *e);
+
+/* Wipes every secret and frees cs; cs is zeroed. */
+void creds_set_free(struct creds_set *cs);
+
 /* Reads $CREDENTIALS_DIRECTORY/name: 0 with *secret (its first line;
  * allocated, wipe_free() it) and *path (allocated), 1 when the variable is
  * unset or the file absent, -1 with e. */

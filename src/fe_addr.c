@@ -13,6 +13,7 @@
 
 #include "authinfo.h"
 #include "buf.h"
+#include "conf_map.h"
 #include "frontend.h"
 #include "smarthost.h"
 #include "i18n.h"
@@ -143,7 +144,7 @@ check_oauth(struct fe *fe)
 	struct err e;
 	int r, rc = EX_OK;
 
-	if (fe->conf.oauth_provider <= 1)
+	if (fe->conf.oauth_provider == CONF_OAUTH_NONE)
 		return EX_OK;
 	if (fe->conf.auth_user == NULL) {
 		printf(_("oauth: auth_user is not set; set it to the mailbox's "
@@ -201,10 +202,6 @@ check_oauth(struct fe *fe)
 static int
 check_delivery(struct fe *fe)
 {
-	static const enum smarthost_tls modes[] = {
-		SMARTHOST_TLS_AUTO, SMARTHOST_TLS_AUTO, SMARTHOST_TLS_STARTTLS,
-		SMARTHOST_TLS_IMPLICIT, SMARTHOST_TLS_NONE,
-	};
 	struct smarthost_list hosts = { NULL, 0 };
 	struct authinfo ai = AUTHINFO_INIT;
 	char *path;
@@ -216,8 +213,8 @@ check_delivery(struct fe *fe)
 		printf(_("smarthost: none configured: mail stays queued until one is set\n"));
 		return EX_CONFIG;
 	}
-	if (smarthost_parse(fe->conf.smarthost, modes[fe->conf.tls >= 0 && fe->conf.tls <= 4 ?
-	    fe->conf.tls : 0], &hosts, &e) < 0) {
+	if (smarthost_parse(fe->conf.smarthost, conf_map_tls(fe->conf.tls),
+	    &hosts, &e) < 0) {
 		printf(_("smarthost: %s\n"), e.msg);
 		return EX_CONFIG;
 	}

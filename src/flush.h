@@ -12,7 +12,8 @@
  * (flush_bounce.c).  A run with nothing due touches no network.
  *
  *   flush.c          the run: selection, the session loop, the summary
- *   flush_session.c  endpoints, TCP, TLS, credentials, AUTH
+ *   flush_session.c  endpoints, TCP, TLS, credentials, AUTH (with the
+ *                    settings session_settings.c makes of the conf)
  *   flush_message.c  one message: lock, envelope, send, disposition
  *   flush_txn.c      its transactions: recipient batches, server limits
  *   flush_bounce.c   the delivery status notification for failures */
@@ -36,28 +37,11 @@ struct flush_filter {
 	const char *substr;
 };
 
-/* Credentials looked up before a run, one entry per configured smarthost
- * (relayq-flush --all-users: root reads them once, then each child that
- * runs as a spool user uses them without reading any file itself). */
-struct flush_cred {
-	char *host;                     /* the smarthost's name (owned) */
-	unsigned port;
-	int found;                      /* 1: cr holds them; 0: none (why says
-	                                 * what was looked at) */
-	struct creds cr;                /* secret wiped by flush_creds_free */
-	char *why;                      /* owned, or NULL */
-};
-
-struct flush_credset {
-	struct flush_cred *v;           /* owned */
-	size_t n;
-};
-
 struct flush_opts {
 	const struct conf *conf;
 	/* NULL: look credentials up per session (creds_get); else only these
 	 * are used and no credential source is read during the run. */
-	const struct flush_credset *creds;
+	const struct creds_set *creds;
 	const struct identity *id;
 	struct queue *queue;
 	const struct resolver *resolver;
@@ -119,14 +103,13 @@ int flush_queue(const struct flush_opts *o, struct flush_stats *st, struct err *
 
 /* Looks up the credentials of every smarthost of conf with the credential
  * sources conf configures (authinfo owner: the effective uid), as the
- * session would.  Returns 0 with cs filled (free with flush_creds_free),
+ * session would (session_settings.h, creds_prefetch).  Returns 0 with cs
+ * filled (free with creds_set_free),
  * or -1 with e: no smarthost, a bad smarthost or auth_sources value
  * (EX_CONFIG), or a source that is set up but broken (its error).  Does
  * not log; messages never hold a secret. */
-int flush_creds_prefetch(const struct conf *conf, struct flush_credset *cs,
+int flush_creds_prefetch(const struct conf *conf, struct creds_set *cs,
     struct err *e);
-/* Wipes every secret and frees cs; cs is zeroed. */
-void flush_creds_free(struct flush_credset *cs);
 
 /* relayq oauth setup (relayq-flush --oauth-setup): the device
  * authorization grant (RFC 8628) with conf's OAuth2 client: prints the
@@ -141,7 +124,7 @@ int flush_oauth_setup(const struct conf *c, const char *queue_dir,
  * once (from oauth_token_file, which is required here; refreshed as a
  * delivery does) and puts it into every entry of cs, for the per-user
  * children.  Returns 0 (also when OAuth2 is not configured) or -1. */
-int flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
+int flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
     struct err *e);
 
 /* relayq check --connect (relayq-flush --probe): opens one session as a

@@ -143,7 +143,7 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	struct queue_msg m;
 	struct envelope ne;
 	struct buf text = BUF_INIT;
-	const char *remote = f->hosts.n > 0 ? f->hosts.v[0].host : NULL;
+	const char *remote = f->set.hosts.n > 0 ? f->set.hosts.v[0].host : NULL;
 	size_t i, n = 0;
 	int ended_nl, rc = -1, created = 0;
 

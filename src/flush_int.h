@@ -10,6 +10,7 @@
 #include "onfailure.h"
 #include "result.h"
 #include "sasl.h"
+#include "session_settings.h"
 #include "smarthost.h"
 #include "smtp_client.h"
 #include "stream.h"
@@ -34,12 +35,9 @@ struct flusher {
 	const struct flush_opts *o;
 	struct flush_stats *st;
 	time_t now;
-	struct smarthost_list hosts;
+	struct session_settings set;  /* from o->conf (flusher_prepare) */
 	struct smarthost_endpoints eps;
 	int resolved;
-	struct tls_config tlscfg;
-	struct creds_config credcfg;
-	char *user_authinfo;         /* default authinfo path (owned) */
 	struct result worst;         /* most severe result of the run */
 	unsigned unsynced;           /* removals not yet made durable */
 	struct hoststat hs;          /* this run's contacts, merged at the end */
@@ -106,7 +104,8 @@ struct session {
 int session_open(struct flusher *f, struct session *ss, struct result *r);
 /* QUITs (when still possible) and closes. */
 void session_close(struct session *ss);
-/* Sets up hosts, endpoints, TLS and credential configuration. */
+/* Sets up f->set from the configuration (session_settings.h) and the
+ * TLS library. */
 int flusher_prepare(struct flusher *f, struct err *e);
 void flusher_free(struct flusher *f);
 

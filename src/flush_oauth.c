@@ -299,7 +299,7 @@ flush_oauth_setup(const struct conf *c, const char *queue_dir, struct err *e)
 	char *secret = NULL, *path;
 	int rc = -1;
 
-	if (c->oauth_provider <= 1)
+	if (c->oauth_provider == CONF_OAUTH_NONE)
 		return err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
 		    "to google, microsoft or custom (relayq.conf(5))"));
 	/* The device flow where there is one (Microsoft, a custom provider
@@ -339,7 +339,7 @@ fail:
 }
 
 int
-flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
+flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
     struct err *e)
 {
 	struct flush_opts o;
@@ -347,7 +347,7 @@ flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
 	char *token = NULL, *note = NULL;
 	size_t i;
 
-	if (c->oauth_provider <= 1)
+	if (c->oauth_provider == CONF_OAUTH_NONE)
 		return 0;
 	if (c->oauth_token_file == NULL)
 		return err_set(e, EX_CONFIG, _("relayq-flush --all-users needs "
@@ -364,7 +364,7 @@ flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
 	if (flusher_oauth_token(&f, &token, &note, e) < 0)
 		return -1;
 	for (i = 0; i < cs->n; i++) {
-		struct flush_cred *fc = &cs->v[i];
+		struct creds_entry *fc = &cs->v[i];
 
 		creds_free(&fc->cr);
 		free(fc->why);

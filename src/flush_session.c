@@ -15,138 +15,35 @@
 #include "net.h"
 #include "xalloc.h"
 
-static enum smarthost_tls
-conf_tls_mode(int v)
-{
-	switch (v) {
-	case 2: return SMARTHOST_TLS_STARTTLS;
-	case 3: return SMARTHOST_TLS_IMPLICIT;
-	case 4: return SMARTHOST_TLS_NONE;
-	default: return SMARTHOST_TLS_AUTO;
-	}
-}
-
-/* The credential sources conf configures; *user_authinfo is the default
- * authinfo path when conf names none (allocated, or NULL). */
-static int
-credcfg_from_conf(const struct conf *c, struct creds_config *cfg,
-    char **user_authinfo, struct err *e)
-{
-	creds_config_init(cfg);
-	*user_authinfo = NULL;
-	if (c->auth_sources != NULL &&
-	    creds_parse_order(cfg, c->auth_sources, e) < 0)
-		return err_wrap(e, _("auth_sources"));
-	cfg->user = c->auth_user;
-	cfg->mechs = c->auth_mechanisms;
-	cfg->oauth = c->auth_oauth;
-	cfg->authinfo = c->authinfo;
-	if (cfg->authinfo == NULL) {
-		/* Default: "authinfo" beside the user's config file; a missing
-		 * file is simply not a source. */
-		*user_authinfo = conf_user_file("authinfo");
-		cfg->authinfo = *user_authinfo;
-	}
-	if (c->auth_credential != NULL)
-		cfg->credential = c->auth_credential;
-	cfg->command = c->auth_password_command;
-	return 0;
-}
-
-static int
-no_smarthost(struct err *e)
-{
-	return err_set(e, EX_CONFIG, _("no smarthost is configured; add a line "
-	    "such as \"smarthost [smtp.example.com]:587\" to %s or your "
-	    "~/.config/relayq/config"), conf_system_path());
-}
-
 int
 flusher_prepare(struct flusher *f, struct err *e)
 {
-	const struct conf *c = f->o->conf;
-
-	if (c->smarthost == NULL)
-		return no_smarthost(e);
-	if (smarthost_parse(c->smarthost, conf_tls_mode(c->tls), &f->hosts, e) < 0)
-		return err_wrap(e, _("smarthost"));
-	if (tls_global_init(e) < 0)
+	if (session_settings_from_conf(f->o->conf, f->o->id ? f->o->id->fqdn : NULL,
+	    &f->set, e) < 0)
 		return -1;
-	tls_config_init(&f->tlscfg);
-	f->tlscfg.trust_file = c->tls_trust_file;
-	f->tlscfg.crl_file = c->tls_crl_file;
-	f->tlscfg.cert_file = c->tls_cert_file;
-	f->tlscfg.key_file = c->tls_key_file;
-	f->tlscfg.priority = c->tls_priorities;
-	f->tlscfg.fingerprint = c->tls_fingerprint;
-	f->tlscfg.min_version = c->tls_min_version == 2 ? TLS_MIN_1_3 : TLS_MIN_1_2;
-	f->tlscfg.verify = c->tls_verify;
-	return credcfg_from_conf(c, &f->credcfg, &f->user_authinfo, e);
+	return tls_global_init(e);
 }
 
 int
-flush_creds_prefetch(const struct conf *conf, struct flush_credset *cs,
+flush_creds_prefetch(const struct conf *conf, struct creds_set *cs,
     struct err *e)
 {
-	struct smarthost_list hosts;
-	struct creds_config cfg;
-	char *user_authinfo = NULL;
-	struct err le;
-	size_t i;
-	int r, rc = -1;
+	struct session_settings set;
+	int rc;
 
 	memset(cs, 0, sizeof(*cs));
-	memset(&hosts, 0, sizeof(hosts));
-	if (conf->smarthost == NULL)
-		return no_smarthost(e);
-	if (smarthost_parse(conf->smarthost, conf_tls_mode(conf->tls), &hosts, e) < 0)
-		return err_wrap(e, _("smarthost"));
-	if (credcfg_from_conf(conf, &cfg, &user_authinfo, e) < 0)
-		goto fail;
-	cs->v = xcalloc(hosts.n, sizeof(*cs->v));
-	for (i = 0; i < hosts.n; i++) {
-		struct flush_cred *fc = &cs->v[cs->n++];
-
-		fc->host = xstrdup(hosts.v[i].host);
-		fc->port = hosts.v[i].port;
-		r = creds_get(&cfg, fc->host, fc->port, &fc->cr, &le);
-		if (r < 0) {
-			err_set(e, le.code, "%s", le.msg);
-			goto fail;
-		}
-		fc->found = r == 0;
-		if (r == 1)
-			fc->why = xstrdup(le.msg);
-	}
-	rc = 0;
-fail:
-	if (rc < 0)
-		flush_creds_free(cs);
-	free(user_authinfo);
-	smarthost_list_free(&hosts);
+	rc = session_settings_from_conf(conf, NULL, &set, e);
+	if (rc == 0)
+		rc = creds_prefetch(&set.creds, &set.hosts, cs, e);
+	session_settings_free(&set);
 	return rc;
-}
-
-void
-flush_creds_free(struct flush_credset *cs)
-{
-	size_t i;
-
-	for (i = 0; i < cs->n; i++) {
-		free(cs->v[i].host);
-		creds_free(&cs->v[i].cr);
-		free(cs->v[i].why);
-	}
-	free(cs->v);
-	memset(cs, 0, sizeof(*cs));
 }
 
 void
 flusher_free(struct flusher *f)
 {
 	hoststat_free(&f->hs);
-	smarthost_list_free(&f->hosts);
-	free(f->user_authinfo);
+	session_settings_free(&f->set);
 	if (f->resolved)
 		smarthost_endpoints_free(&f->eps);
 }
@@ -202,8 +99,8 @@ start_tls(struct session *ss, struct err *e)
 	int rc;
 
 	/* The whole handshake within command_timeout, like a reply. */
-	stream_set_deadline(&ss->s, (int)(ss->f->o->conf->command_timeout * 1000));
-	rc = tls_start(&ss->s, &ss->f->tlscfg, ss->ep->host, &ss->tls, e);
+	stream_set_deadline(&ss->s, ss->f->set.command_timeout_ms);
+	rc = tls_start(&ss->s, &ss->f->set.tls, ss->ep->host, &ss->tls, e);
 	stream_set_deadline(&ss->s, 0);
 	if (rc < 0)
 		return -1;
@@ -238,62 +135,39 @@ starttls_hook(void *ctx, struct stream *s, struct err *e)
 	return start_tls(ctx, e);
 }
 
-/* The prefetched credentials for host:port: 0 with *out (borrowed), 1
- * with e when there are none. */
-static int
-prefetched(const struct flush_credset *cs, const char *host, unsigned port,
-    const struct creds **out, struct err *e)
-{
-	size_t i;
-
-	for (i = 0; i < cs->n; i++) {
-		if (strcmp(cs->v[i].host, host) != 0 || cs->v[i].port != port)
-			continue;
-		if (!cs->v[i].found) {
-			err_set(e, EX_CONFIG, "%s", cs->v[i].why ? cs->v[i].why : "");
-			return 1;
-		}
-		*out = &cs->v[i].cr;
-		return 0;
-	}
-	err_set(e, EX_CONFIG, _("no credentials were looked up for %s:%u"), host, port);
-	return 1;
-}
-
 /* Credentials for the smarthost the endpoint came from; none is fine (no
  * AUTH then), a broken source is not. */
 static int
 setup_auth(struct session *ss, struct err *e)
 {
-	const struct conf *c = ss->f->o->conf;
-	const struct smarthost *h = &ss->f->hosts.v[ss->ep->origin];
+	const struct session_settings *set = &ss->f->set;
+	const struct smarthost *h = &set->hosts.v[ss->ep->origin];
 	struct sasl_params p;
 	struct creds cr;
 	const struct creds *use = &cr;
 	int r;
 
 	memset(&cr, 0, sizeof(cr));
-	if (c->oauth_provider > 1 && ss->f->o->creds == NULL) {
+	if (set->oauth_refresh && ss->f->o->creds == NULL) {
 		/* relayq-flush keeps the token itself (oauth_token.h); root's
 		 * --all-users run fetched it into o->creds. */
-		if (c->auth_user == NULL)
+		if (set->creds.user == NULL)
 			return err_set(e, EX_CONFIG, _("oauth_provider is set but "
 			    "auth_user is not; set auth_user to the mailbox's "
 			    "address"));
 		if (flusher_oauth_token(ss->f, &cr.secret, &cr.source, e) < 0)
 			return -1;
-		cr.user = xstrdup(c->auth_user);
-		cr.mechs = c->auth_mechanisms ? xstrdup(c->auth_mechanisms) : NULL;
+		cr.user = xstrdup(set->creds.user);
+		cr.mechs = set->creds.mechs ? xstrdup(set->creds.mechs) : NULL;
 		cr.oauth = 1;
 		r = 0;
 	} else if (ss->f->o->creds != NULL)
-		r = prefetched(ss->f->o->creds, h->host, h->port, &use, e);
+		r = creds_set_lookup(ss->f->o->creds, h->host, h->port, &use, e);
 	else
-		r = creds_get(&ss->f->credcfg, h->host, ss->ep->port, &cr, e);
+		r = creds_get(&set->creds, h->host, ss->ep->port, &cr, e);
 	if (r < 0)
 		return -1;
-	if (r == 1 && (c->auth_user != NULL || c->auth_sources != NULL ||
-	    c->auth_password_command != NULL)) {
+	if (r == 1 && set->auth_required) {
 		/* The admin asked for AUTH: never fall back to sending without. */
 		return err_wrap(e, _("no credentials for %s although AUTH is configured"),
 		    h->host);
@@ -321,8 +195,7 @@ setup_auth(struct session *ss, struct err *e)
 	p.mechs = use->mechs;
 	p.oauth = use->oauth;
 	p.port = ss->ep->port;
-	p.clear = c->auth_plaintext == 3 ? SASL_CLEAR_ALWAYS :
-	    c->auth_plaintext == 2 ? SASL_CLEAR_TLS : SASL_CLEAR_VERIFIED;
+	p.clear = set->clear;
 	ss->sasl = sasl_new(&p, e);
 	creds_free(&cr);
 	if (ss->sasl == NULL)
@@ -374,7 +247,7 @@ static int
 try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
     struct result *r)
 {
-	const struct conf *c = ss->f->o->conf;
+	const struct session_settings *set = &ss->f->set;
 	const struct smtp_reply_caps *caps;
 	struct err e;
 	int rc;
@@ -387,21 +260,20 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	if (ss->f->o->connect != NULL ? ss->f->o->connect(ss->f->o->connect_ctx,
 	    ep->host, &ss->s, &e) : net_connect(ep->host,
 	    (const struct sockaddr *)&ep->addr, ep->addrlen,
-	    (int)(c->connect_timeout * 1000), (int)(c->command_timeout * 1000),
-	    &ss->s, &e)) {
+	    set->connect_timeout_ms, set->command_timeout_ms, &ss->s, &e)) {
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "connect",
 		    RESULT_ST_NO_ANSWER, "%s", e.msg);
 		return -1;
 	}
 	ss->connected = 1;
-	ss->conn.host = ss->f->hosts.v[ep->origin].host;
-	ss->cfg.helo = c->helo_name ? c->helo_name : ss->f->o->id->fqdn;
-	ss->cfg.reply_timeout_ms = (int)(c->command_timeout * 1000);
+	ss->conn.host = set->hosts.v[ep->origin].host;
+	ss->cfg.helo = set->helo;
+	ss->cfg.reply_timeout_ms = set->command_timeout_ms;
 	ss->cfg.conn = &ss->conn;
-	ss->cfg.eightbit = c->eightbit_mode == 2 ? SMTP_8BIT_STRICT : SMTP_8BIT_PASS;
+	ss->cfg.eightbit = set->eightbit;
 	ss->cfg.starttls = starttls_hook;
 	ss->cfg.starttls_ctx = ss;
-	ss->cfg.tls = ep->tls == SMARTHOST_TLS_STARTTLS ? SMTP_TLS_REQUIRED : SMTP_TLS_NONE;
+	ss->cfg.tls = session_smtp_tls(ep->tls);
 	if (ss->f->o->verbose) {
 		ss->cfg.transcript = transcript;
 		fprintf(stderr, _("relayq-flush: connected to %s\n"), ss->peer);
@@ -432,7 +304,7 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 		/* A cached OAuth2 access token the server refuses (revoked
 		 * early, or the clocks disagree): refresh it and try this
 		 * endpoint once more. */
-		if (c->oauth_provider > 1 && ss->f->o->creds == NULL &&
+		if (set->oauth_refresh && ss->f->o->creds == NULL &&
 		    !ss->f->oauth_refreshed &&
 		    r->code == 535 && r->stage != NULL &&
 		    strcmp(r->stage, smtp_client_state_name(SMTP_ST_AUTH)) == 0) {
@@ -457,14 +329,12 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 	struct err e;
 	char line[RESULT_TEXT_MAX + 64];
 	size_t i;
-	int family;
 
 	memset(ss, 0, sizeof(*ss));
 	ss->f = f;
 	if (!f->resolved) {
-		family = f->o->conf->ip_family == 2 ? AF_INET :
-		    f->o->conf->ip_family == 3 ? AF_INET6 : AF_UNSPEC;
-		if (smarthost_resolve(&f->hosts, f->o->resolver, family, &f->eps, &e) < 0) {
+		if (smarthost_resolve(&f->set.hosts, f->o->resolver, f->set.family,
+		    &f->eps, &e) < 0) {
 			/* Never a bounce: a smarthost that does not resolve is
 			 * the configuration's problem (or DNS's), not the mail's. */
 			if (e.code == EX_NOHOST) {
@@ -477,9 +347,9 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 				    "4.4.3", "%s", e.msg);
 			}
 			log_msg(LOG_WARNING, "%s", r->text);
-			if (f->hosts.n > 0)
+			if (f->set.hosts.n > 0)
 				snprintf(f->last_peer, sizeof(f->last_peer), "%s",
-				    f->hosts.v[0].host);
+				    f->set.hosts.v[0].host);
 			return -1;
 		}
 		f->resolved = 1;

@@ -197,7 +197,7 @@ run_one(const struct flush_users_opts *o, const struct spool_user *u)
 		 * that the deadline also ends what it started. */
 		(void)setpgid(0, 0);
 		rc = child_run(o, u);
-		flush_creds_free(o->creds);
+		creds_set_free(o->creds);
 		fflush(NULL);
 		_exit(rc);
 	}

@@ -40,7 +40,7 @@ struct flush_users_opts {
 	                                     * conf, resolver, force, verbose,
 	                                     * filters; id, queue and creds are
 	                                     * set per child */
-	struct flush_credset *creds;        /* prefetched; each child wipes its
+	struct creds_set *creds;           /* prefetched; each child wipes its
 	                                     * copy after its run (the caller
 	                                     * wipes the parent's) */
 	long long timeout;                  /* seconds one child may take

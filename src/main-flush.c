@@ -133,7 +133,7 @@ parse_args(struct args *a, int argc, char **argv)
  * a systemd credential, it exists only inside the unit.  Say how to run
  * the unit instead. */
 static void
-unit_credential_hint(const struct flush_credset *cs)
+unit_credential_hint(const struct creds_set *cs)
 {
 	size_t i;
 
@@ -158,7 +158,7 @@ unit_credential_hint(const struct flush_credset *cs)
  * and touches no message.  Returns 0 with cs, or -1 after one log line. */
 static int
 guest_creds(const struct conf *conf, const struct queue *q,
-    struct flush_credset *cs)
+    struct creds_set *cs)
 {
 	struct err e;
 
@@ -200,7 +200,7 @@ static int
 probe(const struct args *a, const struct conf *conf, const struct identity *id,
     const struct route *route, struct err *e)
 {
-	struct flush_credset creds;
+	struct creds_set creds;
 	struct resolver res;
 	struct flush_opts o;
 	struct err le;
@@ -227,7 +227,7 @@ probe(const struct args *a, const struct conf *conf, const struct identity *id,
 	sender = probe_sender(conf, id);
 	rc = flush_check(&o, sender, stdout, e);
 	free(sender);
-	flush_creds_free(&creds);
+	creds_set_free(&creds);
 	return rc;
 }
 
@@ -236,7 +236,7 @@ probe(const struct args *a, const struct conf *conf, const struct identity *id,
 static int
 all_users(const struct args *a, struct conf *conf, struct err *e)
 {
-	struct flush_credset creds;
+	struct creds_set creds;
 	struct flush_users_opts uo;
 	struct flush_users_stats ust;
 	struct resolver res;
@@ -257,7 +257,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 		return -1;
 	/* One refresh for every child, before any starts. */
 	if (flush_oauth_prefetch(conf, &creds, e) < 0) {
-		flush_creds_free(&creds);
+		creds_set_free(&creds);
 		return -1;
 	}
 	unit_credential_hint(&creds);
@@ -275,7 +275,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	uo.flush = &o;
 	uo.creds = &creds;
 	rc = flush_users_run(&uo, &ust, e);
-	flush_creds_free(&creds);
+	creds_set_free(&creds);
 	if (rc < 0)
 		return -1;
 	if (a->verbose || ust.exit_code != EX_OK)
@@ -295,7 +295,7 @@ main(int argc, char **argv)
 	struct flush_opts o;
 	struct flush_stats st;
 	struct err e;
-	struct flush_credset creds;
+	struct creds_set creds;
 	struct route route;
 	uid_t squatter;
 	char *dir = NULL;
@@ -437,7 +437,7 @@ done:
 	if (qopen)
 		queue_close(&q);
 	free(dir);
-	flush_creds_free(&creds);
+	creds_set_free(&creds);
 	route_free(&route);
 	tls_global_deinit();
 	conf_free(&conf);

@@ -170,38 +170,38 @@ oauth_token_default_path(const char *queue_dir)
 }
 
 const char *
-oauth_provider_endpoint(int provider)
+oauth_provider_endpoint(enum conf_oauth_provider provider)
 {
 	switch (provider) {
-	case 2: return "https://oauth2.googleapis.com/token";
-	case 3: return "https://login.microsoftonline.com/common/oauth2/v2.0/token";
+	case CONF_OAUTH_GOOGLE: return "https://oauth2.googleapis.com/token";
+	case CONF_OAUTH_MICROSOFT: return "https://login.microsoftonline.com/common/oauth2/v2.0/token";
 	default: return NULL;
 	}
 }
 
 const char *
-oauth_provider_scope(int provider)
+oauth_provider_scope(enum conf_oauth_provider provider)
 {
 	switch (provider) {
-	case 2: return "https://mail.google.com/";
-	case 3: return "https://outlook.office.com/SMTP.Send offline_access";
+	case CONF_OAUTH_GOOGLE: return "https://mail.google.com/";
+	case CONF_OAUTH_MICROSOFT: return "https://outlook.office.com/SMTP.Send offline_access";
 	default: return NULL;
 	}
 }
 
 const char *
-oauth_provider_device_endpoint(int provider)
+oauth_provider_device_endpoint(enum conf_oauth_provider provider)
 {
-	return provider == 3 ?
+	return provider == CONF_OAUTH_MICROSOFT ?
 	    "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode" : NULL;
 }
 
 const char *
-oauth_provider_auth_endpoint(int provider)
+oauth_provider_auth_endpoint(enum conf_oauth_provider provider)
 {
 	switch (provider) {
-	case 2: return "https://accounts.google.com/o/oauth2/v2/auth";
-	case 3: return "https://login.microsoftonline.com/common/oauth2/v2.0/authorize";
+	case CONF_OAUTH_GOOGLE: return "https://accounts.google.com/o/oauth2/v2/auth";
+	case CONF_OAUTH_MICROSOFT: return "https://login.microsoftonline.com/common/oauth2/v2.0/authorize";
 	default: return NULL;
 	}
 }

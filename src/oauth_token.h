@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "conf.h"
 #include "err.h"
 
 struct oauth_tokens {
@@ -75,9 +76,9 @@ struct oauth_client {
 };
 
 /* The provider's token endpoint and scope for relayq.conf's
- * oauth_provider value (2 google, 3 microsoft); NULL for the others. */
-const char *oauth_provider_endpoint(int provider);
-const char *oauth_provider_scope(int provider);
+ * oauth_provider (google, microsoft); NULL for the others. */
+const char *oauth_provider_endpoint(enum conf_oauth_provider provider);
+const char *oauth_provider_scope(enum conf_oauth_provider provider);
 
 /* Refreshes t's access token with its refresh token (grant_type
  * refresh_token, RFC 6749 section 6) at c's token endpoint: on success
@@ -115,9 +116,9 @@ int oauth_device_poll(const struct oauth_client *c, struct oauth_device *d,
 
 void oauth_device_free(struct oauth_device *d);
 
-/* The provider's device authorization endpoint (3 microsoft), else NULL:
+/* The provider's device authorization endpoint (microsoft), else NULL:
  * Google does not allow the device flow for the Gmail scope. */
-const char *oauth_provider_device_endpoint(int provider);
+const char *oauth_provider_device_endpoint(enum conf_oauth_provider provider);
 
 /* The authorization-code flow with PKCE (RFC 7636), for a browser on any
  * machine: the authorization URL to open (allocated), with state and the
@@ -137,8 +138,8 @@ int oauth_code_exchange(const struct oauth_client *c, const char *code,
     const char *verifier, const char *redirect_uri, struct oauth_tokens *t,
     time_t now, struct err *e);
 
-/* The provider's authorization endpoint (2 google, 3 microsoft), else
+/* The provider's authorization endpoint (google, microsoft), else
  * NULL. */
-const char *oauth_provider_auth_endpoint(int provider);
+const char *oauth_provider_auth_endpoint(enum conf_oauth_provider provider);
 
 #endif

@@ -46,9 +46,9 @@ def plain(troff):
 COMPUTED = {
     # fe_common.c fe_rewrite_setup: conf domain, else identity's FQDN
     "domain": "fully qualified name",
-    # flush_session.c: helo_name, else o->id->fqdn
+    # session_settings.c: helo_name, else the identity's fqdn
     "helo_name": "fully qualified name",
-    # flush_session.c credcfg_from_conf: conf_user_file("authinfo")
+    # session_settings.c creds_from_conf: conf_user_file("authinfo")
     "authinfo": "~/.config/relayq/authinfo",
     # creds.c creds_config_init: CREDS_DEFAULT_CREDENTIAL
     "auth_credential": "relayq-password",

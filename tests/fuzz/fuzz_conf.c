@@ -42,9 +42,20 @@ check_values(const struct conf *c)
 	for (i = 0; i < c->masquerade.n; i++)
 		if (!conf_valid_domain(c->masquerade.v[i]))
 			abort();
-	if (c->hop_limit < 1 || c->hop_limit > 1000 || c->delivery_mode < 1 ||
-	    c->delivery_mode > 4 || c->error_mode < 1 || c->error_mode > 5 ||
-	    c->tls < 1 || c->tls > 4 || c->connect_timeout < 0 || c->retry_max < 0)
+	if (c->hop_limit < 1 || c->hop_limit > 1000 || c->connect_timeout < 0 ||
+	    c->retry_max < 0)
+		abort();
+	/* Every enum key holds one of its named values. */
+	if (c->delivery_mode < CONF_DELIVERY_BACKGROUND ||
+	    c->delivery_mode > CONF_DELIVERY_DEFERRED ||
+	    c->error_mode < CONF_ERRMODE_MAIL || c->error_mode > CONF_ERRMODE_MAIL_EXIT0 ||
+	    c->ip_family < CONF_FAMILY_ANY || c->ip_family > CONF_FAMILY_IPV6 ||
+	    c->tls < CONF_TLS_AUTO || c->tls > CONF_TLS_NONE ||
+	    c->tls_min_version < CONF_TLS_MIN_1_2 || c->tls_min_version > CONF_TLS_MIN_1_3 ||
+	    c->auth_plaintext < CONF_PLAINTEXT_VERIFIED_TLS ||
+	    c->auth_plaintext > CONF_PLAINTEXT_ALWAYS ||
+	    c->oauth_provider < CONF_OAUTH_NONE || c->oauth_provider > CONF_OAUTH_CUSTOM ||
+	    c->eightbit_mode < CONF_EIGHTBIT_PASS || c->eightbit_mode > CONF_EIGHTBIT_STRICT)
 		abort();
 }
 

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,28 @@ static const struct pcase cases[] = {
 	{ "max_connections 17\n", 0, "t.conf:1: key \"max_connections\": invalid value \"17\"; see relayq.conf(5)" },
 	{ "delivery_mode daemon\n", 0, "t.conf:1: key \"delivery_mode\": invalid value \"daemon\"; see relayq.conf(5)" },
 	{ "error_mode loud\n", 0, "t.conf:1: key \"error_mode\": invalid value \"loud\"; see relayq.conf(5)" },
+	/* enum keys take their words only: not the numbers they are stored
+	 * as, not near misses */
+	{ "ip_family ipv5\n", 0, "t.conf:1: key \"ip_family\": invalid value \"ipv5\"; see relayq.conf(5)" },
+	{ "ip_family 2\n", 0, "t.conf:1: key \"ip_family\": invalid value \"2\"; see relayq.conf(5)" },
+	{ "ip_family inet6\n", 0, "t.conf:1: key \"ip_family\": invalid value \"inet6\"; see relayq.conf(5)" },
+	{ "tls ssl\n", 0, "t.conf:1: key \"tls\": invalid value \"ssl\"; see relayq.conf(5)" },
+	{ "tls 3\n", 0, "t.conf:1: key \"tls\": invalid value \"3\"; see relayq.conf(5)" },
+	{ "tls start-tls\n", 0, "t.conf:1: key \"tls\": invalid value \"start-tls\"; see relayq.conf(5)" },
+	{ "tls_min_version 1.1\n", 0, "t.conf:1: key \"tls_min_version\": invalid value \"1.1\"; see relayq.conf(5)" },
+	{ "tls_min_version 1.30\n", 0, "t.conf:1: key \"tls_min_version\": invalid value \"1.30\"; see relayq.conf(5)" },
+	{ "tls_min_version 2\n", 0, "t.conf:1: key \"tls_min_version\": invalid value \"2\"; see relayq.conf(5)" },
+	{ "auth_plaintext never\n", 0, "t.conf:1: key \"auth_plaintext\": invalid value \"never\"; see relayq.conf(5)" },
+	{ "auth_plaintext verified\n", 0, "t.conf:1: key \"auth_plaintext\": invalid value \"verified\"; see relayq.conf(5)" },
+	{ "auth_plaintext 1\n", 0, "t.conf:1: key \"auth_plaintext\": invalid value \"1\"; see relayq.conf(5)" },
+	{ "oauth_provider yahoo\n", 0, "t.conf:1: key \"oauth_provider\": invalid value \"yahoo\"; see relayq.conf(5)" },
+	{ "oauth_provider 2\n", 0, "t.conf:1: key \"oauth_provider\": invalid value \"2\"; see relayq.conf(5)" },
+	{ "eightbit_mode 8bitmime\n", 0, "t.conf:1: key \"eightbit_mode\": invalid value \"8bitmime\"; see relayq.conf(5)" },
+	{ "eightbit_mode 1\n", 0, "t.conf:1: key \"eightbit_mode\": invalid value \"1\"; see relayq.conf(5)" },
+	{ "delivery_mode 2\n", 0, "t.conf:1: key \"delivery_mode\": invalid value \"2\"; see relayq.conf(5)" },
+	{ "delivery_mode background,queue\n", 0, "t.conf:1: key \"delivery_mode\": invalid value \"background,queue\"; see relayq.conf(5)" },
+	{ "error_mode mail-exit\n", 0, "t.conf:1: key \"error_mode\": invalid value \"mail-exit\"; see relayq.conf(5)" },
+	{ "error_mode 0\n", 0, "t.conf:1: key \"error_mode\": invalid value \"0\"; see relayq.conf(5)" },
 	{ "queue_dir relative/q\n", 0, "t.conf:1: key \"queue_dir\": invalid value \"relative/q\"; see relayq.conf(5)" },
 	{ "sender_address nobody\n", 0, "t.conf:1: key \"sender_address\": invalid value \"nobody\"; see relayq.conf(5)" },
 	{ "catchall a b\n", 0, "t.conf:1: key \"catchall\": invalid value \"a b\"; see relayq.conf(5)" },
@@ -385,6 +408,93 @@ START_TEST(test_failure_leaves_conf_freeable)
 }
 END_TEST
 
+/* Every word of every enum key and the value it stands for (case does
+ * not matter, quotes are allowed).  The field is zeroed before parsing,
+ * so a word that set nothing (or only the default) would fail. */
+#define EF(f) offsetof(struct conf, f)
+static const struct {
+	const char *text;
+	size_t off;
+	int want;
+} enum_words[] = {
+	{ "delivery_mode background\n", EF(delivery_mode), CONF_DELIVERY_BACKGROUND },
+	{ "delivery_mode interactive\n", EF(delivery_mode), CONF_DELIVERY_INTERACTIVE },
+	{ "delivery_mode queue\n", EF(delivery_mode), CONF_DELIVERY_QUEUE },
+	{ "delivery_mode deferred\n", EF(delivery_mode), CONF_DELIVERY_DEFERRED },
+	{ "error_mode mail\n", EF(error_mode), CONF_ERRMODE_MAIL },
+	{ "error_mode print\n", EF(error_mode), CONF_ERRMODE_PRINT },
+	{ "error_mode quiet\n", EF(error_mode), CONF_ERRMODE_QUIET },
+	{ "error_mode write\n", EF(error_mode), CONF_ERRMODE_WRITE },
+	{ "error_mode mail-exit-zero\n", EF(error_mode), CONF_ERRMODE_MAIL_EXIT0 },
+	{ "ip_family any\n", EF(ip_family), CONF_FAMILY_ANY },
+	{ "ip_family ipv4\n", EF(ip_family), CONF_FAMILY_IPV4 },
+	{ "ip_family ipv6\n", EF(ip_family), CONF_FAMILY_IPV6 },
+	{ "tls auto\n", EF(tls), CONF_TLS_AUTO },
+	{ "tls starttls\n", EF(tls), CONF_TLS_STARTTLS },
+	{ "tls implicit\n", EF(tls), CONF_TLS_IMPLICIT },
+	{ "tls none\n", EF(tls), CONF_TLS_NONE },
+	{ "tls_min_version 1.2\n", EF(tls_min_version), CONF_TLS_MIN_1_2 },
+	{ "tls_min_version 1.3\n", EF(tls_min_version), CONF_TLS_MIN_1_3 },
+	{ "auth_plaintext verified-tls\n", EF(auth_plaintext), CONF_PLAINTEXT_VERIFIED_TLS },
+	{ "auth_plaintext tls\n", EF(auth_plaintext), CONF_PLAINTEXT_TLS },
+	{ "auth_plaintext always\n", EF(auth_plaintext), CONF_PLAINTEXT_ALWAYS },
+	{ "oauth_provider none\n", EF(oauth_provider), CONF_OAUTH_NONE },
+	{ "oauth_provider google\n", EF(oauth_provider), CONF_OAUTH_GOOGLE },
+	{ "oauth_provider microsoft\n", EF(oauth_provider), CONF_OAUTH_MICROSOFT },
+	{ "oauth_provider custom\n", EF(oauth_provider), CONF_OAUTH_CUSTOM },
+	{ "eightbit_mode pass\n", EF(eightbit_mode), CONF_EIGHTBIT_PASS },
+	{ "eightbit_mode strict\n", EF(eightbit_mode), CONF_EIGHTBIT_STRICT },
+	{ "tls StartTLS\n", EF(tls), CONF_TLS_STARTTLS },
+	{ "ip_family IPv6\n", EF(ip_family), CONF_FAMILY_IPV6 },
+	{ "auth_plaintext Always\n", EF(auth_plaintext), CONF_PLAINTEXT_ALWAYS },
+	{ "oauth_provider MICROSOFT\n", EF(oauth_provider), CONF_OAUTH_MICROSOFT },
+	{ "eightbit_mode Strict\n", EF(eightbit_mode), CONF_EIGHTBIT_STRICT },
+	{ "tls \"implicit\"\n", EF(tls), CONF_TLS_IMPLICIT },
+};
+#undef EF
+
+static int
+field_int(const struct conf *c, size_t off)
+{
+	int v;
+
+	memcpy(&v, (const char *)c + off, sizeof(v));
+	return v;
+}
+
+START_TEST(test_enum_words)
+{
+	struct conf c;
+	struct err e;
+	int zero = 0;
+
+	conf_init(&c);
+	memcpy((char *)&c + enum_words[_i].off, &zero, sizeof(zero));
+	ck_assert_msg(conf_parse(&c, "t.conf", enum_words[_i].text,
+	    strlen(enum_words[_i].text), &e) == 0, "%s: %s", enum_words[_i].text, e.msg);
+	ck_assert_int_eq(field_int(&c, enum_words[_i].off), enum_words[_i].want);
+	conf_free(&c);
+}
+END_TEST
+
+/* The defaults relayq.conf(5) states for the enum keys. */
+START_TEST(test_enum_defaults)
+{
+	struct conf c;
+
+	conf_init(&c);
+	ck_assert_int_eq(c.delivery_mode, CONF_DELIVERY_BACKGROUND);
+	ck_assert_int_eq(c.error_mode, CONF_ERRMODE_PRINT);
+	ck_assert_int_eq(c.ip_family, CONF_FAMILY_ANY);
+	ck_assert_int_eq(c.tls, CONF_TLS_AUTO);
+	ck_assert_int_eq(c.tls_min_version, CONF_TLS_MIN_1_2);
+	ck_assert_int_eq(c.auth_plaintext, CONF_PLAINTEXT_VERIFIED_TLS);
+	ck_assert_int_eq(c.oauth_provider, CONF_OAUTH_NONE);
+	ck_assert_int_eq(c.eightbit_mode, CONF_EIGHTBIT_PASS);
+	conf_free(&c);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -404,6 +514,9 @@ conf_suite(void)
 	    (int)(sizeof(maxconn) / sizeof(maxconn[0])));
 	tcase_add_loop_test(tc, test_validators, 0, (int)(sizeof(valid) / sizeof(valid[0])));
 	tcase_add_test(tc, test_fqdn);
+	tcase_add_loop_test(tc, test_enum_words, 0,
+	    (int)(sizeof(enum_words) / sizeof(enum_words[0])));
+	tcase_add_test(tc, test_enum_defaults);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "creds.h"
+#include "smarthost.h"
 #include "xalloc.h"
 #include "lib/tmpdir.h"
 
@@ -283,6 +284,56 @@ END_TEST
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Credentials looked up ahead, one entry per smarthost, then found by
+ * host and port. */
+START_TEST(test_prefetch)
+{
+	struct smarthost_list hosts = { NULL, 0 };
+	struct creds_config cfg;
+	struct creds_set cs;
+	const struct creds *got = NULL;
+	struct err e;
+
+	creds_config_init(&cfg);
+	ck_assert_int_eq(creds_parse_order(&cfg, "authinfo", &e), 0);
+	cfg.authinfo = put("authinfo", "AuthInfo:smtp.test:587 \"U:alice\" \"P:aipw\"\n", 0600);
+	ck_assert_int_eq(smarthost_parse("smtp.test other.test:25", SMARTHOST_TLS_AUTO,
+	    &hosts, &e), 2);
+	ck_assert_int_eq(creds_prefetch(&cfg, &hosts, &cs, &e), 0);
+	ck_assert_uint_eq(cs.n, 2);
+	ck_assert_str_eq(cs.v[0].host, "smtp.test");
+	ck_assert_uint_eq(cs.v[0].port, 587);
+	ck_assert_int_eq(cs.v[0].found, 1);
+	ck_assert_str_eq(cs.v[0].cr.secret, "aipw");
+	ck_assert_ptr_null(cs.v[0].why);
+	ck_assert_str_eq(cs.v[1].host, "other.test");
+	ck_assert_uint_eq(cs.v[1].port, 25);
+	ck_assert_int_eq(cs.v[1].found, 0);
+	ck_assert_ptr_nonnull(cs.v[1].why);
+
+	ck_assert_int_eq(creds_set_lookup(&cs, "smtp.test", 587, &got, &e), 0);
+	ck_assert_ptr_eq(got, &cs.v[0].cr);
+	ck_assert_int_eq(creds_set_lookup(&cs, "other.test", 25, &got, &e), 1);
+	ck_assert_str_eq(e.msg, cs.v[1].why);
+	ck_assert_int_eq(creds_set_lookup(&cs, "smtp.test", 465, &got, &e), 1);
+	ck_assert_str_eq(e.msg, "no credentials were looked up for smtp.test:465");
+	creds_set_free(&cs);
+	ck_assert_uint_eq(cs.n, 0);
+	ck_assert_ptr_null(cs.v);
+
+	/* A source that is set up but fails stops the lookup: no entries. */
+	ck_assert_int_eq(creds_parse_order(&cfg, "command", &e), 0);
+	cfg.command = "exit 4";
+	cfg.user = "u";
+	ck_assert_int_eq(creds_prefetch(&cfg, &hosts, &cs, &e), -1);
+	ck_assert_str_eq(e.msg, "the password command failed with exit status 4: no error output");
+	ck_assert_uint_eq(cs.n, 0);
+	ck_assert_ptr_null(cs.v);
+	smarthost_list_free(&hosts);
+	free((char *)cfg.authinfo);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -298,6 +349,7 @@ main(void)
 	tcase_add_test(tc, test_credential_directory);
 	tcase_add_test(tc, test_get_source_order);
 	tcase_add_test(tc, test_get_errors);
+	tcase_add_test(tc, test_prefetch);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

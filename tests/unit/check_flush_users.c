@@ -77,7 +77,7 @@ creds_conf(struct conf *c, const char *authinfo, const char *smarthost)
 
 START_TEST(test_prefetch)
 {
-	struct flush_credset cs;
+	struct creds_set cs;
 	struct conf c;
 	struct err e;
 	char *ai;
@@ -97,7 +97,7 @@ START_TEST(test_prefetch)
 	ck_assert_int_eq(cs.v[1].found, 0);
 	ck_assert_ptr_null(cs.v[1].cr.secret);
 	ck_assert_ptr_nonnull(cs.v[1].why);
-	flush_creds_free(&cs);
+	creds_set_free(&cs);
 	ck_assert_uint_eq(cs.n, 0);
 	ck_assert_ptr_null(cs.v);
 	conf_free(&c);
@@ -109,7 +109,7 @@ END_TEST
 
 START_TEST(test_prefetch_loose)
 {
-	struct flush_credset cs;
+	struct creds_set cs;
 	struct conf c;
 	struct err e;
 	char *ai;
@@ -130,7 +130,7 @@ END_TEST
 
 START_TEST(test_prefetch_no_smarthost)
 {
-	struct flush_credset cs;
+	struct creds_set cs;
 	struct conf c;
 	struct err e;
 
@@ -186,7 +186,7 @@ START_TEST(test_loop)
 {
 	struct flush_users_opts uo;
 	struct flush_users_stats st;
-	struct flush_credset cs;
+	struct creds_set cs;
 	struct flush_opts o;
 	struct resolver res;
 	struct conf c;
