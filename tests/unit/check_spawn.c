@@ -315,29 +315,41 @@ START_TEST(test_missing_program_is_not_an_error_here)
 }
 END_TEST
 
+/* The program test_exec_sees_only_std_fds runs: "0 1 2 stdin=PATH". */
+static int
+list_fds_main(void)
+{
+	struct buf b = BUF_INIT;
+	char in[256];
+	ssize_t n;
+	int rc;
+
+	list_fds(&b);
+	n = readlink("/proc/self/fd/0", in, sizeof(in) - 1);
+	in[n < 0 ? 0 : n] = '\0';
+	buf_printf(&b, " stdin=%s", in);
+	rc = write(1, b.data, b.len) == (ssize_t)b.len ? 0 : 1;
+	buf_free(&b);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
-	Suite *s = suite_create("spawn");
-	TCase *tc = tcase_create("core");
+	Suite *s;
+	TCase *tc;
 	SRunner *sr;
 	ssize_t n;
 	int failed;
 
-	if (argc > 1 && strcmp(argv[1], "--list-fds") == 0) {
-		struct buf b = BUF_INIT;
-		char in[256];
-
-		list_fds(&b);
-		n = readlink("/proc/self/fd/0", in, sizeof(in) - 1);
-		in[n < 0 ? 0 : n] = '\0';
-		buf_printf(&b, " stdin=%s", in);
-		return write(1, b.data, b.len) == (ssize_t)b.len ? 0 : 1;
-	}
+	if (argc > 1 && strcmp(argv[1], "--list-fds") == 0)
+		return list_fds_main();
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
 		return EXIT_FAILURE;
 	self[n] = '\0';
+	s = suite_create("spawn");
+	tc = tcase_create("core");
 	tcase_add_test(tc, test_exec_sees_only_std_fds);
 	tcase_add_test(tc, test_exec_pipes);
 	tcase_add_test(tc, test_exec_fd_and_env);
