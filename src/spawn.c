@@ -116,8 +116,10 @@ child_setup(const struct spawn_opts *o, int (*p)[2], int close_rest)
 {
 	if ((o->flags & SPAWN_SESSION) && setsid() < 0)
 		return -1;
-	if ((o->flags & SPAWN_GROUP) && setpgid(0, 0) < 0)
-		return -1;
+	/* The parent sets it too: whichever runs first wins, and a failure
+	 * here is the parent's to see (as before: not fatal). */
+	if (o->flags & SPAWN_GROUP)
+		(void)setpgid(0, 0);
 	if (child_stdio(o, p) < 0)
 		return -1;
 	if (close_rest)
