@@ -21,6 +21,7 @@
 #include "log.h"
 #include "secret.h"
 #include "smarthost.h"
+#include "spawn.h"
 #include "xalloc.h"
 
 #define CREDS_MAX_OUTPUT (64 * 1024)
@@ -161,26 +162,6 @@ fail:
 
 /* ---- the password command ------------------------------------------------ */
 
-static void __attribute__((noreturn))
-command_child(const char *cmd, int outfd, int errfd)
-{
-	int null = open("/dev/null", O_RDONLY);
-
-	setsid();
-	if (null < 0 || dup2(null, 0) < 0 || dup2(outfd, 1) < 0 ||
-	    dup2(errfd, 2) < 0)
-		_exit(126);
-#ifdef HAVE_CLOSE_RANGE
-	close_range(3, ~0U, 0);
-#else
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
-#endif
-	signal(SIGPIPE, SIG_DFL);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	_exit(127);
-}
-
 static long
 ms_since(const struct timespec *t0)
 {
@@ -259,30 +240,29 @@ command_status(int status, int timed_out, int timeout_ms, struct buf *err,
 int
 creds_run_command(const char *cmd, int timeout_ms, char **out, struct err *e)
 {
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, status = 0, timed_out, rc = -1;
+	const char *const argv[] = { "sh", "-c", cmd, NULL };
 	struct buf ob = BUF_SECRET_INIT, eb = BUF_INIT;
+	struct spawn_opts so;
+	int status = 0, timed_out, rc = -1;
 	pid_t pid;
 
 	*out = NULL;
-	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
-		err_sys(e, EX_OSERR, errno, _("cannot run the password command"));
-		goto fail;
-	}
-	pid = fork();
+	/* Its own session: a timeout kills all it started.  stdin on
+	 * /dev/null, stdout and stderr to us, nothing else of ours. */
+	spawn_opts_init(&so);
+	so.fd[0] = SPAWN_DEVNULL;
+	so.fd[1] = so.fd[2] = SPAWN_PIPE;
+	so.flags = SPAWN_SESSION;
+	so.fail_code = 127;
+	pid = spawn_exec(&so, "/bin/sh", argv, NULL);
 	if (pid < 0) {
 		err_sys(e, EX_OSERR, errno, _("cannot run the password command"));
 		goto fail;
 	}
-	if (pid == 0)
-		command_child(cmd, po[1], pe[1]);
-	close(po[1]);
-	close(pe[1]);
-	po[1] = pe[1] = -1;
-	timed_out = collect(po[0], pe[0], timeout_ms, &ob, &eb);
+	timed_out = collect(so.pipe[1], so.pipe[2], timeout_ms, &ob, &eb);
 	if (timed_out)
 		kill(-pid, SIGKILL), kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	spawn_wait(pid, &status);
 	if (command_status(status, timed_out, timeout_ms, &eb, &ob, e) < 0)
 		goto fail;
 	*out = xstrdup(first_line(&ob));
@@ -292,12 +272,9 @@ fail:
 		wipe(ob.data, ob.cap);
 	buf_free(&ob);
 	buf_free(&eb);
-	for (int i = 0; i < 2; i++) {
-		if (po[i] >= 0)
-			close(po[i]);
-		if (pe[i] >= 0)
-			close(pe[i]);
-	}
+	for (int i = 1; i < 3; i++)
+		if (so.pipe[i] >= 0)
+			close(so.pipe[i]);
 	return rc;
 }
 

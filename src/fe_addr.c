@@ -20,6 +20,7 @@
 #include "oauth_token.h"
 #include "log.h"
 #include "input.h"
+#include "spawn.h"
 #include "strv.h"
 #include "xalloc.h"
 
@@ -248,6 +249,16 @@ check_delivery(struct fe *fe)
 	return rc != EX_OK ? rc : r;
 }
 
+/* In the child, when relayq-flush cannot be started. */
+static void
+probe_exec_failed(const char *path, int errnum, void *arg)
+{
+	const struct fe *fe = arg;
+
+	fprintf(stderr, _("%s: cannot start %s: %s; check the installation "
+	    "or set RELAYQ_FLUSH\n"), fe->progname, path, strerror(errnum));
+}
+
 /* --connect: the front end never touches the network; relayq-flush
  * --probe talks to the smarthost (relayq-flush(8)).  Its exit code. */
 static int
@@ -255,6 +266,7 @@ check_connect(struct fe *fe)
 {
 	const char *path = fe_flush_path();
 	const char *argv[16];
+	struct spawn_opts so;
 	int n, status;
 	pid_t pid;
 
@@ -262,22 +274,18 @@ check_connect(struct fe *fe)
 	argv[n++] = "--probe";
 	argv[n] = NULL;
 	printf(_("connection: %s --probe\n"), path);
-	fflush(NULL);
-	pid = fork();
+	spawn_opts_init(&so);
+	so.exec_failed = probe_exec_failed;
+	so.arg = fe;
+	so.fail_code = EX_OSERR;
+	pid = spawn_exec(&so, path, argv, NULL);
 	if (pid < 0) {
 		fprintf(stderr, _("%s: cannot start %s: %s\n"), fe->progname, path,
 		    strerror(errno));
 		return EX_OSERR;
 	}
-	if (pid == 0) {
-		execv(path, (char *const *)argv);
-		fprintf(stderr, _("%s: cannot start %s: %s; check the installation "
-		    "or set RELAYQ_FLUSH\n"), fe->progname, path, strerror(errno));
-		_exit(EX_OSERR);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return EX_OSERR;
+	if (spawn_wait(pid, &status) < 0)
+		return EX_OSERR;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : EX_SOFTWARE;
 }
 

@@ -207,11 +207,22 @@ ask_root(struct fe *fe)
 		    "delivery to start (%s/%s)\n"), fe->progname, spool, TRIGGER_NAME);
 }
 
+/* In the child, when the interactive flush cannot be started. */
+static void
+flush_exec_failed(const char *path, int errnum, void *arg)
+{
+	const struct fe *fe = arg;
+
+	fprintf(stderr, _("%s: cannot start %s: %s; the message stays queued\n"),
+	    fe->progname, path, strerror(errnum));
+}
+
 void
 fe_after_queue(struct fe *fe)
 {
 	const char *path = fe_flush_path();
 	const char *argv[8];
+	struct spawn_opts so;
 	struct err e;
 	int status;
 	pid_t pid;
@@ -237,18 +248,14 @@ fe_after_queue(struct fe *fe)
 			log_msg(LOG_WARNING, "%s", e.msg);
 		return;
 	}
-	fflush(NULL);
-	pid = fork();
+	spawn_opts_init(&so);
+	so.exec_failed = flush_exec_failed;
+	so.arg = fe;
+	so.fail_code = EX_OSERR;
+	pid = spawn_exec(&so, path, argv, NULL);
 	if (pid < 0) {
 		log_msg(LOG_WARNING, "cannot start %s: %s", path, strerror(errno));
 		return;
 	}
-	if (pid == 0) {
-		execv(path, (char *const *)argv);
-		fprintf(stderr, _("%s: cannot start %s: %s; the message stays queued\n"),
-		    fe->progname, path, strerror(errno));
-		_exit(EX_OSERR);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	spawn_wait(pid, &status);
 }

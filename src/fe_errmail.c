@@ -12,11 +12,11 @@
 #include "addr.h"
 #include "bounce.h"
 #include "buf.h"
-#include "durable.h"
 #include "envelope.h"
 #include "frontend.h"
 #include "i18n.h"
 #include "log.h"
+#include "notice.h"
 #include "submit.h"
 #include "xalloc.h"
 
@@ -38,8 +38,8 @@ report_address(struct fe *fe, struct err *e)
 int
 fe_mail_error(struct fe *fe, const struct err *why)
 {
-	struct queue_msg m;
-	struct envelope env;
+	struct notice n;
+	struct notice_env ne;
 	struct buf text = BUF_INIT;
 	char date[64], *to;
 	struct err e;
@@ -51,15 +51,14 @@ fe_mail_error(struct fe *fe, const struct err *why)
 		fprintf(stderr, _("%s: cannot mail the error back: %s\n"), fe->progname, e.msg);
 		return -1;
 	}
-	envelope_init(&env);
-	if (queue_msg_create(&fe->queue, &m, &e) < 0)
+	if (notice_create(&n, &fe->queue, &e) < 0)
 		goto done;
 	bounce_date(now, date, sizeof(date));
 	buf_printf(&text, "From: MAILER-DAEMON@%s (Mail Delivery System)\n", fe->qualify_domain);
 	buf_printf(&text, "To: <%s>\n", to);
 	buf_adds(&text, "Subject: Returned mail: your message was not accepted\n");
 	buf_printf(&text, "Date: %s\n", date);
-	buf_printf(&text, "Message-ID: <%s.error@%s>\n", m.id, fe->id.fqdn);
+	buf_printf(&text, "Message-ID: <%s.error@%s>\n", n.m.id, fe->id.fqdn);
 	buf_adds(&text, "Auto-Submitted: auto-replied\n");
 	buf_adds(&text, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
 	    "Content-Transfer-Encoding: 8bit\n\n");
@@ -68,23 +67,23 @@ fe_mail_error(struct fe *fe, const struct err *why)
 	    "    %s\n\n"
 	    "Nothing was sent. Correct the problem and send the message again.\n"),
 	    fe->id.fqdn, (unsigned long)fe->id.uid, why->msg);
-	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, &e) < 0) {
-		queue_msg_abort(&fe->queue, &m);
+	if (notice_write(&n, text.data, text.len, &e) < 0)
 		goto done;
-	}
-	env.created = now;
-	env.uid = fe->id.uid;
-	envelope_set(&env.user, fe->id.user);
-	envelope_set(&env.sender, "");
-	envelope_add_rcpt(&env, to);
-	if (queue_msg_commit(&fe->queue, &m, &env, &e) < 0)
+	memset(&ne, 0, sizeof(ne));
+	ne.to = to;
+	ne.created = now;
+	ne.uid = fe->id.uid;
+	ne.user = fe->id.user;
+	ne.body = ENVELOPE_BODY_UNSET;
+	if (notice_commit(&n, &ne, &e) < 0)
 		goto done;
-	log_msg(LOG_INFO, "%s: error report to <%s>: %s", m.id, to, why->msg);
+	log_msg(LOG_INFO, "%s: error report to <%s>: %s", n.m.id, to, why->msg);
 	rc = 0;
 done:
-	if (rc < 0)
+	if (rc < 0) {
+		notice_abort(&n);
 		fprintf(stderr, _("%s: cannot mail the error back: %s\n"), fe->progname, e.msg);
-	envelope_free(&env);
+	}
 	buf_free(&text);
 	free(to);
 	return rc;

@@ -13,16 +13,16 @@
 #include <unistd.h>
 
 #include "bounce.h"
-#include "durable.h"
 #include "flush_int.h"
 #include "i18n.h"
 #include "log.h"
+#include "notice.h"
 #include "xalloc.h"
 
 /* Appends the queued original (all of it, or its header section). */
 static int
 copy_original(struct flusher *f, const struct envelope *env, int headers_only,
-    int fd_out, const char *out_path, int *ended_nl, struct err *e)
+    struct notice *out, int *ended_nl, struct err *e)
 {
 	char *path = queue_body_path(f->o->queue, env->id);
 	char chunk[65536];
@@ -48,7 +48,7 @@ copy_original(struct flusher *f, const struct envelope *env, int headers_only,
 					at_bol = 0;
 			}
 		}
-		if (durable_write_all(fd_out, chunk, len, out_path, e) < 0)
+		if (notice_write(out, chunk, len, e) < 0)
 			goto done;
 		*ended_nl = chunk[len - 1] == '\n';
 		if (len < (size_t)n)
@@ -140,14 +140,14 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	char (*diag)[RESULT_TEXT_MAX + 32] = xcalloc(env->nrcpt, sizeof(*diag));
 	char (*status)[RESULT_STATUS_MAX] = xcalloc(env->nrcpt, sizeof(*status));
 	struct bounce_info b;
-	struct queue_msg m;
-	struct envelope ne;
+	struct notice nt;
+	struct notice_env ne;
 	struct buf text = BUF_INIT;
 	const char *remote = f->set.hosts.n > 0 ? f->set.hosts.v[0].host : NULL;
 	size_t i, n = 0;
-	int ended_nl, rc = -1, created = 0;
+	int ended_nl, rc = -1;
 
-	envelope_init(&ne);
+	memset(&nt, 0, sizeof(nt));
 	if (env->sender[0] == '\0') {
 		log_msg(LOG_INFO, "%s: no failure notice: the sender is <> (a notice "
 		    "itself, or mail that asked for none)", env->id);
@@ -178,9 +178,8 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 		br[n].last_attempt = env->rcpt[i].last_attempt;
 		n++;
 	}
-	if (queue_msg_create(f->o->queue, &m, e) < 0)
+	if (notice_create(&nt, f->o->queue, e) < 0)
 		goto done;
-	created = 1;
 	memset(&b, 0, sizeof(b));
 	b.action = delayed ? BOUNCE_DELAYED : BOUNCE_FAILED;
 	b.reporting_mta = f->o->id->fqdn;
@@ -196,7 +195,7 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	b.retry_until = env->created + f->o->conf->queue_lifetime;
 	b.headers_only = env->ret == ENVELOPE_RET_HDRS;
 	b.original_8bit = env->body == ENVELOPE_BODY_8BITMIME;
-	b.unique = m.id;
+	b.unique = nt.m.id;
 	b.rcpts = br;
 	b.nrcpts = n;
 	fit_notice(f, env, &b, &text);
@@ -205,32 +204,27 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 		    "message (%llu bytes) is too large to return%s", env->id,
 		    b.too_big, b.size_guessed ? " (the smarthost's SIZE is not known "
 		    "in this run)" : "");
-	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, e) < 0 ||
-	    copy_original(f, env, b.headers_only, m.body.fd, m.body.path, &ended_nl, e) < 0)
+	if (notice_write(&nt, text.data, text.len, e) < 0 ||
+	    copy_original(f, env, b.headers_only, &nt, &ended_nl, e) < 0)
 		goto done;
 	buf_reset(&text);
 	bounce_finish(&b, ended_nl, &text);
-	if (durable_write_all(m.body.fd, text.data, text.len, m.body.path, e) < 0)
+	if (notice_write(&nt, text.data, text.len, e) < 0)
 		goto done;
+	memset(&ne, 0, sizeof(ne));
+	ne.to = env->sender;
 	ne.created = f->now;
 	ne.uid = f->o->id->uid;
-	envelope_set(&ne.user, f->o->id->user);
-	envelope_set(&ne.sender, "");
+	ne.user = f->o->id->user;
 	ne.body = b.original_8bit ? ENVELOPE_BODY_8BITMIME : ENVELOPE_BODY_7BIT;
-	envelope_add_rcpt(&ne, env->sender);
-	if (queue_msg_commit(f->o->queue, &m, &ne, e) < 0) {
-		created = 0;
+	if (notice_commit(&nt, &ne, e) < 0)
 		goto done;
-	}
-	created = 0;
 	log_msg(LOG_INFO, "%s: sender %s notice: %s", env->id,
-	    delayed ? "delay" : "non-delivery", m.id);
+	    delayed ? "delay" : "non-delivery", nt.m.id);
 	rc = 0;
 done:
-	if (created)
-		queue_msg_abort(f->o->queue, &m);
+	notice_abort(&nt);
 	buf_free(&text);
-	envelope_free(&ne);
 	free(diag);
 	free(status);
 	free(br);

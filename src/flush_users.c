@@ -22,6 +22,7 @@
 #include "identity.h"
 #include "log.h"
 #include "queue.h"
+#include "spawn.h"
 #include "spool.h"
 #include "strv.h"
 #include "trigger.h"
@@ -166,9 +167,7 @@ wait_deadline(pid_t pid, long long timeout, int *status, int *expired)
 			*expired = 1;
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
-			while ((w = waitpid(pid, status, 0)) < 0 && errno == EINTR)
-				;
-			return w;
+			return spawn_wait(pid, status);
 		}
 		nanosleep(&nap, NULL);
 		/* 1 ms at first, then up to 100 ms between looks. */
@@ -182,26 +181,27 @@ wait_deadline(pid_t pid, long long timeout, int *status, int *expired)
 static int
 run_one(const struct flush_users_opts *o, const struct spool_user *u)
 {
+	struct spawn_opts so;
 	pid_t pid, w;
 	int status, rc, expired;
 
-	fflush(NULL);
-	pid = fork();
+	/* Its own process group, so that the deadline also ends what it
+	 * started. */
+	spawn_opts_init(&so);
+	so.flags = SPAWN_GROUP;
+	pid = spawn_fork(&so);
 	if (pid < 0) {
 		log_msg(LOG_ERR, "%s: cannot fork: %s", u->dir, strerror(errno));
 		return EX_OSERR;
 	}
 	if (pid == 0) {
 		/* A forked child ends here, not in main(): it must never
-		 * return into the parent's loop.  Its own process group, so
-		 * that the deadline also ends what it started. */
-		(void)setpgid(0, 0);
+		 * return into the parent's loop. */
 		rc = child_run(o, u);
 		creds_set_free(o->creds);
 		fflush(NULL);
 		_exit(rc);
 	}
-	(void)setpgid(pid, pid);
 	w = wait_deadline(pid, o->timeout, &status, &expired);
 	if (w < 0) {
 		log_msg(LOG_ERR, "%s: cannot wait for the flush: %s", u->dir,

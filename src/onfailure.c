@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "buf.h"
 #include "i18n.h"
 #include "onfailure.h"
+#include "spawn.h"
 #include "xalloc.h"
 
 const char *
@@ -71,28 +71,6 @@ onfailure_env(const struct onfailure_info *in, char *const *base,
 	buf_free(&rc);
 }
 
-/* In the child: descriptors, process group, exec.  Never returns. */
-static void
-child(const char *cmd, char *const *envp)
-{
-	char *const argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
-	long fd, max;
-	int nul;
-
-	setpgid(0, 0);
-	nul = open("/dev/null", O_RDONLY);
-	if (nul < 0 || dup2(nul, 0) < 0 || dup2(2, 1) < 0)
-		_exit(127);
-	max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = 3; fd < max; fd++)
-		close((int)fd);
-	signal(SIGPIPE, SIG_DFL);
-	execve("/bin/sh", argv, envp);
-	_exit(127);
-}
-
 /* Waits for pid until deadline (monotonic seconds); 0 when it ended. */
 static int
 wait_until(pid_t pid, double deadline, int *status)
@@ -117,18 +95,24 @@ int
 onfailure_run(const char *cmd, char *const *envp, long long timeout,
     int *status, struct err *e)
 {
+	const char *const argv[] = { "sh", "-c", cmd, NULL };
+	struct spawn_opts so;
 	struct timespec now;
 	double start;
 	pid_t pid;
 
 	if (timeout <= 0)
 		timeout = 30;
-	pid = fork();
+	/* Its own process group (the timeout ends all it started); stdin
+	 * on /dev/null, its output to our stderr. */
+	spawn_opts_init(&so);
+	so.fd[0] = SPAWN_DEVNULL;
+	so.fd[1] = 2;
+	so.flags = SPAWN_GROUP;
+	so.fail_code = 127;
+	pid = spawn_exec(&so, "/bin/sh", argv, envp);
 	if (pid < 0)
 		return err_sys(e, EX_OSERR, errno, _("cannot start the on_failure command"));
-	if (pid == 0)
-		child(cmd, envp);
-	setpgid(pid, pid);     /* also here: no race with the kill below */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	start = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	if (wait_until(pid, start + (double)timeout, status) == 0)
@@ -137,7 +121,6 @@ onfailure_run(const char *cmd, char *const *envp, long long timeout,
 	if (wait_until(pid, start + (double)timeout + 2, status) == 0)
 		return 1;
 	kill(-pid, SIGKILL);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
+	spawn_wait(pid, status);
 	return 1;
 }

@@ -18,6 +18,7 @@
 
 #include "i18n.h"
 #include "queue_all.h"
+#include "spawn.h"
 #include "spool.h"
 #include "xalloc.h"
 
@@ -254,8 +255,7 @@ parent(const struct queue_all_q *q, pid_t pid, int fd, struct buf *out,
 	r = read_answer(fd, &b);
 	if (r != 0)
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	spawn_wait(pid, &status);
 	if (r == EX_TEMPFAIL) {
 		err_set(e, EX_TEMPFAIL, _("%s (owner %s): no answer from the queue "
 		    "within %d s, skipped (look for a FIFO or a hung file system "
@@ -291,10 +291,11 @@ int
 queue_all_run(const struct queue_all_q *q, queue_all_fn fn, void *arg,
     struct buf *out, struct err *e)
 {
+	struct spawn_opts so;
 	struct queue qu;
 	char who[24];
 	pid_t pid;
-	int fds[2], rc;
+	int rc;
 
 	if (q->inproc) {
 		if (queue_open(&qu, q->dir, q->uid, e) < 0)
@@ -303,23 +304,17 @@ queue_all_run(const struct queue_all_q *q, queue_all_fn fn, void *arg,
 		queue_close(&qu);
 		return rc;
 	}
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return err_sys(e, EX_OSERR, errno, _("%s: cannot make a pipe"), q->dir);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
+	/* The child answers on its stdout, a pipe to us. */
+	spawn_opts_init(&so);
+	so.fd[1] = SPAWN_PIPE;
+	so.flags = SPAWN_SIGPIPE;
+	pid = spawn_fork(&so);
+	if (pid < 0)
 		return err_sys(e, EX_OSERR, errno, _("%s (owner %s): cannot fork"),
 		    q->dir, queue_all_owner(q, who));
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		signal(SIGPIPE, SIG_DFL);
-		child(q, fn, arg, fds[1]);
-	}
-	close(fds[1]);
-	rc = parent(q, pid, fds[0], out, e);
-	close(fds[0]);
+	if (pid == 0)
+		child(q, fn, arg, STDOUT_FILENO);
+	rc = parent(q, pid, so.pipe[1], out, e);
+	close(so.pipe[1]);
 	return rc;
 }

@@ -28,7 +28,8 @@
 
 #include "buf.h"
 #include "err.h"
-#include "resolver.h"
+
+struct resolver;
 
 #define SMARTHOST_DEFAULT_PORT 587
 #define SMARTHOST_IMPLICIT_TLS_PORT 465
@@ -81,7 +82,10 @@ int smarthost_parse(const char *text, enum smarthost_tls tls,
     struct smarthost_list *out, struct err *e);
 void smarthost_list_free(struct smarthost_list *l);
 
-/* Resolves every smarthost in order through r (family AF_UNSPEC, AF_INET
+/* Resolution (smarthost_resolve.c, the only part that links the resolver;
+ * the front end parses smarthosts but never resolves them).
+ *
+ * Resolves every smarthost in order through r (family AF_UNSPEC, AF_INET
  * or AF_INET6) into out.  A smarthost that fails to resolve is skipped and
  * its error logged (LOG_WARNING) when others remain.  Returns the number
  * of endpoints (> 0), or -1 when none resolved: EX_TEMPFAIL if any failure
@@ -90,13 +94,13 @@ int smarthost_resolve(const struct smarthost_list *l, const struct resolver *r,
     int family, struct smarthost_endpoints *out, struct err *e);
 void smarthost_endpoints_free(struct smarthost_endpoints *l);
 
+/* Appends "HOST[ADDR]:PORT tls=MODE from=SPEC[ mx=PREF]\n" per endpoint. */
+void smarthost_endpoints_format(const struct smarthost_list *l,
+    const struct smarthost_endpoints *eps, struct buf *out);
+
 /* "starttls", "implicit", "none" or "auto". */
 const char *smarthost_tls_name(enum smarthost_tls t);
 /* Parses one of those names (case-insensitive); -1 if unknown. */
 int smarthost_tls_parse(const char *s, enum smarthost_tls *out);
-
-/* Appends "HOST[ADDR]:PORT tls=MODE from=SPEC[ mx=PREF]\n" per endpoint. */
-void smarthost_endpoints_format(const struct smarthost_list *l,
-    const struct smarthost_endpoints *eps, struct buf *out);
 
 #endif

@@ -8,7 +8,7 @@
 # machine).  Each check runs the tool the way the suite does.
 . "$(dirname "$0")/lib.sh"
 
-plan 26
+plan 27
 
 check "swaks supports TLS (needs libnet-ssleay-perl)" \
 	sh -c 'swaks --support 2>&1 | grep -q "^=== TLS supported"'
@@ -46,6 +46,7 @@ check "setpriv and runuser (run as another user)" \
 check "useradd and userdel" sh -c 'command -v useradd && command -v userdel'
 check "systemd-analyze verify runs" systemd-analyze --version
 check "timeout and flock" sh -c 'command -v timeout && command -v flock'
+check "nm (binutils: what the front end links, frontend-links.sh)" nm --version
 check "apt-get download and dpkg -x (test smarthost, bsd-mailx)" \
 	sh -c 'command -v apt-get && command -v dpkg'
 check "curl posts a form (tests/integration/oauth.sh)" curl --version

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "log.h"
+#include "resolver.h"
 #include "smarthost.h"
 
 #define S SMARTHOST_TLS_STARTTLS
