@@ -17,7 +17,7 @@
 
 struct parser {
 	struct envelope *env;
-	struct envelope_rcpt *rcpt;   /* current recipient, NULL before one */
+	struct rcpt *rcpt;   /* current recipient, NULL before one */
 	unsigned long seen;           /* env fields seen (bit per index) */
 	unsigned long rseen;          /* rcpt fields seen for this recipient */
 	unsigned line;
@@ -46,6 +46,35 @@ parse_ull(const char *s, unsigned long long max, unsigned long long *out)
 	}
 	*out = v;
 	return 0;
+}
+
+/* An enhanced status code "C.S.D" (RFC 3463: class 2, 4 or 5, subject and
+ * detail of 1 to 3 digits) into dst (RCPT_STATUS_MAX bytes). */
+static int
+store_status(const char *s, char *dst)
+{
+	size_t i = 2, n;
+	int part;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return -1;
+	for (part = 0; part < 2; part++) {
+		for (n = 0; s[i] >= '0' && s[i] <= '9'; n++)
+			i++;
+		if (n < 1 || n > 3 || (part == 0 && s[i++] != '.'))
+			return -1;
+	}
+	if (s[i] != '\0')
+		return -1;
+	memcpy(dst, s, i + 1);
+	return 0;
+}
+
+/* 1 when field f is part of envelope version v. */
+static int
+in_version(const struct envelope_field *f, unsigned v)
+{
+	return (f->since == 0 || v >= f->since) && (f->until == 0 || v <= f->until);
 }
 
 /* Stores the (unescaped) value s into field f of base. */
@@ -106,7 +135,18 @@ store_field(const struct envelope_field *f, void *base, const char *s)
 		*(unsigned *)(void *)p = set;
 		return 0;
 	case K_NOTIFY:
-		return envelope_notify_parse(s, (unsigned *)(void *)p);
+		return rcpt_notify_parse(s, (unsigned *)(void *)p);
+	case K_LINE:
+		/* versions 1 and 2: "550 5.1.1 text" as one line */
+		result_stored_fields(s, (struct rcpt_reply *)(void *)p);
+		return 0;
+	case K_CODE:
+		if (parse_ull(s, 999, &v) < 0 || v < 100)
+			return -1;
+		*(int *)(void *)p = (int)v;
+		return 0;
+	case K_STATUS:
+		return store_status(s, (char *)p);
 	}
 	return -1;
 }
@@ -152,7 +192,7 @@ parse_line(struct parser *ps, char *line)
 		ps->rseen = 0;
 		rc = 0;
 	} else if ((f = find_field(envelope_rcpt_fields,
-	    envelope_rcpt_nfields, line, &idx))) {
+	    envelope_rcpt_nfields, line, &idx)) && in_version(f, ps->env->version)) {
 		if (ps->rcpt == NULL)
 			perr(ps, _("recipient field before any rcpt line"));
 		else if (ps->rseen & (1ul << idx))
@@ -163,7 +203,7 @@ parse_line(struct parser *ps, char *line)
 			rc = 0;
 		ps->rseen |= 1ul << idx;
 	} else if ((f = find_field(envelope_env_fields,
-	    envelope_env_nfields, line, &idx))) {
+	    envelope_env_nfields, line, &idx)) && in_version(f, ps->env->version)) {
 		if (ps->rcpt != NULL)
 			perr(ps, _("envelope field after the recipients"));
 		else if (ps->seen & (1ul << idx))

@@ -133,7 +133,6 @@ struct attempt {
 	size_t head, ntodo;
 	size_t *map;                 /* transaction index → env index */
 	struct smtp_rcpt *rcpts;     /* the transaction's recipients */
-	struct buf *notify;          /* per env recipient */
 	struct result *res;          /* per env recipient; cls OK = untouched */
 	unsigned char *tried;        /* per env recipient: res is its result
 	                              * for this attempt */

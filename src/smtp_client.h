@@ -99,7 +99,7 @@ struct smtp_client_cfg {
 
 struct smtp_rcpt {
 	const char *addr;                /* without angle brackets */
-	const char *notify;              /* "SUCCESS,FAILURE", "NEVER" or NULL */
+	unsigned notify;                 /* RCPT_NOTIFY_* (rcpt.h); 0: none */
 	const char *orcpt;               /* "rfc822;a@b" (xtext) or NULL */
 };
 

@@ -27,7 +27,7 @@ struct smtpd_mail {
 /* RCPT TO parameters. */
 struct smtpd_rcpt {
 	const char *addr;
-	const char *notify;      /* "NEVER" or a list, or NULL */
+	unsigned notify;         /* NOTIFY=: RCPT_NOTIFY_* (rcpt.h); 0 absent */
 	const char *orcpt;       /* "rfc822;addr" as given, or NULL */
 };
 

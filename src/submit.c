@@ -36,9 +36,7 @@ struct submission {
 	int eightbit;
 	int utf8_headers;            /* raw UTF-8 in the header section */
 	char *sender;                /* final envelope sender ("" for <>) */
-	struct strv rcpts;           /* final envelope recipients */
-	struct strv orcpts;          /* ORCPT of each ("" none) */
-	struct strv notifies;        /* NOTIFY bits of each, in decimal */
+	struct rcpt_list rcpts;      /* final envelope recipients */
 };
 
 static int
@@ -198,60 +196,22 @@ choose_sender(struct submission *s, char **display, struct err *e)
 	return 0;
 }
 
-/* A recipient before alias expansion, with its DSN parameters. */
-struct raw_rcpt {
-	char *spec;                  /* owned */
-	const char *orcpt;           /* borrowed from the submit_ctx; "" none */
-	unsigned notify;             /* NOTIFY bits */
-};
-
-struct raw_rcpts {
-	struct raw_rcpt *v;
-	size_t n, cap;
-};
-
-#define RAW_RCPTS_INIT { NULL, 0, 0 }
-
-/* Appends spec (raw takes it) with its parameters. */
-static void
-raw_add(struct raw_rcpts *raw, char *spec, const char *orcpt, unsigned notify)
-{
-	if (raw->n == raw->cap) {
-		raw->cap = raw->cap ? raw->cap * 2 : 8;
-		raw->v = xreallocarray(raw->v, raw->cap, sizeof(*raw->v));
-	}
-	raw->v[raw->n].spec = spec;
-	raw->v[raw->n].orcpt = orcpt;
-	raw->v[raw->n].notify = notify;
-	raw->n++;
-}
-
-static void
-raw_free(struct raw_rcpts *raw)
-{
-	size_t i;
-
-	for (i = 0; i < raw->n; i++)
-		free(raw->v[i].spec);
-	free(raw->v);
-}
-
 /* The recipients given as arguments, each with the ORCPT and NOTIFY of the
  * argument it came from. */
 static int
-given_recipients(const struct submit_ctx *c, struct raw_rcpts *raw, struct err *e)
+given_recipients(const struct submit_ctx *c, struct rcpt_list *raw, struct err *e)
 {
 	struct strv specs = STRV_INIT;
+	const struct rcpt *g;
 	size_t i, k;
 	int rc = -1;
 
 	for (i = 0; c->rcpts != NULL && i < c->rcpts->n; i++) {
-		if (list_specs(c->rcpts->v[i], strlen(c->rcpts->v[i]), &specs, e) < 0)
+		g = &c->rcpts->v[i];
+		if (list_specs(g->addr, strlen(g->addr), &specs, e) < 0)
 			goto done;
 		for (k = 0; k < specs.n; k++)
-			raw_add(raw, xstrdup(specs.v[k]), c->orcpts != NULL &&
-			    i < c->orcpts->n ? c->orcpts->v[i] : "",
-			    c->notifies != NULL ? c->notifies[i] : c->notify);
+			rcpt_list_add(raw, specs.v[k], g->orcpt, g->notify);
 		strv_free(&specs);
 	}
 	rc = 0;
@@ -263,7 +223,7 @@ done:
 /* The recipients before alias expansion: the given ones, or with -t those
  * of the headers less the given ones (CLI_T_POLICY_REMOVE). */
 static int
-raw_recipients(struct submission *s, struct raw_rcpts *raw, struct err *e)
+raw_recipients(struct submission *s, struct rcpt_list *raw, struct err *e)
 {
 	const struct submit_ctx *c = s->c;
 	struct strv given = STRV_INIT, given_q = STRV_INIT, hdr_q = STRV_INIT;
@@ -275,7 +235,8 @@ raw_recipients(struct submission *s, struct raw_rcpts *raw, struct err *e)
 	if (!c->extract_rcpts)
 		return given_recipients(c, raw, e);
 	for (i = 0; c->rcpts != NULL && i < c->rcpts->n; i++)
-		if (list_specs(c->rcpts->v[i], strlen(c->rcpts->v[i]), &given, e) < 0)
+		if (list_specs(c->rcpts->v[i].addr, strlen(c->rcpts->v[i].addr),
+		    &given, e) < 0)
 			goto done;
 	if (headers_recipients(&s->hl, &hl, e) < 0)
 		goto done;
@@ -295,9 +256,8 @@ raw_recipients(struct submission *s, struct raw_rcpts *raw, struct err *e)
 		char *q = qualified(s, spec);
 
 		if (strv_contains(&kept_q, q, 0))
-			raw_add(raw, spec, "", c->notify);
-		else
-			free(spec);
+			rcpt_list_add(raw, spec, NULL, c->notify);
+		free(spec);
 		free(q);
 	}
 	rc = 0;
@@ -313,33 +273,34 @@ done:
 static int
 choose_recipients(struct submission *s, struct err *e)
 {
-	struct raw_rcpts raw = RAW_RCPTS_INIT;
-	size_t i, before;
+	struct rcpt_list raw = RCPT_LIST_INIT;
+	struct strv all = STRV_INIT;
+	size_t i, k;
 	int rc = -1;
 
 	if (raw_recipients(s, &raw, e) < 0)
 		goto done;
+	/* Each address an alias expands to (once, the first time) keeps the
+	 * ORCPT and NOTIFY of the address given. */
 	for (i = 0; i < raw.n; i++) {
-		const struct raw_rcpt *r = &raw.v[i];
+		const struct rcpt *r = &raw.v[i];
 
-		before = s->rcpts.n;
-		if (rewrite_recipient(s->c->rw, r->spec, &s->rcpts, NULL, e) < 0)
+		k = all.n;
+		if (rewrite_recipient(s->c->rw, r->addr, &all, NULL, e) < 0)
 			goto done;
-		for (; before < s->rcpts.n; before++) {
-			strv_add(&s->orcpts, r->orcpt);
-			strv_take(&s->notifies, xasprintf("%u", r->notify));
-		}
+		for (; k < all.n; k++)
+			rcpt_list_add(&s->rcpts, all.v[k], r->orcpt, r->notify);
 	}
 	for (i = 0; i < s->rcpts.n; i++) {
 		char *local = NULL, *domain = NULL;
-		int r = split_spec(s->rcpts.v[i], &local, &domain, e);
+		int r = split_spec(s->rcpts.v[i].addr, &local, &domain, e);
 
 		if (r == 0)
 			r = addr_check_envelope(local, domain, NULL, e);
 		free(local);
 		free(domain);
 		if (r < 0) {
-			err_wrap(e, _("recipient %s"), s->rcpts.v[i]);
+			err_wrap(e, _("recipient %s"), s->rcpts.v[i].addr);
 			goto done;
 		}
 	}
@@ -355,7 +316,8 @@ choose_recipients(struct submission *s, struct err *e)
 	}
 	rc = 0;
 done:
-	raw_free(&raw);
+	strv_free(&all);
+	rcpt_list_free(&raw);
 	return rc;
 }
 
@@ -603,11 +565,10 @@ submit_end(struct submission *s, const char **qid, struct err *e)
 	if (s->utf8_headers)
 		env.flags |= ENVELOPE_F_UTF8_HEADERS;
 	for (i = 0; i < s->rcpts.n; i++) {
-		struct envelope_rcpt *r = envelope_add_rcpt(&env, s->rcpts.v[i]);
+		struct rcpt *r = envelope_add_rcpt(&env, s->rcpts.v[i].addr);
 
-		r->notify = (unsigned)strtoul(s->notifies.v[i], NULL, 10);
-		if (s->orcpts.v[i][0] != '\0')
-			envelope_set(&r->orcpt, s->orcpts.v[i]);
+		r->notify = s->rcpts.v[i].notify;
+		envelope_set(&r->orcpt, s->rcpts.v[i].orcpt);
 	}
 	if (queue_msg_commit(c->queue, &s->msg, &env, e) < 0)
 		goto done;
@@ -622,7 +583,7 @@ done:
 	return rc;
 }
 
-const struct strv *
+const struct rcpt_list *
 submit_recipients(const struct submission *s)
 {
 	return &s->rcpts;
@@ -642,8 +603,6 @@ submit_free(struct submission *s)
 	buf_free(&s->pending);
 	buf_free(&s->out);
 	free(s->sender);
-	strv_free(&s->rcpts);
-	strv_free(&s->orcpts);
-	strv_free(&s->notifies);
+	rcpt_list_free(&s->rcpts);
 	free(s);
 }

@@ -160,7 +160,7 @@ src_read(void *ctx, void *p, size_t n)
 static const struct stream_ops src_ops = { src_read, NULL, NULL };
 
 static const struct smtp_rcpt two[] = {
-	{ "a@x.test", NULL, NULL }, { "b@x.test", NULL, NULL },
+	{ "a@x.test", 0, NULL }, { "b@x.test", 0, NULL },
 };
 
 /* Sends one message with body text; returns smtp_client_send's value. */
@@ -449,9 +449,9 @@ static const char *const pipelined[] = {
 };
 
 static const struct smtp_rcpt three[] = {
-	{ "a@x.test", "SUCCESS,FAILURE", "rfc822;a@x.test" },
-	{ "b@x.test", NULL, NULL },
-	{ "c@x.test", "NEVER", NULL },
+	{ "a@x.test", RCPT_NOTIFY_SUCCESS | RCPT_NOTIFY_FAILURE, "rfc822;a@x.test" },
+	{ "b@x.test", 0, NULL },
+	{ "c@x.test", RCPT_NOTIFY_NEVER, NULL },
 };
 
 static const char pipelined_bytes[] =
@@ -903,8 +903,8 @@ START_TEST(test_control_chars_refused)
 		"C:QUIT", "S:221 bye",
 	};
 	static const struct smtp_rcpt bad[] = {
-		{ "a@x.test>\r\nRCPT TO:<evil@x.test", NULL, NULL },
-		{ "b@x.test", NULL, NULL },
+		{ "a@x.test>\r\nRCPT TO:<evil@x.test", 0, NULL },
+		{ "b@x.test", 0, NULL },
 	};
 	struct sess s;
 	struct smtp_msg m;
