@@ -10,6 +10,7 @@
 
 #include "envelope.h"
 #include "envelope_int.h"
+#include "record.h"
 #include "xalloc.h"
 
 #define EF(k, kind, m, req) { k, kind, offsetof(struct envelope, m), req, 0, 0 }
@@ -138,85 +139,6 @@ envelope_state_name(enum rcpt_state st)
 	return (unsigned)st < 3 ? envelope_state_names[st] : "?";
 }
 
-/* ---- escaping ------------------------------------------------------ */
-
-void
-envelope_escape(struct buf *out, const char *s, size_t n)
-{
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '\\')
-			buf_add(out, "\\\\", 2);
-		else if (c == '\n')
-			buf_add(out, "\\n", 2);
-		else if (c == '\r')
-			buf_add(out, "\\r", 2);
-		else if (c == '\t')
-			buf_add(out, "\\t", 2);
-		else if (c < 0x20 || c >= 0x7f)
-			buf_printf(out, "\\x%02X", c);
-		else
-			buf_addc(out, (char)c);
-	}
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int
-envelope_unescape(const char *s, size_t n, char **res)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-	int hi, lo;
-
-	buf_add(&b, "", 0);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f)
-			goto fail;
-		if (c != '\\') {
-			buf_addc(&b, (char)c);
-			continue;
-		}
-		if (++i == n)
-			goto fail;
-		switch (s[i]) {
-		case '\\': buf_addc(&b, '\\'); break;
-		case 'n': buf_addc(&b, '\n'); break;
-		case 'r': buf_addc(&b, '\r'); break;
-		case 't': buf_addc(&b, '\t'); break;
-		case 'x':
-			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0 || hi * 16 + lo == 0)
-				goto fail;
-			buf_addc(&b, (char)(hi * 16 + lo));
-			i += 2;
-			break;
-		default:
-			goto fail;
-		}
-	}
-	*res = buf_steal(&b);
-	return 0;
-fail:
-	buf_free(&b);
-	return -1;
-}
-
 /* ---- words ------------------------------------------------------------ */
 
 int
@@ -294,7 +216,7 @@ format_field(struct buf *out, const struct envelope_field *f, const void *base)
 		buf_adds(out, f->key);
 		if (s != NULL && *s != '\0') {
 			buf_addc(out, ' ');
-			envelope_escape(out, s, strlen(s));
+			record_escape(out, s, strlen(s));
 		}
 		buf_addc(out, '\n');
 		return;
@@ -345,16 +267,15 @@ envelope_format(const struct envelope *e, struct buf *out)
 {
 	size_t i, j;
 
-	buf_printf(out, "%s %u\n", ENVELOPE_MAGIC, ENVELOPE_VERSION);
+	record_begin(out, ENVELOPE_MAGIC, ENVELOPE_VERSION);
 	for (i = 0; i < envelope_env_nfields; i++)
 		format_field(out, &envelope_env_fields[i], e);
-	/* Every field of the current version (K_LINE is for older ones). */
 	for (i = 0; i < e->nrcpt; i++) {
 		buf_adds(out, "rcpt ");
-		envelope_escape(out, e->rcpt[i].addr, strlen(e->rcpt[i].addr));
+		record_escape(out, e->rcpt[i].addr, strlen(e->rcpt[i].addr));
 		buf_addc(out, '\n');
 		for (j = 0; j < envelope_rcpt_nfields; j++)
 			format_field(out, &envelope_rcpt_fields[j], &e->rcpt[i]);
 	}
-	buf_adds(out, "end\n");
+	record_end(out);
 }

@@ -90,12 +90,6 @@ void envelope_format(const struct envelope *e, struct buf *out);
 int envelope_parse(struct envelope *env, const char *p, size_t len,
     struct err *e);
 
-/* Escapes n bytes at s onto out (the value encoding of the file). */
-void envelope_escape(struct buf *out, const char *s, size_t n);
-/* Unescapes the n bytes at s into an allocated string (*res).  Fails (-1)
- * on a bad escape or one that decodes to NUL. */
-int envelope_unescape(const char *s, size_t n, char **res);
-
 /* The name of a recipient state, as written in the file. */
 const char *envelope_state_name(enum rcpt_state st);
 

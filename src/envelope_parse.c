@@ -11,6 +11,7 @@
 
 #include "envelope.h"
 #include "envelope_int.h"
+#include "record.h"
 #include "result.h"
 #include "xalloc.h"
 #include "i18n.h"
@@ -176,7 +177,7 @@ parse_line(struct parser *ps, char *line)
 
 	if (sp != NULL)
 		*sp = '\0';
-	if (envelope_unescape(sp ? sp + 1 : "", sp ? strlen(sp + 1) : 0, &val) < 0)
+	if (record_unescape(sp ? sp + 1 : "", sp ? strlen(sp + 1) : 0, &val) < 0)
 		return perr(ps, _("bad escape in value"));
 	rc = -1;
 	if (strcmp(line, "rcpt") == 0) {
@@ -221,15 +222,16 @@ done:
 	return rc;
 }
 
+/* The version from the first line: one this relayq reads. */
 static int
-parse_version(struct parser *ps, const char *line)
+check_version(struct parser *ps, int rc, unsigned long long v)
 {
-	unsigned long long v;
-
-	if (strncmp(line, ENVELOPE_MAGIC " ", sizeof(ENVELOPE_MAGIC)) != 0)
+	if (rc == RECORD_BAD_MAGIC)
 		return perr(ps, _("not a relayq envelope"));
-	if (parse_ull(line + sizeof(ENVELOPE_MAGIC), UINT32_MAX, &v) < 0)
+	if (rc == RECORD_BAD_VERSION)
 		return perr(ps, _("bad version"));
+	if (rc < 0)
+		return -1;
 	if (v < ENVELOPE_VERSION_MIN || v > ENVELOPE_VERSION)
 		return err_set(ps->e, EX_DATAERR, _("envelope version %llu is not "
 		    "supported (this relayq reads versions %d to %d)"), v,
@@ -259,45 +261,31 @@ int
 envelope_parse(struct envelope *env, const char *p, size_t len,
     struct err *e)
 {
-	struct parser ps = { env, NULL, 0, 0, 0, e };
-	struct buf line = BUF_INIT;
-	const char *nl, *end = p + len;
-	int rc = -1, ended = 0;
+	struct parser ps = { env, NULL, 0, 0, 1, e };
+	struct record_reader rd;
+	unsigned long long v = 0;
+	char *line;
+	int rc;
 
 	envelope_init(env);
 	if (len > ENVELOPE_FILE_MAX)
 		return err_set(e, EX_DATAERR, _("envelope larger than %u bytes"),
 		    ENVELOPE_FILE_MAX);
-	while (p < end) {
-		ps.line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL) {
-			perr(&ps, _("truncated (last line has no end)"));
-			goto fail;
-		}
-		if ((size_t)(nl - p) > ENVELOPE_LINE_MAX || memchr(p, '\0', (size_t)(nl - p))) {
-			perr(&ps, _("line too long or contains NUL"));
-			goto fail;
-		}
-		buf_reset(&line);
-		buf_add(&line, p, (size_t)(nl - p));
-		p = nl + 1;
-		if (ended) {
-			perr(&ps, _("text after the end line"));
-			goto fail;
-		}
-		if (ps.line == 1 ? parse_version(&ps, line.data) < 0 :
-		    strcmp(line.data, "end") == 0 ? (ended = 1, 0) :
-		    parse_line(&ps, line.data) < 0)
-			goto fail;
+	rc = record_open(&rd, p, len, ENVELOPE_LINE_MAX, ENVELOPE_MAGIC, &v, e);
+	if (check_version(&ps, rc, v) < 0) {
+		rc = -1;
+		goto done;
 	}
-	if (!ended) {
-		err_set(e, EX_DATAERR, ps.line == 0 ? _("empty file") :
-		    _("truncated (no end line)"));
-		goto fail;
+	while ((rc = record_next(&rd, &line, e)) == 1) {
+		ps.line = rd.line;
+		if (parse_line(&ps, line) < 0)
+			break;
 	}
-	rc = check_complete(&ps);
-fail:
-	buf_free(&line);
-	return rc;
+	if (rc == 0)
+		rc = check_complete(&ps);
+	else
+		rc = -1;
+done:
+	record_close(&rd);
+	return rc < 0 ? -1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "envelope.h"
+#include "record.h"
 
 static const char full_text[] =
 	"relayq-envelope 3\n"
@@ -297,43 +298,6 @@ START_TEST(test_roundtrip_injection)
 }
 END_TEST
 
-static const char *const escape_cases[][2] = {
-	{ "plain text", "plain text" },
-	{ "a\\b", "a\\\\b" },
-	{ "l1\nl2\r", "l1\\nl2\\r" },
-	{ "\t\x01\x7f", "\\t\\x01\\x7F" },
-	{ "caf\xc3\xa9", "caf\\xC3\\xA9" },
-	{ "", "" },
-};
-
-START_TEST(test_escape)
-{
-	struct buf b = BUF_INIT;
-	char *back;
-
-	envelope_escape(&b, escape_cases[_i][0], strlen(escape_cases[_i][0]));
-	ck_assert_str_eq(buf_cstr(&b), escape_cases[_i][1]);
-	ck_assert_int_eq(envelope_unescape(b.data ? b.data : "", b.len, &back), 0);
-	ck_assert_str_eq(back, escape_cases[_i][0]);
-	free(back);
-	buf_free(&b);
-}
-END_TEST
-
-static const char *const bad_escapes[] = {
-	"a\\", "\\q", "\\x0", "\\x00", "\\xG1", "tab\there",
-};
-
-START_TEST(test_unescape_bad)
-{
-	char *res = NULL;
-
-	ck_assert_int_eq(envelope_unescape(bad_escapes[_i],
-	    strlen(bad_escapes[_i]), &res), -1);
-	ck_assert_ptr_null(res);
-}
-END_TEST
-
 /* Every strict prefix of a valid file is refused: a torn write is never
  * taken for a shorter envelope. */
 START_TEST(test_truncated_refused)
@@ -561,8 +525,8 @@ START_TEST(test_failure_leaves_env_freeable)
 	ck_assert_ptr_null(env.id);
 	ck_assert_ptr_null(env.rcpt);
 	ck_assert_uint_eq(env.nrcpt, 0);
-	ck_assert_int_eq(envelope_unescape("ok\\q", 4, &res), -1);
-	ck_assert_int_eq(envelope_unescape("\\x00", 4, &res), -1);
+	ck_assert_int_eq(record_unescape("ok\\q", 4, &res), -1);
+	ck_assert_int_eq(record_unescape("\\x00", 4, &res), -1);
 	ck_assert_ptr_null(res);
 }
 END_TEST
@@ -580,8 +544,6 @@ envelope_suite(void)
 	tcase_add_test(tc, test_v1_read);
 	tcase_add_test(tc, test_parse_old_reply);
 	tcase_add_test(tc, test_roundtrip_injection);
-	tcase_add_loop_test(tc, test_escape, 0, NCASES(escape_cases));
-	tcase_add_loop_test(tc, test_unescape_bad, 0, NCASES(bad_escapes));
 	tcase_add_test(tc, test_truncated_refused);
 	tcase_add_loop_test(tc, test_malformed, 0, NCASES(bad_files));
 	tcase_add_test(tc, test_nul_refused);
