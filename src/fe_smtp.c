@@ -68,7 +68,7 @@ bs_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
 }
 
 static int
-bs_rcpt(void *ctx, const struct smtpd_rcpt *r, struct err *e)
+bs_rcpt(void *ctx, const struct rcpt *r, struct err *e)
 {
 	struct bs *b = ctx;
 	struct addr_mailbox mb;

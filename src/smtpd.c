@@ -271,7 +271,7 @@ done:
 static void
 cmd_rcpt(struct session *s, const char *arg)
 {
-	struct smtpd_rcpt r = { 0 };
+	struct rcpt r;
 	char *path = NULL, *params, *cur, *key, *val;
 	const char *rest;
 	struct err he;
@@ -287,11 +287,13 @@ cmd_rcpt(struct session *s, const char *arg)
 	}
 	params = xstrdup(rest);
 	cur = params;
+	memset(&r, 0, sizeof(r));
 	r.addr = path;
 	while (next_param(&cur, &key, &val)) {
 		/* RFC 3461: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. */
 		if (strcasecmp(key, "NOTIFY") == 0 && val != NULL &&
 		    rcpt_notify_parse(val, &r.notify) == 0) {
+			continue;       /* r.notify set */
 		} else if (strcasecmp(key, "ORCPT") == 0 && val != NULL &&
 		    strchr(val, ';') != NULL && is_xtext(strchr(val, ';') + 1)) {
 			r.orcpt = val;

@@ -65,7 +65,7 @@ h_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
 }
 
 static int
-h_rcpt(void *ctx, const struct smtpd_rcpt *rc, struct err *e)
+h_rcpt(void *ctx, const struct rcpt *rc, struct err *e)
 {
 	struct rec *r = ctx;
 
