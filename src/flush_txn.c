@@ -111,9 +111,7 @@ take_batch(struct attempt *a)
 		struct rcpt *rc = &a->env.rcpt[i];
 
 		a->map[j] = i;
-		a->rcpts[j].addr = rc->addr;
-		a->rcpts[j].orcpt = rc->orcpt;
-		a->rcpts[j].notify = rc->notify;
+		a->rcpts[j] = *rc;
 		result_clear(&a->res[i]);
 	}
 	a->head += k;

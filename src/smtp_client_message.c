@@ -130,7 +130,7 @@ put_mail(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 }
 
 static int
-put_rcpt(struct smtp_client *c, const struct smtp_rcpt *rc, struct result *r)
+put_rcpt(struct smtp_client *c, const struct rcpt *rc, struct result *r)
 {
 	buf_printf(&c->cmd, "RCPT TO:<%s>", rc->addr);
 	if ((c->caps.flags & SMTP_CAP_DSN) && rc->notify != 0) {
