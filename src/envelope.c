@@ -57,6 +57,24 @@ const char *const envelope_flag_names[] = { "held", "maybe-delivered",
 	"warned", "session-deferred", "utf8-headers" };
 const size_t envelope_flag_nnames = NFIELDS(envelope_flag_names);
 
+/* The recipients are a struct rcpt_list spelled out in struct envelope
+ * (rcpt, nrcpt, rcpt_cap); these lend them to rcpt.c and take them back. */
+static struct rcpt_list
+lend(struct envelope *e)
+{
+	struct rcpt_list l = { e->rcpt, e->nrcpt, e->rcpt_cap };
+
+	return l;
+}
+
+static void
+take_back(struct envelope *e, const struct rcpt_list *l)
+{
+	e->rcpt = l->v;
+	e->nrcpt = l->n;
+	e->rcpt_cap = l->cap;
+}
+
 void
 envelope_init(struct envelope *e)
 {
@@ -67,11 +85,9 @@ envelope_init(struct envelope *e)
 void
 envelope_free(struct envelope *e)
 {
-	size_t i;
+	struct rcpt_list l = lend(e);
 
-	for (i = 0; i < e->nrcpt; i++)
-		rcpt_free(&e->rcpt[i]);
-	free(e->rcpt);
+	rcpt_list_free(&l);
 	free(e->id);
 	free(e->sender);
 	free(e->user);
@@ -90,16 +106,10 @@ envelope_set(char **slot, const char *s)
 struct rcpt *
 envelope_add_rcpt(struct envelope *e, const char *addr)
 {
-	struct rcpt *r;
+	struct rcpt_list l = lend(e);
+	struct rcpt *r = rcpt_list_add(&l, addr, NULL, 0);
 
-	if (e->nrcpt == e->rcpt_cap) {
-		e->rcpt_cap = e->rcpt_cap ? e->rcpt_cap * 2 : 4;
-		e->rcpt = xreallocarray(e->rcpt, e->rcpt_cap, sizeof(*e->rcpt));
-	}
-	r = &e->rcpt[e->nrcpt++];
-	memset(r, 0, sizeof(*r));
-	r->addr = xstrdup(addr);
-	r->state = RCPT_PENDING;
+	take_back(e, &l);
 	return r;
 }
 
