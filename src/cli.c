@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cli_private.h"
 #include "i18n.h"
+#include "rcpt.h"
 #include "xalloc.h"
 
 /* ---- helpers shared with cli_opt.c and cli_relayq.c (cli_private.h) ------ */
@@ -94,24 +95,21 @@ flag_b(struct cli_options *o, const char *arg, struct err *e)
 static int
 flag_N(struct cli_options *o, const char *arg, struct err *e)
 {
-	static const char *const words[] = { "success", "failure", "delay", "never" };
 	const char *p = arg;
-	size_t n, i;
-	int bits = 0;
+	unsigned bits = 0, bit;
+	size_t n;
 
+	/* A word may repeat here (sendmail takes "-N success,success"). */
 	while (*p) {
 		n = strcspn(p, ",");
-		for (i = 0; i < 4; i++)
-			if (strlen(words[i]) == n && strncasecmp(p, words[i], n) == 0)
-				break;
-		if (i == 4)
+		if ((bit = rcpt_notify_word(p, n)) == 0)
 			return cli_bad_value("-N", arg, e);
-		bits |= 1 << i;
+		bits |= bit;
 		p += n + (p[n] == ',');
 		if (p[-1] == ',' && *p == '\0')
 			return cli_bad_value("-N", arg, e);
 	}
-	if (bits == 0 || ((bits & CLI_NOTIFY_NEVER) && bits != CLI_NOTIFY_NEVER))
+	if (bits == 0 || ((bits & RCPT_NOTIFY_NEVER) && bits != RCPT_NOTIFY_NEVER))
 		return cli_bad_value("-N", arg, e);
 	o->notify = bits;
 	return 0;

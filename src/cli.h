@@ -119,12 +119,6 @@ enum cli_mode {
 	CLI_MODE_HELP
 };
 
-/* -N: bit set; 0 = not given (the server's default applies). */
-#define CLI_NOTIFY_SUCCESS 0x1
-#define CLI_NOTIFY_FAILURE 0x2
-#define CLI_NOTIFY_DELAY   0x4
-#define CLI_NOTIFY_NEVER   0x8
-
 enum cli_ret { CLI_RET_UNSET = 0, CLI_RET_FULL, CLI_RET_HDRS };      /* -R */
 enum cli_body { CLI_BODY_UNSET = 0, CLI_BODY_7BIT, CLI_BODY_8BITMIME }; /* -B */
 enum cli_eightbit { CLI_8BIT_UNSET = 0, CLI_8BIT_MIME, CLI_8BIT_PASS, CLI_8BIT_STRICT };
@@ -165,7 +159,9 @@ struct cli_options {
 	char *protocol;                   /* -p, as given; NULL */
 	char *alias_file;                 /* -oA; NULL: config "aliases" */
 	char *queue_dir;                  /* -oQ; NULL: config "queue_dir" */
-	int notify;                       /* -N: CLI_NOTIFY_* bits; 0 unset */
+	unsigned notify;                  /* -N: RCPT_NOTIFY_* bits (rcpt.h);
+	                                   * 0 = not given (the server's
+	                                   * default applies) */
 	enum cli_ret ret;                 /* -R */
 	enum cli_body body;               /* -B */
 	enum cli_eightbit eightbit_mode;  /* -o8 */

@@ -10,9 +10,10 @@
 
 #include "envelope.h"
 #include "envelope_int.h"
+#include "record.h"
 #include "xalloc.h"
 
-#define EF(k, kind, m, req) { k, kind, offsetof(struct envelope, m), req }
+#define EF(k, kind, m, req) { k, kind, offsetof(struct envelope, m), req, 0, 0 }
 const struct envelope_field envelope_env_fields[] = {
 	EF("id", K_REQSTR, id, 1),
 	EF("created", K_TIME, created, 1),
@@ -30,15 +31,19 @@ const struct envelope_field envelope_env_fields[] = {
 	EF("last-error", K_REPLY, last_error, 0),
 };
 
-#define RF(k, kind, m) { k, kind, offsetof(struct envelope_rcpt, m), 0 }
+#define RF(k, kind, m, since, until) \
+	{ k, kind, offsetof(struct rcpt, m), 0, since, until }
 const struct envelope_field envelope_rcpt_fields[] = {
-	RF("rcpt-state", K_STATE, state),
-	RF("rcpt-notify", K_NOTIFY, notify),
-	RF("rcpt-orcpt", K_STR, orcpt),
-	RF("rcpt-attempts", K_UINT, attempts),
-	RF("rcpt-last-attempt", K_TIME, last_attempt),
-	RF("rcpt-reply", K_REPLY, reply),
-	RF("rcpt-reported", K_TIME, reported),
+	RF("rcpt-state", K_STATE, state, 0, 0),
+	RF("rcpt-notify", K_NOTIFY, notify, 0, 0),
+	RF("rcpt-orcpt", K_STR, orcpt, 0, 0),
+	RF("rcpt-attempts", K_UINT, attempts, 0, 0),
+	RF("rcpt-last-attempt", K_TIME, last_attempt, 0, 0),
+	RF("rcpt-reply", K_LINE, reply, 1, 2),
+	RF("rcpt-code", K_CODE, reply.code, 3, 0),
+	RF("rcpt-status", K_STATUS, reply.status, 3, 0),
+	RF("rcpt-text", K_STR, reply.text, 3, 0),
+	RF("rcpt-reported", K_TIME, reported, 0, 0),
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
@@ -51,8 +56,24 @@ const char *const envelope_body_names[] = { "", "7BIT", "8BITMIME" };
 const char *const envelope_flag_names[] = { "held", "maybe-delivered",
 	"warned", "session-deferred", "utf8-headers" };
 const size_t envelope_flag_nnames = NFIELDS(envelope_flag_names);
-static const char *const notify_names[] = { "NEVER", "SUCCESS", "FAILURE",
-	"DELAY" };
+
+/* The recipients are a struct rcpt_list spelled out in struct envelope
+ * (rcpt, nrcpt, rcpt_cap); these lend them to rcpt.c and take them back. */
+static struct rcpt_list
+lend(struct envelope *e)
+{
+	struct rcpt_list l = { e->rcpt, e->nrcpt, e->rcpt_cap };
+
+	return l;
+}
+
+static void
+take_back(struct envelope *e, const struct rcpt_list *l)
+{
+	e->rcpt = l->v;
+	e->nrcpt = l->n;
+	e->rcpt_cap = l->cap;
+}
 
 void
 envelope_init(struct envelope *e)
@@ -64,14 +85,9 @@ envelope_init(struct envelope *e)
 void
 envelope_free(struct envelope *e)
 {
-	size_t i;
+	struct rcpt_list l = lend(e);
 
-	for (i = 0; i < e->nrcpt; i++) {
-		free(e->rcpt[i].addr);
-		free(e->rcpt[i].orcpt);
-		free(e->rcpt[i].reply);
-	}
-	free(e->rcpt);
+	rcpt_list_free(&l);
 	free(e->id);
 	free(e->sender);
 	free(e->user);
@@ -87,24 +103,18 @@ envelope_set(char **slot, const char *s)
 	*slot = s ? xstrdup(s) : NULL;
 }
 
-struct envelope_rcpt *
+struct rcpt *
 envelope_add_rcpt(struct envelope *e, const char *addr)
 {
-	struct envelope_rcpt *r;
+	struct rcpt_list l = lend(e);
+	struct rcpt *r = rcpt_list_add(&l, addr, NULL, 0);
 
-	if (e->nrcpt == e->rcpt_cap) {
-		e->rcpt_cap = e->rcpt_cap ? e->rcpt_cap * 2 : 4;
-		e->rcpt = xreallocarray(e->rcpt, e->rcpt_cap, sizeof(*e->rcpt));
-	}
-	r = &e->rcpt[e->nrcpt++];
-	memset(r, 0, sizeof(*r));
-	r->addr = xstrdup(addr);
-	r->state = ENVELOPE_RCPT_PENDING;
+	take_back(e, &l);
 	return r;
 }
 
 size_t
-envelope_count(const struct envelope *e, enum envelope_rcpt_state st)
+envelope_count(const struct envelope *e, enum rcpt_state st)
 {
 	size_t i, n = 0;
 
@@ -119,7 +129,7 @@ envelope_unreported(const struct envelope *e)
 	size_t i, n = 0;
 
 	for (i = 0; i < e->nrcpt; i++)
-		n += e->rcpt[i].state == ENVELOPE_RCPT_FAILED && e->rcpt[i].reported == 0;
+		n += e->rcpt[i].state == RCPT_FAILED && e->rcpt[i].reported == 0;
 	return n;
 }
 
@@ -127,114 +137,19 @@ int
 envelope_settle_flags(struct envelope *e)
 {
 	if (!(e->flags & ENVELOPE_F_MAYBE_DELIVERED) ||
-	    envelope_count(e, ENVELOPE_RCPT_PENDING) > 0)
+	    envelope_count(e, RCPT_PENDING) > 0)
 		return 0;
 	e->flags &= ~ENVELOPE_F_MAYBE_DELIVERED;
 	return 1;
 }
 
 const char *
-envelope_state_name(enum envelope_rcpt_state st)
+envelope_state_name(enum rcpt_state st)
 {
 	return (unsigned)st < 3 ? envelope_state_names[st] : "?";
 }
 
-/* ---- escaping ------------------------------------------------------ */
-
-void
-envelope_escape(struct buf *out, const char *s, size_t n)
-{
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '\\')
-			buf_add(out, "\\\\", 2);
-		else if (c == '\n')
-			buf_add(out, "\\n", 2);
-		else if (c == '\r')
-			buf_add(out, "\\r", 2);
-		else if (c == '\t')
-			buf_add(out, "\\t", 2);
-		else if (c < 0x20 || c >= 0x7f)
-			buf_printf(out, "\\x%02X", c);
-		else
-			buf_addc(out, (char)c);
-	}
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int
-envelope_unescape(const char *s, size_t n, char **res)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-	int hi, lo;
-
-	buf_add(&b, "", 0);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f)
-			goto fail;
-		if (c != '\\') {
-			buf_addc(&b, (char)c);
-			continue;
-		}
-		if (++i == n)
-			goto fail;
-		switch (s[i]) {
-		case '\\': buf_addc(&b, '\\'); break;
-		case 'n': buf_addc(&b, '\n'); break;
-		case 'r': buf_addc(&b, '\r'); break;
-		case 't': buf_addc(&b, '\t'); break;
-		case 'x':
-			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0 || hi * 16 + lo == 0)
-				goto fail;
-			buf_addc(&b, (char)(hi * 16 + lo));
-			i += 2;
-			break;
-		default:
-			goto fail;
-		}
-	}
-	*res = buf_steal(&b);
-	return 0;
-fail:
-	buf_free(&b);
-	return -1;
-}
-
-/* ---- notify ----------------------------------------------------------- */
-
-void
-envelope_notify_format(unsigned notify, struct buf *out)
-{
-	size_t i;
-	int first = 1;
-
-	for (i = 0; i < NFIELDS(notify_names); i++) {
-		if (!(notify & (1u << i)))
-			continue;
-		if (!first)
-			buf_addc(out, ',');
-		buf_adds(out, notify_names[i]);
-		first = 0;
-	}
-}
+/* ---- words ------------------------------------------------------------ */
 
 int
 envelope_word_index(const char *const *names, size_t count, const char *s,
@@ -271,19 +186,6 @@ envelope_wordset_parse(const char *const *names, size_t count, const char *s,
 		s = end + 1;
 	}
 	*out = set;
-	return 0;
-}
-
-int
-envelope_notify_parse(const char *s, unsigned *notify)
-{
-	unsigned set;
-
-	if (envelope_wordset_parse(notify_names, NFIELDS(notify_names), s, &set) < 0)
-		return -1;
-	if ((set & ENVELOPE_NOTIFY_NEVER) && set != ENVELOPE_NOTIFY_NEVER)
-		return -1;
-	*notify = set;
 	return 0;
 }
 
@@ -324,10 +226,16 @@ format_field(struct buf *out, const struct envelope_field *f, const void *base)
 		buf_adds(out, f->key);
 		if (s != NULL && *s != '\0') {
 			buf_addc(out, ' ');
-			envelope_escape(out, s, strlen(s));
+			record_escape(out, s, strlen(s));
 		}
 		buf_addc(out, '\n');
 		return;
+	case K_LINE:
+		return;     /* read from versions 1 and 2, never written */
+	case K_STATUS:
+		s = (const char *)p;
+		break;
+	case K_CODE:
 	case K_UINT: v = *(const unsigned *)(const void *)p; break;
 	case K_ULL: v = *(const unsigned long long *)(const void *)p; break;
 	case K_TIME: v = (unsigned long long)*(const time_t *)(const void *)p; break;
@@ -339,7 +247,7 @@ format_field(struct buf *out, const struct envelope_field *f, const void *base)
 		    : envelope_body_names[v];
 		break;
 	case K_STATE:
-		s = envelope_state_name(*(const enum envelope_rcpt_state *)(const void *)p);
+		s = envelope_state_name(*(const enum rcpt_state *)(const void *)p);
 		break;
 	case K_FLAGS:
 	case K_NOTIFY:
@@ -351,7 +259,7 @@ format_field(struct buf *out, const struct envelope_field *f, const void *base)
 			format_wordset(out, envelope_flag_names,
 			    envelope_flag_nnames, (unsigned)v);
 		else
-			envelope_notify_format((unsigned)v, out);
+			rcpt_notify_format((unsigned)v, out);
 		buf_addc(out, '\n');
 		return;
 	}
@@ -369,15 +277,15 @@ envelope_format(const struct envelope *e, struct buf *out)
 {
 	size_t i, j;
 
-	buf_printf(out, "%s %u\n", ENVELOPE_MAGIC, ENVELOPE_VERSION);
+	record_begin(out, ENVELOPE_MAGIC, ENVELOPE_VERSION);
 	for (i = 0; i < envelope_env_nfields; i++)
 		format_field(out, &envelope_env_fields[i], e);
 	for (i = 0; i < e->nrcpt; i++) {
 		buf_adds(out, "rcpt ");
-		envelope_escape(out, e->rcpt[i].addr, strlen(e->rcpt[i].addr));
+		record_escape(out, e->rcpt[i].addr, strlen(e->rcpt[i].addr));
 		buf_addc(out, '\n');
 		for (j = 0; j < envelope_rcpt_nfields; j++)
 			format_field(out, &envelope_rcpt_fields[j], &e->rcpt[i]);
 	}
-	buf_adds(out, "end\n");
+	record_end(out);
 }

@@ -11,25 +11,15 @@
 
 #include "buf.h"
 #include "err.h"
+#include "rcpt.h"
 
-/* Written: 2 (rcpt-reported, the utf8-headers flag); read: 1 and 2. */
-#define ENVELOPE_VERSION 2
+/* Written: 3 (a recipient's reply as fields: rcpt-code, rcpt-status,
+ * rcpt-text); read: 1 to 3. */
+#define ENVELOPE_VERSION 3
 #define ENVELOPE_VERSION_MIN 1
 #define ENVELOPE_LINE_MAX 65536
 #define ENVELOPE_FILE_MAX (16u * 1024 * 1024)
 #define ENVELOPE_RCPT_MAX 100000
-
-enum envelope_rcpt_state {
-	ENVELOPE_RCPT_PENDING,
-	ENVELOPE_RCPT_DONE,
-	ENVELOPE_RCPT_FAILED
-};
-
-/* DSN NOTIFY (-N): 0 = not given (server default). */
-#define ENVELOPE_NOTIFY_NEVER   0x1u
-#define ENVELOPE_NOTIFY_SUCCESS 0x2u
-#define ENVELOPE_NOTIFY_FAILURE 0x4u
-#define ENVELOPE_NOTIFY_DELAY   0x8u
 
 enum envelope_ret { ENVELOPE_RET_UNSET, ENVELOPE_RET_FULL, ENVELOPE_RET_HDRS };
 enum envelope_body {
@@ -49,19 +39,6 @@ enum envelope_body {
                                           * (found at enqueue): SMTPUTF8
                                           * when the server offers it */
 
-struct envelope_rcpt {
-	char *addr;                 /* owned, never NULL */
-	char *orcpt;                /* owned, NULL if none ("rfc822;a@b") */
-	unsigned notify;            /* ENVELOPE_NOTIFY_* */
-	enum envelope_rcpt_state state;
-	unsigned attempts;
-	time_t last_attempt;        /* 0 = never */
-	char *reply;                /* owned, NULL: last server reply */
-	time_t reported;            /* failed: when its failure was reported
-	                             * (notice queued, dead.letter, or none
-	                             * asked for); 0 = not yet */
-};
-
 struct envelope {
 	unsigned version;
 	char *id;                   /* owned queue id, NULL until set */
@@ -77,7 +54,7 @@ struct envelope {
 	unsigned attempts;
 	time_t last_attempt, next_attempt;   /* 0 = never / now */
 	char *last_error;           /* owned, NULL if none */
-	struct envelope_rcpt *rcpt; /* owned array */
+	struct rcpt *rcpt;         /* owned array */
 	size_t nrcpt, rcpt_cap;
 };
 
@@ -90,9 +67,9 @@ void envelope_free(struct envelope *e);
 void envelope_set(char **slot, const char *s);
 /* Appends a pending recipient (addr copied); returns it (borrowed, valid
  * until the next add). */
-struct envelope_rcpt *envelope_add_rcpt(struct envelope *e, const char *addr);
+struct rcpt *envelope_add_rcpt(struct envelope *e, const char *addr);
 /* Number of recipients in state st. */
-size_t envelope_count(const struct envelope *e, enum envelope_rcpt_state st);
+size_t envelope_count(const struct envelope *e, enum rcpt_state st);
 
 /* Number of failed recipients whose failure was not reported yet. */
 size_t envelope_unreported(const struct envelope *e);
@@ -113,18 +90,7 @@ void envelope_format(const struct envelope *e, struct buf *out);
 int envelope_parse(struct envelope *env, const char *p, size_t len,
     struct err *e);
 
-/* Escapes n bytes at s onto out (the value encoding of the file). */
-void envelope_escape(struct buf *out, const char *s, size_t n);
-/* Unescapes the n bytes at s into an allocated string (*res).  Fails (-1)
- * on a bad escape or one that decodes to NUL. */
-int envelope_unescape(const char *s, size_t n, char **res);
-
-/* Names for states / notify, as written in the file. */
-const char *envelope_state_name(enum envelope_rcpt_state st);
-/* Formats notify as "SUCCESS,FAILURE,DELAY" or "NEVER" into out. */
-void envelope_notify_format(unsigned notify, struct buf *out);
-/* Parses a -N style list (case-insensitive); -1 if invalid (NEVER mixed
- * with others, unknown word, empty). */
-int envelope_notify_parse(const char *s, unsigned *notify);
+/* The name of a recipient state, as written in the file. */
+const char *envelope_state_name(enum rcpt_state st);
 
 #endif

@@ -10,13 +10,17 @@
 
 /* How a field's value is written and read. */
 enum envelope_kind { K_STR, K_REPLY, K_REQSTR, K_UINT, K_ULL, K_TIME, K_UID, K_RET,
-	K_BODY, K_FLAGS, K_STATE, K_NOTIFY };
+	K_BODY, K_FLAGS, K_STATE, K_NOTIFY,
+	K_LINE,       /* a struct rcpt_reply kept as one line (versions 1, 2) */
+	K_CODE,       /* a reply code: int, 100 to 999, 0 unset */
+	K_STATUS };   /* an enhanced status code: char[RCPT_STATUS_MAX] */
 
 struct envelope_field {
 	const char *key;
 	enum envelope_kind kind;
-	size_t off;        /* offset in struct envelope or envelope_rcpt */
+	size_t off;        /* offset in struct envelope or struct rcpt */
 	int required;      /* 1: required; 2: always written, optional */
+	unsigned since, until;  /* the versions that have it; 0: any */
 };
 
 /* The envelope's fields (at most one each, before the first "rcpt" line)
@@ -26,7 +30,7 @@ extern const size_t envelope_env_nfields;
 extern const struct envelope_field envelope_rcpt_fields[];
 extern const size_t envelope_rcpt_nfields;
 
-/* Words for enum envelope_rcpt_state (3), enum envelope_ret and enum
+/* Words for enum rcpt_state (3), enum envelope_ret and enum
  * envelope_body (3 each, [0] = "" for unset) and the ENVELOPE_F_* bits. */
 extern const char *const envelope_state_names[];
 extern const char *const envelope_ret_names[];

@@ -11,13 +11,14 @@
 
 #include "envelope.h"
 #include "envelope_int.h"
+#include "record.h"
 #include "result.h"
 #include "xalloc.h"
 #include "i18n.h"
 
 struct parser {
 	struct envelope *env;
-	struct envelope_rcpt *rcpt;   /* current recipient, NULL before one */
+	struct rcpt *rcpt;   /* current recipient, NULL before one */
 	unsigned long seen;           /* env fields seen (bit per index) */
 	unsigned long rseen;          /* rcpt fields seen for this recipient */
 	unsigned line;
@@ -46,6 +47,35 @@ parse_ull(const char *s, unsigned long long max, unsigned long long *out)
 	}
 	*out = v;
 	return 0;
+}
+
+/* An enhanced status code "C.S.D" (RFC 3463: class 2, 4 or 5, subject and
+ * detail of 1 to 3 digits) into dst (RCPT_STATUS_MAX bytes). */
+static int
+store_status(const char *s, char *dst)
+{
+	size_t i = 2, n;
+	int part;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return -1;
+	for (part = 0; part < 2; part++) {
+		for (n = 0; s[i] >= '0' && s[i] <= '9'; n++)
+			i++;
+		if (n < 1 || n > 3 || (part == 0 && s[i++] != '.'))
+			return -1;
+	}
+	if (s[i] != '\0')
+		return -1;
+	memcpy(dst, s, i + 1);
+	return 0;
+}
+
+/* 1 when field f is part of envelope version v. */
+static int
+in_version(const struct envelope_field *f, unsigned v)
+{
+	return (f->since == 0 || v >= f->since) && (f->until == 0 || v <= f->until);
 }
 
 /* Stores the (unescaped) value s into field f of base. */
@@ -106,7 +136,18 @@ store_field(const struct envelope_field *f, void *base, const char *s)
 		*(unsigned *)(void *)p = set;
 		return 0;
 	case K_NOTIFY:
-		return envelope_notify_parse(s, (unsigned *)(void *)p);
+		return rcpt_notify_parse(s, (unsigned *)(void *)p);
+	case K_LINE:
+		/* versions 1 and 2: "550 5.1.1 text" as one line */
+		result_stored_fields(s, (struct rcpt_reply *)(void *)p);
+		return 0;
+	case K_CODE:
+		if (parse_ull(s, 999, &v) < 0 || v < 100)
+			return -1;
+		*(int *)(void *)p = (int)v;
+		return 0;
+	case K_STATUS:
+		return store_status(s, (char *)p);
 	}
 	return -1;
 }
@@ -136,7 +177,7 @@ parse_line(struct parser *ps, char *line)
 
 	if (sp != NULL)
 		*sp = '\0';
-	if (envelope_unescape(sp ? sp + 1 : "", sp ? strlen(sp + 1) : 0, &val) < 0)
+	if (record_unescape(sp ? sp + 1 : "", sp ? strlen(sp + 1) : 0, &val) < 0)
 		return perr(ps, _("bad escape in value"));
 	rc = -1;
 	if (strcmp(line, "rcpt") == 0) {
@@ -152,7 +193,7 @@ parse_line(struct parser *ps, char *line)
 		ps->rseen = 0;
 		rc = 0;
 	} else if ((f = find_field(envelope_rcpt_fields,
-	    envelope_rcpt_nfields, line, &idx))) {
+	    envelope_rcpt_nfields, line, &idx)) && in_version(f, ps->env->version)) {
 		if (ps->rcpt == NULL)
 			perr(ps, _("recipient field before any rcpt line"));
 		else if (ps->rseen & (1ul << idx))
@@ -163,7 +204,7 @@ parse_line(struct parser *ps, char *line)
 			rc = 0;
 		ps->rseen |= 1ul << idx;
 	} else if ((f = find_field(envelope_env_fields,
-	    envelope_env_nfields, line, &idx))) {
+	    envelope_env_nfields, line, &idx)) && in_version(f, ps->env->version)) {
 		if (ps->rcpt != NULL)
 			perr(ps, _("envelope field after the recipients"));
 		else if (ps->seen & (1ul << idx))
@@ -181,15 +222,16 @@ done:
 	return rc;
 }
 
+/* The version from the first line: one this relayq reads. */
 static int
-parse_version(struct parser *ps, const char *line)
+check_version(struct parser *ps, int rc, unsigned long long v)
 {
-	unsigned long long v;
-
-	if (strncmp(line, ENVELOPE_MAGIC " ", sizeof(ENVELOPE_MAGIC)) != 0)
+	if (rc == RECORD_BAD_MAGIC)
 		return perr(ps, _("not a relayq envelope"));
-	if (parse_ull(line + sizeof(ENVELOPE_MAGIC), UINT32_MAX, &v) < 0)
+	if (rc == RECORD_BAD_VERSION)
 		return perr(ps, _("bad version"));
+	if (rc < 0)
+		return -1;
 	if (v < ENVELOPE_VERSION_MIN || v > ENVELOPE_VERSION)
 		return err_set(ps->e, EX_DATAERR, _("envelope version %llu is not "
 		    "supported (this relayq reads versions %d to %d)"), v,
@@ -219,45 +261,31 @@ int
 envelope_parse(struct envelope *env, const char *p, size_t len,
     struct err *e)
 {
-	struct parser ps = { env, NULL, 0, 0, 0, e };
-	struct buf line = BUF_INIT;
-	const char *nl, *end = p + len;
-	int rc = -1, ended = 0;
+	struct parser ps = { env, NULL, 0, 0, 1, e };
+	struct record_reader rd;
+	unsigned long long v = 0;
+	char *line;
+	int rc;
 
 	envelope_init(env);
 	if (len > ENVELOPE_FILE_MAX)
 		return err_set(e, EX_DATAERR, _("envelope larger than %u bytes"),
 		    ENVELOPE_FILE_MAX);
-	while (p < end) {
-		ps.line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL) {
-			perr(&ps, _("truncated (last line has no end)"));
-			goto fail;
-		}
-		if ((size_t)(nl - p) > ENVELOPE_LINE_MAX || memchr(p, '\0', (size_t)(nl - p))) {
-			perr(&ps, _("line too long or contains NUL"));
-			goto fail;
-		}
-		buf_reset(&line);
-		buf_add(&line, p, (size_t)(nl - p));
-		p = nl + 1;
-		if (ended) {
-			perr(&ps, _("text after the end line"));
-			goto fail;
-		}
-		if (ps.line == 1 ? parse_version(&ps, line.data) < 0 :
-		    strcmp(line.data, "end") == 0 ? (ended = 1, 0) :
-		    parse_line(&ps, line.data) < 0)
-			goto fail;
+	rc = record_open(&rd, p, len, ENVELOPE_LINE_MAX, ENVELOPE_MAGIC, &v, e);
+	if (check_version(&ps, rc, v) < 0) {
+		rc = -1;
+		goto done;
 	}
-	if (!ended) {
-		err_set(e, EX_DATAERR, ps.line == 0 ? _("empty file") :
-		    _("truncated (no end line)"));
-		goto fail;
+	while ((rc = record_next(&rd, &line, e)) == 1) {
+		ps.line = rd.line;
+		if (parse_line(&ps, line) < 0)
+			break;
 	}
-	rc = check_complete(&ps);
-fail:
-	buf_free(&line);
-	return rc;
+	if (rc == 0)
+		rc = check_complete(&ps);
+	else
+		rc = -1;
+done:
+	record_close(&rd);
+	return rc < 0 ? -1 : 0;
 }

@@ -14,22 +14,6 @@
 #include "log.h"
 #include "submit.h"
 
-unsigned
-fe_notify(int cli_notify)
-{
-	unsigned n = 0;
-
-	if (cli_notify & CLI_NOTIFY_NEVER)
-		return ENVELOPE_NOTIFY_NEVER;
-	if (cli_notify & CLI_NOTIFY_SUCCESS)
-		n |= ENVELOPE_NOTIFY_SUCCESS;
-	if (cli_notify & CLI_NOTIFY_FAILURE)
-		n |= ENVELOPE_NOTIFY_FAILURE;
-	if (cli_notify & CLI_NOTIFY_DELAY)
-		n |= ENVELOPE_NOTIFY_DELAY;
-	return n;
-}
-
 void
 fe_submit_ctx(struct fe *fe, struct submit_ctx *c)
 {
@@ -40,11 +24,10 @@ fe_submit_ctx(struct fe *fe, struct submit_ctx *c)
 	c->sender = fe->opt.sender;
 	c->full_name = fe->opt.full_name;
 	c->from_address = fe->conf.from_address;
-	c->rcpts = &fe->opt.args;
 	c->extract_rcpts = fe->opt.extract_rcpts;
 	c->hop_count = fe->opt.hop_count;
 	c->max_hops = fe->opt.max_hops;
-	c->notify = fe_notify(fe->opt.notify);
+	c->notify = fe->opt.notify;
 	c->ret = fe->opt.ret == CLI_RET_FULL ? ENVELOPE_RET_FULL :
 	    fe->opt.ret == CLI_RET_HDRS ? ENVELOPE_RET_HDRS : ENVELOPE_RET_UNSET;
 	c->body = fe->opt.body == CLI_BODY_7BIT ? ENVELOPE_BODY_7BIT :
@@ -77,6 +60,8 @@ fe_deliver(struct fe *fe)
 {
 	struct submit_ctx c;
 	struct submission *s = NULL;
+	struct rcpt_list given = RCPT_LIST_INIT;
+	const struct rcpt_list *queued;
 	const char *qid;
 	struct err e;
 	size_t i;
@@ -90,21 +75,28 @@ fe_deliver(struct fe *fe)
 	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0)
 		goto fail;
 	fe_submit_ctx(fe, &c);
+	/* Each argument (an address list) with -N's NOTIFY, no ORCPT. */
+	for (i = 0; i < fe->opt.args.n; i++)
+		rcpt_list_add(&given, fe->opt.args.v[i], NULL, fe->opt.notify);
+	c.rcpts = &given;
 	s = submit_begin(&c, &e);
 	if (s == NULL || read_message(fe, s, &e) < 0 || submit_end(s, &qid, &e) < 0)
 		goto fail;
+	queued = submit_recipients(s);
 	log_msg(LOG_INFO, "%s: uid=%lu from=<%s> nrcpt=%zu queued", qid,
 	    (unsigned long)fe->id.uid, c.sender ? c.sender : fe->id.user,
-	    submit_recipients(s)->n);
+	    queued->n);
 	if (fe->opt.verbose)
-		for (i = 0; i < submit_recipients(s)->n; i++)
+		for (i = 0; i < queued->n; i++)
 			fprintf(stderr, _("%s: %s: queued for <%s>\n"), fe->progname, qid,
-			    submit_recipients(s)->v[i]);
+			    queued->v[i].addr);
 	submit_free(s);
+	rcpt_list_free(&given);
 	fe_after_queue(fe);
 	return EX_OK;
 fail:
 	submit_free(s);
+	rcpt_list_free(&given);
 	err_wrap(&e, _("cannot queue message"));
 	/* A problem with the message is reported as ErrorMode says; one with
 	 * the queue itself cannot be mailed back through that same queue. */

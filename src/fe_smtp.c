@@ -22,10 +22,7 @@ struct bs {
 	struct submit_ctx c;
 	char *sender;
 	char *envid;
-	struct strv rcpts;
-	struct strv orcpts;
-	unsigned *notify;       /* per recipient, ENVELOPE_NOTIFY_* */
-	size_t nnotify;
+	struct rcpt_list rcpts;  /* RCPT TO, each with its ORCPT and NOTIFY */
 	struct submission *s;
 	int queued;             /* messages committed in this session */
 };
@@ -41,11 +38,7 @@ bs_reset(void *ctx)
 	b->sender = NULL;
 	free(b->envid);
 	b->envid = NULL;
-	strv_free(&b->rcpts);
-	strv_free(&b->orcpts);
-	free(b->notify);
-	b->notify = NULL;
-	b->nnotify = 0;
+	rcpt_list_free(&b->rcpts);
 }
 
 static int
@@ -61,8 +54,6 @@ bs_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
 	b->c.sender = b->sender;
 	b->c.extract_rcpts = 0;
 	b->c.rcpts = &b->rcpts;
-	b->c.orcpts = &b->orcpts;
-	b->c.notifies = NULL;       /* set at DATA, once the RCPTs are known */
 	if (m->body != NULL)
 		b->c.body = strcasecmp(m->body, "8BITMIME") == 0 ?
 		    ENVELOPE_BODY_8BITMIME : ENVELOPE_BODY_7BIT;
@@ -77,11 +68,9 @@ bs_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
 }
 
 static int
-bs_rcpt(void *ctx, const struct smtpd_rcpt *r, struct err *e)
+bs_rcpt(void *ctx, const struct rcpt *r, struct err *e)
 {
 	struct bs *b = ctx;
-	unsigned notify = b->c.notify;
-
 	struct addr_mailbox mb;
 
 	if (rewrite_check_text(r->addr, _("recipient"), e) < 0)
@@ -94,12 +83,9 @@ bs_rcpt(void *ctx, const struct smtpd_rcpt *r, struct err *e)
 		return err_set(e, EX_DATAERR, _("RCPT TO must name exactly one address"));
 	}
 	addr_mailbox_free(&mb);
-	if (r->notify != NULL && envelope_notify_parse(r->notify, &notify) < 0)
-		return err_set(e, EX_USAGE, _("bad NOTIFY parameter %s"), r->notify);
-	strv_add(&b->rcpts, r->addr);
-	strv_add(&b->orcpts, r->orcpt != NULL ? r->orcpt : "");
-	b->notify = xreallocarray(b->notify, b->nnotify + 1, sizeof(*b->notify));
-	b->notify[b->nnotify++] = notify;
+	/* NOTIFY= given, else -N's. */
+	rcpt_list_add(&b->rcpts, r->addr, r->orcpt,
+	    r->notify != 0 ? r->notify : b->c.notify);
 	return 0;
 }
 
@@ -109,7 +95,6 @@ bs_data_begin(void *ctx, struct err *e)
 	struct bs *b = ctx;
 
 	b->c.now = time(NULL);
-	b->c.notifies = b->notify;
 	b->s = submit_begin(&b->c, e);
 	return b->s == NULL ? -1 : 0;
 }

@@ -35,7 +35,7 @@ filter_match(const struct flush_filter *fl, const struct envelope *env)
 		break;
 	case 'R':
 		for (i = 0; i < env->nrcpt && !hit; i++)
-			hit = env->rcpt[i].state == ENVELOPE_RCPT_PENDING &&
+			hit = env->rcpt[i].state == RCPT_PENDING &&
 			    strstr(env->rcpt[i].addr, fl->substr) != NULL;
 		break;
 	}
@@ -45,14 +45,14 @@ filter_match(const struct flush_filter *fl, const struct envelope *env)
 int
 flush_has_work(const struct envelope *env)
 {
-	return envelope_count(env, ENVELOPE_RCPT_PENDING) > 0 ||
+	return envelope_count(env, RCPT_PENDING) > 0 ||
 	    envelope_unreported(env) > 0;
 }
 
 int
 flush_needs_session(const struct envelope *env)
 {
-	return envelope_count(env, ENVELOPE_RCPT_PENDING) > 0 &&
+	return envelope_count(env, RCPT_PENDING) > 0 &&
 	    !flush_local_notice(env);
 }
 

@@ -89,7 +89,7 @@ flush_onfailure(struct flusher *f, const struct envelope *env,
 	rcpts = xcalloc(env->nrcpt + 1, sizeof(*rcpts));
 	for (i = 0; i < env->nrcpt; i++)
 		if (which != NULL ? which[i] != 0 :
-		    env->rcpt[i].state == ENVELOPE_RCPT_PENDING)
+		    env->rcpt[i].state == RCPT_PENDING)
 			rcpts[n++] = env->rcpt[i].addr;
 	memset(&in, 0, sizeof(in));
 	in.event = ev;
@@ -124,7 +124,7 @@ flush_local_notice(const struct envelope *env)
 	if (env->sender[0] != '\0')
 		return 0;
 	for (i = 0; i < env->nrcpt; i++)
-		if (env->rcpt[i].state == ENVELOPE_RCPT_PENDING &&
+		if (env->rcpt[i].state == RCPT_PENDING &&
 		    !deadletter_local_address(env->rcpt[i].addr))
 			return 0;
 	return 1;

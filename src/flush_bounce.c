@@ -138,7 +138,8 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 {
 	struct bounce_rcpt *br = xcalloc(env->nrcpt, sizeof(*br));
 	char (*diag)[RESULT_TEXT_MAX + 32] = xcalloc(env->nrcpt, sizeof(*diag));
-	char (*status)[RESULT_STATUS_MAX] = xcalloc(env->nrcpt, sizeof(*status));
+	char (*status)[RCPT_STATUS_MAX] = xcalloc(env->nrcpt, sizeof(*status));
+	struct buf *stored = xcalloc(env->nrcpt, sizeof(*stored));
 	struct bounce_info b;
 	struct notice nt;
 	struct notice_env ne;
@@ -167,12 +168,14 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 			if (why[i]->code == 0)
 				br[n].diagnostic = why[i]->text;
 		} else {
-			/* Failed in an earlier run: its stored reply "550 5.1.1 ..."
-			 * still carries the enhanced status ("550 ..." gives
-			 * 5.0.0, as RFC 3463 derives it). */
-			br[n].status = result_stored_status(env->rcpt[i].reply, status[n],
+			/* Failed in an earlier run: its stored reply carries the
+			 * enhanced status ("550" without one gives 5.0.0, as
+			 * RFC 3463 derives it). */
+			br[n].status = rcpt_reply_status(&env->rcpt[i].reply, status[n],
 			    delayed ? "4.0.0" : "5.0.0");
-			br[n].diagnostic = env->rcpt[i].reply;
+			rcpt_reply_format(&env->rcpt[i].reply, &stored[n]);
+			br[n].diagnostic = env->rcpt[i].reply.text != NULL ?
+			    buf_cstr(&stored[n]) : NULL;
 		}
 		br[n].remote_mta = why[i] != NULL && why[i]->code ? remote : NULL;
 		br[n].last_attempt = env->rcpt[i].last_attempt;
@@ -225,6 +228,9 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 done:
 	notice_abort(&nt);
 	buf_free(&text);
+	for (i = 0; i < env->nrcpt; i++)
+		buf_free(&stored[i]);
+	free(stored);
 	free(diag);
 	free(status);
 	free(br);

@@ -131,8 +131,9 @@ struct attempt {
 	                              * send, todo[head..ntodo) in order */
 	size_t head, ntodo;
 	size_t *map;                 /* transaction index → env index */
-	struct smtp_rcpt *rcpts;     /* the transaction's recipients */
-	struct buf *notify;          /* per env recipient */
+	struct rcpt *rcpts;          /* the transaction's recipients:
+	                              * shallow copies of env's, borrowing
+	                              * their strings */
 	struct result *res;          /* per env recipient; cls OK = untouched */
 	unsigned char *tried;        /* per env recipient: res is its result
 	                              * for this attempt */

@@ -50,7 +50,7 @@ now_precise(void)
 
 
 static void
-log_rcpt(struct attempt *a, const struct envelope_rcpt *rc, const struct result *r,
+log_rcpt(struct attempt *a, const struct rcpt *rc, const struct result *r,
     enum result_action act)
 {
 	char status[RESULT_TEXT_MAX + 64];
@@ -76,11 +76,10 @@ log_rcpt(struct attempt *a, const struct envelope_rcpt *rc, const struct result 
 size_t
 attempt_record(struct attempt *a)
 {
-	char diag[RESULT_TEXT_MAX + 32];
 	size_t i, n = 0;
 
 	for (i = 0; i < a->env.nrcpt; i++) {
-		struct envelope_rcpt *rc = &a->env.rcpt[i];
+		struct rcpt *rc = &a->env.rcpt[i];
 		struct result *r = &a->res[i];
 		enum result_action act;
 
@@ -93,12 +92,11 @@ attempt_record(struct attempt *a)
 		log_rcpt(a, rc, r, act);
 		rc->attempts++;
 		rc->last_attempt = a->f->now;
-		result_diagnostic(r, diag, sizeof(diag));
-		envelope_set(&rc->reply, diag);
+		result_reply(r, &rc->reply);
 		if (act == RESULT_ACTION_DONE)
-			rc->state = ENVELOPE_RCPT_DONE;
+			rc->state = RCPT_DONE;
 		else if (act == RESULT_ACTION_BOUNCE)
-			rc->state = ENVELOPE_RCPT_FAILED;
+			rc->state = RCPT_FAILED;
 		else if (r->cls == RESULT_UNKNOWN)
 			a->env.flags |= ENVELOPE_F_MAYBE_DELIVERED;
 	}
@@ -112,17 +110,21 @@ expire(struct attempt *a)
 	size_t i;
 
 	for (i = 0; i < a->env.nrcpt; i++) {
-		struct envelope_rcpt *rc = &a->env.rcpt[i];
+		struct rcpt *rc = &a->env.rcpt[i];
 		char text[RESULT_TEXT_MAX];
+		struct buf last = BUF_INIT;
 
-		if (rc->state != ENVELOPE_RCPT_PENDING)
+		if (rc->state != RCPT_PENDING)
 			continue;
+		rcpt_reply_format(&rc->reply, &last);
 		snprintf(text, sizeof(text), "message expired after %lld days in the queue; "
 		    "last error: %s", (long long)(a->f->now - a->env.created) / 86400,
-		    rc->reply ? rc->reply : a->env.last_error ? a->env.last_error : "none");
+		    rc->reply.text ? buf_cstr(&last) : a->env.last_error ?
+		    a->env.last_error : "none");
+		buf_free(&last);
 		result_set(&a->res[i], RESULT_PERM, RESULT_SCOPE_RCPT, NULL, "4.4.7", "%s", text);
-		rc->state = ENVELOPE_RCPT_FAILED;
-		envelope_set(&rc->reply, a->res[i].text);
+		rc->state = RCPT_FAILED;
+		rcpt_reply_set(&rc->reply, 0, NULL, a->res[i].text);
 		a->tried[i] = 2;
 		flusher_note(a->f, &a->res[i]);
 		log_msg(LOG_WARNING, "%s: to=<%s>, status=expired (%s)", a->env.id,
@@ -130,16 +132,21 @@ expire(struct attempt *a)
 	}
 }
 
-/* The first failed recipient's reply, for on_failure and dead.letter. */
+/* The first failed recipient's reply, for on_failure and dead.letter,
+ * into out; returns its text (borrowed from out). */
 static const char *
-first_failure(const struct envelope *env)
+first_failure(const struct envelope *env, struct buf *out)
 {
 	size_t i;
 
+	buf_reset(out);
 	for (i = 0; i < env->nrcpt; i++)
-		if (env->rcpt[i].state == ENVELOPE_RCPT_FAILED && env->rcpt[i].reply)
-			return env->rcpt[i].reply;
-	return env->last_error ? env->last_error : "";
+		if (env->rcpt[i].state == RCPT_FAILED && env->rcpt[i].reply.text) {
+			rcpt_reply_format(&env->rcpt[i].reply, out);
+			return buf_cstr(out);
+		}
+	buf_adds(out, env->last_error ? env->last_error : "");
+	return buf_cstr(out);
 }
 
 /* Reports the recipients that failed and were not reported yet, all in
@@ -155,26 +162,27 @@ report_failures(struct attempt *a, struct result *r)
 	const struct result **why = xcalloc(a->env.nrcpt, sizeof(*why));
 	unsigned char *which = xcalloc(a->env.nrcpt, 1);
 	unsigned char *due = xcalloc(a->env.nrcpt, 1);
+	struct buf ff = BUF_INIT;
 	size_t i, nwant = 0, ndue = 0;
 	struct err e;
 	int rc = 0;
 
 	for (i = 0; i < a->env.nrcpt; i++) {
-		const struct envelope_rcpt *rr = &a->env.rcpt[i];
+		const struct rcpt *rr = &a->env.rcpt[i];
 
-		if (rr->state != ENVELOPE_RCPT_FAILED || rr->reported != 0)
+		if (rr->state != RCPT_FAILED || rr->reported != 0)
 			continue;
 		due[i] = 1;
 		ndue++;
-		if (a->env.sender[0] != '\0' && ((rr->notify & ENVELOPE_NOTIFY_NEVER) ||
-		    (rr->notify != 0 && !(rr->notify & ENVELOPE_NOTIFY_FAILURE))))
+		if (a->env.sender[0] != '\0' && ((rr->notify & RCPT_NOTIFY_NEVER) ||
+		    (rr->notify != 0 && !(rr->notify & RCPT_NOTIFY_FAILURE))))
 			continue;
 		which[i] = 1;
 		why[i] = a->tried[i] ? &a->res[i] : NULL;
 		nwant++;
 	}
 	if (nwant > 0 && a->env.sender[0] == '\0') {
-		if (flush_deadletter(a->f, &a->env, first_failure(&a->env), &e) < 0) {
+		if (flush_deadletter(a->f, &a->env, first_failure(&a->env, &ff), &e) < 0) {
 			result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL,
 			    RESULT_ST_LOCAL, "undeliverable notice kept in the queue: "
 			    "cannot write dead.letter: %s", e.msg);
@@ -194,6 +202,7 @@ report_failures(struct attempt *a, struct result *r)
 			if (due[i])
 				a->env.rcpt[i].reported = a->f->now;
 	}
+	buf_free(&ff);
 	free(why);
 	free(which);
 	free(due);
@@ -206,11 +215,12 @@ static void
 finish_message(struct attempt *a, struct queue *q)
 {
 	unsigned char *failed = xcalloc(a->env.nrcpt, 1);
+	struct buf ff = BUF_INIT;
 	size_t i, nall = 0;
 	struct err e;
 
 	for (i = 0; i < a->env.nrcpt; i++)
-		if (a->env.rcpt[i].state == ENVELOPE_RCPT_FAILED) {
+		if (a->env.rcpt[i].state == RCPT_FAILED) {
 			failed[i] = 1;
 			nall++;
 		}
@@ -220,7 +230,8 @@ finish_message(struct attempt *a, struct queue *q)
 		a->f->st->bounced++;
 	if (nall > 0)
 		flush_onfailure(a->f, &a->env, ONFAILURE_FAILED, failed,
-		    first_failure(&a->env));
+		    first_failure(&a->env, &ff));
+	buf_free(&ff);
 	/* Gone for this process at once; durable for the machine at the next
 	 * flusher_sync_removals (every FLUSH_SYNC_EVERY messages and at the
 	 * end of the run): a power loss in between can only resend. */
@@ -255,9 +266,9 @@ warn_delayed(struct attempt *a, const struct retry_policy *p)
 	why = xcalloc(a->env.nrcpt, sizeof(*why));
 	which = xcalloc(a->env.nrcpt, 1);
 	for (i = 0; i < a->env.nrcpt; i++) {
-		struct envelope_rcpt *rc = &a->env.rcpt[i];
+		struct rcpt *rc = &a->env.rcpt[i];
 
-		if (rc->state != ENVELOPE_RCPT_PENDING || !(rc->notify & ENVELOPE_NOTIFY_DELAY))
+		if (rc->state != RCPT_PENDING || !(rc->notify & RCPT_NOTIFY_DELAY))
 			continue;
 		which[i] = 1;
 		why[i] = a->tried[i] && a->res[i].cls != RESULT_OK ? &a->res[i] : NULL;
@@ -293,7 +304,7 @@ dispose(struct attempt *a, const struct result *last)
 	p.max_backoff = a->f->o->conf->retry_max;
 	p.lifetime = a->f->o->conf->queue_lifetime;
 	p.warn_after = a->f->o->conf->queue_warn;
-	if (envelope_count(&a->env, ENVELOPE_RCPT_PENDING) > 0 &&
+	if (envelope_count(&a->env, RCPT_PENDING) > 0 &&
 	    retry_expired(&p, a->env.created, a->f->now))
 		expire(a);
 	if (envelope_settle_flags(&a->env))
@@ -301,7 +312,7 @@ dispose(struct attempt *a, const struct result *last)
 		    "retry; flag cleared", a->env.id);
 	result_clear(&nr);
 	reported = report_failures(a, &nr);
-	pending = envelope_count(&a->env, ENVELOPE_RCPT_PENDING);
+	pending = envelope_count(&a->env, RCPT_PENDING);
 	if (pending == 0 && reported == 0) {
 		finish_message(a, q);
 		return;
@@ -314,7 +325,7 @@ dispose(struct attempt *a, const struct result *last)
 	if (reported < 0)
 		last = &nr;
 	for (i = 0; i < a->env.nrcpt; i++)
-		if (a->tried[i] && a->env.rcpt[i].state == ENVELOPE_RCPT_PENDING &&
+		if (a->tried[i] && a->env.rcpt[i].state == RCPT_PENDING &&
 		    result_severity_cmp(&a->res[i], last) > 0)
 			last = &a->res[i];
 	result_diagnostic(last, diag, sizeof(diag));
@@ -337,15 +348,12 @@ build(struct attempt *a)
 	a->todo = xcalloc(n, sizeof(*a->todo));
 	a->map = xcalloc(n, sizeof(*a->map));
 	a->rcpts = xcalloc(n, sizeof(*a->rcpts));
-	a->notify = xcalloc(n, sizeof(*a->notify));
 	for (i = 0; i < n; i++) {
-		struct envelope_rcpt *rc = &a->env.rcpt[i];
+		struct rcpt *rc = &a->env.rcpt[i];
 
-		if (rc->state != ENVELOPE_RCPT_PENDING)
+		if (rc->state != RCPT_PENDING)
 			continue;
 		a->todo[a->ntodo++] = i;
-		if (rc->notify != 0)
-			envelope_notify_format(rc->notify, &a->notify[i]);
 	}
 }
 
@@ -362,11 +370,6 @@ attempt_settle_rest(struct attempt *a, const struct result *r)
 static void
 attempt_free(struct attempt *a)
 {
-	size_t i;
-
-	for (i = 0; a->notify != NULL && i < a->env.nrcpt; i++)
-		buf_free(&a->notify[i]);
-	free(a->notify);
 	free(a->rcpts);
 	free(a->map);
 	free(a->todo);

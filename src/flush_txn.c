@@ -108,12 +108,10 @@ take_batch(struct attempt *a)
 		k = a->f->rcpt_limit;
 	for (j = 0; j < k; j++) {
 		size_t i = a->todo[a->head + j];
-		struct envelope_rcpt *rc = &a->env.rcpt[i];
+		struct rcpt *rc = &a->env.rcpt[i];
 
 		a->map[j] = i;
-		a->rcpts[j].addr = rc->addr;
-		a->rcpts[j].orcpt = rc->orcpt;
-		a->rcpts[j].notify = rc->notify != 0 ? buf_cstr(&a->notify[i]) : NULL;
+		a->rcpts[j] = *rc;
 		result_clear(&a->res[i]);
 	}
 	a->head += k;

@@ -89,8 +89,6 @@ const char *fe_flush_path(void);
  * may override sender, rcpts and DSN fields (the -bs path does). */
 struct submit_ctx;
 void fe_submit_ctx(struct fe *fe, struct submit_ctx *c);
-/* CLI_NOTIFY_* bits → ENVELOPE_NOTIFY_* bits. */
-unsigned fe_notify(int cli_notify);
 
 /* Modes. */
 int fe_deliver(struct fe *fe);          /* -bm, -t: stdin → queue */

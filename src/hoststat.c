@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "durable.h"
-#include "envelope.h"
 #include "hoststat.h"
 #include "i18n.h"
 #include "log.h"
+#include "record.h"
 #include "result.h"
 #include "xalloc.h"
 
@@ -87,15 +87,15 @@ hoststat_format(const struct hoststat *h, struct buf *out)
 {
 	size_t i;
 
-	buf_printf(out, "%s %d\n", MAGIC, HOSTSTAT_VERSION);
+	record_begin(out, MAGIC, HOSTSTAT_VERSION);
 	for (i = 0; i < h->n; i++) {
 		buf_adds(out, "host ");
-		envelope_escape(out, h->v[i].endpoint, strlen(h->v[i].endpoint));
+		record_escape(out, h->v[i].endpoint, strlen(h->v[i].endpoint));
 		buf_printf(out, " %lld %s ", (long long)h->v[i].when, h->v[i].status);
-		envelope_escape(out, h->v[i].text, strlen(h->v[i].text));
+		record_escape(out, h->v[i].text, strlen(h->v[i].text));
 		buf_addc(out, '\n');
 	}
-	buf_adds(out, "end\n");
+	record_end(out);
 }
 
 static int
@@ -141,8 +141,8 @@ parse_host(struct hoststat *h, char *line)
 	when = strtoll(when_f, &end, 10);
 	if (errno || *end != '\0' || when < 0)
 		return -1;
-	if (envelope_unescape(ep_f, strlen(ep_f), &ep) < 0 ||
-	    envelope_unescape(p, strlen(p), &text) < 0 ||
+	if (record_unescape(ep_f, strlen(ep_f), &ep) < 0 ||
+	    record_unescape(p, strlen(p), &text) < 0 ||
 	    strchr(ep, ' ') != NULL || h->n >= HOSTSTAT_MAX)
 		goto done;
 	/* a reply as any version stored it (result_stored_reply) */
@@ -160,41 +160,23 @@ done:
 int
 hoststat_parse(struct hoststat *h, const char *p, size_t len, struct err *e)
 {
-	const char *end = p + len, *nl;
+	struct record_reader rd;
+	unsigned long long v = 0;
 	char *line;
-	unsigned lineno = 0;
-	int ended = 0, bad;
+	int rc;
 
 	if (len > HOSTSTAT_FILE_MAX)
 		return err_set(e, EX_DATAERR, _("larger than %d bytes"), HOSTSTAT_FILE_MAX);
-	while (p < end) {
-		lineno++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			return err_set(e, EX_DATAERR, _("line %u: truncated (last line "
-			    "has no end)"), lineno);
-		if (ended)
-			return err_set(e, EX_DATAERR, _("line %u: text after the end line"),
-			    lineno);
-		line = xstrndup(p, (size_t)(nl - p));
-		bad = strlen(line) != (size_t)(nl - p);
-		p = nl + 1;
-		if (!bad && lineno == 1)
-			bad = strcmp(line, MAGIC " 1") != 0;
-		else if (!bad && strcmp(line, "end") == 0)
-			ended = 1;
-		else if (!bad)
-			bad = strncmp(line, "host ", 5) != 0 || parse_host(h, line) < 0;
-		free(line);
-		if (bad)
-			return err_set(e, EX_DATAERR, lineno == 1 ?
-			    _("line %u: not a relayq hoststat file (version 1)") :
-			    _("line %u: malformed"), lineno);
-	}
-	if (!ended)
-		return err_set(e, EX_DATAERR, lineno == 0 ? _("empty file") :
-		    _("truncated (no end line)"));
-	return 0;
+	rc = record_open(&rd, p, len, 0, MAGIC, &v, e);
+	if (rc == RECORD_BAD_MAGIC || rc == RECORD_BAD_VERSION ||
+	    (rc == 0 && v != HOSTSTAT_VERSION))
+		rc = err_set(e, EX_DATAERR, _("line %u: not a relayq hoststat file "
+		    "(version 1)"), 1u);
+	while (rc >= 0 && (rc = record_next(&rd, &line, e)) == 1)
+		if (strncmp(line, "host ", 5) != 0 || parse_host(h, line) < 0)
+			rc = err_set(e, EX_DATAERR, _("line %u: malformed"), rd.line);
+	record_close(&rd);
+	return rc < 0 ? -1 : 0;
 }
 
 void

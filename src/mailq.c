@@ -72,14 +72,18 @@ header(struct mailq *m)
 		    "%s-Sender/Recipient-------\n", m->owners ? "-Owner-- " : "");
 }
 
-/* The reason a pending recipient is still queued: its own last reply when
- * it was tried in the last attempt, else the message's last error (a
- * connection that failed before RCPT leaves the recipient's reply old). */
+/* The reason a pending recipient is still queued: its own last reply
+ * (formatted into out) when it was tried in the last attempt, else the
+ * message's last error (a connection that failed before RCPT leaves the
+ * recipient's reply old).  NULL when there is neither. */
 static const char *
-rcpt_reason(const struct envelope *env, const struct envelope_rcpt *r)
+rcpt_reason(const struct envelope *env, const struct rcpt *r, struct buf *out)
 {
-	if (r->reply != NULL && r->last_attempt >= env->last_attempt)
-		return r->reply;
+	if (r->reply.text != NULL && r->last_attempt >= env->last_attempt) {
+		buf_reset(out);
+		rcpt_reply_format(&r->reply, out);
+		return buf_cstr(out);
+	}
 	return env->last_error;
 }
 
@@ -94,7 +98,9 @@ add_reason(struct mailq *m, const char *why)
 void
 mailq_add(struct mailq *m, const struct envelope *env)
 {
-	const char *shown = NULL, *why;
+	struct buf cur = BUF_INIT, last = BUF_INIT;
+	const char *why;
+	int shown = 0;
 	time_t t = env->created;
 	struct tm tm;
 	size_t i;
@@ -116,19 +122,25 @@ mailq_add(struct mailq *m, const struct envelope *env)
 	if (env->flags & ENVELOPE_F_MAYBE_DELIVERED)
 		buf_adds(m->out, MAILQ_MAYBE_DELIVERED "\n");
 	for (i = 0; i < env->nrcpt; i++) {
-		if (env->rcpt[i].state != ENVELOPE_RCPT_PENDING)
+		if (env->rcpt[i].state != RCPT_PENDING)
 			continue;
-		why = rcpt_reason(env, &env->rcpt[i]);
-		if (why != NULL && (shown == NULL || strcmp(why, shown) != 0))
+		why = rcpt_reason(env, &env->rcpt[i], &cur);
+		if (why != NULL && (!shown || strcmp(why, buf_cstr(&last)) != 0))
 			add_reason(m, why);
-		shown = why != NULL ? why : shown;
+		if (why != NULL) {
+			buf_reset(&last);
+			buf_adds(&last, why);
+			shown = 1;
+		}
 		buf_printf(m->out, "%*s", m->owners ? 50 : 41, "");
 		add_safe(m->out, env->rcpt[i].addr);
 		buf_addc(m->out, '\n');
 	}
-	if (shown == NULL && env->last_error != NULL)
+	if (!shown && env->last_error != NULL)
 		add_reason(m, env->last_error);
 	buf_addc(m->out, '\n');
+	buf_free(&cur);
+	buf_free(&last);
 }
 
 void

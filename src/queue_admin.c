@@ -32,7 +32,7 @@ queue_admin_summary_add(struct queue_admin_summary *s,
 	long long age = (long long)now - (long long)env->created;
 
 	s->messages++;
-	s->recipients_pending += envelope_count(env, ENVELOPE_RCPT_PENDING);
+	s->recipients_pending += envelope_count(env, RCPT_PENDING);
 	if (env->flags & ENVELOPE_F_HELD)
 		s->held++;
 	if (env->attempts > 0)
@@ -154,7 +154,7 @@ show_dsn(struct buf *out, const struct envelope *env)
 }
 
 static void
-show_rcpt(struct buf *out, const struct envelope_rcpt *r)
+show_rcpt(struct buf *out, const struct rcpt *r)
 {
 	const char *in = "    ";
 	struct buf b = BUF_INIT;
@@ -164,15 +164,18 @@ show_rcpt(struct buf *out, const struct envelope_rcpt *r)
 	add_line(out, in, _("State"), envelope_state_name(r->state));
 	if (r->notify != 0) {
 		buf_reset(&b);
-		envelope_notify_format(r->notify, &b);
+		rcpt_notify_format(r->notify, &b);
 		add_line(out, in, _("Notify"), buf_cstr(&b));
 	}
 	if (r->orcpt != NULL)
 		add_line(out, in, _("Original recipient"), r->orcpt);
 	buf_printf(out, "%s%s: %u\n", in, _("Attempts"), r->attempts);
 	add_time(out, in, _("Last attempt"), r->last_attempt, _("never"));
-	if (r->reply != NULL)
-		add_line(out, in, _("Last reply"), r->reply);
+	if (r->reply.text != NULL) {
+		buf_reset(&b);
+		rcpt_reply_format(&r->reply, &b);
+		add_line(out, in, _("Last reply"), buf_cstr(&b));
+	}
 	buf_free(&b);
 }
 

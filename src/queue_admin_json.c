@@ -101,14 +101,22 @@ json_time(struct buf *out, time_t t)
 }
 
 static void
-json_rcpt(struct buf *out, const struct envelope_rcpt *r)
+json_rcpt(struct buf *out, const struct rcpt *r)
 {
+	struct buf line = BUF_INIT;
+
 	buf_adds(out, "{\"address\":");
 	json_str_or_null(out, r->addr);
 	buf_printf(out, ",\"state\":\"%s\",\"attempts\":%u,\"last_reply\":",
 	    envelope_state_name(r->state), r->attempts);
-	json_str_or_null(out, r->reply);
+	if (r->reply.text != NULL) {
+		rcpt_reply_format(&r->reply, &line);
+		json_str_or_null(out, buf_cstr(&line));
+	} else {
+		json_str_or_null(out, NULL);
+	}
 	buf_addc(out, '}');
+	buf_free(&line);
 }
 
 void

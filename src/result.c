@@ -3,11 +3,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "log.h"
 #include "result.h"
+#include "xalloc.h"
 
 void
 result_clear(struct result *r)
@@ -242,24 +244,46 @@ result_stored_reply(const char *stored, char *dst, size_t n)
 	return dst;
 }
 
-const char *
-result_stored_status(const char *stored, char *dst, const char *fallback)
+void
+result_reply(const struct result *r, struct rcpt_reply *rr)
 {
-	char buf[RESULT_TEXT_MAX + 32];
+	char text[RESULT_TEXT_MAX + RESULT_STATUS_MAX];
+
+	if (r->code == 0 || r->status_derived) {
+		rcpt_reply_set(rr, r->code, NULL, r->text);
+	} else if (code_len(r->status) > 0 && r->status[0] == '0' + r->code / 100) {
+		rcpt_reply_set(rr, r->code, r->status, r->text);
+	} else {
+		/* A code of another class than the reply's is text, as a
+		 * stored line has always read it. */
+		snprintf(text, sizeof(text), "%s%s%s", r->status,
+		    r->text[0] ? " " : "", r->text);
+		rcpt_reply_set(rr, r->code, NULL, text);
+	}
+}
+
+void
+result_stored_fields(const char *stored, struct rcpt_reply *rr)
+{
+	const char *p = stored != NULL ? stored : "", *rest;
+	char *line = xmalloc(strlen(p) + 1);
+	char status[RESULT_STATUS_MAX];
 	size_t l;
 
-	if (stored == NULL || !basic_code(stored))
-		return fallback;
-	result_stored_reply(stored, buf, sizeof(buf));
-	if (buf[3] == ' ' && (l = code_len(buf + 4)) > 0 && buf[4] == buf[0]
+	result_stored_reply(p, line, strlen(p) + 1);
+	if (!basic_code(line)) {
+		rcpt_reply_set(rr, 0, NULL, line);
+		free(line);
+		return;
+	}
+	rest = line[3] == ' ' ? line + 4 : line + 3;
+	status[0] = '\0';
+	if (line[3] == ' ' && (l = code_len(rest)) > 0 && rest[0] == line[0]
 	    && l < RESULT_STATUS_MAX) {
-		memcpy(dst, buf + 4, l);
-		dst[l] = '\0';
-		return dst;
+		memcpy(status, rest, l);
+		status[l] = '\0';
+		rest += l + (rest[l] == ' ');
 	}
-	if (buf[0] == '2' || buf[0] == '4' || buf[0] == '5') {
-		snprintf(dst, RESULT_STATUS_MAX, "%c.0.0", buf[0]);
-		return dst;
-	}
-	return fallback;
+	rcpt_reply_set(rr, atoi(line), status, rest);
+	free(line);
 }

@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "rcpt.h"
+
 enum result_class {
 	RESULT_OK,
 	RESULT_TEMP,
@@ -55,7 +57,7 @@ enum result_action {
 #define RESULT_ST_AUTH        "5.7.8"
 #define RESULT_ST_NEED_TLS    "5.7.10"
 
-#define RESULT_STATUS_MAX 16
+#define RESULT_STATUS_MAX RCPT_STATUS_MAX
 #define RESULT_TEXT_MAX 512
 
 struct result {
@@ -131,11 +133,17 @@ char *result_diagnostic(const struct result *r, char *dst, size_t n);
  * returns dst. */
 char *result_stored_reply(const char *stored, char *dst, size_t n);
 
-/* The enhanced status code of a stored reply ("550 5.1.1 text" gives
- * "5.1.1"; dst holds RESULT_STATUS_MAX bytes), derived from the basic code
- * as RFC 3463 says when the reply has none ("550 text" gives "5.0.0"),
- * else fallback.  Returns dst or fallback. */
-const char *result_stored_status(const char *stored, char *dst,
-    const char *fallback);
+/* Stores r as a recipient's last reply: its code, the enhanced code the
+ * server wrote (none when it wrote none or one of another class, which
+ * stays in the text as it was written; none for relayq's own text) and
+ * the text, so that rcpt_reply_format gives result_diagnostic(r). */
+void result_reply(const struct result *r, struct rcpt_reply *rr);
+
+/* Reads a reply stored as one line (a result_diagnostic string, as
+ * envelope versions 1 and 2 kept it) into rr's fields, after
+ * result_stored_reply: "550 5.1.1 text" gives 550, "5.1.1", "text";
+ * "550 text" gives 550, "", "text"; anything not starting with a reply
+ * code is relayq's own text (code 0). */
+void result_stored_fields(const char *stored, struct rcpt_reply *rr);
 
 #endif

@@ -37,6 +37,7 @@
 
 #include "auth_ops.h"
 #include "err.h"
+#include "rcpt.h"
 #include "result.h"
 #include "smtp_reply.h"
 #include "stream.h"
@@ -97,15 +98,12 @@ struct smtp_client_cfg {
 	void *transcript_ctx;
 };
 
-struct smtp_rcpt {
-	const char *addr;                /* without angle brackets */
-	const char *notify;              /* "SUCCESS,FAILURE", "NEVER" or NULL */
-	const char *orcpt;               /* "rfc822;a@b" (xtext) or NULL */
-};
-
 struct smtp_msg {
 	const char *sender;              /* "" for the null sender */
-	const struct smtp_rcpt *rcpts;
+	const struct rcpt *rcpts;        /* rcpt.h: addr (without angle
+	                                  * brackets), notify, orcpt
+	                                  * ("rfc822;a@b", xtext, or NULL)
+	                                  * are sent; the rest is unused */
 	size_t nrcpts;
 	unsigned long long size;         /* for SIZE=: bytes with CRLF line
 	                                  * ends (smtp_data_size, RFC 1870) */

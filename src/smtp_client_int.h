@@ -18,7 +18,7 @@
 #include "stream.h"
 #include "strv.h"
 
-enum rcpt_state { RCPT_PENDING, RCPT_ACCEPTED, RCPT_REPORTED };
+enum smtp_rcpt_state { SMTP_RCPT_PENDING, SMTP_RCPT_ACCEPTED, SMTP_RCPT_REPORTED };
 
 struct smtp_client {
 	struct stream *s;
@@ -33,7 +33,7 @@ struct smtp_client {
 	int in_txn;                      /* MAIL sent since the last RSET */
 	size_t accepted;                 /* RCPTs accepted in the last
 	                                  * transaction */
-	unsigned char *rs;               /* enum rcpt_state per recipient */
+	unsigned char *rs;               /* enum smtp_rcpt_state per recipient */
 	size_t rs_cap;
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "rcpt.h"
 #include "smtp_client.h"
 #include "smtp_client_int.h"
 #include "smtp_data.h"
@@ -28,7 +29,7 @@ struct txn {
 static void
 report(struct smtp_client *c, size_t i, const struct result *r)
 {
-	c->rs[i] = RCPT_REPORTED;
+	c->rs[i] = SMTP_RCPT_REPORTED;
 	if (c->cfg->on_rcpt != NULL)
 		c->cfg->on_rcpt(c->cfg->cb_ctx, i, r);
 }
@@ -42,7 +43,7 @@ finish(struct smtp_client *c, const struct smtp_msg *m,
 	size_t i;
 
 	for (i = 0; i < m->nrcpts; i++)
-		if (c->rs[i] != RCPT_REPORTED)
+		if (c->rs[i] != SMTP_RCPT_REPORTED)
 			report(c, i, r);
 	if (c->cfg->on_message != NULL)
 		c->cfg->on_message(c->cfg->cb_ctx, r);
@@ -100,8 +101,7 @@ precheck(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 	if (r != NULL)
 		return -1;
 	for (i = 0; i < m->nrcpts; i++)
-		if (bad_text(m->rcpts[i].addr, 0) || bad_text(m->rcpts[i].notify, 1)
-		    || bad_text(m->rcpts[i].orcpt, 1)) {
+		if (bad_text(m->rcpts[i].addr, 0) || bad_text(m->rcpts[i].orcpt, 1)) {
 			result_set(&rr, RESULT_PERM, RESULT_SCOPE_RCPT, NULL,
 			    RESULT_ST_BAD_RCPT, "recipient address or DSN "
 			    "parameters contain control characters");
@@ -130,11 +130,13 @@ put_mail(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 }
 
 static int
-put_rcpt(struct smtp_client *c, const struct smtp_rcpt *rc, struct result *r)
+put_rcpt(struct smtp_client *c, const struct rcpt *rc, struct result *r)
 {
 	buf_printf(&c->cmd, "RCPT TO:<%s>", rc->addr);
-	if ((c->caps.flags & SMTP_CAP_DSN) && rc->notify != NULL)
-		buf_printf(&c->cmd, " NOTIFY=%s", rc->notify);
+	if ((c->caps.flags & SMTP_CAP_DSN) && rc->notify != 0) {
+		buf_adds(&c->cmd, " NOTIFY=");
+		rcpt_notify_format(rc->notify, &c->cmd);
+	}
 	if ((c->caps.flags & SMTP_CAP_DSN) && rc->orcpt != NULL)
 		buf_printf(&c->cmd, " ORCPT=%s", rc->orcpt);
 	return smtp_client_put_cmd(c, NULL, r, smtp_client_state_name(SMTP_ST_RCPT));
@@ -183,7 +185,7 @@ on_reply(struct smtp_client *c, struct txn *t, const struct step *p,
 		if (t->mail.cls != RESULT_OK)
 			break;
 		if (ok) {
-			c->rs[p->i] = RCPT_ACCEPTED;
+			c->rs[p->i] = SMTP_RCPT_ACCEPTED;
 			t->accepted++;
 		} else {
 			smtp_client_from_reply(c, &t->last, RESULT_SCOPE_RCPT, st);
@@ -305,7 +307,7 @@ transact(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 		p[n++].st = SMTP_ST_RSET;
 	p[n++].st = SMTP_ST_MAIL;
 	for (i = 0; i < m->nrcpts; i++)
-		if (c->rs[i] == RCPT_PENDING) {
+		if (c->rs[i] == SMTP_RCPT_PENDING) {
 			p[n].st = SMTP_ST_RCPT;
 			p[n++].i = i;
 		}
@@ -340,7 +342,7 @@ smtp_client_send(struct smtp_client *c, const struct smtp_msg *m,
 		c->rs_cap = m->nrcpts;
 	}
 	if (m->nrcpts > 0)
-		memset(c->rs, RCPT_PENDING, m->nrcpts);
+		memset(c->rs, SMTP_RCPT_PENDING, m->nrcpts);
 	c->accepted = 0;
 	result_clear(&r);
 	if (c->state != SMTP_ST_READY) {
@@ -352,7 +354,7 @@ smtp_client_send(struct smtp_client *c, const struct smtp_msg *m,
 	if (precheck(c, m, &r) < 0)
 		return finish(c, m, &r, out);
 	for (i = 0; i < m->nrcpts; i++)
-		pending += c->rs[i] == RCPT_PENDING;
+		pending += c->rs[i] == SMTP_RCPT_PENDING;
 	if (pending == 0)
 		result_set(&r, RESULT_PERM, RESULT_SCOPE_MESSAGE, NULL,
 		    RESULT_ST_BAD_RCPT, "no valid recipients");

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "rcpt.h"
 #include "smtpd.h"
 #include "xalloc.h"
 
@@ -267,37 +268,10 @@ done:
 	free(path);
 }
 
-/* RFC 3461: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. */
-static int
-notify_valid(const char *v)
-{
-	char word[16];
-	size_t n;
-	int never = 0, count = 0;
-
-	while (*v != '\0') {
-		n = strcspn(v, ",");
-		if (n == 0 || n >= sizeof(word))
-			return 0;
-		memcpy(word, v, n);
-		word[n] = '\0';
-		if (strcasecmp(word, "NEVER") == 0)
-			never = 1;
-		else if (strcasecmp(word, "SUCCESS") != 0 && strcasecmp(word, "FAILURE") != 0 &&
-		    strcasecmp(word, "DELAY") != 0)
-			return 0;
-		count++;
-		v += n;
-		if (*v == ',' && *++v == '\0')
-			return 0;
-	}
-	return count > 0 && (!never || count == 1);
-}
-
 static void
 cmd_rcpt(struct session *s, const char *arg)
 {
-	struct smtpd_rcpt r = { 0 };
+	struct rcpt r;
 	char *path = NULL, *params, *cur, *key, *val;
 	const char *rest;
 	struct err he;
@@ -313,10 +287,13 @@ cmd_rcpt(struct session *s, const char *arg)
 	}
 	params = xstrdup(rest);
 	cur = params;
+	memset(&r, 0, sizeof(r));
 	r.addr = path;
 	while (next_param(&cur, &key, &val)) {
-		if (strcasecmp(key, "NOTIFY") == 0 && val != NULL && notify_valid(val)) {
-			r.notify = val;
+		/* RFC 3461: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. */
+		if (strcasecmp(key, "NOTIFY") == 0 && val != NULL &&
+		    rcpt_notify_parse(val, &r.notify) == 0) {
+			continue;       /* r.notify set */
 		} else if (strcasecmp(key, "ORCPT") == 0 && val != NULL &&
 		    strchr(val, ';') != NULL && is_xtext(strchr(val, ';') + 1)) {
 			r.orcpt = val;

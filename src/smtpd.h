@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "rcpt.h"
 #include "stream.h"
 
 /* MAIL FROM parameters (RFC 1870, 6152, 6531, 3461). */
@@ -24,12 +25,6 @@ struct smtpd_mail {
 	const char *envid;       /* xtext as given, or NULL */
 };
 
-/* RCPT TO parameters. */
-struct smtpd_rcpt {
-	const char *addr;
-	const char *notify;      /* "NEVER" or a list, or NULL */
-	const char *orcpt;       /* "rfc822;addr" as given, or NULL */
-};
 
 /* Each hook returns 0 to accept or -1 with e set; e->code chooses the
  * reply: EX_TEMPFAIL → 451/452 4.x.x, EX_NOUSER/EX_DATAERR/EX_USAGE →
@@ -37,7 +32,10 @@ struct smtpd_rcpt {
  * the reply text (sanitised). */
 struct smtpd_hooks {
 	int (*mail)(void *ctx, const struct smtpd_mail *m, struct err *e);
-	int (*rcpt)(void *ctx, const struct smtpd_rcpt *r, struct err *e);
+	/* RCPT TO: r->addr, r->orcpt ("rfc822;addr" as given, or NULL) and
+	 * r->notify (NOTIFY=, 0 absent) filled, the rest zero; its strings
+	 * are the protocol's, borrowed for the call. */
+	int (*rcpt)(void *ctx, const struct rcpt *r, struct err *e);
 	/* DATA accepted: a message body follows. */
 	int (*data_begin)(void *ctx, struct err *e);
 	/* One line of the message, dot-unstuffed, without CRLF; eol = 0 when

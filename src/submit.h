@@ -17,8 +17,8 @@
 #include "err.h"
 #include "identity.h"
 #include "queue.h"
+#include "rcpt.h"
 #include "rewrite.h"
-#include "strv.h"
 
 /* Everything a submission needs; all borrowed for its lifetime. */
 struct submit_ctx {
@@ -28,16 +28,17 @@ struct submit_ctx {
 	const char *sender;          /* -f / MAIL FROM as given; NULL: the user */
 	const char *full_name;       /* -F; NULL: the passwd full name */
 	const char *from_address;    /* from_policy.h: sender of all mail; NULL: none */
-	const struct strv *rcpts;    /* command-line / RCPT TO addresses as given */
+	const struct rcpt_list *rcpts; /* the recipients given: each addr an
+	                             * address list as given on the command
+	                             * line or in RCPT TO, with the ORCPT and
+	                             * NOTIFY of every address it names */
 	int extract_rcpts;           /* -t: recipients from the headers too */
 	long hop_count;              /* -h: hops already made */
 	long max_hops;               /* refuse at this many hops (MaxHopCount) */
-	unsigned notify;             /* ENVELOPE_NOTIFY_* for every recipient */
+	unsigned notify;             /* RCPT_NOTIFY_* of those from the headers */
 	int ret;                     /* enum envelope_ret */
 	int body;                    /* enum envelope_body declared by -B / BODY= */
 	const char *envid;           /* -V / ENVID=, or NULL */
-	const struct strv *orcpts;   /* ORCPT per rcpts entry ("" none), or NULL */
-	const unsigned *notifies;    /* NOTIFY per rcpts entry, or NULL: notify */
 	time_t now;
 };
 
@@ -61,7 +62,7 @@ int submit_line(struct submission *s, const char *p, size_t n, int eol,
 int submit_end(struct submission *s, const char **qid, struct err *e);
 
 /* The envelope recipients of a committed message (borrowed), for -v. */
-const struct strv *submit_recipients(const struct submission *s);
+const struct rcpt_list *submit_recipients(const struct submission *s);
 
 /* The envelope sender as the queue records it: given (-f, MAIL FROM, or
  * the user's login) parsed as one mailbox and rewritten by rw; "" for the

@@ -117,7 +117,7 @@ h_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
 }
 
 static int
-h_rcpt(void *ctx, const struct smtpd_rcpt *r, struct err *e)
+h_rcpt(void *ctx, const struct rcpt *r, struct err *e)
 {
 	struct state *st = ctx;
 

@@ -150,9 +150,10 @@ static const struct pcase cases[] = {
 	OK("deliver C=/tmp/r.conf", "sendmail", "-C", "/tmp/r.conf"),
 	BAD(EX_USAGE, "-C needs an argument", "sendmail", "-C"),
 	/* -N, -R, -B */
-	OK("deliver N=8", "sendmail", "-Nnever"),
-	OK("deliver N=7", "sendmail", "-N", "success,failure,delay"),
-	OK("deliver N=6", "sendmail", "-NFailure,Delay"),
+	OK("deliver N=1", "sendmail", "-Nnever"),
+	OK("deliver N=14", "sendmail", "-N", "success,failure,delay"),
+	OK("deliver N=12", "sendmail", "-NFailure,Delay"),
+	OK("deliver N=2", "sendmail", "-Nsuccess,SUCCESS"),
 	BAD(EX_USAGE, "-N: invalid value", "sendmail", "-Nnever,success"),
 	BAD(EX_USAGE, "-N: invalid value", "sendmail", "-Nsuccess,"),
 	BAD(EX_USAGE, "-N: invalid value", "sendmail", "-Nsometimes"),

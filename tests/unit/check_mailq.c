@@ -92,7 +92,7 @@ START_TEST(test_several)
 	make_env(&a, "1A2B3C4D5E", "", 100);
 	a.flags = ENVELOPE_F_HELD;
 	envelope_set(&a.last_error, "451 4.3.0 Try\r\nagain");
-	envelope_add_rcpt(&a, "done@example.org")->state = ENVELOPE_RCPT_DONE;
+	envelope_add_rcpt(&a, "done@example.org")->state = RCPT_DONE;
 	envelope_add_rcpt(&a, "bob@example.org");
 	envelope_add_rcpt(&a, "x\033[2J@example.org");
 	make_env(&z, "1A2B3C4D5F", "carol@example.net", 1025);
@@ -165,23 +165,23 @@ START_TEST(test_reasons)
 {
 	char *got;
 	struct envelope env;
-	struct envelope_rcpt *r;
+	struct rcpt *r;
 
 	make_env(&env, "1A2B3C4D5E", "alice@example.com", 10);
 	env.last_attempt = 1606039300;
 	envelope_set(&env.last_error, "452 4.2.2 Mailbox full");
 	r = envelope_add_rcpt(&env, "a@example.org");       /* tried: own reply */
 	r->last_attempt = 1606039300;
-	envelope_set(&r->reply, "450 4.2.0 Greylisted");
+	rcpt_reply_set(&r->reply, 450, "4.2.0", "Greylisted");
 	r = envelope_add_rcpt(&env, "b@example.org");       /* same reply */
 	r->last_attempt = 1606039300;
-	envelope_set(&r->reply, "450 4.2.0 Greylisted");
+	rcpt_reply_set(&r->reply, 450, "4.2.0", "Greylisted");
 	r = envelope_add_rcpt(&env, "done@example.org");    /* not listed */
-	r->state = ENVELOPE_RCPT_DONE;
-	envelope_set(&r->reply, "250 ok");
+	r->state = RCPT_DONE;
+	rcpt_reply_set(&r->reply, 250, NULL, "ok");
 	r = envelope_add_rcpt(&env, "c@example.org");       /* old reply */
 	r->last_attempt = 1606039200;
-	envelope_set(&r->reply, "421 4.7.0 old news");
+	rcpt_reply_set(&r->reply, 421, "4.7.0", "old news");
 	r = envelope_add_rcpt(&env, "d@example.org");       /* never tried */
 	got = list_one(&env);
 	ck_assert_str_eq(got, HEADER
@@ -207,7 +207,7 @@ START_TEST(test_no_pending)
 
 	make_env(&env, "1A2B3C4D5E", "alice@example.com", 10);
 	envelope_set(&env.last_error, "550 5.1.1 No such user");
-	envelope_add_rcpt(&env, "x@example.org")->state = ENVELOPE_RCPT_FAILED;
+	envelope_add_rcpt(&env, "x@example.org")->state = RCPT_FAILED;
 	got = list_one(&env);
 	ck_assert_str_eq(got, HEADER
 	    "1A2B3C4D5E        10 Sun Nov 22 10:00:00  alice@example.com\n"

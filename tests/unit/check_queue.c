@@ -642,14 +642,16 @@ START_TEST(test_update)
 
 	queue_one(&m, "x\n", &env);
 	env.attempts = 3;
-	env.rcpt[0].state = ENVELOPE_RCPT_DONE;
-	envelope_set(&env.rcpt[0].reply, "250 2.0.0 Ok");
+	env.rcpt[0].state = RCPT_DONE;
+	rcpt_reply_set(&env.rcpt[0].reply, 250, "2.0.0", "Ok");
 	ck_assert_int_eq(queue_env_write(&q, &env, &e), 0);
 	ck_assert_int_eq(count(q.tmp), 0);
 	ck_assert_int_eq(queue_env_read(&q, m.id, &back, &e), 0);
 	ck_assert_uint_eq(back.attempts, 3);
-	ck_assert_int_eq(back.rcpt[0].state, ENVELOPE_RCPT_DONE);
-	ck_assert_str_eq(back.rcpt[0].reply, "250 2.0.0 Ok");
+	ck_assert_int_eq(back.rcpt[0].state, RCPT_DONE);
+	ck_assert_str_eq(back.rcpt[0].reply.text, "Ok");
+	ck_assert_int_eq(back.rcpt[0].reply.code, 250);
+	ck_assert_str_eq(back.rcpt[0].reply.status, "2.0.0");
 	envelope_free(&env);
 	envelope_free(&back);
 }

@@ -143,7 +143,7 @@ START_TEST(test_json_envelope)
 {
 	struct buf b = BUF_INIT;
 	struct envelope env;
-	struct envelope_rcpt *r;
+	struct rcpt *r;
 
 	make_env(&env, "1A2B3C4D5E");
 	envelope_set(&env.sender, "");
@@ -152,13 +152,13 @@ START_TEST(test_json_envelope)
 	env.last_attempt = T0 + 60;
 	env.next_attempt = T0 + 3600;
 	envelope_set(&env.last_error, "451 4.3.0 \"busy\"\r\n");
-	env.rcpt[0].state = ENVELOPE_RCPT_DONE;
+	env.rcpt[0].state = RCPT_DONE;
 	env.rcpt[0].attempts = 1;
-	envelope_set(&env.rcpt[0].reply, "250 2.0.0 Ok");
+	rcpt_reply_set(&env.rcpt[0].reply, 250, "2.0.0", "Ok");
 	r = envelope_add_rcpt(&env, "j\xc3\xb6rg@example.de");
 	r->attempts = 2;
-	envelope_set(&r->reply, "451 \x01try");
-	envelope_add_rcpt(&env, "gone@example.net")->state = ENVELOPE_RCPT_FAILED;
+	rcpt_reply_set(&r->reply, 451, NULL, "\x01try");
+	envelope_add_rcpt(&env, "gone@example.net")->state = RCPT_FAILED;
 	queue_admin_json_envelope(&b, &env);
 	ck_assert_str_eq(buf_cstr(&b), "{\"id\":\"1A2B3C4D5E\",\"size\":2048,"
 	    "\"arrival\":\"2020-11-22T10:00:00Z\",\"arrival_epoch\":1606039200,"
@@ -241,7 +241,7 @@ START_TEST(test_summary_counts)
 	c.created = T0 - 500;
 	c.flags = ENVELOPE_F_HELD;
 	c.attempts = 3;
-	envelope_add_rcpt(&c, "x@y")->state = ENVELOPE_RCPT_DONE;
+	envelope_add_rcpt(&c, "x@y")->state = RCPT_DONE;
 	envelope_add_rcpt(&c, "z@y");
 	make_env(&d, "00000000C0");                 /* maybe delivered */
 	d.created = T0 + 10;
@@ -301,7 +301,7 @@ START_TEST(test_show_format)
 {
 	struct buf b = BUF_INIT;
 	struct envelope env;
-	struct envelope_rcpt *r;
+	struct rcpt *r;
 	const char *hdr = "Subject: caf\xc3\xa9 \x1b[31mred\xc2\x9b\xff\n"
 	    "To: a,\n\tb\n";
 
@@ -315,12 +315,12 @@ START_TEST(test_show_format)
 	env.next_attempt = T0 + 400;
 	envelope_set(&env.last_error, "451 4.3.0 Try\r\nagain");
 	r = &env.rcpt[0];
-	r->notify = ENVELOPE_NOTIFY_FAILURE | ENVELOPE_NOTIFY_DELAY;
+	r->notify = RCPT_NOTIFY_FAILURE | RCPT_NOTIFY_DELAY;
 	envelope_set(&r->orcpt, "rfc822;bob@example.org");
 	r->attempts = 1;
 	r->last_attempt = T0 + 100;
-	envelope_set(&r->reply, "451 4.3.0 Try again later");
-	envelope_add_rcpt(&env, "carol@example.org")->state = ENVELOPE_RCPT_DONE;
+	rcpt_reply_set(&r->reply, 451, "4.3.0", "Try again later");
+	envelope_add_rcpt(&env, "carol@example.org")->state = RCPT_DONE;
 	queue_admin_show_format(&b, &env, hdr, strlen(hdr), 1);
 	ck_assert_str_eq(buf_cstr(&b),
 	    "Queue ID: 1A2B3C4D5E\n"

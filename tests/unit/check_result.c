@@ -143,14 +143,62 @@ static const struct {
 	{ "", "", "fallback" },
 };
 
+/* An old one-line reply read into fields formats back as it reads, with
+ * the status the DSN takes from it. */
 START_TEST(test_stored_reply)
 {
 	char line[200], st[RESULT_STATUS_MAX];
+	struct rcpt_reply rr = { 0, "", NULL };
+	struct buf b = BUF_INIT;
 
 	ck_assert_str_eq(result_stored_reply(stored_cases[_i].stored, line,
 	    sizeof(line)), stored_cases[_i].read);
-	ck_assert_str_eq(result_stored_status(stored_cases[_i].stored, st,
-	    "fallback"), stored_cases[_i].status);
+	result_stored_fields(stored_cases[_i].stored, &rr);
+	rcpt_reply_format(&rr, &b);
+	ck_assert_str_eq(buf_cstr(&b), stored_cases[_i].read);
+	ck_assert_str_eq(rcpt_reply_status(&rr, st, "fallback"),
+	    stored_cases[_i].status);
+	rcpt_reply_clear(&rr);
+	buf_free(&b);
+}
+END_TEST
+
+/* A result stored as fields formats as its diagnostic, and gives the DSN
+ * the status the diagnostic read back as one line gives. */
+START_TEST(test_reply_fields)
+{
+	static const char *const texts[] = { "text", "" };
+	struct rcpt_reply rr = { 0, "", NULL }, old = { 0, "", NULL };
+	char diag[RESULT_TEXT_MAX + 32], st[RESULT_STATUS_MAX], st2[RESULT_STATUS_MAX];
+	struct buf b = BUF_INIT;
+	struct result r;
+	size_t k;
+
+	for (k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+		result_from_reply(&r, reply_cases[_i].code, reply_cases[_i].enh,
+		    texts[k], reply_cases[_i].scope, "RCPT TO");
+		result_reply(&r, &rr);
+		buf_reset(&b);
+		rcpt_reply_format(&rr, &b);
+		ck_assert_str_eq(buf_cstr(&b), result_diagnostic(&r, diag, sizeof(diag)));
+		result_stored_fields(diag, &old);
+		ck_assert_str_eq(rcpt_reply_status(&rr, st, "fallback"),
+		    rcpt_reply_status(&old, st2, "fallback"));
+	}
+	result_set(&r, RESULT_PERM, RESULT_SCOPE_RCPT, NULL, "5.3.4", "too big");
+	result_reply(&r, &rr);
+	ck_assert_int_eq(rr.code, 0);
+	ck_assert_str_eq(rr.text, "too big");
+	ck_assert_str_eq(rcpt_reply_status(&rr, st, "fallback"), "fallback");
+	/* a code of another class than the reply's stays text */
+	result_from_reply(&r, 550, "4.1.1", "odd", RESULT_SCOPE_RCPT, NULL);
+	result_reply(&r, &rr);
+	ck_assert_str_eq(rr.status, "");
+	ck_assert_str_eq(rr.text, "4.1.1 odd");
+	ck_assert_str_eq(rcpt_reply_status(&rr, st, "fallback"), "5.0.0");
+	rcpt_reply_clear(&rr);
+	rcpt_reply_clear(&old);
+	buf_free(&b);
 }
 END_TEST
 
@@ -189,6 +237,8 @@ main(void)
 	tcase_add_test(tc, test_format_reply);
 	tcase_add_test(tc, test_severity);
 	tcase_add_test(tc, test_no_invented_code);
+	tcase_add_loop_test(tc, test_reply_fields, 0,
+	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
 	tcase_add_loop_test(tc, test_stored_reply, 0,
 	    (int)(sizeof(stored_cases) / sizeof(stored_cases[0])));
 	suite_add_tcase(su, tc);

@@ -159,8 +159,11 @@ src_read(void *ctx, void *p, size_t n)
 
 static const struct stream_ops src_ops = { src_read, NULL, NULL };
 
-static const struct smtp_rcpt two[] = {
-	{ "a@x.test", NULL, NULL }, { "b@x.test", NULL, NULL },
+/* A recipient as the client takes it (the strings are never written). */
+#define RC(a, n, o) { .addr = (char *)(a), .notify = (n), .orcpt = (char *)(o) }
+
+static const struct rcpt two[] = {
+	RC("a@x.test", 0, NULL), RC("b@x.test", 0, NULL),
 };
 
 /* Sends one message with body text; returns smtp_client_send's value. */
@@ -180,7 +183,7 @@ send_msg(struct smtp_client *c, struct smtp_msg *m, const char *body,
 }
 
 static void
-msg_init(struct smtp_msg *m, const struct smtp_rcpt *rc, size_t n)
+msg_init(struct smtp_msg *m, const struct rcpt *rc, size_t n)
 {
 	memset(m, 0, sizeof(*m));
 	m->sender = "s@x.test";
@@ -448,10 +451,10 @@ static const char *const pipelined[] = {
 	"S:221 bye",
 };
 
-static const struct smtp_rcpt three[] = {
-	{ "a@x.test", "SUCCESS,FAILURE", "rfc822;a@x.test" },
-	{ "b@x.test", NULL, NULL },
-	{ "c@x.test", "NEVER", NULL },
+static const struct rcpt three[] = {
+	RC("a@x.test", RCPT_NOTIFY_SUCCESS | RCPT_NOTIFY_FAILURE, "rfc822;a@x.test"),
+	RC("b@x.test", 0, NULL),
+	RC("c@x.test", RCPT_NOTIFY_NEVER, NULL),
 };
 
 static const char pipelined_bytes[] =
@@ -902,9 +905,9 @@ START_TEST(test_control_chars_refused)
 		"S:250 ok", "C:DATA", "S:354 go", "B", "S:250 ok",
 		"C:QUIT", "S:221 bye",
 	};
-	static const struct smtp_rcpt bad[] = {
-		{ "a@x.test>\r\nRCPT TO:<evil@x.test", NULL, NULL },
-		{ "b@x.test", NULL, NULL },
+	static const struct rcpt bad[] = {
+		RC("a@x.test>\r\nRCPT TO:<evil@x.test", 0, NULL),
+		RC("b@x.test", 0, NULL),
 	};
 	struct sess s;
 	struct smtp_msg m;

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "rcpt.h"
 #include "smtpd.h"
 
 struct mem {
@@ -64,14 +65,18 @@ h_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
 }
 
 static int
-h_rcpt(void *ctx, const struct smtpd_rcpt *rc, struct err *e)
+h_rcpt(void *ctx, const struct rcpt *rc, struct err *e)
 {
 	struct rec *r = ctx;
 
 	if (strcmp(rc->addr, "bad@x") == 0)
 		return err_set(e, EX_NOUSER, "no such user");
-	buf_printf(&r->log, "RCPT<%s>notify=%s,orcpt=%s;", rc->addr,
-	    rc->notify ? rc->notify : "-", rc->orcpt ? rc->orcpt : "-");
+	buf_printf(&r->log, "RCPT<%s>notify=", rc->addr);
+	if (rc->notify != 0)
+		rcpt_notify_format(rc->notify, &r->log);
+	else
+		buf_adds(&r->log, "-");
+	buf_printf(&r->log, ",orcpt=%s;", rc->orcpt ? rc->orcpt : "-");
 	return 0;
 }
 
