@@ -111,7 +111,7 @@ START_TEST(test_commit)
 	ck_assert_str_eq(env.sender, "");
 	ck_assert_uint_eq(env.nrcpt, 1);
 	ck_assert_str_eq(env.rcpt[0].addr, "bob@example.test");
-	ck_assert_int_eq(env.rcpt[0].state, ENVELOPE_RCPT_PENDING);
+	ck_assert_int_eq(env.rcpt[0].state, RCPT_PENDING);
 	ck_assert_int_eq((long)env.created, 1700000000L);
 	ck_assert_uint_eq(env.uid, 4242);
 	ck_assert_str_eq(env.user, "alice");
