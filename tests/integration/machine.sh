@@ -187,7 +187,9 @@ check "their own backoff is not over (next attempt more than 10 s away)" \
 
 # ---- the smarthost is back: one plain run drains everything ----
 smarthost_ctl start || bail_out "cannot start the smarthost"
-sleep 3   # past half of retry_min since the last try
+# Half of retry_min (4s) has passed since the last try: moved back in the
+# envelopes (GNU sed -i keeps their owners), not waited for.
+sed -i "s/^last-attempt .*/last-attempt $(( $(date +%s) - 3 ))/" "$SPOOL"/*/env/*
 spool_run -v
 rc=$?
 is "$rc" 0 "one plain run (what the spool unit runs) after the smarthost came back exits 0"

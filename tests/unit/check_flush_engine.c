@@ -398,25 +398,28 @@ END_TEST
 
 /* ---- pacing --------------------------------------------------------------------- */
 
-/* messages_per_minute 30: the second message waits two seconds — on the
- * fake clock, which the wait advances instead of sleeping. */
-static const char *const s_two[] = { HELLO, MAIL, TO("a@x.test"), DATA,
-	RSET, MAIL, TO("b@x.test"), DATA, BYE };
+/* messages_per_minute 60: each message after the first waits a second —
+ * on the fake clock, which the wait advances instead of sleeping; with no
+ * limit nothing waits. */
+static const char *const s_three[] = { HELLO, MAIL, TO("a@x.test"), DATA,
+	RSET, MAIL, TO("b@x.test"), DATA, RSET, MAIL, TO("c@x.test"), DATA, BYE };
 
 START_TEST(test_paced)
 {
-	static const struct flush_fx_peer peers[] = { { s_two, NELEM(s_two) } };
-	static const char *const only_b[] = { "b@x.test" };
+	static const struct flush_fx_peer peers[] = { { s_three, NELEM(s_three) } };
+	static const char *const abc[] = { "a@x.test", "b@x.test", "c@x.test" };
 	struct flush_fx x;
+	size_t i;
 
-	flush_fx_init(&x, "smarthost [mx.test]:25\ntls none\n"
-	    "messages_per_minute 30\n", peers, NELEM(peers));
-	flush_fx_queue(&x, only_a, 1);
-	flush_fx_queue(&x, only_b, 1);
+	flush_fx_init(&x, _i == 0 ? "smarthost [mx.test]:25\ntls none\n"
+	    "messages_per_minute 60\n" : "smarthost [mx.test]:25\ntls none\n",
+	    peers, NELEM(peers));
+	for (i = 0; i < 3; i++)
+		flush_fx_queue(&x, abc + i, 1);
 	flush_fx_run(&x);
-	ck_assert_uint_eq(x.st.sent, 2);
-	ck_assert_uint_eq(x.clock.nsleeps, 1);
-	ck_assert_int_eq(x.clock.slept_ms, 2000);
+	ck_assert_uint_eq(x.st.sent, 3);
+	ck_assert_uint_eq(x.clock.nsleeps, _i == 0 ? 2 : 0);
+	ck_assert_int_eq(x.clock.slept_ms, _i == 0 ? 2000 : 0);
 	flush_fx_free(&x);
 }
 END_TEST
@@ -440,7 +443,7 @@ main(void)
 	tcase_add_test(tc, test_deadletter_local_notice);
 	tcase_add_test(tc, test_held);
 	tcase_add_test(tc, test_maybe_delivered);
-	tcase_add_test(tc, test_paced);
+	tcase_add_loop_test(tc, test_paced, 0, 2);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
