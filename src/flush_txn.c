@@ -3,7 +3,6 @@
  * and going on over a new session (see flush_message in flush_int.h). */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
