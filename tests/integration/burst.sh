@@ -45,7 +45,8 @@ flushers() {
 	echo "$n"
 }
 # settle USER N: wait (60 s at most) until USER has N messages, the queue is
-# empty and no relayq-flush runs; then a last look for late duplicates.
+# empty and no relayq-flush runs; then until the smarthost has delivered
+# all it accepted, so that no late duplicate can still arrive.
 settle() {
 	local i
 	for ((i = 0; i < 600; i++)); do
@@ -53,7 +54,7 @@ settle() {
 			[ "$(flushers)" -eq 0 ] && break
 		sleep 0.1
 	done
-	sleep 1
+	smarthost_wait_idle
 }
 # distinct USER: how many different Subject lines USER received.
 distinct() { cat "$MAILDIR_ROOT/$1/new/"* 2>/dev/null | grep -a '^Subject: ' | sort -u | wc -l; }

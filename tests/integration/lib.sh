@@ -176,6 +176,14 @@ smarthost_wait_mail() {
 	"$SMARTHOST_SCRIPTS/wait-mail" "$SMARTHOST_DIR" "$@"
 }
 
+# smarthost_wait_idle: until the smarthost has delivered everything it
+# accepted (20 s at most; says not ok and goes on after that).  Use it
+# before asserting that a message did not arrive.
+smarthost_wait_idle() {
+	smarthost_ctl idle >/dev/null 2>&1 ||
+		bail_out "the smarthost still has mail in flight after 20 s"
+}
+
 # ---- relayq against the test smarthost ----
 # relayq_setup: RELAYQ and FLUSH (the built programs), a PATH whose
 # sendmail and mailq are relayq, Q (the queue) and CONF (the configuration

@@ -196,7 +196,7 @@ is "$rc" 0 "one plain run (what the spool unit runs) after the smarthost came ba
 for m in mroot mhome mold mwww mbare; do
 	smarthost_wait_mail "$m" 1 >/dev/null 2>&1
 done
-sleep 1
+smarthost_wait_idle
 is "$(delivered mroot) $(delivered mhome) $(delivered mold) $(delivered mwww) $(delivered mbare)" \
 	"1 1 1 1 1" "root's, the home user's (new and moved), www-data's and the bare uid's mail: each delivered once"
 is "$(in_queue 0)$(in_queue "$UID_H")$(in_queue "$UID_W")$(in_queue "$UID_B")" 0000 "every spool queue is empty"

@@ -99,7 +99,7 @@ for i in 1 2 3; do "$FLUSH" --force >"$T/out.$i" 2>&1; done
 is "$(queued)" 2 "451: both messages still queued after three runs"
 is "$(grep -l '^flags warned$' "$Q"/env/* | wc -l)" 2 "both envelopes carry the flag warned"
 f=$(smarthost_wait_mail lou 1 | head -n 1)
-sleep 1
+smarthost_wait_idle
 is "$(maildir_count lou)" 1 "-N delay,failure: exactly one delay warning after three runs"
 check "the warning is a DSN with Action delayed and the 451" sh -c "grep -q '^Action: delayed' '$f' && grep -q '^Status: 4.3.0' '$f' && grep -q 'Diagnostic-Code: smtp; 451 4.3.0' '$f'"
 is "$(maildir_count mo)" 0 "no -N: no delay warning (only DELAY asks for one)"
