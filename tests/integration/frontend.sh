@@ -172,7 +172,7 @@ mkdir -p "$Q/tmp"
 touch -d '40 hours ago' "$Q/tmp/1AAAAAAAAA" "$Q/tmp/1BBBBBBBBB"
 flock "$Q/tmp/1AAAAAAAAA" sleep 5 &
 lockpid=$!
-sleep 0.3
+for i in $(seq 100); do flock -n "$Q/tmp/1AAAAAAAAA" true || break; sleep 0.05; done
 "$top_builddir/src/relayq-flush" >"$T/out" 2>&1
 is "$(ls "$Q/tmp" | tr '\n' ' ')" "1AAAAAAAAA " "the sweep removes an old tmp/ file but not one a submission still holds locked"
 kill "$lockpid" 2>/dev/null; wait "$lockpid" 2>/dev/null

@@ -169,7 +169,7 @@ is "$rh" 0 "the home user's sendmail exits 0 (smarthost down)"
 is "$(ls "$UH/.local/state/relayq/env" | wc -l)$(in_queue "$UID_H")" 02 \
 	"its submission moved the old message into its spool queue (none left, two there)"
 is "$r0 $rw $rb" "0 0 0" "root's, www-data's and the bare uid's sendmail exit 0"
-sleep 1   # the background flushes (detached) are done within it
+wait_no_flusher   # the background flushes (detached) are done
 is "$(in_queue 0) $(in_queue "$UID_W") $(in_queue "$UID_B")" "1 1 1" \
 	"one message in each of their spool queues"
 is "$(stat -c %u "$SPOOL/$UID_W" "$SPOOL/$UID_B" | tr '\n' ' ')" "$UID_W $UID_B " \
