@@ -11,11 +11,11 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "authinfo.h"
 #include "buf.h"
+#include "clock.h"
 #include "creds.h"
 #include "i18n.h"
 #include "log.h"
@@ -162,15 +162,6 @@ fail:
 
 /* ---- the password command ------------------------------------------------ */
 
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /* Reads what is ready on fd into b (up to cap bytes kept); returns 0 at
  * EOF, 1 when more may come. */
 static int
@@ -193,12 +184,10 @@ static int
 collect(int outfd, int errfd, int timeout_ms, struct buf *out, struct buf *err)
 {
 	struct pollfd p[2] = { { outfd, POLLIN, 0 }, { errfd, POLLIN, 0 } };
-	struct timespec t0;
-	long left;
+	long long end = clock_mono_ms(NULL) + timeout_ms, left;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		left = timeout_ms - ms_since(&t0);
+		left = end - clock_mono_ms(NULL);
 		if (left <= 0)
 			return 1;
 		if (poll(p, 2, (int)left) < 0 && errno != EINTR)

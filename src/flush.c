@@ -237,13 +237,12 @@ deliver(struct flusher *f, struct strv *due)
 static int
 linger(const struct flusher *f)
 {
-	struct timespec ts = { 0, FLUSH_LINGER_STEP_MS * 1000000L };
 	int waited;
 
 	for (waited = 0; waited < FLUSH_LINGER_MS; waited += FLUSH_LINGER_STEP_MS) {
 		if (runlock_kicked(f->o->queue))
 			return 1;
-		nanosleep(&ts, NULL);
+		clock_sleep_ms(f->o->clock, FLUSH_LINGER_STEP_MS);
 	}
 	return runlock_kicked(f->o->queue);
 }
@@ -262,12 +261,11 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	memset(st, 0, sizeof(*st));
 	f.o = o;
 	f.st = st;
-	f.now = time(NULL);
+	f.now = clock_now(o->clock);
 	f.last_start = -1;
 	f.rcpt_limit = o->conf->max_recipients > 0 ? (size_t)o->conf->max_recipients : 0;
 	result_clear(&f.worst);
 	f.ss = xcalloc(1, sizeof(*f.ss));
-	srandom((unsigned)(f.now ^ getpid()));
 	if (queue_sweep(o->queue, f.now, &swept, &le) < 0)
 		log_msg(LOG_WARNING, "%s", le.msg);
 	/* Messages queued during the run (bounces, or by the front end while

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "creds.h"
 #include "err.h"
@@ -62,6 +63,9 @@ struct flush_opts {
 	                                 * forced run by hand); 0: hand over */
 	int kick;                       /* set by flush_queue: consume the
 	                                 * queue's kick before each scan */
+	/* Wall time, monotonic time, waits and the retry jitter's chance
+	 * (clock.h); NULL: the system's.  Tests run the engine on a fake. */
+	const struct clock *clock;
 	/* Tests: makes s a connection to host instead of TCP (NULL: the
 	 * network).  Returns 0 with s set up (the session closes it), or -1
 	 * with e. */

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -39,15 +38,6 @@ flusher_note(struct flusher *f, const struct result *r)
 		f->worst = *r;
 }
 
-static double
-now_precise(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
 
 static void
 log_rcpt(struct attempt *a, const struct rcpt *rc, const struct result *r,
@@ -62,12 +52,12 @@ log_rcpt(struct attempt *a, const struct rcpt *rc, const struct result *r,
 	if (act == RESULT_ACTION_RETRY && r->cls == RESULT_UNKNOWN)
 		log_msg(LOG_WARNING, "%s: to=<%s>, relay=%s, delay=%.1f, %s; the message "
 		    "may have been delivered and will be sent again", a->env.id, rc->addr,
-		    relay, now_precise() - (double)a->env.created,
+		    relay, clock_now_precise(a->f->o->clock) - (double)a->env.created,
 		    status);
 	else
 		log_msg(act == RESULT_ACTION_DONE ? LOG_INFO : LOG_WARNING,
 		    "%s: to=<%s>, relay=%s, delay=%.1f, %s", a->env.id, rc->addr,
-		    relay, now_precise() - (double)a->env.created,
+		    relay, clock_now_precise(a->f->o->clock) - (double)a->env.created,
 		    status);
 }
 
@@ -321,7 +311,7 @@ dispose(struct attempt *a, const struct result *last)
 	a->env.attempts++;
 	a->env.last_attempt = a->f->now;
 	a->env.next_attempt = retry_next(&p, a->env.attempts, a->f->now,
-	    (double)random() / ((double)RAND_MAX + 1.0));
+	    clock_random(a->f->o->clock));
 	if (reported < 0)
 		last = &nr;
 	for (i = 0; i < a->env.nrcpt; i++)

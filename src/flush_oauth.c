@@ -83,7 +83,7 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 	struct oauth_tokens t = OAUTH_TOKENS_INIT;
 	struct oauth_client cl;
 	char *secret = NULL;
-	time_t now = time(NULL);
+	time_t now = clock_now(f->o->clock);
 	int rc;
 
 	rc = oauth_tokens_load(&t, path, geteuid(), e);

@@ -56,7 +56,7 @@ flusher_contact(struct flusher *f, const char *peer, const struct result *r)
 	if (peer == NULL || *peer == '\0')
 		return;
 	result_diagnostic(r, diag, sizeof(diag));
-	hoststat_set(&f->hs, peer, time(NULL), r->cls == RESULT_OK ? "ok" :
+	hoststat_set(&f->hs, peer, clock_now(f->o->clock), r->cls == RESULT_OK ? "ok" :
 	    r->cls == RESULT_PERM ? "perm" : "temp", diag);
 }
 

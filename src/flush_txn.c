@@ -3,7 +3,6 @@
  * and going on over a new session (see flush_message in flush_int.h). */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -48,30 +47,23 @@ needs_smtputf8(const struct envelope *env)
 	return 0;
 }
 
+/* Seconds on the run's monotonic clock. */
 static double
-now_mono(void)
+now_mono(const struct flusher *f)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_ms(f->o->clock) / 1000.0;
 }
 
 /* messages_per_minute: sleeps until the next message may start. */
 static void
 pace(struct flusher *f)
 {
-	double w = pace_wait(f->o->conf->messages_per_minute, f->last_start, now_mono());
+	double w = pace_wait(f->o->conf->messages_per_minute, f->last_start,
+	    now_mono(f));
 
-	if (w > 0) {
-		struct timespec ts;
-
-		ts.tv_sec = (time_t)w;
-		ts.tv_nsec = (long)((w - (double)ts.tv_sec) * 1e9);
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-	f->last_start = now_mono();
+	if (w > 0)
+		clock_sleep_ms(f->o->clock, (long long)(w * 1000.0 + 0.5));
+	f->last_start = now_mono(f);
 }
 
 /* The size SIZE= declares (RFC 1870 counts CRLF line ends; the queue

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "flush_users.h"
 #include "i18n.h"
 #include "identity.h"
@@ -151,28 +151,26 @@ child_run(const struct flush_users_opts *o, const struct spool_user *u)
 static pid_t
 wait_deadline(pid_t pid, long long timeout, int *status, int *expired)
 {
-	struct timespec start, now, nap = { 0, 1000000 };
+	long long start = clock_mono_ms(NULL), nap = 1;
 	pid_t w;
 
 	*expired = 0;
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		w = waitpid(pid, status, timeout > 0 ? WNOHANG : 0);
 		if (w != 0 && !(w < 0 && errno == EINTR))
 			return w;
 		if (w < 0)
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= timeout) {
+		if (clock_mono_ms(NULL) - start >= timeout * 1000) {
 			*expired = 1;
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			return spawn_wait(pid, status);
 		}
-		nanosleep(&nap, NULL);
+		clock_sleep_ms(NULL, nap);
 		/* 1 ms at first, then up to 100 ms between looks. */
-		if (nap.tv_nsec < 100000000)
-			nap.tv_nsec *= 2;
+		if (nap < 100)
+			nap *= 2;
 	}
 }
 

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "net.h"
 #include "resolver.h"
@@ -32,27 +32,18 @@ net_peer_name(char *dst, size_t n, const char *host, const struct sockaddr *sa)
 	return dst;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for a non-blocking connect to finish.  Returns 0, or -1 with
  * errno (ETIMEDOUT when connect_ms passed). */
 static int
 wait_connected(int fd, int connect_ms)
 {
-	long long deadline = now_ms() + connect_ms;
+	long long deadline = clock_mono_ms(NULL) + connect_ms;
 	struct pollfd p = { fd, POLLOUT, 0 };
 	socklen_t len = sizeof(int);
 	int r, soerr = 0;
 
 	for (;;) {
-		long long left = connect_ms > 0 ? deadline - now_ms() : -1;
+		long long left = connect_ms > 0 ? deadline - clock_mono_ms(NULL) : -1;
 
 		if (connect_ms > 0 && left <= 0) {
 			errno = ETIMEDOUT;

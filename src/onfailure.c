@@ -8,10 +8,10 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "i18n.h"
 #include "onfailure.h"
 #include "spawn.h"
@@ -71,11 +71,10 @@ onfailure_env(const struct onfailure_info *in, char *const *base,
 	buf_free(&rc);
 }
 
-/* Waits for pid until deadline (monotonic seconds); 0 when it ended. */
+/* Waits for pid until deadline (clock_mono_ms); 0 when it ended. */
 static int
-wait_until(pid_t pid, double deadline, int *status)
+wait_until(pid_t pid, long long deadline, int *status)
 {
-	struct timespec now, tick = { 0, 20 * 1000 * 1000 };
 	pid_t r;
 
 	for (;;) {
@@ -84,10 +83,9 @@ wait_until(pid_t pid, double deadline, int *status)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((double)now.tv_sec + (double)now.tv_nsec / 1e9 >= deadline)
+		if (clock_mono_ms(NULL) >= deadline)
 			return -1;
-		nanosleep(&tick, NULL);
+		clock_sleep_ms(NULL, 20);
 	}
 }
 
@@ -97,8 +95,7 @@ onfailure_run(const char *cmd, char *const *envp, long long timeout,
 {
 	const char *const argv[] = { "sh", "-c", cmd, NULL };
 	struct spawn_opts so;
-	struct timespec now;
-	double start;
+	long long start;
 	pid_t pid;
 
 	if (timeout <= 0)
@@ -113,12 +110,11 @@ onfailure_run(const char *cmd, char *const *envp, long long timeout,
 	pid = spawn_exec(&so, "/bin/sh", argv, envp);
 	if (pid < 0)
 		return err_sys(e, EX_OSERR, errno, _("cannot start the on_failure command"));
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	start = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-	if (wait_until(pid, start + (double)timeout, status) == 0)
+	start = clock_mono_ms(NULL);
+	if (wait_until(pid, start + timeout * 1000, status) == 0)
 		return 0;
 	kill(-pid, SIGTERM);
-	if (wait_until(pid, start + (double)timeout + 2, status) == 0)
+	if (wait_until(pid, start + (timeout + 2) * 1000, status) == 0)
 		return 1;
 	kill(-pid, SIGKILL);
 	spawn_wait(pid, status);

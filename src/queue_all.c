@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "queue_all.h"
 #include "spawn.h"
@@ -198,28 +198,19 @@ child(const struct queue_all_q *q, queue_all_fn fn, void *arg, int fd)
 	_exit(EX_OK);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads everything from fd into b until EOF, the deadline or the cap.
  * Returns 0, or an EX_ code. */
 static int
 read_answer(int fd, struct buf *b)
 {
-	long long end = now_ms() + QUEUE_ALL_TIMEOUT_MS, left;
+	long long end = clock_mono_ms(NULL) + QUEUE_ALL_TIMEOUT_MS, left;
 	struct pollfd pfd = { fd, POLLIN, 0 };
 	char chunk[65536];
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		left = end - now_ms();
+		left = end - clock_mono_ms(NULL);
 		if (left <= 0)
 			return EX_TEMPFAIL;
 		r = poll(&pfd, 1, (int)left);

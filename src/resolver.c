@@ -1,5 +1,5 @@
 /* resolver.c — MX and address lookups: the system resolver and an
- * in-memory fake for tests (see resolver.h). */
+ * helpers every implementation of resolver_ops uses (see resolver.h). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -38,8 +38,8 @@ resolver_addr_list_free(struct resolver_addr_list *l)
 	l->n = 0;
 }
 
-static void
-mx_add(struct resolver_mx_list *l, unsigned pref, const char *host)
+void
+resolver_mx_add(struct resolver_mx_list *l, unsigned pref, const char *host)
 {
 	size_t len = strlen(host);
 
@@ -53,8 +53,9 @@ mx_add(struct resolver_mx_list *l, unsigned pref, const char *host)
 	l->n++;
 }
 
-static void
-addr_add(struct resolver_addr_list *l, const struct sockaddr *sa, socklen_t len)
+void
+resolver_addr_add(struct resolver_addr_list *l, const struct sockaddr *sa,
+    socklen_t len)
 {
 	if (l->n >= RESOLVER_MAX_ANSWERS || len > sizeof(l->v[0].ss))
 		return;
@@ -103,8 +104,9 @@ resolver_addrs(const struct resolver *r, const char *host, unsigned port,
 	return r->ops->addrs(r->ctx, host, port, family, out, e);
 }
 
-static int
-null_mx(struct resolver_mx_list *l, const char *name, struct err *e)
+int
+resolver_mx_done(struct resolver_mx_list *l, const char *name,
+    struct err *e)
 {
 	if (l->n == 1 && strcmp(l->v[0].host, ".") == 0) {
 		resolver_mx_list_free(l);
@@ -155,9 +157,9 @@ parse_mx(const unsigned char *ans, int len, const char *name,
 		    ns_rr_rdata(rr) + 2, host, sizeof(host)) < 0)
 			return err_set(e, EX_TEMPFAIL, _("cannot look up %s: "
 			    "malformed DNS answer"), name);
-		mx_add(out, ns_get16(ns_rr_rdata(rr)), host[0] ? host : ".");
+		resolver_mx_add(out, ns_get16(ns_rr_rdata(rr)), host[0] ? host : ".");
 	}
-	return null_mx(out, name, e);
+	return resolver_mx_done(out, name, e);
 }
 
 static int
@@ -228,7 +230,7 @@ sys_addrs(void *ctx, const char *host, unsigned port, int family,
 		return addrinfo_error(rc, errno, host, e);
 	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
-			addr_add(out, ai->ai_addr, ai->ai_addrlen);
+			resolver_addr_add(out, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(res);
 	if (out->n == 0)
 		return err_set(e, EX_NOHOST, _("no such host: %s"), host);
@@ -290,172 +292,4 @@ resolver_describe(const struct resolver *r, const char *name,
 	if (!ok && e != NULL)
 		*e = first;
 	return ok ? 0 : -1;
-}
-
-/* ---- the in-memory fake ------------------------------------------------ */
-
-struct fake_rec {
-	char *name;
-	enum { FAKE_MX, FAKE_ADDR, FAKE_FAIL } kind;
-	enum resolver_query q;    /* FAKE_FAIL */
-	int code;                 /* FAKE_FAIL */
-	unsigned pref;            /* FAKE_MX */
-	char *value;              /* MX host or numeric address */
-};
-
-struct resolver_fake {
-	struct fake_rec *v;
-	size_t n;
-	unsigned count[2];
-};
-
-static struct fake_rec *
-fake_add(struct resolver_fake *f, const char *name)
-{
-	struct fake_rec *rec;
-
-	f->v = xreallocarray(f->v, f->n + 1, sizeof(*f->v));
-	rec = &f->v[f->n++];
-	memset(rec, 0, sizeof(*rec));
-	rec->name = xstrdup(name);
-	return rec;
-}
-
-static int
-fake_failed(struct resolver_fake *f, const char *name, enum resolver_query q,
-    struct err *e)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		const struct fake_rec *rec = &f->v[i];
-
-		if (rec->kind != FAKE_FAIL || rec->q != q ||
-		    strcasecmp(rec->name, name) != 0)
-			continue;
-		if (rec->code == EX_NOHOST)
-			return err_set(e, EX_NOHOST, _("no such host: %s"), name);
-		return err_set(e, rec->code, _("cannot look up %s: the DNS "
-		    "server failed or did not answer in time; will retry"), name);
-	}
-	return 0;
-}
-
-static int
-fake_known(const struct resolver_fake *f, const char *name)
-{
-	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].kind != FAKE_FAIL && strcasecmp(f->v[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-fake_mx(void *ctx, const char *name, struct resolver_mx_list *out, struct err *e)
-{
-	struct resolver_fake *f = ctx;
-
-	f->count[RESOLVER_Q_MX]++;
-	if (fake_failed(f, name, RESOLVER_Q_MX, e) < 0)
-		return -1;
-	if (!fake_known(f, name))
-		return err_set(e, EX_NOHOST, _("no such host: %s"), name);
-	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].kind == FAKE_MX && strcasecmp(f->v[i].name, name) == 0)
-			mx_add(out, f->v[i].pref, f->v[i].value);
-	return null_mx(out, name, e);
-}
-
-static int
-fake_addrs(void *ctx, const char *host, unsigned port, int family,
-    struct resolver_addr_list *out, struct err *e)
-{
-	struct resolver_fake *f = ctx;
-
-	f->count[RESOLVER_Q_ADDR]++;
-	if (fake_failed(f, host, RESOLVER_Q_ADDR, e) < 0)
-		return -1;
-	for (size_t i = 0; i < f->n; i++) {
-		struct sockaddr_in sin;
-		struct sockaddr_in6 sin6;
-
-		if (f->v[i].kind != FAKE_ADDR || strcasecmp(f->v[i].name, host) != 0)
-			continue;
-		memset(&sin, 0, sizeof(sin));
-		memset(&sin6, 0, sizeof(sin6));
-		if (family != AF_INET6 &&
-		    inet_pton(AF_INET, f->v[i].value, &sin.sin_addr) == 1) {
-			sin.sin_family = AF_INET;
-			sin.sin_port = htons((unsigned short)port);
-			addr_add(out, (struct sockaddr *)&sin, sizeof(sin));
-		} else if (family != AF_INET &&
-		    inet_pton(AF_INET6, f->v[i].value, &sin6.sin6_addr) == 1) {
-			sin6.sin6_family = AF_INET6;
-			sin6.sin6_port = htons((unsigned short)port);
-			addr_add(out, (struct sockaddr *)&sin6, sizeof(sin6));
-		}
-	}
-	if (out->n == 0)
-		return err_set(e, EX_NOHOST, _("no such host: %s"), host);
-	return (int)out->n;
-}
-
-static const struct resolver_ops fake_ops = { fake_mx, fake_addrs };
-
-struct resolver_fake *
-resolver_fake_new(struct resolver *r)
-{
-	struct resolver_fake *f = xcalloc(1, sizeof(*f));
-
-	r->ops = &fake_ops;
-	r->ctx = f;
-	return f;
-}
-
-void
-resolver_fake_mx(struct resolver_fake *f, const char *name, unsigned pref,
-    const char *host)
-{
-	struct fake_rec *rec = fake_add(f, name);
-
-	rec->kind = FAKE_MX;
-	rec->pref = pref;
-	rec->value = xstrdup(host);
-}
-
-void
-resolver_fake_addr(struct resolver_fake *f, const char *host, const char *numeric)
-{
-	struct fake_rec *rec = fake_add(f, host);
-
-	rec->kind = FAKE_ADDR;
-	rec->value = xstrdup(numeric);
-}
-
-void
-resolver_fake_fail(struct resolver_fake *f, const char *name,
-    enum resolver_query q, int code)
-{
-	struct fake_rec *rec = fake_add(f, name);
-
-	rec->kind = FAKE_FAIL;
-	rec->q = q;
-	rec->code = code;
-}
-
-unsigned
-resolver_fake_count(const struct resolver_fake *f, enum resolver_query q)
-{
-	return f->count[q];
-}
-
-void
-resolver_fake_free(struct resolver_fake *f)
-{
-	if (f == NULL)
-		return;
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->v[i].name);
-		free(f->v[i].value);
-	}
-	free(f->v);
-	free(f);
 }

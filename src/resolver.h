@@ -2,7 +2,8 @@
  *
  * Smarthost resolution asks two questions: the MX records of a name and
  * the addresses of a host.  Both go through struct resolver_ops so tests
- * inject an in-memory table (resolver_fake_*) instead of the network.
+ * inject an in-memory table (tests/unit/lib/fake_resolver.h) instead of
+ * the network.
  *
  * Error classes, the same for every implementation:
  *   EX_NOHOST    the name does not exist (NXDOMAIN), or exists without any
@@ -92,27 +93,19 @@ unsigned resolver_port(const struct sockaddr *sa);
 int resolver_describe(const struct resolver *r, const char *name,
     struct buf *out, struct err *e);
 
-/* ---- an in-memory resolver for tests ------------------------------- */
+/* ---- for implementations of resolver_ops --------------------------- */
 
-enum resolver_query { RESOLVER_Q_MX, RESOLVER_Q_ADDR };
-
-struct resolver_fake;
-
-/* A fake with no names: every lookup answers EX_NOHOST.  Free it with
- * resolver_fake_free; r (filled in) borrows it. */
-struct resolver_fake *resolver_fake_new(struct resolver *r);
-/* Adds an MX record name → host with preference pref. */
-void resolver_fake_mx(struct resolver_fake *f, const char *name,
-    unsigned pref, const char *host);
-/* Adds an address (numeric IPv4 or IPv6 text) for host.  A name with
- * addresses but no MX answers mx() with 0. */
-void resolver_fake_addr(struct resolver_fake *f, const char *host,
-    const char *numeric);
-/* Makes query q for name fail with code (EX_NOHOST or EX_TEMPFAIL). */
-void resolver_fake_fail(struct resolver_fake *f, const char *name,
-    enum resolver_query q, int code);
-/* Number of queries of kind q answered so far. */
-unsigned resolver_fake_count(const struct resolver_fake *f, enum resolver_query q);
-void resolver_fake_free(struct resolver_fake *f);
+/* Appends an MX record (host without its trailing dot; copied) to l;
+ * beyond RESOLVER_MAX_ANSWERS records it is dropped. */
+void resolver_mx_add(struct resolver_mx_list *l, unsigned pref,
+    const char *host);
+/* Appends the address sa (len bytes; copied) to l; beyond
+ * RESOLVER_MAX_ANSWERS addresses it is dropped. */
+void resolver_addr_add(struct resolver_addr_list *l, const struct sockaddr *sa,
+    socklen_t len);
+/* What mx() returns for the records collected in l for name: their
+ * number, or -1 with EX_NOHOST (l freed) for a null MX (RFC 7505). */
+int resolver_mx_done(struct resolver_mx_list *l, const char *name,
+    struct err *e);
 
 #endif

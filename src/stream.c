@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "i18n.h"
 #include "stream.h"
 #include "xalloc.h"
@@ -21,16 +21,6 @@ struct fd_ctx {
 	long long deadline;       /* monotonic ms for reads; 0 = none */
 };
 
-long long
-stream_clock_ms(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for the fd; a read waits at most until the deadline too. */
 static int
 fd_wait(struct fd_ctx *c, short events)
@@ -39,7 +29,7 @@ fd_wait(struct fd_ctx *c, short events)
 	int r, ms = c->timeout_ms;
 
 	if (events == POLLIN && c->deadline > 0) {
-		long long left = c->deadline - stream_clock_ms(NULL);
+		long long left = c->deadline - clock_mono_ms(NULL);
 
 		if (left <= 0) {
 			errno = ETIMEDOUT;
@@ -110,7 +100,7 @@ stream_init(struct stream *s, const struct stream_ops *ops, void *ctx,
 	s->ops = ops;
 	s->ctx = ctx;
 	s->name = xstrdup(name ? name : "stream");
-	s->clock = stream_clock_ms;
+	s->clock = clock_system_mono_ms;
 	s->rbuf = xmalloc(STREAM_RBUF_SIZE);
 	s->wbuf = xmalloc(STREAM_WBUF_SIZE);
 }
@@ -130,7 +120,7 @@ stream_init_fd(struct stream *s, int fd, int timeout_ms, const char *name)
 void
 stream_set_clock(struct stream *s, long long (*clock)(void *), void *ctx)
 {
-	s->clock = clock != NULL ? clock : stream_clock_ms;
+	s->clock = clock != NULL ? clock : clock_system_mono_ms;
 	s->clock_ctx = ctx;
 }
 
@@ -141,7 +131,7 @@ stream_set_deadline(struct stream *s, int ms)
 	s->deadline_ms = ms > 0 ? ms : 0;
 	if (s->base != NULL)
 		((struct fd_ctx *)s->base)->deadline = ms > 0 ?
-		    stream_clock_ms(NULL) + ms : 0;
+		    clock_mono_ms(NULL) + ms : 0;
 }
 
 void

@@ -56,9 +56,8 @@ void stream_init(struct stream *s, const struct stream_ops *ops, void *ctx,
 /* Sets up s over an fd (owned: closed by stream_close) with a timeout in
  * milliseconds for each read and write (0 = none). */
 void stream_init_fd(struct stream *s, int fd, int timeout_ms, const char *name);
-/* The monotonic clock in milliseconds (ctx unused): the default clock. */
-long long stream_clock_ms(void *ctx);
-/* Replaces the clock the deadline is measured with (NULL: the default). */
+/* Replaces the clock the deadline is measured with (NULL: the default,
+ * clock_system_mono_ms of clock.h). */
 void stream_set_clock(struct stream *s, long long (*clock)(void *ctx),
     void *ctx);
 /* Bounds every read from now on to end within ms milliseconds of now, in

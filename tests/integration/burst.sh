@@ -35,17 +35,9 @@ maildir_count() { find "$MAILDIR_ROOT/$1/new" -type f 2>/dev/null | wc -l; }
 log_mark() { wc -l <"$POSTFIX_LOG"; }
 # sessions MARK: SMTP sessions on the submission port since MARK.
 sessions() { tail -n +"$(($1 + 1))" "$POSTFIX_LOG" | grep -cE '/submission/smtpd\[[0-9]+\]: connect from'; }
-# flushers: how many of our relayq-flush processes run now.
-flushers() {
-	local p n=0 want
-	want=$(readlink -f "$FLUSH")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" = "$want" ] && n=$((n + 1))
-	done
-	echo "$n"
-}
 # settle USER N: wait (60 s at most) until USER has N messages, the queue is
-# empty and no relayq-flush runs; then a last look for late duplicates.
+# empty and no relayq-flush runs; then until the smarthost has delivered
+# all it accepted, so that no late duplicate can still arrive.
 settle() {
 	local i
 	for ((i = 0; i < 600; i++)); do
@@ -53,7 +45,7 @@ settle() {
 			[ "$(flushers)" -eq 0 ] && break
 		sleep 0.1
 	done
-	sleep 1
+	smarthost_wait_idle
 }
 # distinct USER: how many different Subject lines USER received.
 distinct() { cat "$MAILDIR_ROOT/$1/new/"* 2>/dev/null | grep -a '^Subject: ' | sort -u | wc -l; }

@@ -85,7 +85,7 @@ rc=$?
 is "$(codes <"$T/eof.out" | tr '\n' ' ')" "220 250 250 250 354 " "EOF in DATA: no reply after 354 (no 250)"
 is "$(queue_files)" 0 "EOF in DATA: nothing in env/, new/ or tmp/"
 diag "EOF in DATA: sendmail -bs exited $rc; stderr: $(cat "$T/eof.err")"
-sleep 1
+smarthost_wait_idle
 is "$(maildir_count eof)" 0 "EOF in DATA: nothing delivered"
 
 printf 'EHLO x\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<eof@example.test>\r\nDATA\r\nSubject: cut\r\n\r\nno dot yet\r\n.' |

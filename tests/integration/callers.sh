@@ -126,7 +126,7 @@ printf 'To: tx-a@example.test, tx-b@example.test\nSubject: -t and argv\n\nbody\n
 is "$?" 0 "-t with arguments: exits 0"
 wait_queue_empty
 first_mail tx-a >/dev/null
-sleep 1
+smarthost_wait_idle
 is "$(maildir_count tx-a)$(maildir_count tx-b)$(maildir_count tx-c)" "100" \
 	"-t with arguments: header address delivered, the argv addresses suppressed (sendmail 8)"
 

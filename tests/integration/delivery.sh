@@ -171,7 +171,7 @@ env=$Q/env/$(ls "$Q/env" | head -n 1)
 is "$(grep -A1 '^rcpt leo' "$env" | sed -n 's/^rcpt-state //p')" "done" "mixed: the accepted recipient is marked done"
 check "mixed: the 451 recipient is pending with the server's reply" grep -q "451 4.3.0" "$env"
 "$FLUSH" --force >"$T/out" 2>&1
-sleep 2
+smarthost_wait_idle
 is "$(maildir_count leo)" 1 "retry: the accepted recipient never gets a second copy"
 check "retry: the 451 recipient is still queued" grep -q "temp451@example.test" "$env"
 clear_queue
@@ -180,7 +180,7 @@ clear_queue
 printf 'Subject: quiet\n\nbody\n' | sendmail -i -N never -f mia@example.test reject550@example.test
 "$FLUSH" >"$T/out" 2>&1
 is "$(queued)" 0 "-N never: the failed message is removed"
-sleep 1
+smarthost_wait_idle
 is "$(maildir_count mia)" 0 "-N never: no notice"
 
 # ---- the smarthost is down --------------------------------------------------

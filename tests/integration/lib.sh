@@ -176,7 +176,35 @@ smarthost_wait_mail() {
 	"$SMARTHOST_SCRIPTS/wait-mail" "$SMARTHOST_DIR" "$@"
 }
 
+# smarthost_wait_idle: until the smarthost has delivered everything it
+# accepted (20 s at most; says not ok and goes on after that).  Use it
+# before asserting that a message did not arrive.
+smarthost_wait_idle() {
+	smarthost_ctl idle >/dev/null 2>&1 ||
+		bail_out "the smarthost still has mail in flight after 20 s"
+}
+
 # ---- relayq against the test smarthost ----
+# flushers: how many processes run this build's relayq-flush ($FLUSH) now.
+flushers() {
+	local p n=0 want
+	want=$(readlink -f "$FLUSH")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = "$want" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+# wait_no_flusher: until no relayq-flush of this build runs (the background
+# flushes sendmail detached are done), 20 s at most.
+wait_no_flusher() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(flushers)" -eq 0 ] && return 0
+		sleep 0.1
+	done
+	diag "relayq-flush still runs after 20 s"
+}
+
 # relayq_setup: RELAYQ and FLUSH (the built programs), a PATH whose
 # sendmail and mailq are relayq, Q (the queue) and CONF (the configuration
 # directory); submissions start no flush (RELAYQ_FLUSH=/bin/true), nothing

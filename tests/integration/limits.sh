@@ -46,15 +46,15 @@ copies() {
 	find "$MAILDIR_ROOT" -path "$MAILDIR_ROOT/$1[0-9]*/new/*" -type f 2>/dev/null |
 		awk -F/ '{ n[$(NF-2)]++; t++ } END { printf "%d %d\n", length(n), t }'
 }
-# wait_copies PREFIX: until every mailbox has its copy (60 s), then a
-# second more for stray duplicates.
+# wait_copies PREFIX: until every mailbox has its copy (60 s), then until
+# the smarthost has delivered all it accepted (no stray duplicate to come).
 wait_copies() {
 	local i
 	for ((i = 0; i < 600; i++)); do
 		[ "$(copies "$1" | cut -d' ' -f2)" -ge "$NRCPT" ] && break
 		sleep 0.1
 	done
-	sleep 1
+	smarthost_wait_idle
 	copies "$1"
 }
 rcpts() {

@@ -72,7 +72,7 @@ check "temp451 is not marked reported" \
 	sh -c "! grep -A8 '^rcpt temp451@' '$Q/env/$id' | grep -q '^rcpt-reported'"
 "$FLUSH" --force >"$T/out" 2>&1
 "$FLUSH" --force >>"$T/out" 2>&1
-sleep 1
+smarthost_wait_idle
 is "$(maildir_count kim)" 1 "two more runs: no second notice for reject550"
 is "$(maildir_count paul)" 1 "the accepted recipient got one copy"
 # Ten days old: temp451 expires (queue_lifetime 3d) and gets its own notice.
@@ -82,7 +82,7 @@ is "$(queued)" 0 "expired: the message and its second notice left the queue"
 f2=$(smarthost_wait_mail kim 2 | sed -n 2p)
 is "$(final_rcpts "$f2")" "temp451@example.test " "the later failure gets its own notice, for it alone"
 check "that notice says 4.4.7" grep -q '^Status: 4.4.7' "$f2"
-sleep 1
+smarthost_wait_idle
 is "$(maildir_count kim)" 2 "two notices in all, one per recipient"
 
 # ---- disk full: the message stays until its notice is queued ---------------

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 smarthost_start
-plan 52
+plan 50
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -40,6 +40,10 @@ queued() { ls "$Q/env" 2>/dev/null | wc -l; }
 clear_queue() { rm -f "$Q"/env/* "$Q"/new/* "$Q"/tmp/*; }
 maildir_count() { find "$MAILDIR_ROOT/$1/new" -type f 2>/dev/null | wc -l; }
 onfail_lines() { grep -c "^$1|" "$ONFAIL" 2>/dev/null || echo 0; }
+# age SECONDS: every queued message was created that long ago (time passes
+# for the queue without the test waiting; check_flush_engine tests the
+# boundaries themselves on a fake clock).
+age() { sed -i "s/^created .*/created $(( $(date +%s) - $1 ))/" "$Q"/env/*; }
 EP="127.0.0.1[127.0.0.1]:$SUBMISSION_PORT"
 
 # ---- crash leftovers are swept and logged ----------------------------------
@@ -57,7 +61,7 @@ check "sweep: the orphaned body is logged" grep -q "0000000003: removed orphaned
 rm -f "$Q/tmp/0000000002"
 
 # ---- expiry while the smarthost is down -------------------------------------
-configure "queue_lifetime 2s"
+configure "queue_lifetime 1h"
 smarthost_ctl stop
 printf 'Subject: doomed by time\n\nbody\n' | sendmail -i -f kim@example.test exp@example.test
 id=$(ls "$Q/env")
@@ -66,7 +70,7 @@ is "$?" 75 "smarthost down: EX_TEMPFAIL"
 check "smarthost down: relay= names the endpoint tried, not none" \
 	grep -qF "$id: to=<exp@example.test>, relay=$EP, delay=" "$T/out"
 is "$(hoststat | awk -v ep="$EP" '$1 == ep {print $4}')" "temp" "hoststat: the endpoint's last contact failed (temp)"
-sleep 3
+age 7200
 "$FLUSH" --force >"$T/out" 2>&1
 check "expired: logged with 4.4.7 semantics" grep -qF "$id: to=<exp@example.test>, status=expired" "$T/out"
 is "$(ls "$Q/env" | grep -c "^$id\$")" 0 "expired: the message left the queue"
@@ -86,16 +90,16 @@ is "$(queued)" 0 "smarthost back: queue empty"
 is "$(hoststat | awk -v ep="$EP" '$1 == ep {print $4}')" "ok" "hoststat: the endpoint is ok again"
 
 # ---- one delay warning ---------------------------------------------------------
-configure "queue_warn 1s"
+configure "queue_warn 1h"
 : >"$ONFAIL"
 printf 'Subject: slow\n\nbody\n' | sendmail -i -N delay,failure -f lou@example.test temp451@example.test
 printf 'Subject: slow, no -N\n\nbody\n' | sendmail -i -f mo@example.test temp451@example.test
-sleep 2
-for i in 1 2 3; do "$FLUSH" --force >"$T/out.$i" 2>&1; sleep 1; done
+age 7200
+for i in 1 2 3; do "$FLUSH" --force >"$T/out.$i" 2>&1; done
 is "$(queued)" 2 "451: both messages still queued after three runs"
 is "$(grep -l '^flags warned$' "$Q"/env/* | wc -l)" 2 "both envelopes carry the flag warned"
 f=$(smarthost_wait_mail lou 1 | head -n 1)
-sleep 1
+smarthost_wait_idle
 is "$(maildir_count lou)" 1 "-N delay,failure: exactly one delay warning after three runs"
 check "the warning is a DSN with Action delayed and the 451" sh -c "grep -q '^Action: delayed' '$f' && grep -q '^Status: 4.3.0' '$f' && grep -q 'Diagnostic-Code: smtp; 451 4.3.0' '$f'"
 is "$(maildir_count mo)" 0 "no -N: no delay warning (only DELAY asks for one)"
@@ -134,21 +138,14 @@ check "local-only sender: the notice is addressed to root" grep -q "^To: <root>\
 check "the dead.letter append is logged with relay=dead.letter" grep -q "to=<root>, relay=dead.letter, status=" "$T/out"
 
 # ---- messages_per_minute --------------------------------------------------------
-configure "messages_per_minute 60"
+# The waits themselves (how long, and none without a limit) are tested on
+# a fake clock in check_flush_engine (test_paced); here a paced run at the
+# highest rate delivers end to end without the test waiting for time.
+configure "messages_per_minute 60000"
 for i in 1 2 3; do printf 'Subject: paced %s\n\nbody\n' "$i" | sendmail -i pace@example.test; done
-start=$(date +%s.%N)
 "$FLUSH" >"$T/out" 2>&1
-rc=$?
-took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b - a}')
-is "$rc" 0 "paced: exits 0"
-is "$(awk -v t="$took" 'BEGIN{print (t >= 2.0 && t < 6) ? 1 : 0}')" 1 "60 a minute: 3 messages take 2 s or more (took $took s)"
+is "$?" 0 "paced: exits 0"
 is "$(smarthost_wait_mail pace 3 | wc -l)$(queued)" "30" "paced: all 3 delivered"
-configure
-for i in 1 2 3; do printf 'Subject: unpaced %s\n\nbody\n' "$i" | sendmail -i nopace@example.test; done
-start=$(date +%s.%N)
-"$FLUSH" >"$T/out" 2>&1
-took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b - a}')
-is "$(awk -v t="$took" 'BEGIN{print (t < 2.0) ? 1 : 0}')" 1 "no limit: 3 messages in under 2 s (took $took s)"
 
 # ---- hoststat / purgestat ---------------------------------------------------------
 hoststat >"$T/hs" 2>&1

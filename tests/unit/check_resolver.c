@@ -10,17 +10,18 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "fake_resolver.h"
 #include "resolver.h"
 
 START_TEST(test_fake_mx)
 {
 	struct resolver r;
-	struct resolver_fake *f = resolver_fake_new(&r);
+	struct fake_resolver *f = fake_resolver_new(&r);
 	struct resolver_mx_list ml = { NULL, 0 };
 	struct err e;
 
-	resolver_fake_mx(f, "Example.COM", 20, "b.example.com.");
-	resolver_fake_mx(f, "example.com", 10, "a.example.com");
+	fake_resolver_mx(f, "Example.COM", 20, "b.example.com.");
+	fake_resolver_mx(f, "example.com", 10, "a.example.com");
 	ck_assert_int_eq(resolver_mx(&r, "example.com", &ml, &e), 2);
 	ck_assert_uint_eq(ml.v[0].pref, 20);
 	ck_assert_str_eq(ml.v[0].host, "b.example.com");   /* dot stripped */
@@ -28,37 +29,37 @@ START_TEST(test_fake_mx)
 	ck_assert_str_eq(ml.v[1].host, "a.example.com");
 	resolver_mx_list_free(&ml);
 	ck_assert_uint_eq(ml.n, 0);
-	ck_assert_uint_eq(resolver_fake_count(f, RESOLVER_Q_MX), 1);
-	resolver_fake_free(f);
+	ck_assert_uint_eq(fake_resolver_count(f, FAKE_RESOLVER_MX), 1);
+	fake_resolver_free(f);
 }
 END_TEST
 
 static const struct ecase {
-	enum resolver_query q;
+	enum fake_resolver_query q;
 	int code;
 	int rc;
 	const char *msg;
 } ecases[] = {
-	{ RESOLVER_Q_MX, EX_NOHOST, -1, "no such host: h.example" },
-	{ RESOLVER_Q_MX, EX_TEMPFAIL, -1, "cannot look up h.example: the DNS server failed" },
-	{ RESOLVER_Q_ADDR, EX_NOHOST, -1, "no such host: h.example" },
-	{ RESOLVER_Q_ADDR, EX_TEMPFAIL, -1, "will retry" },
+	{ FAKE_RESOLVER_MX, EX_NOHOST, -1, "no such host: h.example" },
+	{ FAKE_RESOLVER_MX, EX_TEMPFAIL, -1, "cannot look up h.example: the DNS server failed" },
+	{ FAKE_RESOLVER_ADDR, EX_NOHOST, -1, "no such host: h.example" },
+	{ FAKE_RESOLVER_ADDR, EX_TEMPFAIL, -1, "will retry" },
 };
 
 START_TEST(test_fake_errors)
 {
 	const struct ecase *c = &ecases[_i];
 	struct resolver r;
-	struct resolver_fake *f = resolver_fake_new(&r);
+	struct fake_resolver *f = fake_resolver_new(&r);
 	struct resolver_mx_list ml = { NULL, 0 };
 	struct resolver_addr_list al = { NULL, 0 };
 	struct err e;
 	int rc;
 
-	resolver_fake_addr(f, "h.example", "192.0.2.5");
-	resolver_fake_fail(f, "h.example", c->q, c->code);
+	fake_resolver_addr(f, "h.example", "192.0.2.5");
+	fake_resolver_fail(f, "h.example", c->q, c->code);
 	err_clear(&e);
-	if (c->q == RESOLVER_Q_MX) {
+	if (c->q == FAKE_RESOLVER_MX) {
 		rc = resolver_mx(&r, "h.example", &ml, &e);
 		/* the other query still answers */
 		ck_assert_int_eq(resolver_addrs(&r, "h.example", 25, AF_UNSPEC, &al, NULL), 1);
@@ -71,42 +72,42 @@ START_TEST(test_fake_errors)
 	ck_assert_msg(strstr(e.msg, c->msg) != NULL, "'%s' lacks '%s'", e.msg, c->msg);
 	resolver_mx_list_free(&ml);
 	resolver_addr_list_free(&al);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
 START_TEST(test_fake_no_mx_and_unknown)
 {
 	struct resolver r;
-	struct resolver_fake *f = resolver_fake_new(&r);
+	struct fake_resolver *f = fake_resolver_new(&r);
 	struct resolver_mx_list ml = { NULL, 0 };
 	struct err e;
 
-	resolver_fake_addr(f, "only-a.example", "192.0.2.9");
+	fake_resolver_addr(f, "only-a.example", "192.0.2.9");
 	ck_assert_int_eq(resolver_mx(&r, "only-a.example", &ml, &e), 0);
 	ck_assert_uint_eq(ml.n, 0);
 	ck_assert_int_eq(resolver_mx(&r, "unknown.example", &ml, &e), -1);
 	ck_assert_int_eq(e.code, EX_NOHOST);
 	ck_assert_str_eq(e.msg, "no such host: unknown.example");
-	resolver_fake_mx(f, "null.example", 0, ".");
+	fake_resolver_mx(f, "null.example", 0, ".");
 	ck_assert_int_eq(resolver_mx(&r, "null.example", &ml, &e), -1);
 	ck_assert_int_eq(e.code, EX_NOHOST);
 	ck_assert_str_eq(e.msg, "null.example does not accept mail (null MX record)");
 	ck_assert_uint_eq(ml.n, 0);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
 START_TEST(test_fake_addrs_family_and_port)
 {
 	struct resolver r;
-	struct resolver_fake *f = resolver_fake_new(&r);
+	struct fake_resolver *f = fake_resolver_new(&r);
 	struct resolver_addr_list al = { NULL, 0 };
 	char a[INET6_ADDRSTRLEN];
 	struct err e;
 
-	resolver_fake_addr(f, "h.example", "192.0.2.1");
-	resolver_fake_addr(f, "h.example", "2001:db8::1");
+	fake_resolver_addr(f, "h.example", "192.0.2.1");
+	fake_resolver_addr(f, "h.example", "2001:db8::1");
 	ck_assert_int_eq(resolver_addrs(&r, "h.example", 587, AF_UNSPEC, &al, &e), 2);
 	ck_assert_str_eq(resolver_ntop((struct sockaddr *)&al.v[0].ss, a, sizeof(a)), "192.0.2.1");
 	ck_assert_uint_eq(resolver_port((struct sockaddr *)&al.v[0].ss), 587);
@@ -120,34 +121,34 @@ START_TEST(test_fake_addrs_family_and_port)
 	ck_assert_int_eq(resolver_addrs(&r, "h.example", 25, AF_INET, &al, &e), 1);
 	ck_assert_int_eq(al.v[0].ss.ss_family, AF_INET);
 	resolver_addr_list_free(&al);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
 START_TEST(test_describe)
 {
 	struct resolver r;
-	struct resolver_fake *f = resolver_fake_new(&r);
+	struct fake_resolver *f = fake_resolver_new(&r);
 	struct buf out = BUF_INIT;
 	struct err e;
 
-	resolver_fake_mx(f, "example.test", 10, "mx1.example.test");
-	resolver_fake_mx(f, "example.test", 20, "mx2.example.test");
-	resolver_fake_addr(f, "mx1.example.test", "127.0.0.1");
+	fake_resolver_mx(f, "example.test", 10, "mx1.example.test");
+	fake_resolver_mx(f, "example.test", 20, "mx2.example.test");
+	fake_resolver_addr(f, "mx1.example.test", "127.0.0.1");
 	ck_assert_int_eq(resolver_describe(&r, "example.test", &out, &e), 0);
 	ck_assert_str_eq(buf_cstr(&out), "mx 10 mx1.example.test\n"
 	    "mx 20 mx2.example.test\naddr mx1.example.test 127.0.0.1\n");
 	buf_reset(&out);
-	resolver_fake_addr(f, "plain.test", "::1");
+	fake_resolver_addr(f, "plain.test", "::1");
 	ck_assert_int_eq(resolver_describe(&r, "plain.test", &out, &e), 0);
 	ck_assert_str_eq(buf_cstr(&out), "addr plain.test ::1\n");
 	buf_reset(&out);
-	resolver_fake_mx(f, "dead.test", 10, "gone.test");
+	fake_resolver_mx(f, "dead.test", 10, "gone.test");
 	ck_assert_int_eq(resolver_describe(&r, "dead.test", &out, &e), -1);
 	ck_assert_int_eq(e.code, EX_NOHOST);
 	ck_assert_str_eq(e.msg, "no such host: gone.test");
 	buf_free(&out);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "fake_resolver.h"
 #include "log.h"
 #include "resolver.h"
 #include "smarthost.h"
@@ -125,7 +126,7 @@ START_TEST(test_tls_names)
 END_TEST
 
 static char *
-fmt(struct resolver_fake *f, const struct resolver *r, const char *text,
+fmt(struct fake_resolver *f, const struct resolver *r, const char *text,
     int family, int want_rc, struct err *e)
 {
 	struct smarthost_list l = { NULL, 0 };
@@ -143,34 +144,34 @@ fmt(struct resolver_fake *f, const struct resolver *r, const char *text,
 	return buf_steal(&out);
 }
 
-static struct resolver_fake *
+static struct fake_resolver *
 world(struct resolver *r)
 {
-	struct resolver_fake *f = resolver_fake_new(r);
+	struct fake_resolver *f = fake_resolver_new(r);
 
 	/* example.com: three MX, answer order deliberately unsorted. */
-	resolver_fake_mx(f, "example.com", 20, "mx2a.example.com");
-	resolver_fake_mx(f, "example.com", 10, "mx1.example.com");
-	resolver_fake_mx(f, "example.com", 20, "mx2b.example.com.");
-	resolver_fake_addr(f, "mx1.example.com", "192.0.2.10");
-	resolver_fake_addr(f, "mx1.example.com", "2001:db8::10");
-	resolver_fake_addr(f, "mx2a.example.com", "192.0.2.21");
-	resolver_fake_addr(f, "mx2b.example.com", "192.0.2.22");
+	fake_resolver_mx(f, "example.com", 20, "mx2a.example.com");
+	fake_resolver_mx(f, "example.com", 10, "mx1.example.com");
+	fake_resolver_mx(f, "example.com", 20, "mx2b.example.com.");
+	fake_resolver_addr(f, "mx1.example.com", "192.0.2.10");
+	fake_resolver_addr(f, "mx1.example.com", "2001:db8::10");
+	fake_resolver_addr(f, "mx2a.example.com", "192.0.2.21");
+	fake_resolver_addr(f, "mx2b.example.com", "192.0.2.22");
 	/* smtp.example.net: no MX, only an address. */
-	resolver_fake_addr(f, "smtp.example.net", "198.51.100.7");
+	fake_resolver_addr(f, "smtp.example.net", "198.51.100.7");
 	/* broken.example: MX whose host does not resolve, then one that does. */
-	resolver_fake_mx(f, "broken.example", 5, "gone.broken.example");
-	resolver_fake_mx(f, "broken.example", 6, "ok.broken.example");
-	resolver_fake_addr(f, "ok.broken.example", "203.0.113.6");
-	resolver_fake_fail(f, "flaky.example", RESOLVER_Q_MX, EX_TEMPFAIL);
-	resolver_fake_mx(f, "nullmx.example", 0, ".");
+	fake_resolver_mx(f, "broken.example", 5, "gone.broken.example");
+	fake_resolver_mx(f, "broken.example", 6, "ok.broken.example");
+	fake_resolver_addr(f, "ok.broken.example", "203.0.113.6");
+	fake_resolver_fail(f, "flaky.example", FAKE_RESOLVER_MX, EX_TEMPFAIL);
+	fake_resolver_mx(f, "nullmx.example", 0, ".");
 	return f;
 }
 
 START_TEST(test_mx_order)
 {
 	struct resolver r;
-	struct resolver_fake *f = world(&r);
+	struct fake_resolver *f = world(&r);
 	struct err e;
 	char *s = fmt(f, &r, "example.com", AF_UNSPEC, 4, &e);
 
@@ -186,59 +187,59 @@ START_TEST(test_mx_order)
 	    "mx2a.example.com[192.0.2.21]:465 tls=implicit from=example.com:465 mx=20\n"
 	    "mx2b.example.com[192.0.2.22]:465 tls=implicit from=example.com:465 mx=20\n");
 	free(s);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
 START_TEST(test_bracketed_no_mx)
 {
 	struct resolver r;
-	struct resolver_fake *f = world(&r);
+	struct fake_resolver *f = world(&r);
 	struct err e;
 	char *s;
 
-	resolver_fake_addr(f, "example.com", "192.0.2.1");
+	fake_resolver_addr(f, "example.com", "192.0.2.1");
 	s = fmt(f, &r, "[example.com]", AF_UNSPEC, 1, &e);
 	ck_assert_str_eq(s, "example.com[192.0.2.1]:587 tls=starttls from=[example.com]\n");
-	ck_assert_uint_eq(resolver_fake_count(f, RESOLVER_Q_MX), 0);
+	ck_assert_uint_eq(fake_resolver_count(f, FAKE_RESOLVER_MX), 0);
 	free(s);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
 START_TEST(test_fallback_to_address)
 {
 	struct resolver r;
-	struct resolver_fake *f = world(&r);
+	struct fake_resolver *f = world(&r);
 	struct err e;
 	char *s = fmt(f, &r, "smtp:smtp.example.net:2525", AF_UNSPEC, 1, &e);
 
 	ck_assert_str_eq(s, "smtp.example.net[198.51.100.7]:2525 tls=starttls "
 	    "from=smtp:smtp.example.net:2525\n");
-	ck_assert_uint_eq(resolver_fake_count(f, RESOLVER_Q_MX), 1);
+	ck_assert_uint_eq(fake_resolver_count(f, FAKE_RESOLVER_MX), 1);
 	free(s);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
 START_TEST(test_mx_host_unresolvable_skipped)
 {
 	struct resolver r;
-	struct resolver_fake *f = world(&r);
+	struct fake_resolver *f = world(&r);
 	struct err e;
 	char *s = fmt(f, &r, "broken.example", AF_UNSPEC, 1, &e);
 
 	ck_assert_str_eq(s, "ok.broken.example[203.0.113.6]:587 tls=starttls "
 	    "from=broken.example mx=6\n");
 	free(s);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
 START_TEST(test_literals_no_lookup)
 {
 	struct resolver r;
-	struct resolver_fake *f = resolver_fake_new(&r);
+	struct fake_resolver *f = fake_resolver_new(&r);
 	struct smarthost_list l = { NULL, 0 };
 	struct smarthost_endpoints eps = { NULL, 0 };
 	struct err e;
@@ -253,29 +254,29 @@ START_TEST(test_literals_no_lookup)
 	ck_assert_str_eq(eps.v[1].host, "2001:db8::1");
 	ck_assert_uint_eq(eps.v[1].origin, 1);
 	ck_assert_uint_eq(eps.v[1].port, 587);
-	ck_assert_uint_eq(resolver_fake_count(f, RESOLVER_Q_MX), 0);
-	ck_assert_uint_eq(resolver_fake_count(f, RESOLVER_Q_ADDR), 0);
+	ck_assert_uint_eq(fake_resolver_count(f, FAKE_RESOLVER_MX), 0);
+	ck_assert_uint_eq(fake_resolver_count(f, FAKE_RESOLVER_ADDR), 0);
 	smarthost_endpoints_free(&eps);
 	smarthost_list_free(&l);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
 START_TEST(test_failover_order)
 {
 	struct resolver r;
-	struct resolver_fake *f = world(&r);
+	struct fake_resolver *f = world(&r);
 	struct err e;
 	char *s;
 
-	resolver_fake_addr(f, "backup.example", "203.0.113.99");
+	fake_resolver_addr(f, "backup.example", "203.0.113.99");
 	s = fmt(f, &r, "[backup.example]:465, nosuch.example smtp.example.net",
 	    AF_UNSPEC, 2, &e);
 	ck_assert_str_eq(s,
 	    "backup.example[203.0.113.99]:465 tls=implicit from=[backup.example]:465\n"
 	    "smtp.example.net[198.51.100.7]:587 tls=starttls from=smtp.example.net\n");
 	free(s);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
@@ -296,19 +297,19 @@ START_TEST(test_resolve_fail)
 {
 	const struct fcase *c = &fcases[_i];
 	struct resolver r;
-	struct resolver_fake *f = world(&r);
+	struct fake_resolver *f = world(&r);
 	struct err e;
 	char *s;
 
 	if (_i == 5)   /* an MX host resolves only as IPv6: ask for IPv4 */
-		resolver_fake_free(f), f = resolver_fake_new(&r),
-		resolver_fake_addr(f, "mx1.example.com", "2001:db8::10");
+		fake_resolver_free(f), f = fake_resolver_new(&r),
+		fake_resolver_addr(f, "mx1.example.com", "2001:db8::10");
 	s = fmt(f, &r, c->in, AF_INET, -1, &e);
 	ck_assert_str_eq(s, "");
 	ck_assert_int_eq(e.code, c->code);
 	ck_assert_msg(strstr(e.msg, c->msg) != NULL, "'%s' lacks '%s'", e.msg, c->msg);
 	free(s);
-	resolver_fake_free(f);
+	fake_resolver_free(f);
 }
 END_TEST
 
