@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "err.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 /* "display|local|domain;..." with "-" for NULL, or "ERR". Caller frees. */
 static char *
@@ -408,11 +409,5 @@ addr_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(addr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(addr_suite());
 }

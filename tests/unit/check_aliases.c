@@ -13,6 +13,7 @@
 
 #include "aliases.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 /* In-memory include files for the hermetic cases. */
@@ -505,11 +506,5 @@ aliases_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(aliases_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(aliases_suite());
 }

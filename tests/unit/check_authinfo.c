@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "authinfo.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static const char sample[] =
@@ -240,8 +241,6 @@ main(void)
 {
 	Suite *s = suite_create("authinfo");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_find, 0, N(finds));
 	tcase_add_test(tc, test_no_default_no_match);
@@ -250,9 +249,5 @@ main(void)
 	tcase_add_test(tc, test_load_real_files);
 	tcase_add_test(tc, test_load_as_nobody);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -8,6 +8,7 @@
 
 #include "bounce.h"
 #include "buf.h"
+#include "lib/check_main.h"
 
 static char *
 slurp(const char *name)
@@ -154,8 +155,6 @@ main(void)
 {
 	Suite *s = suite_create("bounce");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -165,9 +164,5 @@ main(void)
 	tcase_add_test(tc, test_from_address);
 	tcase_add_test(tc, test_date_zone);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

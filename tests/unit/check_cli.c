@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "conf.h"
+#include "lib/check_main.h"
 
 static const char *const mode_names[] = {
 	"deliver", "smtp", "addrtest", "verify", "newaliases", "hoststat",
@@ -499,11 +500,5 @@ cli_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(cli_suite());
 }

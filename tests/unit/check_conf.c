@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #ifndef TEST_DATA_DIR
@@ -411,11 +412,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(conf_suite());
 }

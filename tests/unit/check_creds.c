@@ -14,6 +14,7 @@
 
 #include "creds.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static char tmp[64];
@@ -288,8 +289,6 @@ main(void)
 {
 	Suite *s = suite_create("creds");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
@@ -299,9 +298,5 @@ main(void)
 	tcase_add_test(tc, test_get_source_order);
 	tcase_add_test(tc, test_get_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

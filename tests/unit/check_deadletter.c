@@ -13,6 +13,7 @@
 
 #include "deadletter.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static const struct { const char *in, *out; } quotes[] = {
@@ -190,8 +191,6 @@ main(void)
 {
 	Suite *s = suite_create("deadletter");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, test_quote, 0, (int)(sizeof(quotes) / sizeof(quotes[0])));
 	tcase_add_test(tc, test_from_line);
@@ -199,9 +198,5 @@ main(void)
 	tcase_add_test(tc, test_append);
 	tcase_add_test(tc, test_no_home);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(s);
 }

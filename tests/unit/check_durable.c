@@ -18,6 +18,7 @@
 
 #include "durable.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static char tdir[] = "/tmp/check_durable.XXXXXX";
@@ -348,11 +349,5 @@ durable_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(durable_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(durable_suite());
 }

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "envelope.h"
+#include "lib/check_main.h"
 
 static const char full_text[] =
 	"relayq-envelope 2\n"
@@ -559,11 +560,5 @@ envelope_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(envelope_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(envelope_suite());
 }

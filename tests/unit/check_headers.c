@@ -13,6 +13,7 @@
 #include "err.h"
 #include "headers.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 /* 2024-03-05 14:07:09 UTC, a Tuesday */
 #define T0 ((time_t)1709647629)
@@ -535,11 +536,5 @@ headers_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(headers_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(headers_suite());
 }

@@ -12,6 +12,7 @@
 
 #include "hoststat.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static const char two[] =
@@ -242,8 +243,6 @@ main(void)
 {
 	Suite *s = suite_create("hoststat");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_parse);
@@ -255,9 +254,5 @@ main(void)
 	tcase_add_test(tc, test_table_sanitised);
 	tcase_add_test(tc, test_files);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(s);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 #include "log.h"
 #include "logtarget.h"
@@ -259,8 +260,6 @@ main(void)
 {
 	Suite *s = suite_create("logtarget");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_parse_good, 0, sizeof(good) / sizeof(good[0]));
 	tcase_add_loop_test(tc, test_parse_bad, 0, sizeof(bad) / sizeof(bad[0]));
@@ -269,10 +268,5 @@ main(void)
 	tcase_add_test(tc, test_file_lines);
 	tcase_add_test(tc, test_fallback_line);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_forked(s);
 }

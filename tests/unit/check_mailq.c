@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mailq.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #define HEADER "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
@@ -344,11 +345,5 @@ mailq_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(mailq_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(mailq_suite());
 }

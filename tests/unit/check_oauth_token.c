@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "oauth_token.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 START_TEST(test_parse)
@@ -110,17 +111,11 @@ main(void)
 {
 	Suite *s = suite_create("oauth_token");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_parse);
 	tcase_add_loop_test(tc, test_parse_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_stale);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

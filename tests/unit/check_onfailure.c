@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "onfailure.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static const struct { const char *in; size_t max; const char *out; } sanitise[] = {
@@ -185,8 +186,6 @@ main(void)
 {
 	Suite *s = suite_create("onfailure");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_loop_test(tc, test_sanitize, 0, (int)(sizeof(sanitise) / sizeof(sanitise[0])));
@@ -196,9 +195,5 @@ main(void)
 	tcase_add_test(tc, test_run_missing_command);
 	tcase_add_loop_test(tc, test_conf_keys, 0, (int)(sizeof(keys) / sizeof(keys[0])));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(s);
 }

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "queue.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static char tdir[] = "/tmp/check_queue.XXXXXX";
@@ -1032,11 +1033,5 @@ queue_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(queue_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(queue_suite());
 }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "queue_admin.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
@@ -741,11 +742,5 @@ queue_admin_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(queue_admin_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(queue_admin_suite());
 }

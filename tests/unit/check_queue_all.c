@@ -27,6 +27,7 @@
 #include "queue_view.h"
 #include "strv.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
@@ -835,11 +836,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(suite());
 }

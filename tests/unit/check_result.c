@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include "result.h"
+#include "lib/check_main.h"
 
 static const struct {
 	int code;
@@ -180,8 +181,6 @@ main(void)
 {
 	Suite *su = suite_create("result");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_from_reply, 0,
 	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
@@ -192,9 +191,5 @@ main(void)
 	tcase_add_loop_test(tc, test_stored_reply, 0,
 	    (int)(sizeof(stored_cases) / sizeof(stored_cases[0])));
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

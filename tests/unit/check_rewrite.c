@@ -9,6 +9,7 @@
 
 #include "rewrite.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 static const char table_text[] =
 	"postmaster: root\n"                         /* 1 */
@@ -435,11 +436,5 @@ rewrite_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rewrite_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(rewrite_suite());
 }

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "rfc5322.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 /* Appends s (n bytes) to t with NUL and CR made visible. */
 static void
@@ -351,11 +352,5 @@ rfc5322_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rfc5322_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(rfc5322_suite());
 }

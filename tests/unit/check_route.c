@@ -10,6 +10,7 @@
 
 #include "route.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 #define SP "/var/spool/relayq"
 #define R ROUTE_BY_ROOT
@@ -206,11 +207,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(suite());
 }

@@ -19,6 +19,7 @@
 #include "queue.h"
 #include "runlock.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static char tdir[] = "/tmp/check_runlock.XXXXXX";
@@ -400,11 +401,5 @@ runlock_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(runlock_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(runlock_suite());
 }

@@ -14,6 +14,7 @@
 #include "xalloc.h"
 #ifdef HAVE_LIBSECRET
 #include "secret_dl.h"
+#include "lib/check_main.h"
 #endif
 
 START_TEST(test_no_dbus_session)
@@ -147,8 +148,6 @@ main(void)
 {
 	Suite *s = suite_create("secret");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_no_dbus_session);
 #ifdef HAVE_LIBSECRET
@@ -166,9 +165,5 @@ main(void)
 		    sizeof(items) / sizeof(items[0]));
 		suite_add_tcase(s, kc);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -13,6 +13,7 @@
 
 #include "script_stream.h"
 #include "smtp_client.h"
+#include "lib/check_main.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXR 4
@@ -1222,8 +1223,6 @@ main(void)
 {
 	Suite *su = suite_create("smtp_client");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_stage_matrix, 0, NSTAGES * NFAULTS);
 	tcase_add_loop_test(tc, test_pipelined_session, 0, 8);
@@ -1247,9 +1246,5 @@ main(void)
 	tcase_add_test(tc, test_421_greeting_once);
 	tcase_add_loop_test(tc, test_enhanced_with_and_without_extension, 0, 2);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

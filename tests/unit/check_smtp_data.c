@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "smtp_data.h"
+#include "lib/check_main.h"
 
 /* Input: a fixed byte string in reads of at most chunk bytes, or a
  * failure after fail_at bytes. */
@@ -272,8 +273,6 @@ main(void)
 {
 	Suite *su = suite_create("smtp_data");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_convert, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])) * NCHUNKS);
@@ -284,9 +283,5 @@ main(void)
 	tcase_add_test(tc, test_big_body_streams);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

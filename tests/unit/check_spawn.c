@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "lib/check_main.h"
 
 START_TEST(test_pipe_closes_and_no_zombie)
 {
@@ -55,15 +56,9 @@ main(void)
 {
 	Suite *s = suite_create("spawn");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_pipe_closes_and_no_zombie);
 	tcase_add_test(tc, test_missing_program_is_not_an_error_here);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

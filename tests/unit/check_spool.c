@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "spool.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 /* ---- names ---- */
 static const struct {
@@ -361,11 +362,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(suite());
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "stream.h"
+#include "lib/check_main.h"
 
 /* An in-memory transport: reads come from a fixed script in chunks of at
  * most `chunk` bytes; writes are collected. */
@@ -217,8 +218,6 @@ main(void)
 {
 	Suite *su = suite_create("stream");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_getline_chunks, 0, 12);
 	tcase_add_test(tc, test_getline_too_long);
@@ -228,9 +227,5 @@ main(void)
 	tcase_add_test(tc, test_fd_timeout);
 	tcase_add_test(tc, test_fd_deadline);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tls.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static char dir[] = "/tmp/relayq-tls-XXXXXX";
@@ -626,8 +627,6 @@ main(void)
 {
 	Suite *s = suite_create("tls");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
 	tcase_set_timeout(tc, 30);
@@ -641,9 +640,5 @@ main(void)
 	tcase_add_loop_test(tc, test_config_errors, 0, sizeof(ccases) / sizeof(ccases[0]));
 	tcase_add_test(tc, test_large_records);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

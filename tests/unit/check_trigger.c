@@ -17,6 +17,7 @@
 #include "log.h"
 #include "trigger.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #define NOBODY 65534
@@ -223,11 +224,5 @@ trigger_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(trigger_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(trigger_suite());
 }
