@@ -323,13 +323,11 @@ START_TEST(test_load_unreadable)
 {
 	struct aliases a = ALIASES_INIT;
 	struct err e;
-	char dir[] = "/tmp/check_aliases.XXXXXX";
 	char *path;
 	FILE *f;
 	int rc;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	path = xasprintf("%s/aliases", dir);
+	path = xasprintf("%s/aliases", test_dir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs("root: admin\n", f);
@@ -347,8 +345,6 @@ START_TEST(test_load_unreadable)
 		ck_assert_int_eq(rc, 0);
 		ck_assert_uint_eq(a.n, 1);
 	}
-	unlink(path);
-	rmdir(dir);
 	free(path);
 	aliases_free(&a);
 }
@@ -371,13 +367,12 @@ END_TEST
  * the size cap, after 4 MiB were read) appends nothing to out. */
 START_TEST(test_read_file_failure_leaves_out)
 {
-	char dir[] = "/tmp/check_aliases.XXXXXX", *path;
 	struct buf b = BUF_INIT;
 	struct err e;
+	char *path;
 	int fd;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	path = xasprintf("%s/big", dir);
+	path = xasprintf("%s/big", test_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, ALIASES_FILE_MAX + 1), 0);
@@ -387,8 +382,6 @@ START_TEST(test_read_file_failure_leaves_out)
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_uint_eq(b.len, 4);
 	ck_assert_str_eq(buf_cstr(&b), "keep");
-	unlink(path);
-	rmdir(dir);
 	free(path);
 	buf_free(&b);
 }
@@ -494,6 +487,7 @@ aliases_suite(void)
 	tcase_add_test(tc, test_file_too_large);
 	tcase_add_test(tc, test_problems);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tl, test_tmpdir_setup, test_tmpdir_teardown);
 	tcase_add_test(tl, test_load_file);
 	tcase_add_loop_test(tl, test_load_nothing, 0, sizeof(load_cases) / sizeof(load_cases[0]));
 	tcase_add_test(tl, test_load_unreadable);

@@ -223,17 +223,16 @@ END_TEST
 
 START_TEST(test_user_file_via_env)
 {
-	char dir[] = "/tmp/check_conf.XXXXXX";
 	char path[256];
 	struct conf c;
 	struct err e;
 	FILE *f;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	setenv("XDG_CONFIG_HOME", dir, 1);
-	snprintf(path, sizeof(path), "%s/relayq", dir);
+	test_tmpdir_setup();
+	setenv("XDG_CONFIG_HOME", test_dir, 1);
+	snprintf(path, sizeof(path), "%s/relayq", test_dir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/relayq/config", dir);
+	snprintf(path, sizeof(path), "%s/relayq/config", test_dir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs("hop_limit 9\nerror_mode print\n", f);
@@ -242,10 +241,7 @@ START_TEST(test_user_file_via_env)
 	ck_assert_int_eq(c.hop_limit, 9);
 	ck_assert_int_eq(c.error_mode, CONF_ERRMODE_PRINT);
 	conf_free(&c);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/relayq", dir);
-	rmdir(path);
-	rmdir(dir);
+	test_tmpdir_teardown();
 }
 END_TEST
 

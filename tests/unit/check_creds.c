@@ -17,14 +17,12 @@
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
-static char tmp[64];
 
 static void
 setup(void)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/check_creds.XXXXXX");
-	ck_assert_ptr_nonnull(test_mkdtemp(tmp));
-	setenv("HOME", tmp, 1);
+	test_tmpdir_setup();
+	setenv("HOME", test_dir, 1);
 	unsetenv("CREDENTIALS_DIRECTORY");
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	unsetenv("XDG_RUNTIME_DIR");
@@ -33,13 +31,13 @@ setup(void)
 static void
 teardown(void)
 {
-	ck_assert_int_eq(test_rmtree(tmp), 0);
+	test_tmpdir_teardown();
 }
 
 static char *
 put(const char *name, const char *text, mode_t mode)
 {
-	char *path = xasprintf("%s/%s", tmp, name);
+	char *path = xasprintf("%s/%s", test_dir, name);
 	FILE *f = fopen(path, "w");
 
 	ck_assert_ptr_nonnull(f);
@@ -142,12 +140,12 @@ START_TEST(test_credential_directory)
 	struct err e;
 
 	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 1);
-	setenv("CREDENTIALS_DIRECTORY", tmp, 1);
+	setenv("CREDENTIALS_DIRECTORY", test_dir, 1);
 	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 1);
 	free(put("relayq-password", "credpw\nrest\n", 0400));
 	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 0);
 	ck_assert_str_eq(secret, "credpw");
-	want = xasprintf("%s/relayq-password", tmp);
+	want = xasprintf("%s/relayq-password", test_dir);
 	ck_assert_str_eq(path, want);
 	wipe_free(secret);
 	free(path);
@@ -207,12 +205,12 @@ START_TEST(test_get_source_order)
 	creds_free(&c);
 
 	/* A systemd credential comes first. */
-	setenv("CREDENTIALS_DIRECTORY", tmp, 1);
+	setenv("CREDENTIALS_DIRECTORY", test_dir, 1);
 	free(put("relayq-password", "credpw\n", 0400));
 	ck_assert_int_eq(creds_get(&cfg, "smtp.test", 587, &c, &e), 0);
 	ck_assert_str_eq(c.secret, "credpw");
 	ck_assert_str_eq(c.user, "cfguser");
-	want = xasprintf("password from systemd credential %s/relayq-password", tmp);
+	want = xasprintf("password from systemd credential %s/relayq-password", test_dir);
 	ck_assert_str_eq(c.source, want);
 	free(want);
 	creds_free(&c);

@@ -27,10 +27,10 @@
 #include "log.h"
 #include "queue.h"
 #include "resolver.h"
-#include "script_stream.h"
-#include "tmpdir.h"
 #include "xalloc.h"
 #include "lib/check_main.h"
+#include "lib/script_stream.h"
+#include "lib/tmpdir.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXPEERS 16
@@ -98,7 +98,6 @@ static const struct resolver_ops fake_resolver = { fake_mx, fake_addrs };
 /* ---- a queue, a configuration, a run ------------------------------------ */
 
 struct fx {
-	char dir[64];
 	struct conf conf;
 	struct identity id;
 	struct queue q;
@@ -122,15 +121,14 @@ fx_init(struct fx *x, const char *conftext, const struct peer *peers,
 	snprintf(x->user, sizeof(x->user), "tester");
 	snprintf(x->host, sizeof(x->host), "client");
 	snprintf(x->fqdn, sizeof(x->fqdn), "client.test");
-	snprintf(x->dir, sizeof(x->dir), "/tmp/check_flush.XXXXXX");
-	ck_assert_ptr_nonnull(test_mkdtemp(x->dir));
-	setenv("HOME", x->dir, 1);
-	setenv("XDG_CONFIG_HOME", x->dir, 1);
+	test_tmpdir_setup();
+	setenv("HOME", test_dir, 1);
+	setenv("XDG_CONFIG_HOME", test_dir, 1);
 	log_set_syslog(0);
 	conf_init(&x->conf);
 	ck_assert_msg(conf_parse(&x->conf, "test", conftext, strlen(conftext),
 	    &e) == 0, "%s", e.msg);
-	qdir = xasprintf("%s/queue", x->dir);
+	qdir = xasprintf("%s/queue", test_dir);
 	ck_assert_msg(queue_open(&x->q, qdir, getuid(), &e) == 0, "%s", e.msg);
 	free(qdir);
 	x->id.uid = getuid();
@@ -157,6 +155,7 @@ fx_free(struct fx *x)
 		script_stream_free(&x->net.sc[i]);
 	queue_close(&x->q);
 	conf_free(&x->conf);
+	test_tmpdir_teardown();
 }
 
 /* Queues a message from s@x.test to the n recipients. */

@@ -152,7 +152,6 @@ END_TEST
 
 START_TEST(test_files)
 {
-	char dir[] = "/tmp/check_hoststat.XXXXXX";
 	struct hoststat h = HOSTSTAT_INIT, back = HOSTSTAT_INIT;
 	struct err e;
 	struct stat st;
@@ -160,13 +159,13 @@ START_TEST(test_files)
 	int existed = -1;
 	FILE *fp;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	path = hoststat_path(dir);
-	ck_assert_str_eq(path + strlen(dir), "/hoststat");
+	test_tmpdir_setup();
+	path = hoststat_path(test_dir);
+	ck_assert_str_eq(path + strlen(test_dir), "/hoststat");
 	ck_assert_int_eq(hoststat_load(path, &back, &e), 0);    /* missing: empty */
 	ck_assert_uint_eq(back.n, 0);
 	make_two(&h);
-	ck_assert_int_eq(hoststat_save(dir, path, &h, &e), 0);
+	ck_assert_int_eq(hoststat_save(test_dir, path, &h, &e), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	ck_assert_int_eq(hoststat_load(path, &back, &e), 0);
@@ -186,9 +185,9 @@ START_TEST(test_files)
 	ck_assert_int_ne(access(path, F_OK), 0);
 	ck_assert_int_eq(hoststat_purge(path, &existed, &e), 0);
 	ck_assert_int_eq(existed, 0);
-	rmdir(dir);
 	free(path);
 	hoststat_free(&h);
+	test_tmpdir_teardown();
 }
 END_TEST
 

@@ -61,13 +61,13 @@ END_TEST
 
 START_TEST(test_roundtrip)
 {
-	char dir[] = "/tmp/check_oauth_token.XXXXXX", path[64];
+	char path[TEST_DIR_MAX + 16];
 	struct oauth_tokens t = OAUTH_TOKENS_INIT, u = OAUTH_TOKENS_INIT;
 	struct stat st;
 	struct err e;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/oauth-token", dir);
+	test_tmpdir_setup();
+	snprintf(path, sizeof(path), "%s/oauth-token", test_dir);
 	ck_assert_int_eq(oauth_tokens_load(&u, path, geteuid(), &e), 1);
 	t.refresh = strdup("refresh-1");
 	t.access = strdup("access-1");
@@ -88,6 +88,7 @@ START_TEST(test_roundtrip)
 	ck_assert_int_eq(oauth_tokens_load(&u, path, geteuid(), &e), -1);
 	ck_assert_msg(strstr(e.msg, "chmod 600") != NULL, "%s", e.msg);
 	oauth_tokens_free(&t);
+	test_tmpdir_teardown();
 }
 END_TEST
 

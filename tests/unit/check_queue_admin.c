@@ -23,7 +23,6 @@
 
 #define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
 
-static char tdir[] = "/tmp/check_queue_admin.XXXXXX";
 static struct queue q;
 
 static void
@@ -35,8 +34,8 @@ setup(void)
 	log_set_syslog(0);
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-	dir = xasprintf("%s/q", tdir);
+	test_tmpdir_setup();
+	dir = xasprintf("%s/q", test_dir);
 	err_clear(&e);
 	ck_assert_msg(queue_open(&q, dir, getuid(), &e) == 0, "%s", e.msg);
 	free(dir);
@@ -46,7 +45,7 @@ static void
 teardown(void)
 {
 	queue_close(&q);
-	ck_assert_int_eq(test_rmtree(tdir), 0);
+	test_tmpdir_teardown();
 }
 
 static void

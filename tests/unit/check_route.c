@@ -11,6 +11,7 @@
 #include "route.h"
 #include "xalloc.h"
 #include "lib/check_main.h"
+#include "lib/tmpdir.h"
 
 #define SP "/var/spool/relayq"
 #define R ROUTE_BY_ROOT
@@ -163,12 +164,12 @@ END_TEST
 
 START_TEST(test_env)
 {
-	char tmpl[] = "/tmp/check_route.XXXXXX", *sp;
+	char *sp;
 	struct route r;
 
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	sp = xasprintf("%s/spool", tmpl);
-	setenv("HOME", tmpl, 1);
+	test_tmpdir_setup();
+	sp = xasprintf("%s/spool", test_dir);
+	setenv("HOME", test_dir, 1);
 	unsetenv("XDG_STATE_HOME");
 	/* No spool yet: the home queue. */
 	route_decide_env(NULL, sp, 0, 1, &r);
@@ -185,9 +186,8 @@ START_TEST(test_env)
 	ck_assert_int_eq(r.kind, ROUTE_PERSONAL);
 	ck_assert_int_eq(r.loc, QUEUE_LOC_HOME);
 	route_free(&r);
-	rmdir(sp);
-	rmdir(tmpl);
 	free(sp);
+	test_tmpdir_teardown();
 }
 END_TEST
 

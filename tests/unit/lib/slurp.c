@@ -36,3 +36,13 @@ test_slurp_at(const char *dir, const char *name)
 	free(p);
 	return s;
 }
+
+void
+test_assert_file_eq(const char *path, const char *want)
+{
+	char *got = test_slurp(path);
+
+	ck_assert_msg(strcmp(got, want) == 0, "%s holds \"%s\", not \"%s\"",
+	    path, got, want);
+	free(got);
+}

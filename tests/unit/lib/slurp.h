@@ -10,4 +10,7 @@ char *test_slurp(const char *path);
 /* As test_slurp for the file dir/name. */
 char *test_slurp_at(const char *dir, const char *name);
 
+/* Fails the test unless the file path holds exactly the string want. */
+void test_assert_file_eq(const char *path, const char *want);
+
 #endif

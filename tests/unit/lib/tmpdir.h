@@ -22,7 +22,7 @@
 #ifndef RELAYQ_TEST_TMPDIR_H
 #define RELAYQ_TEST_TMPDIR_H
 
-#define TEST_DIR_MAX 256
+#define TEST_DIR_MAX 128
 
 /* The current test's directory, set by test_tmpdir_setup; "" outside a
  * test that uses the fixture. */
