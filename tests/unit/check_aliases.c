@@ -478,8 +478,8 @@ aliases_suite(void)
 	TCase *tc = tcase_create("parse");
 	TCase *tl = tcase_create("load");
 
-	tcase_add_loop_test(tc, test_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
-	tcase_add_loop_test(tc, test_parse_error, 0, sizeof(error_cases) / sizeof(error_cases[0]));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(parse_cases));
+	tcase_add_loop_test(tc, test_parse_error, 0, TEST_NELEM(error_cases));
 	tcase_add_test(tc, test_failure_keeps_table);
 	tcase_add_test(tc, test_failure_leaves_files);
 	tcase_add_test(tc, test_include_bomb_capped);
@@ -489,7 +489,7 @@ aliases_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tl, test_tmpdir_setup, test_tmpdir_teardown);
 	tcase_add_test(tl, test_load_file);
-	tcase_add_loop_test(tl, test_load_nothing, 0, sizeof(load_cases) / sizeof(load_cases[0]));
+	tcase_add_loop_test(tl, test_load_nothing, 0, TEST_NELEM(load_cases));
 	tcase_add_test(tl, test_load_unreadable);
 	tcase_add_test(tl, test_read_file_missing);
 	tcase_add_test(tl, test_read_file_failure_leaves_out);

@@ -234,7 +234,6 @@ START_TEST(test_load_as_nobody)
 }
 END_TEST
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int
 main(void)
@@ -242,10 +241,10 @@ main(void)
 	Suite *s = suite_create("authinfo");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_find, 0, N(finds));
+	tcase_add_loop_test(tc, test_find, 0, TEST_NELEM(finds));
 	tcase_add_test(tc, test_no_default_no_match);
-	tcase_add_loop_test(tc, test_errors, 0, N(bad));
-	tcase_add_loop_test(tc, test_check_stat, 0, N(perms));
+	tcase_add_loop_test(tc, test_errors, 0, TEST_NELEM(bad));
+	tcase_add_loop_test(tc, test_check_stat, 0, TEST_NELEM(perms));
 	tcase_add_test(tc, test_load_real_files);
 	tcase_add_test(tc, test_load_as_nobody);
 	suite_add_tcase(s, tc);

@@ -485,14 +485,13 @@ cli_suite(void)
 	Suite *s = suite_create("cli");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_personality);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_failure_leaves_options_freeable);
 	tcase_add_test(tc, test_merge_conf);
 	tcase_add_test(tc, test_t_recipients);
-	tcase_add_loop_test(tc, test_xtext, 0,
-	    (int)(sizeof(xtext_cases) / sizeof(xtext_cases[0])));
+	tcase_add_loop_test(tc, test_xtext, 0, TEST_NELEM(xtext_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }

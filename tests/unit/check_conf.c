@@ -388,18 +388,17 @@ conf_suite(void)
 	Suite *s = suite_create("conf");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_nul_and_long_lines);
 	tcase_add_test(tc, test_failure_leaves_conf_freeable);
 	tcase_add_test(tc, test_layers);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_user_path);
 	tcase_add_test(tc, test_user_file_via_env);
-	tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
-	tcase_add_loop_test(tc, test_long, 0, (int)(sizeof(longs) / sizeof(longs[0])));
-	tcase_add_loop_test(tc, test_max_connections, 0,
-	    (int)(sizeof(maxconn) / sizeof(maxconn[0])));
-	tcase_add_loop_test(tc, test_validators, 0, (int)(sizeof(valid) / sizeof(valid[0])));
+	tcase_add_loop_test(tc, test_duration, 0, TEST_NELEM(durations));
+	tcase_add_loop_test(tc, test_long, 0, TEST_NELEM(longs));
+	tcase_add_loop_test(tc, test_max_connections, 0, TEST_NELEM(maxconn));
+	tcase_add_loop_test(tc, test_validators, 0, TEST_NELEM(valid));
 	tcase_add_test(tc, test_fqdn);
 	suite_add_tcase(s, tc);
 	return s;

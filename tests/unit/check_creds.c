@@ -280,7 +280,6 @@ START_TEST(test_get_errors)
 }
 END_TEST
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int
 main(void)
@@ -290,8 +289,8 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
-	tcase_add_loop_test(tc, test_parse_order, 0, N(orders));
-	tcase_add_loop_test(tc, test_command, 0, N(commands));
+	tcase_add_loop_test(tc, test_parse_order, 0, TEST_NELEM(orders));
+	tcase_add_loop_test(tc, test_command, 0, TEST_NELEM(commands));
 	tcase_add_test(tc, test_credential_directory);
 	tcase_add_test(tc, test_get_source_order);
 	tcase_add_test(tc, test_get_errors);

@@ -177,9 +177,9 @@ main(void)
 	Suite *s = suite_create("deadletter");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_quote, 0, (int)(sizeof(quotes) / sizeof(quotes[0])));
+	tcase_add_loop_test(tc, test_quote, 0, TEST_NELEM(quotes));
 	tcase_add_test(tc, test_from_line);
-	tcase_add_loop_test(tc, test_local, 0, (int)(sizeof(locals) / sizeof(locals[0])));
+	tcase_add_loop_test(tc, test_local, 0, TEST_NELEM(locals));
 	tcase_add_test(tc, test_append);
 	tcase_add_test(tc, test_no_home);
 	suite_add_tcase(s, tc);

@@ -321,10 +321,8 @@ durable_suite(void)
 	tcase_add_test(tc, test_tmp_names);
 	tcase_add_test(tc, test_tmp_create_exclusive);
 	tcase_add_test(tc, test_disk_full);
-	tcase_add_loop_test(tc, test_err_causes, 0,
-	    sizeof(err_cases) / sizeof(err_cases[0]));
-	tcase_add_loop_test(tc, test_dirname, 0,
-	    sizeof(dirname_cases) / sizeof(dirname_cases[0]));
+	tcase_add_loop_test(tc, test_err_causes, 0, TEST_NELEM(err_cases));
+	tcase_add_loop_test(tc, test_dirname, 0, TEST_NELEM(dirname_cases));
 	tcase_add_test(tc, test_write_all_interrupted);
 	tcase_add_test(tc, test_fsync_dir_missing);
 	suite_add_tcase(s, tc);

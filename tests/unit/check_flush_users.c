@@ -277,7 +277,7 @@ suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_worse, 0, (int)(sizeof(worse) / sizeof(worse[0])));
+	tcase_add_loop_test(tc, test_worse, 0, TEST_NELEM(worse));
 	tcase_add_test(tc, test_prefetch);
 	tcase_add_test(tc, test_prefetch_loose);
 	tcase_add_test(tc, test_prefetch_no_smarthost);

@@ -100,8 +100,8 @@ main(void)
 	Suite *s = suite_create("from_policy");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, headers_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_loop_test(tc, sender_table, 0, (int)(sizeof(senders) / sizeof(senders[0])));
+	tcase_add_loop_test(tc, headers_table, 0, TEST_NELEM(cases));
+	tcase_add_loop_test(tc, sender_table, 0, TEST_NELEM(senders));
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -246,7 +246,7 @@ main(void)
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_parse_old_reply);
-	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_loop_test(tc, test_bad, 0, TEST_NELEM(bad));
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_failure_leaves_table_freeable);

@@ -56,7 +56,7 @@ main(void)
 	Suite *s = suite_create("identity");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_gecos, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_gecos, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_load);
 	suite_add_tcase(s, tc);
 	return check_main(s);

@@ -152,7 +152,7 @@ main(void)
 	Suite *s = suite_create("input");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_table, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_long_line_in_pieces);
 	tcase_add_test(tc, test_failure_leaves_out);

@@ -250,9 +250,9 @@ main(void)
 	Suite *s = suite_create("logtarget");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_parse_good, 0, sizeof(good) / sizeof(good[0]));
-	tcase_add_loop_test(tc, test_parse_bad, 0, sizeof(bad) / sizeof(bad[0]));
-	tcase_add_loop_test(tc, test_decide, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_parse_good, 0, TEST_NELEM(good));
+	tcase_add_loop_test(tc, test_parse_bad, 0, TEST_NELEM(bad));
+	tcase_add_loop_test(tc, test_decide, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_conf_key);
 	tcase_add_test(tc, test_file_lines);
 	tcase_add_test(tc, test_fallback_line);

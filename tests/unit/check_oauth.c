@@ -150,8 +150,8 @@ main(void)
 	tcase_add_test(tc, test_xoauth2_documented);
 	tcase_add_test(tc, test_oauthbearer_rfc7628);
 	tcase_add_test(tc, test_oauthbearer_escapes_and_optional_parts);
-	tcase_add_loop_test(tc, test_refuses_bad_input, 0, sizeof(bad) / sizeof(bad[0]));
-	tcase_add_loop_test(tc, test_base64_vectors, 0, sizeof(vectors) / sizeof(vectors[0]));
+	tcase_add_loop_test(tc, test_refuses_bad_input, 0, TEST_NELEM(bad));
+	tcase_add_loop_test(tc, test_base64_vectors, 0, TEST_NELEM(vectors));
 	tcase_add_test(tc, test_base64_rejects);
 	tcase_add_test(tc, test_error_challenge);
 	suite_add_tcase(s, tc);

@@ -123,8 +123,7 @@ oauth_dl_suite(void)
 	Suite *s = suite_create("oauth_dl");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_dl_bad_library, 0,
-	    (int)(sizeof(bad_libs) / sizeof(bad_libs[0])));
+	tcase_add_loop_test(tc, test_dl_bad_library, 0, TEST_NELEM(bad_libs));
 	tcase_add_test(tc, test_dl_real);
 	tcase_add_test(tc, test_url_encoding_loads_nothing);
 	suite_add_tcase(s, tc);

@@ -114,7 +114,7 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_parse);
-	tcase_add_loop_test(tc, test_parse_errors, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_loop_test(tc, test_parse_errors, 0, TEST_NELEM(bad));
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_stale);
 	suite_add_tcase(s, tc);

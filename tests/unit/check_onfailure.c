@@ -175,12 +175,12 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 20);
-	tcase_add_loop_test(tc, test_sanitize, 0, (int)(sizeof(sanitise) / sizeof(sanitise[0])));
+	tcase_add_loop_test(tc, test_sanitize, 0, TEST_NELEM(sanitise));
 	tcase_add_test(tc, test_env);
 	tcase_add_test(tc, test_run_no_interpolation);
 	tcase_add_test(tc, test_run_timeout);
 	tcase_add_test(tc, test_run_missing_command);
-	tcase_add_loop_test(tc, test_conf_keys, 0, (int)(sizeof(keys) / sizeof(keys[0])));
+	tcase_add_loop_test(tc, test_conf_keys, 0, TEST_NELEM(keys));
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -86,9 +86,9 @@ main(void)
 	Suite *s = suite_create("pace");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_wait, 0, (int)(sizeof(waits) / sizeof(waits[0])));
+	tcase_add_loop_test(tc, test_wait, 0, TEST_NELEM(waits));
 	tcase_add_test(tc, test_schedule);
-	tcase_add_loop_test(tc, test_conf_key, 0, (int)(sizeof(keys) / sizeof(keys[0])));
+	tcase_add_loop_test(tc, test_conf_key, 0, TEST_NELEM(keys));
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

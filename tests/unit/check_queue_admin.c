@@ -712,8 +712,7 @@ queue_admin_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_json_string, 0,
-	    sizeof(esc_cases) / sizeof(esc_cases[0]));
+	tcase_add_loop_test(tc, test_json_string, 0, TEST_NELEM(esc_cases));
 	tcase_add_test(tc, test_json_envelope);
 	tcase_add_test(tc, test_json_fresh_and_damaged);
 	tcase_add_test(tc, test_list_json);
@@ -721,12 +720,10 @@ queue_admin_suite(void)
 	tcase_add_test(tc, test_summary_queue);
 	tcase_add_test(tc, test_show_format);
 	tcase_add_test(tc, test_show_minimal);
-	tcase_add_loop_test(tc, test_show_queue, 0,
-	    sizeof(show_cases) / sizeof(show_cases[0]));
+	tcase_add_loop_test(tc, test_show_queue, 0, TEST_NELEM(show_cases));
 	tcase_add_test(tc, test_show_json);
 	tcase_add_test(tc, test_show_errors);
-	tcase_add_loop_test(tc, test_apply, 0,
-	    sizeof(act_cases) / sizeof(act_cases[0]));
+	tcase_add_loop_test(tc, test_apply, 0, TEST_NELEM(act_cases));
 	tcase_add_loop_test(tc, test_apply_locked, QUEUE_ADMIN_DELETE,
 	    QUEUE_ADMIN_RETRY + 1);
 	tcase_add_loop_test(tc, test_apply_unknown, QUEUE_ADMIN_DELETE,

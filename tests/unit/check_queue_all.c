@@ -806,14 +806,10 @@ suite(void)
 	tcase_add_test(tc, test_json_owner);
 	tcase_add_test(tc, test_summary_text);
 	tcase_add_test(tc, test_summary_json);
-	tcase_add_loop_test(tc, test_validator, 0,
-	    (int)(sizeof(bad_texts) / sizeof(bad_texts[0])));
-	tcase_add_loop_test(tc, test_metrics, 0,
-	    (int)(sizeof(metric_cases) / sizeof(metric_cases[0])));
-	tcase_add_loop_test(tc, test_label, 0,
-	    (int)(sizeof(labels) / sizeof(labels[0])));
-	tcase_add_loop_test(tc, test_parse, 0,
-	    (int)(sizeof(frames) / sizeof(frames[0])));
+	tcase_add_loop_test(tc, test_validator, 0, TEST_NELEM(bad_texts));
+	tcase_add_loop_test(tc, test_metrics, 0, TEST_NELEM(metric_cases));
+	tcase_add_loop_test(tc, test_label, 0, TEST_NELEM(labels));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(frames));
 	suite_add_tcase(s, tc);
 	/* Switching users needs root (CI runs as root). */
 	if (geteuid() == 0) {

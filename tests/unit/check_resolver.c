@@ -181,7 +181,7 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_fake_mx);
-	tcase_add_loop_test(tc, test_fake_errors, 0, sizeof(ecases) / sizeof(ecases[0]));
+	tcase_add_loop_test(tc, test_fake_errors, 0, TEST_NELEM(ecases));
 	tcase_add_test(tc, test_fake_no_mx_and_unknown);
 	tcase_add_test(tc, test_fake_addrs_family_and_port);
 	tcase_add_test(tc, test_describe);

@@ -182,14 +182,12 @@ main(void)
 	Suite *su = suite_create("result");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_from_reply, 0,
-	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
+	tcase_add_loop_test(tc, test_from_reply, 0, TEST_NELEM(reply_cases));
 	tcase_add_test(tc, test_synthesised);
 	tcase_add_test(tc, test_format_reply);
 	tcase_add_test(tc, test_severity);
 	tcase_add_test(tc, test_no_invented_code);
-	tcase_add_loop_test(tc, test_stored_reply, 0,
-	    (int)(sizeof(stored_cases) / sizeof(stored_cases[0])));
+	tcase_add_loop_test(tc, test_stored_reply, 0, TEST_NELEM(stored_cases));
 	suite_add_tcase(su, tc);
 	return check_main(su);
 }

@@ -57,7 +57,7 @@ main(void)
 	Suite *s = suite_create("retry");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_backoff, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_backoff, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_expiry_and_warning);
 	suite_add_tcase(s, tc);
 	return check_main(s);

@@ -421,13 +421,13 @@ rewrite_suite(void)
 	TCase *tc = tcase_create("rewrite");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_recipient, 0, sizeof(rcpt_cases) / sizeof(rcpt_cases[0]));
+	tcase_add_loop_test(tc, test_recipient, 0, TEST_NELEM(rcpt_cases));
 	tcase_add_test(tc, test_recipients_list);
 	tcase_add_test(tc, test_depth_limit);
-	tcase_add_loop_test(tc, test_trace, 0, sizeof(trace_cases) / sizeof(trace_cases[0]));
-	tcase_add_loop_test(tc, test_verify, 0, sizeof(verify_cases) / sizeof(verify_cases[0]));
-	tcase_add_loop_test(tc, test_header, 0, sizeof(hdr_cases) / sizeof(hdr_cases[0]));
-	tcase_add_loop_test(tc, test_is_local, 0, sizeof(local_cases) / sizeof(local_cases[0]));
+	tcase_add_loop_test(tc, test_trace, 0, TEST_NELEM(trace_cases));
+	tcase_add_loop_test(tc, test_verify, 0, TEST_NELEM(verify_cases));
+	tcase_add_loop_test(tc, test_header, 0, TEST_NELEM(hdr_cases));
+	tcase_add_loop_test(tc, test_is_local, 0, TEST_NELEM(local_cases));
 	tcase_add_test(tc, test_check_text);
 	suite_add_tcase(s, tc);
 	return s;

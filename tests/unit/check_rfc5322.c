@@ -336,7 +336,7 @@ rfc5322_suite(void)
 	TCase *tc = tcase_create("events");
 	TCase *caps = tcase_create("caps");
 
-	tcase_add_loop_test(tc, test_events, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_events, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_field_name);
 	tcase_add_test(tc, test_value_off);
 	suite_add_tcase(s, tc);

@@ -197,8 +197,8 @@ suite(void)
 	Suite *s = suite_create("route");
 	TCase *tc = tcase_create("rule");
 
-	tcase_add_loop_test(tc, test_rule, 0, (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_loop_test(tc, test_describe, 0, (int)(sizeof(texts) / sizeof(texts[0])));
+	tcase_add_loop_test(tc, test_rule, 0, TEST_NELEM(cases));
+	tcase_add_loop_test(tc, test_describe, 0, TEST_NELEM(texts));
 	tcase_add_test(tc, test_env);
 	suite_add_tcase(s, tc);
 	return s;

@@ -373,8 +373,7 @@ runlock_suite(void)
 	    *pr = tcase_create("protocol");
 
 	tcase_add_checked_fixture(lk, setup, test_tmpdir_teardown);
-	tcase_add_loop_test(lk, test_slot_name, 0,
-	    (int)(sizeof(slot_names) / sizeof(slot_names[0])));
+	tcase_add_loop_test(lk, test_slot_name, 0, TEST_NELEM(slot_names));
 	tcase_add_test(lk, test_try_exclusive);
 	tcase_add_test(lk, test_try_slots);
 	tcase_add_test(lk, test_try_other_process);

@@ -152,8 +152,7 @@ main(void)
 	tcase_add_test(tc, test_no_dbus_session);
 #ifdef HAVE_LIBSECRET
 	tcase_add_test(tc, test_not_loaded_without_session);
-	tcase_add_loop_test(tc, test_dl_bad_library, 0,
-	    sizeof(bad_libs) / sizeof(bad_libs[0]));
+	tcase_add_loop_test(tc, test_dl_bad_library, 0, TEST_NELEM(bad_libs));
 	tcase_add_test(tc, test_dl_real);
 #endif
 	suite_add_tcase(s, tc);
@@ -161,8 +160,7 @@ main(void)
 		TCase *kc = tcase_create("keyring");
 
 		tcase_set_timeout(kc, 30);
-		tcase_add_loop_test(kc, test_keyring_lookup, 0,
-		    sizeof(items) / sizeof(items[0]));
+		tcase_add_loop_test(kc, test_keyring_lookup, 0, TEST_NELEM(items));
 		suite_add_tcase(s, kc);
 	}
 	return check_main(s);

@@ -320,7 +320,7 @@ main(void)
 	TCase *tr = tcase_create("resolve");
 
 	log_set_syslog(0);    /* skipped smarthosts are logged */
-	tcase_add_loop_test(tc, test_parse, 0, sizeof(pcases) / sizeof(pcases[0]));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(pcases));
 	tcase_add_test(tc, test_parse_list_details);
 	tcase_add_test(tc, test_tls_names);
 	suite_add_tcase(s, tc);
@@ -330,7 +330,7 @@ main(void)
 	tcase_add_test(tr, test_mx_host_unresolvable_skipped);
 	tcase_add_test(tr, test_literals_no_lookup);
 	tcase_add_test(tr, test_failover_order);
-	tcase_add_loop_test(tr, test_resolve_fail, 0, sizeof(fcases) / sizeof(fcases[0]));
+	tcase_add_loop_test(tr, test_resolve_fail, 0, TEST_NELEM(fcases));
 	suite_add_tcase(s, tr);
 	return check_main(s);
 }

@@ -213,13 +213,12 @@ main(void)
 	Suite *su = suite_create("smtp_reply");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_feed, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_feed, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_after_done);
 	tcase_add_test(tc, test_too_many_lines);
 	tcase_add_test(tc, test_failure_leaves_reply);
 	tcase_add_test(tc, test_text_truncated);
-	tcase_add_loop_test(tc, test_caps, 0,
-	    (int)(sizeof(caps_cases) / sizeof(caps_cases[0])));
+	tcase_add_loop_test(tc, test_caps, 0, TEST_NELEM(caps_cases));
 	suite_add_tcase(su, tc);
 	return check_main(su);
 }

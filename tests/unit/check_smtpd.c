@@ -305,10 +305,9 @@ main(void)
 	Suite *s = suite_create("smtpd");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_dialogue, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_dialogue, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_pipelined_batch_few_writes);
-	tcase_add_loop_test(tc, test_read_error, 0,
-	    sizeof(eio_scripts) / sizeof(eio_scripts[0]));
+	tcase_add_loop_test(tc, test_read_error, 0, TEST_NELEM(eio_scripts));
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

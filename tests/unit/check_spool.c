@@ -335,8 +335,8 @@ suite(void)
 	Suite *s = suite_create("spool");
 	TCase *pure = tcase_create("pure"), *disk = tcase_create("disk");
 
-	tcase_add_loop_test(pure, test_name, 0, (int)(sizeof(names) / sizeof(names[0])));
-	tcase_add_loop_test(pure, test_check, 0, (int)(sizeof(entries) / sizeof(entries[0])));
+	tcase_add_loop_test(pure, test_name, 0, TEST_NELEM(names));
+	tcase_add_loop_test(pure, test_check, 0, TEST_NELEM(entries));
 	suite_add_tcase(s, pure);
 	tcase_add_checked_fixture(disk, setup, test_tmpdir_teardown);
 	tcase_add_test(disk, test_list_flood);

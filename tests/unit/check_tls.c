@@ -621,14 +621,14 @@ main(void)
 
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_verify, 0, sizeof(vcases) / sizeof(vcases[0]));
+	tcase_add_loop_test(tc, test_verify, 0, TEST_NELEM(vcases));
 	tcase_add_test(tc, test_starttls_injection_refused);
 	tcase_add_test(tc, test_plain_greeting_where_tls_expected);
 	tcase_add_loop_test(tc, test_channel_binding, 0, 2);
 	tcase_add_test(tc, test_deadline_under_tls);
 	tcase_add_test(tc, test_min_version);
 	tcase_add_loop_test(tc, test_client_certificate, 0, 3);
-	tcase_add_loop_test(tc, test_config_errors, 0, sizeof(ccases) / sizeof(ccases[0]));
+	tcase_add_loop_test(tc, test_config_errors, 0, TEST_NELEM(ccases));
 	tcase_add_test(tc, test_large_records);
 	suite_add_tcase(s, tc);
 	return check_main(s);

@@ -210,7 +210,7 @@ trigger_suite(void)
 	TCase *tc = tcase_create("trigger");
 
 	tcase_add_checked_fixture(tc, setup, test_tmpdir_teardown);
-	tcase_add_loop_test(tc, test_ok, 0, (int)(sizeof(oks) / sizeof(oks[0])));
+	tcase_add_loop_test(tc, test_ok, 0, TEST_NELEM(oks));
 	tcase_add_test(tc, test_ensure_creates);
 	tcase_add_test(tc, test_ensure_replaces);
 	tcase_add_test(tc, test_touch);
