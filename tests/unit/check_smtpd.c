@@ -276,7 +276,7 @@ START_TEST(test_read_error)
 	mem_stream_init(&mi, eio_scripts[_i], strlen(eio_scripts[_i]), NULL);
 	mem_stream_init(&mo, NULL, 0, &out);
 	/* reads the script, then fails with EIO instead of reporting the end */
-	mi.eio_at_end = 1;
+	mi.eio_at = mi.len;
 	mem_stream_attach(&mi, &in, "stdin");
 	mem_stream_attach(&mo, &os, "stdout");
 	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), -1);
@@ -287,7 +287,7 @@ START_TEST(test_read_error)
 	stream_close(&os);
 	/* the same script ending normally: no error */
 	mi.pos = 0;
-	mi.eio_at_end = 0;
+	mi.eio_at = (size_t)-1;
 	mem_stream_attach(&mi, &in, "stdin");
 	mem_stream_attach(&mo, &os, "stdout");
 	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 1);
