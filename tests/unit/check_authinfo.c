@@ -234,7 +234,6 @@ START_TEST(test_load_as_nobody)
 }
 END_TEST
 
-
 int
 main(void)
 {

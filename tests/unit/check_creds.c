@@ -17,7 +17,6 @@
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
-
 static void
 setup(void)
 {
@@ -279,7 +278,6 @@ START_TEST(test_get_errors)
 	free(ai);
 }
 END_TEST
-
 
 int
 main(void)

@@ -22,13 +22,6 @@
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"
 
-
-static void
-setup(void)
-{
-	test_tmpdir_setup();
-}
-
 static int
 count_entries(const char *dir)
 {
@@ -311,7 +304,7 @@ durable_suite(void)
 	Suite *s = suite_create("durable");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, test_tmpdir_teardown);
+	tcase_add_checked_fixture(tc, test_tmpdir_setup, test_tmpdir_teardown);
 	tcase_add_test(tc, test_write_file_creates);
 	tcase_add_test(tc, test_write_file_replaces);
 	tcase_add_test(tc, test_write_file_tmpdir);

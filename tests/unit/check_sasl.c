@@ -389,7 +389,6 @@ START_TEST(test_new_needs_user_and_secret)
 }
 END_TEST
 
-
 int
 main(void)
 {
