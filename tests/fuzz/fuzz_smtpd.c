@@ -15,7 +15,6 @@
  * -1 (I/O error) exactly when a write failed. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,47 +25,9 @@
 #include "err.h"
 #include "smtpd.h"
 #include "stream.h"
+#include "lib/mem_stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct mem {
-	const uint8_t *in;
-	size_t len, pos, chunk;     /* chunk 0: all that is asked for */
-	struct buf *out;
-	size_t fail_at;             /* writes fail once out holds this much */
-	int failed;                 /* a write failed */
-};
-
-static ssize_t
-mem_read(void *ctx, void *p, size_t n)
-{
-	struct mem *m = ctx;
-	size_t left = m->len - m->pos;
-
-	if (n > left)
-		n = left;
-	if (m->chunk != 0 && n > m->chunk)
-		n = m->chunk;
-	memcpy(p, m->in + m->pos, n);
-	m->pos += n;
-	return (ssize_t)n;
-}
-
-static ssize_t
-mem_write(void *ctx, const void *p, size_t n)
-{
-	struct mem *m = ctx;
-
-	if (m->out->len >= m->fail_at) {
-		errno = EPIPE;      /* the client went away */
-		m->failed = 1;
-		return -1;
-	}
-	buf_add(m->out, p, n);
-	return (ssize_t)n;
-}
-
-static const struct stream_ops mem_ops = { mem_read, mem_write, NULL };
 
 enum { T_NONE, T_OPEN, T_DATA };
 
@@ -208,7 +169,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf out = BUF_INIT;
-	struct mem mi, mo;
+	struct mem_stream mi, mo;
 	struct stream in, os;
 	struct smtpd_limits lim;
 	struct state st;
@@ -223,19 +184,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.max_rcpts = data[1] & 0x80 ? 1 + (data[2] & 3) : 0;
 	lim.max_line = data[2] & 0x80 ? 16 + (size_t)(data[3] & 0x3f) : 0;
 	st.max_rcpts = lim.max_rcpts ? lim.max_rcpts : 1000;
-	mi.in = data + 4;
-	mi.len = size - 4;
-	mi.pos = 0;
+	mem_stream_init(&mi, data + 4, size - 4, NULL);
 	mi.chunk = data[3] & 0x40 ? 1 + (data[0] & 15) : 0;
-	mi.out = NULL;
-	mi.fail_at = 0;
-	mi.failed = mo.failed = 0;
-	mo.in = NULL;
-	mo.len = mo.pos = mo.chunk = 0;
-	mo.out = &out;
+	mem_stream_init(&mo, NULL, 0, &out);
 	mo.fail_at = data[2] & 0x40 ? (size_t)(data[3] & 0x3f) * 16 : (size_t)-1;
-	stream_init(&in, &mem_ops, &mi, "stdin");
-	stream_init(&os, &mem_ops, &mo, "stdout");
+	mem_stream_attach(&mi, &in, "stdin");
+	mem_stream_attach(&mo, &os, "stdout");
 	rc = smtpd_run(&in, &os, "fuzz.example", &lim, &hooks, &st, &e);
 	if (rc < -1 || rc > 1 || st.trans != T_NONE || (rc == -1) != mo.failed)
 		abort();

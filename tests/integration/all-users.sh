@@ -47,8 +47,7 @@ SYSCONF=$N/sysconf
 	echo "spool_dir $SPOOL"
 } >"$SYSCONF"
 chmod 600 "$SYSCONF"
-printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$N/authinfo"
-chmod 600 "$N/authinfo"
+relayq_authinfo "$TEST_PASSWORD" "$N/authinfo"
 
 # queue_as UID GID RCPT: the front end as that user, HOME unusable.
 queue_as() {

@@ -27,8 +27,7 @@ mkdir -p "$CONF"
 	echo "tls_trust_file $CA_FILE"
 } >"$CONF/config.base"
 cp "$CONF/config.base" "$CONF/config"
-printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
-chmod 600 "$CONF/authinfo"
+relayq_authinfo "$TEST_PASSWORD"
 
 queued() { find "$Q/env" -type f 2>/dev/null | wc -l; }
 maildir_count() { find "$MAILDIR_ROOT/$1/new" -type f 2>/dev/null | wc -l; }

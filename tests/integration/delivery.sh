@@ -8,35 +8,7 @@
 smarthost_start
 plan 59
 
-RELAYQ=$top_builddir/src/relayq
-FLUSH=$top_builddir/src/relayq-flush
-BIN=$T/bin
-mkdir -p "$BIN"
-for n in sendmail mailq; do ln -s "$RELAYQ" "$BIN/$n"; done
-export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
-Q=$XDG_STATE_HOME/relayq
-CONF=$XDG_CONFIG_HOME/relayq
-mkdir -p "$CONF"
-
-# configure PORT [extra config lines...]: smarthost on PORT with the test CA
-# and alice's password in an authinfo file.
-configure() {
-	local port=$1
-	shift
-	{
-		echo "domain example.test"
-		echo "smarthost [127.0.0.1]:$port"
-		echo "authinfo $CONF/authinfo"
-		printf '%s\n' "$@"
-	} >"$CONF/config"
-	grep -q '^tls_trust_file\|^tls_fingerprint\|^tls_verify' "$CONF/config" ||
-		echo "tls_trust_file $CA_FILE" >>"$CONF/config"
-	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s" \n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
-	chmod 600 "$CONF/authinfo"
-}
-queued() { ls "$Q/env" 2>/dev/null | wc -l; }
-clear_queue() { rm -f "$Q"/env/* "$Q"/new/* "$Q"/tmp/*; }
-maildir_count() { find "$MAILDIR_ROOT/$1/new" -type f 2>/dev/null | wc -l; }
+relayq_setup
 # The delivered copy without the lines the smarthost prepends.
 delivered_body() {
 	awk 'BEGIN{skip=1} skip && /^(Return-Path|X-Original-To|Delivered-To):/ {next}
@@ -46,7 +18,7 @@ delivered_body() {
 }
 
 # ---- STARTTLS + AUTH, byte for byte ----------------------------------------
-configure "$SUBMISSION_PORT"
+relayq_configure "$SUBMISSION_PORT"
 printf 'From: Alice <alice@example.test>\nTo: bob@example.test\nCc: carol@example.test\nBcc: dave@example.test\nSubject: over STARTTLS\n\nline one\n.leading dot\n\nlast line\n' |
 	sendmail -t -i
 id=$(ls "$Q/env")
@@ -71,7 +43,7 @@ check "the log line has queue id, recipient, relay and status" \
 	grep -qE "$id: to=<bob@example.test>, relay=127.0.0.1\[127.0.0.1\]:$SUBMISSION_PORT, delay=[0-9.]+, status=sent \(250 " "$T/out"
 
 # ---- implicit TLS -------------------------------------------------------
-configure "$SMTPS_PORT" "tls implicit"
+relayq_configure "$SMTPS_PORT" "tls implicit"
 printf 'Subject: implicit\n\nvia 465-style TLS\n' | sendmail -i erin@example.test
 "$FLUSH" -v >"$T/out" 2>&1
 is "$?" 0 "implicit TLS: exits 0"
@@ -80,8 +52,8 @@ is "$(smarthost_wait_mail erin 1 | wc -l)" 1 "implicit TLS: delivered"
 is "$(queued)" 0 "implicit TLS: queue empty"
 
 # ---- wrong password -----------------------------------------------------
-configure "$SUBMISSION_PORT"
-printf 'AuthInfo:127.0.0.1 "U:%s" "P:not-the-password"\n' "$TEST_USER" >"$CONF/authinfo"
+relayq_configure "$SUBMISSION_PORT"
+relayq_authinfo not-the-password
 printf 'Subject: x\n\nbody\n' | sendmail -i frank@example.test
 "$FLUSH" >"$T/out" 2>&1
 rc=$?
@@ -94,29 +66,29 @@ grep -q "^next-attempt\|^next " "$Q/env/$(ls "$Q/env")" && ok "wrong password: a
 clear_queue
 
 # ---- certificates -------------------------------------------------------
-configure "$UNTRUSTED_PORT"
+relayq_configure "$UNTRUSTED_PORT"
 printf 'Subject: x\n\nbody\n' | sendmail -i gina@example.test
 "$FLUSH" >"$T/out" 2>&1
 is "$?" 75 "untrusted certificate: EX_TEMPFAIL, mail kept"
 check "untrusted certificate: the error says why and how to pin" grep -q "SHA256:" "$T/out"
 is "$(maildir_count gina)$(queued)" "01" "untrusted certificate: nothing sent, still queued"
-configure "$WRONGNAME_PORT"
+relayq_configure "$WRONGNAME_PORT"
 "$FLUSH" --force >"$T/out" 2>&1
 is "$?" 75 "wrong certificate name: refused"
 check "wrong name: the error names the expected name" grep -q "127.0.0.1" "$T/out"
-configure "$SUBMISSION_PORT" "tls_fingerprint SHA256:$SERVER_CERT_SHA256" "tls_trust_file /dev/null"
+relayq_configure "$SUBMISSION_PORT" "tls_fingerprint SHA256:$SERVER_CERT_SHA256" "tls_trust_file /dev/null"
 sed -i '/^tls_trust_file \/dev\/null/d' "$CONF/config"
 "$FLUSH" --force >"$T/out" 2>&1
 is "$?" 0 "fingerprint pin without the CA: accepted"
 is "$(smarthost_wait_mail gina 1 | wc -l)$(queued)" "10" "pinned: delivered"
-configure "$SUBMISSION_PORT" "tls_fingerprint SHA256:$(printf '%s' "$SERVER_CERT_SHA256" | tr '0-9A-F' 'A-F0-9')"
+relayq_configure "$SUBMISSION_PORT" "tls_fingerprint SHA256:$(printf '%s' "$SERVER_CERT_SHA256" | tr '0-9A-F' 'A-F0-9')"
 printf 'Subject: x\n\nbody\n' | sendmail -i hank@example.test
 "$FLUSH" >"$T/out" 2>&1
 is "$?" 75 "a pin that does not match: refused even though the CA vouches"
 clear_queue
 
 # ---- one session, PIPELINING ----------------------------------------------
-configure "$SUBMISSION_PORT"
+relayq_configure "$SUBMISSION_PORT"
 before=$(grep -c "connect from" "$POSTFIX_LOG")
 for i in 1 2 3 4 5; do printf 'Subject: batch %s\n\nbody %s\n' "$i" "$i" | sendmail -i ivan@example.test judy@example.test; done
 "$FLUSH" -v >"$T/out" 2>&1

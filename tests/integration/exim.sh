@@ -103,7 +103,7 @@ is "$(smarthost_wait_mail ivan 5 | wc -l)$(smarthost_wait_mail judy 5 | wc -l)$(
 	"batch of 5: all delivered to both, queue empty"
 
 # ---- wrong password ---------------------------------------------------------
-printf 'AuthInfo:127.0.0.1 "U:%s" "P:not-the-password"\n' "$TEST_USER" >"$CONF/authinfo"
+relayq_authinfo not-the-password
 printf 'Subject: x\n\nbody\n' | sendmail -i gus@example.test
 "$FLUSH" >"$T/out" 2>&1
 rc=$?

@@ -205,24 +205,28 @@ wait_no_flusher() {
 	diag "relayq-flush still runs after 20 s"
 }
 
-# relayq_setup: RELAYQ and FLUSH (the built programs), a PATH whose
-# sendmail and mailq are relayq, Q (the queue) and CONF (the configuration
-# directory); submissions start no flush (RELAYQ_FLUSH=/bin/true), nothing
-# goes to syslog.
+# relayq_setup [NAME...]: RELAYQ and FLUSH (the built programs), BIN (a
+# directory first in PATH whose sendmail, mailq and NAMEs, e.g. hoststat,
+# are relayq), Q (the queue) and CONF (the configuration directory);
+# submissions start no flush (RELAYQ_FLUSH=/bin/true), nothing goes to
+# syslog.
 relayq_setup() {
+	local n
 	RELAYQ=$top_builddir/src/relayq
 	FLUSH=$top_builddir/src/relayq-flush
-	mkdir -p "$T/bin"
-	ln -sf "$RELAYQ" "$T/bin/sendmail"
-	ln -sf "$RELAYQ" "$T/bin/mailq"
-	export PATH=$T/bin:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
+	BIN=$T/bin
+	mkdir -p "$BIN"
+	for n in sendmail mailq "$@"; do ln -sf "$RELAYQ" "$BIN/$n"; done
+	export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
 	Q=$XDG_STATE_HOME/relayq
 	CONF=$XDG_CONFIG_HOME/relayq
 	mkdir -p "$CONF"
 }
 
-# relayq_configure PORT [LINE...]: the test smarthost on PORT, its CA,
-# TEST_USER's password in an authinfo file, then the LINEs.
+# relayq_configure PORT [LINE...]: the test smarthost on PORT, TEST_USER's
+# password in an authinfo file, then the LINEs; the smarthost's CA as
+# tls_trust_file unless a LINE sets tls_trust_file, tls_fingerprint or
+# tls_verify.
 relayq_configure() {
 	local port=$1
 	shift
@@ -230,11 +234,19 @@ relayq_configure() {
 		echo "domain example.test"
 		echo "smarthost [127.0.0.1]:$port"
 		echo "authinfo $CONF/authinfo"
-		echo "tls_trust_file $CA_FILE"
 		printf '%s\n' "$@"
 	} >"$CONF/config"
-	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
-	chmod 600 "$CONF/authinfo"
+	grep -q '^tls_trust_file\|^tls_fingerprint\|^tls_verify' "$CONF/config" ||
+		echo "tls_trust_file $CA_FILE" >>"$CONF/config"
+	relayq_authinfo "$TEST_PASSWORD"
+}
+
+# relayq_authinfo PASSWORD [FILE]: TEST_USER with PASSWORD for 127.0.0.1
+# in FILE (default CONF/authinfo), mode 0600.
+relayq_authinfo() {
+	local f=${2:-$CONF/authinfo}
+	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$1" >"$f"
+	chmod 600 "$f"
 }
 
 # queued: messages in the queue; clear_queue: empty it; maildir_count USER:

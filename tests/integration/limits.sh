@@ -11,14 +11,9 @@
 smarthost_start
 plan 16
 
-SENDMAIL=$T/bin/sendmail
-mkdir -p "$T/bin" && ln -s "$top_builddir/src/relayq" "$SENDMAIL"
-FLUSH=$top_builddir/src/relayq-flush
-export RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
-Q=$XDG_STATE_HOME/relayq
-CONF=$XDG_CONFIG_HOME/relayq
+relayq_setup
+SENDMAIL=$BIN/sendmail
 NRCPT=1500
-mkdir -p "$CONF"
 
 "$SMARTHOST_SCRIPTS/ctl" "$SMARTHOST_DIR" postconf -e smtpd_recipient_limit=100 >/dev/null ||
 	bail_out "cannot lower smtpd_recipient_limit on the test smarthost"
@@ -28,18 +23,7 @@ fi
 is "$("$SMARTHOST_SCRIPTS/ctl" "$SMARTHOST_DIR" postconf -h smtpd_recipient_limit)" 100 "the test smarthost takes 100 recipients per transaction"
 
 # configure [extra config lines...]
-configure() {
-	{
-		echo "domain example.test"
-		echo "smarthost [127.0.0.1]:$SUBMISSION_PORT"
-		echo "tls_trust_file $CA_FILE"
-		echo "authinfo $CONF/authinfo"
-		printf '%s\n' "$@"
-	} >"$CONF/config"
-	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
-	chmod 600 "$CONF/authinfo"
-}
-queued() { find "$Q/env" -type f 2>/dev/null | wc -l; }
+configure() { relayq_configure "$SUBMISSION_PORT" "$@"; }
 # copies PREFIX: "N M": N mailboxes PREFIX1..PREFIX$NRCPT hold mail, M
 # copies in all (both $NRCPT when each got it once).
 copies() {

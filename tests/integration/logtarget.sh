@@ -14,29 +14,13 @@ smarthost_start
 command -v unshare >/dev/null || bail_out "unshare is missing (util-linux)"
 plan 13
 
-RELAYQ=$top_builddir/src/relayq
-FLUSH=$top_builddir/src/relayq-flush
-SENDMAIL=$T/bin/sendmail
-mkdir -p "$T/bin"
-ln -s "$RELAYQ" "$SENDMAIL"
+relayq_setup
+SENDMAIL=$BIN/sendmail
 export RELAYQ_FLUSH=$FLUSH
 unset RELAYQ_NO_SYSLOG
-Q=$XDG_STATE_HOME/relayq
-CONF=$XDG_CONFIG_HOME/relayq
-mkdir -p "$CONF"
-printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
-chmod 600 "$CONF/authinfo"
 
 # configure [extra lines...]
-configure() {
-	{
-		echo "domain example.test"
-		echo "smarthost [127.0.0.1]:$SUBMISSION_PORT"
-		echo "tls_trust_file $CA_FILE"
-		echo "authinfo $CONF/authinfo"
-		printf '%s\n' "$@"
-	} >"$CONF/config"
-}
+configure() { relayq_configure "$SUBMISSION_PORT" "$@"; }
 # wait_for FILE REGEX: until a line matches (a bound against hangs only).
 wait_for() {
 	local i

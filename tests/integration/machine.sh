@@ -82,8 +82,7 @@ write_conf() {
 	chmod 644 "$ETC/relayq.conf"
 }
 set_password() {
-	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$1" >"$ETC/authinfo"
-	chmod 600 "$ETC/authinfo"
+	relayq_authinfo "$1" "$ETC/authinfo"
 }
 write_conf
 set_password "$TEST_PASSWORD"

@@ -99,19 +99,11 @@ smarthost_start
 
 plan 56
 
-RELAYQ=$top_builddir/src/relayq
-FLUSH=$top_builddir/src/relayq-flush
-BIN=$T/bin
-mkdir -p "$BIN"
-for n in sendmail mailq; do ln -s "$RELAYQ" "$BIN/$n"; done
 # Queue with -odq only; relayq-flush is run here, by hand.
-export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
-Q=$XDG_STATE_HOME/relayq
-CONF=$XDG_CONFIG_HOME/relayq/config
-AUTHINFO=$XDG_CONFIG_HOME/relayq/authinfo
+relayq_setup
+AUTHINFO=$CONF/authinfo
 P=$SUBMISSION_PORT
 PIN="tls_fingerprint $SERVER_CERT_SHA256"
-mkdir -p "$XDG_CONFIG_HOME/relayq"
 
 # configure SMARTHOSTS [LINE...]: the config, and an authinfo line for
 # every configured host name (authinfo matches the configured name, not
@@ -125,7 +117,7 @@ configure() {
 		echo "connect_timeout 5"
 		echo "authinfo $AUTHINFO"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
-	} >"$CONF"
+	} >"$CONF/config"
 	: >"$AUTHINFO"
 	chmod 600 "$AUTHINFO"
 	for h in $(printf '%s\n' "$sh" | tr ', ' '\n\n' | sed -E 's/^\[?([^]:]+)\]?:.*/\1/'); do

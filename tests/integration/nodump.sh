@@ -47,8 +47,7 @@ with_shim() {
 }
 
 # ---- 1: the shim sees a dumpable reader as dumpable ----
-printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$N/authinfo"
-chmod 600 "$N/authinfo"
+relayq_authinfo "$TEST_PASSWORD" "$N/authinfo"
 with_shim "$T/control.log" cat "$N/authinfo" >/dev/null
 is "$(cat "$T/control.log" 2>&1)" "uid=0 dumpable=1" "control: cat reading the file is seen as dumpable"
 
@@ -105,8 +104,8 @@ is "$(grep -c 'uid=65534 dumpable=0' "$N/child.log" 2>/dev/null)$(grep -c 'dumpa
 # ---- 9-10: a user's own run ----
 UQ=$N/userq
 mkdir -m 700 "$N/uhome" && chown 65534:65534 "$N/uhome"
-printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$N/uhome/authinfo"
-chown 65534:65534 "$N/uhome/authinfo" && chmod 600 "$N/uhome/authinfo"
+relayq_authinfo "$TEST_PASSWORD" "$N/uhome/authinfo"
+chown 65534:65534 "$N/uhome/authinfo"
 conf "$N/uconf" "$N/uhome/q" "$N/uhome/authinfo"
 chmod 644 "$N/uconf"
 as_nobody() {

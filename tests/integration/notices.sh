@@ -11,36 +11,14 @@
 smarthost_start
 plan 51
 
-RELAYQ=$top_builddir/src/relayq
-FLUSH=$top_builddir/src/relayq-flush
-BIN=$T/bin
-mkdir -p "$BIN"
-for n in sendmail mailq; do ln -s "$RELAYQ" "$BIN/$n"; done
-export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
-Q=$XDG_STATE_HOME/relayq
-CONF=$XDG_CONFIG_HOME/relayq
-mkdir -p "$CONF"
-
-# configure: submission port, test CA, alice's password.
-configure() {
-	{
-		echo "domain example.test"
-		echo "smarthost [127.0.0.1]:$SUBMISSION_PORT"
-		echo "authinfo $CONF/authinfo"
-		echo "tls_trust_file $CA_FILE"
-	} >"$CONF/config"
-	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
-	chmod 600 "$CONF/authinfo"
-}
-queued() { ls "$Q/env" 2>/dev/null | wc -l; }
-maildir_count() { find "$MAILDIR_ROOT/$1/new" -type f 2>/dev/null | wc -l; }
+relayq_setup
 connects() { grep -c "smtpd.*: connect from" "$POSTFIX_LOG"; }
 # final_rcpts FILE: the Final-Recipient addresses of a notice, sorted.
 final_rcpts() { sed -n 's/^Final-Recipient: rfc822; //p' "$1" | sort | tr '\n' ' '; }
 restart_postfix() { smarthost_ctl stop && smarthost_ctl start; }
 postconf_e() { "$SMARTHOST_SCRIPTS/ctl" "$SMARTHOST_DIR" postconf -e "$@"; }
 
-configure
+relayq_configure "$SUBMISSION_PORT"
 
 # ---- a notice queued in the run goes out over the session still open -------
 before=$(connects)

@@ -9,29 +9,14 @@
 smarthost_start
 plan 48
 
-RELAYQ=$top_builddir/src/relayq
-FLUSH=$top_builddir/src/relayq-flush
-BIN=$T/bin
-mkdir -p "$BIN"
-ln -s "$RELAYQ" "$BIN/sendmail"
-export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
-Q=$XDG_STATE_HOME/relayq
-CONF=$XDG_CONFIG_HOME/relayq
-mkdir -p "$CONF"
+relayq_setup
 
 # configure PORT PASSWORD [extra config lines...]
 configure() {
 	local port=$1 pw=$2
 	shift 2
-	{
-		echo "domain example.test"
-		echo "smarthost [127.0.0.1]:$port"
-		echo "authinfo $CONF/authinfo"
-		printf '%s\n' "$@"
-	} >"$CONF/config"
-	grep -q '^tls_trust_file' "$CONF/config" || echo "tls_trust_file $CA_FILE" >>"$CONF/config"
-	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$pw" >"$CONF/authinfo"
-	chmod 600 "$CONF/authinfo"
+	relayq_configure "$port" "$@"
+	relayq_authinfo "$pw"
 }
 # hdr FILE NAME: the (unfolded) values of header NAME in a delivered file.
 hdr() {

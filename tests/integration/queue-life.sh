@@ -9,36 +9,18 @@
 smarthost_start
 plan 50
 
-RELAYQ=$top_builddir/src/relayq
-FLUSH=$top_builddir/src/relayq-flush
-BIN=$T/bin
-mkdir -p "$BIN"
-for n in sendmail mailq hoststat purgestat; do ln -s "$RELAYQ" "$BIN/$n"; done
-export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true TZ=UTC
-Q=$XDG_STATE_HOME/relayq
-CONF=$XDG_CONFIG_HOME/relayq
+relayq_setup hoststat purgestat
+export TZ=UTC
 ONFAIL=$T/onfail
-mkdir -p "$CONF"
 
-# configure [extra config lines...]: submission port, test CA, alice's
-# password, an on_failure command that appends its variables to $ONFAIL.
+# configure [extra config lines...]: the submission port, retry_min 1, an
+# on_failure command that appends its variables to $ONFAIL.
 configure() {
-	{
-		echo "domain example.test"
-		echo "smarthost [127.0.0.1]:$SUBMISSION_PORT"
-		echo "authinfo $CONF/authinfo"
-		echo "tls_trust_file $CA_FILE"
-		echo "retry_min 1"
-		# shellcheck disable=SC2016
-		echo 'on_failure printf "%s|%s|%s|%s|%s\n" "$RELAYQ_EVENT" "$RELAYQ_QUEUE_ID" "$RELAYQ_SENDER" "$RELAYQ_RECIPIENTS" "$RELAYQ_REASON" >>'"$ONFAIL"
-		printf '%s\n' "$@"
-	} >"$CONF/config"
-	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
-	chmod 600 "$CONF/authinfo"
+	# shellcheck disable=SC2016
+	relayq_configure "$SUBMISSION_PORT" "retry_min 1" \
+	    'on_failure printf "%s|%s|%s|%s|%s\n" "$RELAYQ_EVENT" "$RELAYQ_QUEUE_ID" "$RELAYQ_SENDER" "$RELAYQ_RECIPIENTS" "$RELAYQ_REASON" >>'"$ONFAIL" \
+	    "$@"
 }
-queued() { ls "$Q/env" 2>/dev/null | wc -l; }
-clear_queue() { rm -f "$Q"/env/* "$Q"/new/* "$Q"/tmp/*; }
-maildir_count() { find "$MAILDIR_ROOT/$1/new" -type f 2>/dev/null | wc -l; }
 onfail_lines() { grep -c "^$1|" "$ONFAIL" 2>/dev/null || echo 0; }
 # age SECONDS: every queued message was created that long ago (time passes
 # for the queue without the test waiting; check_flush_engine tests the

@@ -9,34 +9,10 @@
 smarthost_start
 plan 17
 
-RELAYQ=$top_builddir/src/relayq
-FLUSH=$top_builddir/src/relayq-flush
-BIN=$T/bin
-mkdir -p "$BIN"
-for n in sendmail mailq; do ln -s "$RELAYQ" "$BIN/$n"; done
-export PATH=$BIN:$PATH RELAYQ_NO_SYSLOG=1 RELAYQ_FLUSH=/bin/true
-Q=$XDG_STATE_HOME/relayq
-CONF=$XDG_CONFIG_HOME/relayq
-mkdir -p "$CONF"
-
-# configure PORT [extra config lines...]
-configure() {
-	local port=$1
-	shift
-	{
-		echo "domain example.test"
-		echo "smarthost [127.0.0.1]:$port"
-		echo "authinfo $CONF/authinfo"
-		echo "tls_trust_file $CA_FILE"
-		printf '%s\n' "$@"
-	} >"$CONF/config"
-	printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s" \n' "$TEST_USER" "$TEST_PASSWORD" >"$CONF/authinfo"
-	chmod 600 "$CONF/authinfo"
-}
-clear_queue() { rm -f "$Q"/env/* "$Q"/new/* "$Q"/tmp/*; }
+relayq_setup
 
 # ---- SIZE= with CRLF line ends ------------------------------------------
-configure "$SUBMISSION_PORT"
+relayq_configure "$SUBMISSION_PORT"
 {
 	printf 'From: alice@example.test\nTo: size@example.test\nSubject: 4 MB of LF lines\n\n'
 	awk 'BEGIN { for (i = 0; i < 80000; i++) printf "line %06d %s\n", i, substr("abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz", 1, 20 + i % 41) }'
@@ -57,7 +33,7 @@ is "$(smarthost_wait_mail size 1 60 | wc -l)" 1 "Postfix accepted and delivered 
 
 # ---- a refused recipient: one status code, the server's ------------------
 clear_queue
-configure "$SUBMISSION_PORT"
+relayq_configure "$SUBMISSION_PORT"
 printf 'Subject: refused\n\nx\n' | sendmail -i -f zed@example.test reject550@example.test
 printf 'Subject: later\n\nx\n' | sendmail -i temp451@example.test
 "$FLUSH" -v >"$T/out" 2>&1
@@ -80,7 +56,7 @@ fi
 
 # ---- TLS-mode mismatch ----------------------------------------------------
 clear_queue
-configure "$SMTPS_PORT" "tls starttls" "command_timeout 3"
+relayq_configure "$SMTPS_PORT" "tls starttls" "command_timeout 3"
 printf 'Subject: mismatch\n\nx\n' | sendmail -i erin@example.test
 start=$(date +%s)
 "$FLUSH" --force >"$T/out" 2>&1
@@ -95,7 +71,7 @@ else
 	not_ok "it gave up after command_timeout" "took $took s"
 fi
 
-configure "$SUBMISSION_PORT" "tls implicit" "command_timeout 3"
+relayq_configure "$SUBMISSION_PORT" "tls implicit" "command_timeout 3"
 "$FLUSH" --force >"$T/out" 2>&1
 check "implicit TLS against a STARTTLS port: the error names tls starttls" \
 	grep -q "sent a plain SMTP greeting (\"220 ...\") where a TLS handshake was expected: it speaks SMTP with STARTTLS, not implicit TLS; set \"tls starttls\"" "$T/out"
@@ -122,7 +98,7 @@ except Exception:
 PY
 trickler=$!
 for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
-configure "$(cat "$T/port")" "tls none" "command_timeout 2"
+relayq_configure "$(cat "$T/port")" "tls none" "command_timeout 2"
 start=$(date +%s.%N)
 "$FLUSH" --force >"$T/out" 2>&1
 rc=$?

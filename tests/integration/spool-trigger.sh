@@ -37,8 +37,7 @@ SYSCONF=$W/sysconf
 printf 'domain example.test\nsmarthost [127.0.0.1]:%s\ntls_trust_file %s\nauthinfo %s\nspool_dir %s\n' \
 	"$SUBMISSION_PORT" "$W/ca.pem" "$W/authinfo" "$SPOOL" >"$SYSCONF"
 chmod 600 "$SYSCONF"
-printf 'AuthInfo:127.0.0.1 "U:%s" "P:%s"\n' "$TEST_USER" "$TEST_PASSWORD" >"$W/authinfo"
-chmod 600 "$W/authinfo"
+relayq_authinfo "$TEST_PASSWORD" "$W/authinfo"
 
 U=65534
 G=$(id -g "$U")

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "err.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 /* "display|local|domain;..." with "-" for NULL, or "ERR". Caller frees. */
 static char *
@@ -390,17 +391,17 @@ addr_suite(void)
 	TCase *tf = tcase_create("format");
 	TCase *te = tcase_create("envelope");
 
-	tcase_add_loop_test(tp, test_parse, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tp, test_parse, 0, TEST_NELEM(cases));
 	tcase_add_test(tp, test_parse_appends_not_on_error);
 	tcase_add_test(tp, test_sender);
 	tcase_add_test(tp, test_failure_leaves_out);
 	suite_add_tcase(s, tp);
-	tcase_add_loop_test(tf, test_format_spec, 0, sizeof(specs) / sizeof(specs[0]));
-	tcase_add_loop_test(tf, test_format_mailbox, 0, sizeof(mailboxes) / sizeof(mailboxes[0]));
+	tcase_add_loop_test(tf, test_format_spec, 0, TEST_NELEM(specs));
+	tcase_add_loop_test(tf, test_format_mailbox, 0, TEST_NELEM(mailboxes));
 	tcase_add_test(tf, test_fold_200);
 	tcase_add_test(tf, test_fold_exact);
 	suite_add_tcase(s, tf);
-	tcase_add_loop_test(te, test_envelope, 0, sizeof(envs) / sizeof(envs[0]));
+	tcase_add_loop_test(te, test_envelope, 0, TEST_NELEM(envs));
 	suite_add_tcase(s, te);
 	return s;
 }
@@ -408,11 +409,5 @@ addr_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(addr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(addr_suite());
 }

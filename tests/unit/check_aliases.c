@@ -13,6 +13,7 @@
 
 #include "aliases.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 /* In-memory include files for the hermetic cases. */
@@ -322,13 +323,11 @@ START_TEST(test_load_unreadable)
 {
 	struct aliases a = ALIASES_INIT;
 	struct err e;
-	char dir[] = "/tmp/check_aliases.XXXXXX";
 	char *path;
 	FILE *f;
 	int rc;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	path = xasprintf("%s/aliases", dir);
+	path = xasprintf("%s/aliases", test_dir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs("root: admin\n", f);
@@ -346,8 +345,6 @@ START_TEST(test_load_unreadable)
 		ck_assert_int_eq(rc, 0);
 		ck_assert_uint_eq(a.n, 1);
 	}
-	unlink(path);
-	rmdir(dir);
 	free(path);
 	aliases_free(&a);
 }
@@ -370,13 +367,12 @@ END_TEST
  * the size cap, after 4 MiB were read) appends nothing to out. */
 START_TEST(test_read_file_failure_leaves_out)
 {
-	char dir[] = "/tmp/check_aliases.XXXXXX", *path;
 	struct buf b = BUF_INIT;
 	struct err e;
+	char *path;
 	int fd;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	path = xasprintf("%s/big", dir);
+	path = xasprintf("%s/big", test_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, ALIASES_FILE_MAX + 1), 0);
@@ -386,8 +382,6 @@ START_TEST(test_read_file_failure_leaves_out)
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_uint_eq(b.len, 4);
 	ck_assert_str_eq(buf_cstr(&b), "keep");
-	unlink(path);
-	rmdir(dir);
 	free(path);
 	buf_free(&b);
 }
@@ -484,8 +478,8 @@ aliases_suite(void)
 	TCase *tc = tcase_create("parse");
 	TCase *tl = tcase_create("load");
 
-	tcase_add_loop_test(tc, test_parse, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
-	tcase_add_loop_test(tc, test_parse_error, 0, sizeof(error_cases) / sizeof(error_cases[0]));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(parse_cases));
+	tcase_add_loop_test(tc, test_parse_error, 0, TEST_NELEM(error_cases));
 	tcase_add_test(tc, test_failure_keeps_table);
 	tcase_add_test(tc, test_failure_leaves_files);
 	tcase_add_test(tc, test_include_bomb_capped);
@@ -493,8 +487,9 @@ aliases_suite(void)
 	tcase_add_test(tc, test_file_too_large);
 	tcase_add_test(tc, test_problems);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tl, test_tmpdir_setup, test_tmpdir_teardown);
 	tcase_add_test(tl, test_load_file);
-	tcase_add_loop_test(tl, test_load_nothing, 0, sizeof(load_cases) / sizeof(load_cases[0]));
+	tcase_add_loop_test(tl, test_load_nothing, 0, TEST_NELEM(load_cases));
 	tcase_add_test(tl, test_load_unreadable);
 	tcase_add_test(tl, test_read_file_missing);
 	tcase_add_test(tl, test_read_file_failure_leaves_out);
@@ -505,11 +500,5 @@ aliases_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(aliases_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(aliases_suite());
 }

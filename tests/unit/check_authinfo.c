@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "authinfo.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static const char sample[] =
@@ -175,14 +176,14 @@ write_file(const char *dir, const char *name, const char *text, mode_t mode)
 
 START_TEST(test_load_real_files)
 {
-	char dir[] = "/tmp/check_authinfo.XXXXXX", *good, *loose, *link;
+	char *good, *loose, *link;
 	struct authinfo ai = AUTHINFO_INIT;
 	struct err e;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	good = write_file(dir, "good", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
-	loose = write_file(dir, "loose", "AuthInfo:h \"U:u\" \"P:p\"\n", 0644);
-	ck_assert_int_ge(asprintf(&link, "%s/link", dir), 0);
+	test_tmpdir_setup();
+	good = write_file(test_dir, "good", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
+	loose = write_file(test_dir, "loose", "AuthInfo:h \"U:u\" \"P:p\"\n", 0644);
+	ck_assert_int_ge(asprintf(&link, "%s/link", test_dir), 0);
 	ck_assert_int_eq(symlink(good, link), 0);
 
 	ck_assert_int_eq(authinfo_load(&ai, good, geteuid(), &e), 0);
@@ -196,8 +197,8 @@ START_TEST(test_load_real_files)
 	ck_assert_int_eq(authinfo_load(&ai, link, geteuid(), &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "is a symbolic link"));
 	ck_assert_int_eq(authinfo_load(&ai, "/nonexistent/authinfo", geteuid(), &e), 1);
-	unlink(good), unlink(loose), unlink(link), rmdir(dir);
 	free(good), free(loose), free(link);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -205,17 +206,17 @@ END_TEST
  * user's file is refused by ownership even when it is readable. */
 START_TEST(test_load_as_nobody)
 {
-	char dir[] = "/tmp/check_authinfo.XXXXXX", *path;
 	struct authinfo ai = AUTHINFO_INIT;
+	char *path;
 	struct err e;
 	pid_t pid;
 	int status;
 
 	if (geteuid() != 0)
 		return;   /* the root-only part; non-root runs test it directly */
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	ck_assert_int_eq(chmod(dir, 0755), 0);
-	path = write_file(dir, "rootfile", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
+	test_tmpdir_setup();
+	ck_assert_int_eq(chmod(test_dir, 0755), 0);
+	path = write_file(test_dir, "rootfile", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	pid = fork();
 	if (pid == 0) {
@@ -228,31 +229,23 @@ START_TEST(test_load_as_nobody)
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	unlink(path), rmdir(dir);
 	free(path);
+	test_tmpdir_teardown();
 }
 END_TEST
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int
 main(void)
 {
 	Suite *s = suite_create("authinfo");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_find, 0, N(finds));
+	tcase_add_loop_test(tc, test_find, 0, TEST_NELEM(finds));
 	tcase_add_test(tc, test_no_default_no_match);
-	tcase_add_loop_test(tc, test_errors, 0, N(bad));
-	tcase_add_loop_test(tc, test_check_stat, 0, N(perms));
+	tcase_add_loop_test(tc, test_errors, 0, TEST_NELEM(bad));
+	tcase_add_loop_test(tc, test_check_stat, 0, TEST_NELEM(perms));
 	tcase_add_test(tc, test_load_real_files);
 	tcase_add_test(tc, test_load_as_nobody);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

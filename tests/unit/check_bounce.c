@@ -8,24 +8,20 @@
 
 #include "bounce.h"
 #include "buf.h"
+#include "xalloc.h"
+#include "lib/check_main.h"
+#include "lib/slurp.h"
 
+/* The golden file tests/data/bounce/name. */
 static char *
 slurp(const char *name)
 {
-	char path[4096];
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	FILE *f;
+	char *dir = xasprintf("%s/tests/data/bounce",
+	    getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	char *s = test_slurp_at(dir, name);
 
-	snprintf(path, sizeof(path), "%s/tests/data/bounce/%s",
-	    getenv("top_srcdir") ? getenv("top_srcdir") : ".", name);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	return buf_steal(&b);
+	free(dir);
+	return s;
 }
 
 static const struct bounce_rcpt rcpts[] = {
@@ -154,8 +150,6 @@ main(void)
 {
 	Suite *s = suite_create("bounce");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -165,9 +159,5 @@ main(void)
 	tcase_add_test(tc, test_from_address);
 	tcase_add_test(tc, test_date_zone);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

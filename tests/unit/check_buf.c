@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "xalloc.h"
 #include "err.h"
+#include "lib/check_main.h"
 
 START_TEST(test_buf_grows)
 {
@@ -116,11 +117,5 @@ buf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(buf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(buf_suite());
 }

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "conf.h"
+#include "lib/check_main.h"
 
 static const char *const mode_names[] = {
 	"deliver", "smtp", "addrtest", "verify", "newaliases", "hoststat",
@@ -485,14 +486,13 @@ cli_suite(void)
 	Suite *s = suite_create("cli");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_personality);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_failure_leaves_options_freeable);
 	tcase_add_test(tc, test_merge_conf);
 	tcase_add_test(tc, test_t_recipients);
-	tcase_add_loop_test(tc, test_xtext, 0,
-	    (int)(sizeof(xtext_cases) / sizeof(xtext_cases[0])));
+	tcase_add_loop_test(tc, test_xtext, 0, TEST_NELEM(xtext_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -500,11 +500,5 @@ cli_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(cli_suite());
 }

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #ifndef TEST_DATA_DIR
@@ -245,17 +246,16 @@ END_TEST
 
 START_TEST(test_user_file_via_env)
 {
-	char dir[] = "/tmp/check_conf.XXXXXX";
 	char path[256];
 	struct conf c;
 	struct err e;
 	FILE *f;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	setenv("XDG_CONFIG_HOME", dir, 1);
-	snprintf(path, sizeof(path), "%s/relayq", dir);
+	test_tmpdir_setup();
+	setenv("XDG_CONFIG_HOME", test_dir, 1);
+	snprintf(path, sizeof(path), "%s/relayq", test_dir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/relayq/config", dir);
+	snprintf(path, sizeof(path), "%s/relayq/config", test_dir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs("hop_limit 9\nerror_mode print\n", f);
@@ -264,10 +264,7 @@ START_TEST(test_user_file_via_env)
 	ck_assert_int_eq(c.hop_limit, 9);
 	ck_assert_int_eq(c.error_mode, CONF_ERRMODE_PRINT);
 	conf_free(&c);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/relayq", dir);
-	rmdir(path);
-	rmdir(dir);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -501,18 +498,17 @@ conf_suite(void)
 	Suite *s = suite_create("conf");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_nul_and_long_lines);
 	tcase_add_test(tc, test_failure_leaves_conf_freeable);
 	tcase_add_test(tc, test_layers);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_user_path);
 	tcase_add_test(tc, test_user_file_via_env);
-	tcase_add_loop_test(tc, test_duration, 0, (int)(sizeof(durations) / sizeof(durations[0])));
-	tcase_add_loop_test(tc, test_long, 0, (int)(sizeof(longs) / sizeof(longs[0])));
-	tcase_add_loop_test(tc, test_max_connections, 0,
-	    (int)(sizeof(maxconn) / sizeof(maxconn[0])));
-	tcase_add_loop_test(tc, test_validators, 0, (int)(sizeof(valid) / sizeof(valid[0])));
+	tcase_add_loop_test(tc, test_duration, 0, TEST_NELEM(durations));
+	tcase_add_loop_test(tc, test_long, 0, TEST_NELEM(longs));
+	tcase_add_loop_test(tc, test_max_connections, 0, TEST_NELEM(maxconn));
+	tcase_add_loop_test(tc, test_validators, 0, TEST_NELEM(valid));
 	tcase_add_test(tc, test_fqdn);
 	tcase_add_loop_test(tc, test_enum_words, 0,
 	    (int)(sizeof(enum_words) / sizeof(enum_words[0])));
@@ -524,11 +520,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(conf_suite());
 }

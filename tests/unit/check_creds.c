@@ -15,16 +15,14 @@
 #include "creds.h"
 #include "smarthost.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
-
-static char tmp[64];
 
 static void
 setup(void)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/check_creds.XXXXXX");
-	ck_assert_ptr_nonnull(test_mkdtemp(tmp));
-	setenv("HOME", tmp, 1);
+	test_tmpdir_setup();
+	setenv("HOME", test_dir, 1);
 	unsetenv("CREDENTIALS_DIRECTORY");
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	unsetenv("XDG_RUNTIME_DIR");
@@ -33,13 +31,13 @@ setup(void)
 static void
 teardown(void)
 {
-	ck_assert_int_eq(test_rmtree(tmp), 0);
+	test_tmpdir_teardown();
 }
 
 static char *
 put(const char *name, const char *text, mode_t mode)
 {
-	char *path = xasprintf("%s/%s", tmp, name);
+	char *path = xasprintf("%s/%s", test_dir, name);
 	FILE *f = fopen(path, "w");
 
 	ck_assert_ptr_nonnull(f);
@@ -142,12 +140,12 @@ START_TEST(test_credential_directory)
 	struct err e;
 
 	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 1);
-	setenv("CREDENTIALS_DIRECTORY", tmp, 1);
+	setenv("CREDENTIALS_DIRECTORY", test_dir, 1);
 	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 1);
 	free(put("relayq-password", "credpw\nrest\n", 0400));
 	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 0);
 	ck_assert_str_eq(secret, "credpw");
-	want = xasprintf("%s/relayq-password", tmp);
+	want = xasprintf("%s/relayq-password", test_dir);
 	ck_assert_str_eq(path, want);
 	wipe_free(secret);
 	free(path);
@@ -207,12 +205,12 @@ START_TEST(test_get_source_order)
 	creds_free(&c);
 
 	/* A systemd credential comes first. */
-	setenv("CREDENTIALS_DIRECTORY", tmp, 1);
+	setenv("CREDENTIALS_DIRECTORY", test_dir, 1);
 	free(put("relayq-password", "credpw\n", 0400));
 	ck_assert_int_eq(creds_get(&cfg, "smtp.test", 587, &c, &e), 0);
 	ck_assert_str_eq(c.secret, "credpw");
 	ck_assert_str_eq(c.user, "cfguser");
-	want = xasprintf("password from systemd credential %s/relayq-password", tmp);
+	want = xasprintf("password from systemd credential %s/relayq-password", test_dir);
 	ck_assert_str_eq(c.source, want);
 	free(want);
 	creds_free(&c);
@@ -282,8 +280,6 @@ START_TEST(test_get_errors)
 }
 END_TEST
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Credentials looked up ahead, one entry per smarthost, then found by
  * host and port. */
 START_TEST(test_prefetch)
@@ -339,21 +335,15 @@ main(void)
 {
 	Suite *s = suite_create("creds");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
-	tcase_add_loop_test(tc, test_parse_order, 0, N(orders));
-	tcase_add_loop_test(tc, test_command, 0, N(commands));
+	tcase_add_loop_test(tc, test_parse_order, 0, TEST_NELEM(orders));
+	tcase_add_loop_test(tc, test_command, 0, TEST_NELEM(commands));
 	tcase_add_test(tc, test_credential_directory);
 	tcase_add_test(tc, test_get_source_order);
 	tcase_add_test(tc, test_get_errors);
 	tcase_add_test(tc, test_prefetch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -13,6 +13,8 @@
 
 #include "deadletter.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
+#include "lib/slurp.h"
 #include "lib/tmpdir.h"
 
 static const struct { const char *in, *out; } quotes[] = {
@@ -91,18 +93,6 @@ START_TEST(test_local)
 }
 END_TEST
 
-static char *
-slurp(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *s = xcalloc(1, 65536);
-
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_uint_lt(fread(s, 1, 65535, fp), 65535);
-	fclose(fp);
-	return s;
-}
-
 static int
 src_of(const char *dir, const char *text)
 {
@@ -118,7 +108,6 @@ src_of(const char *dir, const char *text)
 
 START_TEST(test_append)
 {
-	char dir[] = "/tmp/check_deadletter.XXXXXX";
 	char *path, *got;
 	struct stat st;
 	struct err e;
@@ -126,18 +115,18 @@ START_TEST(test_append)
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	setenv("HOME", dir, 1);
+	test_tmpdir_setup();
+	setenv("HOME", test_dir, 1);
 	path = deadletter_path(&e);
 	ck_assert_ptr_nonnull(path);
-	ck_assert_str_eq(path + strlen(dir), "/dead.letter");
-	fd = src_of(dir, "Subject: one\n\nFrom here\n");
+	ck_assert_str_eq(path + strlen(test_dir), "/dead.letter");
+	fd = src_of(test_dir, "Subject: one\n\nFrom here\n");
 	ck_assert_int_eq(deadletter_append(path, "", 0, fd, "src", &e), 0);
 	close(fd);
-	fd = src_of(dir, "Subject: two\n\nend");
+	fd = src_of(test_dir, "Subject: two\n\nend");
 	ck_assert_int_eq(deadletter_append(path, "", 60, fd, "src", &e), 0);
 	close(fd);
-	got = slurp(path);
+	got = test_slurp(path);
 	ck_assert_str_eq(got,
 	    "From MAILER-DAEMON Thu Jan  1 00:00:00 1970\nSubject: one\n\n>From here\n\n"
 	    "From MAILER-DAEMON Thu Jan  1 00:01:00 1970\nSubject: two\n\nend\n\n");
@@ -147,22 +136,19 @@ START_TEST(test_append)
 	/* A symlink is refused (O_NOFOLLOW), nothing is written through it. */
 	unlink(path);
 	ck_assert_int_eq(symlink("/dev/null", path), 0);
-	fd = src_of(dir, "x\n");
+	fd = src_of(test_dir, "x\n");
 	ck_assert_int_eq(deadletter_append(path, "", 0, fd, "src", &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "dead.letter"));
 	close(fd);
 	unlink(path);
 	/* A directory is refused as not a regular file. */
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	fd = src_of(dir, "x\n");
+	fd = src_of(test_dir, "x\n");
 	ck_assert_int_eq(deadletter_append(path, "", 0, fd, "src", &e), -1);
 	close(fd);
 	rmdir(path);
 	free(path);
-	got = xasprintf("%s/src", dir);
-	unlink(got);
-	free(got);
-	rmdir(dir);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -190,18 +176,12 @@ main(void)
 {
 	Suite *s = suite_create("deadletter");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
-	tcase_add_loop_test(tc, test_quote, 0, (int)(sizeof(quotes) / sizeof(quotes[0])));
+	tcase_add_loop_test(tc, test_quote, 0, TEST_NELEM(quotes));
 	tcase_add_test(tc, test_from_line);
-	tcase_add_loop_test(tc, test_local, 0, (int)(sizeof(locals) / sizeof(locals[0])));
+	tcase_add_loop_test(tc, test_local, 0, TEST_NELEM(locals));
 	tcase_add_test(tc, test_append);
 	tcase_add_test(tc, test_no_home);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(s);
 }

@@ -18,15 +18,9 @@
 
 #include "durable.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
+#include "lib/slurp.h"
 #include "lib/tmpdir.h"
-
-static char tdir[] = "/tmp/check_durable.XXXXXX";
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-}
 
 static int
 count_entries(const char *dir)
@@ -43,60 +37,45 @@ count_entries(const char *dir)
 	return n;
 }
 
-static char *
-slurp(const char *path)
-{
-	static char data[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	ck_assert_int_ge(fd, 0);
-	n = read(fd, data, sizeof(data) - 1);
-	ck_assert_int_ge(n, 0);
-	data[n] = '\0';
-	close(fd);
-	return data;
-}
-
 START_TEST(test_write_file_creates)
 {
-	char *path = xasprintf("%s/state", tdir);
+	char *path = xasprintf("%s/state", test_dir);
 	struct err e;
 	struct stat st;
 
 	err_clear(&e);
 	ck_assert_int_eq(durable_write_file(NULL, path, "hello\n", 6, 0600, &e), 0);
-	ck_assert_str_eq(slurp(path), "hello\n");
+	test_assert_file_eq(path, "hello\n");
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
-	ck_assert_int_eq(count_entries(tdir), 1);
+	ck_assert_int_eq(count_entries(test_dir), 1);
 	free(path);
 }
 END_TEST
 
 START_TEST(test_write_file_replaces)
 {
-	char *path = xasprintf("%s/state", tdir);
+	char *path = xasprintf("%s/state", test_dir);
 	struct err e;
 
 	ck_assert_int_eq(durable_write_file(NULL, path, "old", 3, 0600, &e), 0);
 	ck_assert_int_eq(durable_write_file(NULL, path, "new!", 4, 0600, &e), 0);
-	ck_assert_str_eq(slurp(path), "new!");
-	ck_assert_int_eq(count_entries(tdir), 1);
+	test_assert_file_eq(path, "new!");
+	ck_assert_int_eq(count_entries(test_dir), 1);
 	free(path);
 }
 END_TEST
 
 START_TEST(test_write_file_tmpdir)
 {
-	char *tmp = xasprintf("%s/tmp", tdir), *dst = xasprintf("%s/dst", tdir);
+	char *tmp = xasprintf("%s/tmp", test_dir), *dst = xasprintf("%s/dst", test_dir);
 	char *path = xasprintf("%s/f", dst);
 	struct err e;
 
 	ck_assert_int_eq(mkdir(tmp, 0700), 0);
 	ck_assert_int_eq(mkdir(dst, 0700), 0);
 	ck_assert_int_eq(durable_write_file(tmp, path, "x", 1, 0600, &e), 0);
-	ck_assert_str_eq(slurp(path), "x");
+	test_assert_file_eq(path, "x");
 	ck_assert_int_eq(count_entries(tmp), 0);
 	ck_assert_int_eq(count_entries(dst), 1);
 	free(tmp);
@@ -107,8 +86,8 @@ END_TEST
 
 START_TEST(test_write_file_missing_dir)
 {
-	char *path = xasprintf("%s/nodir/f", tdir);
-	char *want = xasprintf("cannot create %s/nodir/f.", tdir);
+	char *path = xasprintf("%s/nodir/f", test_dir);
+	char *want = xasprintf("cannot create %s/nodir/f.", test_dir);
 	struct err e;
 
 	err_clear(&e);
@@ -116,7 +95,7 @@ START_TEST(test_write_file_missing_dir)
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
 	ck_assert_int_eq(strncmp(e.msg, want, strlen(want)), 0);
 	ck_assert_ptr_nonnull(strstr(e.msg, ": No such file or directory"));
-	ck_assert_int_eq(count_entries(tdir), 0);
+	ck_assert_int_eq(count_entries(test_dir), 0);
 	free(path);
 	free(want);
 }
@@ -125,7 +104,7 @@ END_TEST
 /* A rename that fails (target is a non-empty directory) leaves no temp. */
 START_TEST(test_commit_rename_fails)
 {
-	char *path = xasprintf("%s/d", tdir), *inner = xasprintf("%s/d/x", tdir);
+	char *path = xasprintf("%s/d", test_dir), *inner = xasprintf("%s/d/x", test_dir);
 	struct err e;
 
 	ck_assert_int_eq(mkdir(path, 0700), 0);
@@ -133,7 +112,7 @@ START_TEST(test_commit_rename_fails)
 	err_clear(&e);
 	ck_assert_int_eq(durable_write_file(NULL, path, "x", 1, 0600, &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "cannot rename into place"));
-	ck_assert_int_eq(count_entries(tdir), 1);
+	ck_assert_int_eq(count_entries(test_dir), 1);
 	free(path);
 	free(inner);
 }
@@ -142,19 +121,19 @@ END_TEST
 START_TEST(test_commit_noreplace)
 {
 	struct durable_tmp t = DURABLE_TMP_INIT;
-	char *path = xasprintf("%s/final", tdir);
+	char *path = xasprintf("%s/final", test_dir);
 	struct err e;
 
 	ck_assert_int_eq(durable_write_file(NULL, path, "keep", 4, 0600, &e), 0);
-	ck_assert_int_eq(durable_tmp_open(&t, tdir, "final", 0600, &e), 0);
+	ck_assert_int_eq(durable_tmp_open(&t, test_dir, "final", 0600, &e), 0);
 	ck_assert_int_eq(durable_write_all(t.fd, "lost", 4, t.path, &e), 0);
-	ck_assert_int_eq(count_entries(tdir), 2);
+	ck_assert_int_eq(count_entries(test_dir), 2);
 	ck_assert_int_eq(durable_tmp_commit(&t, path, 1, &e), -1);
 	ck_assert_int_eq(errno, EEXIST);
 	ck_assert_ptr_null(t.path);
 	ck_assert_int_eq(t.fd, -1);
-	ck_assert_str_eq(slurp(path), "keep");
-	ck_assert_int_eq(count_entries(tdir), 1);
+	test_assert_file_eq(path, "keep");
+	ck_assert_int_eq(count_entries(test_dir), 1);
 	free(path);
 }
 END_TEST
@@ -162,18 +141,18 @@ END_TEST
 START_TEST(test_tmp_names)
 {
 	struct durable_tmp a = DURABLE_TMP_INIT, b = DURABLE_TMP_INIT;
-	char *prefix = xasprintf("%s/p.", tdir);
+	char *prefix = xasprintf("%s/p.", test_dir);
 	struct err e;
 
-	ck_assert_int_eq(durable_tmp_open(&a, tdir, "p", 0600, &e), 0);
-	ck_assert_int_eq(durable_tmp_open(&b, tdir, "p", 0600, &e), 0);
+	ck_assert_int_eq(durable_tmp_open(&a, test_dir, "p", 0600, &e), 0);
+	ck_assert_int_eq(durable_tmp_open(&b, test_dir, "p", 0600, &e), 0);
 	ck_assert_str_ne(a.path, b.path);
 	ck_assert_uint_eq(strlen(a.path), strlen(prefix) + 6);
 	ck_assert_int_eq(strncmp(a.path, prefix, strlen(prefix)), 0);
 	durable_tmp_abort(&a);
 	durable_tmp_abort(&a);
 	durable_tmp_abort(&b);
-	ck_assert_int_eq(count_entries(tdir), 0);
+	ck_assert_int_eq(count_entries(test_dir), 0);
 	free(prefix);
 }
 END_TEST
@@ -181,7 +160,7 @@ END_TEST
 START_TEST(test_tmp_create_exclusive)
 {
 	struct durable_tmp a = DURABLE_TMP_INIT, b = DURABLE_TMP_INIT;
-	char *path = xasprintf("%s/x", tdir);
+	char *path = xasprintf("%s/x", test_dir);
 	struct err e;
 
 	ck_assert_int_eq(durable_tmp_create(&a, path, 0600, &e), 0);
@@ -315,7 +294,7 @@ START_TEST(test_fsync_dir_missing)
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
 	ck_assert_str_eq(e.msg, "cannot open directory /nonexistent/dir: No such "
 	    "file or directory");
-	ck_assert_int_eq(durable_fsync_dir(tdir, &e), 0);
+	ck_assert_int_eq(durable_fsync_dir(test_dir, &e), 0);
 }
 END_TEST
 
@@ -325,7 +304,7 @@ durable_suite(void)
 	Suite *s = suite_create("durable");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, test_tmpdir_setup, test_tmpdir_teardown);
 	tcase_add_test(tc, test_write_file_creates);
 	tcase_add_test(tc, test_write_file_replaces);
 	tcase_add_test(tc, test_write_file_tmpdir);
@@ -335,10 +314,8 @@ durable_suite(void)
 	tcase_add_test(tc, test_tmp_names);
 	tcase_add_test(tc, test_tmp_create_exclusive);
 	tcase_add_test(tc, test_disk_full);
-	tcase_add_loop_test(tc, test_err_causes, 0,
-	    sizeof(err_cases) / sizeof(err_cases[0]));
-	tcase_add_loop_test(tc, test_dirname, 0,
-	    sizeof(dirname_cases) / sizeof(dirname_cases[0]));
+	tcase_add_loop_test(tc, test_err_causes, 0, TEST_NELEM(err_cases));
+	tcase_add_loop_test(tc, test_dirname, 0, TEST_NELEM(dirname_cases));
 	tcase_add_test(tc, test_write_all_interrupted);
 	tcase_add_test(tc, test_fsync_dir_missing);
 	suite_add_tcase(s, tc);
@@ -348,11 +325,5 @@ durable_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(durable_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(durable_suite());
 }

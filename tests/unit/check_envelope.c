@@ -9,6 +9,7 @@
 
 #include "envelope.h"
 #include "record.h"
+#include "lib/check_main.h"
 
 static const char full_text[] =
 	"relayq-envelope 3\n"
@@ -558,11 +559,5 @@ envelope_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(envelope_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(envelope_suite());
 }

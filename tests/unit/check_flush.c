@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "flush_fixture.h"
+#include "lib/check_main.h"
 
 /* ---- scripts ------------------------------------------------------------- */
 
@@ -340,8 +341,6 @@ main(void)
 {
 	Suite *su = suite_create("flush");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_421_after_mail);
@@ -356,9 +355,5 @@ main(void)
 	tcase_add_test(tc, test_421_every_time_capped);
 	tcase_add_test(tc, test_max_messages_per_connection);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "resolver.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 /* ---- severity ---- */
@@ -41,19 +42,10 @@ START_TEST(test_worse)
 END_TEST
 
 /* ---- credentials before the run ---- */
-static char tmpdir[64];
-
-static void
-make_tmp(void)
-{
-	strcpy(tmpdir, "/tmp/check_flush_users.XXXXXX");
-	ck_assert_ptr_nonnull(test_mkdtemp(tmpdir));
-}
-
 static char *
 write_authinfo(mode_t mode)
 {
-	char *p = xasprintf("%s/authinfo", tmpdir);
+	char *p = xasprintf("%s/authinfo", test_dir);
 	FILE *fp = fopen(p, "w");
 
 	ck_assert_ptr_nonnull(fp);
@@ -82,7 +74,7 @@ START_TEST(test_prefetch)
 	struct err e;
 	char *ai;
 
-	make_tmp();
+	test_tmpdir_setup();
 	ai = write_authinfo(0600);
 	creds_conf(&c, ai, "[a.example]:587, [b.example]:465");
 	ck_assert_int_eq(flush_creds_prefetch(&c, &cs, &e), 0);
@@ -101,9 +93,8 @@ START_TEST(test_prefetch)
 	ck_assert_uint_eq(cs.n, 0);
 	ck_assert_ptr_null(cs.v);
 	conf_free(&c);
-	unlink(ai);
-	rmdir(tmpdir);
 	free(ai);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -114,7 +105,7 @@ START_TEST(test_prefetch_loose)
 	struct err e;
 	char *ai;
 
-	make_tmp();
+	test_tmpdir_setup();
 	ai = write_authinfo(0644);
 	creds_conf(&c, ai, "[a.example]:587");
 	ck_assert_int_eq(flush_creds_prefetch(&c, &cs, &e), -1);
@@ -122,9 +113,8 @@ START_TEST(test_prefetch_loose)
 	ck_assert_uint_eq(cs.n, 0);
 	ck_assert_ptr_null(cs.v);
 	conf_free(&c);
-	unlink(ai);
-	rmdir(tmpdir);
 	free(ai);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -163,7 +153,7 @@ END_TEST
 static void
 mkentry(const char *name, mode_t mode, uid_t uid, gid_t gid)
 {
-	char *p = xasprintf("%s/%s", tmpdir, name);
+	char *p = xasprintf("%s/%s", test_dir, name);
 
 	ck_assert_int_eq(mkdir(p, mode), 0);
 	ck_assert_int_eq(chmod(p, mode), 0);
@@ -174,7 +164,7 @@ mkentry(const char *name, mode_t mode, uid_t uid, gid_t gid)
 static int
 exists(const char *name)
 {
-	char *p = xasprintf("%s/%s", tmpdir, name);
+	char *p = xasprintf("%s/%s", test_dir, name);
 	struct stat st;
 	int r = lstat(p, &st) == 0;
 
@@ -201,8 +191,8 @@ START_TEST(test_loop)
 		return;
 	}
 	log_set_syslog(0);
-	make_tmp();
-	ck_assert_int_eq(chmod(tmpdir, 01733), 0);
+	test_tmpdir_setup();
+	ck_assert_int_eq(chmod(test_dir, 01733), 0);
 	mkentry("65534", 0700, 65534, 65534);   /* good, empty */
 	mkentry("65534.abc123", 0700, 65534, 65534);  /* its fallback: same child */
 	mkentry("64999", 0700, 64999, 64999);   /* good, no passwd entry */
@@ -211,7 +201,7 @@ START_TEST(test_loop)
 	mkentry("0", 0700, 0, 0);               /* root's own */
 	mkentry("64998", 0700, 64998, 0);       /* no passwd entry, group root */
 	mkentry("www", 0700, 33, 33);           /* not a uid */
-	p = xasprintf("%s/3000", tmpdir);
+	p = xasprintf("%s/3000", test_dir);
 	ck_assert_int_eq(symlink("/etc", p), 0);
 	free(p);
 	conf_init(&c);
@@ -220,7 +210,7 @@ START_TEST(test_loop)
 	memset(&cs, 0, sizeof(cs));
 	o.conf = &c;
 	o.resolver = &res;
-	uo.spool = tmpdir;
+	uo.spool = test_dir;
 	uo.flush = &o;
 	uo.creds = &cs;
 	ck_assert_int_eq(flush_users_run(&uo, &st, &e), 0);
@@ -235,15 +225,15 @@ START_TEST(test_loop)
 	{
 		struct stat sb;
 
-		p = xasprintf("%s/65534/env", tmpdir);
+		p = xasprintf("%s/65534/env", test_dir);
 		ck_assert_int_eq(lstat(p, &sb), 0);
 		ck_assert_uint_eq(sb.st_uid, 65534);
 		free(p);
-		p = xasprintf("%s/65534.abc123/env", tmpdir);
+		p = xasprintf("%s/65534.abc123/env", test_dir);
 		ck_assert_int_eq(lstat(p, &sb), 0);
 		ck_assert_uint_eq(sb.st_uid, 65534);
 		free(p);
-		p = xasprintf("%s/64999/new", tmpdir);
+		p = xasprintf("%s/64999/new", test_dir);
 		ck_assert_int_eq(lstat(p, &sb), 0);
 		ck_assert_uint_eq(sb.st_uid, 64999);
 		ck_assert_uint_eq(sb.st_gid, 64999);
@@ -255,7 +245,7 @@ START_TEST(test_loop)
 	ck_assert_int_eq(exists("64998/env"), 0);
 	ck_assert_int_eq(exists("www/env"), 0);
 	conf_free(&c);
-	ck_assert_int_eq(test_rmtree(tmpdir), 0);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -287,7 +277,7 @@ suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_worse, 0, (int)(sizeof(worse) / sizeof(worse[0])));
+	tcase_add_loop_test(tc, test_worse, 0, TEST_NELEM(worse));
 	tcase_add_test(tc, test_prefetch);
 	tcase_add_test(tc, test_prefetch_loose);
 	tcase_add_test(tc, test_prefetch_no_smarthost);
@@ -301,11 +291,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(suite());
 }

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "from_policy.h"
 #include "headers.h"
+#include "lib/check_main.h"
 
 #define ADDR "app@example.com"
 
@@ -98,15 +99,9 @@ main(void)
 {
 	Suite *s = suite_create("from_policy");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, headers_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_loop_test(tc, sender_table, 0, (int)(sizeof(senders) / sizeof(senders[0])));
+	tcase_add_loop_test(tc, headers_table, 0, TEST_NELEM(cases));
+	tcase_add_loop_test(tc, sender_table, 0, TEST_NELEM(senders));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_main(s);
 }

@@ -13,6 +13,7 @@
 #include "err.h"
 #include "headers.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 /* 2024-03-05 14:07:09 UTC, a Tuesday */
 #define T0 ((time_t)1709647629)
@@ -512,21 +513,21 @@ headers_suite(void)
 	TCase *tp = tcase_create("policy");
 	TCase *tr = tcase_create("rewrite");
 
-	tcase_add_loop_test(tl, test_parse, 0, sizeof(parses) / sizeof(parses[0]));
+	tcase_add_loop_test(tl, test_parse, 0, TEST_NELEM(parses));
 	tcase_add_test(tl, test_parse_error);
 	tcase_add_test(tl, test_failure_leaves_list);
 	tcase_add_test(tl, test_find_count_remove);
 	tcase_add_test(tl, test_hops);
 	suite_add_tcase(s, tl);
 	tcase_add_test(tp, test_strip_bcc);
-	tcase_add_loop_test(tp, test_recipients, 0, sizeof(rcpts) / sizeof(rcpts[0]));
+	tcase_add_loop_test(tp, test_recipients, 0, TEST_NELEM(rcpts));
 	tcase_add_test(tp, test_recipients_200);
-	tcase_add_loop_test(tp, test_date, 0, sizeof(dates) / sizeof(dates[0]));
-	tcase_add_loop_test(tp, test_complete, 0, sizeof(completes) / sizeof(completes[0]));
+	tcase_add_loop_test(tp, test_date, 0, TEST_NELEM(dates));
+	tcase_add_loop_test(tp, test_complete, 0, TEST_NELEM(completes));
 	tcase_add_test(tp, test_complete_from_variants);
 	tcase_add_test(tp, test_received);
 	suite_add_tcase(s, tp);
-	tcase_add_loop_test(tr, test_rewrite, 0, sizeof(rewrites) / sizeof(rewrites[0]));
+	tcase_add_loop_test(tr, test_rewrite, 0, TEST_NELEM(rewrites));
 	tcase_add_test(tr, test_rewrite_fold_and_names);
 	suite_add_tcase(s, tr);
 	return s;
@@ -535,11 +536,5 @@ headers_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(headers_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(headers_suite());
 }

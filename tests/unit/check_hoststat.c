@@ -12,6 +12,7 @@
 
 #include "hoststat.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 static const char two[] =
@@ -151,7 +152,6 @@ END_TEST
 
 START_TEST(test_files)
 {
-	char dir[] = "/tmp/check_hoststat.XXXXXX";
 	struct hoststat h = HOSTSTAT_INIT, back = HOSTSTAT_INIT;
 	struct err e;
 	struct stat st;
@@ -159,13 +159,13 @@ START_TEST(test_files)
 	int existed = -1;
 	FILE *fp;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	path = hoststat_path(dir);
-	ck_assert_str_eq(path + strlen(dir), "/hoststat");
+	test_tmpdir_setup();
+	path = hoststat_path(test_dir);
+	ck_assert_str_eq(path + strlen(test_dir), "/hoststat");
 	ck_assert_int_eq(hoststat_load(path, &back, &e), 0);    /* missing: empty */
 	ck_assert_uint_eq(back.n, 0);
 	make_two(&h);
-	ck_assert_int_eq(hoststat_save(dir, path, &h, &e), 0);
+	ck_assert_int_eq(hoststat_save(test_dir, path, &h, &e), 0);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
 	ck_assert_int_eq(hoststat_load(path, &back, &e), 0);
@@ -185,9 +185,9 @@ START_TEST(test_files)
 	ck_assert_int_ne(access(path, F_OK), 0);
 	ck_assert_int_eq(hoststat_purge(path, &existed, &e), 0);
 	ck_assert_int_eq(existed, 0);
-	rmdir(dir);
 	free(path);
 	hoststat_free(&h);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -242,22 +242,16 @@ main(void)
 {
 	Suite *s = suite_create("hoststat");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_parse_old_reply);
-	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_loop_test(tc, test_bad, 0, TEST_NELEM(bad));
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_failure_leaves_table_freeable);
 	tcase_add_test(tc, test_table_sanitised);
 	tcase_add_test(tc, test_files);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(s);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "identity.h"
+#include "lib/check_main.h"
 
 static const struct {
 	const char *gecos, *login, *want;
@@ -54,15 +55,9 @@ main(void)
 {
 	Suite *s = suite_create("identity");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_gecos, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_gecos, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_load);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

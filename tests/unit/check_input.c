@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "input.h"
+#include "lib/check_main.h"
 
 /* Feeds `in` through a pipe-less temp file and renders what input_next
  * hands out as "piece|piece|" where a piece ending its line gets "$". */
@@ -150,17 +151,11 @@ main(void)
 {
 	Suite *s = suite_create("input");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_table, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_long_line_in_pieces);
 	tcase_add_test(tc, test_failure_leaves_out);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "lib/check_main.h"
+#include "lib/slurp.h"
 #include "lib/tmpdir.h"
 #include "log.h"
 #include "logtarget.h"
@@ -153,30 +155,16 @@ START_TEST(test_conf_key)
 }
 END_TEST
 
-static char *
-slurp(const char *path)
-{
-	static char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* A file target gets one line per event in the form of mail.log; a line
  * break inside an event does not split it; LOG_DEBUG stays off it. */
 START_TEST(test_file_lines)
 {
-	char dir[] = "/tmp/check_logtarget.XXXXXX", *value, *path, *text, pat[256];
+	char *value, *path, *text, pat[256];
 	struct err e;
 	regex_t re;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	ck_assert_int_gt(asprintf(&path, "%s/relayq.log", dir), 0);
+	test_tmpdir_setup();
+	ck_assert_int_gt(asprintf(&path, "%s/relayq.log", test_dir), 0);
 	ck_assert_int_gt(asprintf(&value, "file:%s", path), 0);
 	log_open("relayq-test", 0);
 	err_clear(&e);
@@ -186,7 +174,7 @@ START_TEST(test_file_lines)
 	log_msg(LOG_INFO, "1A2B3C: to=<a@example.com>, status=sent (250 2.0.0 Ok)");
 	log_msg(LOG_WARNING, "two\nlines");
 	log_msg(LOG_DEBUG, "only with -v, only on stderr");
-	text = slurp(path);
+	text = test_slurp(path);
 	snprintf(pat, sizeof(pat), "^[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:"
 	    "[0-9]{2} [^ .]+ relayq-test\\[%ld\\]: 1A2B3C: to=<a@example.com>, "
 	    "status=sent \\(250 2\\.0\\.0 Ok\\)\n[^\n]* relayq-test\\[%ld\\]: "
@@ -194,9 +182,10 @@ START_TEST(test_file_lines)
 	ck_assert_int_eq(regcomp(&re, pat, REG_EXTENDED | REG_NOSUB), 0);
 	ck_assert_msg(regexec(&re, text, 0, NULL, 0) == 0, "got: %s", text);
 	regfree(&re);
-	ck_assert_int_eq(test_rmtree(dir), 0);
+	free(text);
 	free(path);
 	free(value);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -215,11 +204,11 @@ nothing_there(const struct logtarget *t, void *arg)
  * caller's stderr. */
 START_TEST(test_fallback_line)
 {
-	char dir[] = "/tmp/check_logtarget.XXXXXX", *errpath, *text, *at;
+	char *errpath, *text, *at;
 	struct err e;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	ck_assert_int_gt(asprintf(&errpath, "%s/stderr", dir), 0);
+	test_tmpdir_setup();
+	ck_assert_int_gt(asprintf(&errpath, "%s/stderr", test_dir), 0);
 	ck_assert_ptr_nonnull(freopen(errpath, "w", stderr));
 	setvbuf(stderr, NULL, _IONBF, 0);
 	log_open("relayq-test", 0);
@@ -231,13 +220,13 @@ START_TEST(test_fallback_line)
 	    "fallback (syslog, the journal, the container's log): nothing is "
 	    "logged; set log_target in relayq.conf to choose");
 	log_msg(LOG_INFO, "front end line");
-	ck_assert_str_eq(slurp(errpath), "");
+	test_assert_file_eq(errpath, "");
 
 	ck_assert_int_eq(log_set_target("file:/var/log/relayq.log", 1, &e), 0);
 	ck_assert_str_eq(log_target_used(), "stderr");
 	log_msg(LOG_INFO, "first");
 	log_msg(LOG_INFO, "second");
-	text = slurp(errpath);
+	text = test_slurp(errpath);
 	at = strstr(text, "]: log_target /var/log/relayq.log is not usable here "
 	    "(/var/log/relayq.log: No such file or directory); logging to stderr "
 	    "instead; set log_target in relayq.conf to choose\n");
@@ -249,8 +238,9 @@ START_TEST(test_fallback_line)
 	/* Exactly three lines: nothing copied twice to stderr. */
 	ck_assert_int_eq(strchr(strchr(strchr(text, '\n') + 1, '\n') + 1, '\n')[1], '\0');
 	log_set_probe(NULL);
-	ck_assert_int_eq(test_rmtree(dir), 0);
+	free(text);
 	free(errpath);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -259,20 +249,13 @@ main(void)
 {
 	Suite *s = suite_create("logtarget");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_parse_good, 0, sizeof(good) / sizeof(good[0]));
-	tcase_add_loop_test(tc, test_parse_bad, 0, sizeof(bad) / sizeof(bad[0]));
-	tcase_add_loop_test(tc, test_decide, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_parse_good, 0, TEST_NELEM(good));
+	tcase_add_loop_test(tc, test_parse_bad, 0, TEST_NELEM(bad));
+	tcase_add_loop_test(tc, test_decide, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_conf_key);
 	tcase_add_test(tc, test_file_lines);
 	tcase_add_test(tc, test_fallback_line);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_forked(s);
 }

@@ -15,12 +15,12 @@
 #include "log.h"
 #include "mailq.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #define HEADER "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
 #define INDENT "                                         "
 
-static char tdir[] = "/tmp/check_mailq.XXXXXX";
 static struct queue q;
 
 static void
@@ -32,8 +32,8 @@ setup(void)
 	log_set_syslog(0);
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-	dir = xasprintf("%s/q", tdir);
+	test_tmpdir_setup();
+	dir = xasprintf("%s/q", test_dir);
 	ck_assert_int_eq(queue_open(&q, dir, getuid(), &e), 0);
 	free(dir);
 }
@@ -326,7 +326,7 @@ mailq_suite(void)
 	Suite *s = suite_create("mailq");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, setup, test_tmpdir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_one);
@@ -344,11 +344,5 @@ mailq_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(mailq_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(mailq_suite());
 }

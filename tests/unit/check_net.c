@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "net.h"
+#include "lib/check_main.h"
 
 /* A loopback listener on a free port; returns the fd, fills sin. */
 static int
@@ -157,8 +158,6 @@ main(void)
 {
 	Suite *s = suite_create("net");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_connect_ok);
 	tcase_add_test(tc, test_connect_ipv6_name);
@@ -166,9 +165,5 @@ main(void)
 	tcase_add_test(tc, test_connect_timeout);
 	tcase_add_test(tc, test_defaults);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nodump.h"
+#include "lib/check_main.h"
 
 START_TEST(test_enable)
 {
@@ -60,11 +61,5 @@ nodump_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(nodump_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(nodump_suite());
 }

@@ -9,6 +9,7 @@
 
 #include "oauth.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 START_TEST(test_xoauth2_documented)
 {
@@ -145,20 +146,14 @@ main(void)
 {
 	Suite *s = suite_create("oauth");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_xoauth2_documented);
 	tcase_add_test(tc, test_oauthbearer_rfc7628);
 	tcase_add_test(tc, test_oauthbearer_escapes_and_optional_parts);
-	tcase_add_loop_test(tc, test_refuses_bad_input, 0, sizeof(bad) / sizeof(bad[0]));
-	tcase_add_loop_test(tc, test_base64_vectors, 0, sizeof(vectors) / sizeof(vectors[0]));
+	tcase_add_loop_test(tc, test_refuses_bad_input, 0, TEST_NELEM(bad));
+	tcase_add_loop_test(tc, test_base64_vectors, 0, TEST_NELEM(vectors));
 	tcase_add_test(tc, test_base64_rejects);
 	tcase_add_test(tc, test_error_challenge);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -14,6 +14,7 @@
 #include "oauth_dl.h"
 #include "oauth_token.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 #define FIX "install the libcurl3-gnutls and libjson-c5 packages, or remove " \
 	"the oauth_* settings to authenticate with a password"
@@ -122,8 +123,7 @@ oauth_dl_suite(void)
 	Suite *s = suite_create("oauth_dl");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, test_dl_bad_library, 0,
-	    (int)(sizeof(bad_libs) / sizeof(bad_libs[0])));
+	tcase_add_loop_test(tc, test_dl_bad_library, 0, TEST_NELEM(bad_libs));
 	tcase_add_test(tc, test_dl_real);
 	tcase_add_test(tc, test_url_encoding_loads_nothing);
 	suite_add_tcase(s, tc);
@@ -133,12 +133,5 @@ oauth_dl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(oauth_dl_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main_forked(oauth_dl_suite());
 }

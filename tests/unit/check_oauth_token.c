@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "oauth_token.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 START_TEST(test_parse)
@@ -60,13 +61,13 @@ END_TEST
 
 START_TEST(test_roundtrip)
 {
-	char dir[] = "/tmp/check_oauth_token.XXXXXX", path[64];
+	char path[TEST_DIR_MAX + 16];
 	struct oauth_tokens t = OAUTH_TOKENS_INIT, u = OAUTH_TOKENS_INIT;
 	struct stat st;
 	struct err e;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/oauth-token", dir);
+	test_tmpdir_setup();
+	snprintf(path, sizeof(path), "%s/oauth-token", test_dir);
 	ck_assert_int_eq(oauth_tokens_load(&u, path, geteuid(), &e), 1);
 	t.refresh = strdup("refresh-1");
 	t.access = strdup("access-1");
@@ -87,6 +88,7 @@ START_TEST(test_roundtrip)
 	ck_assert_int_eq(oauth_tokens_load(&u, path, geteuid(), &e), -1);
 	ck_assert_msg(strstr(e.msg, "chmod 600") != NULL, "%s", e.msg);
 	oauth_tokens_free(&t);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -110,17 +112,11 @@ main(void)
 {
 	Suite *s = suite_create("oauth_token");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_parse);
-	tcase_add_loop_test(tc, test_parse_errors, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_loop_test(tc, test_parse_errors, 0, TEST_NELEM(bad));
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_stale);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

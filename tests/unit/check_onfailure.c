@@ -14,6 +14,8 @@
 #include "conf.h"
 #include "onfailure.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
+#include "lib/slurp.h"
 #include "lib/tmpdir.h"
 
 static const struct { const char *in; size_t max; const char *out; } sanitise[] = {
@@ -68,23 +70,10 @@ START_TEST(test_env)
 }
 END_TEST
 
-static char *
-slurp(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *s = xcalloc(1, 4096);
-
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_uint_lt(fread(s, 1, 4095, fp), 4095);
-	fclose(fp);
-	return s;
-}
-
 /* Message data with shell syntax stays data: it reaches the command as a
  * variable's value and is never evaluated. */
 START_TEST(test_run_no_interpolation)
 {
-	char dir[] = "/tmp/check_onfailure.XXXXXX";
 	const char *rcpts[] = { "$(touch PWNED)@x", "`touch PWNED2`@y" };
 	struct onfailure_info in = { ONFAILURE_FAILED, "ID", "a;touch PWNED3", rcpts, 2,
 		"reason $HOME" };
@@ -93,9 +82,9 @@ START_TEST(test_run_no_interpolation)
 	char *cmd, *out, *got;
 	int status = -1;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	ck_assert_int_eq(chdir(dir), 0);
-	out = xasprintf("%s/out", dir);
+	test_tmpdir_setup();
+	ck_assert_int_eq(chdir(test_dir), 0);
+	out = xasprintf("%s/out", test_dir);
 	cmd = xasprintf("printf '%%s|%%s|%%s|%%s|%%s\\n' \"$RELAYQ_EVENT\" \"$RELAYQ_QUEUE_ID\" "
 	    "\"$RELAYQ_SENDER\" \"$RELAYQ_RECIPIENTS\" \"$RELAYQ_REASON\" > %s; "
 	    "cat >> %s; exit 3", out, out);
@@ -103,18 +92,17 @@ START_TEST(test_run_no_interpolation)
 	ck_assert_int_eq(onfailure_run(cmd, env.v, 10, &status, &e), 0);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 3);
-	got = slurp(out);
+	got = test_slurp(out);
 	ck_assert_str_eq(got, "failed|ID|a;touch PWNED3|$(touch PWNED)@x `touch PWNED2`@y|"
 	    "reason $HOME\n");
 	ck_assert_int_ne(access("PWNED", F_OK), 0);
 	ck_assert_int_ne(access("PWNED2", F_OK), 0);
 	ck_assert_int_ne(access("PWNED3", F_OK), 0);
-	unlink(out);
-	rmdir(dir);
 	free(got);
 	free(out);
 	free(cmd);
 	strv_free(&env);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -185,20 +173,14 @@ main(void)
 {
 	Suite *s = suite_create("onfailure");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_set_timeout(tc, 20);
-	tcase_add_loop_test(tc, test_sanitize, 0, (int)(sizeof(sanitise) / sizeof(sanitise[0])));
+	tcase_add_loop_test(tc, test_sanitize, 0, TEST_NELEM(sanitise));
 	tcase_add_test(tc, test_env);
 	tcase_add_test(tc, test_run_no_interpolation);
 	tcase_add_test(tc, test_run_timeout);
 	tcase_add_test(tc, test_run_missing_command);
-	tcase_add_loop_test(tc, test_conf_keys, 0, (int)(sizeof(keys) / sizeof(keys[0])));
+	tcase_add_loop_test(tc, test_conf_keys, 0, TEST_NELEM(keys));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(s);
 }

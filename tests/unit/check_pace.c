@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "pace.h"
+#include "lib/check_main.h"
 
 static const struct {
 	long per_minute;
@@ -84,16 +85,10 @@ main(void)
 {
 	Suite *s = suite_create("pace");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
-	tcase_add_loop_test(tc, test_wait, 0, (int)(sizeof(waits) / sizeof(waits[0])));
+	tcase_add_loop_test(tc, test_wait, 0, TEST_NELEM(waits));
 	tcase_add_test(tc, test_schedule);
-	tcase_add_loop_test(tc, test_conf_key, 0, (int)(sizeof(keys) / sizeof(keys[0])));
+	tcase_add_loop_test(tc, test_conf_key, 0, TEST_NELEM(keys));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(s);
 }

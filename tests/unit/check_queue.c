@@ -20,9 +20,10 @@
 #include "log.h"
 #include "queue.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
+#include "lib/slurp.h"
 #include "lib/tmpdir.h"
 
-static char tdir[] = "/tmp/check_queue.XXXXXX";
 static char *qdir;
 static struct queue q;
 
@@ -32,8 +33,8 @@ setup(void)
 	struct err e;
 
 	log_set_syslog(0);
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-	qdir = xasprintf("%s/state/relayq", tdir);
+	test_tmpdir_setup();
+	qdir = xasprintf("%s/state/relayq", test_dir);
 	err_clear(&e);
 	ck_assert_msg(queue_open(&q, qdir, getuid(), &e) == 0, "%s", e.msg);
 }
@@ -96,7 +97,7 @@ START_TEST(test_probe_home)
 {
 	struct queue_home h;
 
-	queue_probe_home(tdir, &h);
+	queue_probe_home(test_dir, &h);
 	ck_assert_int_eq(h.exists, 1);
 	ck_assert_uint_eq(h.owner, getuid());
 	ck_assert_int_eq(h.writable, 1);
@@ -162,7 +163,7 @@ START_TEST(test_open_creates_0700)
 		ck_assert_uint_eq(st.st_uid, getuid());
 		free(p);
 	}
-	p = xasprintf("%s/state", tdir);
+	p = xasprintf("%s/state", test_dir);
 	ck_assert_int_eq(lstat(p, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0700);
 	free(p);
@@ -174,7 +175,7 @@ END_TEST
  * the uid comparison, checked here by chowning the directory away. */
 START_TEST(test_open_refuses_other_owner)
 {
-	char *dir = xasprintf("%s/other", tdir), *want;
+	char *dir = xasprintf("%s/other", test_dir), *want;
 	struct queue q2;
 	struct err e;
 
@@ -211,7 +212,7 @@ END_TEST
 
 START_TEST(test_open_refuses_symlink)
 {
-	char *link = xasprintf("%s/link", tdir);
+	char *link = xasprintf("%s/link", test_dir);
 	struct queue q2;
 	struct err e;
 
@@ -229,7 +230,7 @@ END_TEST
  * try root's queue, then use an own queue in the same tree. */
 START_TEST(test_open_as_nobody)
 {
-	char *mine = xasprintf("%s/nobody", tdir), *want, *p;
+	char *mine = xasprintf("%s/nobody", test_dir), *want, *p;
 	struct queue_msg m;
 	struct envelope env;
 	struct queue q2;
@@ -239,12 +240,12 @@ START_TEST(test_open_as_nobody)
 	if (getuid() == 0) {
 		ck_assert_int_eq(mkdir(mine, 0700), 0);
 		ck_assert_int_eq(chown(mine, 65534, 65534), 0);
-		ck_assert_int_eq(chmod(tdir, 0711), 0);
-		p = xasprintf("%s/state", tdir);
+		ck_assert_int_eq(chmod(test_dir, 0711), 0);
+		p = xasprintf("%s/state", test_dir);
 		ck_assert_int_eq(chmod(p, 0711), 0);
 		free(p);
-		/* root kept as the saved id, so that the exit handler of
-		 * test_mkdtemp can take it back and remove tdir */
+		/* root kept as the saved id, so that test_tmpdir_teardown
+		 * can take it back and remove test_dir */
 		ck_assert_int_eq(setresgid(65534, 65534, 0), 0);
 		ck_assert_int_eq(setresuid(65534, 65534, 0), 0);
 	}
@@ -691,27 +692,11 @@ END_TEST
 static void
 open_target(struct queue *t)
 {
-	char *d = xasprintf("%s/spool/1000", tdir);
+	char *d = xasprintf("%s/spool/1000", test_dir);
 	struct err e;
 
 	ck_assert_msg(queue_open(t, d, getuid(), &e) == 0, "%s", e.msg);
 	free(d);
-}
-
-/* Reads the whole file dir/name. */
-static char *
-slurp(const char *dir, const char *name)
-{
-	char *p = xasprintf("%s/%s", dir, name), buf[256];
-	FILE *fp = fopen(p, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
-	free(p);
-	return xstrdup(buf);
 }
 
 START_TEST(test_move)
@@ -731,7 +716,7 @@ START_TEST(test_move)
 	ck_assert_int_eq(count(q.new) + count(q.env) + count(q.tmp), 0);
 	ck_assert_int_eq(count(t.new) + count(t.env), 2);
 	ck_assert_int_eq(count(t.tmp), 0);
-	body = slurp(t.new, m.id);
+	body = test_slurp_at(t.new, m.id);
 	ck_assert_str_eq(body, "moved body\n");
 	free(body);
 	ck_assert_int_eq(queue_env_read(&t, m.id, &got, &e), 0);
@@ -804,7 +789,7 @@ START_TEST(test_move_crash_before_commit)
 	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
 	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
 	close(fd);
-	body = slurp(t.new, m.id);
+	body = test_slurp_at(t.new, m.id);
 	ck_assert_str_eq(body, "the real one\n");
 	free(body);
 	ck_assert_int_eq(count(t.env), 1);
@@ -981,11 +966,11 @@ queue_suite(void)
 	TCase *tr = tcase_create("transitions");
 	TCase *lk = tcase_create("locks");
 
-	tcase_add_checked_fixture(loc, setup, NULL);
+	tcase_add_checked_fixture(loc, setup, test_tmpdir_teardown);
 	tcase_add_test(loc, test_probe_home);
 	suite_add_tcase(s, loc);
 
-	tcase_add_checked_fixture(own, setup, NULL);
+	tcase_add_checked_fixture(own, setup, test_tmpdir_teardown);
 	tcase_add_loop_test(own, test_check_stat, 0, NCASES(stat_cases));
 	tcase_add_test(own, test_open_creates_0700);
 	tcase_add_test(own, test_open_refuses_other_owner);
@@ -994,7 +979,7 @@ queue_suite(void)
 	tcase_add_test(own, test_open_as_nobody);
 	suite_add_tcase(s, own);
 
-	tcase_add_checked_fixture(ids, setup, NULL);
+	tcase_add_checked_fixture(ids, setup, test_tmpdir_teardown);
 	tcase_set_timeout(ids, 60);
 	tcase_add_test(ids, test_id_format);
 	tcase_add_test(ids, test_id_sortable);
@@ -1002,7 +987,7 @@ queue_suite(void)
 	tcase_add_test(ids, test_id_unique_concurrent);
 	suite_add_tcase(s, ids);
 
-	tcase_add_checked_fixture(tr, setup, NULL);
+	tcase_add_checked_fixture(tr, setup, test_tmpdir_teardown);
 	tcase_add_test(tr, test_create_invisible);
 	tcase_add_test(tr, test_abort_leaves_nothing);
 	tcase_add_test(tr, test_commit);
@@ -1023,7 +1008,7 @@ queue_suite(void)
 	tcase_add_test(tr, test_scan_ignores_junk);
 	suite_add_tcase(s, tr);
 
-	tcase_add_checked_fixture(lk, setup, NULL);
+	tcase_add_checked_fixture(lk, setup, test_tmpdir_teardown);
 	tcase_add_test(lk, test_lock_exclusive);
 	tcase_add_test(lk, test_lock_other_process);
 	tcase_add_test(lk, test_lock_after_remove);
@@ -1034,11 +1019,5 @@ queue_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(queue_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(queue_suite());
 }

@@ -18,11 +18,11 @@
 #include "log.h"
 #include "queue_admin.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
 
-static char tdir[] = "/tmp/check_queue_admin.XXXXXX";
 static struct queue q;
 
 static void
@@ -34,8 +34,8 @@ setup(void)
 	log_set_syslog(0);
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-	dir = xasprintf("%s/q", tdir);
+	test_tmpdir_setup();
+	dir = xasprintf("%s/q", test_dir);
 	err_clear(&e);
 	ck_assert_msg(queue_open(&q, dir, getuid(), &e) == 0, "%s", e.msg);
 	free(dir);
@@ -45,7 +45,7 @@ static void
 teardown(void)
 {
 	queue_close(&q);
-	ck_assert_int_eq(test_rmtree(tdir), 0);
+	test_tmpdir_teardown();
 }
 
 static void
@@ -712,8 +712,7 @@ queue_admin_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_json_string, 0,
-	    sizeof(esc_cases) / sizeof(esc_cases[0]));
+	tcase_add_loop_test(tc, test_json_string, 0, TEST_NELEM(esc_cases));
 	tcase_add_test(tc, test_json_envelope);
 	tcase_add_test(tc, test_json_fresh_and_damaged);
 	tcase_add_test(tc, test_list_json);
@@ -721,12 +720,10 @@ queue_admin_suite(void)
 	tcase_add_test(tc, test_summary_queue);
 	tcase_add_test(tc, test_show_format);
 	tcase_add_test(tc, test_show_minimal);
-	tcase_add_loop_test(tc, test_show_queue, 0,
-	    sizeof(show_cases) / sizeof(show_cases[0]));
+	tcase_add_loop_test(tc, test_show_queue, 0, TEST_NELEM(show_cases));
 	tcase_add_test(tc, test_show_json);
 	tcase_add_test(tc, test_show_errors);
-	tcase_add_loop_test(tc, test_apply, 0,
-	    sizeof(act_cases) / sizeof(act_cases[0]));
+	tcase_add_loop_test(tc, test_apply, 0, TEST_NELEM(act_cases));
 	tcase_add_loop_test(tc, test_apply_locked, QUEUE_ADMIN_DELETE,
 	    QUEUE_ADMIN_RETRY + 1);
 	tcase_add_loop_test(tc, test_apply_unknown, QUEUE_ADMIN_DELETE,
@@ -741,11 +738,5 @@ queue_admin_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(queue_admin_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(queue_admin_suite());
 }

@@ -27,6 +27,7 @@
 #include "queue_view.h"
 #include "strv.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
@@ -491,11 +492,10 @@ END_TEST
 
 /* ---- as root: real queues of other uids ------------------------------------------- */
 
-static char spool[] = "/tmp/check_queue_all.XXXXXX";
 #define U1 65534        /* nobody: has a passwd entry */
 #define U2 64997        /* no passwd entry */
 
-/* Queues one message (to rcpt) in spool/uid as uid, in a child.  Writes
+/* Queues one message (to rcpt) in test_dir/uid as uid, in a child.  Writes
  * the id into id. */
 static void
 queue_as(uid_t uid, gid_t gid, const char *rcpt, char *id)
@@ -511,7 +511,7 @@ queue_as(uid_t uid, gid_t gid, const char *rcpt, char *id)
 		struct queue_msg m;
 		struct queue q;
 		struct err e;
-		char *dir = xasprintf("%s/%lu", spool, (unsigned long)uid);
+		char *dir = xasprintf("%s/%lu", test_dir, (unsigned long)uid);
 
 		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0 ||
 		    queue_open(&q, dir, uid, &e) < 0 || queue_msg_create(&q, &m, &e) < 0 ||
@@ -545,8 +545,8 @@ root_setup(void)
 	setup();
 	if (geteuid() != 0)
 		return;
-	ck_assert_ptr_nonnull(test_mkdtemp(spool));
-	ck_assert_int_eq(chmod(spool, 01733), 0);
+	test_tmpdir_setup();
+	ck_assert_int_eq(chmod(test_dir, 01733), 0);
 	queue_as(U1, U1, "one@example.org", id1);
 	queue_as(U2, U2, "two@example.org", id2);
 	/* root's own spool queue, in-process */
@@ -556,7 +556,7 @@ root_setup(void)
 		struct queue q;
 		struct err e;
 
-		p = xasprintf("%s/0", spool);
+		p = xasprintf("%s/0", test_dir);
 		ck_assert_int_eq(queue_open(&q, p, 0, &e), 0);
 		ck_assert_int_eq(queue_msg_create(&q, &m, &e), 0);
 		ck_assert_int_eq(write(m.body.fd, "x\n", 2), 2);
@@ -571,7 +571,7 @@ root_setup(void)
 		free(p);
 	}
 	/* Not queues: a file, a wrong owner. */
-	p = xasprintf("%s/junk", spool);
+	p = xasprintf("%s/junk", test_dir);
 	ck_assert_int_eq(mkdir(p, 0700), 0);
 	free(p);
 }
@@ -581,8 +581,7 @@ root_teardown(void)
 {
 	if (geteuid() != 0)
 		return;
-	ck_assert_int_eq(test_rmtree(spool), 0);
-	strcpy(spool, "/tmp/check_queue_all.XXXXXX");
+	test_tmpdir_teardown();
 }
 
 /* Reads all queues of the spool into v (3 views). */
@@ -593,7 +592,7 @@ read_spool(struct queue_all *a, struct queue_view *v)
 	size_t i;
 
 	queue_all_init(a);
-	ck_assert_int_eq(queue_all_add_spool(a, spool, &e), 0);
+	ck_assert_int_eq(queue_all_add_spool(a, test_dir, &e), 0);
 	ck_assert_uint_eq(a->n, 3);
 	for (i = 0; i < a->n; i++) {
 		memset(&v[i], 0, sizeof(v[i]));
@@ -635,7 +634,7 @@ START_TEST(test_root_list)
 	/* Listing created nothing as root in the users' queues. */
 	{
 		struct stat st;
-		char *p = xasprintf("%s/%d/env", spool, U2);
+		char *p = xasprintf("%s/%d/env", test_dir, U2);
 
 		ck_assert_int_eq(lstat(p, &st), 0);
 		ck_assert_uint_eq(st.st_uid, U2);
@@ -651,10 +650,10 @@ END_TEST
  * as damaged, quickly, and the secret is never read. */
 START_TEST(test_root_hostile)
 {
-	char *fifo = xasprintf("%s/%d/env/0000000001", spool, U1);
-	char *link = xasprintf("%s/%d/env/0000000002", spool, U1);
-	char *body = xasprintf("%s/%d/new/%s", spool, U1, id1);
-	char *secret = xasprintf("%s/secret", spool);
+	char *fifo = xasprintf("%s/%d/env/0000000001", test_dir, U1);
+	char *link = xasprintf("%s/%d/env/0000000002", test_dir, U1);
+	char *body = xasprintf("%s/%d/new/%s", test_dir, U1, id1);
+	char *secret = xasprintf("%s/secret", test_dir);
 	struct queue_view v[3];
 	struct queue_all a;
 	struct buf b = BUF_INIT;
@@ -736,7 +735,7 @@ START_TEST(test_root_apply)
 	ck_assert_int_eq(res[1].code, EX_NOINPUT);
 	free(res);
 	/* Changed as the owner: the new envelope is the user's file. */
-	envp = xasprintf("%s/%d/env/%s", spool, U1, id1);
+	envp = xasprintf("%s/%d/env/%s", test_dir, U1, id1);
 	ck_assert_int_eq(lstat(envp, &st), 0);
 	ck_assert_uint_eq(st.st_uid, U1);
 	free(envp);
@@ -752,7 +751,7 @@ START_TEST(test_root_apply)
 	ck_assert_int_eq(queue_all_find(&a, id2, &k, &e), -1);
 	/* The same id in two queues is refused, naming both owners. */
 	{
-		char *p = xasprintf("cp -p %s/%d/env/%s %s/0/env/", spool, U1, id1, spool);
+		char *p = xasprintf("cp -p %s/%d/env/%s %s/0/env/", test_dir, U1, id1, test_dir);
 
 		ck_assert_int_eq(system(p), 0);
 		free(p);
@@ -807,14 +806,10 @@ suite(void)
 	tcase_add_test(tc, test_json_owner);
 	tcase_add_test(tc, test_summary_text);
 	tcase_add_test(tc, test_summary_json);
-	tcase_add_loop_test(tc, test_validator, 0,
-	    (int)(sizeof(bad_texts) / sizeof(bad_texts[0])));
-	tcase_add_loop_test(tc, test_metrics, 0,
-	    (int)(sizeof(metric_cases) / sizeof(metric_cases[0])));
-	tcase_add_loop_test(tc, test_label, 0,
-	    (int)(sizeof(labels) / sizeof(labels[0])));
-	tcase_add_loop_test(tc, test_parse, 0,
-	    (int)(sizeof(frames) / sizeof(frames[0])));
+	tcase_add_loop_test(tc, test_validator, 0, TEST_NELEM(bad_texts));
+	tcase_add_loop_test(tc, test_metrics, 0, TEST_NELEM(metric_cases));
+	tcase_add_loop_test(tc, test_label, 0, TEST_NELEM(labels));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(frames));
 	suite_add_tcase(s, tc);
 	/* Switching users needs root (CI runs as root). */
 	if (geteuid() == 0) {
@@ -835,11 +830,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(suite());
 }

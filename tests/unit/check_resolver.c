@@ -12,6 +12,7 @@
 
 #include "fake_resolver.h"
 #include "resolver.h"
+#include "lib/check_main.h"
 
 START_TEST(test_fake_mx)
 {
@@ -179,19 +180,13 @@ main(void)
 {
 	Suite *s = suite_create("resolver");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_fake_mx);
-	tcase_add_loop_test(tc, test_fake_errors, 0, sizeof(ecases) / sizeof(ecases[0]));
+	tcase_add_loop_test(tc, test_fake_errors, 0, TEST_NELEM(ecases));
 	tcase_add_test(tc, test_fake_no_mx_and_unknown);
 	tcase_add_test(tc, test_fake_addrs_family_and_port);
 	tcase_add_test(tc, test_describe);
 	tcase_add_test(tc, test_system_numeric_and_invalid);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include "result.h"
+#include "lib/check_main.h"
 
 static const struct {
 	int code;
@@ -228,23 +229,14 @@ main(void)
 {
 	Suite *su = suite_create("result");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_from_reply, 0,
-	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
+	tcase_add_loop_test(tc, test_from_reply, 0, TEST_NELEM(reply_cases));
 	tcase_add_test(tc, test_synthesised);
 	tcase_add_test(tc, test_format_reply);
 	tcase_add_test(tc, test_severity);
 	tcase_add_test(tc, test_no_invented_code);
-	tcase_add_loop_test(tc, test_reply_fields, 0,
-	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
-	tcase_add_loop_test(tc, test_stored_reply, 0,
-	    (int)(sizeof(stored_cases) / sizeof(stored_cases[0])));
+	tcase_add_loop_test(tc, test_reply_fields, 0, TEST_NELEM(reply_cases));
+	tcase_add_loop_test(tc, test_stored_reply, 0, TEST_NELEM(stored_cases));
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "retry.h"
+#include "lib/check_main.h"
 
 static const struct {
 	unsigned attempts;
@@ -55,15 +56,9 @@ main(void)
 {
 	Suite *s = suite_create("retry");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_backoff, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_backoff, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_expiry_and_warning);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -9,6 +9,7 @@
 
 #include "rewrite.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 static const char table_text[] =
 	"postmaster: root\n"                         /* 1 */
@@ -420,13 +421,13 @@ rewrite_suite(void)
 	TCase *tc = tcase_create("rewrite");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_recipient, 0, sizeof(rcpt_cases) / sizeof(rcpt_cases[0]));
+	tcase_add_loop_test(tc, test_recipient, 0, TEST_NELEM(rcpt_cases));
 	tcase_add_test(tc, test_recipients_list);
 	tcase_add_test(tc, test_depth_limit);
-	tcase_add_loop_test(tc, test_trace, 0, sizeof(trace_cases) / sizeof(trace_cases[0]));
-	tcase_add_loop_test(tc, test_verify, 0, sizeof(verify_cases) / sizeof(verify_cases[0]));
-	tcase_add_loop_test(tc, test_header, 0, sizeof(hdr_cases) / sizeof(hdr_cases[0]));
-	tcase_add_loop_test(tc, test_is_local, 0, sizeof(local_cases) / sizeof(local_cases[0]));
+	tcase_add_loop_test(tc, test_trace, 0, TEST_NELEM(trace_cases));
+	tcase_add_loop_test(tc, test_verify, 0, TEST_NELEM(verify_cases));
+	tcase_add_loop_test(tc, test_header, 0, TEST_NELEM(hdr_cases));
+	tcase_add_loop_test(tc, test_is_local, 0, TEST_NELEM(local_cases));
 	tcase_add_test(tc, test_check_text);
 	suite_add_tcase(s, tc);
 	return s;
@@ -435,11 +436,5 @@ rewrite_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rewrite_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(rewrite_suite());
 }

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "rfc5322.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 /* Appends s (n bytes) to t with NUL and CR made visible. */
 static void
@@ -335,7 +336,7 @@ rfc5322_suite(void)
 	TCase *tc = tcase_create("events");
 	TCase *caps = tcase_create("caps");
 
-	tcase_add_loop_test(tc, test_events, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_events, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_field_name);
 	tcase_add_test(tc, test_value_off);
 	suite_add_tcase(s, tc);
@@ -351,11 +352,5 @@ rfc5322_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rfc5322_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(rfc5322_suite());
 }

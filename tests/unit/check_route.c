@@ -10,6 +10,8 @@
 
 #include "route.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
+#include "lib/tmpdir.h"
 
 #define SP "/var/spool/relayq"
 #define R ROUTE_BY_ROOT
@@ -162,12 +164,12 @@ END_TEST
 
 START_TEST(test_env)
 {
-	char tmpl[] = "/tmp/check_route.XXXXXX", *sp;
+	char *sp;
 	struct route r;
 
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	sp = xasprintf("%s/spool", tmpl);
-	setenv("HOME", tmpl, 1);
+	test_tmpdir_setup();
+	sp = xasprintf("%s/spool", test_dir);
+	setenv("HOME", test_dir, 1);
 	unsetenv("XDG_STATE_HOME");
 	/* No spool yet: the home queue. */
 	route_decide_env(NULL, sp, 0, 1, &r);
@@ -184,9 +186,8 @@ START_TEST(test_env)
 	ck_assert_int_eq(r.kind, ROUTE_PERSONAL);
 	ck_assert_int_eq(r.loc, QUEUE_LOC_HOME);
 	route_free(&r);
-	rmdir(sp);
-	rmdir(tmpl);
 	free(sp);
+	test_tmpdir_teardown();
 }
 END_TEST
 
@@ -196,8 +197,8 @@ suite(void)
 	Suite *s = suite_create("route");
 	TCase *tc = tcase_create("rule");
 
-	tcase_add_loop_test(tc, test_rule, 0, (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_loop_test(tc, test_describe, 0, (int)(sizeof(texts) / sizeof(texts[0])));
+	tcase_add_loop_test(tc, test_rule, 0, TEST_NELEM(cases));
+	tcase_add_loop_test(tc, test_describe, 0, TEST_NELEM(texts));
 	tcase_add_test(tc, test_env);
 	suite_add_tcase(s, tc);
 	return s;
@@ -206,11 +207,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(suite());
 }

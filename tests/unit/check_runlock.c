@@ -19,9 +19,9 @@
 #include "queue.h"
 #include "runlock.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
-static char tdir[] = "/tmp/check_runlock.XXXXXX";
 static struct queue q;
 
 static void
@@ -31,8 +31,8 @@ setup(void)
 	char *dir;
 
 	log_set_syslog(0);
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-	dir = xasprintf("%s/q", tdir);
+	test_tmpdir_setup();
+	dir = xasprintf("%s/q", test_dir);
 	ck_assert_msg(queue_open(&q, dir, getuid(), &e) == 0, "%s", e.msg);
 	free(dir);
 }
@@ -159,7 +159,7 @@ START_TEST(test_wait)
 {
 	struct runlock l;
 	struct err e;
-	char *mark = xasprintf("%s/released", tdir);
+	char *mark = xasprintf("%s/released", test_dir);
 	pid_t pid = hold_in_child(300000, mark);
 
 	ck_assert_int_eq(runlock_try(&q, 1, &l, &e), 1);
@@ -177,7 +177,7 @@ START_TEST(test_refuses_foreign)
 {
 	struct runlock l;
 	struct err e;
-	char *p = qpath("flush.lock"), *t = xasprintf("%s/target", tdir);
+	char *p = qpath("flush.lock"), *t = xasprintf("%s/target", test_dir);
 
 	ck_assert_int_eq(symlink(t, p), 0);
 	ck_assert_int_eq(runlock_try(&q, 1, &l, &e), -1);
@@ -372,9 +372,8 @@ runlock_suite(void)
 	TCase *lk = tcase_create("lock"), *k = tcase_create("kick"),
 	    *pr = tcase_create("protocol");
 
-	tcase_add_checked_fixture(lk, setup, NULL);
-	tcase_add_loop_test(lk, test_slot_name, 0,
-	    (int)(sizeof(slot_names) / sizeof(slot_names[0])));
+	tcase_add_checked_fixture(lk, setup, test_tmpdir_teardown);
+	tcase_add_loop_test(lk, test_slot_name, 0, TEST_NELEM(slot_names));
 	tcase_add_test(lk, test_try_exclusive);
 	tcase_add_test(lk, test_try_slots);
 	tcase_add_test(lk, test_try_other_process);
@@ -382,11 +381,11 @@ runlock_suite(void)
 	tcase_add_test(lk, test_refuses_foreign);
 	suite_add_tcase(s, lk);
 
-	tcase_add_checked_fixture(k, setup, NULL);
+	tcase_add_checked_fixture(k, setup, test_tmpdir_teardown);
 	tcase_add_test(k, test_kick);
 	suite_add_tcase(s, k);
 
-	tcase_add_checked_fixture(pr, setup, NULL);
+	tcase_add_checked_fixture(pr, setup, test_tmpdir_teardown);
 	tcase_set_timeout(pr, 60);
 	tcase_add_test(pr, test_handover_idle);
 	tcase_add_test(pr, test_handover_busy);
@@ -400,11 +399,5 @@ runlock_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(runlock_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(runlock_suite());
 }

@@ -11,6 +11,7 @@
 
 #include "sasl.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 static const unsigned char fake_cb[] = "0123456789abcdef0123456789abcdef";
 static const char *server_cb_b64;      /* what the server believes */
@@ -388,31 +389,23 @@ START_TEST(test_new_needs_user_and_secret)
 }
 END_TEST
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 int
 main(void)
 {
 	Suite *s = suite_create("sasl");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_mechanism_end_to_end, 0, N(pick));
-	tcase_add_loop_test(tc, test_wrong_password_is_final, 0, N(pick));
+	tcase_add_loop_test(tc, test_mechanism_end_to_end, 0, TEST_NELEM(pick));
+	tcase_add_loop_test(tc, test_wrong_password_is_final, 0, TEST_NELEM(pick));
 	tcase_add_test(tc, test_channel_binding_mismatch_fails);
 	tcase_add_test(tc, test_fallback_after_504);
-	tcase_add_loop_test(tc, test_finish_classification, 0, N(outcomes));
+	tcase_add_loop_test(tc, test_finish_classification, 0, TEST_NELEM(outcomes));
 	tcase_add_test(tc, test_no_fallback_after_own_failure);
-	tcase_add_loop_test(tc, test_cleartext_policy, 0, N(clear));
+	tcase_add_loop_test(tc, test_cleartext_policy, 0, TEST_NELEM(clear));
 	tcase_add_test(tc, test_plain_with_authzid);
-	tcase_add_loop_test(tc, test_mechanism_restriction, 0, N(restrict_cases));
-	tcase_add_loop_test(tc, test_oauth_mechanisms, 0, N(oauth_cases));
+	tcase_add_loop_test(tc, test_mechanism_restriction, 0, TEST_NELEM(restrict_cases));
+	tcase_add_loop_test(tc, test_oauth_mechanisms, 0, TEST_NELEM(oauth_cases));
 	tcase_add_test(tc, test_new_needs_user_and_secret);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

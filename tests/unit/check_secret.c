@@ -14,6 +14,7 @@
 #include "xalloc.h"
 #ifdef HAVE_LIBSECRET
 #include "secret_dl.h"
+#include "lib/check_main.h"
 #endif
 
 START_TEST(test_no_dbus_session)
@@ -147,14 +148,11 @@ main(void)
 {
 	Suite *s = suite_create("secret");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_no_dbus_session);
 #ifdef HAVE_LIBSECRET
 	tcase_add_test(tc, test_not_loaded_without_session);
-	tcase_add_loop_test(tc, test_dl_bad_library, 0,
-	    sizeof(bad_libs) / sizeof(bad_libs[0]));
+	tcase_add_loop_test(tc, test_dl_bad_library, 0, TEST_NELEM(bad_libs));
 	tcase_add_test(tc, test_dl_real);
 #endif
 	suite_add_tcase(s, tc);
@@ -162,13 +160,8 @@ main(void)
 		TCase *kc = tcase_create("keyring");
 
 		tcase_set_timeout(kc, 30);
-		tcase_add_loop_test(kc, test_keyring_lookup, 0,
-		    sizeof(items) / sizeof(items[0]));
+		tcase_add_loop_test(kc, test_keyring_lookup, 0, TEST_NELEM(items));
 		suite_add_tcase(s, kc);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

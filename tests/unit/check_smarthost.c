@@ -11,6 +11,7 @@
 #include "log.h"
 #include "resolver.h"
 #include "smarthost.h"
+#include "lib/check_main.h"
 
 #define S SMARTHOST_TLS_STARTTLS
 #define I SMARTHOST_TLS_IMPLICIT
@@ -319,11 +320,9 @@ main(void)
 	Suite *s = suite_create("smarthost");
 	TCase *tc = tcase_create("parse");
 	TCase *tr = tcase_create("resolve");
-	SRunner *sr;
-	int failed;
 
 	log_set_syslog(0);    /* skipped smarthosts are logged */
-	tcase_add_loop_test(tc, test_parse, 0, sizeof(pcases) / sizeof(pcases[0]));
+	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(pcases));
 	tcase_add_test(tc, test_parse_list_details);
 	tcase_add_test(tc, test_tls_names);
 	suite_add_tcase(s, tc);
@@ -333,11 +332,7 @@ main(void)
 	tcase_add_test(tr, test_mx_host_unresolvable_skipped);
 	tcase_add_test(tr, test_literals_no_lookup);
 	tcase_add_test(tr, test_failover_order);
-	tcase_add_loop_test(tr, test_resolve_fail, 0, sizeof(fcases) / sizeof(fcases[0]));
+	tcase_add_loop_test(tr, test_resolve_fail, 0, TEST_NELEM(fcases));
 	suite_add_tcase(s, tr);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

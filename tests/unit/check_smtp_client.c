@@ -13,6 +13,8 @@
 
 #include "script_stream.h"
 #include "smtp_client.h"
+#include "lib/check_main.h"
+#include "lib/mem_stream.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXR 4
@@ -134,31 +136,6 @@ cfg_init(struct smtp_client_cfg *cfg, struct rec *x, int auth,
 	x->mechs[0] = "TEST";
 }
 
-/* A body stream over a string. */
-struct src {
-	const char *p;
-	size_t len, pos;
-	int fail;
-};
-
-static ssize_t
-src_read(void *ctx, void *p, size_t n)
-{
-	struct src *s = ctx;
-
-	if (s->fail) {
-		errno = EIO;
-		return -1;
-	}
-	if (n > s->len - s->pos)
-		n = s->len - s->pos;
-	memcpy(p, s->p + s->pos, n);
-	s->pos += n;
-	return (ssize_t)n;
-}
-
-static const struct stream_ops src_ops = { src_read, NULL, NULL };
-
 /* A recipient as the client takes it (the strings are never written). */
 #define RC(a, n, o) { .addr = (char *)(a), .notify = (n), .orcpt = (char *)(o) }
 
@@ -171,11 +148,12 @@ static int
 send_msg(struct smtp_client *c, struct smtp_msg *m, const char *body,
     struct result *r)
 {
-	struct src s = { body, strlen(body), 0, 0 };
+	struct mem_stream s;
 	struct stream st;
 	int rc;
 
-	stream_init(&st, &src_ops, &s, "queue/1A2B");
+	mem_stream_init(&s, body, strlen(body), NULL);
+	mem_stream_attach(&s, &st, "queue/1A2B");
 	m->body = &st;
 	rc = smtp_client_send(c, m, r);
 	stream_close(&st);
@@ -878,11 +856,13 @@ START_TEST(test_body_unreadable)
 	struct smtp_msg m;
 	struct result r;
 	struct stream body;
-	struct src bs = { "x", 1, 0, 1 };
+	struct mem_stream bs;
 
 	sess_open(&s, steps, NELEM(steps));
 	msg_init(&m, two, 1);
-	stream_init(&body, &src_ops, &bs, "queue/1A2B");
+	mem_stream_init(&bs, "x", 1, NULL);
+	bs.eio_at = 0;          /* the body cannot be read */
+	mem_stream_attach(&bs, &body, "queue/1A2B");
 	m.body = &body;
 	ck_assert_int_eq(smtp_client_send(s.c, &m, &r), -1);
 	ck_assert_int_eq(r.cls, RESULT_TEMP);
@@ -1225,8 +1205,6 @@ main(void)
 {
 	Suite *su = suite_create("smtp_client");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_stage_matrix, 0, NSTAGES * NFAULTS);
 	tcase_add_loop_test(tc, test_pipelined_session, 0, 8);
@@ -1250,9 +1228,5 @@ main(void)
 	tcase_add_test(tc, test_421_greeting_once);
 	tcase_add_loop_test(tc, test_enhanced_with_and_without_extension, 0, 2);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

@@ -10,59 +10,8 @@
 #include <sysexits.h>
 
 #include "smtp_data.h"
-
-/* Input: a fixed byte string in reads of at most chunk bytes, or a
- * failure after fail_at bytes. */
-struct src {
-	const char *p;
-	size_t len, pos, chunk;
-	long fail_at;
-};
-
-static ssize_t
-src_read(void *ctx, void *p, size_t n)
-{
-	struct src *s = ctx;
-
-	if (s->fail_at >= 0 && s->pos >= (size_t)s->fail_at) {
-		errno = EIO;
-		return -1;
-	}
-	if (n > s->len - s->pos)
-		n = s->len - s->pos;
-	if (s->chunk > 0 && n > s->chunk)
-		n = s->chunk;
-	memcpy(p, s->p + s->pos, n);
-	s->pos += n;
-	return (ssize_t)n;
-}
-
-/* Output: collected, in short writes; or failing. */
-struct sink {
-	struct buf out;
-	int fail;
-	unsigned long writes;
-	size_t max_write;
-};
-
-static ssize_t
-sink_write(void *ctx, const void *p, size_t n)
-{
-	struct sink *k = ctx;
-
-	if (k->fail) {
-		errno = EPIPE;
-		return -1;
-	}
-	k->writes++;
-	if (n > k->max_write)
-		k->max_write = n;
-	buf_add(&k->out, p, n);
-	return (ssize_t)n;
-}
-
-static const struct stream_ops src_ops = { src_read, NULL, NULL };
-static const struct stream_ops sink_ops = { NULL, sink_write, NULL };
+#include "lib/check_main.h"
+#include "lib/mem_stream.h"
 
 #define S(x) x, sizeof(x) - 1
 static const struct {
@@ -98,24 +47,27 @@ static const struct {
 START_TEST(test_convert)
 {
 	size_t c = (size_t)_i / NCHUNKS, chunk = (size_t)_i % NCHUNKS;
-	struct src s = { cases[c].in, cases[c].inlen, 0, chunk, -1 };
-	struct sink k = { BUF_INIT, 0, 0, 0 };
+	struct mem_stream s, k;
+	struct buf got = BUF_INIT;
 	struct stream in, out;
 	unsigned long long bytes = 12345;
 	struct err e;
 
-	stream_init(&in, &src_ops, &s, "queue file");
-	stream_init(&out, &sink_ops, &k, "peer");
+	mem_stream_init(&s, cases[c].in, cases[c].inlen, NULL);
+	s.chunk = chunk;
+	mem_stream_init(&k, NULL, 0, &got);
+	mem_stream_attach(&s, &in, "queue file");
+	mem_stream_attach(&k, &out, "peer");
 	ck_assert_int_eq(smtp_data_send(&in, &out, &bytes, &e), SMTP_DATA_OK);
-	ck_assert_uint_eq(k.out.len, 0);       /* not flushed */
+	ck_assert_uint_eq(got.len, 0);       /* not flushed */
 	ck_assert_int_eq(stream_flush(&out, &e), 0);
-	ck_assert_uint_eq(k.out.len, cases[c].outlen);
-	ck_assert_mem_eq(k.out.data, cases[c].out, cases[c].outlen);
+	ck_assert_uint_eq(got.len, cases[c].outlen);
+	ck_assert_mem_eq(got.data, cases[c].out, cases[c].outlen);
 	ck_assert_uint_eq(bytes, cases[c].outlen - 3);
 	ck_assert_uint_eq(k.writes, 1);
 	stream_close(&in);
 	stream_close(&out);
-	buf_free(&k.out);
+	buf_free(&got);
 }
 END_TEST
 
@@ -125,7 +77,7 @@ END_TEST
 START_TEST(test_size)
 {
 	size_t c = (size_t)_i / NCHUNKS, chunk = (size_t)_i % NCHUNKS;
-	struct src s = { cases[c].in, cases[c].inlen, 0, chunk, -1 };
+	struct mem_stream s;
 	const char *o = cases[c].out, *end = o + cases[c].outlen - 3;
 	unsigned long long size = 12345, want = cases[c].outlen - 3;
 	struct stream in;
@@ -134,7 +86,9 @@ START_TEST(test_size)
 	for (; o < end; o = (const char *)memchr(o, '\n', (size_t)(end - o)) + 1)
 		if (*o == '.')
 			want--;
-	stream_init(&in, &src_ops, &s, "queue file");
+	mem_stream_init(&s, cases[c].in, cases[c].inlen, NULL);
+	s.chunk = chunk;
+	mem_stream_attach(&s, &in, "queue file");
 	ck_assert_int_eq(smtp_data_size(&in, &size, &e), SMTP_DATA_OK);
 	ck_assert_uint_eq(size, want);
 	stream_close(&in);
@@ -144,13 +98,18 @@ END_TEST
 START_TEST(test_read_error)
 {
 	static const char body[] = "line one\nline two\n";
-	struct src s = { body, sizeof(body) - 1, 0, 4, 8 };
-	struct sink k = { BUF_INIT, 0, 0, 0 };
+	struct mem_stream s, k;
+	struct buf got = BUF_INIT;
 	struct stream in, out;
 	struct err e;
 
-	stream_init(&in, &src_ops, &s, "queue file");
-	stream_init(&out, &sink_ops, &k, "peer");
+	/* reads of 4 bytes; the third fails */
+	mem_stream_init(&s, body, sizeof(body) - 1, NULL);
+	s.chunk = 4;
+	s.eio_at = 8;
+	mem_stream_init(&k, NULL, 0, &got);
+	mem_stream_attach(&s, &in, "queue file");
+	mem_stream_attach(&k, &out, "peer");
 	ck_assert_int_eq(smtp_data_send(&in, &out, NULL, &e), SMTP_DATA_READ_FAILED);
 	ck_assert_int_eq(e.code, EX_IOERR);
 	ck_assert_ptr_nonnull(strstr(e.msg, "queue file"));
@@ -158,7 +117,7 @@ START_TEST(test_read_error)
 	ck_assert_ptr_null(memmem(out.wbuf, out.wlen, "\r\n.\r\n", 5));
 	stream_close(&in);
 	stream_close(&out);
-	buf_free(&k.out);
+	buf_free(&got);
 }
 END_TEST
 
@@ -166,14 +125,17 @@ START_TEST(test_write_error)
 {
 	size_t len = 200000;
 	char *body = malloc(len);
-	struct src s = { body, len, 0, 0, -1 };
-	struct sink k = { BUF_INIT, 1, 0, 0 };
+	struct mem_stream s, k;
+	struct buf got = BUF_INIT;
 	struct stream in, out;
 	struct err e;
 
 	memset(body, 'x', len);
-	stream_init(&in, &src_ops, &s, "queue file");
-	stream_init(&out, &sink_ops, &k, "peer");
+	mem_stream_init(&s, body, len, NULL);
+	mem_stream_init(&k, NULL, 0, &got);
+	k.fail_at = 0;          /* every write fails */
+	mem_stream_attach(&s, &in, "queue file");
+	mem_stream_attach(&k, &out, "peer");
 	ck_assert_int_eq(smtp_data_send(&in, &out, NULL, &e), SMTP_DATA_WRITE_FAILED);
 	ck_assert_ptr_nonnull(strstr(e.msg, "peer"));
 	stream_close(&in);
@@ -272,8 +234,6 @@ main(void)
 {
 	Suite *su = suite_create("smtp_data");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_convert, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])) * NCHUNKS);
@@ -284,9 +244,5 @@ main(void)
 	tcase_add_test(tc, test_big_body_streams);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

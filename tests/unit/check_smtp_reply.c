@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include "smtp_reply.h"
+#include "lib/check_main.h"
 
 /* Lines separated by '\n' are fed one by one.  The enhanced status code
  * at the start of the text is the server's whether or not it advertised
@@ -211,20 +212,13 @@ main(void)
 {
 	Suite *su = suite_create("smtp_reply");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_feed, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_feed, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_after_done);
 	tcase_add_test(tc, test_too_many_lines);
 	tcase_add_test(tc, test_failure_leaves_reply);
 	tcase_add_test(tc, test_text_truncated);
-	tcase_add_loop_test(tc, test_caps, 0,
-	    (int)(sizeof(caps_cases) / sizeof(caps_cases[0])));
+	tcase_add_loop_test(tc, test_caps, 0, TEST_NELEM(caps_cases));
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -11,38 +10,8 @@
 #include "buf.h"
 #include "rcpt.h"
 #include "smtpd.h"
-
-struct mem {
-	const char *in;
-	size_t inlen, inpos;
-	struct buf *out;
-	unsigned writes;
-};
-
-static ssize_t
-mem_read(void *ctx, void *p, size_t n)
-{
-	struct mem *m = ctx;
-	size_t left = m->inlen - m->inpos;
-
-	if (n > left)
-		n = left;
-	memcpy(p, m->in + m->inpos, n);
-	m->inpos += n;
-	return (ssize_t)n;
-}
-
-static ssize_t
-mem_write(void *ctx, const void *p, size_t n)
-{
-	struct mem *m = ctx;
-
-	buf_add(m->out, p, n);
-	m->writes++;
-	return (ssize_t)n;
-}
-
-static const struct stream_ops mem_ops = { mem_read, mem_write, NULL };
+#include "lib/check_main.h"
+#include "lib/mem_stream.h"
 
 /* Hooks that log what they saw; a recipient "bad@x" is refused, a sender
  * "temp@x" temp-fails, a body line "FAIL" fails the message. */
@@ -230,8 +199,7 @@ static const struct {
 START_TEST(test_dialogue)
 {
 	struct buf out = BUF_INIT;
-	struct mem mi = { cases[_i].in, strlen(cases[_i].in), 0, NULL, 0 };
-	struct mem mo = { "", 0, 0, &out, 0 };
+	struct mem_stream mi, mo;
 	struct stream in, os;
 	struct smtpd_limits lim = { 1000, 3, 200 };
 	struct rec rec = { BUF_INIT, 0 };
@@ -240,8 +208,10 @@ START_TEST(test_dialogue)
 	const char *p, *greeting = "220 h.test ESMTP relayq\r\n";
 	int rc;
 
-	stream_init(&in, &mem_ops, &mi, "stdin");
-	stream_init(&os, &mem_ops, &mo, "stdout");
+	mem_stream_init(&mi, cases[_i].in, strlen(cases[_i].in), NULL);
+	mem_stream_init(&mo, NULL, 0, &out);
+	mem_stream_attach(&mi, &in, "stdin");
+	mem_stream_attach(&mo, &os, "stdout");
 	rc = smtpd_run(&in, &os, "h.test", &lim, &hooks, &rec, &e);
 	ck_assert_int_eq(rc, cases[_i].want_rc);
 	ck_assert_int_eq(strncmp(buf_cstr(&out), greeting, strlen(greeting)), 0);
@@ -269,14 +239,15 @@ START_TEST(test_pipelined_batch_few_writes)
 	const char *batch = "EHLO me\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRCPT TO:<c@y>\r\nDATA\r\n"
 	    "body\r\n.\r\nQUIT\r\n";
 	struct buf out = BUF_INIT;
-	struct mem mi = { batch, strlen(batch), 0, NULL, 0 };
-	struct mem mo = { "", 0, 0, &out, 0 };
+	struct mem_stream mi, mo;
 	struct stream in, os;
 	struct rec rec = { BUF_INIT, 0 };
 	struct err e;
 
-	stream_init(&in, &mem_ops, &mi, "stdin");
-	stream_init(&os, &mem_ops, &mo, "stdout");
+	mem_stream_init(&mi, batch, strlen(batch), NULL);
+	mem_stream_init(&mo, NULL, 0, &out);
+	mem_stream_attach(&mi, &in, "stdin");
+	mem_stream_attach(&mo, &os, "stdout");
 	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 0);
 	ck_assert_int_eq(rec.committed, 1);
 	/* greeting, then the whole batch's replies in one write at the end */
@@ -287,21 +258,6 @@ START_TEST(test_pipelined_batch_few_writes)
 	buf_free(&rec.log);
 }
 END_TEST
-
-/* Reads the script, then fails with EIO instead of reporting the end. */
-static ssize_t
-eio_read(void *ctx, void *p, size_t n)
-{
-	struct mem *m = ctx;
-
-	if (m->inpos == m->inlen) {
-		errno = EIO;
-		return -1;
-	}
-	return mem_read(ctx, p, n);
-}
-
-static const struct stream_ops eio_ops = { eio_read, mem_write, NULL };
 
 /* A read error on the input is an I/O error of the session (-1 with the
  * cause), wherever it hits: between commands, inside a command line or in
@@ -316,15 +272,18 @@ static const char *const eio_scripts[] = {
 START_TEST(test_read_error)
 {
 	struct buf out = BUF_INIT;
-	struct mem mi = { eio_scripts[_i], strlen(eio_scripts[_i]), 0, NULL, 0 };
-	struct mem mo = { "", 0, 0, &out, 0 };
+	struct mem_stream mi, mo;
 	struct stream in, os;
 	struct rec rec = { BUF_INIT, 0 };
 	struct err e;
 
 	err_clear(&e);
-	stream_init(&in, &eio_ops, &mi, "stdin");
-	stream_init(&os, &mem_ops, &mo, "stdout");
+	mem_stream_init(&mi, eio_scripts[_i], strlen(eio_scripts[_i]), NULL);
+	mem_stream_init(&mo, NULL, 0, &out);
+	/* reads the script, then fails with EIO instead of reporting the end */
+	mi.eio_at = mi.len;
+	mem_stream_attach(&mi, &in, "stdin");
+	mem_stream_attach(&mo, &os, "stdout");
 	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), -1);
 	ck_assert_int_eq(e.code, EX_IOERR);
 	ck_assert_msg(strstr(e.msg, "cannot read from stdin") != NULL, "%s", e.msg);
@@ -332,9 +291,10 @@ START_TEST(test_read_error)
 	stream_close(&in);
 	stream_close(&os);
 	/* the same script ending normally: no error */
-	mi.inpos = 0;
-	stream_init(&in, &mem_ops, &mi, "stdin");
-	stream_init(&os, &mem_ops, &mo, "stdout");
+	mi.pos = 0;
+	mi.eio_at = (size_t)-1;
+	mem_stream_attach(&mi, &in, "stdin");
+	mem_stream_attach(&mo, &os, "stdout");
 	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 1);
 	ck_assert_int_eq(rec.committed, 0);
 	stream_close(&in);
@@ -349,17 +309,10 @@ main(void)
 {
 	Suite *s = suite_create("smtpd");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, test_dialogue, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_dialogue, 0, TEST_NELEM(cases));
 	tcase_add_test(tc, test_pipelined_batch_few_writes);
-	tcase_add_loop_test(tc, test_read_error, 0,
-	    sizeof(eio_scripts) / sizeof(eio_scripts[0]));
+	tcase_add_loop_test(tc, test_read_error, 0, TEST_NELEM(eio_scripts));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "spawn.h"
+#include "lib/check_main.h"
 
 /* This program itself, run with --list-fds: prints its open descriptors. */
 static char self[4096];
@@ -338,9 +339,7 @@ main(int argc, char **argv)
 {
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
 	ssize_t n;
-	int failed;
 
 	if (argc > 1 && strcmp(argv[1], "--list-fds") == 0)
 		return list_fds_main();
@@ -360,9 +359,5 @@ main(int argc, char **argv)
 	tcase_add_test(tc, test_pipe_closes_and_no_zombie);
 	tcase_add_test(tc, test_missing_program_is_not_an_error_here);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

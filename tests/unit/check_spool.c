@@ -18,6 +18,8 @@
 #include "buf.h"
 #include "spool.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
+#include "lib/tmpdir.h"
 
 /* ---- names ---- */
 static const struct {
@@ -139,29 +141,17 @@ START_TEST(test_check)
 END_TEST
 
 /* ---- on disk ---- */
-static char sp[64];
-
 static void
 setup(void)
 {
-	snprintf(sp, sizeof(sp), "/tmp/check_spool.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(sp));
-	ck_assert_int_eq(chmod(sp, 01733), 0);
-}
-
-static void
-teardown(void)
-{
-	char *cmd = xasprintf("rm -rf '%s'", sp);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	test_tmpdir_setup();
+	ck_assert_int_eq(chmod(test_dir, 01733), 0);
 }
 
 static void
 mk(const char *name, mode_t mode)
 {
-	char *p = xasprintf("%s/%s", sp, name);
+	char *p = xasprintf("%s/%s", test_dir, name);
 
 	ck_assert_int_eq(mkdir(p, mode), 0);
 	ck_assert_int_eq(chmod(p, mode), 0);
@@ -184,37 +174,37 @@ START_TEST(test_list_flood)
 	snprintf(uidname, sizeof(uidname), "%lu.q1W2e3", (unsigned long)getuid());
 	mk(uidname, 0700);
 	for (i = 0; i < 2000; i++) {
-		p = xasprintf("%s/junk%04d", sp, i);
+		p = xasprintf("%s/junk%04d", test_dir, i);
 		fd = open(p, O_CREAT | O_WRONLY, 0600);
 		ck_assert_int_ge(fd, 0);
 		close(fd);
 		free(p);
 	}
-	p = xasprintf("%s/4000", sp);
+	p = xasprintf("%s/4000", test_dir);
 	ck_assert_int_eq(mkfifo(p, 0600), 0);
 	free(p);
-	p = xasprintf("%s/5000", sp);
+	p = xasprintf("%s/5000", test_dir);
 	ck_assert_int_eq(symlink("/etc", p), 0);
 	free(p);
-	ck_assert_int_eq(spool_list(sp, &l, &e), 0);
+	ck_assert_int_eq(spool_list(test_dir, &l, &e), 0);
 	ck_assert_uint_eq(l.n, 2);
 	ck_assert_uint_eq(l.v[0].uid, getuid());
 	ck_assert_int_eq(l.v[0].fallback, 0);
 	ck_assert_int_eq(l.v[1].fallback, 1);
 	ck_assert_uint_eq(l.skipped, 2002);
 	ck_assert_uint_eq(l.nexamples, SPOOL_EXAMPLES);
-	spool_list_summary(&l, sp, &b);
+	spool_list_summary(&l, test_dir, &b);
 	ck_assert_ptr_null(strchr(buf_cstr(&b), '\n'));
-	p = xasprintf("%s: 2002 entries are not a queue and skipped; e.g. ", sp);
+	p = xasprintf("%s: 2002 entries are not a queue and skipped; e.g. ", test_dir);
 	ck_assert_int_eq(strncmp(buf_cstr(&b), p, strlen(p)), 0);
 	free(p);
 	ck_assert_uint_lt(b.len, 1200);
 	/* The FIFO and the symlink named after uids are among the examples,
 	 * whatever the listing order. */
-	p = xasprintf("%s/4000 is not a directory", sp);
+	p = xasprintf("%s/4000 is not a directory", test_dir);
 	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), p));
 	free(p);
-	p = xasprintf("%s/5000 is a symbolic link", sp);
+	p = xasprintf("%s/5000 is a symbolic link", test_dir);
 	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), p));
 	free(p);
 	buf_free(&b);
@@ -239,22 +229,22 @@ END_TEST
 /* The canonical name is made when missing and used when it is ours. */
 START_TEST(test_queue_dir_canonical)
 {
-	char *dir, *want = xasprintf("%s/%lu", sp, (unsigned long)getuid());
+	char *dir, *want = xasprintf("%s/%lu", test_dir, (unsigned long)getuid());
 	uid_t sq;
 	struct err e;
 	struct stat st;
 
-	ck_assert_int_eq(spool_queue_dir(sp, getuid(), 0, &dir, &sq, &e), 0);
+	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 0, &dir, &sq, &e), 0);
 	ck_assert_str_eq(dir, want);     /* not made without create */
 	ck_assert_int_eq(lstat(dir, &st), -1);
 	free(dir);
-	ck_assert_int_eq(spool_queue_dir(sp, getuid(), 1, &dir, &sq, &e), 0);
+	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 1, &dir, &sq, &e), 0);
 	ck_assert_str_eq(dir, want);
 	ck_assert_uint_eq(sq, (uid_t)-1);
 	ck_assert_int_eq(lstat(dir, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0700);
 	free(dir);
-	ck_assert_int_eq(spool_queue_dir(sp, getuid(), 1, &dir, &sq, &e), 0);
+	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 1, &dir, &sq, &e), 0);
 	ck_assert_str_eq(dir, want);
 	free(dir);
 	free(want);
@@ -272,10 +262,10 @@ START_TEST(test_queue_dir_squatted)
 
 	if (getuid() != 0)
 		return;      /* needs two owners */
-	canon = xasprintf("%s/%lu", sp, (unsigned long)victim);
+	canon = xasprintf("%s/%lu", test_dir, (unsigned long)victim);
 	ck_assert_int_eq(mkdir(canon, 0700), 0);
 	ck_assert_int_eq(chown(canon, 65534, 65534), 0);
-	ck_assert_int_eq(spool_queue_dir(sp, victim, 1, &d1, &sq, &e), 0);
+	ck_assert_int_eq(spool_queue_dir(test_dir, victim, 1, &d1, &sq, &e), 0);
 	ck_assert_uint_eq(sq, 65534);
 	ck_assert_int_eq(strncmp(d1, canon, strlen(canon)), 0);
 	ck_assert_int_eq(d1[strlen(canon)], '.');
@@ -283,19 +273,19 @@ START_TEST(test_queue_dir_squatted)
 	ck_assert_int_eq(lstat(d1, &st), 0);
 	ck_assert_uint_eq(st.st_uid, victim);
 	ck_assert_int_eq(st.st_mode & 07777, 0700);
-	ck_assert_int_eq(spool_queue_dir(sp, victim, 1, &d2, &sq, &e), 0);
+	ck_assert_int_eq(spool_queue_dir(test_dir, victim, 1, &d2, &sq, &e), 0);
 	ck_assert_str_ne(d1, d2);
 	free(d2);
 	/* Without create (a listing): the error names the squatter and who
 	 * can fix it. */
-	ck_assert_int_eq(spool_queue_dir(sp, victim, 0, &d2, &sq, &e), -1);
+	ck_assert_int_eq(spool_queue_dir(test_dir, victim, 0, &d2, &sq, &e), -1);
 	ck_assert_ptr_null(d2);
 	ck_assert_ptr_nonnull(strstr(e.msg, "made by uid 65534"));
 	ck_assert_ptr_nonnull(strstr(e.msg, "root can remove"));
 	/* A symlink in its place is squatting too. */
 	ck_assert_int_eq(rmdir(canon), 0);
 	ck_assert_int_eq(symlink("/etc", canon), 0);
-	ck_assert_int_eq(spool_queue_dir(sp, victim, 1, &d2, &sq, &e), 0);
+	ck_assert_int_eq(spool_queue_dir(test_dir, victim, 1, &d2, &sq, &e), 0);
 	ck_assert_int_eq(lstat(d2, &st), 0);
 	ck_assert(S_ISDIR(st.st_mode));
 	free(d2);
@@ -306,12 +296,12 @@ END_TEST
 
 START_TEST(test_remove_empty)
 {
-	char *q = xasprintf("%s/%lu.zzzzzz", sp, (unsigned long)getuid()), *p;
+	char *q = xasprintf("%s/%lu.zzzzzz", test_dir, (unsigned long)getuid()), *p;
 	struct utimbuf old = { 1000000000, 1000000000 };
 	struct err e;
 	int fd;
 
-	mk(q + strlen(sp) + 1, 0700);
+	mk(q + strlen(test_dir) + 1, 0700);
 	p = xasprintf("%s/tmp", q);
 	ck_assert_int_eq(mkdir(p, 0700), 0);
 	/* A fresh one may be in a submission's hands: kept. */
@@ -345,10 +335,10 @@ suite(void)
 	Suite *s = suite_create("spool");
 	TCase *pure = tcase_create("pure"), *disk = tcase_create("disk");
 
-	tcase_add_loop_test(pure, test_name, 0, (int)(sizeof(names) / sizeof(names[0])));
-	tcase_add_loop_test(pure, test_check, 0, (int)(sizeof(entries) / sizeof(entries[0])));
+	tcase_add_loop_test(pure, test_name, 0, TEST_NELEM(names));
+	tcase_add_loop_test(pure, test_check, 0, TEST_NELEM(entries));
 	suite_add_tcase(s, pure);
-	tcase_add_checked_fixture(disk, setup, teardown);
+	tcase_add_checked_fixture(disk, setup, test_tmpdir_teardown);
 	tcase_add_test(disk, test_list_flood);
 	tcase_add_test(disk, test_list_missing);
 	tcase_add_test(disk, test_queue_dir_canonical);
@@ -361,11 +351,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(suite());
 }

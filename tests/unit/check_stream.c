@@ -12,60 +12,31 @@
 
 #include "clock.h"
 #include "stream.h"
+#include "lib/check_main.h"
+#include "lib/mem_stream.h"
 
-/* An in-memory transport: reads come from a fixed script in chunks of at
- * most `chunk` bytes; writes are collected. */
-struct mem {
-	const char *in;
-	size_t inlen, inpos, chunk;
-	struct buf out;
-	int closed;
-};
-
-static ssize_t
-mem_read(void *ctx, void *p, size_t n)
-{
-	struct mem *m = ctx;
-	size_t left = m->inlen - m->inpos;
-
-	if (n > left)
-		n = left;
-	if (m->chunk && n > m->chunk)
-		n = m->chunk;
-	memcpy(p, m->in + m->inpos, n);
-	m->inpos += n;
-	return (ssize_t)n;
-}
-
-static ssize_t
-mem_write(void *ctx, const void *p, size_t n)
-{
-	struct mem *m = ctx;
-
-	if (n > 7)
-		n = 7;      /* short writes must be handled */
-	buf_add(&m->out, p, n);
-	return (ssize_t)n;
-}
-
+/* An in-memory transport whose writes are short (at most 7 bytes): they
+ * must be handled. */
 static void
-mem_close(void *ctx)
+mem_open(struct mem_stream *m, const char *in, size_t chunk, struct buf *out,
+    struct stream *s)
 {
-	((struct mem *)ctx)->closed = 1;
+	mem_stream_init(m, in, strlen(in), out);
+	m->chunk = chunk;
+	m->wmax = 7;
+	mem_stream_attach(m, s, "peer");
 }
-
-static const struct stream_ops mem_ops = { mem_read, mem_write, mem_close };
 
 static const char *lines_in = "220 hello\r\n250-a\r\n250 b\nlast-no-newline";
 
 START_TEST(test_getline_chunks)
 {
-	struct mem m = { lines_in, strlen(lines_in), 0, (size_t)_i + 1, BUF_INIT, 0 };
+	struct mem_stream m;
 	struct stream s;
-	struct buf line = BUF_INIT;
+	struct buf line = BUF_INIT, out = BUF_INIT;
 	struct err e;
 
-	stream_init(&s, &mem_ops, &m, "peer");
+	mem_open(&m, lines_in, (size_t)_i + 1, &out, &s);
 	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
 	ck_assert_str_eq(line.data, "220 hello");
 	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
@@ -78,19 +49,18 @@ START_TEST(test_getline_chunks)
 	stream_close(&s);
 	ck_assert_int_eq(m.closed, 1);
 	buf_free(&line);
-	buf_free(&m.out);
+	buf_free(&out);
 }
 END_TEST
 
 START_TEST(test_getline_too_long)
 {
-	const char *in = "0123456789abcdef\n";
-	struct mem m = { in, strlen(in), 0, 0, BUF_INIT, 0 };
+	struct mem_stream m;
 	struct stream s;
 	struct buf line = BUF_INIT;
 	struct err e;
 
-	stream_init(&s, &mem_ops, &m, "peer");
+	mem_open(&m, "0123456789abcdef\n", 0, NULL, &s);
 	ck_assert_int_eq(stream_getline(&s, &line, 10, &e), -1);
 	ck_assert_int_eq(e.code, EX_PROTOCOL);
 	stream_close(&s);
@@ -100,12 +70,12 @@ END_TEST
 
 START_TEST(test_eof)
 {
-	struct mem m = { "", 0, 0, 0, BUF_INIT, 0 };
+	struct mem_stream m;
 	struct stream s;
 	struct buf line = BUF_INIT;
 	struct err e;
 
-	stream_init(&s, &mem_ops, &m, "peer");
+	mem_open(&m, "", 0, NULL, &s);
 	ck_assert_int_eq(stream_getline(&s, &line, 10, &e), 0);
 	stream_close(&s);
 	buf_free(&line);
@@ -114,44 +84,44 @@ END_TEST
 
 START_TEST(test_write_buffering)
 {
-	struct mem m = { "", 0, 0, 0, BUF_INIT, 0 };
+	struct mem_stream m;
 	struct stream s;
+	struct buf out = BUF_INIT;
 	struct err e;
 	char *big = malloc(200000);
 
 	memset(big, 'x', 200000);
-	stream_init(&s, &mem_ops, &m, "peer");
+	mem_open(&m, "", 0, &out, &s);
 	ck_assert_int_eq(stream_puts(&s, "EHLO a\r\n", &e), 0);
 	ck_assert_int_eq(stream_printf(&s, &e, "MAIL FROM:<%s>\r\n", "a@b"), 0);
-	ck_assert_uint_eq(m.out.len, 0);   /* nothing written before flush */
+	ck_assert_uint_eq(out.len, 0);   /* nothing written before flush */
 	ck_assert_int_eq(stream_flush(&s, &e), 0);
-	ck_assert_str_eq(m.out.data, "EHLO a\r\nMAIL FROM:<a@b>\r\n");
+	ck_assert_str_eq(out.data, "EHLO a\r\nMAIL FROM:<a@b>\r\n");
 	ck_assert_int_eq(stream_write(&s, big, 200000, &e), 0);
 	ck_assert_int_eq(stream_flush(&s, &e), 0);
-	ck_assert_uint_eq(m.out.len, 200000 + 25);
+	ck_assert_uint_eq(out.len, 200000 + 25);
 	ck_assert_uint_eq(s.nwritten, 200025);
 	stream_close(&s);
 	free(big);
-	buf_free(&m.out);
+	buf_free(&out);
 }
 END_TEST
 
 START_TEST(test_replace_refuses_pending)
 {
-	const char *in = "220 go ahead\r\nINJECTED\r\n";
-	struct mem m = { in, strlen(in), 0, 0, BUF_INIT, 0 };
-	struct mem m2 = { "", 0, 0, 0, BUF_INIT, 0 };
+	struct mem_stream m, m2;
 	struct stream s;
 	struct buf line = BUF_INIT;
 	struct err e;
 
-	stream_init(&s, &mem_ops, &m, "peer");
+	mem_open(&m, "220 go ahead\r\nINJECTED\r\n", 0, NULL, &s);
+	mem_stream_init(&m2, NULL, 0, NULL);
 	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
 	ck_assert_uint_gt(stream_pending(&s), 0);
-	ck_assert_int_eq(stream_replace(&s, &mem_ops, &m2, &e), -1);
+	ck_assert_int_eq(stream_replace(&s, &mem_stream_ops, &m2, &e), -1);
 	ck_assert_int_eq(e.code, EX_PROTOCOL);
 	ck_assert_int_eq(stream_getline(&s, &line, 100, &e), 1);
-	ck_assert_int_eq(stream_replace(&s, &mem_ops, &m2, &e), 0);
+	ck_assert_int_eq(stream_replace(&s, &mem_stream_ops, &m2, &e), 0);
 	stream_close(&s);
 	ck_assert_int_eq(m2.closed, 1);
 	buf_free(&line);
@@ -218,8 +188,6 @@ main(void)
 {
 	Suite *su = suite_create("stream");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_getline_chunks, 0, 12);
 	tcase_add_test(tc, test_getline_too_long);
@@ -229,9 +197,5 @@ main(void)
 	tcase_add_test(tc, test_fd_timeout);
 	tcase_add_test(tc, test_fd_deadline);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

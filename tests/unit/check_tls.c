@@ -19,9 +19,9 @@
 
 #include "clock.h"
 #include "tls.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
-static char dir[] = "/tmp/relayq-tls-XXXXXX";
 static char ca_pem[256], ca2_pem[256], srv_pem[256], srv_key[256];
 static char exp_pem[256], self_pem[256], future_pem[256];
 static char srv_fp[128], self_fp[128], exp_fp[128], future_fp[128];
@@ -114,14 +114,14 @@ make_pki(void)
 	gnutls_x509_crt_t ca, ca2, c;
 	gnutls_datum_t d;
 
-	ck_assert_ptr_nonnull(test_mkdtemp(dir));
-	snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", dir);
-	snprintf(ca2_pem, sizeof(ca2_pem), "%s/ca2.pem", dir);
-	snprintf(srv_pem, sizeof(srv_pem), "%s/srv.pem", dir);
-	snprintf(srv_key, sizeof(srv_key), "%s/srv.key", dir);
-	snprintf(exp_pem, sizeof(exp_pem), "%s/exp.pem", dir);
-	snprintf(self_pem, sizeof(self_pem), "%s/self.pem", dir);
-	snprintf(future_pem, sizeof(future_pem), "%s/future.pem", dir);
+	test_tmpdir_setup();
+	snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", test_dir);
+	snprintf(ca2_pem, sizeof(ca2_pem), "%s/ca2.pem", test_dir);
+	snprintf(srv_pem, sizeof(srv_pem), "%s/srv.pem", test_dir);
+	snprintf(srv_key, sizeof(srv_key), "%s/srv.key", test_dir);
+	snprintf(exp_pem, sizeof(exp_pem), "%s/exp.pem", test_dir);
+	snprintf(self_pem, sizeof(self_pem), "%s/self.pem", test_dir);
+	snprintf(future_pem, sizeof(future_pem), "%s/future.pem", test_dir);
 	ca = new_cert("CN=relayq test CA", cak, NULL, NULL, 1, now - 3600, now + 86400, 1);
 	ca2 = new_cert("CN=other CA", ca2k, NULL, NULL, 1, now - 3600, now + 86400, 2);
 	save_cert(ca, ca_pem, NULL);
@@ -158,15 +158,7 @@ setup_once(void)
 static void
 teardown_once(void)
 {
-	const char *names[] = { "ca.pem", "ca2.pem", "srv.pem", "srv.key",
-	    "exp.pem", "self.pem", "future.pem" };
-	char p[300];
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	test_tmpdir_teardown();
 	tls_global_deinit();
 }
 
@@ -627,24 +619,18 @@ main(void)
 {
 	Suite *s = suite_create("tls");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
 	tcase_set_timeout(tc, 30);
-	tcase_add_loop_test(tc, test_verify, 0, sizeof(vcases) / sizeof(vcases[0]));
+	tcase_add_loop_test(tc, test_verify, 0, TEST_NELEM(vcases));
 	tcase_add_test(tc, test_starttls_injection_refused);
 	tcase_add_test(tc, test_plain_greeting_where_tls_expected);
 	tcase_add_loop_test(tc, test_channel_binding, 0, 2);
 	tcase_add_test(tc, test_deadline_under_tls);
 	tcase_add_test(tc, test_min_version);
 	tcase_add_loop_test(tc, test_client_certificate, 0, 3);
-	tcase_add_loop_test(tc, test_config_errors, 0, sizeof(ccases) / sizeof(ccases[0]));
+	tcase_add_loop_test(tc, test_config_errors, 0, TEST_NELEM(ccases));
 	tcase_add_test(tc, test_large_records);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -17,11 +17,11 @@
 #include "log.h"
 #include "trigger.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
 #define NOBODY 65534
 
-static char tdir[] = "/tmp/check_trigger.XXXXXX";
 static char *spool, *tpath;
 static int dfd = -1;
 
@@ -29,9 +29,9 @@ static void
 setup(void)
 {
 	log_set_syslog(0);
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-	ck_assert_int_eq(chmod(tdir, 0755), 0);
-	spool = xasprintf("%s/spool", tdir);
+	test_tmpdir_setup();
+	ck_assert_int_eq(chmod(test_dir, 0755), 0);
+	spool = xasprintf("%s/spool", test_dir);
 	tpath = xasprintf("%s/" TRIGGER_NAME, spool);
 	ck_assert_int_eq(mkdir(spool, 0755), 0);
 	ck_assert_int_eq(chmod(spool, 01733), 0);
@@ -88,7 +88,7 @@ END_TEST
 /* Whatever a user put there is removed, never opened or followed. */
 START_TEST(test_ensure_replaces)
 {
-	char *victim = xasprintf("%s/victim", tdir);
+	char *victim = xasprintf("%s/victim", test_dir);
 	struct stat st;
 	struct err e;
 	int fd;
@@ -209,8 +209,8 @@ trigger_suite(void)
 	Suite *s = suite_create("trigger");
 	TCase *tc = tcase_create("trigger");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_loop_test(tc, test_ok, 0, (int)(sizeof(oks) / sizeof(oks[0])));
+	tcase_add_checked_fixture(tc, setup, test_tmpdir_teardown);
+	tcase_add_loop_test(tc, test_ok, 0, TEST_NELEM(oks));
 	tcase_add_test(tc, test_ensure_creates);
 	tcase_add_test(tc, test_ensure_replaces);
 	tcase_add_test(tc, test_touch);
@@ -223,11 +223,5 @@ trigger_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(trigger_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(trigger_suite());
 }
