@@ -20,6 +20,7 @@
 #include "flush_fixture.h"
 #include "strv.h"
 #include "xalloc.h"
+#include "lib/check_main.h"
 
 #define DAY (24 * 3600)
 
@@ -430,8 +431,6 @@ main(void)
 {
 	Suite *su = suite_create("flush_engine");
 	TCase *tc = tcase_create("outcomes");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_sent);
@@ -446,9 +445,5 @@ main(void)
 	tcase_add_test(tc, test_maybe_delivered);
 	tcase_add_loop_test(tc, test_paced, 0, 2);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

@@ -16,8 +16,8 @@
 #include "notice.h"
 #include "xalloc.h"
 #include "lib/tmpdir.h"
+#include "lib/check_main.h"
 
-static char tdir[] = "/tmp/check_notice.XXXXXX";
 static struct queue q;
 
 static void
@@ -27,8 +27,8 @@ setup(void)
 	char *dir;
 
 	log_set_syslog(0);
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-	dir = xasprintf("%s/relayq", tdir);
+	test_tmpdir_setup();
+	dir = xasprintf("%s/relayq", test_dir);
 	err_clear(&e);
 	ck_assert_msg(queue_open(&q, dir, getuid(), &e) == 0, "%s", e.msg);
 	free(dir);
@@ -38,6 +38,7 @@ static void
 teardown(void)
 {
 	queue_close(&q);
+	test_tmpdir_teardown();
 }
 
 /* Number of entries in dir, not counting . and .. */
@@ -209,11 +210,5 @@ notice_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(notice_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(notice_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rcpt.h"
+#include "lib/check_main.h"
 
 #define NCASES(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
@@ -143,17 +144,11 @@ main(void)
 {
 	Suite *su = suite_create("rcpt");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_notify, 0, NCASES(notify_cases));
 	tcase_add_test(tc, test_notify_word);
 	tcase_add_loop_test(tc, test_reply, 0, NCASES(reply_cases));
 	tcase_add_test(tc, test_list);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

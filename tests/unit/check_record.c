@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "record.h"
+#include "lib/check_main.h"
 
 #define NCASES(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
@@ -168,8 +169,6 @@ main(void)
 {
 	Suite *su = suite_create("record");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_escape, 0, NCASES(escape_cases));
 	tcase_add_loop_test(tc, test_unescape_bad, 0, NCASES(bad_escapes));
@@ -178,9 +177,5 @@ main(void)
 	tcase_add_test(tc, test_read);
 	tcase_add_loop_test(tc, test_bad, 0, NCASES(bad_files));
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "conf_map.h"
 #include "session_settings.h"
+#include "lib/check_main.h"
 
 #define FQDN "host.example.net"
 
@@ -304,11 +305,5 @@ settings_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(settings_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(settings_suite());
 }

@@ -23,15 +23,13 @@
 #include "submit.h"
 #include "xalloc.h"
 #include "lib/tmpdir.h"
-
-#define NCASES(t) ((int)(sizeof(t) / sizeof((t)[0])))
+#include "lib/check_main.h"
 
 static const char alias_text[] =
 	"root: admin, bob@remote.test\n"
 	"team: carol, dave@remote.test, admin\n";
 static const char *const names[] = { "host", "host.example.org", NULL };
 
-static char tdir[] = "/tmp/check_submit.XXXXXX";
 static struct queue q;
 static struct aliases table = ALIASES_INIT;
 static struct rewrite_ctx rw;
@@ -46,8 +44,8 @@ setup(void)
 	char *qdir;
 
 	log_set_syslog(0);
-	ck_assert_ptr_nonnull(test_mkdtemp(tdir));
-	qdir = xasprintf("%s/queue", tdir);
+	test_tmpdir_setup();
+	qdir = xasprintf("%s/queue", test_dir);
 	err_clear(&e);
 	ck_assert_msg(queue_open(&q, qdir, getuid(), &e) == 0, "%s", e.msg);
 	free(qdir);
@@ -71,6 +69,7 @@ teardown(void)
 {
 	aliases_free(&table);
 	queue_close(&q);
+	test_tmpdir_teardown();
 }
 
 /* A context with the fixture's identity, rewriting and queue. */
@@ -438,22 +437,16 @@ main(void)
 {
 	Suite *su = suite_create("submit");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_given_dsn);
 	tcase_add_test(tc, test_alias_dsn);
 	tcase_add_test(tc, test_extract);
-	tcase_add_loop_test(tc, test_sender, 0, NCASES(sender_cases));
+	tcase_add_loop_test(tc, test_sender, 0, TEST_NELEM(sender_cases));
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_pieces);
-	tcase_add_loop_test(tc, test_refused, 0, NCASES(refused));
+	tcase_add_loop_test(tc, test_refused, 0, TEST_NELEM(refused));
 	tcase_add_test(tc, test_abandoned);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(su);
 }

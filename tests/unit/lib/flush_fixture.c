@@ -56,8 +56,8 @@ flush_fx_init(struct flush_fx *x, const char *conftext,
 	snprintf(x->user, sizeof(x->user), "tester");
 	snprintf(x->host, sizeof(x->host), "client");
 	snprintf(x->fqdn, sizeof(x->fqdn), "client.test");
-	snprintf(x->dir, sizeof(x->dir), "/tmp/check_flush.XXXXXX");
-	ck_assert_ptr_nonnull(test_mkdtemp(x->dir));
+	test_tmpdir_setup();
+	snprintf(x->dir, sizeof(x->dir), "%s", test_dir);
 	setenv("HOME", x->dir, 1);
 	setenv("XDG_CONFIG_HOME", x->dir, 1);
 	log_set_syslog(0);
@@ -101,6 +101,7 @@ flush_fx_free(struct flush_fx *x)
 	fake_resolver_free(x->dns);
 	queue_close(&x->q);
 	conf_free(&x->conf);
+	test_tmpdir_teardown();
 }
 
 size_t

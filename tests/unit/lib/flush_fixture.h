@@ -23,6 +23,7 @@
 #include "queue.h"
 #include "resolver.h"
 #include "script_stream.h"
+#include "tmpdir.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -52,7 +53,7 @@ struct flush_fx_net {
 };
 
 struct flush_fx {
-	char dir[64];
+	char dir[TEST_DIR_MAX];
 	struct conf conf;
 	struct identity id;
 	struct queue q;
