@@ -76,6 +76,10 @@ struct flush_opts {
 	int wait_lock;                  /* flush_queue: when another run holds
 	                                 * the queue, wait for it, then run (a
 	                                 * forced run by hand); 0: hand over */
+	const char *oauth_dir;          /* without a queue (relayq check
+	                                 * --connect): the queue whose
+	                                 * oauth-token a run uses; NULL: only
+	                                 * oauth_token_file */
 	int kick;                       /* set by flush_queue: consume the
 	                                 * queue's kick before each scan */
 	/* Tests: makes s a connection to host instead of TCP (NULL: the
@@ -135,6 +139,19 @@ void flush_creds_free(struct flush_credset *cs);
  * or oauth-token in queue_dir).  Returns 0, or -1 with e. */
 struct conf;
 int flush_oauth_setup(const struct conf *c, const char *queue_dir,
+    struct err *e);
+
+/* relayq check's trial refresh (relayq-flush --oauth-check): refreshes
+ * the access token with the stored refresh token whatever its expiry,
+ * as a delivery does (under the token file's lock; a rotated refresh
+ * token stored back), and writes one line "oauth: trial refresh at URL:
+ * ok, ..." to out, never a token.  The token file is oauth_token_file,
+ * else oauth-token in queue_dir (NULL: root's spool run, which needs
+ * oauth_token_file).  Returns 0, or -1 with e: EX_CONFIG for a refused
+ * grant (invalid_grant: run relayq oauth setup again, not marked in the
+ * file: the delivery that meets it runs on_failure), a missing token
+ * file or client; EX_TEMPFAIL when the endpoint cannot be reached. */
+int flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
     struct err *e);
 
 /* Root's --all-users run: with oauth_provider set, gets the access token

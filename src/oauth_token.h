@@ -13,7 +13,9 @@
  *   refused 1790100000          (only after an invalid_grant)
  *
  * It is read like an authinfo file (owner and mode 600 checked, no
- * symlink) and replaced atomically with the durable recipe (durable.h).
+ * symlink) and replaced atomically with the durable recipe (durable.h);
+ * a refresh holds PATH.lock (oauth_tokens_lock) from reading the refresh
+ * token to storing the rotated one.
  * The store functions are libc-only; oauth_refresh() (libcurl, json-c)
  * exists only when configure found them (HAVE_OAUTH).  Nothing here logs,
  * and no error message ever holds a token or the client secret. */
@@ -54,6 +56,13 @@ int oauth_tokens_load(struct oauth_tokens *t, const char *path, uid_t owner,
  * Returns 0 or -1 with e; on failure path is unchanged. */
 int oauth_tokens_save(const char *path, const struct oauth_tokens *t,
     struct err *e);
+
+/* Waits for and takes an exclusive lock on PATH.lock (created mode 600
+ * beside the token file), so that one refresh at a time reads, rotates
+ * and stores the tokens: a delivery run, root's --all-users run and
+ * relayq check may meet.  Returns the descriptor (close() releases the
+ * lock), or -1 with e (EX_CANTCREAT: the directory is not writable). */
+int oauth_tokens_lock(const char *path, struct err *e);
 
 /* Whether t's access token is missing or expires within margin seconds
  * of now. */

@@ -31,7 +31,7 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 67
+plan 87
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -246,8 +246,68 @@ is "$(stat_of refreshes)" 3 "refused early: refreshed after the 535"
 check "refused early: -v says why it refreshed" grep -q "refused the cached OAuth2 access token; refreshing it" "$OUT/3b"
 remember
 
+# ---- 3c: relayq check tries a refresh (relayq-flush --oauth-check) ---------------
+before=$(stat_of refreshes)
+Rb=$(field refresh_token)
+RELAYQ_FLUSH=$FLUSH relayq check >"$OUT/check-r" 2>&1
+is "$?" 0 "relayq check with a valid grant: exit 0"
+check "relayq check: the trial refresh succeeded and the rotated refresh token was stored" \
+	grep -Eq "^oauth: trial refresh at $AS/token: ok, the new access token expires in [0-9]+ s; the rotated refresh token is stored in $TOKENS\$" "$OUT/check-r"
+is "$(stat_of refreshes)" "$((before + 1))" "relayq check: one token request"
+Rc=$(field refresh_token)
+remember
+check "relayq check: the token file holds the new refresh token" test -n "$Rc" -a "$Rc" != "$Rb"
+check "relayq check: the refresh token it rotated away is dead at the server" \
+	sh -c "curl -sS -X POST '$AS/token' --data 'grant_type=refresh_token&client_id=relayq-test-client&client_secret=relayq-test-client-secret' --data-urlencode 'refresh_token=$Rb' | grep -q invalid_grant"
+is "$(stat -c %a "$TOKENS")" 600 "relayq check: the token file stays mode 600"
+# The stored tokens are the ones the next delivery uses, without a refresh.
+send judy "after relayq check"
+"$FLUSH" -v >"$OUT/3c" 2>&1
+is "$?" 0 "after relayq check: relayq-flush exits 0"
+is "$(smarthost_wait_mail judy 1 | wc -l)" 1 "after relayq check: judy received it with the stored access token"
+is "$(stat_of refreshes)" "$((before + 1))" "after relayq check: the delivery needed no refresh"
+# relayq check --connect finds the token where a delivery does (the queue's
+# oauth-token, no oauth_token_file).
+RELAYQ_FLUSH=$FLUSH relayq check --connect >"$OUT/check-c" 2>&1
+is "$?" 0 "relayq check --connect with the default token file: exit 0"
+check "relayq check --connect: AUTH with the token from the queue's token file" \
+	grep -Eq "^AUTH: ok: (OAUTHBEARER|XOAUTH2) with OAuth2 access token from $TOKENS " "$OUT/check-c"
+# A refresh waits for another one in progress (the token file's lock): held
+# here, the trial refresh must still be waiting when timeout ends it.
+if command -v flock >/dev/null 2>&1; then
+	before=$(stat_of refreshes)
+	flock "$TOKENS.lock" timeout 5 "$FLUSH" --oauth-check >"$OUT/locked" 2>&1
+	is "$?" 124 "--oauth-check waits while another refresh holds $TOKENS.lock"
+	is "$(stat_of refreshes)" "$before" "--oauth-check made no token request under another's lock"
+else
+	skip "lock check 1" "flock is missing"; skip "lock check 2" "flock is missing"
+fi
+# The client secret as a systemd credential (CREDENTIALS_DIRECTORY), in
+# place of oauth_client_secret_file.
+CREDCONF=$CONF/cred.conf
+sed -e '/^oauth_client_secret_file/d' "$CONF/config" >"$CREDCONF"
+mkdir -p "$T/creds"
+cp "$CONF/client-secret" "$T/creds/relayq-oauth-client-secret"
+chmod 600 "$T/creds/relayq-oauth-client-secret"
+env -u CREDENTIALS_DIRECTORY "$FLUSH" -C "$CREDCONF" --oauth-check >"$OUT/nocred" 2>&1
+is "$?" 78 "without the client secret the provider refuses the client: exit 78"
+check "without the client secret: the check names the client settings" \
+	grep -q "^oauth: trial refresh FAILED: .*refused the client (invalid_client).*client secret" "$OUT/nocred"
+CREDENTIALS_DIRECTORY=$T/creds "$FLUSH" -C "$CREDCONF" --oauth-check >"$OUT/cred" 2>&1
+is "$?" 0 "the client secret from CREDENTIALS_DIRECTORY: the refresh succeeds"
+check "the client secret from CREDENTIALS_DIRECTORY: ok line" grep -q "^oauth: trial refresh at $AS/token: ok" "$OUT/cred"
+remember
+
 # ---- 4: a revoked grant: configuration error, mail kept --------------------------
 admin revoke "user=$TEST_USER" >/dev/null
+# relayq check finds out before the next delivery: it says so, names the
+# fix, exits 78 and leaves the refusal for the delivery to mark (on_failure
+# fires once, from there).
+RELAYQ_FLUSH=$FLUSH relayq check >"$OUT/check-revoked" 2>&1
+is "$?" 78 "revoked: relayq check exits EX_CONFIG (78)"
+check "revoked: relayq check says the refresh was refused and names the fix" \
+	grep -q "^oauth: trial refresh FAILED: the OAuth2 refresh token was refused by $AS/token (invalid_grant.*run \"relayq oauth setup\" again" "$OUT/check-revoked"
+check "revoked: relayq check did not mark the refusal (the delivery does)" sh -c "! grep -q '^refused' '$TOKENS'"
 send erin "after the revocation"
 cp "$TOKENS" "$T/tokens-before"
 ft -f +4h "$FLUSH" -v >"$OUT/4" 2>&1
