@@ -94,6 +94,7 @@ client_from_conf(const struct conf *c, struct oauth_client *cl, char **secret,
 	cl->scope = c->oauth_scope ? c->oauth_scope :
 	    oauth_provider_scope(c->oauth_provider);
 	cl->timeout_ms = (long)(c->connect_timeout + c->command_timeout) * 1000;
+	cl->ca_file = c->oauth_ca_file;
 	if (client_secret(c, secret, e) < 0)
 		return -1;
 	cl->client_secret = *secret;

@@ -81,6 +81,8 @@ struct oauth_client {
 	const char *client_secret;   /* or NULL: a public client */
 	const char *scope;           /* or NULL: not sent */
 	long timeout_ms;             /* whole request, 0: 60 s */
+	const char *ca_file;         /* CA certificates for https endpoints,
+	                              * or NULL: the system's */
 };
 
 /* The provider's token endpoint and scope for relayq.conf's

@@ -23,15 +23,16 @@ AS_DIR=$T/authserver
 mkdir -p "$AS_DIR"
 python3 "$top_srcdir/tests/data/oauth/authserver" "$AS_DIR" 2>"$AS_DIR/log" &
 as_pid=$!
+as2_pid=
 N=
-trap 'kill "$as_pid" 2>/dev/null; wait "$as_pid" 2>/dev/null
+trap 'kill "$as_pid" $as2_pid 2>/dev/null; wait "$as_pid" $as2_pid 2>/dev/null
 	[ -n "$N" ] && [ "$t_failed" -eq 0 ] && rm -rf "$N"; t_exit' EXIT
 for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 [ -s "$AS_DIR/port" ] || bail_out "the test authorization server did not start: $(cat "$AS_DIR/log")"
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 87
+plan 92
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -298,6 +299,37 @@ is "$?" 0 "the client secret from CREDENTIALS_DIRECTORY: the refresh succeeds"
 check "the client secret from CREDENTIALS_DIRECTORY: ok line" grep -q "^oauth: trial refresh at $AS/token: ok" "$OUT/cred"
 remember
 
+# ---- 3d: an https token endpoint signed by a CA of one's own: oauth_ca_file -------
+# The same test server with TLS (the smarthost's certificate for 127.0.0.1,
+# signed by the test CA that the system does not trust).
+AS2_DIR=$T/authserver-tls
+mkdir -p "$AS2_DIR"
+python3 "$top_srcdir/tests/data/oauth/authserver" "$AS2_DIR" --tls "$(dirname "$CA_FILE")/server.pem" 2>"$AS2_DIR/log" &
+as2_pid=$!
+for _ in $(seq 100); do [ -s "$AS2_DIR/port" ] && break; sleep 0.1; done
+[ -s "$AS2_DIR/port" ] || bail_out "the https test authorization server did not start: $(cat "$AS2_DIR/log")"
+AS2=https://127.0.0.1:$(cat "$AS2_DIR/port")
+grant=$(curl -sS --fail --cacert "$CA_FILE" -X POST "$AS2/admin/grant" --data "user=$TEST_USER") ||
+	bail_out "no grant from the https test authorization server"
+TLSTOKENS=$T/tls-tokens
+printf '%s' "$grant" | python3 -c 'import json,sys; g=json.load(sys.stdin); print("version 1\nrefresh_token %s" % g["refresh_token"])' >"$TLSTOKENS"
+chmod 600 "$TLSTOKENS"
+sed -n 's/^refresh_token //p' "$TLSTOKENS" >>"$SEEN"
+TLSCONF=$CONF/tls.conf
+sed -e '/^oauth_device_endpoint/d' -e "s|^oauth_token_endpoint .*|oauth_token_endpoint $AS2/token|" "$CONF/config" >"$TLSCONF"
+echo "oauth_token_file $TLSTOKENS" >>"$TLSCONF"
+"$FLUSH" -C "$TLSCONF" --oauth-check >"$OUT/tls-untrusted" 2>&1
+is "$?" 78 "https endpoint with a CA the system does not trust: exit 78 (configuration)"
+check "https endpoint, CA not trusted: the check names oauth_ca_file" \
+	grep -q "^oauth: trial refresh FAILED: the certificate of the OAuth2 endpoint $AS2/token cannot be verified .*set oauth_ca_file" "$OUT/tls-untrusted"
+echo "oauth_ca_file $CA_FILE" >>"$TLSCONF"
+"$FLUSH" -C "$TLSCONF" --oauth-check >"$OUT/tls-ca" 2>&1
+is "$?" 0 "oauth_ca_file names the test CA: the refresh over https succeeds"
+check "oauth_ca_file: the ok line names the https endpoint" grep -q "^oauth: trial refresh at $AS2/token: ok" "$OUT/tls-ca"
+is "$(curl -sS --cacert "$CA_FILE" "$AS2/admin/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['refreshes'])")" 1 \
+	"oauth_ca_file: the https server counted one refresh"
+sed -n 's/^refresh_token //p; s/^access_token //p' "$TLSTOKENS" >>"$SEEN"
+
 # ---- 4: a revoked grant: configuration error, mail kept --------------------------
 admin revoke "user=$TEST_USER" >/dev/null
 # relayq check finds out before the next delivery: it says so, names the
@@ -375,7 +407,7 @@ fi
 
 # ---- 5: no token anywhere it should not be ----------------------------------------
 check "the leak check below finds a token where there is one" grep -qF -f "$SEEN" "$TOKENS" "$T/tokens-before"
-leaks=$(grep -rlF -f "$SEEN" "$OUT" "$T/onfail" ${N:+"$N/spool"} "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" 2>/dev/null)
+leaks=$(grep -rlF -f "$SEEN" "$OUT" "$T/onfail" ${N:+"$N/spool"} "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" "$AS2_DIR/log" 2>/dev/null)
 is "$leaks" "" "no token in any output, -v transcript, mailq, queue file or server log"
 leaks=$(grep -rlF -f "$SEEN" "$POSTFIX_LOG" "$DOVECOT_LOG" 2>/dev/null)
 is "$leaks" "" "no token in the smarthost's logs"
