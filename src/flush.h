@@ -100,6 +100,9 @@ struct flush_stats {
 	int exit_code;          /* <sysexits.h> of the most severe outcome */
 	int config_error;       /* a session failed on the configuration (TLS
 	                         * files, credentials, no such smarthost) */
+	int oauth_refused;      /* the server refused the prefetched OAuth2
+	                         * access token (535 to AUTH): only root's
+	                         * --all-users run can refresh it */
 	unsigned runs;          /* flush_queue: passes made under the lock */
 	int handed_over;        /* flush_queue: another run held the queue;
 	                         * it was kicked and will deliver */
@@ -156,10 +159,11 @@ int flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
 
 /* Root's --all-users run: with oauth_provider set, gets the access token
  * once (from oauth_token_file, which is required here; refreshed as a
- * delivery does) and puts it into every entry of cs, for the per-user
+ * delivery does, and with force whatever its expiry: a child's server
+ * refused it) and puts it into every entry of cs, for the per-user
  * children.  Returns 0 (also when OAuth2 is not configured) or -1. */
 int flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
-    struct err *e);
+    int force, struct err *e);
 
 /* relayq check --connect (relayq-flush --probe): opens one session as a
  * run would (o: conf, id, resolver, verbose, creds; no queue), then sends

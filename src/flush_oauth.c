@@ -450,7 +450,7 @@ fail:
 
 int
 flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
-    struct err *e)
+    int force, struct err *e)
 {
 	struct flush_opts o;
 	struct flusher f;
@@ -466,6 +466,7 @@ flush_oauth_prefetch(const struct conf *c, struct flush_credset *cs,
 	memset(&f, 0, sizeof(f));
 	o.conf = c;
 	f.o = &o;
+	f.oauth_force = force;
 	if (flusher_oauth_token(&f, &token, &note, e) < 0)
 		return -1;
 	for (i = 0; i < cs->n; i++) {

@@ -273,6 +273,14 @@ oauth_check(const struct conf *conf, const struct identity *id,
 	return e.code;
 }
 
+/* flush_users_opts.oauth_refresh: root's access token again, whatever
+ * its expiry (a child's server refused it). */
+static int
+all_users_oauth_refresh(void *ctx, struct flush_credset *cs, struct err *e)
+{
+	return flush_oauth_prefetch(ctx, cs, 1, e);
+}
+
 /* --all-users: the system configuration only (or -C), credentials looked
  * up once as root, then one child per spool queue (flush_users.h). */
 static int
@@ -298,7 +306,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	if (flush_creds_prefetch(conf, &creds, e) < 0)
 		return -1;
 	/* One refresh for every child, before any starts. */
-	if (flush_oauth_prefetch(conf, &creds, e) < 0) {
+	if (flush_oauth_prefetch(conf, &creds, 0, e) < 0) {
 		flush_creds_free(&creds);
 		return -1;
 	}
@@ -316,6 +324,8 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	uo.timeout = conf->spool_queue_timeout;
 	uo.flush = &o;
 	uo.creds = &creds;
+	uo.oauth_refresh = conf->oauth_provider > 1 ? all_users_oauth_refresh : NULL;
+	uo.oauth_ctx = conf;
 	rc = flush_users_run(&uo, &ust, e);
 	flush_creds_free(&creds);
 	if (rc < 0)

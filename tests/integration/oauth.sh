@@ -32,7 +32,7 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 92
+plan 96
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -401,8 +401,22 @@ if command -v setpriv >/dev/null 2>&1; then
 		sh -c "! grep -qxF \"refresh_token \$(printf '%s' '$grant' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"refresh_token\"])')\" '$N/root-tokens'"
 	sed -n 's/^refresh_token //p; s/^access_token //p' "$N/root-tokens" >>"$SEEN"
 	is "$(find "$N/spool" -name 'oauth-token*' | wc -l)" 0 "--all-users: no token file in the spool user's queue"
+	# The server refuses root's cached access token early (535): the
+	# child's failure makes root refresh once and flush that queue again.
+	admin expire "user=$TEST_USER" >/dev/null
+	printf 'Subject: spool 535\n\nfrom nobody\n' | env -u XDG_STATE_HOME -u XDG_CONFIG_HOME HOME=/nonexistent \
+		setpriv --reuid=65534 --regid="$(id -g 65534)" --clear-groups \
+		"$N/sendmail" -C "$N/userconf" -odq -i ivan@example.test 2>>"$OUT/au-queue"
+	before=$(stat_of refreshes)
+	"$FLUSH" --all-users -C "$N/sysconf" -v >"$OUT/au-535" 2>&1
+	is "$?" 0 "--all-users, token refused early: exit 0"
+	is "$(smarthost_wait_mail ivan 1 | wc -l)" 1 "--all-users, token refused early: delivered after the refresh"
+	is "$(stat_of refreshes)" "$((before + 1))" "--all-users, token refused early: root refreshed once"
+	check "--all-users, token refused early: the log says why the queue was flushed again" \
+		grep -q "refused the OAuth2 access token; refreshed it, flushing uid 65534 again" "$OUT/au-535"
+	sed -n 's/^refresh_token //p; s/^access_token //p' "$N/root-tokens" >>"$SEEN"
 else
-	for i in 1 2 3 4 5; do skip "--all-users check $i" "setpriv is missing"; done
+	for i in 1 2 3 4 5 6 7 8 9; do skip "--all-users check $i" "setpriv is missing"; done
 fi
 
 # ---- 5: no token anywhere it should not be ----------------------------------------
