@@ -32,7 +32,7 @@ for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
 AS=http://127.0.0.1:$(cat "$AS_DIR/port")
 
 smarthost_start --oauth "$AS/introspect"
-plan 96
+plan 98
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -273,6 +273,16 @@ RELAYQ_FLUSH=$FLUSH relayq check --connect >"$OUT/check-c" 2>&1
 is "$?" 0 "relayq check --connect with the default token file: exit 0"
 check "relayq check --connect: AUTH with the token from the queue's token file" \
 	grep -Eq "^AUTH: ok: (OAUTHBEARER|XOAUTH2) with OAuth2 access token from $TOKENS " "$OUT/check-c"
+# A token the server refuses for this login (auth_user is not the mailbox
+# that authorized relayq): refreshed and tried again, then AUTH fails with
+# the OAuth2 fix, not the password one.
+sed -e "s/^auth_user .*/auth_user mallory/" "$CONF/config" >"$CONF/wronguser.conf"
+RELAYQ_FLUSH=$FLUSH relayq -C "$CONF/wronguser.conf" check --connect >"$OUT/check-wu" 2>&1
+is "$?" 77 "relayq check --connect, token refused for this login: exit 77 (AUTH)"
+check "relayq check --connect, token refused: AUTH FAILED with the OAuth2 fix" \
+	sh -c "grep -q '^AUTH: FAILED' '$OUT/check-wu' &&
+	    grep -q '^  fix: the server refused the OAuth2 access token: check that auth_user' '$OUT/check-wu'"
+remember
 # A refresh waits for another one in progress (the token file's lock): held
 # here, the trial refresh must still be waiting when timeout ends it.
 if command -v flock >/dev/null 2>&1; then
