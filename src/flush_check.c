@@ -91,7 +91,14 @@ fix_for(struct check *c, enum step s)
 		    "port 465) and that the smarthost accepts this host's helo_name"));
 		break;
 	case S_AUTH:
-		if (conf->oauth_provider > 1 && c->f.o->creds == NULL) {
+		if (conf->oauth_provider > 1 && c->f.o->creds != NULL) {
+			/* A spool user: root's token, not readable here. */
+			t = xstrdup(_("only root's relayq-flush --all-users can use "
+			    "the OAuth2 token (oauth_token_file): run relayq check "
+			    "--connect as root"));
+			break;
+		}
+		if (conf->oauth_provider > 1) {
 			/* relayq-flush's own token (it was refreshed and
 			 * tried again before this step failed). */
 			t = xstrdup(_("the server refused the OAuth2 access token: "

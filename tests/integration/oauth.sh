@@ -18,18 +18,13 @@ grep -q '^#define HAVE_OAUTH 1' "$top_builddir/config.h" 2>/dev/null ||
 command -v faketime >/dev/null 2>&1 || skip_all "faketime is not installed (scripts/install-deps)"
 command -v curl >/dev/null 2>&1 || skip_all "curl is not installed (scripts/install-deps)"
 
-# The authorization server, stopped on exit before lib.sh's cleanup.
-AS_DIR=$T/authserver
-mkdir -p "$AS_DIR"
-python3 "$top_srcdir/tests/data/oauth/authserver" "$AS_DIR" 2>"$AS_DIR/log" &
-as_pid=$!
-as2_pid=
+# The authorization servers, stopped on exit before lib.sh's cleanup.
+. "$top_srcdir/tests/data/oauth/authserver.sh"
 N=
-trap 'kill "$as_pid" $as2_pid 2>/dev/null; wait "$as_pid" $as2_pid 2>/dev/null
-	[ -n "$N" ] && [ "$t_failed" -eq 0 ] && rm -rf "$N"; t_exit' EXIT
-for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
-[ -s "$AS_DIR/port" ] || bail_out "the test authorization server did not start: $(cat "$AS_DIR/log")"
-AS=http://127.0.0.1:$(cat "$AS_DIR/port")
+trap 'authserver_stop; [ -n "$N" ] && [ "$t_failed" -eq 0 ] && rm -rf "$N"; t_exit' EXIT
+AS_DIR=$T/authserver
+authserver_start "$AS_DIR"
+AS=$AS_URL
 
 smarthost_start --oauth "$AS/introspect"
 plan 98
@@ -313,12 +308,8 @@ remember
 # The same test server with TLS (the smarthost's certificate for 127.0.0.1,
 # signed by the test CA that the system does not trust).
 AS2_DIR=$T/authserver-tls
-mkdir -p "$AS2_DIR"
-python3 "$top_srcdir/tests/data/oauth/authserver" "$AS2_DIR" --tls "$(dirname "$CA_FILE")/server.pem" 2>"$AS2_DIR/log" &
-as2_pid=$!
-for _ in $(seq 100); do [ -s "$AS2_DIR/port" ] && break; sleep 0.1; done
-[ -s "$AS2_DIR/port" ] || bail_out "the https test authorization server did not start: $(cat "$AS2_DIR/log")"
-AS2=https://127.0.0.1:$(cat "$AS2_DIR/port")
+authserver_start "$AS2_DIR" --tls "$(dirname "$CA_FILE")/server.pem"
+AS2=$AS_URL
 grant=$(curl -sS --fail --cacert "$CA_FILE" -X POST "$AS2/admin/grant" --data "user=$TEST_USER") ||
 	bail_out "no grant from the https test authorization server"
 TLSTOKENS=$T/tls-tokens
