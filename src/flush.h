@@ -147,8 +147,9 @@ int flush_oauth_setup(const struct conf *c, const char *queue_dir,
 /* relayq check's trial refresh (relayq-flush --oauth-check): refreshes
  * the access token with the stored refresh token whatever its expiry,
  * as a delivery does (under the token file's lock; a rotated refresh
- * token stored back), and writes one line "oauth: trial refresh at URL:
- * ok, ..." to out, never a token.  The token file is oauth_token_file,
+ * token stored back), and writes to out one line "oauth: trial refresh
+ * at URL: ok, ..." or "oauth: trial refresh FAILED: reason" with lines
+ * "  fix: ..." where the reason has no fix in it; never a token.  The token file is oauth_token_file,
  * else oauth-token in queue_dir (NULL: root's spool run, which needs
  * oauth_token_file).  Returns 0, or -1 with e: EX_CONFIG for a refused
  * grant (invalid_grant: run relayq oauth setup again, not marked in the

@@ -395,13 +395,14 @@ flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
 	struct oauth_client cl;
 	char *secret = NULL, *path, *before = NULL;
 	time_t now;
-	int lockfd = -1, rc = -1;
+	int lockfd = -1, rc = -1, nosecret = 0;
 
+	path = c->oauth_provider <= 1 ? NULL : token_path(c, queue_dir, e);
 	if (c->oauth_provider <= 1)
-		return err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
+		err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
 		    "to google, microsoft or custom (relayq.conf(5))"));
-	if ((path = token_path(c, queue_dir, e)) == NULL)
-		return -1;
+	if (path == NULL)
+		goto fail;
 	/* As a delivery refreshes: under the lock, so that a run at the
 	 * same time never refreshes with the refresh token this one
 	 * rotates away. */
@@ -415,8 +416,14 @@ flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
 	now = time(NULL);
 	/* A refusal is reported, not marked: the delivery that meets it
 	 * runs on_failure (flusher_oauth_token). */
-	if (oauth_refresh(&cl, &t, now, e) < 0)
+	if (oauth_refresh(&cl, &t, now, e) < 0) {
+		/* By hand, a client secret kept as a systemd credential is
+		 * not there (Microsoft's device flow needs none). */
+		nosecret = e->code == EX_CONFIG && secret == NULL &&
+		    c->oauth_client_secret_file == NULL && c->oauth_provider != 3 &&
+		    getenv("CREDENTIALS_DIRECTORY") == NULL;
 		goto fail;
+	}
 	t.refused = 0;
 	if (oauth_tokens_save(path, &t, e) < 0) {
 		err_wrap(e, _("cannot store the refreshed OAuth2 tokens"));
@@ -433,6 +440,19 @@ flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
 		    cl.token_endpoint, (long long)(t.expires - now));
 	rc = 0;
 fail:
+	if (rc < 0) {
+		fprintf(out, _("oauth: trial refresh FAILED: %s\n"), e->msg);
+		if (e->code == EX_TEMPFAIL)
+			fprintf(out, _("  fix: check that this host reaches the token "
+			    "endpoint (DNS, firewall, proxy); meanwhile mail waits in "
+			    "the queue\n"));
+		if (nosecret)
+			fprintf(out, _("  fix: no client secret was found here: if the "
+			    "provider wants one (Google does), set "
+			    "oauth_client_secret_file to a file this user reads; the "
+			    "systemd credential relayq-oauth-client-secret exists only "
+			    "inside the unit\n"));
+	}
 	if (lockfd >= 0)
 		close(lockfd);
 	oauth_tokens_free(&t);
@@ -443,8 +463,9 @@ fail:
 #else
 	(void)queue_dir;
 	(void)c;
-	(void)out;
-	return built_without(e);
+	built_without(e);
+	fprintf(out, _("oauth: trial refresh FAILED: %s\n"), e->msg);
+	return -1;
 #endif
 }
 

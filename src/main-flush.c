@@ -263,14 +263,8 @@ oauth_check(const struct conf *conf, const struct identity *id,
 		    "relayq check as root\n"));
 		return EX_OK;
 	}
-	if (flush_oauth_check(conf, route->kind == ROUTE_SPOOL ? NULL :
-	    route->dir, stdout, &e) == 0)
-		return EX_OK;
-	printf(_("oauth: trial refresh FAILED: %s\n"), e.msg);
-	if (e.code == EX_TEMPFAIL)
-		printf(_("  fix: check that this host reaches the token endpoint "
-		    "(DNS, firewall, proxy); meanwhile mail waits in the queue\n"));
-	return e.code;
+	return flush_oauth_check(conf, route->kind == ROUTE_SPOOL ? NULL :
+	    route->dir, stdout, &e) == 0 ? EX_OK : e.code;
 }
 
 /* flush_users_opts.oauth_refresh: root's access token again, whatever

@@ -27,7 +27,7 @@ authserver_start "$AS_DIR"
 AS=$AS_URL
 
 smarthost_start --oauth "$AS/introspect"
-plan 98
+plan 99
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -299,6 +299,8 @@ env -u CREDENTIALS_DIRECTORY "$FLUSH" -C "$CREDCONF" --oauth-check >"$OUT/nocred
 is "$?" 78 "without the client secret the provider refuses the client: exit 78"
 check "without the client secret: the check names the client settings" \
 	grep -q "^oauth: trial refresh FAILED: .*refused the client (invalid_client).*client secret" "$OUT/nocred"
+check "without the client secret: the fix says where a client secret comes from" \
+	grep -q "^  fix: no client secret was found here: .*oauth_client_secret_file.*exists only inside the unit" "$OUT/nocred"
 CREDENTIALS_DIRECTORY=$T/creds "$FLUSH" -C "$CREDCONF" --oauth-check >"$OUT/cred" 2>&1
 is "$?" 0 "the client secret from CREDENTIALS_DIRECTORY: the refresh succeeds"
 check "the client secret from CREDENTIALS_DIRECTORY: ok line" grep -q "^oauth: trial refresh at $AS/token: ok" "$OUT/cred"
