@@ -393,14 +393,15 @@ flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
 #ifdef HAVE_OAUTH
 	struct oauth_tokens t = OAUTH_TOKENS_INIT;
 	struct oauth_client cl;
-	char *secret = NULL, *path, *before = NULL;
+	char *secret = NULL, *path = NULL, *before = NULL;
 	time_t now;
 	int lockfd = -1, rc = -1, nosecret = 0;
 
-	path = c->oauth_provider <= 1 ? NULL : token_path(c, queue_dir, e);
 	if (c->oauth_provider <= 1)
 		err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
 		    "to google, microsoft or custom (relayq.conf(5))"));
+	else
+		path = token_path(c, queue_dir, e);
 	if (path == NULL)
 		goto fail;
 	/* As a delivery refreshes: under the lock, so that a run at the
