@@ -178,6 +178,7 @@ static const struct conf_key conf_keys[] = {
 	{ "oauth_client_secret_file", T_STRING, OFF(oauth_client_secret_file), NULL, valid_abs_path, NULL, 0, 0 },
 	{ "oauth_scope", T_STRING, OFF(oauth_scope), NULL, NULL, NULL, 0, 0 },
 	{ "oauth_token_file", T_STRING, OFF(oauth_token_file), NULL, valid_abs_path, NULL, 0, 0 },
+	{ "oauth_ca_file", T_STRING, OFF(oauth_ca_file), NULL, valid_abs_path, NULL, 0, 0 },
 	{ "auth_plaintext", T_ENUM, OFF(auth_plaintext), "verified-tls", NULL, plaintext_words, 0, 0 },
 	{ "eightbit_mode", T_ENUM, OFF(eightbit_mode), "pass", NULL, eightbit_words, 0, 0 },
 	{ "max_messages_per_connection", T_INT, OFF(max_per_connection), "0", NULL, NULL, 0, 1000000 },

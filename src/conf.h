@@ -148,6 +148,7 @@ struct conf {
 	char *oauth_client_secret_file; /* NULL: credential or public client */
 	char *oauth_scope;              /* NULL: the provider's */
 	char *oauth_token_file;         /* NULL: QUEUE/oauth-token */
+	char *oauth_ca_file;            /* NULL: the system's CA certificates */
 	enum conf_eightbit eightbit_mode;
 	long max_per_connection;    /* messages per connection; 0 = no limit */
 	long max_recipients;        /* recipients per transaction (RCPT

@@ -133,9 +133,12 @@ fe_newaliases(struct fe *fe)
 	return rc;
 }
 
+static int run_flush_check(struct fe *fe, const char *flag);
+
 /* relayq-flush's OAuth2 token file: present, private, when the access
- * token expires and when it was refreshed.  Never a token; no network
- * (relayq links no HTTP library), so no trial refresh. */
+ * token expires and when it was refreshed; then a trial refresh, which
+ * relayq-flush --oauth-check makes (relayq links no HTTP library).
+ * Never a token. */
 static int
 check_oauth(struct fe *fe)
 {
@@ -143,7 +146,7 @@ check_oauth(struct fe *fe)
 	time_t now = time(NULL);
 	char *path;
 	struct err e;
-	int r, rc = EX_OK;
+	int r, rc = EX_OK, t_ok = 0;
 
 	if (fe->conf.oauth_provider == CONF_OAUTH_NONE)
 		return EX_OK;
@@ -155,6 +158,15 @@ check_oauth(struct fe *fe)
 	if (fe->conf.oauth_client_id == NULL) {
 		printf(_("oauth: oauth_client_id is not set\n"));
 		rc = EX_CONFIG;
+	}
+	if (fe->conf.oauth_token_file == NULL && fe_route(fe)->kind == ROUTE_SPOOL) {
+		/* Root's --all-users run delivers the spool: it reads the
+		 * token from oauth_token_file only. */
+		printf(_("oauth: relayq-flush --all-users needs oauth_token_file "
+		    "in the system configuration (for example "
+		    "/var/lib/relayq/oauth-token, where relayq-flush-spool.service "
+		    "may write)\n"));
+		return EX_CONFIG;
 	}
 	if (fe->conf.oauth_token_file == NULL && !fe->queue_open) {
 		printf(_("oauth: the token file's place (the queue) is not known\n"));
@@ -171,6 +183,7 @@ check_oauth(struct fe *fe)
 		    path);
 		rc = EX_CONFIG;
 	} else {
+		t_ok = 1;
 		printf(_("oauth: %s: refresh token present, permissions ok\n"), path);
 		if (t.refused != 0) {
 			printf(_("oauth: the provider refused the refresh token %lld s "
@@ -195,6 +208,10 @@ check_oauth(struct fe *fe)
 	}
 	oauth_tokens_free(&t);
 	free(path);
+	if (r == 0 && t_ok) {
+		r = run_flush_check(fe, "--oauth-check");
+		rc = rc != EX_OK ? rc : r;
+	}
 	return rc;
 }
 
@@ -227,6 +244,10 @@ check_delivery(struct fe *fe)
 	if (fe_route(fe)->kind == ROUTE_SPOOL && fe->id.uid != 0) {
 		/* Root's run reads the credential, not you. */
 		printf(_("credentials: looked up by root's run, not by you\n"));
+		if (fe->conf.oauth_provider != CONF_OAUTH_NONE)
+			printf(_("oauth: root's relayq-flush --all-users keeps and "
+			    "refreshes the OAuth2 token; run relayq check as root to "
+			    "see its state and try a refresh\n"));
 		return rc;
 	}
 	path = fe->conf.authinfo != NULL ? xstrdup(fe->conf.authinfo) :
@@ -259,10 +280,11 @@ probe_exec_failed(const char *path, int errnum, void *arg)
 	    "or set RELAYQ_FLUSH\n"), fe->progname, path, strerror(errnum));
 }
 
-/* --connect: the front end never touches the network; relayq-flush
- * --probe talks to the smarthost (relayq-flush(8)).  Its exit code. */
+/* The front end never touches the network: relayq-flush --probe talks
+ * to the smarthost (--connect), --oauth-check to the OAuth2 token
+ * endpoint (relayq-flush(8)).  Its exit code. */
 static int
-check_connect(struct fe *fe)
+run_flush_check(struct fe *fe, const char *flag)
 {
 	const char *path = fe_flush_path();
 	const char *argv[16];
@@ -271,9 +293,8 @@ check_connect(struct fe *fe)
 	pid_t pid;
 
 	n = fe_flush_argv(fe, argv, fe->opt.verbose);
-	argv[n++] = "--probe";
+	argv[n++] = flag;
 	argv[n] = NULL;
-	printf(_("connection: %s --probe\n"), path);
 	spawn_opts_init(&so);
 	so.exec_failed = probe_exec_failed;
 	so.arg = fe;
@@ -321,7 +342,8 @@ fe_check(struct fe *fe)
 	r = fe_newaliases(fe);
 	rc = rc != EX_OK ? rc : r;
 	if (fe->opt.check_connect) {
-		r = check_connect(fe);
+		printf(_("connection: %s --probe\n"), fe_flush_path());
+		r = run_flush_check(fe, "--probe");
 		rc = rc != EX_OK ? rc : r;
 	}
 	return rc;

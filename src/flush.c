@@ -324,6 +324,7 @@ stats_add(struct flush_stats *sum, const struct flush_stats *one)
 	sum->busy += one->busy;
 	sum->sessions += one->sessions;
 	sum->config_error |= one->config_error;
+	sum->oauth_refused |= one->oauth_refused;
 	if (one->exit_code != EX_OK && (sum->exit_code == EX_OK ||
 	    (sum->exit_code == EX_TEMPFAIL && one->exit_code != EX_TEMPFAIL)))
 		sum->exit_code = one->exit_code;

@@ -61,6 +61,10 @@ struct flush_opts {
 	int wait_lock;                  /* flush_queue: when another run holds
 	                                 * the queue, wait for it, then run (a
 	                                 * forced run by hand); 0: hand over */
+	const char *oauth_dir;          /* without a queue (relayq check
+	                                 * --connect): the queue whose
+	                                 * oauth-token a run uses; NULL: only
+	                                 * oauth_token_file */
 	int kick;                       /* set by flush_queue: consume the
 	                                 * queue's kick before each scan */
 	/* Wall time, monotonic time, waits and the retry jitter's chance
@@ -84,6 +88,9 @@ struct flush_stats {
 	int exit_code;          /* <sysexits.h> of the most severe outcome */
 	int config_error;       /* a session failed on the configuration (TLS
 	                         * files, credentials, no such smarthost) */
+	int oauth_refused;      /* the server refused the prefetched OAuth2
+	                         * access token (535 to AUTH): only root's
+	                         * --all-users run can refresh it */
 	unsigned runs;          /* flush_queue: passes made under the lock */
 	int handed_over;        /* flush_queue: another run held the queue;
 	                         * it was kicked and will deliver */
@@ -124,12 +131,27 @@ struct conf;
 int flush_oauth_setup(const struct conf *c, const char *queue_dir,
     struct err *e);
 
+/* relayq check's trial refresh (relayq-flush --oauth-check): refreshes
+ * the access token with the stored refresh token whatever its expiry,
+ * as a delivery does (under the token file's lock; a rotated refresh
+ * token stored back), and writes to out one line "oauth: trial refresh
+ * at URL: ok, ..." or "oauth: trial refresh FAILED: reason" with lines
+ * "  fix: ..." where the reason has no fix in it; never a token.  The token file is oauth_token_file,
+ * else oauth-token in queue_dir (NULL: root's spool run, which needs
+ * oauth_token_file).  Returns 0, or -1 with e: EX_CONFIG for a refused
+ * grant (invalid_grant: run relayq oauth setup again, not marked in the
+ * file: the delivery that meets it runs on_failure), a missing token
+ * file or client; EX_TEMPFAIL when the endpoint cannot be reached. */
+int flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
+    struct err *e);
+
 /* Root's --all-users run: with oauth_provider set, gets the access token
  * once (from oauth_token_file, which is required here; refreshed as a
- * delivery does) and puts it into every entry of cs, for the per-user
+ * delivery does, and with force whatever its expiry: a child's server
+ * refused it) and puts it into every entry of cs, for the per-user
  * children.  Returns 0 (also when OAuth2 is not configured) or -1. */
 int flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
-    struct err *e);
+    int force, struct err *e);
 
 /* relayq check --connect (relayq-flush --probe): opens one session as a
  * run would (o: conf, id, resolver, verbose, creds; no queue), then sends

@@ -91,6 +91,22 @@ fix_for(struct check *c, enum step s)
 		    "port 465) and that the smarthost accepts this host's helo_name"));
 		break;
 	case S_AUTH:
+		if (conf->oauth_provider != CONF_OAUTH_NONE && c->f.o->creds != NULL) {
+			/* A spool user: root's token, not readable here. */
+			t = xstrdup(_("only root's relayq-flush --all-users can use "
+			    "the OAuth2 token (oauth_token_file): run relayq check "
+			    "--connect as root"));
+			break;
+		}
+		if (conf->oauth_provider != CONF_OAUTH_NONE) {
+			/* relayq-flush's own token (it was refreshed and
+			 * tried again before this step failed). */
+			t = xstrdup(_("the server refused the OAuth2 access token: "
+			    "check that auth_user is the mailbox that authorized "
+			    "relayq (relayq oauth setup) and that SMTP AUTH is "
+			    "enabled for it (see the provider recipes in the README)"));
+			break;
+		}
 		t = xasprintf(_("check the login and password in %s; many providers "
 		    "want an app password, or SMTP AUTH enabled for the mailbox "
 		    "(see the provider recipes in the README)"),

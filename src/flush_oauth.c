@@ -23,6 +23,32 @@
 
 #define OAUTH_SECRET_CREDENTIAL "relayq-oauth-client-secret"
 
+/* The token file: oauth_token_file, else oauth-token in queue_dir, the
+ * queue the run delivers (allocated).  Without either: NULL with e,
+ * which is root's spool run's case (relayq-flush --all-users). */
+static char *
+token_path(const struct conf *c, const char *queue_dir, struct err *e)
+{
+	if (c->oauth_token_file != NULL)
+		return xstrdup(c->oauth_token_file);
+	if (queue_dir != NULL)
+		return oauth_token_default_path(queue_dir);
+	err_set(e, EX_CONFIG, _("relayq-flush --all-users needs "
+	    "oauth_token_file in the system configuration (for example "
+	    "/var/lib/relayq/oauth-token, where relayq-flush-spool.service "
+	    "may write)"));
+	return NULL;
+}
+
+#ifndef HAVE_OAUTH
+static int
+built_without(struct err *e)
+{
+	return err_set(e, EX_UNAVAILABLE, _("this relayq was built without "
+	    "OAuth2 support (configure --with-oauth)"));
+}
+#endif
+
 #ifdef HAVE_OAUTH
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -68,13 +94,29 @@ client_from_conf(const struct conf *c, struct oauth_client *cl, char **secret,
 	cl->scope = c->oauth_scope ? c->oauth_scope :
 	    oauth_provider_scope(c->oauth_provider);
 	cl->timeout_ms = (long)(c->connect_timeout + c->command_timeout) * 1000;
+	cl->ca_file = c->oauth_ca_file;
 	if (client_secret(c, secret, e) < 0)
 		return -1;
 	cl->client_secret = *secret;
 	return 0;
 }
 
-/* Loads, refreshes when stale, stores back: 0 with *token, or -1. */
+/* Loads the token file into the empty t: 0, or -1 with e (also when it
+ * does not exist: run the setup). */
+static int
+load_tokens(struct oauth_tokens *t, const char *path, struct err *e)
+{
+	int rc = oauth_tokens_load(t, path, geteuid(), e);
+
+	if (rc == 1)
+		return err_set(e, EX_CONFIG, _("no OAuth2 token file %s; run "
+		    "\"relayq oauth setup\" (or set oauth_token_file)"), path);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Loads, refreshes when stale, stores back: 0 with *token, or -1.  The
+ * refresh runs under the token file's lock, on the tokens read again
+ * under it: another run may have rotated them meanwhile. */
 static int
 get_token(struct flusher *f, const char *path, char **token, char **note,
     struct err *e)
@@ -84,19 +126,20 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 	struct oauth_client cl;
 	char *secret = NULL;
 	time_t now = clock_now(f->o->clock);
-	int rc;
+	int lockfd = -1;
 
-	rc = oauth_tokens_load(&t, path, geteuid(), e);
-	if (rc == 1)
-		return err_set(e, EX_CONFIG, _("no OAuth2 token file %s; run "
-		    "\"relayq oauth setup\" (or set oauth_token_file)"), path);
-	if (rc < 0)
+	if (load_tokens(&t, path, e) < 0)
 		return -1;
-	if (!f->oauth_force && !oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN)) {
-		*note = xasprintf(_("OAuth2 access token from %s (expires in %lld s)"),
-		    path, (long long)(t.expires - now));
-		goto done;
-	}
+	if (!f->oauth_force && !oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN))
+		goto cached;
+	oauth_tokens_free(&t);
+	if ((lockfd = oauth_tokens_lock(path, e)) < 0)
+		goto fail;
+	if (load_tokens(&t, path, e) < 0)
+		goto fail;
+	now = clock_now(f->o->clock);
+	if (!f->oauth_force && !oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN))
+		goto cached;     /* refreshed by the run we waited for */
 	if (client_from_conf(c, &cl, &secret, e) < 0)
 		goto fail;
 	if (oauth_refresh(&cl, &t, now, e) < 0) {
@@ -124,13 +167,21 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 	    "(expires in %lld s)"), cl.token_endpoint,
 	    f->oauth_force ? _(" after the server refused the cached one") : "",
 	    path, (long long)(t.expires - now));
+	goto done;
+cached:
+	*note = xasprintf(_("OAuth2 access token from %s (expires in %lld s)"),
+	    path, (long long)(t.expires - now));
 done:
+	if (lockfd >= 0)
+		close(lockfd);
 	*token = t.access;
 	t.access = NULL;
 	oauth_tokens_free(&t);
 	wipe_free(secret);
 	return 0;
 fail:
+	if (lockfd >= 0)
+		close(lockfd);
 	oauth_tokens_free(&t);
 	wipe_free(secret);
 	return -1;
@@ -151,11 +202,9 @@ flusher_oauth_token(struct flusher *f, char **token, char **note,
 		*e = f->oauth_err;
 		return -1;
 	}
-	if (c->oauth_token_file == NULL && f->o->queue == NULL)
-		return err_set(e, EX_CONFIG, _("no queue here to find the OAuth2 "
-		    "token file in; set oauth_token_file"));
-	path = c->oauth_token_file ? xstrdup(c->oauth_token_file) :
-	    oauth_token_default_path(f->o->queue->dir);
+	path = token_path(c, f->o->queue ? f->o->queue->dir : f->o->oauth_dir, e);
+	if (path == NULL)
+		return -1;
 #ifdef HAVE_OAUTH
 	rc = get_token(f, path, token, note, e);
 #else
@@ -312,8 +361,8 @@ flush_oauth_setup(const struct conf *c, const char *queue_dir, struct err *e)
 	if (device == NULL && authz == NULL)
 		return err_set(e, EX_CONFIG, _("neither oauth_device_endpoint nor "
 		    "oauth_auth_endpoint is set; set the one your provider has"));
-	path = c->oauth_token_file ? xstrdup(c->oauth_token_file) :
-	    oauth_token_default_path(queue_dir);
+	if ((path = token_path(c, queue_dir, e)) == NULL)
+		return -1;
 	if (client_from_conf(c, &cl, &secret, e) < 0)
 		goto fail;
 	if ((device != NULL ? setup_device(&cl, device, &t, e) :
@@ -333,14 +382,97 @@ fail:
 #else
 	(void)queue_dir;
 	(void)c;
-	return err_set(e, EX_UNAVAILABLE, _("this relayq was built without "
-	    "OAuth2 support (configure --with-oauth)"));
+	return built_without(e);
+#endif
+}
+
+int
+flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
+    struct err *e)
+{
+#ifdef HAVE_OAUTH
+	struct oauth_tokens t = OAUTH_TOKENS_INIT;
+	struct oauth_client cl;
+	char *secret = NULL, *path = NULL, *before = NULL;
+	time_t now;
+	int lockfd = -1, rc = -1, nosecret = 0;
+
+	if (c->oauth_provider == CONF_OAUTH_NONE)
+		err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
+		    "to google, microsoft or custom (relayq.conf(5))"));
+	else
+		path = token_path(c, queue_dir, e);
+	if (path == NULL)
+		goto fail;
+	/* As a delivery refreshes: under the lock, so that a run at the
+	 * same time never refreshes with the refresh token this one
+	 * rotates away. */
+	if ((lockfd = oauth_tokens_lock(path, e)) < 0)
+		goto fail;
+	if (load_tokens(&t, path, e) < 0)
+		goto fail;
+	if (client_from_conf(c, &cl, &secret, e) < 0)
+		goto fail;
+	before = t.refresh ? xstrdup(t.refresh) : NULL;
+	now = time(NULL);
+	/* A refusal is reported, not marked: the delivery that meets it
+	 * runs on_failure (flusher_oauth_token). */
+	if (oauth_refresh(&cl, &t, now, e) < 0) {
+		/* By hand, a client secret kept as a systemd credential is
+		 * not there (Microsoft's device flow needs none). */
+		nosecret = e->code == EX_CONFIG && secret == NULL &&
+		    c->oauth_client_secret_file == NULL && c->oauth_provider != 3 &&
+		    getenv("CREDENTIALS_DIRECTORY") == NULL;
+		goto fail;
+	}
+	t.refused = 0;
+	if (oauth_tokens_save(path, &t, e) < 0) {
+		err_wrap(e, _("cannot store the refreshed OAuth2 tokens"));
+		goto fail;
+	}
+	if (before != NULL && strcmp(before, t.refresh) != 0)
+		fprintf(out, _("oauth: trial refresh at %s: ok, the new access "
+		    "token expires in %lld s; the rotated refresh token is stored "
+		    "in %s\n"), cl.token_endpoint, (long long)(t.expires - now),
+		    path);
+	else
+		fprintf(out, _("oauth: trial refresh at %s: ok, the new access "
+		    "token expires in %lld s; the refresh token stays the same\n"),
+		    cl.token_endpoint, (long long)(t.expires - now));
+	rc = 0;
+fail:
+	if (rc < 0) {
+		fprintf(out, _("oauth: trial refresh FAILED: %s\n"), e->msg);
+		if (e->code == EX_TEMPFAIL)
+			fprintf(out, _("  fix: check that this host reaches the token "
+			    "endpoint (DNS, firewall, proxy); meanwhile mail waits in "
+			    "the queue\n"));
+		if (nosecret)
+			fprintf(out, _("  fix: no client secret was found here: if the "
+			    "provider wants one (Google does), set "
+			    "oauth_client_secret_file to a file this user reads; the "
+			    "systemd credential relayq-oauth-client-secret exists only "
+			    "inside the unit\n"));
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	oauth_tokens_free(&t);
+	wipe_free(before);
+	wipe_free(secret);
+	free(path);
+	return rc;
+#else
+	(void)queue_dir;
+	(void)c;
+	built_without(e);
+	fprintf(out, _("oauth: trial refresh FAILED: %s\n"), e->msg);
+	return -1;
 #endif
 }
 
 int
 flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
-    struct err *e)
+    int force, struct err *e)
 {
 	struct flush_opts o;
 	struct flusher f;
@@ -349,11 +481,6 @@ flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
 
 	if (c->oauth_provider == CONF_OAUTH_NONE)
 		return 0;
-	if (c->oauth_token_file == NULL)
-		return err_set(e, EX_CONFIG, _("relayq-flush --all-users needs "
-		    "oauth_token_file in the system configuration (for example "
-		    "/var/lib/relayq/oauth-token, where relayq-flush-spool.service "
-		    "may write)"));
 	if (c->auth_user == NULL)
 		return err_set(e, EX_CONFIG, _("oauth_provider is set but "
 		    "auth_user is not; set auth_user to the mailbox's address"));
@@ -361,6 +488,7 @@ flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
 	memset(&f, 0, sizeof(f));
 	o.conf = c;
 	f.o = &o;
+	f.oauth_force = force;
 	if (flusher_oauth_token(&f, &token, &note, e) < 0)
 		return -1;
 	for (i = 0; i < cs->n; i++) {

@@ -304,12 +304,15 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 		/* A cached OAuth2 access token the server refuses (revoked
 		 * early, or the clocks disagree): refresh it and try this
 		 * endpoint once more. */
-		if (set->oauth_refresh && ss->f->o->creds == NULL &&
-		    !ss->f->oauth_refreshed &&
-		    r->code == 535 && r->stage != NULL &&
+		if (set->oauth_refresh && r->code == 535 && r->stage != NULL &&
 		    strcmp(r->stage, smtp_client_state_name(SMTP_ST_AUTH)) == 0) {
-			ss->f->oauth_force = 1;
-			return 1;
+			if (ss->f->o->creds == NULL && !ss->f->oauth_refreshed) {
+				ss->f->oauth_force = 1;
+				return 1;
+			}
+			/* Root's token, fetched before this child started:
+			 * root's run refreshes it (flush_users.h). */
+			ss->f->st->oauth_refused = 1;
 		}
 		return -1;
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -77,6 +78,11 @@ child_env(const struct spool_user *u)
 	unsetenv("XDG_RUNTIME_DIR");
 }
 
+/* A page shared with the children: set by one whose server refused root's
+ * OAuth2 access token (535).  NULL when it could not be had (no retry). */
+static volatile int *oauth_refused;
+static int oauth_refreshed;      /* this run refreshed after a refusal */
+
 /* Opens one queue of u and flushes it (as whoever runs this); removes an
  * emptied fallback queue.  Returns the exit code. */
 static int
@@ -103,6 +109,8 @@ flush_dir(const struct flush_users_opts *o, const struct spool_user *u,
 		rc = e.code;
 	} else {
 		rc = st.config_error ? EX_CONFIG : st.exit_code;
+		if (st.oauth_refused && oauth_refused != NULL)
+			*oauth_refused = 1;
 		log_msg(rc == EX_OK ? LOG_INFO : LOG_WARNING, "%s: uid %lu: %u due, "
 		    "%u sent, %u deferred, %u bounced, %u held by another run, "
 		    "%u sessions", se->dir, (unsigned long)u->uid, st.due, st.sent,
@@ -225,6 +233,35 @@ run_one(const struct flush_users_opts *o, const struct spool_user *u)
 	return rc;
 }
 
+/* After u's flush: when its server refused root's OAuth2 access token,
+ * refreshes it (once per run; later children get the new one) and
+ * flushes u's queues once more, forced, as the refusal deferred their
+ * messages.  Returns the exit code that stands. */
+static int
+oauth_retry(const struct flush_users_opts *o, const struct spool_user *u,
+    int rc)
+{
+	struct flush_users_opts ro = *o;
+	struct flush_opts fo = *o->flush;
+	struct err e;
+
+	if (oauth_refused == NULL || !*oauth_refused)
+		return rc;
+	*oauth_refused = 0;
+	if (o->oauth_refresh == NULL || oauth_refreshed)
+		return rc;
+	oauth_refreshed = 1;
+	if (o->oauth_refresh(o->oauth_ctx, o->creds, &e) < 0) {
+		log_msg(LOG_ERR, "%s", e.msg);
+		return flush_users_worse(rc, e.code);
+	}
+	log_msg(LOG_NOTICE, "%s: the smarthost refused the OAuth2 access token; "
+	    "refreshed it, flushing uid %lu again", u->dir, (unsigned long)u->uid);
+	fo.force = 1;
+	ro.flush = &fo;
+	return u->uid == 0 ? flush_one(&ro, u) : run_one(&ro, u);
+}
+
 /* Fills u for the n listed entries of one uid at se; -1 with e when they
  * must be skipped. */
 static int
@@ -302,6 +339,7 @@ run_pass(const struct flush_users_opts *o, struct flush_users_stats *st,
 		/* Root's own queue: root's run, no child (and no privilege
 		 * to drop). */
 		rc = u.uid == 0 ? flush_one(o, &u) : run_one(o, &u);
+		rc = oauth_retry(o, &u, rc);
 		st->queues++;
 		if (rc != EX_OK)
 			st->failed++;
@@ -358,6 +396,15 @@ flush_users_run(const struct flush_users_opts *o,
 	}
 	if (dfd < 0)
 		return -1;
+	if (o->oauth_refresh != NULL && oauth_refused == NULL) {
+		void *p = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		oauth_refused = p == MAP_FAILED ? NULL : p;
+	}
+	if (oauth_refused != NULL)
+		*oauth_refused = 0;
+	oauth_refreshed = 0;
 	/* A submission touches the trigger after its commit; systemd drops
 	 * the touches that come while this run goes on, so the run looks
 	 * itself and passes again (bounded: touching is free for anyone). */

@@ -19,6 +19,12 @@
  * (spool_queue_timeout): past it, the parent kills and reaps it, logs it
  * and goes on with the next queue.
  *
+ * With OAuth2, root's run fetched the access token into the credentials
+ * before the first child; a child whose server refuses it (535) says so
+ * through a shared page, and the parent refreshes it (oauth_refresh, once
+ * per run) and flushes that user's queues again, forced: the refusal
+ * deferred their messages.
+ *
  *   flush_users_worse  exit code severity (pure)
  *   flush_users_run    the loop (forks, logs) */
 #ifndef RELAYQ_FLUSH_USERS_H
@@ -45,6 +51,11 @@ struct flush_users_opts {
 	                                     * wipes the parent's) */
 	long long timeout;                  /* seconds one child may take
 	                                     * (spool_queue_timeout); 0: none */
+	/* OAuth2 (NULL: not configured): refreshes the access token in cs
+	 * whatever its expiry, after a child's server refused it; 0, or
+	 * -1 with e. */
+	int (*oauth_refresh)(void *ctx, struct creds_set *cs, struct err *e);
+	void *oauth_ctx;
 };
 
 struct flush_users_stats {

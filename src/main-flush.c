@@ -35,9 +35,11 @@ usage(FILE *fp)
 	    "       relayq-flush --all-users [-C FILE] [-v] [--force] [...]\n"
 	    "       relayq-flush --oauth-setup [-C FILE] [-Q DIR]\n"
 	    "       relayq-flush --probe [-C FILE] [-v]\n"
+	    "       relayq-flush --oauth-check [-C FILE] [-v]\n"
 	    "Delivers the due messages of your queue through the smarthost;\n"
 	    "with --all-users (root), those of every queue in the system spool;\n"
-	    "with --probe, checks the way to the smarthost and sends nothing.\n"
+	    "with --probe, checks the way to the smarthost and sends nothing;\n"
+	    "with --oauth-check, tries a refresh of the OAuth2 access token.\n"
 	    "See relayq-flush(8).\n"));
 }
 
@@ -46,6 +48,7 @@ struct args {
 	const char *queue_dir;
 	int verbose, force, all_users, probe;
 	int oauth_setup;        /* --oauth-setup: relayq oauth setup */
+	int oauth_check;        /* --oauth-check: relayq check's refresh */
 	long long min_age;      /* --min-age: seconds */
 	struct flush_filter filters[MAX_FILTERS];
 	size_t nfilters;
@@ -74,6 +77,7 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "min-age", required_argument, NULL, 'm' },
 		{ "oauth-setup", no_argument, NULL, 'O' },
+		{ "oauth-check", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -109,6 +113,7 @@ parse_args(struct args *a, int argc, char **argv)
 			break;
 		case 'a': a->all_users = 1; break;
 		case 'O': a->oauth_setup = 1; break;
+		case 'K': a->oauth_check = 1; break;
 		case 'p': a->probe = 1; break;
 		case 'I': case 'R': case 'S':
 			if (add_filter(a, c, optarg) < 0)
@@ -124,7 +129,8 @@ parse_args(struct args *a, int argc, char **argv)
 			return -1;
 	if (a->all_users && (a->queue_dir != NULL || a->oauth_setup))
 		return -1;
-	if (a->probe && (a->all_users || a->force || a->nfilters > 0))
+	if ((a->probe || a->oauth_check) && (a->all_users || a->force ||
+	    a->nfilters > 0 || a->oauth_setup || a->probe + a->oauth_check > 1))
 		return -1;
 	return 0;
 }
@@ -217,7 +223,16 @@ probe(const struct args *a, const struct conf *conf, const struct identity *id,
 	o.id = id;
 	o.resolver = &res;
 	o.verbose = a->verbose;
+	/* OAuth2: the token file a run of this route uses (root's spool
+	 * run: oauth_token_file only). */
+	if (route->kind != ROUTE_SPOOL)
+		o.oauth_dir = route->dir;
 	if (route->kind == ROUTE_SPOOL && id->uid != 0) {
+		if (conf->oauth_provider != CONF_OAUTH_NONE)
+			printf(_("oauth: root's relayq-flush --all-users reads and "
+			    "refreshes the OAuth2 token (oauth_token_file), which uid "
+			    "%lu cannot: run relayq check --connect as root\n"),
+			    (unsigned long)id->uid);
 		if (flush_creds_prefetch(conf, &creds, &le) < 0)
 			printf(_("credentials: cannot be read by uid %lu (%s); root's "
 			    "run reads them: run relayq check --connect as root\n"),
@@ -229,6 +244,35 @@ probe(const struct args *a, const struct conf *conf, const struct identity *id,
 	free(sender);
 	creds_set_free(&creds);
 	return rc;
+}
+
+/* --oauth-check: relayq check's trial refresh, of the token file a
+ * delivery run of this user would use.  A spool user's mail goes with
+ * root's token, which only root's run reads: nothing to try here. */
+static int
+oauth_check(const struct conf *conf, const struct identity *id,
+    const struct route *route)
+{
+	struct err e;
+
+	log_set_syslog(0);
+	log_set_stderr_min(-1);
+	if (route->kind == ROUTE_SPOOL && id->uid != 0) {
+		printf(_("oauth: trial refresh skipped: root's relayq-flush "
+		    "--all-users refreshes the OAuth2 token for the spool; run "
+		    "relayq check as root\n"));
+		return EX_OK;
+	}
+	return flush_oauth_check(conf, route->kind == ROUTE_SPOOL ? NULL :
+	    route->dir, stdout, &e) == 0 ? EX_OK : e.code;
+}
+
+/* flush_users_opts.oauth_refresh: root's access token again, whatever
+ * its expiry (a child's server refused it). */
+static int
+all_users_oauth_refresh(void *ctx, struct creds_set *cs, struct err *e)
+{
+	return flush_oauth_prefetch(ctx, cs, 1, e);
 }
 
 /* --all-users: the system configuration only (or -C), credentials looked
@@ -256,7 +300,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	if (flush_creds_prefetch(conf, &creds, e) < 0)
 		return -1;
 	/* One refresh for every child, before any starts. */
-	if (flush_oauth_prefetch(conf, &creds, e) < 0) {
+	if (flush_oauth_prefetch(conf, &creds, 0, e) < 0) {
 		creds_set_free(&creds);
 		return -1;
 	}
@@ -274,6 +318,8 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	uo.timeout = conf->spool_queue_timeout;
 	uo.flush = &o;
 	uo.creds = &creds;
+	uo.oauth_refresh = conf->oauth_provider != CONF_OAUTH_NONE ? all_users_oauth_refresh : NULL;
+	uo.oauth_ctx = conf;
 	rc = flush_users_run(&uo, &ust, e);
 	creds_set_free(&creds);
 	if (rc < 0)
@@ -348,6 +394,10 @@ main(int argc, char **argv)
 	}
 	route_decide_env(a.queue_dir ? a.queue_dir : conf.queue_dir,
 	    conf.spool_dir, conf.own_smarthost, conf.smarthost != NULL, &route);
+	if (a.oauth_check) {
+		rc = oauth_check(&conf, &id, &route);
+		goto done;
+	}
 	if (a.probe) {
 		rc = probe(&a, &conf, &id, &route, &e);
 		if (rc < 0) {

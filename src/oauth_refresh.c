@@ -219,8 +219,8 @@ grant_first(const char *url, json_object *o, struct oauth_tokens *t,
  * puts it with api->object_put()), or -1 (EX_TEMPFAIL: not reachable;
  * EX_UNAVAILABLE: libcurl or json-c cannot be loaded, oauth_dl.h). */
 static int
-post_form(const char *url, struct buf *form, long timeout_ms, long *status,
-    json_object **o, struct err *e)
+post_form(const struct oauth_client *c, const char *url, struct buf *form,
+    long *status, json_object **o, struct err *e)
 {
 	static int curl_ready;
 	struct buf resp = BUF_SECRET_INIT;
@@ -248,7 +248,13 @@ post_form(const char *url, struct buf *form, long timeout_ms, long *status,
 	api->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	api->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	api->easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 60000L);
+	api->easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms > 0 ?
+	    c->timeout_ms : 60000L);
+	if (c->ca_file != NULL) {
+		/* In place of the system's certificates, not beside them. */
+		api->easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+		api->easy_setopt(h, CURLOPT_CAPATH, (char *)NULL);
+	}
 	api->easy_setopt(h, CURLOPT_POSTFIELDS, buf_cstr(form));
 	api->easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form->len);
 	api->easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
@@ -256,6 +262,14 @@ post_form(const char *url, struct buf *form, long timeout_ms, long *status,
 	api->easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
 	api->easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	cc = api->easy_perform(h);
+	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE) {
+		/* Not the network's to fix: the admin's trust settings. */
+		err_set(e, EX_CONFIG, _("the certificate of the OAuth2 endpoint %s "
+		    "cannot be verified (%s); if the endpoint is the right one, set "
+		    "oauth_ca_file to the CA that signed its certificate"), url,
+		    *curlerr ? curlerr : api->easy_strerror(cc));
+		goto fail;
+	}
 	if (cc != CURLE_OK) {
 		err_set(e, EX_TEMPFAIL, _("cannot reach the OAuth2 endpoint %s: %s; "
 		    "trying again later"), url,
@@ -317,7 +331,7 @@ oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
 	add_client(c, &form);
 	if (c->scope != NULL)
 		add_param(&form, "scope", c->scope);
-	if (post_form(c->token_endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
+	if (post_form(c, c->token_endpoint, &form, &status, &o, e) < 0)
 		goto fail;
 	if (status == 200 && o != NULL)
 		rc = grant_ok(c->token_endpoint, o, t, now, e);
@@ -352,7 +366,7 @@ oauth_device_start(const struct oauth_client *c, const char *endpoint,
 	add_param(&form, "client_id", c->client_id);
 	if (c->scope != NULL)
 		add_param(&form, "scope", c->scope);
-	if (post_form(endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
+	if (post_form(c, endpoint, &form, &status, &o, e) < 0)
 		goto fail;
 	if (status != 200 || o == NULL) {
 		grant_error(endpoint, status, o, e);
@@ -401,7 +415,7 @@ oauth_device_poll(const struct oauth_client *c, struct oauth_device *d,
 	add_param(&form, "grant_type", "urn:ietf:params:oauth:grant-type:device_code");
 	add_param(&form, "device_code", d->device_code);
 	add_client(c, &form);
-	if (post_form(c->token_endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
+	if (post_form(c, c->token_endpoint, &form, &status, &o, e) < 0)
 		goto fail;
 	if (status == 200 && o != NULL) {
 		rc = grant_first(c->token_endpoint, o, t, now, e);
@@ -498,7 +512,7 @@ oauth_code_exchange(const struct oauth_client *c, const char *code,
 	add_param(&form, "redirect_uri", redirect_uri);
 	add_param(&form, "code_verifier", verifier);
 	add_client(c, &form);
-	if (post_form(c->token_endpoint, &form, c->timeout_ms, &status, &o, e) < 0)
+	if (post_form(c, c->token_endpoint, &form, &status, &o, e) < 0)
 		goto fail;
 	if (status == 200 && o != NULL) {
 		rc = grant_first(c->token_endpoint, o, t, now, e);

@@ -1,9 +1,14 @@
 /* oauth_token.c — the OAuth2 token file (see oauth_token.h). */
 #include "config.h"
 
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "authinfo.h"
 #include "buf.h"
@@ -161,6 +166,31 @@ oauth_tokens_free(struct oauth_tokens *t)
 	wipe_free(t->refresh);
 	wipe_free(t->access);
 	memset(t, 0, sizeof(*t));
+}
+
+int
+oauth_tokens_lock(const char *path, struct err *e)
+{
+	char *lock = xasprintf("%s.lock", path);
+	int fd, r;
+
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_sys(e, EX_CANTCREAT, errno, _("cannot open the OAuth2 token "
+		    "lock %s; the token file's directory must be writable by "
+		    "relayq-flush"), lock);
+		free(lock);
+		return -1;
+	}
+	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		err_sys(e, EX_OSERR, errno, _("cannot lock %s"), lock);
+		close(fd);
+		fd = -1;
+	}
+	free(lock);
+	return fd;
 }
 
 char *

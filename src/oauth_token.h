@@ -13,7 +13,9 @@
  *   refused 1790100000          (only after an invalid_grant)
  *
  * It is read like an authinfo file (owner and mode 600 checked, no
- * symlink) and replaced atomically with the durable recipe (durable.h).
+ * symlink) and replaced atomically with the durable recipe (durable.h);
+ * a refresh holds PATH.lock (oauth_tokens_lock) from reading the refresh
+ * token to storing the rotated one.
  * The store functions are libc-only; oauth_refresh() (libcurl, json-c)
  * exists only when configure found them (HAVE_OAUTH).  Nothing here logs,
  * and no error message ever holds a token or the client secret. */
@@ -56,6 +58,13 @@ int oauth_tokens_load(struct oauth_tokens *t, const char *path, uid_t owner,
 int oauth_tokens_save(const char *path, const struct oauth_tokens *t,
     struct err *e);
 
+/* Waits for and takes an exclusive lock on PATH.lock (created mode 600
+ * beside the token file), so that one refresh at a time reads, rotates
+ * and stores the tokens: a delivery run, root's --all-users run and
+ * relayq check may meet.  Returns the descriptor (close() releases the
+ * lock), or -1 with e (EX_CANTCREAT: the directory is not writable). */
+int oauth_tokens_lock(const char *path, struct err *e);
+
 /* Whether t's access token is missing or expires within margin seconds
  * of now. */
 int oauth_tokens_stale(const struct oauth_tokens *t, time_t now, int margin);
@@ -73,6 +82,8 @@ struct oauth_client {
 	const char *client_secret;   /* or NULL: a public client */
 	const char *scope;           /* or NULL: not sent */
 	long timeout_ms;             /* whole request, 0: 60 s */
+	const char *ca_file;         /* CA certificates for https endpoints,
+	                              * or NULL: the system's */
 };
 
 /* The provider's token endpoint and scope for relayq.conf's

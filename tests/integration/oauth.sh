@@ -18,20 +18,16 @@ grep -q '^#define HAVE_OAUTH 1' "$top_builddir/config.h" 2>/dev/null ||
 command -v faketime >/dev/null 2>&1 || skip_all "faketime is not installed (scripts/install-deps)"
 command -v curl >/dev/null 2>&1 || skip_all "curl is not installed (scripts/install-deps)"
 
-# The authorization server, stopped on exit before lib.sh's cleanup.
-AS_DIR=$T/authserver
-mkdir -p "$AS_DIR"
-python3 "$top_srcdir/tests/data/oauth/authserver" "$AS_DIR" 2>"$AS_DIR/log" &
-as_pid=$!
+# The authorization servers, stopped on exit before lib.sh's cleanup.
+. "$top_srcdir/tests/data/oauth/authserver.sh"
 N=
-trap 'kill "$as_pid" 2>/dev/null; wait "$as_pid" 2>/dev/null
-	[ -n "$N" ] && [ "$t_failed" -eq 0 ] && rm -rf "$N"; t_exit' EXIT
-for _ in $(seq 100); do [ -s "$AS_DIR/port" ] && break; sleep 0.1; done
-[ -s "$AS_DIR/port" ] || bail_out "the test authorization server did not start: $(cat "$AS_DIR/log")"
-AS=http://127.0.0.1:$(cat "$AS_DIR/port")
+trap 'authserver_stop; [ -n "$N" ] && [ "$t_failed" -eq 0 ] && rm -rf "$N"; t_exit' EXIT
+AS_DIR=$T/authserver
+authserver_start "$AS_DIR"
+AS=$AS_URL
 
 smarthost_start --oauth "$AS/introspect"
-plan 67
+plan 99
 
 RELAYQ=$top_builddir/src/relayq
 FLUSH=$top_builddir/src/relayq-flush
@@ -246,8 +242,107 @@ is "$(stat_of refreshes)" 3 "refused early: refreshed after the 535"
 check "refused early: -v says why it refreshed" grep -q "refused the cached OAuth2 access token; refreshing it" "$OUT/3b"
 remember
 
+# ---- 3c: relayq check tries a refresh (relayq-flush --oauth-check) ---------------
+before=$(stat_of refreshes)
+Rb=$(field refresh_token)
+RELAYQ_FLUSH=$FLUSH relayq check >"$OUT/check-r" 2>&1
+is "$?" 0 "relayq check with a valid grant: exit 0"
+check "relayq check: the trial refresh succeeded and the rotated refresh token was stored" \
+	grep -Eq "^oauth: trial refresh at $AS/token: ok, the new access token expires in [0-9]+ s; the rotated refresh token is stored in $TOKENS\$" "$OUT/check-r"
+is "$(stat_of refreshes)" "$((before + 1))" "relayq check: one token request"
+Rc=$(field refresh_token)
+remember
+check "relayq check: the token file holds the new refresh token" test -n "$Rc" -a "$Rc" != "$Rb"
+check "relayq check: the refresh token it rotated away is dead at the server" \
+	sh -c "curl -sS -X POST '$AS/token' --data 'grant_type=refresh_token&client_id=relayq-test-client&client_secret=relayq-test-client-secret' --data-urlencode 'refresh_token=$Rb' | grep -q invalid_grant"
+is "$(stat -c %a "$TOKENS")" 600 "relayq check: the token file stays mode 600"
+# The stored tokens are the ones the next delivery uses, without a refresh.
+send judy "after relayq check"
+"$FLUSH" -v >"$OUT/3c" 2>&1
+is "$?" 0 "after relayq check: relayq-flush exits 0"
+is "$(smarthost_wait_mail judy 1 | wc -l)" 1 "after relayq check: judy received it with the stored access token"
+is "$(stat_of refreshes)" "$((before + 1))" "after relayq check: the delivery needed no refresh"
+# relayq check --connect finds the token where a delivery does (the queue's
+# oauth-token, no oauth_token_file).
+RELAYQ_FLUSH=$FLUSH relayq check --connect >"$OUT/check-c" 2>&1
+is "$?" 0 "relayq check --connect with the default token file: exit 0"
+check "relayq check --connect: AUTH with the token from the queue's token file" \
+	grep -Eq "^AUTH: ok: (OAUTHBEARER|XOAUTH2) with OAuth2 access token from $TOKENS " "$OUT/check-c"
+# A token the server refuses for this login (auth_user is not the mailbox
+# that authorized relayq): refreshed and tried again, then AUTH fails with
+# the OAuth2 fix, not the password one.
+sed -e "s/^auth_user .*/auth_user mallory/" "$CONF/config" >"$CONF/wronguser.conf"
+RELAYQ_FLUSH=$FLUSH relayq -C "$CONF/wronguser.conf" check --connect >"$OUT/check-wu" 2>&1
+is "$?" 77 "relayq check --connect, token refused for this login: exit 77 (AUTH)"
+check "relayq check --connect, token refused: AUTH FAILED with the OAuth2 fix" \
+	sh -c "grep -q '^AUTH: FAILED' '$OUT/check-wu' &&
+	    grep -q '^  fix: the server refused the OAuth2 access token: check that auth_user' '$OUT/check-wu'"
+remember
+# A refresh waits for another one in progress (the token file's lock): held
+# here, the trial refresh must still be waiting when timeout ends it.
+if command -v flock >/dev/null 2>&1; then
+	before=$(stat_of refreshes)
+	flock "$TOKENS.lock" timeout 5 "$FLUSH" --oauth-check >"$OUT/locked" 2>&1
+	is "$?" 124 "--oauth-check waits while another refresh holds $TOKENS.lock"
+	is "$(stat_of refreshes)" "$before" "--oauth-check made no token request under another's lock"
+else
+	skip "lock check 1" "flock is missing"; skip "lock check 2" "flock is missing"
+fi
+# The client secret as a systemd credential (CREDENTIALS_DIRECTORY), in
+# place of oauth_client_secret_file.
+CREDCONF=$CONF/cred.conf
+sed -e '/^oauth_client_secret_file/d' "$CONF/config" >"$CREDCONF"
+mkdir -p "$T/creds"
+cp "$CONF/client-secret" "$T/creds/relayq-oauth-client-secret"
+chmod 600 "$T/creds/relayq-oauth-client-secret"
+env -u CREDENTIALS_DIRECTORY "$FLUSH" -C "$CREDCONF" --oauth-check >"$OUT/nocred" 2>&1
+is "$?" 78 "without the client secret the provider refuses the client: exit 78"
+check "without the client secret: the check names the client settings" \
+	grep -q "^oauth: trial refresh FAILED: .*refused the client (invalid_client).*client secret" "$OUT/nocred"
+check "without the client secret: the fix says where a client secret comes from" \
+	grep -q "^  fix: no client secret was found here: .*oauth_client_secret_file.*exists only inside the unit" "$OUT/nocred"
+CREDENTIALS_DIRECTORY=$T/creds "$FLUSH" -C "$CREDCONF" --oauth-check >"$OUT/cred" 2>&1
+is "$?" 0 "the client secret from CREDENTIALS_DIRECTORY: the refresh succeeds"
+check "the client secret from CREDENTIALS_DIRECTORY: ok line" grep -q "^oauth: trial refresh at $AS/token: ok" "$OUT/cred"
+remember
+
+# ---- 3d: an https token endpoint signed by a CA of one's own: oauth_ca_file -------
+# The same test server with TLS (the smarthost's certificate for 127.0.0.1,
+# signed by the test CA that the system does not trust).
+AS2_DIR=$T/authserver-tls
+authserver_start "$AS2_DIR" --tls "$(dirname "$CA_FILE")/server.pem"
+AS2=$AS_URL
+grant=$(curl -sS --fail --cacert "$CA_FILE" -X POST "$AS2/admin/grant" --data "user=$TEST_USER") ||
+	bail_out "no grant from the https test authorization server"
+TLSTOKENS=$T/tls-tokens
+printf '%s' "$grant" | python3 -c 'import json,sys; g=json.load(sys.stdin); print("version 1\nrefresh_token %s" % g["refresh_token"])' >"$TLSTOKENS"
+chmod 600 "$TLSTOKENS"
+sed -n 's/^refresh_token //p' "$TLSTOKENS" >>"$SEEN"
+TLSCONF=$CONF/tls.conf
+sed -e '/^oauth_device_endpoint/d' -e "s|^oauth_token_endpoint .*|oauth_token_endpoint $AS2/token|" "$CONF/config" >"$TLSCONF"
+echo "oauth_token_file $TLSTOKENS" >>"$TLSCONF"
+"$FLUSH" -C "$TLSCONF" --oauth-check >"$OUT/tls-untrusted" 2>&1
+is "$?" 78 "https endpoint with a CA the system does not trust: exit 78 (configuration)"
+check "https endpoint, CA not trusted: the check names oauth_ca_file" \
+	grep -q "^oauth: trial refresh FAILED: the certificate of the OAuth2 endpoint $AS2/token cannot be verified .*set oauth_ca_file" "$OUT/tls-untrusted"
+echo "oauth_ca_file $CA_FILE" >>"$TLSCONF"
+"$FLUSH" -C "$TLSCONF" --oauth-check >"$OUT/tls-ca" 2>&1
+is "$?" 0 "oauth_ca_file names the test CA: the refresh over https succeeds"
+check "oauth_ca_file: the ok line names the https endpoint" grep -q "^oauth: trial refresh at $AS2/token: ok" "$OUT/tls-ca"
+is "$(curl -sS --cacert "$CA_FILE" "$AS2/admin/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['refreshes'])")" 1 \
+	"oauth_ca_file: the https server counted one refresh"
+sed -n 's/^refresh_token //p; s/^access_token //p' "$TLSTOKENS" >>"$SEEN"
+
 # ---- 4: a revoked grant: configuration error, mail kept --------------------------
 admin revoke "user=$TEST_USER" >/dev/null
+# relayq check finds out before the next delivery: it says so, names the
+# fix, exits 78 and leaves the refusal for the delivery to mark (on_failure
+# fires once, from there).
+RELAYQ_FLUSH=$FLUSH relayq check >"$OUT/check-revoked" 2>&1
+is "$?" 78 "revoked: relayq check exits EX_CONFIG (78)"
+check "revoked: relayq check says the refresh was refused and names the fix" \
+	grep -q "^oauth: trial refresh FAILED: the OAuth2 refresh token was refused by $AS/token (invalid_grant.*run \"relayq oauth setup\" again" "$OUT/check-revoked"
+check "revoked: relayq check did not mark the refusal (the delivery does)" sh -c "! grep -q '^refused' '$TOKENS'"
 send erin "after the revocation"
 cp "$TOKENS" "$T/tokens-before"
 ft -f +4h "$FLUSH" -v >"$OUT/4" 2>&1
@@ -309,13 +404,27 @@ if command -v setpriv >/dev/null 2>&1; then
 		sh -c "! grep -qxF \"refresh_token \$(printf '%s' '$grant' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"refresh_token\"])')\" '$N/root-tokens'"
 	sed -n 's/^refresh_token //p; s/^access_token //p' "$N/root-tokens" >>"$SEEN"
 	is "$(find "$N/spool" -name 'oauth-token*' | wc -l)" 0 "--all-users: no token file in the spool user's queue"
+	# The server refuses root's cached access token early (535): the
+	# child's failure makes root refresh once and flush that queue again.
+	admin expire "user=$TEST_USER" >/dev/null
+	printf 'Subject: spool 535\n\nfrom nobody\n' | env -u XDG_STATE_HOME -u XDG_CONFIG_HOME HOME=/nonexistent \
+		setpriv --reuid=65534 --regid="$(id -g 65534)" --clear-groups \
+		"$N/sendmail" -C "$N/userconf" -odq -i ivan@example.test 2>>"$OUT/au-queue"
+	before=$(stat_of refreshes)
+	"$FLUSH" --all-users -C "$N/sysconf" -v >"$OUT/au-535" 2>&1
+	is "$?" 0 "--all-users, token refused early: exit 0"
+	is "$(smarthost_wait_mail ivan 1 | wc -l)" 1 "--all-users, token refused early: delivered after the refresh"
+	is "$(stat_of refreshes)" "$((before + 1))" "--all-users, token refused early: root refreshed once"
+	check "--all-users, token refused early: the log says why the queue was flushed again" \
+		grep -q "refused the OAuth2 access token; refreshed it, flushing uid 65534 again" "$OUT/au-535"
+	sed -n 's/^refresh_token //p; s/^access_token //p' "$N/root-tokens" >>"$SEEN"
 else
-	for i in 1 2 3 4 5; do skip "--all-users check $i" "setpriv is missing"; done
+	for i in 1 2 3 4 5 6 7 8 9; do skip "--all-users check $i" "setpriv is missing"; done
 fi
 
 # ---- 5: no token anywhere it should not be ----------------------------------------
 check "the leak check below finds a token where there is one" grep -qF -f "$SEEN" "$TOKENS" "$T/tokens-before"
-leaks=$(grep -rlF -f "$SEEN" "$OUT" "$T/onfail" ${N:+"$N/spool"} "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" 2>/dev/null)
+leaks=$(grep -rlF -f "$SEEN" "$OUT" "$T/onfail" ${N:+"$N/spool"} "$Q/env" "$Q/new" "$Q/hoststat" "$AS_DIR/log" "$AS2_DIR/log" 2>/dev/null)
 is "$leaks" "" "no token in any output, -v transcript, mailq, queue file or server log"
 leaks=$(grep -rlF -f "$SEEN" "$POSTFIX_LOG" "$DOVECOT_LOG" 2>/dev/null)
 is "$leaks" "" "no token in the smarthost's logs"

@@ -1,13 +1,18 @@
 /* check_oauth_token.c — the OAuth2 token file: parse, errors that name the
  * line but never the token, save + load round trip with mode 600, the
- * private-file checks, and the staleness rule. */
+ * private-file checks, the staleness rule and the refresh lock. */
 #include "config.h"
 
+#include <sys/file.h>
+
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "oauth_token.h"
@@ -92,6 +97,39 @@ START_TEST(test_roundtrip)
 }
 END_TEST
 
+/* The refresh lock: PATH.lock, mode 600, exclusive while held (flock is
+ * per open file, so a second open in this process conflicts too); a
+ * directory that cannot be written is an error naming the lock. */
+START_TEST(test_lock)
+{
+	char dir[] = "/tmp/check_oauth_token.XXXXXX", path[64], lock[80];
+	struct stat st;
+	struct err e;
+	int fd, other;
+
+	ck_assert_ptr_nonnull(test_mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/oauth-token", dir);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	fd = oauth_tokens_lock(path, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(stat(lock, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	other = open(lock, O_RDWR);
+	ck_assert_int_ge(other, 0);
+	ck_assert_int_eq(flock(other, LOCK_EX | LOCK_NB), -1);
+	ck_assert_int_eq(errno, EWOULDBLOCK);
+	close(fd);
+	ck_assert_int_eq(flock(other, LOCK_EX | LOCK_NB), 0);
+	close(other);
+	/* Below a regular file (even root cannot create there): the
+	 * message names the lock file. */
+	snprintf(path, sizeof(path), "%s/oauth-token.lock/oauth-token", dir);
+	ck_assert_int_eq(oauth_tokens_lock(path, &e), -1);
+	ck_assert_int_eq(e.code, EX_CANTCREAT);
+	ck_assert_msg(strstr(e.msg, path) != NULL, "%s", e.msg);
+}
+END_TEST
+
 START_TEST(test_stale)
 {
 	struct oauth_tokens t = OAUTH_TOKENS_INIT;
@@ -117,6 +155,7 @@ main(void)
 	tcase_add_loop_test(tc, test_parse_errors, 0, TEST_NELEM(bad));
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_stale);
+	tcase_add_test(tc, test_lock);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }
