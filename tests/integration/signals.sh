@@ -44,8 +44,9 @@ kill_mid() {
 	local fifo=$T/fifo pid rc
 	rm -f "$fifo"
 	mkfifo "$fifo"
-	# a background job of a script starts with SIGINT ignored: undo that
-	env --default-signal=INT "$SENDMAIL" -C "$T/conf" -odq -t <"$fifo" &
+	# a background job of a script starts with SIGINT ignored, and a
+	# suite run under nohup has SIGHUP ignored: undo both
+	env --default-signal=INT,HUP,TERM "$SENDMAIL" -C "$T/conf" -odq -t <"$fifo" &
 	pid=$!
 	exec 7>"$fifo"
 	printf 'To: a@example.test\nSubject: half\n\nthe first line of a long body\n' >&7
