@@ -58,6 +58,7 @@ check "dpkg-buildpackage and debhelper (make deb) are installed" \
 check "lintian is installed" lintian --version
 check "mmdebstrap is installed (scripts/deb-test)" mmdebstrap --version
 check "valgrind is installed" valgrind --version
+check "clang-format-14 is installed (scripts/check-format)" clang-format-14 --version
 check "/usr/bin/time is installed" test -x /usr/bin/time
 check "clang builds a libFuzzer target with ASan+UBSan (libclang-rt-14-dev)" \
 	sh -c 'd=$(mktemp -d) && printf "%s\n" "#include <stdint.h>" "#include <stddef.h>" \
