@@ -44,7 +44,7 @@ def plain(troff):
 
 # Defaults the table leaves unset because the code computes them.
 COMPUTED = {
-    # fe_common.c fe_rewrite_setup: conf domain, else identity's FQDN
+    # setup.c fe_rewrite_setup: conf domain, else identity's FQDN
     "domain": "fully qualified name",
     # session_settings.c: helo_name, else the identity's fqdn
     "helo_name": "fully qualified name",
@@ -62,12 +62,12 @@ MACROS = {"SPOOLDIR": "/var/spool/relayq"}
 # the table, read from the source rather than repeated here.
 import glob
 import os
-for _h in sorted(glob.glob(f"{src}/src/*.h")):
+for _h in sorted(glob.glob(f"{src}/src/*/*.h")):
     for _m in re.finditer(r'^#define\s+([A-Z_][A-Z0-9_]*)\s+"([^"]*)"',
                           read(os.path.relpath(_h, src)), re.M):
         MACROS.setdefault(_m.group(1), _m.group(2))
 
-conf_c = read("src/conf.c")
+conf_c = read("src/options/conf.c")
 table = re.findall(r'^\t\{ "(\w+)", (T_\w+), OFF\(\w+\), (NULL|"[^"]*"|\w+),',
                    conf_c, re.M)
 keys = {name: (typ, None if d == "NULL" else MACROS.get(d, d.strip('"')))
@@ -119,20 +119,20 @@ for name in sorted(keys):
 
 # ---- flags ----
 man8 = plain(read("man/relayq.8"))
-cli_c = read("src/cli.c")
+cli_c = read("src/options/cli.c")
 flags = re.findall(r"\{ '(.)', A_(?:REQ|OPT|NONE) \}", cli_c)
 ok(len(flags) > 20, f"cli.c's flag table read ({len(flags)} flags)")
 for ch in flags:
     ok(re.search(r"(^|[\s,(])-" + re.escape(ch) + r"($|[\s,.)\[a-z0-9\"=/])", man8),
        f"relayq(8) documents the flag -{ch}")
-opts = re.findall(r"\{ '(.|\\0)', \"([\w.]+)\", O_", read("src/cli_opt.c"))
+opts = re.findall(r"\{ '(.|\\0)', \"([\w.]+)\", O_", read("src/options/cli_opt.c"))
 ok(len(opts) > 10, f"cli_opt.c's option table read ({len(opts)} options)")
 for letter, name in opts:
     ok(name in man8, f"relayq(8) documents the option {name}")
     if letter != "\\0":
         ok("-o" + letter in man8, f"relayq(8) documents -o{letter} ({name})")
 man_flush = plain(read("man/relayq-flush.8"))
-longs = re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument', read("src/main-flush.c"))
+longs = re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument', read("src/flush/main-flush.c"))
 ok(len(longs) >= 5, f"relayq-flush's long options read ({len(longs)})")
 for name in longs:
     ok("--" + name in man_flush, f"relayq-flush(8) documents --{name}")

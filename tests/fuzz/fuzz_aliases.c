@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "aliases.h"
-#include "buf.h"
-#include "err.h"
-#include "strv.h"
+#include "rewrite/aliases.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/strv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "authinfo.h"
-#include "err.h"
+#include "auth/authinfo.h"
+#include "lib/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

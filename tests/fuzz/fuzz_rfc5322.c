@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "buf.h"
-#include "err.h"
-#include "headers.h"
-#include "rfc5322.h"
+#include "message/addr.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "message/headers.h"
+#include "message/rfc5322.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

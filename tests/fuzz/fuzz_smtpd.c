@@ -1,4 +1,4 @@
-/* fuzz_smtpd.c — libFuzzer harness: the -bs server (smtpd_run) over an
+/* fuzz_smtpd.c — libFuzzer harness: the -bs server (smtp_server_run) over an
  * in-memory client script.
  *
  * Input: 4 control bytes, then the client's bytes.  The control bytes set
@@ -21,10 +21,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "buf.h"
-#include "err.h"
-#include "smtpd.h"
-#include "stream.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "submit/smtp_server.h"
+#include "lib/stream.h"
 #include "lib/mem_stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -63,7 +63,7 @@ check_addr(const char *a)
 }
 
 static int
-h_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
+h_mail(void *ctx, const struct smtp_server_mail *m, struct err *e)
 {
 	struct state *st = ctx;
 
@@ -143,7 +143,7 @@ h_reset(void *ctx)
 	st->trans = T_NONE;
 }
 
-static const struct smtpd_hooks hooks = { h_mail, h_rcpt, h_begin, h_line, h_end, h_reset };
+static const struct smtp_server_hooks hooks = { h_mail, h_rcpt, h_begin, h_line, h_end, h_reset };
 
 /* Every reply line: 3 digits, ' ' or '-', printable ASCII, CRLF. */
 static void
@@ -171,7 +171,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf out = BUF_INIT;
 	struct mem_stream mi, mo;
 	struct stream in, os;
-	struct smtpd_limits lim;
+	struct smtp_server_limits lim;
 	struct state st;
 	struct err e;
 	int rc;
@@ -190,7 +190,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mo.fail_at = data[2] & 0x40 ? (size_t)(data[3] & 0x3f) * 16 : (size_t)-1;
 	mem_stream_attach(&mi, &in, "stdin");
 	mem_stream_attach(&mo, &os, "stdout");
-	rc = smtpd_run(&in, &os, "fuzz.example", &lim, &hooks, &st, &e);
+	rc = smtp_server_run(&in, &os, "fuzz.example", &lim, &hooks, &st, &e);
 	if (rc < -1 || rc > 1 || st.trans != T_NONE || (rc == -1) != mo.failed)
 		abort();
 	check_replies(&out);

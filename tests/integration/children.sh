@@ -1,6 +1,6 @@
 #!/bin/bash
 # children.sh — a program relayq starts holds its three standard
-# descriptors and none of the caller's others (src/spawn.c, issue 13),
+# descriptors and none of the caller's others (src/lib/spawn.c, issue 13),
 # however it is started: the background flush (detached), the interactive
 # flush (-odi) and `relayq check --connect`'s relayq-flush --probe.  The
 # caller leaves descriptor 7 open (not close-on-exec, as a caller's pipe

@@ -1,8 +1,8 @@
 #!/bin/bash
 # frontend-links.sh — the front end (src/relayq) links no code it does not
 # use (issue 13): it parses smarthosts for `relayq check` but never
-# resolves them, so neither the resolver (src/resolver.c) nor smarthost
-# resolution (src/smarthost_resolve.c) may be in it; relayq-flush, which
+# resolves them, so neither the resolver (src/transport/resolver.c) nor smarthost
+# resolution (src/transport/smarthost_resolve.c) may be in it; relayq-flush, which
 # resolves, has both.  Reads the symbol tables with nm (binutils).
 . "$(dirname "$0")/lib.sh"
 

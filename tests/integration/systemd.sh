@@ -153,8 +153,8 @@ need "$SRC/$SP.path.in" "path unit: rate-limited, enabled under paths.target" \
 need "$SRC/$SP.service.in" "spool service: start-limited, and each run starts the path unit again" \
 	StartLimitIntervalSec=1min StartLimitBurst=30 Wants=$SP.path
 # The trigger file the path unit watches is the one the front end touches
-# and root's run makes (src/trigger.h).
-is "$(sed -n 's/^#define TRIGGER_NAME "\(.*\)"$/\1/p' "$top_srcdir/src/trigger.h")" trigger \
+# and root's run makes (src/queue/trigger.h).
+is "$(sed -n 's/^#define TRIGGER_NAME "\(.*\)"$/\1/p' "$top_srcdir/src/queue/trigger.h")" trigger \
 	"path unit: the file name is the front end's (TRIGGER_NAME)"
 
 # ---- 21-22: the path the units open up is the queue relayq-flush uses ----

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "addr.h"
-#include "buf.h"
-#include "err.h"
-#include "xalloc.h"
+#include "message/addr.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 
 /* "display|local|domain;..." with "-" for NULL, or "ERR". Caller frees. */

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "authinfo.h"
+#include "auth/authinfo.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

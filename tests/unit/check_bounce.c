@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounce.h"
-#include "buf.h"
-#include "xalloc.h"
+#include "flush/bounce.h"
+#include "lib/buf.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/slurp.h"
 

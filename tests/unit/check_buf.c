@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "buf.h"
-#include "xalloc.h"
-#include "err.h"
+#include "lib/buf.h"
+#include "lib/xalloc.h"
+#include "lib/err.h"
 #include "lib/check_main.h"
 
 START_TEST(test_buf_grows)

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "buf.h"
-#include "cli.h"
-#include "conf.h"
+#include "lib/buf.h"
+#include "options/cli.h"
+#include "options/conf.h"
 #include "lib/check_main.h"
 
 static const char *const mode_names[] = {

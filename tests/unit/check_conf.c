@@ -11,8 +11,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "conf.h"
+#include "lib/buf.h"
+#include "options/conf.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "creds.h"
-#include "smarthost.h"
-#include "xalloc.h"
+#include "auth/creds.h"
+#include "transport/smarthost.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -11,8 +11,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "deadletter.h"
-#include "xalloc.h"
+#include "flush/deadletter.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"

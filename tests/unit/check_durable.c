@@ -16,8 +16,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "durable.h"
-#include "xalloc.h"
+#include "lib/durable.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "envelope.h"
-#include "record.h"
+#include "queue/envelope.h"
+#include "lib/record.h"
 #include "lib/check_main.h"
 
 static const char full_text[] =

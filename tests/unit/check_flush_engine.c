@@ -16,10 +16,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "flush_fixture.h"
-#include "strv.h"
-#include "xalloc.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 
 #define DAY (24 * 3600)

@@ -13,12 +13,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "flush.h"
-#include "flush_users.h"
-#include "log.h"
-#include "resolver.h"
-#include "xalloc.h"
+#include "options/conf.h"
+#include "flush/flush.h"
+#include "flush/flush_users.h"
+#include "lib/log.h"
+#include "transport/resolver.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

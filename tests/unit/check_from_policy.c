@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "from_policy.h"
-#include "headers.h"
+#include "lib/buf.h"
+#include "rewrite/from_policy.h"
+#include "message/headers.h"
 #include "lib/check_main.h"
 
 #define ADDR "app@example.com"

@@ -8,11 +8,11 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "addr.h"
-#include "buf.h"
-#include "err.h"
-#include "headers.h"
-#include "xalloc.h"
+#include "message/addr.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "message/headers.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 
 /* 2024-03-05 14:07:09 UTC, a Tuesday */

@@ -10,8 +10,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "hoststat.h"
-#include "xalloc.h"
+#include "flush/hoststat.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "identity.h"
+#include "lib/identity.h"
 #include "lib/check_main.h"
 
 static const struct {

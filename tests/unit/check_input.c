@@ -10,8 +10,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "input.h"
+#include "lib/buf.h"
+#include "submit/input.h"
 #include "lib/check_main.h"
 
 /* Feeds `in` through a pipe-less temp file and renders what input_next

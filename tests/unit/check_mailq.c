@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "durable.h"
-#include "log.h"
-#include "mailq.h"
-#include "xalloc.h"
+#include "lib/durable.h"
+#include "lib/log.h"
+#include "queue/mailq.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "net.h"
+#include "lib/clock.h"
+#include "transport/net.h"
 #include "lib/check_main.h"
 
 /* A loopback listener on a free port; returns the fd, fills sin. */

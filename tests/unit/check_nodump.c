@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "nodump.h"
+#include "lib/nodump.h"
 #include "lib/check_main.h"
 
 START_TEST(test_enable)

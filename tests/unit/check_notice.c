@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "notice.h"
-#include "xalloc.h"
+#include "lib/log.h"
+#include "queue/notice.h"
+#include "lib/xalloc.h"
 #include "lib/tmpdir.h"
 #include "lib/check_main.h"
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oauth.h"
-#include "xalloc.h"
+#include "auth/oauth.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 
 START_TEST(test_xoauth2_documented)

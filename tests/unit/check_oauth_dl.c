@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "oauth_dl.h"
-#include "oauth_token.h"
-#include "xalloc.h"
+#include "auth/oauth_dl.h"
+#include "auth/oauth_token.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 
 #define FIX "install the libcurl3-gnutls and libjson-c5 packages, or remove " \

@@ -15,7 +15,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "oauth_token.h"
+#include "auth/oauth_token.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "onfailure.h"
-#include "xalloc.h"
+#include "options/conf.h"
+#include "flush/onfailure.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "pace.h"
+#include "options/conf.h"
+#include "flush/pace.h"
 #include "lib/check_main.h"
 
 static const struct {

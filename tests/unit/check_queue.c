@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "queue.h"
-#include "xalloc.h"
+#include "lib/log.h"
+#include "queue/queue.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"

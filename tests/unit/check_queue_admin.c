@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "durable.h"
-#include "log.h"
-#include "queue_admin.h"
-#include "xalloc.h"
+#include "lib/durable.h"
+#include "lib/log.h"
+#include "queue/queue_admin.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -22,11 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "queue_all.h"
-#include "queue_view.h"
-#include "strv.h"
-#include "xalloc.h"
+#include "lib/log.h"
+#include "queue/queue_all.h"
+#include "queue/queue_view.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rcpt.h"
+#include "message/rcpt.h"
 #include "lib/check_main.h"
 
 #define NCASES(t) ((int)(sizeof(t) / sizeof((t)[0])))

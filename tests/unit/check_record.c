@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "record.h"
+#include "lib/record.h"
 #include "lib/check_main.h"
 
 #define NCASES(t) ((int)(sizeof(t) / sizeof((t)[0])))

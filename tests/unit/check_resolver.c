@@ -11,7 +11,7 @@
 #include <sysexits.h>
 
 #include "fake_resolver.h"
-#include "resolver.h"
+#include "transport/resolver.h"
 #include "lib/check_main.h"
 
 START_TEST(test_fake_mx)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "result.h"
+#include "smtp/result.h"
 #include "lib/check_main.h"
 
 static const struct {

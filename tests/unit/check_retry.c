@@ -4,7 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "retry.h"
+#include "flush/retry.h"
 #include "lib/check_main.h"
 
 static const struct {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "rewrite.h"
-#include "xalloc.h"
+#include "rewrite/rewrite.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 
 static const char table_text[] =

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "buf.h"
-#include "err.h"
-#include "rfc5322.h"
-#include "xalloc.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "message/rfc5322.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 
 /* Appends s (n bytes) to t with NUL and CR made visible. */

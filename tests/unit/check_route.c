@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "route.h"
-#include "xalloc.h"
+#include "route/route.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

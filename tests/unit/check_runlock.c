@@ -15,10 +15,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "queue.h"
-#include "runlock.h"
-#include "xalloc.h"
+#include "lib/log.h"
+#include "queue/queue.h"
+#include "queue/runlock.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

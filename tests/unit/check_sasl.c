@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sasl.h"
-#include "xalloc.h"
+#include "auth/sasl.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 
 static const unsigned char fake_cb[] = "0123456789abcdef0123456789abcdef";

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "secret.h"
-#include "xalloc.h"
+#include "auth/secret.h"
+#include "lib/xalloc.h"
 #ifdef HAVE_LIBSECRET
-#include "secret_dl.h"
+#include "auth/secret_dl.h"
 #include "lib/check_main.h"
 #endif
 

@@ -10,10 +10,10 @@
 #include <sys/socket.h>
 #include <sysexits.h>
 
-#include "buf.h"
-#include "conf.h"
-#include "conf_map.h"
-#include "session_settings.h"
+#include "lib/buf.h"
+#include "options/conf.h"
+#include "options/conf_map.h"
+#include "flush/session_settings.h"
 #include "lib/check_main.h"
 
 #define FQDN "host.example.net"

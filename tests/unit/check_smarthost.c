@@ -8,9 +8,9 @@
 #include <sysexits.h>
 
 #include "fake_resolver.h"
-#include "log.h"
-#include "resolver.h"
-#include "smarthost.h"
+#include "lib/log.h"
+#include "transport/resolver.h"
+#include "transport/smarthost.h"
 #include "lib/check_main.h"
 
 #define S SMARTHOST_TLS_STARTTLS

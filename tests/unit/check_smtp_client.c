@@ -12,7 +12,7 @@
 #include <sysexits.h>
 
 #include "script_stream.h"
-#include "smtp_client.h"
+#include "smtp/smtp_client.h"
 #include "lib/check_main.h"
 #include "lib/mem_stream.h"
 

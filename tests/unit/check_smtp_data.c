@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <sysexits.h>
 
-#include "smtp_data.h"
+#include "smtp/smtp_data.h"
 #include "lib/check_main.h"
 #include "lib/mem_stream.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "smtp_reply.h"
+#include "smtp/smtp_reply.h"
 #include "lib/check_main.h"
 
 /* Lines separated by '\n' are fed one by one.  The enhanced status code

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "buf.h"
-#include "rcpt.h"
-#include "smtpd.h"
+#include "lib/buf.h"
+#include "message/rcpt.h"
+#include "submit/smtp_server.h"
 #include "lib/check_main.h"
 #include "lib/mem_stream.h"
 
@@ -21,7 +21,7 @@ struct rec {
 };
 
 static int
-h_mail(void *ctx, const struct smtpd_mail *m, struct err *e)
+h_mail(void *ctx, const struct smtp_server_mail *m, struct err *e)
 {
 	struct rec *r = ctx;
 
@@ -86,7 +86,7 @@ h_reset(void *ctx)
 	buf_adds(&((struct rec *)ctx)->log, "RESET;");
 }
 
-static const struct smtpd_hooks hooks = { h_mail, h_rcpt, h_begin, h_line, h_end, h_reset };
+static const struct smtp_server_hooks hooks = { h_mail, h_rcpt, h_begin, h_line, h_end, h_reset };
 
 static const struct {
 	const char *in;
@@ -201,7 +201,7 @@ START_TEST(test_dialogue)
 	struct buf out = BUF_INIT;
 	struct mem_stream mi, mo;
 	struct stream in, os;
-	struct smtpd_limits lim = { 1000, 3, 200 };
+	struct smtp_server_limits lim = { 1000, 3, 200 };
 	struct rec rec = { BUF_INIT, 0 };
 	struct err e;
 	struct buf got = BUF_INIT;
@@ -212,7 +212,7 @@ START_TEST(test_dialogue)
 	mem_stream_init(&mo, NULL, 0, &out);
 	mem_stream_attach(&mi, &in, "stdin");
 	mem_stream_attach(&mo, &os, "stdout");
-	rc = smtpd_run(&in, &os, "h.test", &lim, &hooks, &rec, &e);
+	rc = smtp_server_run(&in, &os, "h.test", &lim, &hooks, &rec, &e);
 	ck_assert_int_eq(rc, cases[_i].want_rc);
 	ck_assert_int_eq(strncmp(buf_cstr(&out), greeting, strlen(greeting)), 0);
 	for (p = buf_cstr(&out) + strlen(greeting); *p; p++) {
@@ -248,7 +248,7 @@ START_TEST(test_pipelined_batch_few_writes)
 	mem_stream_init(&mo, NULL, 0, &out);
 	mem_stream_attach(&mi, &in, "stdin");
 	mem_stream_attach(&mo, &os, "stdout");
-	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 0);
+	ck_assert_int_eq(smtp_server_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 0);
 	ck_assert_int_eq(rec.committed, 1);
 	/* greeting, then the whole batch's replies in one write at the end */
 	ck_assert_uint_le(mo.writes, 2);
@@ -284,7 +284,7 @@ START_TEST(test_read_error)
 	mi.eio_at = mi.len;
 	mem_stream_attach(&mi, &in, "stdin");
 	mem_stream_attach(&mo, &os, "stdout");
-	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), -1);
+	ck_assert_int_eq(smtp_server_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), -1);
 	ck_assert_int_eq(e.code, EX_IOERR);
 	ck_assert_msg(strstr(e.msg, "cannot read from stdin") != NULL, "%s", e.msg);
 	ck_assert_int_eq(rec.committed, 0);
@@ -295,7 +295,7 @@ START_TEST(test_read_error)
 	mi.eio_at = (size_t)-1;
 	mem_stream_attach(&mi, &in, "stdin");
 	mem_stream_attach(&mo, &os, "stdout");
-	ck_assert_int_eq(smtpd_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 1);
+	ck_assert_int_eq(smtp_server_run(&in, &os, "h.test", NULL, &hooks, &rec, &e), 1);
 	ck_assert_int_eq(rec.committed, 0);
 	stream_close(&in);
 	stream_close(&os);

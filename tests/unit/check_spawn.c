@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "spawn.h"
+#include "lib/buf.h"
+#include "lib/spawn.h"
 #include "lib/check_main.h"
 
 /* This program itself, run with --list-fds: prints its open descriptors. */

@@ -15,9 +15,9 @@
 #include <unistd.h>
 #include <utime.h>
 
-#include "buf.h"
-#include "spool.h"
-#include "xalloc.h"
+#include "lib/buf.h"
+#include "route/spool.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "stream.h"
+#include "lib/clock.h"
+#include "lib/stream.h"
 #include "lib/check_main.h"
 #include "lib/mem_stream.h"
 

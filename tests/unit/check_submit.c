@@ -14,14 +14,14 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "aliases.h"
-#include "envelope.h"
-#include "log.h"
-#include "queue.h"
-#include "rcpt.h"
-#include "rewrite.h"
-#include "submit.h"
-#include "xalloc.h"
+#include "rewrite/aliases.h"
+#include "queue/envelope.h"
+#include "lib/log.h"
+#include "queue/queue.h"
+#include "message/rcpt.h"
+#include "rewrite/rewrite.h"
+#include "submit/submit.h"
+#include "lib/xalloc.h"
 #include "lib/tmpdir.h"
 #include "lib/check_main.h"
 

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "tls.h"
+#include "lib/clock.h"
+#include "tls/tls.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -14,9 +14,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "trigger.h"
-#include "xalloc.h"
+#include "lib/log.h"
+#include "queue/trigger.h"
+#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 

@@ -11,7 +11,7 @@
 
 #include <time.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 
 struct fake_clock {
 	struct clock clock;      /* pass &fc.clock where a clock is taken */

@@ -10,7 +10,7 @@
 #include <sysexits.h>
 
 #include "fake_resolver.h"
-#include "xalloc.h"
+#include "lib/xalloc.h"
 
 struct fake_rec {
 	char *name;

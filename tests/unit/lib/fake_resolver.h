@@ -1,14 +1,14 @@
 /* fake_resolver.h — an in-memory resolver for tests.
  *
  * Plugs into the resolver seam (struct resolver / resolver_ops of
- * src/resolver.h) with a table of MX records, addresses and forced
+ * src/transport/resolver.h) with a table of MX records, addresses and forced
  * failures, and counts the questions asked.  Answers and errors follow
  * the contract of resolver.h (EX_NOHOST for an unknown name or a null
  * MX, the configured code for a forced failure). */
 #ifndef RELAYQ_TEST_FAKE_RESOLVER_H
 #define RELAYQ_TEST_FAKE_RESOLVER_H
 
-#include "resolver.h"
+#include "transport/resolver.h"
 
 enum fake_resolver_query { FAKE_RESOLVER_MX, FAKE_RESOLVER_ADDR };
 

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "flush_fixture.h"
-#include "log.h"
-#include "strv.h"
+#include "lib/log.h"
+#include "lib/strv.h"
 #include "tmpdir.h"
-#include "xalloc.h"
+#include "lib/xalloc.h"
 
 static int
 fx_connect(void *ctx, const char *host, struct stream *s, struct err *e)

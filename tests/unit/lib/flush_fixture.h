@@ -14,14 +14,14 @@
 
 #include <stddef.h>
 
-#include "conf.h"
-#include "envelope.h"
+#include "options/conf.h"
+#include "queue/envelope.h"
 #include "fake_clock.h"
 #include "fake_resolver.h"
-#include "flush.h"
-#include "identity.h"
-#include "queue.h"
-#include "resolver.h"
+#include "flush/flush.h"
+#include "lib/identity.h"
+#include "queue/queue.h"
+#include "transport/resolver.h"
 #include "script_stream.h"
 #include "tmpdir.h"
 

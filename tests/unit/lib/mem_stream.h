@@ -14,8 +14,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "stream.h"
+#include "lib/buf.h"
+#include "lib/stream.h"
 
 struct mem_stream {
 	const char *in;          /* what reads return (borrowed) */

@@ -31,8 +31,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "stream.h"
+#include "lib/buf.h"
+#include "lib/stream.h"
 
 #define SCRIPT_CRASH_EXIT 99
 
