@@ -12,11 +12,11 @@
 /* What the connection is like when AUTH starts (borrowed by the engine for
  * the duration of one call). */
 struct auth_conn {
-	const char *host;            /* smarthost name, for messages and realm */
-	int tls;                     /* TLS is active */
-	int tls_verified;            /* certificate verified (or pinned) */
-	const char *cb_type;         /* "tls-exporter", "tls-unique" or NULL */
-	const unsigned char *cb_data;/* channel binding data, NULL if none */
+	const char *host;    /* smarthost name, for messages and realm */
+	int tls;             /* TLS is active */
+	int tls_verified;    /* certificate verified (or pinned) */
+	const char *cb_type; /* "tls-exporter", "tls-unique" or NULL */
+	const unsigned char *cb_data; /* channel binding data, NULL if none */
 	size_t cb_len;
 };
 

@@ -94,12 +94,13 @@ parse_key(struct line *l, struct authinfo_entry *en, struct err *e)
 	for (l->p = k; l->p < l->end && !is_space(*l->p); l->p++)
 		;
 	if (k == l->p)
-		return 0;       /* the default entry */
+		return 0; /* the default entry */
 	if (*k == '[') {
 		k++;
 		hend = memchr(k, ']', (size_t)(l->p - k));
 		if (hend == NULL)
-			return lerr(l, e, _("missing \"]\" after the host name"));
+			return lerr(l, e,
+			    _("missing \"]\" after the host name"));
 		rest = hend + 1;
 	} else {
 		hend = memchr(k, ':', (size_t)(l->p - k));
@@ -109,9 +110,11 @@ parse_key(struct line *l, struct authinfo_entry *en, struct err *e)
 	}
 	if (hend == k)
 		return lerr(l, e, _("empty host name"));
-	if (rest < l->p && (*rest != ':' ||
-	    parse_port(rest + 1, (size_t)(l->p - rest - 1), &en->port) < 0))
-		return lerr(l, e, _("the port after the host name must be a number from 1 to 65535"));
+	if (rest < l->p &&
+	    (*rest != ':' ||
+	        parse_port(rest + 1, (size_t)(l->p - rest - 1), &en->port) < 0))
+		return lerr(l, e,
+		    _("the port after the host name must be a number from 1 to 65535"));
 	en->host = xstrndup(k, (size_t)(hend - k));
 	for (i = 0; en->host[i]; i++)
 		if (en->host[i] >= 'A' && en->host[i] <= 'Z')
@@ -176,8 +179,9 @@ set_mechs(struct line *l, struct authinfo_entry *en, const char *v,
 		return lerr(l, e, _("M: names no mechanism"));
 	if (oauth && other) {
 		buf_free(&out);
-		return lerr(l, e, _("M: mixes OAuth2 mechanisms (XOAUTH2, OAUTHBEARER) "
-		    "with password mechanisms; use separate entries or files"));
+		return lerr(l, e,
+		    _("M: mixes OAuth2 mechanisms (XOAUTH2, OAUTHBEARER) "
+		      "with password mechanisms; use separate entries or files"));
 	}
 	en->mechs = buf_steal(&out);
 	en->oauth = oauth;
@@ -194,13 +198,22 @@ set_item(struct line *l, struct authinfo_entry *en, char **user, char **id,
 	size_t rawlen;
 
 	if (len < 2 || (t[1] != ':' && !(t[1] == '=' && t[0] == 'P')))
-		return lerr(l, e, _("an item is not of the form \"X:value\" "
-		    "(X one of U, I, P, R, M)"));
+		return lerr(l, e,
+		    _("an item is not of the form \"X:value\" "
+		      "(X one of U, I, P, R, M)"));
 	switch (t[0]) {
-	case 'U': slot = user; break;
-	case 'I': slot = id; break;
-	case 'P': slot = &en->secret; break;
-	case 'R': slot = &en->realm; break;
+	case 'U':
+		slot = user;
+		break;
+	case 'I':
+		slot = id;
+		break;
+	case 'P':
+		slot = &en->secret;
+		break;
+	case 'R':
+		slot = &en->realm;
+		break;
 	case 'M':
 		if (en->mechs != NULL)
 			return lerr(l, e, _("item M: is given twice"));
@@ -209,8 +222,9 @@ set_item(struct line *l, struct authinfo_entry *en, char **user, char **id,
 		return lerr(l, e, _("unknown item; use U:, I:, P:, R: or M:"));
 	}
 	if (*slot != NULL)
-		return err_set(e, EX_CONFIG, _("%s line %u: item %c: is given twice"),
-		    l->path, l->no, t[0]);
+		return err_set(e, EX_CONFIG,
+		    _("%s line %u: item %c: is given twice"), l->path, l->no,
+		    t[0]);
 	if (t[1] == ':') {
 		*slot = xstrndup(t + 2, len - 2);
 		return 0;
@@ -273,8 +287,9 @@ find_exact(const struct authinfo *ai, const char *host, unsigned port)
 
 		if (en->port != port)
 			continue;
-		if (host == NULL ? en->host == NULL :
-		    (en->host != NULL && strcasecmp(en->host, host) == 0))
+		if (host == NULL ?
+		        en->host == NULL :
+		        (en->host != NULL && strcasecmp(en->host, host) == 0))
 			return en;
 	}
 	return NULL;
@@ -292,9 +307,10 @@ parse_line(struct authinfo *ai, struct line *l, struct err *e)
 		goto fail;
 	dup = find_exact(ai, en.host, en.port);
 	if (dup != NULL) {
-		err_set(e, EX_CONFIG, _("%s line %u: a second entry for the same "
-		    "host and port (the first is on line %u)"), l->path, l->no,
-		    dup->line);
+		err_set(e, EX_CONFIG,
+		    _("%s line %u: a second entry for the same "
+		      "host and port (the first is on line %u)"),
+		    l->path, l->no, dup->line);
 		goto fail;
 	}
 	ai->v = xreallocarray(ai->v, ai->n + 1, sizeof(*ai->v));
@@ -351,17 +367,21 @@ authinfo_check_stat(const char *path, const struct stat *st, uid_t owner,
     struct err *e)
 {
 	if (!S_ISREG(st->st_mode))
-		return err_set(e, EX_CONFIG, _("%s is not a regular file; "
-		    "credentials must be in a plain file"), path);
+		return err_set(e, EX_CONFIG,
+		    _("%s is not a regular file; "
+		      "credentials must be in a plain file"),
+		    path);
 	if (st->st_uid != owner)
-		return err_set(e, EX_CONFIG, _("%s is owned by uid %lu, but "
-		    "credentials must be owned by uid %lu; fix it with: chown %lu %s"),
+		return err_set(e, EX_CONFIG,
+		    _("%s is owned by uid %lu, but "
+		      "credentials must be owned by uid %lu; fix it with: chown %lu %s"),
 		    path, (unsigned long)st->st_uid, (unsigned long)owner,
 		    (unsigned long)owner, path);
 	if (st->st_mode & 077)
-		return err_set(e, EX_CONFIG, _("%s is accessible by group or others "
-		    "(mode %04o); fix it with: chmod 600 %s"), path,
-		    (unsigned)(st->st_mode & 07777), path);
+		return err_set(e, EX_CONFIG,
+		    _("%s is accessible by group or others "
+		      "(mode %04o); fix it with: chmod 600 %s"),
+		    path, (unsigned)(st->st_mode & 07777), path);
 	return 0;
 }
 
@@ -384,8 +404,10 @@ read_all(int fd, const char *path, struct buf *b, struct err *e)
 		if (n == 0)
 			break;
 		if (b->len + (size_t)n > AUTHINFO_MAX_SIZE) {
-			err_set(e, EX_CONFIG, _("%s is larger than 1 MiB; "
-			    "is it really the right file?"), path);
+			err_set(e, EX_CONFIG,
+			    _("%s is larger than 1 MiB; "
+			      "is it really the right file?"),
+			    path);
 			goto fail;
 		}
 		buf_add(b, chunk, (size_t)n);
@@ -407,8 +429,10 @@ authinfo_read_private(const char *path, uid_t owner, struct buf *b,
 	if (fd < 0 && errno == ENOENT)
 		return 1;
 	if (fd < 0 && errno == ELOOP)
-		return err_set(e, EX_CONFIG, _("%s is a symbolic link; name the "
-		    "file itself"), path);
+		return err_set(e, EX_CONFIG,
+		    _("%s is a symbolic link; name the "
+		      "file itself"),
+		    path);
 	if (fd < 0)
 		return err_sys(e, EX_NOINPUT, errno, _("cannot open %s"), path);
 	if (fstat(fd, &st) < 0) {
@@ -425,8 +449,7 @@ fail:
 }
 
 int
-authinfo_load(struct authinfo *ai, const char *path, uid_t owner,
-    struct err *e)
+authinfo_load(struct authinfo *ai, const char *path, uid_t owner, struct err *e)
 {
 	struct buf b = BUF_SECRET_INIT;
 	int rc;

@@ -27,24 +27,27 @@
 #include "lib/err.h"
 
 struct authinfo_entry {
-	char *host;      /* lower-case, brackets removed; NULL: default entry */
-	unsigned port;   /* 0: any port */
-	char *login;     /* authentication id (I:, else U:) */
-	char *authzid;   /* U: when I: is given too and differs; else NULL */
-	char *secret;    /* password or OAuth2 token */
-	char *realm;     /* R: or NULL (kept for completeness; unused by SASL) */
-	char *mechs;     /* M: upper-cased, space separated, or NULL */
-	int oauth;       /* M: names only OAuth mechanisms */
-	unsigned line;   /* 1-based line of the entry */
+	char *host;    /* lower-case, brackets removed; NULL: default entry */
+	unsigned port; /* 0: any port */
+	char *login;   /* authentication id (I:, else U:) */
+	char *authzid; /* U: when I: is given too and differs; else NULL */
+	char *secret;  /* password or OAuth2 token */
+	char *realm;   /* R: or NULL (kept for completeness; unused by SASL) */
+	char *mechs;   /* M: upper-cased, space separated, or NULL */
+	int oauth;     /* M: names only OAuth mechanisms */
+	unsigned line; /* 1-based line of the entry */
 };
 
 struct authinfo {
 	struct authinfo_entry *v;
 	size_t n;
-	char *path;      /* as given to parse/load, for messages */
+	char *path; /* as given to parse/load, for messages */
 };
 
-#define AUTHINFO_INIT { NULL, 0, NULL }
+#define AUTHINFO_INIT \
+	{ \
+		NULL, 0, NULL \
+	}
 
 /* Parses len bytes of text (named path in messages) into ai, which must be
  * empty (AUTHINFO_INIT).  Returns 0, or -1 with e (EX_CONFIG) naming path

@@ -28,7 +28,10 @@
 #define CREDS_MAX_STDERR 4096
 
 static const char *const source_names[CREDS_NSOURCES] = {
-	"credential", "authinfo", "command", "keyring",
+	"credential",
+	"authinfo",
+	"command",
+	"keyring",
 };
 
 void
@@ -59,19 +62,23 @@ creds_parse_order(struct creds_config *cfg, const char *s, struct err *e)
 			    strncasecmp(s, source_names[i], k) == 0)
 				break;
 		if (i == CREDS_NSOURCES)
-			return err_set(e, EX_CONFIG, _("unknown credential source "
-			    "\"%.*s\"; use credential, authinfo, command or keyring"),
+			return err_set(e, EX_CONFIG,
+			    _("unknown credential source "
+			      "\"%.*s\"; use credential, authinfo, command or keyring"),
 			    (int)(k > 40 ? 40 : k), s);
 		if (seen & (1u << i))
-			return err_set(e, EX_CONFIG, _("credential source %s is "
-			    "listed twice"), source_names[i]);
+			return err_set(e, EX_CONFIG,
+			    _("credential source %s is "
+			      "listed twice"),
+			    source_names[i]);
 		seen |= 1u << i;
 		order[n++] = (enum creds_source)i;
 		s += k;
 	}
 	if (n == 0)
-		return err_set(e, EX_CONFIG, _("the credential source list is empty; "
-		    "use credential, authinfo, command or keyring"));
+		return err_set(e, EX_CONFIG,
+		    _("the credential source list is empty; "
+		      "use credential, authinfo, command or keyring"));
 	memcpy(cfg->order, order, n * sizeof(order[0]));
 	cfg->norder = n;
 	return 0;
@@ -116,8 +123,10 @@ creds_read_credential(const char *name, char **secret, char **path,
 		return 1;
 	if (*name == '\0' || strchr(name, '/') || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
-		return err_set(e, EX_CONFIG, _("invalid systemd credential name "
-		    "\"%s\": it must be a plain file name"), name);
+		return err_set(e, EX_CONFIG,
+		    _("invalid systemd credential name "
+		      "\"%s\": it must be a plain file name"),
+		    name);
 	*path = xasprintf("%s/%s", dir, name);
 	fd = open(*path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT) {
@@ -125,7 +134,8 @@ creds_read_credential(const char *name, char **secret, char **path,
 		goto fail;
 	}
 	if (fd < 0) {
-		err_sys(e, EX_NOINPUT, errno, _("cannot open systemd credential %s"), *path);
+		err_sys(e, EX_NOINPUT, errno,
+		    _("cannot open systemd credential %s"), *path);
 		goto fail;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
@@ -144,7 +154,8 @@ creds_read_credential(const char *name, char **secret, char **path,
 		goto fail;
 	line = first_line(&b);
 	if (*line == '\0') {
-		err_set(e, EX_CONFIG, _("systemd credential %s is empty"), *path);
+		err_set(e, EX_CONFIG, _("systemd credential %s is empty"),
+		    *path);
 		goto fail;
 	}
 	*secret = xstrdup(line);
@@ -173,7 +184,8 @@ drain(int fd, struct buf *b, size_t cap)
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN;
 	if (n > 0 && b->len < cap)
-		buf_add(b, chunk, (size_t)n > cap - b->len ? cap - b->len : (size_t)n);
+		buf_add(b, chunk,
+		    (size_t)n > cap - b->len ? cap - b->len : (size_t)n);
 	wipe(chunk, sizeof(chunk));
 	return n > 0;
 }
@@ -212,17 +224,24 @@ command_status(int status, int timed_out, int timeout_ms, struct buf *err,
 	if (!*why)
 		snprintf(why, sizeof(why), "%s", _("no error output"));
 	if (timed_out)
-		return err_set(e, EX_TEMPFAIL, _("the password command did not "
-		    "finish within %.1f seconds and was killed"), timeout_ms / 1000.0);
+		return err_set(e, EX_TEMPFAIL,
+		    _("the password command did not "
+		      "finish within %.1f seconds and was killed"),
+		    timeout_ms / 1000.0);
 	if (WIFSIGNALED(status))
-		return err_set(e, EX_TEMPFAIL, _("the password command was killed "
-		    "by signal %d: %s"), WTERMSIG(status), why);
+		return err_set(e, EX_TEMPFAIL,
+		    _("the password command was killed "
+		      "by signal %d: %s"),
+		    WTERMSIG(status), why);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return err_set(e, EX_TEMPFAIL, _("the password command failed with "
-		    "exit status %d: %s"), WEXITSTATUS(status), why);
+		return err_set(e, EX_TEMPFAIL,
+		    _("the password command failed with "
+		      "exit status %d: %s"),
+		    WEXITSTATUS(status), why);
 	if (out->len == 0 || strcspn(out->data, "\r\n") == 0)
-		return err_set(e, EX_CONFIG, _("the password command printed no "
-		    "password on its first line"));
+		return err_set(e, EX_CONFIG,
+		    _("the password command printed no "
+		      "password on its first line"));
 	return 0;
 }
 
@@ -245,7 +264,8 @@ creds_run_command(const char *cmd, int timeout_ms, char **out, struct err *e)
 	so.fail_code = 127;
 	pid = spawn_exec(&so, "/bin/sh", argv, NULL);
 	if (pid < 0) {
-		err_sys(e, EX_OSERR, errno, _("cannot run the password command"));
+		err_sys(e, EX_OSERR, errno,
+		    _("cannot run the password command"));
 		goto fail;
 	}
 	timed_out = collect(so.pipe[1], so.pipe[2], timeout_ms, &ob, &eb);
@@ -267,7 +287,7 @@ fail:
 	return rc;
 }
 
-/* ---- the lookup ------------------------------------------------------------- */
+/* ---- the lookup ---------------------------------------------------------- */
 
 static const char *
 kind(int oauth)
@@ -282,8 +302,10 @@ fill_from_cfg(const struct creds_config *cfg, struct creds *c, char *secret,
 {
 	if (user == NULL) {
 		wipe_free(secret);
-		return err_set(e, EX_CONFIG, _("%s supplied a secret, but no user "
-		    "name is configured; set the user"), what);
+		return err_set(e, EX_CONFIG,
+		    _("%s supplied a secret, but no user "
+		      "name is configured; set the user"),
+		    what);
 	}
 	c->user = xstrdup(user);
 	c->secret = secret;
@@ -305,12 +327,14 @@ from_authinfo(const struct creds_config *cfg, const char *host, unsigned port,
 	rc = authinfo_load(&ai, cfg->authinfo, cfg->authinfo_owner, e);
 	if (rc != 0) {
 		if (rc == 1)
-			buf_printf(notes, _("; no authinfo file %s"), cfg->authinfo);
+			buf_printf(notes, _("; no authinfo file %s"),
+			    cfg->authinfo);
 		return rc;
 	}
 	en = authinfo_find(&ai, host, port);
 	if (en == NULL) {
-		buf_printf(notes, _("; no entry for %s in %s"), host, cfg->authinfo);
+		buf_printf(notes, _("; no entry for %s in %s"), host,
+		    cfg->authinfo);
 		authinfo_free(&ai);
 		return 1;
 	}
@@ -320,7 +344,8 @@ from_authinfo(const struct creds_config *cfg, const char *host, unsigned port,
 	c->realm = en->realm ? xstrdup(en->realm) : NULL;
 	c->oauth = en->mechs ? en->oauth : cfg->oauth;
 	c->mechs = en->mechs ? xstrdup(en->mechs) :
-	    cfg->mechs ? xstrdup(cfg->mechs) : NULL;
+	    cfg->mechs       ? xstrdup(cfg->mechs) :
+	                       NULL;
 	c->source = xasprintf(_("%s from authinfo %s line %u"), kind(c->oauth),
 	    cfg->authinfo, en->line);
 	authinfo_free(&ai);
@@ -338,7 +363,8 @@ from_credential(const struct creds_config *cfg, struct creds *c,
 		return 1;
 	rc = creds_read_credential(cfg->credential, &secret, &path, e);
 	if (rc == 1)
-		buf_printf(notes, _("; no systemd credential %s"), cfg->credential);
+		buf_printf(notes, _("; no systemd credential %s"),
+		    cfg->credential);
 	if (rc != 0)
 		return rc;
 	rc = fill_from_cfg(cfg, c, secret, cfg->user, path, e);
@@ -356,32 +382,38 @@ from_command(const struct creds_config *cfg, struct creds *c, struct err *e)
 
 	if (cfg->command == NULL)
 		return 1;
-	if (creds_run_command(cfg->command, cfg->command_timeout_ms, &secret, e) < 0)
+	if (creds_run_command(cfg->command, cfg->command_timeout_ms, &secret,
+	        e) < 0)
 		return -1;
-	if (fill_from_cfg(cfg, c, secret, cfg->user, _("the password command"), e) < 0)
+	if (fill_from_cfg(cfg, c, secret, cfg->user, _("the password command"),
+	        e) < 0)
 		return -1;
-	c->source = xasprintf(_("%s from the password command"), kind(c->oauth));
+	c->source =
+	    xasprintf(_("%s from the password command"), kind(c->oauth));
 	return 0;
 }
 
 static int
-from_keyring(const struct creds_config *cfg, const char *host,
-    struct creds *c, struct buf *notes, struct err *e)
+from_keyring(const struct creds_config *cfg, const char *host, struct creds *c,
+    struct buf *notes, struct err *e)
 {
 	char *secret = NULL, *user = NULL;
 	struct err ke;
 	int rc;
 
 	err_clear(&ke);
-	rc = secret_keyring_lookup(host, "smtp", cfg->user, &user, &secret, &ke);
+	rc =
+	    secret_keyring_lookup(host, "smtp", cfg->user, &user, &secret, &ke);
 	if (rc == SECRET_UNAVAILABLE)
 		buf_printf(notes, "; %s", ke.msg);
 	else if (rc == SECRET_NOT_FOUND && cfg->user)
-		buf_printf(notes, _("; no keyring item for host %s, service smtp, "
-		    "user %s"), host, cfg->user);
+		buf_printf(notes,
+		    _("; no keyring item for host %s, service smtp, "
+		      "user %s"),
+		    host, cfg->user);
 	else if (rc == SECRET_NOT_FOUND)
-		buf_printf(notes, _("; no keyring item for host %s, service smtp"),
-		    host);
+		buf_printf(notes,
+		    _("; no keyring item for host %s, service smtp"), host);
 	if (rc == SECRET_UNAVAILABLE || rc == SECRET_NOT_FOUND)
 		return 1;
 	if (rc < 0) {
@@ -427,9 +459,10 @@ creds_get(const struct creds_config *cfg, const char *host, unsigned port,
 	if (rc != 0)
 		creds_free(c);
 	if (rc == 1)
-		err_set(e, EX_CONFIG, _("no SMTP credentials found for %s: %s"), host,
+		err_set(e, EX_CONFIG, _("no SMTP credentials found for %s: %s"),
+		    host,
 		    notes.len > 2 ? buf_cstr(&notes) + 2 :
-		    _("no credential source is set up"));
+		                    _("no credential source is set up"));
 	buf_free(&notes);
 	return rc;
 }
@@ -476,13 +509,15 @@ creds_set_lookup(const struct creds_set *cs, const char *host, unsigned port,
 		if (strcmp(cs->v[i].host, host) != 0 || cs->v[i].port != port)
 			continue;
 		if (!cs->v[i].found) {
-			err_set(e, EX_CONFIG, "%s", cs->v[i].why ? cs->v[i].why : "");
+			err_set(e, EX_CONFIG, "%s",
+			    cs->v[i].why ? cs->v[i].why : "");
 			return 1;
 		}
 		*out = &cs->v[i].cr;
 		return 0;
 	}
-	err_set(e, EX_CONFIG, _("no credentials were looked up for %s:%u"), host, port);
+	err_set(e, EX_CONFIG, _("no credentials were looked up for %s:%u"),
+	    host, port);
 	return 1;
 }
 

@@ -31,27 +31,27 @@ enum creds_source {
 struct creds_config {
 	enum creds_source order[CREDS_NSOURCES];
 	size_t norder;
-	const char *user;        /* login for credential/command/keyring; NULL:
-	                            the keyring item's user attribute */
-	const char *mechs;       /* mechanism restriction, NULL = any */
-	int oauth;               /* secrets from credential/command/keyring are
-	                            OAuth2 access tokens */
-	const char *authinfo;    /* path, or NULL: not used */
-	uid_t authinfo_owner;    /* required owner of the authinfo file */
-	const char *credential;  /* systemd credential name */
-	const char *command;     /* /bin/sh -c string, or NULL: not used */
+	const char *user;       /* login for credential/command/keyring; NULL:
+	                           the keyring item's user attribute */
+	const char *mechs;      /* mechanism restriction, NULL = any */
+	int oauth;              /* secrets from credential/command/keyring are
+	                           OAuth2 access tokens */
+	const char *authinfo;   /* path, or NULL: not used */
+	uid_t authinfo_owner;   /* required owner of the authinfo file */
+	const char *credential; /* systemd credential name */
+	const char *command;    /* /bin/sh -c string, or NULL: not used */
 	int command_timeout_ms;
 };
 
 /* What was found (all allocated; creds_free() wipes the secret). */
 struct creds {
-	char *user;       /* login (authentication id) */
-	char *secret;     /* password or OAuth2 access token */
-	char *authzid;    /* or NULL */
-	char *realm;      /* or NULL */
-	char *mechs;      /* mechanism restriction or NULL */
+	char *user;    /* login (authentication id) */
+	char *secret;  /* password or OAuth2 access token */
+	char *authzid; /* or NULL */
+	char *realm;   /* or NULL */
+	char *mechs;   /* mechanism restriction or NULL */
 	int oauth;
-	char *source;     /* for -v: "password from authinfo FILE line 3" */
+	char *source; /* for -v: "password from authinfo FILE line 3" */
 };
 
 #define CREDS_DEFAULT_CREDENTIAL "relayq-password"
@@ -79,16 +79,16 @@ void creds_free(struct creds *c);
  * --all-users: root reads them once, then each child that runs as a spool
  * user uses them without reading any file itself). */
 struct creds_entry {
-	char *host;                     /* the smarthost's name (owned) */
+	char *host; /* the smarthost's name (owned) */
 	unsigned port;
-	int found;                      /* 1: cr holds them; 0: none (why says
-	                                 * what was looked at) */
-	struct creds cr;                /* secret wiped by creds_set_free */
-	char *why;                      /* owned, or NULL */
+	int found;       /* 1: cr holds them; 0: none (why says
+	                  * what was looked at) */
+	struct creds cr; /* secret wiped by creds_set_free */
+	char *why;       /* owned, or NULL */
 };
 
 struct creds_set {
-	struct creds_entry *v;          /* owned */
+	struct creds_entry *v; /* owned */
 	size_t n;
 };
 

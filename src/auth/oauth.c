@@ -72,7 +72,8 @@ oauth_b64decode(const char *s, size_t *outlen)
 		}
 		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
 		if (pad < 2)
-			out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+			out[o++] =
+			    (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
 		if (pad < 1)
 			out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
 	}
@@ -91,11 +92,13 @@ check_text(const char *what, const char *s, struct err *e)
 	const unsigned char *p;
 
 	if (s == NULL || *s == '\0')
-		return err_set(e, EX_DATAERR, _("OAuth2: the %s is empty"), what);
+		return err_set(e, EX_DATAERR, _("OAuth2: the %s is empty"),
+		    what);
 	for (p = (const unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return err_set(e, EX_DATAERR,
-			    _("OAuth2: the %s contains a control character"), what);
+			    _("OAuth2: the %s contains a control character"),
+			    what);
 	return 0;
 }
 

@@ -8,9 +8,12 @@
 #include "lib/i18n.h"
 #include "auth/oauth_dl.h"
 
-#define SYM(lib, name, field) { lib, name, offsetof(struct oauth_dl, field) }
+#define SYM(lib, name, field) \
+	{ \
+		lib, name, offsetof(struct oauth_dl, field) \
+	}
 static const struct {
-	int lib;             /* 0 libcurl, 1 json-c */
+	int lib; /* 0 libcurl, 1 json-c */
 	const char *name;
 	size_t off;
 } syms[] = {
@@ -35,8 +38,9 @@ static const struct {
 #undef SYM
 #define NSYMS (sizeof(syms) / sizeof(syms[0]))
 
-#define FIX N_("install the libcurl3-gnutls and libjson-c5 packages, or remove " \
-	"the oauth_* settings to authenticate with a password")
+#define FIX \
+	N_("install the libcurl3-gnutls and libjson-c5 packages, or remove " \
+	   "the oauth_* settings to authenticate with a password")
 
 int
 oauth_dl_load(const char *curl_soname, const char *json_soname,
@@ -53,9 +57,10 @@ oauth_dl_load(const char *curl_soname, const char *json_soname,
 		h[l] = dlopen(soname[l], RTLD_NOW | RTLD_LOCAL);
 		if (h[l] == NULL) {
 			why = dlerror();
-			return err_set(e, EX_UNAVAILABLE, _("cannot load %s for "
-			    "OAuth2 token refresh (%s); %s"), soname[l],
-			    why ? why : "?", _(FIX));
+			return err_set(e, EX_UNAVAILABLE,
+			    _("cannot load %s for "
+			      "OAuth2 token refresh (%s); %s"),
+			    soname[l], why ? why : "?", _(FIX));
 		}
 	}
 	for (i = 0; i < NSYMS; i++) {
@@ -63,11 +68,14 @@ oauth_dl_load(const char *curl_soname, const char *json_soname,
 		p = dlsym(h[syms[i].lib], syms[i].name);
 		if (p == NULL) {
 			why = dlerror();
-			return err_set(e, EX_UNAVAILABLE, _("%s has no %s (%s); it is "
-			    "not the library relayq was built for: %s"),
-			    soname[syms[i].lib], syms[i].name, why ? why : "?", _(FIX));
+			return err_set(e, EX_UNAVAILABLE,
+			    _("%s has no %s (%s); it is "
+			      "not the library relayq was built for: %s"),
+			    soname[syms[i].lib], syms[i].name, why ? why : "?",
+			    _(FIX));
 		}
-		/* POSIX: a data pointer from dlsym holds the function's address. */
+		/* POSIX: a data pointer from dlsym holds the function's
+		 * address. */
 		*(void **)(void *)((char *)&t + syms[i].off) = p;
 	}
 	*out = t;
@@ -79,12 +87,14 @@ oauth_dl_get(struct err *e)
 {
 	static struct oauth_dl table;
 	static struct err failed;
-	static int state;   /* 0 not tried, 1 loaded, -1 failed */
+	static int state; /* 0 not tried, 1 loaded, -1 failed */
 
 	if (state == 0) {
 		err_clear(&failed);
-		state = oauth_dl_load(OAUTH_CURL_SONAME, OAUTH_JSON_SONAME, &table,
-		    &failed) == 0 ? 1 : -1;
+		state = oauth_dl_load(OAUTH_CURL_SONAME, OAUTH_JSON_SONAME,
+		            &table, &failed) == 0 ?
+		    1 :
+		    -1;
 	}
 	if (state < 0) {
 		*e = failed;

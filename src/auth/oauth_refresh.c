@@ -32,7 +32,7 @@ collect(char *p, size_t size, size_t nmemb, void *ctx)
 	size_t n = size * nmemb;
 
 	if (b->len + n > RESPONSE_MAX)
-		return 0;        /* aborts the transfer: CURLE_WRITE_ERROR */
+		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
 	buf_add(b, p, n);
 	return n;
 }
@@ -71,7 +71,8 @@ unescape(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && n - i >= 3 && isxdigit((unsigned char)s[i + 1]) &&
+		if (s[i] == '%' && n - i >= 3 &&
+		    isxdigit((unsigned char)s[i + 1]) &&
 		    isxdigit((unsigned char)s[i + 2])) {
 			memcpy(hex, s + i + 1, 2);
 			*d++ = (char)strtoul(hex, NULL, 16);
@@ -89,10 +90,9 @@ unescape(const char *s, size_t n)
 static int
 check_url(const char *url, struct err *e)
 {
-	static const char *const loopback[] = {
-		"http://127.", "http://localhost:", "http://localhost/",
-		"http://[::1]", NULL
-	};
+	static const char *const loopback[] = { "http://127.",
+		"http://localhost:", "http://localhost/", "http://[::1]",
+		NULL };
 	size_t i;
 
 	if (strncasecmp(url, "https://", 8) == 0)
@@ -100,8 +100,10 @@ check_url(const char *url, struct err *e)
 	for (i = 0; loopback[i]; i++)
 		if (strncasecmp(url, loopback[i], strlen(loopback[i])) == 0)
 			return 0;
-	return err_set(e, EX_CONFIG, _("OAuth2 token endpoint %s is not an https "
-	    "URL; set oauth_token_endpoint to the provider's https://... URL"), url);
+	return err_set(e, EX_CONFIG,
+	    _("OAuth2 token endpoint %s is not an https "
+	      "URL; set oauth_token_endpoint to the provider's https://... URL"),
+	    url);
 }
 
 /* Copies the string member name of o (NULL when absent or not a string),
@@ -144,19 +146,25 @@ grant_error(const char *url, long status, json_object *o, struct err *e)
 	describe(c, sizeof(c), code);
 	describe(d, sizeof(d), desc);
 	if (code != NULL && strcmp(code, "invalid_grant") == 0)
-		rc = err_set(e, EX_CONFIG, _("the OAuth2 refresh token was refused "
-		    "by %s (invalid_grant%s%s): it expired or was revoked; run "
-		    "\"relayq oauth setup\" again"), url, *d ? ": " : "", d);
-	else if (code != NULL && (strcmp(code, "invalid_client") == 0 ||
-	    strcmp(code, "unauthorized_client") == 0 ||
-	    strcmp(code, "invalid_scope") == 0))
-		rc = err_set(e, EX_CONFIG, _("the OAuth2 token endpoint %s refused "
-		    "the client (%s%s%s); check oauth_client_id, the client secret "
-		    "and oauth_scope"), url, c, *d ? ": " : "", d);
+		rc = err_set(e, EX_CONFIG,
+		    _("the OAuth2 refresh token was refused "
+		      "by %s (invalid_grant%s%s): it expired or was revoked; run "
+		      "\"relayq oauth setup\" again"),
+		    url, *d ? ": " : "", d);
+	else if (code != NULL &&
+	    (strcmp(code, "invalid_client") == 0 ||
+	        strcmp(code, "unauthorized_client") == 0 ||
+	        strcmp(code, "invalid_scope") == 0))
+		rc = err_set(e, EX_CONFIG,
+		    _("the OAuth2 token endpoint %s refused "
+		      "the client (%s%s%s); check oauth_client_id, the client secret "
+		      "and oauth_scope"),
+		    url, c, *d ? ": " : "", d);
 	else
-		rc = err_set(e, EX_TEMPFAIL, _("the OAuth2 token endpoint %s "
-		    "answered HTTP %ld%s%s; trying again later"), url, status,
-		    *c ? ": " : "", c);
+		rc = err_set(e, EX_TEMPFAIL,
+		    _("the OAuth2 token endpoint %s "
+		      "answered HTTP %ld%s%s; trying again later"),
+		    url, status, *c ? ": " : "", c);
 	free(code);
 	free(desc);
 	return rc;
@@ -169,7 +177,7 @@ grant_ok(const char *url, json_object *o, struct oauth_tokens *t, time_t now,
 {
 	char *access, *refresh, *type;
 	json_object *v;
-	int64_t expires_in = 3600;   /* RFC 6749: RECOMMENDED; assume 1 h */
+	int64_t expires_in = 3600; /* RFC 6749: RECOMMENDED; assume 1 h */
 
 	access = take_string(o, "access_token");
 	refresh = take_string(o, "refresh_token");
@@ -179,8 +187,10 @@ grant_ok(const char *url, json_object *o, struct oauth_tokens *t, time_t now,
 		wipe_free(access);
 		wipe_free(refresh);
 		free(type);
-		return err_set(e, EX_TEMPFAIL, _("the OAuth2 token endpoint %s "
-		    "answered without a bearer access token; trying again later"), url);
+		return err_set(e, EX_TEMPFAIL,
+		    _("the OAuth2 token endpoint %s "
+		      "answered without a bearer access token; trying again later"),
+		    url);
 	}
 	free(type);
 	if (api->object_object_get_ex(o, "expires_in", &v))
@@ -202,15 +212,16 @@ grant_ok(const char *url, json_object *o, struct oauth_tokens *t, time_t now,
 
 /* The first tokens of a grant (setup): a refresh token is a must. */
 static int
-grant_first(const char *url, json_object *o, struct oauth_tokens *t,
-    time_t now, struct err *e)
+grant_first(const char *url, json_object *o, struct oauth_tokens *t, time_t now,
+    struct err *e)
 {
 	if (grant_ok(url, o, t, now, e) < 0)
 		return -1;
 	if (t->refresh == NULL)
-		return err_set(e, EX_CONFIG, _("the OAuth2 provider gave no refresh "
-		    "token; add offline_access (or the provider's equivalent) to "
-		    "oauth_scope and run relayq oauth setup again"));
+		return err_set(e, EX_CONFIG,
+		    _("the OAuth2 provider gave no refresh "
+		      "token; add offline_access (or the provider's equivalent) to "
+		      "oauth_scope and run relayq oauth setup again"));
 	return 0;
 }
 
@@ -238,7 +249,8 @@ post_form(const struct oauth_client *c, const char *url, struct buf *form,
 		return -1;
 	if (!curl_ready) {
 		if (api->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return err_set(e, EX_SOFTWARE, _("cannot initialise libcurl"));
+			return err_set(e, EX_SOFTWARE,
+			    _("cannot initialise libcurl"));
 		curl_ready = 1;
 	}
 	h = api->easy_init();
@@ -248,8 +260,8 @@ post_form(const struct oauth_client *c, const char *url, struct buf *form,
 	api->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	api->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	api->easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms > 0 ?
-	    c->timeout_ms : 60000L);
+	api->easy_setopt(h, CURLOPT_TIMEOUT_MS,
+	    c->timeout_ms > 0 ? c->timeout_ms : 60000L);
 	if (c->ca_file != NULL) {
 		/* In place of the system's certificates, not beside them. */
 		api->easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
@@ -260,25 +272,30 @@ post_form(const struct oauth_client *c, const char *url, struct buf *form,
 	api->easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	api->easy_setopt(h, CURLOPT_WRITEDATA, &resp);
 	api->easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
-	api->easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	api->easy_setopt(h, CURLOPT_USERAGENT,
+	    PACKAGE_NAME "/" PACKAGE_VERSION);
 	cc = api->easy_perform(h);
-	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE) {
+	if (cc == CURLE_PEER_FAILED_VERIFICATION ||
+	    cc == CURLE_SSL_CACERT_BADFILE) {
 		/* Not the network's to fix: the admin's trust settings. */
-		err_set(e, EX_CONFIG, _("the certificate of the OAuth2 endpoint %s "
-		    "cannot be verified (%s); if the endpoint is the right one, set "
-		    "oauth_ca_file to the CA that signed its certificate"), url,
-		    *curlerr ? curlerr : api->easy_strerror(cc));
+		err_set(e, EX_CONFIG,
+		    _("the certificate of the OAuth2 endpoint %s "
+		      "cannot be verified (%s); if the endpoint is the right one, set "
+		      "oauth_ca_file to the CA that signed its certificate"),
+		    url, *curlerr ? curlerr : api->easy_strerror(cc));
 		goto fail;
 	}
 	if (cc != CURLE_OK) {
-		err_set(e, EX_TEMPFAIL, _("cannot reach the OAuth2 endpoint %s: %s; "
-		    "trying again later"), url,
-		    *curlerr ? curlerr : api->easy_strerror(cc));
+		err_set(e, EX_TEMPFAIL,
+		    _("cannot reach the OAuth2 endpoint %s: %s; "
+		      "trying again later"),
+		    url, *curlerr ? curlerr : api->easy_strerror(cc));
 		goto fail;
 	}
 	api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	tok = api->tokener_new();
-	*o = api->tokener_parse_ex(tok, resp.data ? resp.data : "", (int)resp.len);
+	*o = api->tokener_parse_ex(tok, resp.data ? resp.data : "",
+	    (int)resp.len);
 	api->tokener_free(tok);
 	if (*o != NULL && !api->object_is_type(*o, json_type_object)) {
 		api->object_put(*o);
@@ -304,17 +321,19 @@ static int
 check_client(const struct oauth_client *c, struct err *e)
 {
 	if (c->token_endpoint == NULL)
-		return err_set(e, EX_CONFIG, _("no OAuth2 token endpoint is "
-		    "configured; set oauth_provider or oauth_token_endpoint"));
+		return err_set(e, EX_CONFIG,
+		    _("no OAuth2 token endpoint is "
+		      "configured; set oauth_provider or oauth_token_endpoint"));
 	if (c->client_id == NULL)
-		return err_set(e, EX_CONFIG, _("no OAuth2 client id is configured; "
-		    "set oauth_client_id"));
+		return err_set(e, EX_CONFIG,
+		    _("no OAuth2 client id is configured; "
+		      "set oauth_client_id"));
 	return 0;
 }
 
 int
-oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
-    time_t now, struct err *e)
+oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t, time_t now,
+    struct err *e)
 {
 	struct buf form = BUF_SECRET_INIT;
 	json_object *o = NULL;
@@ -324,8 +343,9 @@ oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
 	if (check_client(c, e) < 0)
 		return -1;
 	if (t->refresh == NULL)
-		return err_set(e, EX_CONFIG, _("no OAuth2 refresh token is stored; "
-		    "run \"relayq oauth setup\""));
+		return err_set(e, EX_CONFIG,
+		    _("no OAuth2 refresh token is stored; "
+		      "run \"relayq oauth setup\""));
 	add_param(&form, "grant_type", "refresh_token");
 	add_param(&form, "refresh_token", t->refresh);
 	add_client(c, &form);
@@ -338,8 +358,10 @@ oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
 	else if (status >= 400 && status < 500)
 		grant_error(c->token_endpoint, status, o, e);
 	else
-		err_set(e, EX_TEMPFAIL, _("the OAuth2 token endpoint %s answered "
-		    "HTTP %ld%s; trying again later"), c->token_endpoint, status,
+		err_set(e, EX_TEMPFAIL,
+		    _("the OAuth2 token endpoint %s answered "
+		      "HTTP %ld%s; trying again later"),
+		    c->token_endpoint, status,
 		    o == NULL ? _(" without JSON") : "");
 fail:
 	if (o != NULL)
@@ -361,8 +383,9 @@ oauth_device_start(const struct oauth_client *c, const char *endpoint,
 	if (check_client(c, e) < 0)
 		return -1;
 	if (endpoint == NULL)
-		return err_set(e, EX_CONFIG, _("no OAuth2 device authorization "
-		    "endpoint is configured; set oauth_device_endpoint"));
+		return err_set(e, EX_CONFIG,
+		    _("no OAuth2 device authorization "
+		      "endpoint is configured; set oauth_device_endpoint"));
 	add_param(&form, "client_id", c->client_id);
 	if (c->scope != NULL)
 		add_param(&form, "scope", c->scope);
@@ -376,7 +399,7 @@ oauth_device_start(const struct oauth_client *c, const char *endpoint,
 	d->device_code = take_string(o, "device_code");
 	d->user_code = take_string(o, "user_code");
 	d->uri = take_string(o, "verification_uri");
-	if (d->uri == NULL)          /* Google's older name */
+	if (d->uri == NULL) /* Google's older name */
 		d->uri = take_string(o, "verification_url");
 	d->uri_complete = take_string(o, "verification_uri_complete");
 	d->interval = 5;
@@ -389,9 +412,11 @@ oauth_device_start(const struct oauth_client *c, const char *endpoint,
 		d->expires_in = api->object_get_int(v);
 	if (d->device_code == NULL || d->user_code == NULL || d->uri == NULL) {
 		oauth_device_free(d);
-		err_set(e, EX_PROTOCOL, _("the OAuth2 device authorization endpoint "
-		    "%s answered without device_code, user_code or "
-		    "verification_uri"), endpoint);
+		err_set(e, EX_PROTOCOL,
+		    _("the OAuth2 device authorization endpoint "
+		      "%s answered without device_code, user_code or "
+		      "verification_uri"),
+		    endpoint);
 		goto fail;
 	}
 	rc = 0;
@@ -412,7 +437,8 @@ oauth_device_poll(const struct oauth_client *c, struct oauth_device *d,
 	long status;
 	int rc = -1;
 
-	add_param(&form, "grant_type", "urn:ietf:params:oauth:grant-type:device_code");
+	add_param(&form, "grant_type",
+	    "urn:ietf:params:oauth:grant-type:device_code");
 	add_param(&form, "device_code", d->device_code);
 	add_client(c, &form);
 	if (post_form(c, c->token_endpoint, &form, &status, &o, e) < 0)
@@ -425,12 +451,15 @@ oauth_device_poll(const struct oauth_client *c, struct oauth_device *d,
 	if (code != NULL && strcmp(code, "authorization_pending") == 0) {
 		rc = 1;
 	} else if (code != NULL && strcmp(code, "slow_down") == 0) {
-		d->interval += 5;    /* RFC 8628 section 3.5 */
+		d->interval += 5; /* RFC 8628 section 3.5 */
 		rc = 1;
-	} else if (code != NULL && (strcmp(code, "access_denied") == 0 ||
-	    strcmp(code, "expired_token") == 0)) {
-		err_set(e, EX_NOPERM, _("the authorization was not given (%s); run "
-		    "relayq oauth setup again"), code);
+	} else if (code != NULL &&
+	    (strcmp(code, "access_denied") == 0 ||
+	        strcmp(code, "expired_token") == 0)) {
+		err_set(e, EX_NOPERM,
+		    _("the authorization was not given (%s); run "
+		      "relayq oauth setup again"),
+		    code);
 	} else {
 		grant_error(c->token_endpoint, status, o, e);
 	}
@@ -486,7 +515,8 @@ oauth_url_param(const char *url, const char *name)
 		return NULL;
 	for (p = q + 1; *p; p = *end ? end + 1 : end) {
 		end = p + strcspn(p, "&#");
-		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
+		    p[n] == '=') {
 			return unescape(p + n + 1, (size_t)(end - p) - n - 1);
 		}
 		if (*end == '#')

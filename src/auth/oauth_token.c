@@ -47,8 +47,8 @@ valid_token(const char *v)
 }
 
 int
-oauth_tokens_parse(struct oauth_tokens *t, const char *path,
-    const char *text, size_t len, struct err *e)
+oauth_tokens_parse(struct oauth_tokens *t, const char *path, const char *text,
+    size_t len, struct err *e)
 {
 	struct buf line = BUF_SECRET_INIT;
 	unsigned lineno = 0;
@@ -75,15 +75,19 @@ oauth_tokens_parse(struct oauth_tokens *t, const char *path,
 		*val++ = '\0';
 		if (strcmp(key, "version") == 0) {
 			if (strcmp(val, "1") != 0) {
-				err_set(e, EX_CONFIG, _("%s line %u: unknown version %s; "
-				    "it was written by a newer relayq"), path, lineno, val);
+				err_set(e, EX_CONFIG,
+				    _("%s line %u: unknown version %s; "
+				      "it was written by a newer relayq"),
+				    path, lineno, val);
 				goto fail;
 			}
 			version = 1;
-		} else if (strcmp(key, "refresh_token") == 0 && valid_token(val)) {
+		} else if (strcmp(key, "refresh_token") == 0 &&
+		    valid_token(val)) {
 			wipe_free(t->refresh);
 			t->refresh = xstrdup(val);
-		} else if (strcmp(key, "access_token") == 0 && valid_token(val)) {
+		} else if (strcmp(key, "access_token") == 0 &&
+		    valid_token(val)) {
 			wipe_free(t->access);
 			t->access = xstrdup(val);
 		} else if (strcmp(key, "expires") == 0) {
@@ -100,16 +104,20 @@ oauth_tokens_parse(struct oauth_tokens *t, const char *path,
 		}
 	}
 	if (!version) {
-		err_set(e, EX_CONFIG, _("%s has no \"version 1\" line; it is not a "
-		    "relayq token file (run relayq oauth setup again)"), path);
+		err_set(e, EX_CONFIG,
+		    _("%s has no \"version 1\" line; it is not a "
+		      "relayq token file (run relayq oauth setup again)"),
+		    path);
 		goto fail;
 	}
 	buf_free(&line);
 	return 0;
 bad:
 	/* The line may hold a token: name it by number only. */
-	err_set(e, EX_CONFIG, _("%s line %u is not understood; run relayq oauth "
-	    "setup again to rewrite the file"), path, lineno);
+	err_set(e, EX_CONFIG,
+	    _("%s line %u is not understood; run relayq oauth "
+	      "setup again to rewrite the file"),
+	    path, lineno);
 fail:
 	buf_free(&line);
 	oauth_tokens_free(t);
@@ -125,19 +133,20 @@ oauth_tokens_load(struct oauth_tokens *t, const char *path, uid_t owner,
 
 	rc = authinfo_read_private(path, owner, &b, e);
 	if (rc == 0)
-		rc = oauth_tokens_parse(t, path, b.data ? b.data : "", b.len, e);
+		rc =
+		    oauth_tokens_parse(t, path, b.data ? b.data : "", b.len, e);
 	buf_free(&b);
 	return rc;
 }
 
 int
-oauth_tokens_save(const char *path, const struct oauth_tokens *t,
-    struct err *e)
+oauth_tokens_save(const char *path, const struct oauth_tokens *t, struct err *e)
 {
 	struct buf b = BUF_SECRET_INIT;
 	int rc;
 
-	buf_adds(&b, "# relayq OAuth2 tokens: secret, mode 600; written by "
+	buf_adds(&b,
+	    "# relayq OAuth2 tokens: secret, mode 600; written by "
 	    "relayq-flush\nversion 1\n");
 	if (t->refresh != NULL)
 		buf_printf(&b, "refresh_token %s\n", t->refresh);
@@ -157,7 +166,8 @@ oauth_tokens_save(const char *path, const struct oauth_tokens *t,
 int
 oauth_tokens_stale(const struct oauth_tokens *t, time_t now, int margin)
 {
-	return t->access == NULL || t->expires == 0 || t->expires - margin <= now;
+	return t->access == NULL || t->expires == 0 ||
+	    t->expires - margin <= now;
 }
 
 void
@@ -176,9 +186,11 @@ oauth_tokens_lock(const char *path, struct err *e)
 
 	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		err_sys(e, EX_CANTCREAT, errno, _("cannot open the OAuth2 token "
-		    "lock %s; the token file's directory must be writable by "
-		    "relayq-flush"), lock);
+		err_sys(e, EX_CANTCREAT, errno,
+		    _("cannot open the OAuth2 token "
+		      "lock %s; the token file's directory must be writable by "
+		      "relayq-flush"),
+		    lock);
 		free(lock);
 		return -1;
 	}
@@ -203,9 +215,12 @@ const char *
 oauth_provider_endpoint(enum conf_oauth_provider provider)
 {
 	switch (provider) {
-	case CONF_OAUTH_GOOGLE: return "https://oauth2.googleapis.com/token";
-	case CONF_OAUTH_MICROSOFT: return "https://login.microsoftonline.com/common/oauth2/v2.0/token";
-	default: return NULL;
+	case CONF_OAUTH_GOOGLE:
+		return "https://oauth2.googleapis.com/token";
+	case CONF_OAUTH_MICROSOFT:
+		return "https://login.microsoftonline.com/common/oauth2/v2.0/token";
+	default:
+		return NULL;
 	}
 }
 
@@ -213,9 +228,12 @@ const char *
 oauth_provider_scope(enum conf_oauth_provider provider)
 {
 	switch (provider) {
-	case CONF_OAUTH_GOOGLE: return "https://mail.google.com/";
-	case CONF_OAUTH_MICROSOFT: return "https://outlook.office.com/SMTP.Send offline_access";
-	default: return NULL;
+	case CONF_OAUTH_GOOGLE:
+		return "https://mail.google.com/";
+	case CONF_OAUTH_MICROSOFT:
+		return "https://outlook.office.com/SMTP.Send offline_access";
+	default:
+		return NULL;
 	}
 }
 
@@ -223,15 +241,19 @@ const char *
 oauth_provider_device_endpoint(enum conf_oauth_provider provider)
 {
 	return provider == CONF_OAUTH_MICROSOFT ?
-	    "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode" : NULL;
+	    "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode" :
+	    NULL;
 }
 
 const char *
 oauth_provider_auth_endpoint(enum conf_oauth_provider provider)
 {
 	switch (provider) {
-	case CONF_OAUTH_GOOGLE: return "https://accounts.google.com/o/oauth2/v2/auth";
-	case CONF_OAUTH_MICROSOFT: return "https://login.microsoftonline.com/common/oauth2/v2.0/authorize";
-	default: return NULL;
+	case CONF_OAUTH_GOOGLE:
+		return "https://accounts.google.com/o/oauth2/v2/auth";
+	case CONF_OAUTH_MICROSOFT:
+		return "https://login.microsoftonline.com/common/oauth2/v2.0/authorize";
+	default:
+		return NULL;
 	}
 }

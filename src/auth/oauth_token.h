@@ -29,15 +29,18 @@
 #include "lib/err.h"
 
 struct oauth_tokens {
-	char *refresh;      /* refresh token, or NULL (allocated, wiped) */
-	char *access;       /* cached access token, or NULL (allocated, wiped) */
-	time_t expires;     /* when access expires; 0 unknown */
-	time_t refreshed;   /* last successful refresh; 0 never */
-	time_t refused;     /* when the provider refused the refresh token
-	                     * for good (on_failure ran then); 0 not */
+	char *refresh;    /* refresh token, or NULL (allocated, wiped) */
+	char *access;     /* cached access token, or NULL (allocated, wiped) */
+	time_t expires;   /* when access expires; 0 unknown */
+	time_t refreshed; /* last successful refresh; 0 never */
+	time_t refused;   /* when the provider refused the refresh token
+	                   * for good (on_failure ran then); 0 not */
 };
 
-#define OAUTH_TOKENS_INIT { NULL, NULL, 0, 0, 0 }
+#define OAUTH_TOKENS_INIT \
+	{ \
+		NULL, NULL, 0, 0, 0 \
+	}
 
 /* Seconds before its expiry from which a cached access token is refreshed. */
 #define OAUTH_REFRESH_MARGIN 60
@@ -77,13 +80,13 @@ char *oauth_token_default_path(const char *queue_dir);
 
 /* Where to get tokens from (all borrowed). */
 struct oauth_client {
-	const char *token_endpoint;  /* https URL (http only on loopback) */
+	const char *token_endpoint; /* https URL (http only on loopback) */
 	const char *client_id;
-	const char *client_secret;   /* or NULL: a public client */
-	const char *scope;           /* or NULL: not sent */
-	long timeout_ms;             /* whole request, 0: 60 s */
-	const char *ca_file;         /* CA certificates for https endpoints,
-	                              * or NULL: the system's */
+	const char *client_secret; /* or NULL: a public client */
+	const char *scope;         /* or NULL: not sent */
+	long timeout_ms;           /* whole request, 0: 60 s */
+	const char *ca_file;       /* CA certificates for https endpoints,
+	                            * or NULL: the system's */
 };
 
 /* The provider's token endpoint and scope for relayq.conf's
@@ -104,12 +107,12 @@ int oauth_refresh(const struct oauth_client *c, struct oauth_tokens *t,
 
 /* A device authorization in progress (RFC 8628). */
 struct oauth_device {
-	char *device_code;   /* secret while it lasts (wiped) */
-	char *user_code;     /* what the admin types in */
-	char *uri;           /* where */
-	char *uri_complete;  /* with the code in it, or NULL */
-	int interval;        /* seconds between polls */
-	int expires_in;      /* seconds the codes live */
+	char *device_code;  /* secret while it lasts (wiped) */
+	char *user_code;    /* what the admin types in */
+	char *uri;          /* where */
+	char *uri_complete; /* with the code in it, or NULL */
+	int interval;       /* seconds between polls */
+	int expires_in;     /* seconds the codes live */
 };
 
 /* Starts a device authorization at endpoint (client_id and scope from c).

@@ -15,17 +15,18 @@
 #include "lib/xalloc.h"
 
 enum {
-	M_PLUS = 1,          /* needs channel binding data */
-	M_CLEAR = 2,         /* sends the secret itself */
-	M_OAUTH = 4,         /* takes an OAuth2 token, built by oauth.c */
-	M_CLIENT_FIRST = 8,  /* has an initial response */
-	M_BEARER = 16        /* OAUTHBEARER (else XOAUTH2) */
+	M_PLUS = 1,         /* needs channel binding data */
+	M_CLEAR = 2,        /* sends the secret itself */
+	M_OAUTH = 4,        /* takes an OAuth2 token, built by oauth.c */
+	M_CLIENT_FIRST = 8, /* has an initial response */
+	M_BEARER = 16       /* OAUTHBEARER (else XOAUTH2) */
 };
 
 /* Strongest first. */
 static const struct mech {
 	const char *name;
 	unsigned flags;
+	/* clang-format off */
 } mechs[] = {
 	{ "SCRAM-SHA-256-PLUS", M_PLUS | M_CLIENT_FIRST },
 	{ "SCRAM-SHA-256", M_CLIENT_FIRST },
@@ -37,6 +38,7 @@ static const struct mech {
 	{ "OAUTHBEARER", M_OAUTH | M_CLEAR | M_CLIENT_FIRST | M_BEARER },
 	{ "XOAUTH2", M_OAUTH | M_CLEAR | M_CLIENT_FIRST },
 };
+/* clang-format on */
 #define NMECHS (sizeof(mechs) / sizeof(mechs[0]))
 
 struct sasl_ctx {
@@ -46,9 +48,9 @@ struct sasl_ctx {
 	int oauth;
 	unsigned port;
 	enum sasl_clear clear;
-	unsigned tried;      /* bit i: mechs[i] was started this session */
-	int cur;             /* index into mechs, -1 before start */
-	int step_failed;     /* our side gave up: never fall back after that */
+	unsigned tried;  /* bit i: mechs[i] was started this session */
+	int cur;         /* index into mechs, -1 before start */
+	int step_failed; /* our side gave up: never fall back after that */
 };
 
 /* Is name in the list (separated by spaces, commas or tabs)? */
@@ -76,11 +78,16 @@ sasl_new(const struct sasl_params *p, struct err *e)
 	int rc;
 
 	if (p->user == NULL || *p->user == '\0')
-		return err_set(e, EX_CONFIG, _("SMTP authentication needs a user "
-		    "name, and none is configured")), NULL;
+		return err_set(e, EX_CONFIG,
+		           _("SMTP authentication needs a user "
+		             "name, and none is configured")),
+		       NULL;
 	if (p->secret == NULL || *p->secret == '\0')
-		return err_set(e, EX_CONFIG, _("SMTP authentication for %s needs "
-		    "a password, and none was found"), p->user), NULL;
+		return err_set(e, EX_CONFIG,
+		           _("SMTP authentication for %s needs "
+		             "a password, and none was found"),
+		           p->user),
+		       NULL;
 	ctx = xcalloc(1, sizeof(*ctx));
 	rc = gsasl_init(&ctx->gsasl);
 	if (rc != GSASL_OK) {
@@ -152,22 +159,31 @@ none_left(const struct sasl_ctx *ctx, const char *server_mechs,
 
 	log_sanitize(offer, sizeof(offer), server_mechs, strlen(server_mechs));
 	if (clear_mech != NULL)
-		err_set(e, EX_CONFIG, _("%s refused %s: it would send the secret "
-		    "in clear text to anyone in the middle (use verified TLS, or "
-		    "allow it explicitly in the configuration)"),
+		err_set(e, EX_CONFIG,
+		    _("%s refused %s: it would send the secret "
+		      "in clear text to anyone in the middle (use verified TLS, or "
+		      "allow it explicitly in the configuration)"),
 		    clear_mech, clear_why);
 	else if (restricted)
-		err_set(e, EX_CONFIG, _("the server offers %s, but the credentials "
-		    "allow only %s"), offer, ctx->mechs);
+		err_set(e, EX_CONFIG,
+		    _("the server offers %s, but the credentials "
+		      "allow only %s"),
+		    offer, ctx->mechs);
 	else if (ctx->tried != 0)
-		err_set(e, EX_UNAVAILABLE, _("no mechanism is left to try (the "
-		    "server offers %s)"), offer);
+		err_set(e, EX_UNAVAILABLE,
+		    _("no mechanism is left to try (the "
+		      "server offers %s)"),
+		    offer);
 	else if (ctx->oauth)
-		err_set(e, EX_UNAVAILABLE, _("the server offers neither OAUTHBEARER "
-		    "nor XOAUTH2, which an OAuth2 token needs (it offers %s)"), offer);
+		err_set(e, EX_UNAVAILABLE,
+		    _("the server offers neither OAUTHBEARER "
+		      "nor XOAUTH2, which an OAuth2 token needs (it offers %s)"),
+		    offer);
 	else
-		err_set(e, EX_UNAVAILABLE, _("the server offers no mechanism relayq "
-		    "supports (it offers %s)"), offer);
+		err_set(e, EX_UNAVAILABLE,
+		    _("the server offers no mechanism relayq "
+		      "supports (it offers %s)"),
+		    offer);
 	return 1;
 }
 
@@ -192,8 +208,9 @@ choose(struct sasl_ctx *ctx, const char *server_mechs,
 			*restricted = 1;
 			continue;
 		}
-		if ((m->flags & M_PLUS) && (conn->cb_data == NULL ||
-		    conn->cb_type == NULL || conn->cb_len == 0))
+		if ((m->flags & M_PLUS) &&
+		    (conn->cb_data == NULL || conn->cb_type == NULL ||
+		        conn->cb_len == 0))
 			continue;
 		if ((m->flags & M_CLEAR) && (why = clear_refusal(ctx, conn))) {
 			if (*clear_mech == NULL) {
@@ -218,7 +235,8 @@ set_channel_binding(Gsasl_session *s, const struct auth_conn *conn)
 
 	if (conn->cb_data == NULL || conn->cb_type == NULL || conn->cb_len == 0)
 		return GSASL_OK;
-	rc = gsasl_base64_to((const char *)conn->cb_data, conn->cb_len, &b64, NULL);
+	rc = gsasl_base64_to((const char *)conn->cb_data, conn->cb_len, &b64,
+	    NULL);
 	if (rc != GSASL_OK)
 		return rc;
 	if (strcmp(conn->cb_type, "tls-exporter") == 0)
@@ -231,8 +249,8 @@ set_channel_binding(Gsasl_session *s, const struct auth_conn *conn)
 
 /* Starts a libgsasl session for mechs[ctx->cur]; *initial as in start(). */
 static int
-start_gsasl(struct sasl_ctx *ctx, const struct auth_conn *conn,
-    char **initial, struct err *e)
+start_gsasl(struct sasl_ctx *ctx, const struct auth_conn *conn, char **initial,
+    struct err *e)
 {
 	const struct mech *m = &mechs[ctx->cur];
 	char *out = NULL;
@@ -243,7 +261,8 @@ start_gsasl(struct sasl_ctx *ctx, const struct auth_conn *conn,
 		gsasl_property_set(ctx->sess, GSASL_AUTHID, ctx->user);
 		gsasl_property_set(ctx->sess, GSASL_PASSWORD, ctx->secret);
 		if (ctx->authzid)
-			gsasl_property_set(ctx->sess, GSASL_AUTHZID, ctx->authzid);
+			gsasl_property_set(ctx->sess, GSASL_AUTHZID,
+			    ctx->authzid);
 		/* Only a -PLUS mechanism gets the binding: libgsasl 2.2's SCRAM
 		 * client fails its first step when a plain SCRAM session has
 		 * one (seen against Dovecot), so plain SCRAM says "n". */
@@ -261,8 +280,9 @@ start_gsasl(struct sasl_ctx *ctx, const struct auth_conn *conn,
 		gsasl_free(out);
 	}
 	if (rc != GSASL_OK)
-		return err_set(e, EX_SOFTWARE, _("cannot start SASL mechanism %s: %s"),
-		    m->name, gsasl_strerror(rc));
+		return err_set(e, EX_SOFTWARE,
+		    _("cannot start SASL mechanism %s: %s"), m->name,
+		    gsasl_strerror(rc));
 	return 0;
 }
 
@@ -278,7 +298,8 @@ sasl_start(void *vctx, const char *server_mechs, const struct auth_conn *conn,
 	*initial = NULL;
 	end_session(ctx);
 	ctx->step_failed = 0;
-	i = choose(ctx, server_mechs, conn, &clear_mech, &clear_why, &restricted);
+	i = choose(ctx, server_mechs, conn, &clear_mech, &clear_why,
+	    &restricted);
 	if (i < 0)
 		return none_left(ctx, server_mechs, clear_mech, clear_why,
 		    restricted, e);
@@ -286,8 +307,8 @@ sasl_start(void *vctx, const char *server_mechs, const struct auth_conn *conn,
 	ctx->tried |= 1u << i;
 	*mech = mechs[i].name;
 	if (mechs[i].flags & M_BEARER)
-		return oauth_bearer(ctx->user, conn->host, ctx->port, ctx->secret,
-		    initial, e);
+		return oauth_bearer(ctx->user, conn->host, ctx->port,
+		    ctx->secret, initial, e);
 	if (mechs[i].flags & M_OAUTH)
 		return oauth_xoauth2(ctx->user, ctx->secret, initial, e);
 	return start_gsasl(ctx, conn, initial, e);
@@ -307,11 +328,14 @@ sasl_step(void *vctx, const char *challenge, char **response, struct err *e)
 		/* The only challenge is an error report; answer it so that the
 		 * server sends its final reply. */
 		oauth_describe_error(why, sizeof(why), challenge);
-		*response = xstrdup(oauth_error_reply(mechs[ctx->cur].flags & M_BEARER));
-		err_set(e, EX_NOPERM, _("the server refused the OAuth2 token: %s"), why);
+		*response = xstrdup(
+		    oauth_error_reply(mechs[ctx->cur].flags & M_BEARER));
+		err_set(e, EX_NOPERM,
+		    _("the server refused the OAuth2 token: %s"), why);
 		return 0;
 	}
-	rc = ctx->sess ? gsasl_step64(ctx->sess, challenge, &out) : GSASL_NO_SERVER_CODE;
+	rc = ctx->sess ? gsasl_step64(ctx->sess, challenge, &out) :
+	                 GSASL_NO_SERVER_CODE;
 	if (rc == GSASL_OK || rc == GSASL_NEEDS_MORE) {
 		*response = xstrdup(out);
 		wipe(out, strlen(out));
@@ -320,15 +344,18 @@ sasl_step(void *vctx, const char *challenge, char **response, struct err *e)
 	}
 	gsasl_free(out);
 	ctx->step_failed = 1;
-	return err_set(e, EX_PROTOCOL, _("SASL %s failed on the server's "
-	    "challenge: %s"), mechs[ctx->cur].name, gsasl_strerror(rc));
+	return err_set(e, EX_PROTOCOL,
+	    _("SASL %s failed on the server's "
+	      "challenge: %s"),
+	    mechs[ctx->cur].name, gsasl_strerror(rc));
 }
 
 /* Replies that say "this server cannot do this mechanism". */
 static int
 mech_unusable(int code, const char *enhanced)
 {
-	static const char *const enh[] = { "5.7.9", "5.7.11", "5.5.4", "5.5.1" };
+	static const char *const enh[] = { "5.7.9", "5.7.11", "5.5.4",
+		"5.5.1" };
 	size_t i;
 
 	if (code == 504 || code == 534 || code == 538)

@@ -18,20 +18,20 @@
 
 /* When may a mechanism that sends the secret itself be used? */
 enum sasl_clear {
-	SASL_CLEAR_VERIFIED = 0,  /* TLS with a verified certificate (default) */
-	SASL_CLEAR_TLS,           /* any TLS */
-	SASL_CLEAR_ALWAYS         /* even without TLS (admin's explicit choice) */
+	SASL_CLEAR_VERIFIED = 0, /* TLS with a verified certificate (default) */
+	SASL_CLEAR_TLS,          /* any TLS */
+	SASL_CLEAR_ALWAYS /* even without TLS (admin's explicit choice) */
 };
 
 /* What the engine needs (all borrowed for the duration of sasl_new). */
 struct sasl_params {
-	const char *user;     /* authentication id (login name), required */
-	const char *secret;   /* password or OAuth2 access token, required */
-	const char *authzid;  /* authorization id or NULL */
-	const char *mechs;    /* restriction: names separated by spaces or
-	                         commas, case-insensitive; NULL = any */
-	int oauth;            /* secret is an OAuth2 access token */
-	unsigned port;        /* smarthost port, for OAUTHBEARER */
+	const char *user;    /* authentication id (login name), required */
+	const char *secret;  /* password or OAuth2 access token, required */
+	const char *authzid; /* authorization id or NULL */
+	const char *mechs;   /* restriction: names separated by spaces or
+	                        commas, case-insensitive; NULL = any */
+	int oauth;           /* secret is an OAuth2 access token */
+	unsigned port;       /* smarthost port, for OAUTHBEARER */
 	enum sasl_clear clear;
 };
 

@@ -11,8 +11,9 @@
 #include "auth/secret.h"
 #include "lib/xalloc.h"
 
-#define OTHER_SOURCES N_("use an authinfo file, a systemd credential or a " \
-	"password command instead")
+#define OTHER_SOURCES \
+	N_("use an authinfo file, a systemd credential or a " \
+	   "password command instead")
 
 #ifndef HAVE_LIBSECRET
 
@@ -30,8 +31,10 @@ secret_keyring_lookup(const char *host, const char *service, const char *user,
 	*secret = NULL;
 	if (user_out)
 		*user_out = NULL;
-	err_set(e, EX_UNAVAILABLE, _("relayq was built without libsecret, so "
-	    "the keyring cannot be used; %s"), _(OTHER_SOURCES));
+	err_set(e, EX_UNAVAILABLE,
+	    _("relayq was built without libsecret, so "
+	      "the keyring cannot be used; %s"),
+	    _(OTHER_SOURCES));
 	return SECRET_UNAVAILABLE;
 }
 
@@ -43,6 +46,7 @@ secret_keyring_lookup(const char *host, const char *service, const char *user,
 #include "auth/secret_dl.h"
 
 /* Matches any schema (secret-tool's, msmtp's, ours) by attributes. */
+/* clang-format off */
 static const SecretSchema any_schema = {
 	"org.freedesktop.Secret.Generic", SECRET_SCHEMA_DONT_MATCH_NAME,
 	{
@@ -53,6 +57,7 @@ static const SecretSchema any_schema = {
 	},
 	0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 };
+/* clang-format on */
 
 int
 secret_keyring_built(void)
@@ -86,8 +91,10 @@ unavailable(struct err *e, const char *why)
 	char clean[256];
 
 	log_sanitize(clean, sizeof(clean), why, strlen(why));
-	err_set(e, EX_UNAVAILABLE, _("the Secret Service keyring is not "
-	    "reachable (%s); %s"), clean, _(OTHER_SOURCES));
+	err_set(e, EX_UNAVAILABLE,
+	    _("the Secret Service keyring is not "
+	      "reachable (%s); %s"),
+	    clean, _(OTHER_SOURCES));
 	return SECRET_UNAVAILABLE;
 }
 
@@ -102,19 +109,23 @@ take_item(const struct secret_dl *L, SecretItem *item, const char *host,
 	const char *u;
 
 	if (L->item_get_locked(item))
-		return err_set(e, EX_TEMPFAIL, _("the keyring item for %s is "
-		    "locked and could not be unlocked; unlock the keyring (log "
-		    "in to the desktop session) or %s"), host, _(OTHER_SOURCES));
+		return err_set(e, EX_TEMPFAIL,
+		    _("the keyring item for %s is "
+		      "locked and could not be unlocked; unlock the keyring (log "
+		      "in to the desktop session) or %s"),
+		    host, _(OTHER_SOURCES));
 	v = L->item_get_secret(item);
 	text = v ? L->value_get_text(v) : NULL;
 	if (text == NULL || *text == '\0') {
 		if (v)
 			L->value_unref(v);
-		return err_set(e, EX_CONFIG, _("the keyring item for %s holds no "
-		    "text password; store it again with secret-tool store"), host);
+		return err_set(e, EX_CONFIG,
+		    _("the keyring item for %s holds no "
+		      "text password; store it again with secret-tool store"),
+		    host);
 	}
 	*secret = xstrdup(text);
-	L->value_unref(v);   /* libsecret wipes its own copy */
+	L->value_unref(v); /* libsecret wipes its own copy */
 	if (user_out != NULL) {
 		attrs = L->item_get_attributes(item);
 		u = attrs ? L->hash_table_lookup(attrs, "user") : NULL;
@@ -140,8 +151,9 @@ secret_keyring_lookup(const char *host, const char *service, const char *user,
 	if (user_out)
 		*user_out = NULL;
 	if (!have_session_bus())
-		return unavailable(e, _("no D-Bus session, as under cron or a "
-		    "systemd timer"));
+		return unavailable(e,
+		    _("no D-Bus session, as under cron or a "
+		      "systemd timer"));
 	/* Only now, with a session to ask, is libsecret (and GLib) loaded. */
 	L = secret_dl_get(e);
 	if (L == NULL)
@@ -152,10 +164,10 @@ secret_keyring_lookup(const char *host, const char *service, const char *user,
 		goto out;
 	}
 	attrs = L->hash_table_new(L->str_hash, L->str_equal);
-	L->hash_table_insert(attrs, (gpointer)"host", (gpointer)host);
-	L->hash_table_insert(attrs, (gpointer)"service", (gpointer)service);
+	L->hash_table_insert(attrs, (gpointer) "host", (gpointer)host);
+	L->hash_table_insert(attrs, (gpointer) "service", (gpointer)service);
 	if (user != NULL)
-		L->hash_table_insert(attrs, (gpointer)"user", (gpointer)user);
+		L->hash_table_insert(attrs, (gpointer) "user", (gpointer)user);
 	items = L->service_search_sync(svc, &any_schema, attrs,
 	    SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS, NULL, &ge);
 	if (ge != NULL) {
@@ -163,7 +175,7 @@ secret_keyring_lookup(const char *host, const char *service, const char *user,
 		goto out;
 	}
 	rc = items ? take_item(L, items->data, host, user_out, secret, e) :
-	    SECRET_NOT_FOUND;
+	             SECRET_NOT_FOUND;
 out:
 	if (ge)
 		L->error_free(ge);

@@ -19,7 +19,7 @@
 enum {
 	SECRET_FOUND = 0,
 	SECRET_NOT_FOUND = 1,
-	SECRET_UNAVAILABLE = 2   /* no keyring here; e says why (not fatal) */
+	SECRET_UNAVAILABLE = 2 /* no keyring here; e says why (not fatal) */
 };
 
 /* Looks up the secret of the item with host, service (e.g. "smtp") and,

@@ -8,7 +8,10 @@
 #include "lib/i18n.h"
 #include "auth/secret_dl.h"
 
-#define SYM(name, field) { name, offsetof(struct secret_dl, field) }
+#define SYM(name, field) \
+	{ \
+		name, offsetof(struct secret_dl, field) \
+	}
 static const struct {
 	const char *name;
 	size_t off;
@@ -33,8 +36,9 @@ static const struct {
 #undef SYM
 #define NSYMS (sizeof(syms) / sizeof(syms[0]))
 
-#define FIX N_("install the libsecret-1-0 package, or use an authinfo file, " \
-	"a systemd credential or a password command instead")
+#define FIX \
+	N_("install the libsecret-1-0 package, or use an authinfo file, " \
+	   "a systemd credential or a password command instead")
 
 int
 secret_dl_load(const char *soname, struct secret_dl *out, struct err *e)
@@ -47,19 +51,23 @@ secret_dl_load(const char *soname, struct secret_dl *out, struct err *e)
 	h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
 		why = dlerror();
-		return err_set(e, EX_UNAVAILABLE, _("cannot load %s for the Secret "
-		    "Service keyring (%s); %s"), soname, why ? why : "?", _(FIX));
+		return err_set(e, EX_UNAVAILABLE,
+		    _("cannot load %s for the Secret "
+		      "Service keyring (%s); %s"),
+		    soname, why ? why : "?", _(FIX));
 	}
 	for (i = 0; i < NSYMS; i++) {
 		(void)dlerror();
 		p = dlsym(h, syms[i].name);
 		if (p == NULL) {
 			why = dlerror();
-			return err_set(e, EX_UNAVAILABLE, _("%s has no %s (%s); it is "
-			    "not the libsecret relayq was built for: %s"), soname,
-			    syms[i].name, why ? why : "?", _(FIX));
+			return err_set(e, EX_UNAVAILABLE,
+			    _("%s has no %s (%s); it is "
+			      "not the libsecret relayq was built for: %s"),
+			    soname, syms[i].name, why ? why : "?", _(FIX));
 		}
-		/* POSIX: a data pointer from dlsym holds the function's address. */
+		/* POSIX: a data pointer from dlsym holds the function's
+		 * address. */
 		*(void **)(void *)((char *)&t + syms[i].off) = p;
 	}
 	*out = t;
@@ -71,11 +79,13 @@ secret_dl_get(struct err *e)
 {
 	static struct secret_dl table;
 	static struct err failed;
-	static int state;   /* 0 not tried, 1 loaded, -1 failed */
+	static int state; /* 0 not tried, 1 loaded, -1 failed */
 
 	if (state == 0) {
 		err_clear(&failed);
-		state = secret_dl_load(LIBSECRET_SONAME, &table, &failed) == 0 ? 1 : -1;
+		state = secret_dl_load(LIBSECRET_SONAME, &table, &failed) == 0 ?
+		    1 :
+		    -1;
 	}
 	if (state < 0) {
 		*e = failed;

@@ -17,15 +17,16 @@
 #include "lib/buf.h"
 
 enum bounce_action {
-	BOUNCE_FAILED,           /* Action: failed */
-	BOUNCE_DELAYED,          /* Action: delayed (a warning) */
+	BOUNCE_FAILED,  /* Action: failed */
+	BOUNCE_DELAYED, /* Action: delayed (a warning) */
 };
 
 struct bounce_rcpt {
-	const char *addr;        /* Final-Recipient */
-	const char *orcpt;       /* Original-Recipient "rfc822;addr" or NULL */
-	const char *status;      /* "5.1.1" */
-	const char *diagnostic;  /* the server's reply "550 5.1.1 ...", or NULL */
+	const char *addr;   /* Final-Recipient */
+	const char *orcpt;  /* Original-Recipient "rfc822;addr" or NULL */
+	const char *status; /* "5.1.1" */
+	const char
+	    *diagnostic; /* the server's reply "550 5.1.1 ...", or NULL */
 	const char *remote_mta;  /* host name of the smarthost, or NULL */
 	const char *in_reply_to; /* "RCPT TO", "end of DATA"... or NULL */
 	time_t last_attempt;     /* 0 when never attempted */
@@ -37,15 +38,15 @@ struct bounce_rcpt {
 
 struct bounce_info {
 	enum bounce_action action;
-	const char *reporting_mta;   /* this host's FQDN */
-	const char *domain;          /* for From: MAILER-DAEMON@domain */
-	const char *to;              /* the original envelope sender */
+	const char *reporting_mta; /* this host's FQDN */
+	const char *domain;        /* for From: MAILER-DAEMON@domain */
+	const char *to;            /* the original envelope sender */
 	const char *queue_id;
-	const char *envid;           /* ENVID of the original, or NULL */
-	time_t arrival;              /* when the original was queued */
+	const char *envid; /* ENVID of the original, or NULL */
+	time_t arrival;    /* when the original was queued */
 	time_t now;
-	time_t retry_until;          /* for delay warnings */
-	int headers_only;            /* RET=HDRS, or the original is too big */
+	time_t retry_until; /* for delay warnings */
+	int headers_only;   /* RET=HDRS, or the original is too big */
 	/* headers_only because the original is too large to return: its size
 	 * (as SIZE= counts it) and the limit (the server's SIZE; 0 when only
 	 * its refusal said so).  too_big 0: not trimmed for size.
@@ -53,13 +54,13 @@ struct bounce_info {
 	 * relayq's assumption (BOUNCE_RETURN_MAX). */
 	unsigned long long too_big, size_limit;
 	int size_guessed;
-	int original_8bit;           /* original has 8-bit data */
-	const char *unique;          /* unique token for boundary and Message-ID */
+	int original_8bit;  /* original has 8-bit data */
+	const char *unique; /* unique token for boundary and Message-ID */
 	const struct bounce_rcpt *rcpts;
 	size_t nrcpts;
-	const char *from;            /* NULL: From: MAILER-DAEMON@domain; else
-	                              * "Mail Delivery System <from>"
-	                              * (relayq.conf from_address) */
+	const char *from; /* NULL: From: MAILER-DAEMON@domain; else
+	                   * "Mail Delivery System <from>"
+	                   * (relayq.conf from_address) */
 };
 
 /* Appends the notice from its header section up to the header of the

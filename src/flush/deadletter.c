@@ -100,7 +100,8 @@ deadletter_from_line(const char *sender, time_t t, struct buf *out)
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm) == 0)
 		strcpy(date, "Thu Jan  1 00:00:00 1970");
-	buf_printf(out, "From %s %s\n", sender && *sender ? sender : "MAILER-DAEMON", date);
+	buf_printf(out, "From %s %s\n",
+	    sender && *sender ? sender : "MAILER-DAEMON", date);
 }
 
 int
@@ -125,8 +126,9 @@ deadletter_path(struct err *e)
 		home = pw != NULL ? pw->pw_dir : NULL;
 	}
 	if (home == NULL || home[0] != '/') {
-		err_set(e, EX_CANTCREAT, _("cannot find your home directory for "
-		    "dead.letter; set HOME"));
+		err_set(e, EX_CANTCREAT,
+		    _("cannot find your home directory for "
+		      "dead.letter; set HOME"));
 		return NULL;
 	}
 	return xasprintf("%s%sdead.letter", home,
@@ -140,8 +142,9 @@ open_mbox(const char *path, off_t *size, struct err *e)
 	struct stat st;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY |
-	    O_CLOEXEC, 0600);
+	fd = open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+	    0600);
 	if (fd < 0)
 		return durable_err(e, errno, _("cannot open"), path);
 	if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
@@ -149,8 +152,10 @@ open_mbox(const char *path, off_t *size, struct err *e)
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		err_set(e, EX_CANTCREAT, _("%s is not a regular file owned by you; "
-		    "move it away"), path);
+		err_set(e, EX_CANTCREAT,
+		    _("%s is not a regular file owned by you; "
+		      "move it away"),
+		    path);
 		goto fail;
 	}
 	*size = st.st_size;
@@ -174,7 +179,8 @@ copy_quoted(int fd, const char *path, int src_fd, const char *src_name,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return err_sys(e, EX_IOERR, errno, _("cannot read %s"), src_name);
+			return err_sys(e, EX_IOERR, errno, _("cannot read %s"),
+			    src_name);
 		if (n == 0)
 			break;
 		deadletter_quote(&q, chunk, (size_t)n, out);
@@ -187,8 +193,8 @@ copy_quoted(int fd, const char *path, int src_fd, const char *src_name,
 }
 
 int
-deadletter_append(const char *path, const char *sender, time_t t,
-    int src_fd, const char *src_name, struct err *e)
+deadletter_append(const char *path, const char *sender, time_t t, int src_fd,
+    const char *src_name, struct err *e)
 {
 	struct buf out = BUF_INIT;
 	off_t size = 0;

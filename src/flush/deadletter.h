@@ -21,10 +21,10 @@
 
 /* mboxrd quoting across chunks (pure). */
 struct deadletter_quote {
-	int in_prefix;      /* at a line start, deciding whether to quote */
-	size_t ngt;         /* '>' seen in the held prefix */
-	size_t nfrom;       /* characters of "From " matched after them */
-	int last;           /* last byte written, -1 none */
+	int in_prefix; /* at a line start, deciding whether to quote */
+	size_t ngt;    /* '>' seen in the held prefix */
+	size_t nfrom;  /* characters of "From " matched after them */
+	int last;      /* last byte written, -1 none */
 };
 
 void deadletter_quote_init(struct deadletter_quote *q);

@@ -103,14 +103,16 @@ select_due(struct flusher *f, struct strv *seen, struct strv *due,
 	for (i = 0; i < ids.n; i++) {
 		const char *key = ids.v[i];
 
-		if (before > 0 && bsearch(&key, seen->v, before, sizeof(*seen->v), cmp_str))
+		if (before > 0 &&
+		    bsearch(&key, seen->v, before, sizeof(*seen->v), cmp_str))
 			continue;
 		strv_add(seen, ids.v[i]);
 		envelope_init(&env);
 		if (queue_env_read(f->o->queue, ids.v[i], &env, &le) < 0) {
 			log_msg(LOG_ERR, "%s", le.msg);
 		} else if ((d = is_due(f, &env)) == 1) {
-			strv_add(flush_needs_session(&env) ? due : local, ids.v[i]);
+			strv_add(flush_needs_session(&env) ? due : local,
+			    ids.v[i]);
 		} else if (d == 2) {
 			strv_add(&f->waiting, ids.v[i]);
 			if (env.last_attempt > f->wait_last)
@@ -134,8 +136,10 @@ take_waiting(struct flusher *f, struct strv *due)
 	for (i = 0; i < f->waiting.n; i++)
 		strv_add(due, f->waiting.v[i]);
 	if (f->waiting.n > 0)
-		log_msg(LOG_INFO, "a session is open: %zu messages deferred by "
-		    "earlier session failures are due in it", f->waiting.n);
+		log_msg(LOG_INFO,
+		    "a session is open: %zu messages deferred by "
+		    "earlier session failures are due in it",
+		    f->waiting.n);
 	strv_free(&f->waiting);
 }
 
@@ -154,8 +158,8 @@ probe(struct flusher *f, struct strv *due)
 	f->probed = 1;
 	strv_add(due, f->waiting.v[0]);
 	free(f->waiting.v[0]);
-	memmove(f->waiting.v, f->waiting.v + 1, (f->waiting.n - 1) *
-	    sizeof(*f->waiting.v));
+	memmove(f->waiting.v, f->waiting.v + 1,
+	    (f->waiting.n - 1) * sizeof(*f->waiting.v));
 	f->waiting.n--;
 	return 1;
 }
@@ -173,8 +177,10 @@ flusher_reopen(struct flusher *f, struct result *r)
 	}
 	if (f->reconnects > FLUSH_MAX_RECONNECTS)
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
-		    RESULT_ST_DROPPED, "the smarthost closed or limited %d sessions "
-		    "in one run; trying again later", f->reconnects);
+		    RESULT_ST_DROPPED,
+		    "the smarthost closed or limited %d sessions "
+		    "in one run; trying again later",
+		    f->reconnects);
 	else if (session_open(f, f->ss, r) == 0) {
 		f->open = 1;
 		if (f->due != NULL)
@@ -210,10 +216,12 @@ deliver(struct flusher *f, struct strv *due)
 				/* Not this run's queue to deliver: what
 				 * it cannot set up (a credential only root
 				 * can read) is not the messages' try. */
-				log_msg(LOG_WARNING, "%s: not delivered by uid %lu "
+				log_msg(LOG_WARNING,
+				    "%s: not delivered by uid %lu "
 				    "(%s); root's relayq-flush --all-users "
-				    "delivers this queue", f->o->queue->dir,
-				    (unsigned long)getuid(), sess_r.text);
+				    "delivers this queue",
+				    f->o->queue->dir, (unsigned long)getuid(),
+				    sess_r.text);
 				break;
 			}
 			/* Nothing can go now: every remaining message is
@@ -223,7 +231,8 @@ deliver(struct flusher *f, struct strv *due)
 			break;
 		}
 		flush_message(f, f->ss, due->v[i], NULL);
-		if (f->open && limit > 0 && f->ss->nmsgs >= (unsigned long)limit) {
+		if (f->open && limit > 0 &&
+		    f->ss->nmsgs >= (unsigned long)limit) {
 			session_close(f->ss);
 			f->open = 0;
 		}
@@ -239,7 +248,8 @@ linger(const struct flusher *f)
 {
 	int waited;
 
-	for (waited = 0; waited < FLUSH_LINGER_MS; waited += FLUSH_LINGER_STEP_MS) {
+	for (waited = 0; waited < FLUSH_LINGER_MS;
+	     waited += FLUSH_LINGER_STEP_MS) {
 		if (runlock_kicked(f->o->queue))
 			return 1;
 		clock_sleep_ms(f->o->clock, FLUSH_LINGER_STEP_MS);
@@ -263,7 +273,8 @@ flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	f.st = st;
 	f.now = clock_now(o->clock);
 	f.last_start = -1;
-	f.rcpt_limit = o->conf->max_recipients > 0 ? (size_t)o->conf->max_recipients : 0;
+	f.rcpt_limit =
+	    o->conf->max_recipients > 0 ? (size_t)o->conf->max_recipients : 0;
 	result_clear(&f.worst);
 	f.ss = xcalloc(1, sizeof(*f.ss));
 	if (queue_sweep(o->queue, f.now, &swept, &le) < 0)
@@ -325,8 +336,10 @@ stats_add(struct flush_stats *sum, const struct flush_stats *one)
 	sum->sessions += one->sessions;
 	sum->config_error |= one->config_error;
 	sum->oauth_refused |= one->oauth_refused;
-	if (one->exit_code != EX_OK && (sum->exit_code == EX_OK ||
-	    (sum->exit_code == EX_TEMPFAIL && one->exit_code != EX_TEMPFAIL)))
+	if (one->exit_code != EX_OK &&
+	    (sum->exit_code == EX_OK ||
+	        (sum->exit_code == EX_TEMPFAIL &&
+	            one->exit_code != EX_TEMPFAIL)))
 		sum->exit_code = one->exit_code;
 	sum->runs++;
 }
@@ -339,7 +352,8 @@ flush_queue(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 	struct runlock l;
 	struct err le;
 	unsigned slots = o->conf->max_connections > 0 ?
-	    (unsigned)o->conf->max_connections : 1;
+	    (unsigned)o->conf->max_connections :
+	    1;
 	int r, rc = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -350,15 +364,19 @@ flush_queue(const struct flush_opts *o, struct flush_stats *st, struct err *e)
 		return -1;
 	r = runlock_try(o->queue, slots, &l, e);
 	if (r == 1 && o->wait_lock) {
-		log_msg(LOG_INFO, "%s: another run is delivering this queue; "
-		    "waiting for it", o->queue->dir);
+		log_msg(LOG_INFO,
+		    "%s: another run is delivering this queue; "
+		    "waiting for it",
+		    o->queue->dir);
 		r = runlock_wait(o->queue, &l, e);
 	}
 	if (r < 0)
 		return -1;
 	if (r == 1) {
-		log_msg(LOG_INFO, "%s: another run is delivering this queue; "
-		    "handed over to it", o->queue->dir);
+		log_msg(LOG_INFO,
+		    "%s: another run is delivering this queue; "
+		    "handed over to it",
+		    o->queue->dir);
 		st->handed_over = 1;
 		return 0;
 	}

@@ -8,8 +8,9 @@
  * reconnecting when the server closes or limits a session or a
  * per-connection limit is reached.  Each recipient's result is recorded
  * as soon as its transaction is finished; a message leaves the queue only
- * when every recipient is done or failed for good; failures for good are bounced to the sender
- * (flush_bounce.c).  A run with nothing due touches no network.
+ * when every recipient is done or failed for good; failures for good are
+ * bounced to the sender (flush_bounce.c).  A run with nothing due touches no
+ * network.
  *
  *   flush.c          the run: selection, the session loop, the summary
  *   flush_session.c  endpoints, TCP, TLS, credentials, AUTH (with the
@@ -33,7 +34,7 @@
 #include "lib/stream.h"
 
 struct flush_filter {
-	char kind;          /* 'I' queue id, 'R' recipient, 'S' sender */
+	char kind; /* 'I' queue id, 'R' recipient, 'S' sender */
 	int negate;
 	const char *substr;
 };
@@ -46,27 +47,27 @@ struct flush_opts {
 	const struct identity *id;
 	struct queue *queue;
 	const struct resolver *resolver;
-	int force;                      /* ignore the retry schedule */
-	long long min_age;              /* with force: skip what was tried less
-	                                 * than this many seconds ago (sendmail's
-	                                 * MinQueueAge); 0 = none */
-	int verbose;                    /* SMTP transcript on stderr */
-	int guest;                      /* the queue is root's run's to deliver
-	                                 * (a spool queue flushed by its owner):
-	                                 * a session that fails on this run's own
-	                                 * configuration (a credential it cannot
-	                                 * read) leaves the messages untouched */
+	int force;         /* ignore the retry schedule */
+	long long min_age; /* with force: skip what was tried less
+	                    * than this many seconds ago (sendmail's
+	                    * MinQueueAge); 0 = none */
+	int verbose;       /* SMTP transcript on stderr */
+	int guest;         /* the queue is root's run's to deliver
+	                    * (a spool queue flushed by its owner):
+	                    * a session that fails on this run's own
+	                    * configuration (a credential it cannot
+	                    * read) leaves the messages untouched */
 	const struct flush_filter *filters;
 	size_t nfilters;
-	int wait_lock;                  /* flush_queue: when another run holds
-	                                 * the queue, wait for it, then run (a
-	                                 * forced run by hand); 0: hand over */
-	const char *oauth_dir;          /* without a queue (relayq check
-	                                 * --connect): the queue whose
-	                                 * oauth-token a run uses; NULL: only
-	                                 * oauth_token_file */
-	int kick;                       /* set by flush_queue: consume the
-	                                 * queue's kick before each scan */
+	int wait_lock;         /* flush_queue: when another run holds
+	                        * the queue, wait for it, then run (a
+	                        * forced run by hand); 0: hand over */
+	const char *oauth_dir; /* without a queue (relayq check
+	                        * --connect): the queue whose
+	                        * oauth-token a run uses; NULL: only
+	                        * oauth_token_file */
+	int kick;              /* set by flush_queue: consume the
+	                        * queue's kick before each scan */
 	/* Wall time, monotonic time, waits and the retry jitter's chance
 	 * (clock.h); NULL: the system's.  Tests run the engine on a fake. */
 	const struct clock *clock;
@@ -79,27 +80,28 @@ struct flush_opts {
 };
 
 struct flush_stats {
-	unsigned due;           /* messages picked */
-	unsigned sent;          /* messages finished with every recipient done */
-	unsigned deferred;      /* messages kept for a later try */
-	unsigned bounced;       /* messages with a recipient failed for good */
-	unsigned busy;          /* messages another flusher held */
-	unsigned sessions;      /* connections opened */
-	int exit_code;          /* <sysexits.h> of the most severe outcome */
-	int config_error;       /* a session failed on the configuration (TLS
-	                         * files, credentials, no such smarthost) */
-	int oauth_refused;      /* the server refused the prefetched OAuth2
-	                         * access token (535 to AUTH): only root's
-	                         * --all-users run can refresh it */
-	unsigned runs;          /* flush_queue: passes made under the lock */
-	int handed_over;        /* flush_queue: another run held the queue;
-	                         * it was kicked and will deliver */
+	unsigned due;      /* messages picked */
+	unsigned sent;     /* messages finished with every recipient done */
+	unsigned deferred; /* messages kept for a later try */
+	unsigned bounced;  /* messages with a recipient failed for good */
+	unsigned busy;     /* messages another flusher held */
+	unsigned sessions; /* connections opened */
+	int exit_code;     /* <sysexits.h> of the most severe outcome */
+	int config_error;  /* a session failed on the configuration (TLS
+	                    * files, credentials, no such smarthost) */
+	int oauth_refused; /* the server refused the prefetched OAuth2
+	                    * access token (535 to AUTH): only root's
+	                    * --all-users run can refresh it */
+	unsigned runs;     /* flush_queue: passes made under the lock */
+	int handed_over;   /* flush_queue: another run held the queue;
+	                    * it was kicked and will deliver */
 };
 
 /* Runs one pass.  Returns 0 when the run itself worked (st says how the
  * messages fared), -1 with e set when it could not run at all (bad
  * configuration, unreadable queue). */
-int flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e);
+int flush_run(const struct flush_opts *o, struct flush_stats *st,
+    struct err *e);
 
 /* flush_run under the queue's run lock (runlock.h), as every relayq-flush
  * run of one queue does: marks the kick, takes a free slot of the lock
@@ -110,7 +112,8 @@ int flush_run(const struct flush_opts *o, struct flush_stats *st, struct err *e)
  * is free (doc/QUEUE.md, "Run lock and kick").  st adds up the passes.
  * Returns as flush_run; -1 also when the lock cannot be taken.  Logs the
  * hand-over at LOG_INFO. */
-int flush_queue(const struct flush_opts *o, struct flush_stats *st, struct err *e);
+int flush_queue(const struct flush_opts *o, struct flush_stats *st,
+    struct err *e);
 
 /* Looks up the credentials of every smarthost of conf with the credential
  * sources conf configures (authinfo owner: the effective uid), as the
@@ -136,10 +139,10 @@ int flush_oauth_setup(const struct conf *c, const char *queue_dir,
  * as a delivery does (under the token file's lock; a rotated refresh
  * token stored back), and writes to out one line "oauth: trial refresh
  * at URL: ok, ..." or "oauth: trial refresh FAILED: reason" with lines
- * "  fix: ..." where the reason has no fix in it; never a token.  The token file is oauth_token_file,
- * else oauth-token in queue_dir (NULL: root's spool run, which needs
- * oauth_token_file).  Returns 0, or -1 with e: EX_CONFIG for a refused
- * grant (invalid_grant: run relayq oauth setup again, not marked in the
+ * "  fix: ..." where the reason has no fix in it; never a token.  The token
+ * file is oauth_token_file, else oauth-token in queue_dir (NULL: root's spool
+ * run, which needs oauth_token_file).  Returns 0, or -1 with e: EX_CONFIG for a
+ * refused grant (invalid_grant: run relayq oauth setup again, not marked in the
  * file: the delivery that meets it runs on_failure), a missing token
  * file or client; EX_TEMPFAIL when the endpoint cannot be reached. */
 int flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
@@ -150,8 +153,8 @@ int flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
  * delivery does, and with force whatever its expiry: a child's server
  * refused it) and puts it into every entry of cs, for the per-user
  * children.  Returns 0 (also when OAuth2 is not configured) or -1. */
-int flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
-    int force, struct err *e);
+int flush_oauth_prefetch(const struct conf *c, struct creds_set *cs, int force,
+    struct err *e);
 
 /* relayq check --connect (relayq-flush --probe): opens one session as a
  * run would (o: conf, id, resolver, verbose, creds; no queue), then sends

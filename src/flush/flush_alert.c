@@ -21,8 +21,8 @@
 extern char **environ;
 
 int
-flush_deadletter(struct flusher *f, const struct envelope *env,
-    const char *why, struct err *e)
+flush_deadletter(struct flusher *f, const struct envelope *env, const char *why,
+    struct err *e)
 {
 	char *path = NULL, *body = queue_body_path(f->o->queue, env->id);
 	char safe[RESULT_TEXT_MAX];
@@ -36,9 +36,10 @@ flush_deadletter(struct flusher *f, const struct envelope *env,
 	if (deadletter_append(path, env->sender, f->now, fd, body, e) < 0)
 		goto done;
 	log_sanitize(safe, sizeof(safe), why, strlen(why));
-	log_msg(LOG_NOTICE, "%s: to=<%s>, relay=dead.letter, status=saved (%s; "
-	    "appended to %s)", env->id, env->nrcpt > 0 ? env->rcpt[0].addr : "",
-	    safe, path);
+	log_msg(LOG_NOTICE,
+	    "%s: to=<%s>, relay=dead.letter, status=saved (%s; "
+	    "appended to %s)",
+	    env->id, env->nrcpt > 0 ? env->rcpt[0].addr : "", safe, path);
 	rc = 0;
 done:
 	if (fd >= 0)
@@ -64,15 +65,17 @@ run_onfailure(struct flusher *f, const struct onfailure_info *in,
 		log_msg(LOG_ERR, "%s: on_failure (%s): %s", id,
 		    onfailure_event_name(in->event), e.msg);
 	else if (r == 1)
-		log_msg(LOG_WARNING, "%s: on_failure (%s): killed after %llds", id,
-		    onfailure_event_name(in->event), f->o->conf->on_failure_timeout);
+		log_msg(LOG_WARNING, "%s: on_failure (%s): killed after %llds",
+		    id, onfailure_event_name(in->event),
+		    f->o->conf->on_failure_timeout);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		log_msg(LOG_INFO, "%s: on_failure (%s): done", id,
 		    onfailure_event_name(in->event));
 	else
 		log_msg(LOG_WARNING, "%s: on_failure (%s): exit status %d", id,
-		    onfailure_event_name(in->event), WIFEXITED(status) ?
-		    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		    onfailure_event_name(in->event),
+		    WIFEXITED(status) ? WEXITSTATUS(status) :
+		                        128 + WTERMSIG(status));
 	strv_free(&envp);
 }
 
@@ -89,7 +92,7 @@ flush_onfailure(struct flusher *f, const struct envelope *env,
 	rcpts = xcalloc(env->nrcpt + 1, sizeof(*rcpts));
 	for (i = 0; i < env->nrcpt; i++)
 		if (which != NULL ? which[i] != 0 :
-		    env->rcpt[i].state == RCPT_PENDING)
+		                    env->rcpt[i].state == RCPT_PENDING)
 			rcpts[n++] = env->rcpt[i].addr;
 	memset(&in, 0, sizeof(in));
 	in.event = ev;

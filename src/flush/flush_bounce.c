@@ -78,7 +78,8 @@ refused_as_too_big(const struct bounce_rcpt *br, size_t n)
 		const char *st = br[i].status, *d = br[i].diagnostic;
 
 		if (strcmp(st, "5.3.4") == 0 || strcmp(st, "5.2.3") == 0 ||
-		    (d != NULL && strncmp(d, "552 ", 4) == 0 && strcmp(st, "5.0.0") == 0))
+		    (d != NULL && strncmp(d, "552 ", 4) == 0 &&
+		        strcmp(st, "5.0.0") == 0))
 			return 1;
 	}
 	return 0;
@@ -106,8 +107,8 @@ fit_notice(struct flusher *f, const struct envelope *env, struct bounce_info *b,
     struct buf *text)
 {
 	char *path;
-	unsigned long long orig, limit = f->size_limit ? f->size_limit :
-	    BOUNCE_RETURN_MAX;
+	unsigned long long orig,
+	    limit = f->size_limit ? f->size_limit : BOUNCE_RETURN_MAX;
 	int refused;
 
 	bounce_begin(b, text);
@@ -124,8 +125,9 @@ fit_notice(struct flusher *f, const struct envelope *env, struct bounce_info *b,
 	b->too_big = orig;
 	/* A refusal names the limit only when the message exceeds it (a
 	 * 552 for one recipient may be that mailbox's own limit). */
-	b->size_limit = !refused ? limit : f->size_limit > 0 &&
-	    orig > f->size_limit ? f->size_limit : 0;
+	b->size_limit = !refused                      ? limit :
+	    f->size_limit > 0 && orig > f->size_limit ? f->size_limit :
+	                                                0;
 	b->size_guessed = !refused && f->size_limit == 0;
 	buf_reset(text);
 	bounce_begin(b, text);
@@ -137,8 +139,8 @@ flush_bounce(struct flusher *f, const struct envelope *env,
     struct err *e)
 {
 	struct bounce_rcpt *br = xcalloc(env->nrcpt, sizeof(*br));
-	char (*diag)[RESULT_TEXT_MAX + 32] = xcalloc(env->nrcpt, sizeof(*diag));
-	char (*status)[RCPT_STATUS_MAX] = xcalloc(env->nrcpt, sizeof(*status));
+	char(*diag)[RESULT_TEXT_MAX + 32] = xcalloc(env->nrcpt, sizeof(*diag));
+	char(*status)[RCPT_STATUS_MAX] = xcalloc(env->nrcpt, sizeof(*status));
 	struct buf *stored = xcalloc(env->nrcpt, sizeof(*stored));
 	struct bounce_info b;
 	struct notice nt;
@@ -150,8 +152,10 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 
 	memset(&nt, 0, sizeof(nt));
 	if (env->sender[0] == '\0') {
-		log_msg(LOG_INFO, "%s: no failure notice: the sender is <> (a notice "
-		    "itself, or mail that asked for none)", env->id);
+		log_msg(LOG_INFO,
+		    "%s: no failure notice: the sender is <> (a notice "
+		    "itself, or mail that asked for none)",
+		    env->id);
 		rc = 0;
 		goto done;
 	}
@@ -162,22 +166,26 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 		br[n].orcpt = env->rcpt[i].orcpt;
 		if (why[i] != NULL) {
 			br[n].status = why[i]->status;
-			br[n].diagnostic = why[i]->code ? result_diagnostic(why[i], diag[n],
-			    sizeof(diag[n])) : NULL;
+			br[n].diagnostic = why[i]->code ?
+			    result_diagnostic(why[i], diag[n],
+			        sizeof(diag[n])) :
+			    NULL;
 			br[n].in_reply_to = why[i]->code ? why[i]->stage : NULL;
 			if (why[i]->code == 0)
 				br[n].diagnostic = why[i]->text;
 		} else {
-			/* Failed in an earlier run: its stored reply carries the
-			 * enhanced status ("550" without one gives 5.0.0, as
-			 * RFC 3463 derives it). */
-			br[n].status = rcpt_reply_status(&env->rcpt[i].reply, status[n],
-			    delayed ? "4.0.0" : "5.0.0");
+			/* Failed in an earlier run: its stored reply carries
+			 * the enhanced status ("550" without one gives 5.0.0,
+			 * as RFC 3463 derives it). */
+			br[n].status = rcpt_reply_status(&env->rcpt[i].reply,
+			    status[n], delayed ? "4.0.0" : "5.0.0");
 			rcpt_reply_format(&env->rcpt[i].reply, &stored[n]);
 			br[n].diagnostic = env->rcpt[i].reply.text != NULL ?
-			    buf_cstr(&stored[n]) : NULL;
+			    buf_cstr(&stored[n]) :
+			    NULL;
 		}
-		br[n].remote_mta = why[i] != NULL && why[i]->code ? remote : NULL;
+		br[n].remote_mta =
+		    why[i] != NULL && why[i]->code ? remote : NULL;
 		br[n].last_attempt = env->rcpt[i].last_attempt;
 		n++;
 	}
@@ -203,10 +211,13 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	b.nrcpts = n;
 	fit_notice(f, env, &b, &text);
 	if (b.too_big > 0)
-		log_msg(LOG_INFO, "%s: the notice returns the headers only: the "
-		    "message (%llu bytes) is too large to return%s", env->id,
-		    b.too_big, b.size_guessed ? " (the smarthost's SIZE is not known "
-		    "in this run)" : "");
+		log_msg(LOG_INFO,
+		    "%s: the notice returns the headers only: the "
+		    "message (%llu bytes) is too large to return%s",
+		    env->id, b.too_big,
+		    b.size_guessed ? " (the smarthost's SIZE is not known "
+		                     "in this run)" :
+		                     "");
 	if (notice_write(&nt, text.data, text.len, e) < 0 ||
 	    copy_original(f, env, b.headers_only, &nt, &ended_nl, e) < 0)
 		goto done;

@@ -17,18 +17,29 @@ enum step { S_RESOLVE, S_TCP, S_TLS, S_EHLO, S_AUTH, S_MAIL, S_QUIT, S_N };
 /* Step names and result words are fixed (not translated): scripts read
  * them, as they read sendmail -bv's "deliverable". */
 static const char *const step_names[S_N] = {
-	"resolve", "TCP", "TLS", "EHLO", "AUTH", "MAIL FROM", "RSET, QUIT",
+	"resolve",
+	"TCP",
+	"TLS",
+	"EHLO",
+	"AUTH",
+	"MAIL FROM",
+	"RSET, QUIT",
 };
 static const int step_codes[S_N] = {
-	EX_NOHOST, EX_UNAVAILABLE, EX_PROTOCOL, EX_PROTOCOL, EX_NOPERM,
-	EX_NOPERM, EX_PROTOCOL,
+	EX_NOHOST,
+	EX_UNAVAILABLE,
+	EX_PROTOCOL,
+	EX_PROTOCOL,
+	EX_NOPERM,
+	EX_NOPERM,
+	EX_PROTOCOL,
 };
 
 struct check {
 	struct flusher f;
 	struct flush_probe p;
 	FILE *out;
-	int no_starttls;             /* TLS failed: the server offers none */
+	int no_starttls; /* TLS failed: the server offers none */
 };
 
 static void
@@ -70,30 +81,40 @@ fix_for(struct check *c, enum step s)
 
 	switch (s) {
 	case S_RESOLVE:
-		t = xasprintf(_("check the host name in \"smarthost %s\" and this "
-		    "host's resolver (/etc/resolv.conf)"), conf->smarthost);
+		t = xasprintf(
+		    _("check the host name in \"smarthost %s\" and this "
+		      "host's resolver (/etc/resolv.conf)"),
+		    conf->smarthost);
 		break;
 	case S_TCP:
-		t = xstrdup(_("check the port (587: submission with STARTTLS; 465: "
+		t = xstrdup(_(
+		    "check the port (587: submission with STARTTLS; 465: "
 		    "implicit TLS) and that no firewall or hosting provider blocks "
 		    "outgoing connections to it"));
 		break;
 	case S_TLS:
-		t = c->no_starttls ? xstrdup(_("this port offers no STARTTLS: use "
-		    "the provider's submission port (587) or port 465 with \"tls "
-		    "implicit\"")) : xstrdup(_("if the smarthost is the right one, set tls_trust_file "
-		    "to the CA that signed its certificate or pin it with "
-		    "tls_fingerprint; write the smarthost with the name its "
-		    "certificate carries; use \"tls implicit\" on port 465"));
+		t = c->no_starttls ?
+		    xstrdup(_(
+		        "this port offers no STARTTLS: use "
+		        "the provider's submission port (587) or port 465 with \"tls "
+		        "implicit\"")) :
+		    xstrdup(_(
+		        "if the smarthost is the right one, set tls_trust_file "
+		        "to the CA that signed its certificate or pin it with "
+		        "tls_fingerprint; write the smarthost with the name its "
+		        "certificate carries; use \"tls implicit\" on port 465"));
 		break;
 	case S_EHLO:
-		t = xstrdup(_("check that the port speaks SMTP (\"tls implicit\" for "
+		t = xstrdup(_(
+		    "check that the port speaks SMTP (\"tls implicit\" for "
 		    "port 465) and that the smarthost accepts this host's helo_name"));
 		break;
 	case S_AUTH:
-		if (conf->oauth_provider != CONF_OAUTH_NONE && c->f.o->creds != NULL) {
+		if (conf->oauth_provider != CONF_OAUTH_NONE &&
+		    c->f.o->creds != NULL) {
 			/* A spool user: root's token, not readable here. */
-			t = xstrdup(_("only root's relayq-flush --all-users can use "
+			t = xstrdup(_(
+			    "only root's relayq-flush --all-users can use "
 			    "the OAuth2 token (oauth_token_file): run relayq check "
 			    "--connect as root"));
 			break;
@@ -101,28 +122,35 @@ fix_for(struct check *c, enum step s)
 		if (conf->oauth_provider != CONF_OAUTH_NONE) {
 			/* relayq-flush's own token (it was refreshed and
 			 * tried again before this step failed). */
-			t = xstrdup(_("the server refused the OAuth2 access token: "
+			t = xstrdup(_(
+			    "the server refused the OAuth2 access token: "
 			    "check that auth_user is the mailbox that authorized "
 			    "relayq (relayq oauth setup) and that SMTP AUTH is "
 			    "enabled for it (see the provider recipes in the README)"));
 			break;
 		}
-		t = xasprintf(_("check the login and password in %s; many providers "
-		    "want an app password, or SMTP AUTH enabled for the mailbox "
-		    "(see the provider recipes in the README)"),
-		    c->p.auth_source ? c->p.auth_source : _("the credential source"));
+		t = xasprintf(
+		    _("check the login and password in %s; many providers "
+		      "want an app password, or SMTP AUTH enabled for the mailbox "
+		      "(see the provider recipes in the README)"),
+		    c->p.auth_source ? c->p.auth_source :
+		                       _("the credential source"));
 		break;
 	case S_MAIL:
 		t = c->p.auth_source == NULL && c->p.auth_none != NULL ?
-		    xasprintf(_("the smarthost may want AUTH: no credentials were "
-		    "found (%s); configure authinfo or another source "
-		    "(relayq.conf(5))"), c->p.auth_none) :
-		    xstrdup(_("the smarthost refuses this sender: set from_address "
-		    "to an address the login may send as (relayq.conf(5))"));
+		    xasprintf(
+		        _("the smarthost may want AUTH: no credentials were "
+		          "found (%s); configure authinfo or another source "
+		          "(relayq.conf(5))"),
+		        c->p.auth_none) :
+		    xstrdup(_(
+		        "the smarthost refuses this sender: set from_address "
+		        "to an address the login may send as (relayq.conf(5))"));
 		break;
 	default:
-		t = xstrdup(_("the smarthost ended the session; try again, then look "
-		    "at its -v transcript (relayq-flush -v)"));
+		t = xstrdup(
+		    _("the smarthost ended the session; try again, then look "
+		      "at its -v transcript (relayq-flush -v)"));
 		break;
 	}
 	fix(c, t);
@@ -153,9 +181,10 @@ show_tls(struct check *c, const struct smarthost_endpoint *ep)
 	char *t;
 
 	if (c->p.tls[0] == '\0') {
-		line(c, S_TLS, "none", ep != NULL && ep->tls == SMARTHOST_TLS_NONE ?
-		    _("\"tls none\": the session is not encrypted") :
-		    _("the server offered no STARTTLS"));
+		line(c, S_TLS, "none",
+		    ep != NULL && ep->tls == SMARTHOST_TLS_NONE ?
+		        _("\"tls none\": the session is not encrypted") :
+		        _("the server offered no STARTTLS"));
 		return;
 	}
 	if (!c->p.have_cert) {
@@ -176,7 +205,11 @@ show_ehlo(struct check *c)
 	size_t i;
 
 	for (i = 0; i < c->p.ehlo.n; i++)
-		buf_printf(&b, i == 0 ? "%s:" : i == 1 ? " %s" : ", %s", c->p.ehlo.v[i]);
+		buf_printf(&b,
+		    i == 0     ? "%s:" :
+		        i == 1 ? " %s" :
+		                 ", %s",
+		    c->p.ehlo.v[i]);
 	line(c, S_EHLO, "ok", buf_cstr(&b));
 	buf_free(&b);
 }
@@ -187,12 +220,13 @@ show_auth(struct check *c)
 	char *t;
 
 	if (c->p.auth_source == NULL) {
-		t = xasprintf(_("none: no credentials (%s); sending without AUTH"),
+		t = xasprintf(
+		    _("none: no credentials (%s); sending without AUTH"),
 		    c->p.auth_none ? c->p.auth_none : "-");
 		line(c, S_AUTH, "skipped", t);
 	} else {
-		t = xasprintf(_("%s with %s"), c->p.auth_mech[0] ? c->p.auth_mech :
-		    "?", c->p.auth_source);
+		t = xasprintf(_("%s with %s"),
+		    c->p.auth_mech[0] ? c->p.auth_mech : "?", c->p.auth_source);
 		line(c, S_AUTH, "ok", t);
 	}
 	free(t);
@@ -209,14 +243,25 @@ report_failure(struct check *c, enum step failed, const struct result *r,
 	c->no_starttls = strcmp(r->status, RESULT_ST_NEED_TLS) == 0;
 	for (s = S_RESOLVE; s < failed; s++) {
 		switch (s) {
-		case S_RESOLVE: show_resolve(c); break;
-		case S_TCP: line(c, S_TCP, "ok", peer); break;
-		case S_TLS:   /* the endpoint tried last: the failure's */
-			show_tls(c, c->f.eps.n > 0 ? &c->f.eps.v[c->f.eps.n - 1] : NULL);
+		case S_RESOLVE:
+			show_resolve(c);
 			break;
-		case S_EHLO: show_ehlo(c); break;
-		case S_AUTH: show_auth(c); break;
-		default: break;
+		case S_TCP:
+			line(c, S_TCP, "ok", peer);
+			break;
+		case S_TLS: /* the endpoint tried last: the failure's */
+			show_tls(c,
+			    c->f.eps.n > 0 ? &c->f.eps.v[c->f.eps.n - 1] :
+			                     NULL);
+			break;
+		case S_EHLO:
+			show_ehlo(c);
+			break;
+		case S_AUTH:
+			show_auth(c);
+			break;
+		default:
+			break;
 		}
 	}
 	result_diagnostic(r, text, sizeof(text));
@@ -271,8 +316,10 @@ flush_check(const struct flush_opts *o, const char *sender, FILE *out,
 
 		/* A session lost at MAIL (421) fails that step; RSET's refusal
 		 * fails the last one. */
-		at = tr == 1 || (r.stage != NULL && strcmp(r.stage, "MAIL FROM") == 0) ?
-		    S_MAIL : S_QUIT;
+		at = tr == 1 ||
+		        (r.stage != NULL && strcmp(r.stage, "MAIL FROM") == 0) ?
+		    S_MAIL :
+		    S_QUIT;
 		line(&c, at, "FAILED", t);
 		free(t);
 		fix_for(&c, at);
@@ -285,8 +332,9 @@ flush_check(const struct flush_opts *o, const char *sender, FILE *out,
 	session_close(&ss);
 	line(&c, S_QUIT, "ok", NULL);
 done:
-	fprintf(out, rc == EX_OK ? _("all steps passed; nothing was sent\n") :
-	    _("a step failed; nothing was sent\n"));
+	fprintf(out,
+	    rc == EX_OK ? _("all steps passed; nothing was sent\n") :
+	                  _("a step failed; nothing was sent\n"));
 	strv_free(&c.p.ehlo);
 	free(c.p.auth_source);
 	free(c.p.auth_none);

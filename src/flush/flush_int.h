@@ -21,13 +21,13 @@ struct session;
 /* What relayq check --connect shows of the steps that passed, recorded by
  * the session code when flusher.probe is set (flush_check.c). */
 struct flush_probe {
-	char tls[128];               /* tls_describe(), "" without TLS */
+	char tls[128]; /* tls_describe(), "" without TLS */
 	struct tls_cert_info cert;
 	int have_cert;
-	struct strv ehlo;            /* the last EHLO reply's lines */
-	char *auth_source;           /* where the credential came from */
-	char *auth_none;             /* why there was none (no AUTH) */
-	char auth_mech[32];          /* mechanism used, "" none */
+	struct strv ehlo;   /* the last EHLO reply's lines */
+	char *auth_source;  /* where the credential came from */
+	char *auth_none;    /* why there was none (no AUTH) */
+	char auth_mech[32]; /* mechanism used, "" none */
 };
 
 /* One run's state. */
@@ -35,31 +35,31 @@ struct flusher {
 	const struct flush_opts *o;
 	struct flush_stats *st;
 	time_t now;
-	struct session_settings set;  /* from o->conf (flusher_prepare) */
+	struct session_settings set; /* from o->conf (flusher_prepare) */
 	struct smarthost_endpoints eps;
 	int resolved;
-	struct result worst;         /* most severe result of the run */
-	unsigned unsynced;           /* removals not yet made durable */
-	struct hoststat hs;          /* this run's contacts, merged at the end */
-	char last_peer[320];         /* last endpoint tried ("relay=" when no
-	                              * session could be opened) */
-	double last_start;           /* monotonic start of the last message
-	                              * sent (messages_per_minute); -1 none */
+	struct result worst; /* most severe result of the run */
+	unsigned unsynced;   /* removals not yet made durable */
+	struct hoststat hs;  /* this run's contacts, merged at the end */
+	char last_peer[320]; /* last endpoint tried ("relay=" when no
+	                      * session could be opened) */
+	double last_start;   /* monotonic start of the last message
+	                      * sent (messages_per_minute); -1 none */
 	/* Messages deferred only by a session-level failure and not due
 	 * yet: due as soon as this run opens a session (deliver()). */
 	struct strv waiting;
-	time_t wait_last;            /* their latest attempt */
-	int opened;                  /* a session was opened in this run */
-	int probed;                  /* a waiting message was tried alone */
-	struct session *ss;          /* the run's connection (owned), kept open
-	                              * across rescans until one finds nothing */
-	int open;                    /* ss is connected */
-	int reconnects;              /* sessions the server closed in this run */
-	int oauth_failed;            /* the OAuth2 token could not be had in
-	                              * this run: oauth_err says why */
-	int oauth_refreshed;         /* this run refreshed the access token */
-	int oauth_force;             /* the server refused the cached access
-	                              * token: refresh it even if not expired */
+	time_t wait_last;    /* their latest attempt */
+	int opened;          /* a session was opened in this run */
+	int probed;          /* a waiting message was tried alone */
+	struct session *ss;  /* the run's connection (owned), kept open
+	                      * across rescans until one finds nothing */
+	int open;            /* ss is connected */
+	int reconnects;      /* sessions the server closed in this run */
+	int oauth_failed;    /* the OAuth2 token could not be had in
+	                      * this run: oauth_err says why */
+	int oauth_refreshed; /* this run refreshed the access token */
+	int oauth_force;     /* the server refused the cached access
+	                      * token: refresh it even if not expired */
 	struct err oauth_err;
 	/* Limits, from the configuration and learned from the server during
 	 * the run (flush_message.c): recipients per transaction (0 = none;
@@ -68,13 +68,14 @@ struct flusher {
 	 * or limited a session after that many). */
 	size_t rcpt_limit;
 	unsigned txn_limit;
-	struct strv *due;            /* deliver()'s list, for take_waiting */
-	int down;                    /* no session can be opened any more in
-	                              * this run: down_r says why */
+	struct strv *due; /* deliver()'s list, for take_waiting */
+	int down;         /* no session can be opened any more in
+	                   * this run: down_r says why */
 	struct result down_r;
-	unsigned long long size_limit; /* the SIZE the smarthost announced in
-	                              * this run's last session; 0 = unknown */
-	struct flush_probe *probe;   /* relayq check --connect; NULL in runs */
+	unsigned long long
+	    size_limit;            /* the SIZE the smarthost announced in
+	                            * this run's last session; 0 = unknown */
+	struct flush_probe *probe; /* relayq check --connect; NULL in runs */
 };
 
 /* How many times one run reconnects after the server closed or limited a
@@ -86,16 +87,16 @@ struct session {
 	struct flusher *f;
 	struct stream s;
 	int connected;
-	struct tls *tls;             /* owned by the stream */
+	struct tls *tls; /* owned by the stream */
 	unsigned char *cb_data;
 	struct smtp_client *client;
 	struct smtp_client_cfg cfg;
 	struct auth_conn conn;
 	struct sasl_ctx *sasl;
 	const struct smarthost_endpoint *ep;
-	char peer[320];              /* "host[address]:port" */
-	unsigned nmsgs;              /* messages sent on this connection */
-	unsigned ntxn;               /* transactions (MAIL ... DATA) on it */
+	char peer[320]; /* "host[address]:port" */
+	unsigned nmsgs; /* messages sent on this connection */
+	unsigned ntxn;  /* transactions (MAIL ... DATA) on it */
 };
 
 /* flush_session.c */
@@ -110,7 +111,8 @@ int flusher_prepare(struct flusher *f, struct err *e);
 void flusher_free(struct flusher *f);
 
 /* Records r as the last contact with endpoint peer (hoststat). */
-void flusher_contact(struct flusher *f, const char *peer, const struct result *r);
+void flusher_contact(struct flusher *f, const char *peer,
+    const struct result *r);
 /* Merges the run's contacts into QUEUE/hoststat (logs a failure). */
 void flusher_save_hoststat(struct flusher *f);
 
@@ -127,20 +129,20 @@ struct attempt {
 	struct flusher *f;
 	struct session *ss;
 	struct envelope env;
-	size_t *todo;                /* env indexes of the recipients still to
-	                              * send, todo[head..ntodo) in order */
+	size_t *todo; /* env indexes of the recipients still to
+	               * send, todo[head..ntodo) in order */
 	size_t head, ntodo;
-	size_t *map;                 /* transaction index → env index */
-	struct rcpt *rcpts;          /* the transaction's recipients:
-	                              * shallow copies of env's, borrowing
-	                              * their strings */
-	struct result *res;          /* per env recipient; cls OK = untouched */
-	unsigned char *tried;        /* per env recipient: res is its result
-	                              * for this attempt */
-	unsigned char *recorded;     /* per env recipient: written to env */
-	unsigned long long wsize;    /* SIZE=; 0 = not measured yet */
+	size_t *map;              /* transaction index → env index */
+	struct rcpt *rcpts;       /* the transaction's recipients:
+	                           * shallow copies of env's, borrowing
+	                           * their strings */
+	struct result *res;       /* per env recipient; cls OK = untouched */
+	unsigned char *tried;     /* per env recipient: res is its result
+	                           * for this attempt */
+	unsigned char *recorded;  /* per env recipient: written to env */
+	unsigned long long wsize; /* SIZE=; 0 = not measured yet */
 	struct result msg;
-	int local;                   /* a notice kept in dead.letter */
+	int local; /* a notice kept in dead.letter */
 };
 
 /* 1 when env has work for a run: a pending recipient, or a failure not

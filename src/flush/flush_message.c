@@ -38,26 +38,30 @@ flusher_note(struct flusher *f, const struct result *r)
 		f->worst = *r;
 }
 
-
 static void
 log_rcpt(struct attempt *a, const struct rcpt *rc, const struct result *r,
     enum result_action act)
 {
 	char status[RESULT_TEXT_MAX + 64];
 	/* No session: name the last endpoint tried, not "none". */
-	const char *relay = a->local ? "dead.letter" : a->ss ? a->ss->peer :
-	    a->f->last_peer[0] ? a->f->last_peer : "none";
+	const char *relay = a->local ? "dead.letter" :
+	    a->ss                    ? a->ss->peer :
+	    a->f->last_peer[0]       ? a->f->last_peer :
+	                               "none";
 
 	result_format(r, status, sizeof(status));
 	if (act == RESULT_ACTION_RETRY && r->cls == RESULT_UNKNOWN)
-		log_msg(LOG_WARNING, "%s: to=<%s>, relay=%s, delay=%.1f, %s; the message "
-		    "may have been delivered and will be sent again", a->env.id, rc->addr,
-		    relay, clock_now_precise(a->f->o->clock) - (double)a->env.created,
+		log_msg(LOG_WARNING,
+		    "%s: to=<%s>, relay=%s, delay=%.1f, %s; the message "
+		    "may have been delivered and will be sent again",
+		    a->env.id, rc->addr, relay,
+		    clock_now_precise(a->f->o->clock) - (double)a->env.created,
 		    status);
 	else
 		log_msg(act == RESULT_ACTION_DONE ? LOG_INFO : LOG_WARNING,
-		    "%s: to=<%s>, relay=%s, delay=%.1f, %s", a->env.id, rc->addr,
-		    relay, clock_now_precise(a->f->o->clock) - (double)a->env.created,
+		    "%s: to=<%s>, relay=%s, delay=%.1f, %s", a->env.id,
+		    rc->addr, relay,
+		    clock_now_precise(a->f->o->clock) - (double)a->env.created,
 		    status);
 }
 
@@ -107,18 +111,22 @@ expire(struct attempt *a)
 		if (rc->state != RCPT_PENDING)
 			continue;
 		rcpt_reply_format(&rc->reply, &last);
-		snprintf(text, sizeof(text), "message expired after %lld days in the queue; "
-		    "last error: %s", (long long)(a->f->now - a->env.created) / 86400,
-		    rc->reply.text ? buf_cstr(&last) : a->env.last_error ?
-		    a->env.last_error : "none");
+		snprintf(text, sizeof(text),
+		    "message expired after %lld days in the queue; "
+		    "last error: %s",
+		    (long long)(a->f->now - a->env.created) / 86400,
+		    rc->reply.text        ? buf_cstr(&last) :
+		        a->env.last_error ? a->env.last_error :
+		                            "none");
 		buf_free(&last);
-		result_set(&a->res[i], RESULT_PERM, RESULT_SCOPE_RCPT, NULL, "4.4.7", "%s", text);
+		result_set(&a->res[i], RESULT_PERM, RESULT_SCOPE_RCPT, NULL,
+		    "4.4.7", "%s", text);
 		rc->state = RCPT_FAILED;
 		rcpt_reply_set(&rc->reply, 0, NULL, a->res[i].text);
 		a->tried[i] = 2;
 		flusher_note(a->f, &a->res[i]);
-		log_msg(LOG_WARNING, "%s: to=<%s>, status=expired (%s)", a->env.id,
-		    rc->addr, text);
+		log_msg(LOG_WARNING, "%s: to=<%s>, status=expired (%s)",
+		    a->env.id, rc->addr, text);
 	}
 }
 
@@ -131,7 +139,8 @@ first_failure(const struct envelope *env, struct buf *out)
 
 	buf_reset(out);
 	for (i = 0; i < env->nrcpt; i++)
-		if (env->rcpt[i].state == RCPT_FAILED && env->rcpt[i].reply.text) {
+		if (env->rcpt[i].state == RCPT_FAILED &&
+		    env->rcpt[i].reply.text) {
 			rcpt_reply_format(&env->rcpt[i].reply, out);
 			return buf_cstr(out);
 		}
@@ -164,22 +173,29 @@ report_failures(struct attempt *a, struct result *r)
 			continue;
 		due[i] = 1;
 		ndue++;
-		if (a->env.sender[0] != '\0' && ((rr->notify & RCPT_NOTIFY_NEVER) ||
-		    (rr->notify != 0 && !(rr->notify & RCPT_NOTIFY_FAILURE))))
+		if (a->env.sender[0] != '\0' &&
+		    ((rr->notify & RCPT_NOTIFY_NEVER) ||
+		        (rr->notify != 0 &&
+		            !(rr->notify & RCPT_NOTIFY_FAILURE))))
 			continue;
 		which[i] = 1;
 		why[i] = a->tried[i] ? &a->res[i] : NULL;
 		nwant++;
 	}
 	if (nwant > 0 && a->env.sender[0] == '\0') {
-		if (flush_deadletter(a->f, &a->env, first_failure(&a->env, &ff), &e) < 0) {
+		if (flush_deadletter(a->f, &a->env, first_failure(&a->env, &ff),
+		        &e) < 0) {
 			result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL,
-			    RESULT_ST_LOCAL, "undeliverable notice kept in the queue: "
-			    "cannot write dead.letter: %s", e.msg);
+			    RESULT_ST_LOCAL,
+			    "undeliverable notice kept in the queue: "
+			    "cannot write dead.letter: %s",
+			    e.msg);
 			rc = -1;
 		}
-	} else if (nwant > 0 && flush_bounce(a->f, &a->env, which, why, 0, &e) < 0) {
-		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
+	} else if (nwant > 0 &&
+	    flush_bounce(a->f, &a->env, which, why, 0, &e) < 0) {
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL,
+		    RESULT_ST_LOCAL,
 		    "message kept in the queue: cannot queue its failure notice: %s",
 		    e.msg);
 		rc = -1;
@@ -226,7 +242,8 @@ finish_message(struct attempt *a, struct queue *q)
 	 * flusher_sync_removals (every FLUSH_SYNC_EVERY messages and at the
 	 * end of the run): a power loss in between can only resend. */
 	if (queue_remove_unsynced(q, a->env.id, &e) < 0) {
-		log_msg(LOG_ERR, "%s: cannot remove the delivered message: %s", a->env.id, e.msg);
+		log_msg(LOG_ERR, "%s: cannot remove the delivered message: %s",
+		    a->env.id, e.msg);
 		/* At least record that nobody is pending, so that no later run
 		 * sends it again. */
 		if (queue_env_write(q, &a->env, &e) < 0)
@@ -258,17 +275,22 @@ warn_delayed(struct attempt *a, const struct retry_policy *p)
 	for (i = 0; i < a->env.nrcpt; i++) {
 		struct rcpt *rc = &a->env.rcpt[i];
 
-		if (rc->state != RCPT_PENDING || !(rc->notify & RCPT_NOTIFY_DELAY))
+		if (rc->state != RCPT_PENDING ||
+		    !(rc->notify & RCPT_NOTIFY_DELAY))
 			continue;
 		which[i] = 1;
-		why[i] = a->tried[i] && a->res[i].cls != RESULT_OK ? &a->res[i] : NULL;
+		why[i] = a->tried[i] && a->res[i].cls != RESULT_OK ?
+		    &a->res[i] :
+		    NULL;
 		n++;
 	}
 	if (n > 0 && a->env.sender[0] != '\0' &&
 	    flush_bounce(a->f, &a->env, which, why, 1, &e) < 0)
-		log_msg(LOG_ERR, "%s: cannot send a delay warning: %s", a->env.id, e.msg);
+		log_msg(LOG_ERR, "%s: cannot send a delay warning: %s",
+		    a->env.id, e.msg);
 	else if (n == 0)
-		log_msg(LOG_INFO, "%s: delayed for %llds; no delay warning was asked for",
+		log_msg(LOG_INFO,
+		    "%s: delayed for %llds; no delay warning was asked for",
 		    a->env.id, (long long)(a->f->now - a->env.created));
 	flush_onfailure(a->f, &a->env, ONFAILURE_DELAYED, NULL,
 	    a->env.last_error ? a->env.last_error : "");
@@ -298,8 +320,10 @@ dispose(struct attempt *a, const struct result *last)
 	    retry_expired(&p, a->env.created, a->f->now))
 		expire(a);
 	if (envelope_settle_flags(&a->env))
-		log_msg(LOG_INFO, "%s: no recipient pending after a maybe-delivered "
-		    "retry; flag cleared", a->env.id);
+		log_msg(LOG_INFO,
+		    "%s: no recipient pending after a maybe-delivered "
+		    "retry; flag cleared",
+		    a->env.id);
 	result_clear(&nr);
 	reported = report_failures(a, &nr);
 	pending = envelope_count(&a->env, RCPT_PENDING);
@@ -323,7 +347,8 @@ dispose(struct attempt *a, const struct result *last)
 	if (pending > 0)
 		warn_delayed(a, &p);
 	if (queue_env_write(q, &a->env, &e) < 0)
-		log_msg(LOG_ERR, "%s: cannot record the delivery state: %s", a->env.id, e.msg);
+		log_msg(LOG_ERR, "%s: cannot record the delivery state: %s",
+		    a->env.id, e.msg);
 }
 
 /* Lists the pending recipients as the ones to send. */
@@ -407,12 +432,13 @@ flush_message(struct flusher *f, struct session *ss, const char *id,
 		/* A notice for a local-only sender: dead.letter, never the
 		 * network (the smarthost would reject or misroute it). */
 		result_clear(&r);
-		if (flush_deadletter(f, &a.env, "notice for a local-only sender", &e) < 0)
-			result_set(&r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
-			    "%s", e.msg);
+		if (flush_deadletter(f, &a.env,
+		        "notice for a local-only sender", &e) < 0)
+			result_set(&r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL,
+			    RESULT_ST_LOCAL, "%s", e.msg);
 		else
-			result_set(&r, RESULT_OK, RESULT_SCOPE_MESSAGE, NULL, "2.0.0",
-			    "appended to dead.letter");
+			result_set(&r, RESULT_OK, RESULT_SCOPE_MESSAGE, NULL,
+			    "2.0.0", "appended to dead.letter");
 		attempt_settle_rest(&a, &r);
 		a.ss = NULL;
 		a.local = 1;

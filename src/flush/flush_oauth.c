@@ -33,10 +33,11 @@ token_path(const struct conf *c, const char *queue_dir, struct err *e)
 		return xstrdup(c->oauth_token_file);
 	if (queue_dir != NULL)
 		return oauth_token_default_path(queue_dir);
-	err_set(e, EX_CONFIG, _("relayq-flush --all-users needs "
-	    "oauth_token_file in the system configuration (for example "
-	    "/var/lib/relayq/oauth-token, where relayq-flush-spool.service "
-	    "may write)"));
+	err_set(e, EX_CONFIG,
+	    _("relayq-flush --all-users needs "
+	      "oauth_token_file in the system configuration (for example "
+	      "/var/lib/relayq/oauth-token, where relayq-flush-spool.service "
+	      "may write)"));
 	return NULL;
 }
 
@@ -44,8 +45,9 @@ token_path(const struct conf *c, const char *queue_dir, struct err *e)
 static int
 built_without(struct err *e)
 {
-	return err_set(e, EX_UNAVAILABLE, _("this relayq was built without "
-	    "OAuth2 support (configure --with-oauth)"));
+	return err_set(e, EX_UNAVAILABLE,
+	    _("this relayq was built without "
+	      "OAuth2 support (configure --with-oauth)"));
 }
 #endif
 
@@ -65,11 +67,13 @@ client_secret(const struct conf *c, char **secret, struct err *e)
 
 	*secret = NULL;
 	if (c->oauth_client_secret_file != NULL) {
-		rc = authinfo_read_private(c->oauth_client_secret_file, geteuid(),
-		    &b, e);
+		rc = authinfo_read_private(c->oauth_client_secret_file,
+		    geteuid(), &b, e);
 		if (rc == 1)
-			err_set(e, EX_CONFIG, _("oauth_client_secret_file %s does not "
-			    "exist"), c->oauth_client_secret_file);
+			err_set(e, EX_CONFIG,
+			    _("oauth_client_secret_file %s does not "
+			      "exist"),
+			    c->oauth_client_secret_file);
 		if (rc == 0 && b.len > 0) {
 			b.len = strcspn(b.data, "\r\n");
 			*secret = xstrndup(b.data, b.len);
@@ -88,11 +92,12 @@ client_from_conf(const struct conf *c, struct oauth_client *cl, char **secret,
     struct err *e)
 {
 	memset(cl, 0, sizeof(*cl));
-	cl->token_endpoint = c->oauth_token_endpoint ? c->oauth_token_endpoint :
+	cl->token_endpoint = c->oauth_token_endpoint ?
+	    c->oauth_token_endpoint :
 	    oauth_provider_endpoint(c->oauth_provider);
 	cl->client_id = c->oauth_client_id;
 	cl->scope = c->oauth_scope ? c->oauth_scope :
-	    oauth_provider_scope(c->oauth_provider);
+	                             oauth_provider_scope(c->oauth_provider);
 	cl->timeout_ms = (long)(c->connect_timeout + c->command_timeout) * 1000;
 	cl->ca_file = c->oauth_ca_file;
 	if (client_secret(c, secret, e) < 0)
@@ -109,8 +114,10 @@ load_tokens(struct oauth_tokens *t, const char *path, struct err *e)
 	int rc = oauth_tokens_load(t, path, geteuid(), e);
 
 	if (rc == 1)
-		return err_set(e, EX_CONFIG, _("no OAuth2 token file %s; run "
-		    "\"relayq oauth setup\" (or set oauth_token_file)"), path);
+		return err_set(e, EX_CONFIG,
+		    _("no OAuth2 token file %s; run "
+		      "\"relayq oauth setup\" (or set oauth_token_file)"),
+		    path);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -130,7 +137,8 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 
 	if (load_tokens(&t, path, e) < 0)
 		return -1;
-	if (!f->oauth_force && !oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN))
+	if (!f->oauth_force &&
+	    !oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN))
 		goto cached;
 	oauth_tokens_free(&t);
 	if ((lockfd = oauth_tokens_lock(path, e)) < 0)
@@ -138,8 +146,9 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 	if (load_tokens(&t, path, e) < 0)
 		goto fail;
 	now = clock_now(f->o->clock);
-	if (!f->oauth_force && !oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN))
-		goto cached;     /* refreshed by the run we waited for */
+	if (!f->oauth_force &&
+	    !oauth_tokens_stale(&t, now, OAUTH_REFRESH_MARGIN))
+		goto cached; /* refreshed by the run we waited for */
 	if (client_from_conf(c, &cl, &secret, e) < 0)
 		goto fail;
 	if (oauth_refresh(&cl, &t, now, e) < 0) {
@@ -163,10 +172,13 @@ get_token(struct flusher *f, const char *path, char **token, char **note,
 		goto fail;
 	}
 	f->oauth_refreshed = 1;
-	*note = xasprintf(_("OAuth2 access token refreshed at %s%s, stored in %s "
-	    "(expires in %lld s)"), cl.token_endpoint,
-	    f->oauth_force ? _(" after the server refused the cached one") : "",
-	    path, (long long)(t.expires - now));
+	*note =
+	    xasprintf(_("OAuth2 access token refreshed at %s%s, stored in %s "
+	                "(expires in %lld s)"),
+	        cl.token_endpoint,
+	        f->oauth_force ? _(" after the server refused the cached one") :
+	                         "",
+	        path, (long long)(t.expires - now));
 	goto done;
 cached:
 	*note = xasprintf(_("OAuth2 access token from %s (expires in %lld s)"),
@@ -189,8 +201,7 @@ fail:
 #endif
 
 int
-flusher_oauth_token(struct flusher *f, char **token, char **note,
-    struct err *e)
+flusher_oauth_token(struct flusher *f, char **token, char **note, struct err *e)
 {
 	const struct conf *c = f->o->conf;
 	char *path;
@@ -202,15 +213,17 @@ flusher_oauth_token(struct flusher *f, char **token, char **note,
 		*e = f->oauth_err;
 		return -1;
 	}
-	path = token_path(c, f->o->queue ? f->o->queue->dir : f->o->oauth_dir, e);
+	path =
+	    token_path(c, f->o->queue ? f->o->queue->dir : f->o->oauth_dir, e);
 	if (path == NULL)
 		return -1;
 #ifdef HAVE_OAUTH
 	rc = get_token(f, path, token, note, e);
 #else
-	rc = err_set(e, EX_CONFIG, _("oauth_provider is set, but this relayq "
-	    "was built without OAuth2 support (configure --with-oauth); use "
-	    "auth_password_command to supply a token"));
+	rc = err_set(e, EX_CONFIG,
+	    _("oauth_provider is set, but this relayq "
+	      "was built without OAuth2 support (configure --with-oauth); use "
+	      "auth_password_command to supply a token"));
 #endif
 	free(path);
 	if (rc < 0) {
@@ -233,7 +246,8 @@ setup_device(struct oauth_client *cl, const char *endpoint,
 	if (oauth_device_start(cl, endpoint, &d, e) < 0)
 		return -1;
 	printf(_("To authorize relayq, open %s in any browser and enter the "
-	    "code %s\n"), d.uri, d.user_code);
+	         "code %s\n"),
+	    d.uri, d.user_code);
 	if (d.uri_complete != NULL)
 		printf(_("(or open %s)\n"), d.uri_complete);
 	printf(_("Waiting for the authorization (%d minutes at most)...\n"),
@@ -246,8 +260,9 @@ setup_device(struct oauth_client *cl, const char *endpoint,
 		if (r <= 0)
 			break;
 		if (time(NULL) >= deadline) {
-			r = err_set(e, EX_NOPERM, _("the code expired before the "
-			    "authorization was given; run relayq oauth setup again"));
+			r = err_set(e, EX_NOPERM,
+			    _("the code expired before the "
+			      "authorization was given; run relayq oauth setup again"));
 			break;
 		}
 	}
@@ -288,15 +303,19 @@ setup_code(const struct conf *c, struct oauth_client *cl, const char *endpoint,
 		goto fail;
 	}
 	state = b64url(rnd, 16);
-	url = oauth_auth_url(cl, endpoint, c->oauth_redirect_uri, state, challenge);
-	printf(_("To authorize relayq, open this URL in any browser, sign in and "
-	    "allow access:\n\n%s\n\nThe browser then goes to %s..., a page that "
-	    "does not load. Copy the whole address from its address bar and "
-	    "paste it here:\n"), url, c->oauth_redirect_uri);
+	url = oauth_auth_url(cl, endpoint, c->oauth_redirect_uri, state,
+	    challenge);
+	printf(
+	    _("To authorize relayq, open this URL in any browser, sign in and "
+	      "allow access:\n\n%s\n\nThe browser then goes to %s..., a page that "
+	      "does not load. Copy the whole address from its address bar and "
+	      "paste it here:\n"),
+	    url, c->oauth_redirect_uri);
 	fflush(stdout);
 	if (fgets(line, sizeof(line), stdin) == NULL) {
-		err_set(e, EX_NOINPUT, _("no redirect URL was pasted; run relayq "
-		    "oauth setup again"));
+		err_set(e, EX_NOINPUT,
+		    _("no redirect URL was pasted; run relayq "
+		      "oauth setup again"));
 		goto fail;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
@@ -308,21 +327,28 @@ setup_code(const struct conf *c, struct oauth_client *cl, const char *endpoint,
 		size_t i;
 
 		for (i = 0; error[i] && i + 1 < sizeof(shown); i++)
-			shown[i] = (error[i] < 0x20 || error[i] >= 0x7f) ? '?' : error[i];
+			shown[i] = (error[i] < 0x20 || error[i] >= 0x7f) ?
+			    '?' :
+			    error[i];
 		shown[i] = '\0';
-		err_set(e, EX_NOPERM, _("the authorization was not given (%s); run "
-		    "relayq oauth setup again"), shown);
+		err_set(e, EX_NOPERM,
+		    _("the authorization was not given (%s); run "
+		      "relayq oauth setup again"),
+		    shown);
 	} else if (code == NULL || got_state == NULL) {
-		err_set(e, EX_DATAERR, _("the pasted address has no code= and "
-		    "state=; paste the whole address the browser went to, starting "
-		    "with %s"), c->oauth_redirect_uri);
+		err_set(e, EX_DATAERR,
+		    _("the pasted address has no code= and "
+		      "state=; paste the whole address the browser went to, starting "
+		      "with %s"),
+		    c->oauth_redirect_uri);
 	} else if (strcmp(got_state, state) != 0) {
-		err_set(e, EX_DATAERR, _("the pasted address belongs to another "
-		    "authorization (state differs); run relayq oauth setup again "
-		    "and paste the address of this one"));
+		err_set(e, EX_DATAERR,
+		    _("the pasted address belongs to another "
+		      "authorization (state differs); run relayq oauth setup again "
+		      "and paste the address of this one"));
 	} else {
-		rc = oauth_code_exchange(cl, code, verifier, c->oauth_redirect_uri,
-		    t, time(NULL), e);
+		rc = oauth_code_exchange(cl, code, verifier,
+		    c->oauth_redirect_uri, t, time(NULL), e);
 	}
 fail:
 	wipe(line, sizeof(line));
@@ -349,30 +375,34 @@ flush_oauth_setup(const struct conf *c, const char *queue_dir, struct err *e)
 	int rc = -1;
 
 	if (c->oauth_provider == CONF_OAUTH_NONE)
-		return err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
-		    "to google, microsoft or custom (relayq.conf(5))"));
+		return err_set(e, EX_CONFIG,
+		    _("oauth_provider is not set; set it "
+		      "to google, microsoft or custom (relayq.conf(5))"));
 	/* The device flow where there is one (Microsoft, a custom provider
 	 * that names it); else the code flow (Google: no device flow for
 	 * the Gmail scope). */
-	device = c->oauth_device_endpoint ? c->oauth_device_endpoint :
+	device = c->oauth_device_endpoint ?
+	    c->oauth_device_endpoint :
 	    oauth_provider_device_endpoint(c->oauth_provider);
-	authz = c->oauth_auth_endpoint ? c->oauth_auth_endpoint :
+	authz = c->oauth_auth_endpoint ?
+	    c->oauth_auth_endpoint :
 	    oauth_provider_auth_endpoint(c->oauth_provider);
 	if (device == NULL && authz == NULL)
-		return err_set(e, EX_CONFIG, _("neither oauth_device_endpoint nor "
-		    "oauth_auth_endpoint is set; set the one your provider has"));
+		return err_set(e, EX_CONFIG,
+		    _("neither oauth_device_endpoint nor "
+		      "oauth_auth_endpoint is set; set the one your provider has"));
 	if ((path = token_path(c, queue_dir, e)) == NULL)
 		return -1;
 	if (client_from_conf(c, &cl, &secret, e) < 0)
 		goto fail;
 	if ((device != NULL ? setup_device(&cl, device, &t, e) :
-	    setup_code(c, &cl, authz, &t, e)) < 0)
+	                      setup_code(c, &cl, authz, &t, e)) < 0)
 		goto fail;
 	if (oauth_tokens_save(path, &t, e) < 0)
 		goto fail;
 	printf(_("Authorized: the tokens are stored in %s (access token valid "
-	    "for %lld s; relayq-flush refreshes it).\n"), path,
-	    (long long)(t.expires - time(NULL)));
+	         "for %lld s; relayq-flush refreshes it).\n"),
+	    path, (long long)(t.expires - time(NULL)));
 	rc = 0;
 fail:
 	oauth_tokens_free(&t);
@@ -398,8 +428,9 @@ flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
 	int lockfd = -1, rc = -1, nosecret = 0;
 
 	if (c->oauth_provider == CONF_OAUTH_NONE)
-		err_set(e, EX_CONFIG, _("oauth_provider is not set; set it "
-		    "to google, microsoft or custom (relayq.conf(5))"));
+		err_set(e, EX_CONFIG,
+		    _("oauth_provider is not set; set it "
+		      "to google, microsoft or custom (relayq.conf(5))"));
 	else
 		path = token_path(c, queue_dir, e);
 	if (path == NULL)
@@ -421,7 +452,8 @@ flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
 		/* By hand, a client secret kept as a systemd credential is
 		 * not there (Microsoft's device flow needs none). */
 		nosecret = e->code == EX_CONFIG && secret == NULL &&
-		    c->oauth_client_secret_file == NULL && c->oauth_provider != 3 &&
+		    c->oauth_client_secret_file == NULL &&
+		    c->oauth_provider != 3 &&
 		    getenv("CREDENTIALS_DIRECTORY") == NULL;
 		goto fail;
 	}
@@ -431,28 +463,32 @@ flush_oauth_check(const struct conf *c, const char *queue_dir, FILE *out,
 		goto fail;
 	}
 	if (before != NULL && strcmp(before, t.refresh) != 0)
-		fprintf(out, _("oauth: trial refresh at %s: ok, the new access "
-		    "token expires in %lld s; the rotated refresh token is stored "
-		    "in %s\n"), cl.token_endpoint, (long long)(t.expires - now),
-		    path);
+		fprintf(out,
+		    _("oauth: trial refresh at %s: ok, the new access "
+		      "token expires in %lld s; the rotated refresh token is stored "
+		      "in %s\n"),
+		    cl.token_endpoint, (long long)(t.expires - now), path);
 	else
-		fprintf(out, _("oauth: trial refresh at %s: ok, the new access "
-		    "token expires in %lld s; the refresh token stays the same\n"),
+		fprintf(out,
+		    _("oauth: trial refresh at %s: ok, the new access "
+		      "token expires in %lld s; the refresh token stays the same\n"),
 		    cl.token_endpoint, (long long)(t.expires - now));
 	rc = 0;
 fail:
 	if (rc < 0) {
 		fprintf(out, _("oauth: trial refresh FAILED: %s\n"), e->msg);
 		if (e->code == EX_TEMPFAIL)
-			fprintf(out, _("  fix: check that this host reaches the token "
-			    "endpoint (DNS, firewall, proxy); meanwhile mail waits in "
-			    "the queue\n"));
+			fprintf(out,
+			    _("  fix: check that this host reaches the token "
+			      "endpoint (DNS, firewall, proxy); meanwhile mail waits in "
+			      "the queue\n"));
 		if (nosecret)
-			fprintf(out, _("  fix: no client secret was found here: if the "
-			    "provider wants one (Google does), set "
-			    "oauth_client_secret_file to a file this user reads; the "
-			    "systemd credential relayq-oauth-client-secret exists only "
-			    "inside the unit\n"));
+			fprintf(out,
+			    _("  fix: no client secret was found here: if the "
+			      "provider wants one (Google does), set "
+			      "oauth_client_secret_file to a file this user reads; the "
+			      "systemd credential relayq-oauth-client-secret exists only "
+			      "inside the unit\n"));
 	}
 	if (lockfd >= 0)
 		close(lockfd);
@@ -471,8 +507,8 @@ fail:
 }
 
 int
-flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
-    int force, struct err *e)
+flush_oauth_prefetch(const struct conf *c, struct creds_set *cs, int force,
+    struct err *e)
 {
 	struct flush_opts o;
 	struct flusher f;
@@ -482,8 +518,9 @@ flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
 	if (c->oauth_provider == CONF_OAUTH_NONE)
 		return 0;
 	if (c->auth_user == NULL)
-		return err_set(e, EX_CONFIG, _("oauth_provider is set but "
-		    "auth_user is not; set auth_user to the mailbox's address"));
+		return err_set(e, EX_CONFIG,
+		    _("oauth_provider is set but "
+		      "auth_user is not; set auth_user to the mailbox's address"));
 	memset(&o, 0, sizeof(o));
 	memset(&f, 0, sizeof(f));
 	o.conf = c;
@@ -500,7 +537,8 @@ flush_oauth_prefetch(const struct conf *c, struct creds_set *cs,
 		fc->found = 1;
 		fc->cr.user = xstrdup(c->auth_user);
 		fc->cr.secret = xstrdup(token);
-		fc->cr.mechs = c->auth_mechanisms ? xstrdup(c->auth_mechanisms) : NULL;
+		fc->cr.mechs =
+		    c->auth_mechanisms ? xstrdup(c->auth_mechanisms) : NULL;
 		fc->cr.oauth = 1;
 		fc->cr.source = xstrdup(note);
 	}

@@ -18,8 +18,8 @@
 int
 flusher_prepare(struct flusher *f, struct err *e)
 {
-	if (session_settings_from_conf(f->o->conf, f->o->id ? f->o->id->fqdn : NULL,
-	    &f->set, e) < 0)
+	if (session_settings_from_conf(f->o->conf,
+	        f->o->id ? f->o->id->fqdn : NULL, &f->set, e) < 0)
 		return -1;
 	return tls_global_init(e);
 }
@@ -56,8 +56,11 @@ flusher_contact(struct flusher *f, const char *peer, const struct result *r)
 	if (peer == NULL || *peer == '\0')
 		return;
 	result_diagnostic(r, diag, sizeof(diag));
-	hoststat_set(&f->hs, peer, clock_now(f->o->clock), r->cls == RESULT_OK ? "ok" :
-	    r->cls == RESULT_PERM ? "perm" : "temp", diag);
+	hoststat_set(&f->hs, peer, clock_now(f->o->clock),
+	    r->cls == RESULT_OK       ? "ok" :
+	        r->cls == RESULT_PERM ? "perm" :
+	                                "temp",
+	    diag);
 }
 
 void
@@ -70,14 +73,16 @@ flusher_save_hoststat(struct flusher *f)
 	if (f->hs.n == 0)
 		return;
 	path = hoststat_path(f->o->queue->dir);
-	/* A torn or foreign file is replaced: it is only a cache of contacts. */
+	/* A torn or foreign file is replaced: it is only a cache of contacts.
+	 */
 	if (hoststat_load(path, &cur, &e) < 0) {
 		log_msg(LOG_WARNING, "%s; starting it afresh", e.msg);
 		hoststat_free(&cur);
 	}
 	hoststat_merge(&cur, &f->hs);
 	if (hoststat_save(f->o->queue->tmp, path, &cur, &e) < 0)
-		log_msg(LOG_WARNING, "cannot record the host status: %s", e.msg);
+		log_msg(LOG_WARNING, "cannot record the host status: %s",
+		    e.msg);
 	hoststat_free(&cur);
 	free(path);
 }
@@ -113,7 +118,8 @@ start_tls(struct session *ss, struct err *e)
 	    (tls_trust(ss->tls) == TLS_TRUST_VERIFIED && !ss->ep->via_mx);
 	free(ss->cb_data);
 	ss->cb_data = NULL;
-	if (tls_channel_binding(ss->tls, &cb_type, &ss->cb_data, &cb_len, NULL) == 0) {
+	if (tls_channel_binding(ss->tls, &cb_type, &ss->cb_data, &cb_len,
+	        NULL) == 0) {
 		ss->conn.cb_type = cb_type;
 		ss->conn.cb_data = ss->cb_data;
 		ss->conn.cb_len = cb_len;
@@ -122,8 +128,10 @@ start_tls(struct session *ss, struct err *e)
 		fprintf(stderr, _("relayq-flush: TLS with %s: %s\n"), ss->peer,
 		    tls_describe(ss->tls, desc, sizeof(desc)));
 	if (ss->f->probe != NULL) {
-		tls_describe(ss->tls, ss->f->probe->tls, sizeof(ss->f->probe->tls));
-		ss->f->probe->have_cert = tls_peer_cert(ss->tls, &ss->f->probe->cert) == 0;
+		tls_describe(ss->tls, ss->f->probe->tls,
+		    sizeof(ss->f->probe->tls));
+		ss->f->probe->have_cert =
+		    tls_peer_cert(ss->tls, &ss->f->probe->cert) == 0;
 	}
 	return 0;
 }
@@ -152,9 +160,10 @@ setup_auth(struct session *ss, struct err *e)
 		/* relayq-flush keeps the token itself (oauth_token.h); root's
 		 * --all-users run fetched it into o->creds. */
 		if (set->creds.user == NULL)
-			return err_set(e, EX_CONFIG, _("oauth_provider is set but "
-			    "auth_user is not; set auth_user to the mailbox's "
-			    "address"));
+			return err_set(e, EX_CONFIG,
+			    _("oauth_provider is set but "
+			      "auth_user is not; set auth_user to the mailbox's "
+			      "address"));
 		if (flusher_oauth_token(ss->f, &cr.secret, &cr.source, e) < 0)
 			return -1;
 		cr.user = xstrdup(set->creds.user);
@@ -162,14 +171,17 @@ setup_auth(struct session *ss, struct err *e)
 		cr.oauth = 1;
 		r = 0;
 	} else if (ss->f->o->creds != NULL)
-		r = creds_set_lookup(ss->f->o->creds, h->host, h->port, &use, e);
+		r = creds_set_lookup(ss->f->o->creds, h->host, h->port, &use,
+		    e);
 	else
 		r = creds_get(&set->creds, h->host, ss->ep->port, &cr, e);
 	if (r < 0)
 		return -1;
 	if (r == 1 && set->auth_required) {
-		/* The admin asked for AUTH: never fall back to sending without. */
-		return err_wrap(e, _("no credentials for %s although AUTH is configured"),
+		/* The admin asked for AUTH: never fall back to sending without.
+		 */
+		return err_wrap(e,
+		    _("no credentials for %s although AUTH is configured"),
 		    h->host);
 	}
 	if (r == 1 && ss->f->probe != NULL) {
@@ -178,8 +190,10 @@ setup_auth(struct session *ss, struct err *e)
 	}
 	if (r == 1) {
 		if (ss->f->o->verbose)
-			fprintf(stderr, _("relayq-flush: no credentials for %s (%s); "
-			    "sending without AUTH\n"), h->host, e->msg);
+			fprintf(stderr,
+			    _("relayq-flush: no credentials for %s (%s); "
+			      "sending without AUTH\n"),
+			    h->host, e->msg);
 		return 0;
 	}
 	if (ss->f->o->verbose)
@@ -238,7 +252,8 @@ probe_note(struct session *ss)
 		strv_add(&p->ehlo, l->v[i]);
 	snprintf(p->auth_mech, sizeof(p->auth_mech), "%s",
 	    ss->sasl != NULL && sasl_mechanism(ss->sasl) != NULL ?
-	    sasl_mechanism(ss->sasl) : "");
+	        sasl_mechanism(ss->sasl) :
+	        "");
 }
 
 /* One endpoint: returns 0 when the session is ready for mail, 1 when it
@@ -257,10 +272,11 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	net_peer_name(ss->peer, sizeof(ss->peer), ep->host,
 	    (const struct sockaddr *)&ep->addr);
 	snprintf(ss->f->last_peer, sizeof(ss->f->last_peer), "%s", ss->peer);
-	if (ss->f->o->connect != NULL ? ss->f->o->connect(ss->f->o->connect_ctx,
-	    ep->host, &ss->s, &e) : net_connect(ep->host,
-	    (const struct sockaddr *)&ep->addr, ep->addrlen,
-	    set->connect_timeout_ms, set->command_timeout_ms, &ss->s, &e)) {
+	if (ss->f->o->connect != NULL ?
+	        ss->f->o->connect(ss->f->o->connect_ctx, ep->host, &ss->s, &e) :
+	        net_connect(ep->host, (const struct sockaddr *)&ep->addr,
+	            ep->addrlen, set->connect_timeout_ms,
+	            set->command_timeout_ms, &ss->s, &e)) {
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "connect",
 		    RESULT_ST_NO_ANSWER, "%s", e.msg);
 		return -1;
@@ -281,7 +297,8 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	if (ep->tls == SMARTHOST_TLS_IMPLICIT && start_tls(ss, &e) < 0) {
 		if (e.code == EX_CONFIG)
 			ss->f->st->config_error = 1;
-		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "TLS handshake",
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION,
+		    "TLS handshake",
 		    e.code == EX_CONFIG ? "4.3.5" : RESULT_ST_TLS, "%s", e.msg);
 		return -1;
 	}
@@ -305,8 +322,10 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 		 * early, or the clocks disagree): refresh it and try this
 		 * endpoint once more. */
 		if (set->oauth_refresh && r->code == 535 && r->stage != NULL &&
-		    strcmp(r->stage, smtp_client_state_name(SMTP_ST_AUTH)) == 0) {
-			if (ss->f->o->creds == NULL && !ss->f->oauth_refreshed) {
+		    strcmp(r->stage, smtp_client_state_name(SMTP_ST_AUTH)) ==
+		        0) {
+			if (ss->f->o->creds == NULL &&
+			    !ss->f->oauth_refreshed) {
 				ss->f->oauth_force = 1;
 				return 1;
 			}
@@ -320,8 +339,10 @@ try_endpoint(struct session *ss, const struct smarthost_endpoint *ep,
 	caps = smtp_client_caps(ss->client);
 	if ((caps->flags & SMTP_CAP_SIZE) && caps->size > 0)
 		ss->f->size_limit = caps->size;
-	if (ss->sasl != NULL && sasl_mechanism(ss->sasl) != NULL && ss->f->o->verbose)
-		fprintf(stderr, _("relayq-flush: authenticated to %s with %s\n"), ss->peer,
+	if (ss->sasl != NULL && sasl_mechanism(ss->sasl) != NULL &&
+	    ss->f->o->verbose)
+		fprintf(stderr,
+		    _("relayq-flush: authenticated to %s with %s\n"), ss->peer,
 		    sasl_mechanism(ss->sasl));
 	return 0;
 }
@@ -336,23 +357,25 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 	memset(ss, 0, sizeof(*ss));
 	ss->f = f;
 	if (!f->resolved) {
-		if (smarthost_resolve(&f->set.hosts, f->o->resolver, f->set.family,
-		    &f->eps, &e) < 0) {
+		if (smarthost_resolve(&f->set.hosts, f->o->resolver,
+		        f->set.family, &f->eps, &e) < 0) {
 			/* Never a bounce: a smarthost that does not resolve is
-			 * the configuration's problem (or DNS's), not the mail's. */
+			 * the configuration's problem (or DNS's), not the
+			 * mail's. */
 			if (e.code == EX_NOHOST) {
 				f->st->config_error = 1;
-				result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "DNS lookup",
-				    "4.4.3", "%s; check \"smarthost %s\" in the configuration",
+				result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION,
+				    "DNS lookup", "4.4.3",
+				    "%s; check \"smarthost %s\" in the configuration",
 				    e.msg, f->o->conf->smarthost);
 			} else {
-				result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, "DNS lookup",
-				    "4.4.3", "%s", e.msg);
+				result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION,
+				    "DNS lookup", "4.4.3", "%s", e.msg);
 			}
 			log_msg(LOG_WARNING, "%s", r->text);
 			if (f->set.hosts.n > 0)
-				snprintf(f->last_peer, sizeof(f->last_peer), "%s",
-				    f->set.hosts.v[0].host);
+				snprintf(f->last_peer, sizeof(f->last_peer),
+				    "%s", f->set.hosts.v[0].host);
 			return -1;
 		}
 		f->resolved = 1;
@@ -362,15 +385,17 @@ session_open(struct flusher *f, struct session *ss, struct result *r)
 
 		if (rc == 1) {
 			if (f->o->verbose)
-				fprintf(stderr, _("relayq-flush: %s refused the cached "
-				    "OAuth2 access token; refreshing it\n"), ss->peer);
+				fprintf(stderr,
+				    _("relayq-flush: %s refused the cached "
+				      "OAuth2 access token; refreshing it\n"),
+				    ss->peer);
 			rc = try_endpoint(ss, &f->eps.v[i], r);
 		}
 		if (rc == 0) {
 			struct result ok;
 
-			result_set(&ok, RESULT_OK, RESULT_SCOPE_SESSION, NULL, "2.0.0",
-			    "session opened");
+			result_set(&ok, RESULT_OK, RESULT_SCOPE_SESSION, NULL,
+			    "2.0.0", "session opened");
 			flusher_contact(f, ss->peer, &ok);
 			return 0;
 		}

@@ -70,8 +70,8 @@ pace(struct flusher *f)
  * keeps LF): measured from the queued body just before it is sent, so an
  * envelope of any version serves.  Reading the body once more costs one
  * pass of memchr over data the transfer reads next from the page cache
- * (15 ms for 14 MB on the loaded test machine).  On failure the stored size is used; the
- * transfer then reports the unreadable body. */
+ * (15 ms for 14 MB on the loaded test machine).  On failure the stored size is
+ * used; the transfer then reports the unreadable body. */
 unsigned long long
 flush_wire_size(const char *path, unsigned long long stored)
 {
@@ -142,8 +142,9 @@ send_txn(struct attempt *a, struct session *ss, size_t k, struct result *r)
 
 	fd = queue_open_file(path, &e);
 	if (fd < 0) {
-		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_LOCAL,
-		    "cannot open the queued message: %s", e.msg);
+		result_set(r, RESULT_TEMP, RESULT_SCOPE_MESSAGE, NULL,
+		    RESULT_ST_LOCAL, "cannot open the queued message: %s",
+		    e.msg);
 		for (j = 0; j < k; j++)
 			a->res[a->map[j]] = *r;
 		free(path);
@@ -162,7 +163,8 @@ send_txn(struct attempt *a, struct session *ss, size_t k, struct result *r)
 	m.smtputf8 = needs_smtputf8(&a->env);
 	m.utf8_headers = (a->env.flags & ENVELOPE_F_UTF8_HEADERS) != 0;
 	m.ret = a->env.ret == ENVELOPE_RET_FULL ? "FULL" :
-	    a->env.ret == ENVELOPE_RET_HDRS ? "HDRS" : NULL;
+	    a->env.ret == ENVELOPE_RET_HDRS     ? "HDRS" :
+	                                          NULL;
 	m.envid = a->env.envid;
 	m.body = &body;
 	ss->cfg.on_rcpt = on_rcpt;
@@ -183,8 +185,8 @@ message_failed(const struct result *r)
 {
 	if (r->cls == RESULT_OK)
 		return 0;
-	if (r->stage != NULL && strcmp(r->stage,
-	    smtp_client_state_name(SMTP_ST_RCPT)) == 0)
+	if (r->stage != NULL &&
+	    strcmp(r->stage, smtp_client_state_name(SMTP_ST_RCPT)) == 0)
 		return 0;
 	return !(r->code == 0 && strcmp(r->status, RESULT_ST_BAD_RCPT) == 0);
 }
@@ -194,16 +196,16 @@ message_failed(const struct result *r)
 static int
 session_lost(const struct result *r)
 {
-	return r->cls == RESULT_TEMP && (r->scope == RESULT_SCOPE_SESSION ||
-	    r->code == 421);
+	return r->cls == RESULT_TEMP &&
+	    (r->scope == RESULT_SCOPE_SESSION || r->code == 421);
 }
 
 /* What one transaction taught.  limited[j]: refused as one too many
  * (4.5.3); lost[j]: the session ended under it. */
 struct txn_outcome {
 	size_t k, accepted, nlimited, nlost;
-	unsigned before;             /* transactions on the session before it */
-	int closed;                  /* the server closed the session */
+	unsigned before; /* transactions on the session before it */
+	int closed;      /* the server closed the session */
 	unsigned char *limited, *lost;
 };
 
@@ -215,8 +217,9 @@ classify(struct attempt *a, struct txn_outcome *t)
 	for (j = 0; j < t->k; j++) {
 		const struct result *x = &a->res[a->map[j]];
 
-		t->limited[j] = x->stage != NULL && strcmp(x->stage,
-		    smtp_client_state_name(SMTP_ST_RCPT)) == 0 &&
+		t->limited[j] = x->stage != NULL &&
+		    strcmp(x->stage, smtp_client_state_name(SMTP_ST_RCPT)) ==
+		        0 &&
 		    smtp_client_limit_reply(x);
 		t->lost[j] = !t->limited[j] && t->closed && session_lost(x);
 		t->nlimited += t->limited[j];
@@ -246,7 +249,8 @@ learn_rcpt_limit(struct attempt *a, const struct txn_outcome *t)
 	if (f->rcpt_limit != 0 && f->rcpt_limit <= t->accepted)
 		return;
 	f->rcpt_limit = t->accepted;
-	log_msg(LOG_INFO, "%s: %s accepted %zu recipients in one transaction and "
+	log_msg(LOG_INFO,
+	    "%s: %s accepted %zu recipients in one transaction and "
 	    "refused more (4.5.3); sending at most %zu per transaction in this run",
 	    a->env.id, a->ss->peer, t->accepted, t->accepted);
 }
@@ -261,9 +265,10 @@ learn_txn_limit(struct attempt *a, const struct txn_outcome *t, const char *why)
 	if (t->before == 0 || (f->txn_limit != 0 && f->txn_limit <= t->before))
 		return;
 	f->txn_limit = t->before;
-	log_msg(LOG_INFO, "%s: %s %s after %u transactions; opening a new session "
-	    "after every %u in this run", a->env.id, a->ss->peer, why, t->before,
-	    t->before);
+	log_msg(LOG_INFO,
+	    "%s: %s %s after %u transactions; opening a new session "
+	    "after every %u in this run",
+	    a->env.id, a->ss->peer, why, t->before, t->before);
 }
 
 /* The transaction ended the session, or the server refused it as one too
@@ -284,13 +289,17 @@ session_over(struct attempt *a, struct txn_outcome *t, const struct result *r,
 	for (j = 0; t->closed && j < t->k; j++)
 		back[j] |= t->limited[j];
 	f->reconnects++;
-	learn_txn_limit(a, t, t->closed ? "closed the session" :
-	    "refused a transaction as one too many (4.5.3)");
-	if ((t->before > 0 || learned) && f->reconnects <= FLUSH_MAX_RECONNECTS) {
+	learn_txn_limit(a, t,
+	    t->closed ? "closed the session" :
+	                "refused a transaction as one too many (4.5.3)");
+	if ((t->before > 0 || learned) &&
+	    f->reconnects <= FLUSH_MAX_RECONNECTS) {
 		put_back(a, t->k, back);
 		settle_txn(a, t->k, back);
-		log_msg(LOG_INFO, "%s: %s ended the session (%s); going on over a "
-		    "new one", a->env.id, a->ss->peer, r->text);
+		log_msg(LOG_INFO,
+		    "%s: %s ended the session (%s); going on over a "
+		    "new one",
+		    a->env.id, a->ss->peer, r->text);
 		if (f->open) {
 			session_close(f->ss);
 			f->open = 0;
@@ -301,8 +310,10 @@ session_over(struct attempt *a, struct txn_outcome *t, const struct result *r,
 	left = *r;
 	if (left.cls != RESULT_TEMP || left.scope != RESULT_SCOPE_SESSION)
 		result_set(&left, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
-		    RESULT_ST_DROPPED, "the session with %s ended before this "
-		    "recipient's transaction (%s)", a->ss->peer, r->text);
+		    RESULT_ST_DROPPED,
+		    "the session with %s ended before this "
+		    "recipient's transaction (%s)",
+		    a->ss->peer, r->text);
 	attempt_settle_rest(a, &left);
 	if (f->open) {
 		session_close(f->ss);
@@ -341,7 +352,8 @@ attempt_send(struct attempt *a, struct result *r)
 	pace(f);
 	a->ss->nmsgs++;
 	while (a->head < a->ntodo) {
-		if (!f->open || (f->txn_limit > 0 && a->ss->ntxn >= f->txn_limit)) {
+		if (!f->open ||
+		    (f->txn_limit > 0 && a->ss->ntxn >= f->txn_limit)) {
 			checkpoint(a);
 			if (flusher_reopen(f, r) < 0) {
 				attempt_settle_rest(a, r);

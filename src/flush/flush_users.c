@@ -46,9 +46,10 @@ int
 flush_users_require_root(struct err *e)
 {
 	if (geteuid() != 0)
-		return err_set(e, EX_NOPERM, _("--all-users flushes every queue of "
-		    "the system spool and must be run as root (you are uid %lu); "
-		    "without it, relayq-flush flushes your own queue"),
+		return err_set(e, EX_NOPERM,
+		    _("--all-users flushes every queue of "
+		      "the system spool and must be run as root (you are uid %lu); "
+		      "without it, relayq-flush flushes your own queue"),
 		    (unsigned long)geteuid());
 	return 0;
 }
@@ -57,10 +58,10 @@ flush_users_require_root(struct err *e)
 struct spool_user {
 	uid_t uid;
 	gid_t gid;
-	char *home;     /* passwd home, or NULL (no entry) */
-	char *dir;      /* the first of its spool entries (for messages) */
-	const struct spool_entry *ents;  /* all its entries (borrowed): SPOOL/UID
-	                                  * and fallbacks SPOOL/UID.XXXXXX */
+	char *home; /* passwd home, or NULL (no entry) */
+	char *dir;  /* the first of its spool entries (for messages) */
+	const struct spool_entry *ents; /* all its entries (borrowed): SPOOL/UID
+	                                 * and fallbacks SPOOL/UID.XXXXXX */
 	size_t nents;
 };
 
@@ -81,7 +82,7 @@ child_env(const struct spool_user *u)
 /* A page shared with the children: set by one whose server refused root's
  * OAuth2 access token (535).  NULL when it could not be had (no retry). */
 static volatile int *oauth_refused;
-static int oauth_refreshed;      /* this run refreshed after a refusal */
+static int oauth_refreshed; /* this run refreshed after a refusal */
 
 /* Opens one queue of u and flushes it (as whoever runs this); removes an
  * emptied fallback queue.  Returns the exit code. */
@@ -111,9 +112,11 @@ flush_dir(const struct flush_users_opts *o, const struct spool_user *u,
 		rc = st.config_error ? EX_CONFIG : st.exit_code;
 		if (st.oauth_refused && oauth_refused != NULL)
 			*oauth_refused = 1;
-		log_msg(rc == EX_OK ? LOG_INFO : LOG_WARNING, "%s: uid %lu: %u due, "
+		log_msg(rc == EX_OK ? LOG_INFO : LOG_WARNING,
+		    "%s: uid %lu: %u due, "
 		    "%u sent, %u deferred, %u bounced, %u held by another run, "
-		    "%u sessions", se->dir, (unsigned long)u->uid, st.due, st.sent,
+		    "%u sessions",
+		    se->dir, (unsigned long)u->uid, st.due, st.sent,
 		    st.deferred, st.bounced, st.busy, st.sessions);
 	}
 	queue_close(&q);
@@ -197,7 +200,8 @@ run_one(const struct flush_users_opts *o, const struct spool_user *u)
 	so.flags = SPAWN_GROUP;
 	pid = spawn_fork(&so);
 	if (pid < 0) {
-		log_msg(LOG_ERR, "%s: cannot fork: %s", u->dir, strerror(errno));
+		log_msg(LOG_ERR, "%s: cannot fork: %s", u->dir,
+		    strerror(errno));
 		return EX_OSERR;
 	}
 	if (pid == 0) {
@@ -215,15 +219,17 @@ run_one(const struct flush_users_opts *o, const struct spool_user *u)
 		return EX_OSERR;
 	}
 	if (expired) {
-		log_msg(LOG_ERR, "%s: the flush as uid %lu took longer than %llds "
+		log_msg(LOG_ERR,
+		    "%s: the flush as uid %lu took longer than %llds "
 		    "(spool_queue_timeout) and was killed; its mail stays queued; "
-		    "going on with the next queue", u->dir, (unsigned long)u->uid,
-		    o->timeout);
+		    "going on with the next queue",
+		    u->dir, (unsigned long)u->uid, o->timeout);
 		return EX_TEMPFAIL;
 	}
 	if (WIFSIGNALED(status)) {
-		log_msg(LOG_ERR, "%s: the flush as uid %lu was killed by signal %d",
-		    u->dir, (unsigned long)u->uid, WTERMSIG(status));
+		log_msg(LOG_ERR,
+		    "%s: the flush as uid %lu was killed by signal %d", u->dir,
+		    (unsigned long)u->uid, WTERMSIG(status));
 		return EX_SOFTWARE;
 	}
 	rc = WEXITSTATUS(status);
@@ -255,8 +261,10 @@ oauth_retry(const struct flush_users_opts *o, const struct spool_user *u,
 		log_msg(LOG_ERR, "%s", e.msg);
 		return flush_users_worse(rc, e.code);
 	}
-	log_msg(LOG_NOTICE, "%s: the smarthost refused the OAuth2 access token; "
-	    "refreshed it, flushing uid %lu again", u->dir, (unsigned long)u->uid);
+	log_msg(LOG_NOTICE,
+	    "%s: the smarthost refused the OAuth2 access token; "
+	    "refreshed it, flushing uid %lu again",
+	    u->dir, (unsigned long)u->uid);
 	fo.force = 1;
 	ro.flush = &fo;
 	return u->uid == 0 ? flush_one(&ro, u) : run_one(&ro, u);
@@ -278,16 +286,20 @@ spool_user(const struct spool_entry *se, size_t n, struct spool_user *u,
 	pw = getpwuid(se->uid);
 	if (pw != NULL) {
 		u->gid = pw->pw_gid;
-		u->home = pw->pw_dir && pw->pw_dir[0] == '/' ? xstrdup(pw->pw_dir) : NULL;
+		u->home = pw->pw_dir && pw->pw_dir[0] == '/' ?
+		    xstrdup(pw->pw_dir) :
+		    NULL;
 	} else {
 		/* No passwd entry (a container's numeric uid): the group
 		 * the user created the directory with, never root's. */
 		u->gid = se->gid;
 		if (u->gid == 0 && se->uid != 0)
-			return err_set(e, EX_NOUSER, _("%s: uid %lu has no passwd "
-			    "entry and the directory's group is root; skipped (uid %lu "
-			    "or root can fix it: chgrp it to the user's group)"), se->dir,
-			    (unsigned long)se->uid, (unsigned long)se->uid);
+			return err_set(e, EX_NOUSER,
+			    _("%s: uid %lu has no passwd "
+			      "entry and the directory's group is root; skipped (uid %lu "
+			      "or root can fix it: chgrp it to the user's group)"),
+			    se->dir, (unsigned long)se->uid,
+			    (unsigned long)se->uid);
 	}
 	u->dir = xstrdup(se->dir);
 	return 0;
@@ -364,23 +376,29 @@ spool_trigger(const char *spool, struct err *e)
 	if (dfd < 0 && errno == ENOENT)
 		return -2;
 	if (dfd < 0)
-		return err_sys(e, EX_NOINPUT, errno, _("cannot open the spool %s"), spool);
+		return err_sys(e, EX_NOINPUT, errno,
+		    _("cannot open the spool %s"), spool);
 	r = trigger_ensure(dfd, spool, &le);
 	if (r < 0)
-		log_msg(LOG_WARNING, "%s; immediate delivery of the spool waits for "
-		    "it (the timer still runs)", le.msg);
+		log_msg(LOG_WARNING,
+		    "%s; immediate delivery of the spool waits for "
+		    "it (the timer still runs)",
+		    le.msg);
 	else if (r == 1)
-		log_msg(LOG_NOTICE, "%s/%s: created (the front end of spool users "
-		    "touches it)", spool, TRIGGER_NAME);
-	else if (r == 2)
-		log_msg(LOG_WARNING, "%s/%s: was not root's trigger file; replaced",
+		log_msg(LOG_NOTICE,
+		    "%s/%s: created (the front end of spool users "
+		    "touches it)",
 		    spool, TRIGGER_NAME);
+	else if (r == 2)
+		log_msg(LOG_WARNING,
+		    "%s/%s: was not root's trigger file; replaced", spool,
+		    TRIGGER_NAME);
 	return dfd;
 }
 
 int
-flush_users_run(const struct flush_users_opts *o,
-    struct flush_users_stats *st, struct err *e)
+flush_users_run(const struct flush_users_opts *o, struct flush_users_stats *st,
+    struct err *e)
 {
 	struct trigger_snap snap;
 	unsigned pass;
@@ -391,7 +409,8 @@ flush_users_run(const struct flush_users_opts *o,
 		return -1;
 	dfd = spool_trigger(o->spool, e);
 	if (dfd == -2) {
-		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
+		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush",
+		    o->spool);
 		return 0;
 	}
 	if (dfd < 0)
@@ -408,7 +427,7 @@ flush_users_run(const struct flush_users_opts *o,
 	/* A submission touches the trigger after its commit; systemd drops
 	 * the touches that come while this run goes on, so the run looks
 	 * itself and passes again (bounded: touching is free for anyone). */
-	for (pass = 0; ; pass++) {
+	for (pass = 0;; pass++) {
 		trigger_snapshot(dfd, &snap);
 		r = run_pass(o, st, pass == 0, e);
 		if (r != 0)
@@ -416,17 +435,21 @@ flush_users_run(const struct flush_users_opts *o,
 		if (!trigger_changed(dfd, &snap))
 			break;
 		if (pass + 1 == FLUSH_USERS_MAX_PASSES) {
-			log_msg(LOG_NOTICE, "%s: new mail was signalled during %u passes; "
+			log_msg(LOG_NOTICE,
+			    "%s: new mail was signalled during %u passes; "
 			    "the rest waits for the next trigger or timer run",
 			    o->spool, FLUSH_USERS_MAX_PASSES);
 			break;
 		}
-		log_msg(LOG_INFO, "%s: new mail was signalled during the pass; "
-		    "another pass", o->spool);
+		log_msg(LOG_INFO,
+		    "%s: new mail was signalled during the pass; "
+		    "another pass",
+		    o->spool);
 	}
 	close(dfd);
 	if (r == 1) {
-		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush", o->spool);
+		log_msg(LOG_INFO, "%s does not exist: no spool queue to flush",
+		    o->spool);
 		r = 0;
 	}
 	return r;

@@ -13,11 +13,11 @@
  *
  * Root's own queue (SPOOL/0) is flushed by the parent itself, without a
  * child.  A user's queues (SPOOL/UID and its fallbacks SPOOL/UID.XXXXXX)
- * share one child and one deadline.  The spool is listed by spool_list (spool.h): an entry is a
- * queue only when its owner is the uid in its name; bogus entries, however
- * many, cost one log line per run.  Each child has a deadline
- * (spool_queue_timeout): past it, the parent kills and reaps it, logs it
- * and goes on with the next queue.
+ * share one child and one deadline.  The spool is listed by spool_list
+ * (spool.h): an entry is a queue only when its owner is the uid in its name;
+ * bogus entries, however many, cost one log line per run.  Each child has a
+ * deadline (spool_queue_timeout): past it, the parent kills and reaps it, logs
+ * it and goes on with the next queue.
  *
  * With OAuth2, root's run fetched the access token into the credentials
  * before the first child; a child whose server refuses it (535) says so
@@ -41,16 +41,16 @@
 int flush_users_worse(int cur, int next);
 
 struct flush_users_opts {
-	const char *spool;                  /* the spool directory */
-	const struct flush_opts *flush;     /* template for each child's run:
-	                                     * conf, resolver, force, verbose,
-	                                     * filters; id, queue and creds are
-	                                     * set per child */
-	struct creds_set *creds;           /* prefetched; each child wipes its
-	                                     * copy after its run (the caller
-	                                     * wipes the parent's) */
-	long long timeout;                  /* seconds one child may take
-	                                     * (spool_queue_timeout); 0: none */
+	const char *spool;              /* the spool directory */
+	const struct flush_opts *flush; /* template for each child's run:
+	                                 * conf, resolver, force, verbose,
+	                                 * filters; id, queue and creds are
+	                                 * set per child */
+	struct creds_set *creds;        /* prefetched; each child wipes its
+	                                 * copy after its run (the caller
+	                                 * wipes the parent's) */
+	long long timeout;              /* seconds one child may take
+	                                 * (spool_queue_timeout); 0: none */
 	/* OAuth2 (NULL: not configured): refreshes the access token in cs
 	 * whatever its expiry, after a child's server refused it; 0, or
 	 * -1 with e. */
@@ -59,11 +59,11 @@ struct flush_users_opts {
 };
 
 struct flush_users_stats {
-	unsigned queues;        /* users whose queues were flushed (a child
-	                         * each; root's by the run itself) */
-	unsigned skipped;       /* entries skipped (logged) */
-	unsigned failed;        /* children that exited non-zero */
-	int exit_code;          /* most severe child exit code (flush_users_worse) */
+	unsigned queues;  /* users whose queues were flushed (a child
+	                   * each; root's by the run itself) */
+	unsigned skipped; /* entries skipped (logged) */
+	unsigned failed;  /* children that exited non-zero */
+	int exit_code;    /* most severe child exit code (flush_users_worse) */
 };
 
 /* 0 when the effective uid is root, else -1 with EX_NOPERM and the

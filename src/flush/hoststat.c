@@ -44,7 +44,8 @@ hoststat_set(struct hoststat *h, const char *endpoint, time_t when,
 	size_t i;
 	int c = 1;
 
-	for (i = 0; i < h->n && (c = strcmp(h->v[i].endpoint, endpoint)) < 0; i++)
+	for (i = 0; i < h->n && (c = strcmp(h->v[i].endpoint, endpoint)) < 0;
+	     i++)
 		;
 	if (i < h->n && c == 0) {
 		en = &h->v[i];
@@ -91,7 +92,8 @@ hoststat_format(const struct hoststat *h, struct buf *out)
 	for (i = 0; i < h->n; i++) {
 		buf_adds(out, "host ");
 		record_escape(out, h->v[i].endpoint, strlen(h->v[i].endpoint));
-		buf_printf(out, " %lld %s ", (long long)h->v[i].when, h->v[i].status);
+		buf_printf(out, " %lld %s ", (long long)h->v[i].when,
+		    h->v[i].status);
 		record_escape(out, h->v[i].text, strlen(h->v[i].text));
 		buf_addc(out, '\n');
 	}
@@ -127,15 +129,18 @@ cut_field(char **p)
 static int
 parse_host(struct hoststat *h, char *line)
 {
-	char *ep = NULL, *text = NULL, *reply = NULL, *p = line + 5, *ep_f, *when_f;
+	char *ep = NULL, *text = NULL, *reply = NULL, *p = line + 5, *ep_f,
+	     *when_f;
 	char *status, *end;
 	long long when;
 	int rc = -1;
 
-	if ((ep_f = cut_field(&p)) == NULL || (when_f = cut_field(&p)) == NULL ||
+	if ((ep_f = cut_field(&p)) == NULL ||
+	    (when_f = cut_field(&p)) == NULL ||
 	    (status = cut_field(&p)) == NULL)
 		return -1;
-	if (*ep_f == '\0' || *when_f < '0' || *when_f > '9' || !valid_status(status))
+	if (*ep_f == '\0' || *when_f < '0' || *when_f > '9' ||
+	    !valid_status(status))
 		return -1;
 	errno = 0;
 	when = strtoll(when_f, &end, 10);
@@ -166,15 +171,19 @@ hoststat_parse(struct hoststat *h, const char *p, size_t len, struct err *e)
 	int rc;
 
 	if (len > HOSTSTAT_FILE_MAX)
-		return err_set(e, EX_DATAERR, _("larger than %d bytes"), HOSTSTAT_FILE_MAX);
+		return err_set(e, EX_DATAERR, _("larger than %d bytes"),
+		    HOSTSTAT_FILE_MAX);
 	rc = record_open(&rd, p, len, 0, MAGIC, &v, e);
 	if (rc == RECORD_BAD_MAGIC || rc == RECORD_BAD_VERSION ||
 	    (rc == 0 && v != HOSTSTAT_VERSION))
-		rc = err_set(e, EX_DATAERR, _("line %u: not a relayq hoststat file "
-		    "(version 1)"), 1u);
+		rc = err_set(e, EX_DATAERR,
+		    _("line %u: not a relayq hoststat file "
+		      "(version 1)"),
+		    1u);
 	while (rc >= 0 && (rc = record_next(&rd, &line, e)) == 1)
 		if (strncmp(line, "host ", 5) != 0 || parse_host(h, line) < 0)
-			rc = err_set(e, EX_DATAERR, _("line %u: malformed"), rd.line);
+			rc = err_set(e, EX_DATAERR, _("line %u: malformed"),
+			    rd.line);
 	record_close(&rd);
 	return rc < 0 ? -1 : 0;
 }
@@ -190,17 +199,20 @@ hoststat_table(const struct hoststat *h, struct buf *out)
 		buf_adds(out, _("no host status recorded\n"));
 		return;
 	}
-	buf_printf(out, "%-40s %-19s %-6s %s\n", _("Endpoint"), _("Last contact"),
-	    _("Status"), _("Reply"));
+	buf_printf(out, "%-40s %-19s %-6s %s\n", _("Endpoint"),
+	    _("Last contact"), _("Status"), _("Reply"));
 	for (i = 0; i < h->n; i++) {
 		if (localtime_r(&h->v[i].when, &tm) == NULL ||
 		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm) == 0)
 			strcpy(date, "?");
 		/* The file is in the user's hands: no raw control bytes (an
 		 * escape sequence, a CR) reach the terminal. */
-		log_sanitize(ep, sizeof(ep), h->v[i].endpoint, strlen(h->v[i].endpoint));
-		log_sanitize(text, sizeof(text), h->v[i].text, strlen(h->v[i].text));
-		buf_printf(out, "%-40s %-19s %-6s %s\n", ep, date, h->v[i].status, text);
+		log_sanitize(ep, sizeof(ep), h->v[i].endpoint,
+		    strlen(h->v[i].endpoint));
+		log_sanitize(text, sizeof(text), h->v[i].text,
+		    strlen(h->v[i].text));
+		buf_printf(out, "%-40s %-19s %-6s %s\n", ep, date,
+		    h->v[i].status, text);
 	}
 }
 

@@ -32,10 +32,10 @@
 #define HOSTSTAT_MAX 1000
 
 struct hoststat_entry {
-	char *endpoint;     /* owned */
+	char *endpoint; /* owned */
 	time_t when;
-	char *status;       /* owned: "ok", "temp" or "perm" */
-	char *text;         /* owned, never NULL */
+	char *status; /* owned: "ok", "temp" or "perm" */
+	char *text;   /* owned, never NULL */
 };
 
 struct hoststat {
@@ -43,7 +43,10 @@ struct hoststat {
 	size_t n, cap;
 };
 
-#define HOSTSTAT_INIT { NULL, 0, 0 }
+#define HOSTSTAT_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
 void hoststat_free(struct hoststat *h);
 /* Sets (adds or replaces) the entry of endpoint; strings are copied.

@@ -30,26 +30,27 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, _("Usage: relayq-flush [-C FILE] [-Q DIR] [-v] [--force [--min-age TIME]]\n"
-	    "                    [-I|-R|-S [!]SUBSTRING]...\n"
-	    "       relayq-flush --all-users [-C FILE] [-v] [--force] [...]\n"
-	    "       relayq-flush --oauth-setup [-C FILE] [-Q DIR]\n"
-	    "       relayq-flush --probe [-C FILE] [-v]\n"
-	    "       relayq-flush --oauth-check [-C FILE] [-v]\n"
-	    "Delivers the due messages of your queue through the smarthost;\n"
-	    "with --all-users (root), those of every queue in the system spool;\n"
-	    "with --probe, checks the way to the smarthost and sends nothing;\n"
-	    "with --oauth-check, tries a refresh of the OAuth2 access token.\n"
-	    "See relayq-flush(8).\n"));
+	fprintf(fp,
+	    _("Usage: relayq-flush [-C FILE] [-Q DIR] [-v] [--force [--min-age TIME]]\n"
+	      "                    [-I|-R|-S [!]SUBSTRING]...\n"
+	      "       relayq-flush --all-users [-C FILE] [-v] [--force] [...]\n"
+	      "       relayq-flush --oauth-setup [-C FILE] [-Q DIR]\n"
+	      "       relayq-flush --probe [-C FILE] [-v]\n"
+	      "       relayq-flush --oauth-check [-C FILE] [-v]\n"
+	      "Delivers the due messages of your queue through the smarthost;\n"
+	      "with --all-users (root), those of every queue in the system spool;\n"
+	      "with --probe, checks the way to the smarthost and sends nothing;\n"
+	      "with --oauth-check, tries a refresh of the OAuth2 access token.\n"
+	      "See relayq-flush(8).\n"));
 }
 
 struct args {
 	const char *config;
 	const char *queue_dir;
 	int verbose, force, all_users, probe;
-	int oauth_setup;        /* --oauth-setup: relayq oauth setup */
-	int oauth_check;        /* --oauth-check: relayq check's refresh */
-	long long min_age;      /* --min-age: seconds */
+	int oauth_setup;   /* --oauth-setup: relayq oauth setup */
+	int oauth_check;   /* --oauth-check: relayq check's refresh */
+	long long min_age; /* --min-age: seconds */
 	struct flush_filter filters[MAX_FILTERS];
 	size_t nfilters;
 };
@@ -71,6 +72,7 @@ add_filter(struct args *a, int kind, const char *arg)
 static int
 parse_args(struct args *a, int argc, char **argv)
 {
+	/* clang-format off */
 	static const struct option longopts[] = {
 		{ "all-users", no_argument, NULL, 'a' },
 		{ "probe", no_argument, NULL, 'p' },
@@ -82,10 +84,12 @@ parse_args(struct args *a, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	int c, i;
 
-	for (i = 1; i < argc; )
-		if (strcmp(argv[i], "-!I") == 0 || strcmp(argv[i], "-!R") == 0 ||
+	for (i = 1; i < argc;)
+		if (strcmp(argv[i], "-!I") == 0 ||
+		    strcmp(argv[i], "-!R") == 0 ||
 		    strcmp(argv[i], "-!S") == 0) {
 			int k;
 
@@ -101,27 +105,51 @@ parse_args(struct args *a, int argc, char **argv)
 		} else {
 			i++;
 		}
-	while ((c = getopt_long(argc, argv, "C:Q:vI:R:S:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:Q:vI:R:S:", longopts, NULL)) !=
+	    -1) {
 		switch (c) {
-		case 'C': a->config = optarg; break;
-		case 'Q': a->queue_dir = optarg; break;
-		case 'v': a->verbose++; break;
-		case 'f': a->force = 1; break;
+		case 'C':
+			a->config = optarg;
+			break;
+		case 'Q':
+			a->queue_dir = optarg;
+			break;
+		case 'v':
+			a->verbose++;
+			break;
+		case 'f':
+			a->force = 1;
+			break;
 		case 'm':
 			if (conf_duration(optarg, 's', &a->min_age, NULL) < 0)
 				return -1;
 			break;
-		case 'a': a->all_users = 1; break;
-		case 'O': a->oauth_setup = 1; break;
-		case 'K': a->oauth_check = 1; break;
-		case 'p': a->probe = 1; break;
-		case 'I': case 'R': case 'S':
+		case 'a':
+			a->all_users = 1;
+			break;
+		case 'O':
+			a->oauth_setup = 1;
+			break;
+		case 'K':
+			a->oauth_check = 1;
+			break;
+		case 'p':
+			a->probe = 1;
+			break;
+		case 'I':
+		case 'R':
+		case 'S':
 			if (add_filter(a, c, optarg) < 0)
 				return -1;
 			break;
-		case 'h': usage(stdout); return 1;
-		case 'V': printf("relayq-flush %s\n", PACKAGE_VERSION); return 1;
-		default: return -1;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("relayq-flush %s\n", PACKAGE_VERSION);
+			return 1;
+		default:
+			return -1;
 		}
 	}
 	for (i = optind; i < argc; i++)
@@ -129,8 +157,9 @@ parse_args(struct args *a, int argc, char **argv)
 			return -1;
 	if (a->all_users && (a->queue_dir != NULL || a->oauth_setup))
 		return -1;
-	if ((a->probe || a->oauth_check) && (a->all_users || a->force ||
-	    a->nfilters > 0 || a->oauth_setup || a->probe + a->oauth_check > 1))
+	if ((a->probe || a->oauth_check) &&
+	    (a->all_users || a->force || a->nfilters > 0 || a->oauth_setup ||
+	        a->probe + a->oauth_check > 1))
 		return -1;
 	return 0;
 }
@@ -145,13 +174,14 @@ unit_credential_hint(const struct creds_set *cs)
 
 	if (getenv("CREDENTIALS_DIRECTORY") != NULL ||
 	    getenv("JOURNAL_STREAM") != NULL)
-		return;      /* inside a unit */
+		return; /* inside a unit */
 	for (i = 0; i < cs->n; i++)
 		if (!cs->v[i].found) {
-			fprintf(stderr, _("relayq-flush: no credentials for %s here (%s); "
-			    "if the password is a systemd credential (LoadCredential= in "
-			    "relayq-flush-spool.service), it exists only inside the unit: "
-			    "run systemctl start relayq-flush-spool.service\n"),
+			fprintf(stderr,
+			    _("relayq-flush: no credentials for %s here (%s); "
+			      "if the password is a systemd credential (LoadCredential= in "
+			      "relayq-flush-spool.service), it exists only inside the unit: "
+			      "run systemctl start relayq-flush-spool.service\n"),
 			    cs->v[i].host, cs->v[i].why ? cs->v[i].why : "-");
 			return;
 		}
@@ -170,9 +200,10 @@ guest_creds(const struct conf *conf, const struct queue *q,
 
 	if (flush_creds_prefetch(conf, cs, &e) == 0)
 		return 0;
-	log_msg(LOG_WARNING, "%s: not delivered by uid %lu (%s); root's "
-	    "relayq-flush --all-users delivers this queue", q->dir,
-	    (unsigned long)getuid(), e.msg);
+	log_msg(LOG_WARNING,
+	    "%s: not delivered by uid %lu (%s); root's "
+	    "relayq-flush --all-users delivers this queue",
+	    q->dir, (unsigned long)getuid(), e.msg);
 	return -1;
 }
 
@@ -191,12 +222,13 @@ set_log_target(const struct conf *conf, struct err *e)
 static char *
 probe_sender(const struct conf *conf, const struct identity *id)
 {
-	const char *a = conf->from_address ? conf->from_address :
-	    conf->sender_address;
+	const char *a =
+	    conf->from_address ? conf->from_address : conf->sender_address;
 
 	if (a != NULL)
 		return xstrdup(a);
-	return xasprintf("%s@%s", id->user, conf->domain ? conf->domain : id->fqdn);
+	return xasprintf("%s@%s", id->user,
+	    conf->domain ? conf->domain : id->fqdn);
 }
 
 /* --probe: relayq check --connect.  A spool user's credential is root's:
@@ -229,13 +261,15 @@ probe(const struct args *a, const struct conf *conf, const struct identity *id,
 		o.oauth_dir = route->dir;
 	if (route->kind == ROUTE_SPOOL && id->uid != 0) {
 		if (conf->oauth_provider != CONF_OAUTH_NONE)
-			printf(_("oauth: root's relayq-flush --all-users reads and "
-			    "refreshes the OAuth2 token (oauth_token_file), which uid "
-			    "%lu cannot: run relayq check --connect as root\n"),
+			printf(
+			    _("oauth: root's relayq-flush --all-users reads and "
+			      "refreshes the OAuth2 token (oauth_token_file), which uid "
+			      "%lu cannot: run relayq check --connect as root\n"),
 			    (unsigned long)id->uid);
 		if (flush_creds_prefetch(conf, &creds, &le) < 0)
-			printf(_("credentials: cannot be read by uid %lu (%s); root's "
-			    "run reads them: run relayq check --connect as root\n"),
+			printf(
+			    _("credentials: cannot be read by uid %lu (%s); root's "
+			      "run reads them: run relayq check --connect as root\n"),
 			    (unsigned long)id->uid, le.msg);
 		o.creds = &creds;
 	}
@@ -258,13 +292,17 @@ oauth_check(const struct conf *conf, const struct identity *id,
 	log_set_syslog(0);
 	log_set_stderr_min(-1);
 	if (route->kind == ROUTE_SPOOL && id->uid != 0) {
-		printf(_("oauth: trial refresh skipped: root's relayq-flush "
+		printf(_(
+		    "oauth: trial refresh skipped: root's relayq-flush "
 		    "--all-users refreshes the OAuth2 token for the spool; run "
 		    "relayq check as root\n"));
 		return EX_OK;
 	}
-	return flush_oauth_check(conf, route->kind == ROUTE_SPOOL ? NULL :
-	    route->dir, stdout, &e) == 0 ? EX_OK : e.code;
+	return flush_oauth_check(conf,
+	           route->kind == ROUTE_SPOOL ? NULL : route->dir, stdout,
+	           &e) == 0 ?
+	    EX_OK :
+	    e.code;
 }
 
 /* flush_users_opts.oauth_refresh: root's access token again, whatever
@@ -292,7 +330,7 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 		return -1;
 	/* Never a user's configuration: root reads only its own files. */
 	if (conf_load_file(conf, a->config ? a->config : conf_system_path(),
-	    a->config != NULL, e) < 0)
+	        a->config != NULL, e) < 0)
 		return -1;
 	/* Opened as root, before the children drop to each user. */
 	if (set_log_target(conf, e) < 0)
@@ -318,15 +356,19 @@ all_users(const struct args *a, struct conf *conf, struct err *e)
 	uo.timeout = conf->spool_queue_timeout;
 	uo.flush = &o;
 	uo.creds = &creds;
-	uo.oauth_refresh = conf->oauth_provider != CONF_OAUTH_NONE ? all_users_oauth_refresh : NULL;
+	uo.oauth_refresh = conf->oauth_provider != CONF_OAUTH_NONE ?
+	    all_users_oauth_refresh :
+	    NULL;
 	uo.oauth_ctx = conf;
 	rc = flush_users_run(&uo, &ust, e);
 	creds_set_free(&creds);
 	if (rc < 0)
 		return -1;
 	if (a->verbose || ust.exit_code != EX_OK)
-		fprintf(stderr, _("relayq-flush: %u spool queues flushed, %u failed, "
-		    "%u entries skipped\n"), ust.queues, ust.failed, ust.skipped);
+		fprintf(stderr,
+		    _("relayq-flush: %u spool queues flushed, %u failed, "
+		      "%u entries skipped\n"),
+		    ust.queues, ust.failed, ust.skipped);
 	return ust.exit_code;
 }
 
@@ -369,7 +411,8 @@ main(int argc, char **argv)
 		log_set_syslog(0);
 	log_set_verbose(a.verbose);
 	/* Run by hand or from cron, say what went wrong on stderr too; under
-	 * systemd, stderr is the journal, which has the syslog lines already. */
+	 * systemd, stderr is the journal, which has the syslog lines already.
+	 */
 	if (getenv("JOURNAL_STREAM") == NULL)
 		log_set_stderr_min(LOG_WARNING);
 	identity_load(&id);
@@ -407,7 +450,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (route.loc == QUEUE_LOC_SPOOL) {
-		if (spool_queue_dir(conf.spool_dir, id.uid, 0, &dir, &squatter, &e) < 0) {
+		if (spool_queue_dir(conf.spool_dir, id.uid, 0, &dir, &squatter,
+		        &e) < 0) {
 			rc = e.code;
 			goto fail;
 		}
@@ -416,7 +460,8 @@ main(int argc, char **argv)
 	}
 	r = queue_open(&q, dir, id.uid, &e);
 	if (r == 0 && route_old_exists(&route) && access(q.tmp, W_OK) < 0) {
-		err_sys(&e, EX_CANTCREAT, errno, _("cannot write in %s"), q.tmp);
+		err_sys(&e, EX_CANTCREAT, errno, _("cannot write in %s"),
+		    q.tmp);
 		queue_close(&q);
 		r = -1;
 	}
@@ -428,7 +473,8 @@ main(int argc, char **argv)
 		/* The spool queue cannot be opened here (a sandbox that
 		 * leaves only the home queue writable): deliver what waits in
 		 * the previous rule's queue where it is, never strand it. */
-		log_msg(LOG_NOTICE, "%s; delivering %s in place", e.msg, route.old);
+		log_msg(LOG_NOTICE, "%s; delivering %s in place", e.msg,
+		    route.old);
 		free(dir);
 		dir = xstrdup(route.old);
 		if (queue_open(&q, dir, id.uid, &e) < 0) {
@@ -459,7 +505,7 @@ main(int argc, char **argv)
 	o.nfilters = a.nfilters;
 	o.guest = route.kind == ROUTE_SPOOL && id.uid != 0;
 	if (o.guest && guest_creds(&conf, &q, &creds) < 0) {
-		rc = EX_TEMPFAIL;      /* queued; root's run delivers it */
+		rc = EX_TEMPFAIL; /* queued; root's run delivers it */
 		goto done;
 	}
 	if (o.guest)
@@ -476,9 +522,11 @@ main(int argc, char **argv)
 	if (st.handed_over)
 		goto done;
 	if (a.verbose || rc != EX_OK)
-		fprintf(stderr, _("relayq-flush: %u due, %u sent, %u deferred, %u bounced, "
-		    "%u held by another run, %u sessions\n"), st.due, st.sent, st.deferred,
-		    st.bounced, st.busy, st.sessions);
+		fprintf(stderr,
+		    _("relayq-flush: %u due, %u sent, %u deferred, %u bounced, "
+		      "%u held by another run, %u sessions\n"),
+		    st.due, st.sent, st.deferred, st.bounced, st.busy,
+		    st.sessions);
 	goto done;
 fail:
 	fprintf(stderr, "relayq-flush: %s\n", e.msg);

@@ -21,7 +21,8 @@ const char *
 onfailure_event_name(enum onfailure_event ev)
 {
 	return ev == ONFAILURE_DELAYED ? "delayed" :
-	    ev == ONFAILURE_CONFIG ? "config" : "failed";
+	    ev == ONFAILURE_CONFIG     ? "config" :
+	                                 "failed";
 }
 
 char *
@@ -109,7 +110,8 @@ onfailure_run(const char *cmd, char *const *envp, long long timeout,
 	so.fail_code = 127;
 	pid = spawn_exec(&so, "/bin/sh", argv, envp);
 	if (pid < 0)
-		return err_sys(e, EX_OSERR, errno, _("cannot start the on_failure command"));
+		return err_sys(e, EX_OSERR, errno,
+		    _("cannot start the on_failure command"));
 	start = clock_mono_ms(NULL);
 	if (wait_until(pid, start + timeout * 1000, status) == 0)
 		return 0;

@@ -38,10 +38,10 @@ enum onfailure_event { ONFAILURE_FAILED, ONFAILURE_DELAYED, ONFAILURE_CONFIG };
 struct onfailure_info {
 	enum onfailure_event event;
 	const char *queue_id;
-	const char *sender;              /* "" or NULL for <> */
-	const char *const *rcpts;        /* borrowed */
+	const char *sender;       /* "" or NULL for <> */
+	const char *const *rcpts; /* borrowed */
 	size_t nrcpts;
-	const char *reason;              /* NULL: empty */
+	const char *reason; /* NULL: empty */
 };
 
 /* The event's word: "failed" or "delayed". */

@@ -11,11 +11,11 @@
 #include <time.h>
 
 struct retry_policy {
-	time_t min_backoff;     /* seconds; default 300 */
-	time_t max_backoff;     /* seconds; default 4000 */
-	time_t lifetime;        /* seconds; default 5 days */
-	time_t warn_after;      /* seconds; default 4 hours; 0 = never */
-	unsigned jitter_pct;    /* 0..100; default 10 */
+	time_t min_backoff;  /* seconds; default 300 */
+	time_t max_backoff;  /* seconds; default 4000 */
+	time_t lifetime;     /* seconds; default 5 days */
+	time_t warn_after;   /* seconds; default 4 hours; 0 = never */
+	unsigned jitter_pct; /* 0..100; default 10 */
 };
 
 /* Fills p with the defaults above. */

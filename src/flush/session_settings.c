@@ -13,15 +13,16 @@
 static int
 no_smarthost(struct err *e)
 {
-	return err_set(e, EX_CONFIG, _("no smarthost is configured; add a line "
-	    "such as \"smarthost [smtp.example.com]:587\" to %s or your "
-	    "~/.config/relayq/config"), conf_system_path());
+	return err_set(e, EX_CONFIG,
+	    _("no smarthost is configured; add a line "
+	      "such as \"smarthost [smtp.example.com]:587\" to %s or your "
+	      "~/.config/relayq/config"),
+	    conf_system_path());
 }
 
 /* The credential sources c configures. */
 static int
-creds_from_conf(const struct conf *c, struct session_settings *s,
-    struct err *e)
+creds_from_conf(const struct conf *c, struct session_settings *s, struct err *e)
 {
 	struct creds_config *cfg = &s->creds;
 
@@ -76,7 +77,8 @@ session_settings_from_conf(const struct conf *c, const char *fqdn,
 	s->command_timeout_ms = (int)(c->command_timeout * 1000);
 	if (c->smarthost == NULL)
 		return no_smarthost(e);
-	if (smarthost_parse(c->smarthost, conf_map_tls(c->tls), &s->hosts, e) < 0)
+	if (smarthost_parse(c->smarthost, conf_map_tls(c->tls), &s->hosts, e) <
+	    0)
 		return err_wrap(e, _("smarthost"));
 	return creds_from_conf(c, s, e);
 }
@@ -92,5 +94,6 @@ session_settings_free(struct session_settings *s)
 enum smtp_tls_mode
 session_smtp_tls(enum smarthost_tls mode)
 {
-	return mode == SMARTHOST_TLS_STARTTLS ? SMTP_TLS_REQUIRED : SMTP_TLS_NONE;
+	return mode == SMARTHOST_TLS_STARTTLS ? SMTP_TLS_REQUIRED :
+	                                        SMTP_TLS_NONE;
 }

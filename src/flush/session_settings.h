@@ -17,26 +17,26 @@
 #include "tls/tls.h"
 
 struct session_settings {
-	struct smarthost_list hosts;    /* smarthost, tls as the default mode
-	                                 * (owned) */
-	int family;                     /* ip_family: AF_UNSPEC, AF_INET, AF_INET6 */
-	struct tls_config tls;          /* tls_* (strings borrowed from conf) */
-	struct creds_config creds;      /* auth_*, authinfo (borrowed from conf
-	                                 * or user_authinfo) */
-	char *user_authinfo;            /* the default authinfo file when conf
-	                                 * names none (owned), or NULL */
-	int auth_required;              /* auth_user, auth_sources or
-	                                 * auth_password_command is set: no
-	                                 * credentials is an error, not "send
-	                                 * without AUTH" */
-	enum sasl_clear clear;          /* auth_plaintext */
-	int oauth_refresh;              /* oauth_provider is set: relayq-flush
-	                                 * keeps the OAuth2 token itself */
-	enum smtp_eightbit eightbit;    /* eightbit_mode */
-	const char *helo;               /* helo_name, else the fqdn given */
-	int connect_timeout_ms;         /* connect_timeout */
-	int command_timeout_ms;         /* command_timeout: each reply, the TLS
-	                                 * handshake */
+	struct smarthost_list hosts; /* smarthost, tls as the default mode
+	                              * (owned) */
+	int family;                /* ip_family: AF_UNSPEC, AF_INET, AF_INET6 */
+	struct tls_config tls;     /* tls_* (strings borrowed from conf) */
+	struct creds_config creds; /* auth_*, authinfo (borrowed from conf
+	                            * or user_authinfo) */
+	char *user_authinfo;       /* the default authinfo file when conf
+	                            * names none (owned), or NULL */
+	int auth_required;         /* auth_user, auth_sources or
+	                            * auth_password_command is set: no
+	                            * credentials is an error, not "send
+	                            * without AUTH" */
+	enum sasl_clear clear;     /* auth_plaintext */
+	int oauth_refresh;         /* oauth_provider is set: relayq-flush
+	                            * keeps the OAuth2 token itself */
+	enum smtp_eightbit eightbit; /* eightbit_mode */
+	const char *helo;            /* helo_name, else the fqdn given */
+	int connect_timeout_ms;      /* connect_timeout */
+	int command_timeout_ms;      /* command_timeout: each reply, the TLS
+	                              * handshake */
 };
 
 /* Fills s from c; fqdn (borrowed, may be NULL) is the EHLO name when c

@@ -24,12 +24,13 @@
 static char *
 report_address(struct fe *fe, struct err *e)
 {
-	char *to = submit_envelope_sender(&fe->rw, fe->opt.sender ? fe->opt.sender :
-	    fe->id.user, NULL, e);
+	char *to = submit_envelope_sender(&fe->rw,
+	    fe->opt.sender ? fe->opt.sender : fe->id.user, NULL, e);
 
 	if (to != NULL && to[0] == '\0') {
 		free(to);
-		err_set(e, EX_USAGE, _("the sender is <>, so there is nobody to report to"));
+		err_set(e, EX_USAGE,
+		    _("the sender is <>, so there is nobody to report to"));
 		return NULL;
 	}
 	return to;
@@ -48,24 +49,29 @@ fe_mail_error(struct fe *fe, const struct err *why)
 
 	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0 ||
 	    (to = report_address(fe, &e)) == NULL) {
-		fprintf(stderr, _("%s: cannot mail the error back: %s\n"), fe->progname, e.msg);
+		fprintf(stderr, _("%s: cannot mail the error back: %s\n"),
+		    fe->progname, e.msg);
 		return -1;
 	}
 	if (notice_create(&n, &fe->queue, &e) < 0)
 		goto done;
 	bounce_date(now, date, sizeof(date));
-	buf_printf(&text, "From: MAILER-DAEMON@%s (Mail Delivery System)\n", fe->qualify_domain);
+	buf_printf(&text, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
+	    fe->qualify_domain);
 	buf_printf(&text, "To: <%s>\n", to);
-	buf_adds(&text, "Subject: Returned mail: your message was not accepted\n");
+	buf_adds(&text,
+	    "Subject: Returned mail: your message was not accepted\n");
 	buf_printf(&text, "Date: %s\n", date);
 	buf_printf(&text, "Message-ID: <%s.error@%s>\n", n.m.id, fe->id.fqdn);
 	buf_adds(&text, "Auto-Submitted: auto-replied\n");
-	buf_adds(&text, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+	buf_adds(&text,
+	    "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
 	    "Content-Transfer-Encoding: 8bit\n\n");
-	buf_printf(&text, _("This is the mail system (relayq) at host %s.\n\n"
-	    "A message you handed to sendmail (uid %lu) could not be queued:\n\n"
-	    "    %s\n\n"
-	    "Nothing was sent. Correct the problem and send the message again.\n"),
+	buf_printf(&text,
+	    _("This is the mail system (relayq) at host %s.\n\n"
+	      "A message you handed to sendmail (uid %lu) could not be queued:\n\n"
+	      "    %s\n\n"
+	      "Nothing was sent. Correct the problem and send the message again.\n"),
 	    fe->id.fqdn, (unsigned long)fe->id.uid, why->msg);
 	if (notice_write(&n, text.data, text.len, &e) < 0)
 		goto done;
@@ -82,7 +88,8 @@ fe_mail_error(struct fe *fe, const struct err *why)
 done:
 	if (rc < 0) {
 		notice_abort(&n);
-		fprintf(stderr, _("%s: cannot mail the error back: %s\n"), fe->progname, e.msg);
+		fprintf(stderr, _("%s: cannot mail the error back: %s\n"),
+		    fe->progname, e.msg);
 	}
 	buf_free(&text);
 	free(to);

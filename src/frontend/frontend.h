@@ -16,20 +16,20 @@
 #include "route/route.h"
 
 struct fe {
-	const char *progname;        /* for messages: "relayq" */
+	const char *progname; /* for messages: "relayq" */
 	struct cli_options opt;
 	struct conf conf;
 	struct identity id;
 	struct aliases aliases;
 	int aliases_loaded;
 	const char *local_names[3];
-	char *qualify_domain;        /* owned */
+	char *qualify_domain; /* owned */
 	struct rewrite_ctx rw;
 	struct queue queue;
 	int queue_open;
-	struct route route;          /* the rule's outcome (fe_route) */
+	struct route route; /* the rule's outcome (fe_route) */
 	int routed;
-	uid_t squatted;              /* the spool name's squatter, or (uid_t)-1 */
+	uid_t squatted; /* the spool name's squatter, or (uid_t)-1 */
 };
 
 /* Reports a refused message as ErrorMode says: printed on stderr (all
@@ -91,17 +91,17 @@ struct submit_ctx;
 void fe_submit_ctx(struct fe *fe, struct submit_ctx *c);
 
 /* Modes. */
-int fe_deliver(struct fe *fe);          /* -bm, -t: stdin → queue */
-int fe_smtp(struct fe *fe);             /* -bs */
-int fe_address_test(struct fe *fe);     /* -bt */
-int fe_verify(struct fe *fe);           /* -bv */
-int fe_newaliases(struct fe *fe);       /* -bi */
-int fe_queue_list(struct fe *fe);       /* -bp, mailq, relayq queue */
-int fe_run_flush(struct fe *fe);        /* -q..., relayq flush */
-int fe_oauth_setup(struct fe *fe);      /* relayq oauth setup: execs
-                                           relayq-flush --oauth-setup */
-int fe_check(struct fe *fe);            /* relayq check */
-int fe_hoststat(struct fe *fe);         /* -bh, hoststat (mode_hoststat.c) */
-int fe_purgestat(struct fe *fe);        /* -bH, purgestat (mode_hoststat.c) */
+int fe_deliver(struct fe *fe);      /* -bm, -t: stdin → queue */
+int fe_smtp(struct fe *fe);         /* -bs */
+int fe_address_test(struct fe *fe); /* -bt */
+int fe_verify(struct fe *fe);       /* -bv */
+int fe_newaliases(struct fe *fe);   /* -bi */
+int fe_queue_list(struct fe *fe);   /* -bp, mailq, relayq queue */
+int fe_run_flush(struct fe *fe);    /* -q..., relayq flush */
+int fe_oauth_setup(struct fe *fe);  /* relayq oauth setup: execs
+                                       relayq-flush --oauth-setup */
+int fe_check(struct fe *fe);        /* relayq check */
+int fe_hoststat(struct fe *fe);     /* -bh, hoststat (mode_hoststat.c) */
+int fe_purgestat(struct fe *fe);    /* -bH, purgestat (mode_hoststat.c) */
 
 #endif

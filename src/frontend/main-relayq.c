@@ -14,7 +14,8 @@
 static int
 usage_text(void)
 {
-	printf(_("Usage: sendmail [flags] [address...]\n"
+	printf(_(
+	    "Usage: sendmail [flags] [address...]\n"
 	    "       mailq | newaliases\n"
 	    "       relayq queue [--json|--summary] [--format=text|json|prometheus|openmetrics]\n"
 	    "       relayq queue show [--json] ID | delete|hold|release|retry (ID...|--all)\n"
@@ -54,8 +55,10 @@ dispatch(struct fe *fe)
 		return fe_check(fe);
 	case CLI_MODE_OAUTH_SETUP:
 		return fe_oauth_setup(fe);
-	case CLI_MODE_HOSTSTAT: return fe_hoststat(fe);
-	case CLI_MODE_PURGESTAT: return fe_purgestat(fe);
+	case CLI_MODE_HOSTSTAT:
+		return fe_hoststat(fe);
+	case CLI_MODE_PURGESTAT:
+		return fe_purgestat(fe);
 	case CLI_MODE_VERSION:
 		printf("relayq %s\n", PACKAGE_VERSION);
 		return EX_OK;
@@ -64,8 +67,10 @@ dispatch(struct fe *fe)
 	default:
 		break;
 	}
-	fprintf(stderr, _("%s: this mode is not available in this version of relayq; "
-	    "see relayq(8)\n"), fe->progname);
+	fprintf(stderr,
+	    _("%s: this mode is not available in this version of relayq; "
+	      "see relayq(8)\n"),
+	    fe->progname);
 	return EX_UNAVAILABLE;
 }
 
@@ -86,11 +91,13 @@ main(int argc, char **argv)
 		cli_free(&fe.opt);
 		return e.code ? e.code : EX_USAGE;
 	}
-	log_open(fe.opt.syslog_tag ? fe.opt.syslog_tag : "relayq", fe.opt.verbose > 0);
+	log_open(fe.opt.syslog_tag ? fe.opt.syslog_tag : "relayq",
+	    fe.opt.verbose > 0);
 	if (getenv("RELAYQ_NO_SYSLOG") != NULL)
 		log_set_syslog(0);
 	for (i = 0; fe.opt.verbose && i < fe.opt.ignored.n; i++)
-		fprintf(stderr, _("%s: ignored: %s (no meaning for a null client)\n"),
+		fprintf(stderr,
+		    _("%s: ignored: %s (no meaning for a null client)\n"),
 		    fe.progname, fe.opt.ignored.v[i]);
 	if (conf_load(&fe.conf, fe.opt.config_file, &e) < 0) {
 		fprintf(stderr, "%s: %s\n", fe.progname, e.msg);

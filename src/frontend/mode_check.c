@@ -65,11 +65,13 @@ fe_address_test(struct fe *fe)
 		rc = fe_fail(fe, &e);
 		goto done;
 	}
-	printf(_("Address test mode: qualifying domain %s\n"), fe->qualify_domain);
+	printf(_("Address test mode: qualifying domain %s\n"),
+	    fe->qualify_domain);
 	for (i = 0; i < addrs.n; i++) {
 		buf_reset(&trace);
 		strv_free(&res);
-		if (rewrite_recipient(&fe->rw, addrs.v[i], &res, &trace, &e) < 0) {
+		if (rewrite_recipient(&fe->rw, addrs.v[i], &res, &trace, &e) <
+		    0) {
 			fputs(buf_cstr(&trace), stdout);
 			printf(_("%s: error: %s\n"), addrs.v[i], e.msg);
 			rc = e.code;
@@ -112,7 +114,8 @@ done:
 int
 fe_newaliases(struct fe *fe)
 {
-	const char *afile = fe->opt.alias_file ? fe->opt.alias_file : fe->conf.aliases;
+	const char *afile =
+	    fe->opt.alias_file ? fe->opt.alias_file : fe->conf.aliases;
 	struct aliases a = ALIASES_INIT;
 	struct strv problems = STRV_INIT;
 	struct err e;
@@ -127,7 +130,8 @@ fe_newaliases(struct fe *fe)
 	if (n > 0)
 		rc = EX_CONFIG;
 	printf(_("%s: %zu aliases; relayq reads the file directly, no database "
-	    "to rebuild\n"), afile, a.n);
+	         "to rebuild\n"),
+	    afile, a.n);
 	strv_free(&problems);
 	aliases_free(&a);
 	return rc;
@@ -152,59 +156,70 @@ check_oauth(struct fe *fe)
 		return EX_OK;
 	if (fe->conf.auth_user == NULL) {
 		printf(_("oauth: auth_user is not set; set it to the mailbox's "
-		    "address\n"));
+		         "address\n"));
 		rc = EX_CONFIG;
 	}
 	if (fe->conf.oauth_client_id == NULL) {
 		printf(_("oauth: oauth_client_id is not set\n"));
 		rc = EX_CONFIG;
 	}
-	if (fe->conf.oauth_token_file == NULL && fe_route(fe)->kind == ROUTE_SPOOL) {
+	if (fe->conf.oauth_token_file == NULL &&
+	    fe_route(fe)->kind == ROUTE_SPOOL) {
 		/* Root's --all-users run delivers the spool: it reads the
 		 * token from oauth_token_file only. */
-		printf(_("oauth: relayq-flush --all-users needs oauth_token_file "
+		printf(_(
+		    "oauth: relayq-flush --all-users needs oauth_token_file "
 		    "in the system configuration (for example "
 		    "/var/lib/relayq/oauth-token, where relayq-flush-spool.service "
 		    "may write)\n"));
 		return EX_CONFIG;
 	}
 	if (fe->conf.oauth_token_file == NULL && !fe->queue_open) {
-		printf(_("oauth: the token file's place (the queue) is not known\n"));
+		printf(_(
+		    "oauth: the token file's place (the queue) is not known\n"));
 		return EX_CONFIG;
 	}
-	path = fe->conf.oauth_token_file ? xstrdup(fe->conf.oauth_token_file) :
+	path = fe->conf.oauth_token_file ?
+	    xstrdup(fe->conf.oauth_token_file) :
 	    oauth_token_default_path(fe->queue.dir);
 	r = oauth_tokens_load(&t, path, fe->id.uid, &e);
 	if (r < 0) {
 		printf(_("oauth: %s\n"), e.msg);
 		rc = EX_CONFIG;
 	} else if (r == 1 || t.refresh == NULL) {
-		printf(_("oauth: no refresh token in %s; run relayq oauth setup\n"),
+		printf(
+		    _("oauth: no refresh token in %s; run relayq oauth setup\n"),
 		    path);
 		rc = EX_CONFIG;
 	} else {
 		t_ok = 1;
-		printf(_("oauth: %s: refresh token present, permissions ok\n"), path);
+		printf(_("oauth: %s: refresh token present, permissions ok\n"),
+		    path);
 		if (t.refused != 0) {
-			printf(_("oauth: the provider refused the refresh token %lld s "
-			    "ago; run relayq oauth setup again\n"),
+			printf(
+			    _("oauth: the provider refused the refresh token %lld s "
+			      "ago; run relayq oauth setup again\n"),
 			    (long long)(now - t.refused));
 			rc = EX_CONFIG;
 		}
 		if (t.access == NULL || t.expires == 0)
-			printf(_("oauth: no cached access token: the next delivery "
+			printf(_(
+			    "oauth: no cached access token: the next delivery "
 			    "refreshes it\n"));
 		else if (t.expires > now)
 			printf(_("oauth: access token expires in %lld s\n"),
 			    (long long)(t.expires - now));
 		else
-			printf(_("oauth: access token expired %lld s ago: the next "
-			    "delivery refreshes it\n"), (long long)(now - t.expires));
+			printf(
+			    _("oauth: access token expired %lld s ago: the next "
+			      "delivery refreshes it\n"),
+			    (long long)(now - t.expires));
 		if (t.refreshed != 0)
 			printf(_("oauth: last refresh %lld s ago\n"),
 			    (long long)(now - t.refreshed));
 		else
-			printf(_("oauth: not refreshed since relayq oauth setup\n"));
+			printf(_(
+			    "oauth: not refreshed since relayq oauth setup\n"));
 	}
 	oauth_tokens_free(&t);
 	free(path);
@@ -228,40 +243,45 @@ check_delivery(struct fe *fe)
 	int rc = EX_OK, r;
 
 	if (fe->conf.smarthost == NULL) {
-		printf(_("smarthost: none configured: mail stays queued until one is set\n"));
+		printf(_(
+		    "smarthost: none configured: mail stays queued until one is set\n"));
 		return EX_CONFIG;
 	}
 	if (smarthost_parse(fe->conf.smarthost, conf_map_tls(fe->conf.tls),
-	    &hosts, &e) < 0) {
+	        &hosts, &e) < 0) {
 		printf(_("smarthost: %s\n"), e.msg);
 		return EX_CONFIG;
 	}
 	for (i = 0; i < hosts.n; i++)
-		printf(_("smarthost: %s port %u, TLS %s%s\n"), hosts.v[i].host, hosts.v[i].port,
-		    smarthost_tls_name(hosts.v[i].tls),
-		    hosts.v[i].bracketed ? _(", no MX lookup") : _(", MX lookup"));
+		printf(_("smarthost: %s port %u, TLS %s%s\n"), hosts.v[i].host,
+		    hosts.v[i].port, smarthost_tls_name(hosts.v[i].tls),
+		    hosts.v[i].bracketed ? _(", no MX lookup") :
+		                           _(", MX lookup"));
 	smarthost_list_free(&hosts);
 	if (fe_route(fe)->kind == ROUTE_SPOOL && fe->id.uid != 0) {
 		/* Root's run reads the credential, not you. */
 		printf(_("credentials: looked up by root's run, not by you\n"));
 		if (fe->conf.oauth_provider != CONF_OAUTH_NONE)
-			printf(_("oauth: root's relayq-flush --all-users keeps and "
+			printf(_(
+			    "oauth: root's relayq-flush --all-users keeps and "
 			    "refreshes the OAuth2 token; run relayq check as root to "
 			    "see its state and try a refresh\n"));
 		return rc;
 	}
 	path = fe->conf.authinfo != NULL ? xstrdup(fe->conf.authinfo) :
-	    conf_user_file("authinfo");
+	                                   conf_user_file("authinfo");
 	if (path != NULL) {
 		r = authinfo_load(&ai, path, fe->id.uid, &e);
 		if (r < 0) {
 			printf(_("authinfo: %s\n"), e.msg);
 			rc = EX_CONFIG;
 		} else if (r == 1) {
-			printf(_("authinfo: %s does not exist (other credential sources may apply)\n"),
+			printf(
+			    _("authinfo: %s does not exist (other credential sources may apply)\n"),
 			    path);
 		} else {
-			printf(_("authinfo: %s: %zu entries, permissions ok\n"), path, ai.n);
+			printf(_("authinfo: %s: %zu entries, permissions ok\n"),
+			    path, ai.n);
 		}
 		authinfo_free(&ai);
 		free(path);
@@ -276,8 +296,10 @@ probe_exec_failed(const char *path, int errnum, void *arg)
 {
 	const struct fe *fe = arg;
 
-	fprintf(stderr, _("%s: cannot start %s: %s; check the installation "
-	    "or set RELAYQ_FLUSH\n"), fe->progname, path, strerror(errnum));
+	fprintf(stderr,
+	    _("%s: cannot start %s: %s; check the installation "
+	      "or set RELAYQ_FLUSH\n"),
+	    fe->progname, path, strerror(errnum));
 }
 
 /* The front end never touches the network: relayq-flush --probe talks
@@ -301,8 +323,8 @@ run_flush_check(struct fe *fe, const char *flag)
 	so.fail_code = EX_OSERR;
 	pid = spawn_exec(&so, path, argv, NULL);
 	if (pid < 0) {
-		fprintf(stderr, _("%s: cannot start %s: %s\n"), fe->progname, path,
-		    strerror(errno));
+		fprintf(stderr, _("%s: cannot start %s: %s\n"), fe->progname,
+		    path, strerror(errno));
 		return EX_OSERR;
 	}
 	if (spawn_wait(pid, &status) < 0)
@@ -320,7 +342,8 @@ fe_check(struct fe *fe)
 	 * message needs on its way into the queue and out of it. */
 	if (fe_rewrite_setup(fe, &e) < 0)
 		return fe_fail(fe, &e);
-	printf(_("configuration: ok\nqualifying domain: %s\n"), fe->qualify_domain);
+	printf(_("configuration: ok\nqualifying domain: %s\n"),
+	    fe->qualify_domain);
 	rc = fe_check_route(fe);
 	if (fe->squatted != (uid_t)-1) {
 		/* Said in the route lines: mail still goes (to fallback

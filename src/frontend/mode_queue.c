@@ -31,7 +31,8 @@ put(struct fe *fe, const struct buf *b)
 
 	if ((b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len) ||
 	    fflush(stdout) != 0) {
-		err_sys(&e, EX_IOERR, errno, _("cannot write the queue listing"));
+		err_sys(&e, EX_IOERR, errno,
+		    _("cannot write the queue listing"));
 		return fe_fail(fe, &e);
 	}
 	return EX_OK;
@@ -47,10 +48,13 @@ warn_skipped(struct fe *fe, const struct queue_all *a)
 	if (fe->opt.error_mode == CONF_ERRMODE_QUIET)
 		return;
 	for (i = 0; i < a->skipped.n && i < 10; i++)
-		fprintf(stderr, _("%s: warning: %s\n"), fe->progname, a->skipped.v[i]);
+		fprintf(stderr, _("%s: warning: %s\n"), fe->progname,
+		    a->skipped.v[i]);
 	if (a->skipped.n > 10)
-		fprintf(stderr, _("%s: warning: %zu more spool entries are not "
-		    "queues and were skipped\n"), fe->progname, a->skipped.n - 10);
+		fprintf(stderr,
+		    _("%s: warning: %zu more spool entries are not "
+		      "queues and were skipped\n"),
+		    fe->progname, a->skipped.n - 10);
 }
 
 /* The queues this invocation sees: its own; for root also every queue
@@ -64,8 +68,8 @@ gather(struct fe *fe, struct queue_all *a, int warn)
 	struct err e;
 
 	queue_all_init(a);
-	if (fe_queue_open(fe, &e) < 0 || queue_all_add(a, fe->queue.dir,
-	    fe->queue.uid, &e) < 0) {
+	if (fe_queue_open(fe, &e) < 0 ||
+	    queue_all_add(a, fe->queue.dir, fe->queue.uid, &e) < 0) {
 		rc = fe_fail(fe, &e);
 		if (!root)
 			return rc;
@@ -118,10 +122,12 @@ list(struct fe *fe, int summary)
 	r = read_all(fe, &a, &v);
 	rc = rc == EX_OK ? r : rc;
 	fmt = fe->opt.metrics == 2 ? QUEUE_VIEW_OPENMETRICS :
-	    fe->opt.metrics == 1 ? QUEUE_VIEW_PROMETHEUS :
-	    fe->opt.json ? QUEUE_VIEW_JSON : QUEUE_VIEW_TEXT;
+	    fe->opt.metrics == 1   ? QUEUE_VIEW_PROMETHEUS :
+	    fe->opt.json           ? QUEUE_VIEW_JSON :
+	                             QUEUE_VIEW_TEXT;
 	if (summary)
-		queue_view_summary(&b, v, a.n, fmt, owners, a.skipped.n, time(NULL));
+		queue_view_summary(&b, v, a.n, fmt, owners, a.skipped.n,
+		    time(NULL));
 	else if (fe->opt.json)
 		queue_view_json(&b, v, a.n);
 	else
@@ -165,7 +171,8 @@ show(struct fe *fe)
 	/* One's own queue alone: its own errors, as always. */
 	if (a.n > 1 && (rc = locate(fe, &a, fe->opt.args.v[0], &k)) != EX_OK)
 		goto out;
-	if (queue_all_show(&a.v[k], fe->opt.args.v[0], fe->opt.json, &b, &e) < 0)
+	if (queue_all_show(&a.v[k], fe->opt.args.v[0], fe->opt.json, &b, &e) <
+	    0)
 		rc = fe_fail(fe, &e);
 	else
 		rc = put(fe, &b);
@@ -183,14 +190,17 @@ done_word(enum queue_admin_action a, unsigned note)
 	case QUEUE_ADMIN_DELETE:
 		return _("deleted");
 	case QUEUE_ADMIN_HOLD:
-		return note & QUEUE_ADMIN_NOTE_SAME ? _("held (it already was)") :
+		return note & QUEUE_ADMIN_NOTE_SAME ?
+		    _("held (it already was)") :
 		    _("held");
 	case QUEUE_ADMIN_RELEASE:
 		return note & QUEUE_ADMIN_NOTE_SAME ?
-		    _("released (it was not held)") : _("released");
+		    _("released (it was not held)") :
+		    _("released");
 	case QUEUE_ADMIN_RETRY:
 		return note & QUEUE_ADMIN_NOTE_HELD ?
-		    _("due now, but held: release it to send it") : _("due now");
+		    _("due now, but held: release it to send it") :
+		    _("due now");
 	}
 	return "?";
 }
@@ -207,7 +217,7 @@ report(struct fe *fe, const struct queue_all_q *q, enum queue_admin_action a,
 
 	for (i = 0; i < n; i++) {
 		if (res[i].code != EX_OK) {
-			fflush(stdout);   /* keep the echo and errors in order */
+			fflush(stdout); /* keep the echo and errors in order */
 			err_set(&e, res[i].code, "%s", res[i].msg);
 			e.code = fe_fail(fe, &e);
 			if (*rc == EX_OK || *rc == EX_TEMPFAIL)
@@ -215,14 +225,17 @@ report(struct fe *fe, const struct queue_all_q *q, enum queue_admin_action a,
 			continue;
 		}
 		if (q->inproc) {
-			printf("%s: %s\n", res[i].id, done_word(a, res[i].note));
+			printf("%s: %s\n", res[i].id,
+			    done_word(a, res[i].note));
 			continue;
 		}
 		printf(_("%s: %s (queue of %s)\n"), res[i].id,
 		    done_word(a, res[i].note), queue_all_owner(q, who));
 		if (!(res[i].note & QUEUE_ADMIN_NOTE_SAME))
-			log_msg(LOG_INFO, "%s: %s by root (uid %lu) in the queue of "
-			    "%s (uid %lu)", res[i].id, queue_admin_action_name(a),
+			log_msg(LOG_INFO,
+			    "%s: %s by root (uid %lu) in the queue of "
+			    "%s (uid %lu)",
+			    res[i].id, queue_admin_action_name(a),
 			    (unsigned long)getuid(), queue_all_owner(q, who),
 			    (unsigned long)q->uid);
 	}
@@ -264,7 +277,8 @@ act(struct fe *fe, enum queue_admin_action a)
 	for (i = 0; fe->opt.all && i < all.n; i++)
 		act_queue(fe, &all.v[i], a, NULL, &rc);
 	for (i = 0; !fe->opt.all && i < fe->opt.args.n && all.n > 0; i++) {
-		if (all.n > 1 && (r = locate(fe, &all, fe->opt.args.v[i], &k)) != EX_OK) {
+		if (all.n > 1 &&
+		    (r = locate(fe, &all, fe->opt.args.v[i], &k)) != EX_OK) {
 			if (rc == EX_OK || rc == EX_TEMPFAIL)
 				rc = r;
 			continue;
@@ -276,7 +290,8 @@ act(struct fe *fe, enum queue_admin_action a)
 	strv_free(&one);
 	queue_all_free(&all);
 	if (fflush(stdout) != 0 && rc == EX_OK) {
-		err_sys(&e, EX_IOERR, errno, _("cannot write to standard output"));
+		err_sys(&e, EX_IOERR, errno,
+		    _("cannot write to standard output"));
 		rc = fe_fail(fe, &e);
 	}
 	return rc;
@@ -297,9 +312,11 @@ route_notes(struct fe *fe)
 		free(why);
 	}
 	if (r->old != NULL && (n = fe_route_old_count(r->old)) > 0)
-		fprintf(stderr, _("%s: %zu more messages wait in %s, the queue of "
-		    "the previous rule; they are moved here at your next message or "
-		    "\"relayq flush\"\n"), fe->progname, n, r->old);
+		fprintf(stderr,
+		    _("%s: %zu more messages wait in %s, the queue of "
+		      "the previous rule; they are moved here at your next message or "
+		      "\"relayq flush\"\n"),
+		    fe->progname, n, r->old);
 }
 
 /* -bp, -bP, mailq and every "relayq queue" command. */
@@ -332,8 +349,10 @@ exec_flush(const struct fe *fe, const char *path, const char **argv)
 {
 	fflush(NULL);
 	execv(path, (char *const *)argv);
-	fprintf(stderr, _("%s: cannot start %s: %s; check the installation "
-	    "or set RELAYQ_FLUSH\n"), fe->progname, path, strerror(errno));
+	fprintf(stderr,
+	    _("%s: cannot start %s: %s; check the installation "
+	      "or set RELAYQ_FLUSH\n"),
+	    fe->progname, path, strerror(errno));
 	return EX_OSERR;
 }
 
@@ -359,26 +378,29 @@ fe_run_flush(struct fe *fe)
 		argv[n++] = "--all-users";
 		if (fe->opt.verbose)
 			printf(_("%s: flushing every queue of the spool %s "
-			    "(relayq-flush --all-users --force)\n"), fe->progname,
-			    fe_spool_dir(fe));
+			         "(relayq-flush --all-users --force)\n"),
+			    fe->progname, fe_spool_dir(fe));
 	}
 	/* relayq flush and sendmail -q try every message, due or not
 	 * (relayq(8)), except those tried less than MinQueueAge ago; the
 	 * timer's plain run keeps to the retry schedule. */
 	argv[n++] = "--force";
 	if (fe->opt.min_queue_age > 0) {
-		snprintf(min_age, sizeof(min_age), "%lld", fe->opt.min_queue_age);
+		snprintf(min_age, sizeof(min_age), "%lld",
+		    fe->opt.min_queue_age);
 		argv[n++] = "--min-age";
 		argv[n++] = min_age;
 	}
 	if (fe->opt.nqfilters > 16) {
-		fprintf(stderr, _("%s: at most 16 -qI/-qR/-qS selections in one queue run\n"),
+		fprintf(stderr,
+		    _("%s: at most 16 -qI/-qR/-qS selections in one queue run\n"),
 		    fe->progname);
 		return EX_USAGE;
 	}
 	for (i = 0; i < fe->opt.nqfilters; i++) {
 		snprintf(filters[i], sizeof(filters[i]), "-%s%c",
-		    fe->opt.qfilters[i].negate ? "!" : "", fe->opt.qfilters[i].kind);
+		    fe->opt.qfilters[i].negate ? "!" : "",
+		    fe->opt.qfilters[i].kind);
 		argv[n++] = filters[i];
 		argv[n++] = fe->opt.qfilters[i].substr;
 	}

@@ -29,9 +29,11 @@ fe_submit_ctx(struct fe *fe, struct submit_ctx *c)
 	c->max_hops = fe->opt.max_hops;
 	c->notify = fe->opt.notify;
 	c->ret = fe->opt.ret == CLI_RET_FULL ? ENVELOPE_RET_FULL :
-	    fe->opt.ret == CLI_RET_HDRS ? ENVELOPE_RET_HDRS : ENVELOPE_RET_UNSET;
+	    fe->opt.ret == CLI_RET_HDRS      ? ENVELOPE_RET_HDRS :
+	                                       ENVELOPE_RET_UNSET;
 	c->body = fe->opt.body == CLI_BODY_7BIT ? ENVELOPE_BODY_7BIT :
-	    fe->opt.body == CLI_BODY_8BITMIME ? ENVELOPE_BODY_8BITMIME : ENVELOPE_BODY_UNSET;
+	    fe->opt.body == CLI_BODY_8BITMIME   ? ENVELOPE_BODY_8BITMIME :
+	                                          ENVELOPE_BODY_UNSET;
 	c->envid = fe->opt.envid;
 	c->now = time(NULL);
 }
@@ -68,8 +70,9 @@ fe_deliver(struct fe *fe)
 	int rc;
 
 	if (!fe->opt.extract_rcpts && fe->opt.args.n == 0) {
-		err_set(&e, EX_USAGE, _("no recipients given; name them as arguments, "
-		    "or use -t to take them from the headers"));
+		err_set(&e, EX_USAGE,
+		    _("no recipients given; name them as arguments, "
+		      "or use -t to take them from the headers"));
 		return fe_refuse(fe, &e);
 	}
 	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0)
@@ -80,7 +83,8 @@ fe_deliver(struct fe *fe)
 		rcpt_list_add(&given, fe->opt.args.v[i], NULL, fe->opt.notify);
 	c.rcpts = &given;
 	s = submit_begin(&c, &e);
-	if (s == NULL || read_message(fe, s, &e) < 0 || submit_end(s, &qid, &e) < 0)
+	if (s == NULL || read_message(fe, s, &e) < 0 ||
+	    submit_end(s, &qid, &e) < 0)
 		goto fail;
 	queued = submit_recipients(s);
 	log_msg(LOG_INFO, "%s: uid=%lu from=<%s> nrcpt=%zu queued", qid,
@@ -88,8 +92,8 @@ fe_deliver(struct fe *fe)
 	    queued->n);
 	if (fe->opt.verbose)
 		for (i = 0; i < queued->n; i++)
-			fprintf(stderr, _("%s: %s: queued for <%s>\n"), fe->progname, qid,
-			    queued->v[i].addr);
+			fprintf(stderr, _("%s: %s: queued for <%s>\n"),
+			    fe->progname, qid, queued->v[i].addr);
 	submit_free(s);
 	rcpt_list_free(&given);
 	fe_after_queue(fe);
@@ -100,7 +104,9 @@ fail:
 	err_wrap(&e, _("cannot queue message"));
 	/* A problem with the message is reported as ErrorMode says; one with
 	 * the queue itself cannot be mailed back through that same queue. */
-	rc = e.code == EX_CANTCREAT || e.code == EX_IOERR || e.code == EX_TEMPFAIL ||
-	    e.code == EX_CONFIG ? fe_fail(fe, &e) : fe_refuse(fe, &e);
+	rc = e.code == EX_CANTCREAT || e.code == EX_IOERR ||
+	        e.code == EX_TEMPFAIL || e.code == EX_CONFIG ?
+	    fe_fail(fe, &e) :
+	    fe_refuse(fe, &e);
 	return rc;
 }

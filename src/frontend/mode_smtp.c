@@ -22,9 +22,9 @@ struct bs {
 	struct submit_ctx c;
 	char *sender;
 	char *envid;
-	struct rcpt_list rcpts;  /* RCPT TO, each with its ORCPT and NOTIFY */
+	struct rcpt_list rcpts; /* RCPT TO, each with its ORCPT and NOTIFY */
 	struct submission *s;
-	int queued;             /* messages committed in this session */
+	int queued; /* messages committed in this session */
 };
 
 static void
@@ -56,9 +56,11 @@ bs_mail(void *ctx, const struct smtp_server_mail *m, struct err *e)
 	b->c.rcpts = &b->rcpts;
 	if (m->body != NULL)
 		b->c.body = strcasecmp(m->body, "8BITMIME") == 0 ?
-		    ENVELOPE_BODY_8BITMIME : ENVELOPE_BODY_7BIT;
+		    ENVELOPE_BODY_8BITMIME :
+		    ENVELOPE_BODY_7BIT;
 	if (m->ret != NULL)
-		b->c.ret = m->ret[0] == 'F' ? ENVELOPE_RET_FULL : ENVELOPE_RET_HDRS;
+		b->c.ret =
+		    m->ret[0] == 'F' ? ENVELOPE_RET_FULL : ENVELOPE_RET_HDRS;
 	if (m->envid != NULL) {
 		/* m is the protocol's, freed when this hook returns: copy. */
 		b->envid = xstrdup(m->envid);
@@ -77,10 +79,12 @@ bs_rcpt(void *ctx, const struct rcpt *r, struct err *e)
 		return -1;
 	/* RCPT TO names one mailbox: no lists, groups or the null path. */
 	if (addr_parse_sender(r->addr, &mb, e) < 0)
-		return err_set(e, EX_DATAERR, _("RCPT TO must name exactly one address"));
+		return err_set(e, EX_DATAERR,
+		    _("RCPT TO must name exactly one address"));
 	if (mb.local[0] == '\0') {
 		addr_mailbox_free(&mb);
-		return err_set(e, EX_DATAERR, _("RCPT TO must name exactly one address"));
+		return err_set(e, EX_DATAERR,
+		    _("RCPT TO must name exactly one address"));
 	}
 	addr_mailbox_free(&mb);
 	/* NOTIFY= given, else -N's. */
@@ -115,14 +119,20 @@ bs_data_end(void *ctx, const char **id, struct err *e)
 	if (submit_end(b->s, id, e) < 0)
 		return -1;
 	log_msg(LOG_INFO, "%s: uid=%lu from=<%s> nrcpt=%zu queued (smtp)", *id,
-	    (unsigned long)b->fe->id.uid, b->sender, submit_recipients(b->s)->n);
+	    (unsigned long)b->fe->id.uid, b->sender,
+	    submit_recipients(b->s)->n);
 	b->queued++;
 	/* *id stays valid: the submission is freed at the next MAIL/RSET. */
 	return 0;
 }
 
 static const struct smtp_server_hooks bs_hooks = {
-	bs_mail, bs_rcpt, bs_data_begin, bs_data_line, bs_data_end, bs_reset,
+	bs_mail,
+	bs_rcpt,
+	bs_data_begin,
+	bs_data_line,
+	bs_data_end,
+	bs_reset,
 };
 
 int
@@ -139,7 +149,8 @@ fe_smtp(struct fe *fe)
 	if (fe_rewrite_setup(fe, &e) < 0 || fe_queue_open(fe, &e) < 0) {
 		/* RFC 5321 §3.1: a server that cannot serve says 554 and waits
 		 * for QUIT; for a pipe, saying it and ending is enough. */
-		if (write(STDOUT_FILENO, "554 5.3.0 relayq cannot queue mail\r\n", 36) < 0)
+		if (write(STDOUT_FILENO,
+		        "554 5.3.0 relayq cannot queue mail\r\n", 36) < 0)
 			e.code = EX_IOERR;
 		return fe_fail(fe, &e);
 	}

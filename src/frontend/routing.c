@@ -52,24 +52,29 @@ check_retries(struct fe *fe)
 
 	if (xdg != NULL && xdg[0] == '/')
 		wants = xasprintf("%s/systemd/user/timers.target.wants/"
-		    "relayq-flush.timer", xdg);
+		                  "relayq-flush.timer",
+		    xdg);
 	else if (home != NULL && home[0] == '/')
 		wants = xasprintf("%s/.config/systemd/user/timers.target.wants/"
-		    "relayq-flush.timer", home);
+		                  "relayq-flush.timer",
+		    home);
 	timer = wants != NULL && stat(wants, &st) == 0;
 
 	free(wants);
 	if (!timer) {
-		printf(_("route: note: between your messages nothing retries this "
+		printf(_(
+		    "route: note: between your messages nothing retries this "
 		    "queue unless your crontab runs relayq-flush or you enable the "
 		    "user timer: systemctl --user enable --now relayq-flush.timer\n"));
 		return;
 	}
 	linger = xasprintf("/var/lib/systemd/linger/%s", fe->id.user);
 	if (stat(linger, &st) < 0)
-		printf(_("route: note: your relayq-flush.timer runs only while you "
-		    "are logged in; for mail sent while you are not (cron), root "
-		    "can run: loginctl enable-linger %s\n"), fe->id.user);
+		printf(
+		    _("route: note: your relayq-flush.timer runs only while you "
+		      "are logged in; for mail sent while you are not (cron), root "
+		      "can run: loginctl enable-linger %s\n"),
+		    fe->id.user);
 	free(linger);
 }
 
@@ -87,17 +92,20 @@ fe_check_route(struct fe *fe)
 	if (r->stranded)
 		rc = EX_CONFIG;
 	fe->squatted = (uid_t)-1;
-	if (r->loc == QUEUE_LOC_SPOOL && spool_queue_dir(fe_spool_dir(fe),
-	    fe->id.uid, 0, &dir, &fe->squatted, &e) < 0)
+	if (r->loc == QUEUE_LOC_SPOOL &&
+	    spool_queue_dir(fe_spool_dir(fe), fe->id.uid, 0, &dir,
+	        &fe->squatted, &e) < 0)
 		printf(_("route: WARNING: %s\n"), e.msg);
 	else if (r->loc == QUEUE_LOC_SPOOL)
 		free(dir);
 	if (!r->stranded && r->by == ROUTE_BY_OWNER)
 		check_retries(fe);
 	if (r->old != NULL && (n = fe_route_old_count(r->old)) > 0)
-		printf(_("route: %zu messages still wait in %s, the queue of the "
-		    "previous rule; they are moved into the spool at your next "
-		    "message or \"relayq flush\"\n"), n, r->old);
+		printf(
+		    _("route: %zu messages still wait in %s, the queue of the "
+		      "previous rule; they are moved into the spool at your next "
+		      "message or \"relayq flush\"\n"),
+		    n, r->old);
 	return rc;
 }
 

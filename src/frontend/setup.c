@@ -45,7 +45,8 @@ fe_refuse(struct fe *fe, const struct err *e)
 int
 fe_rewrite_setup(struct fe *fe, struct err *e)
 {
-	const char *afile = fe->opt.alias_file ? fe->opt.alias_file : fe->conf.aliases;
+	const char *afile =
+	    fe->opt.alias_file ? fe->opt.alias_file : fe->conf.aliases;
 
 	if (fe->qualify_domain != NULL)
 		return 0;
@@ -54,14 +55,16 @@ fe_rewrite_setup(struct fe *fe, struct err *e)
 			return -1;
 		fe->aliases_loaded = 1;
 	}
-	fe->qualify_domain = xstrdup(fe->conf.domain ? fe->conf.domain : fe->id.fqdn);
+	fe->qualify_domain =
+	    xstrdup(fe->conf.domain ? fe->conf.domain : fe->id.fqdn);
 	fe->local_names[0] = fe->id.host;
 	fe->local_names[1] = fe->id.fqdn;
 	fe->local_names[2] = NULL;
 	memset(&fe->rw, 0, sizeof(fe->rw));
 	fe->rw.qualify_domain = fe->qualify_domain;
 	fe->rw.local_names = fe->local_names;
-	fe->rw.masquerade = fe->conf.masquerade.n > 0 ? fe->qualify_domain : NULL;
+	fe->rw.masquerade =
+	    fe->conf.masquerade.n > 0 ? fe->qualify_domain : NULL;
 	fe->rw.catch_all = fe->conf.catchall;
 	fe->rw.sender_address = fe->conf.sender_address;
 	fe->rw.aliases = fe->aliases_loaded ? &fe->aliases : NULL;
@@ -78,11 +81,13 @@ fe_spool_dir(const struct fe *fe)
 const struct route *
 fe_route(struct fe *fe)
 {
-	const char *configured = fe->opt.queue_dir ? fe->opt.queue_dir : fe->conf.queue_dir;
+	const char *configured =
+	    fe->opt.queue_dir ? fe->opt.queue_dir : fe->conf.queue_dir;
 
 	if (!fe->routed) {
-		route_decide_env(configured, fe_spool_dir(fe), fe->conf.own_smarthost,
-		    fe->conf.smarthost != NULL, &fe->route);
+		route_decide_env(configured, fe_spool_dir(fe),
+		    fe->conf.own_smarthost, fe->conf.smarthost != NULL,
+		    &fe->route);
 		fe->routed = 1;
 	}
 	return &fe->route;
@@ -98,8 +103,8 @@ fe_queue_open(struct fe *fe, struct err *e)
 	/* Only a submission makes a fallback queue (a listing of a squatted
 	 * name says so), and a submission or a flush moves the mail of the
 	 * previous rule's home queue into the spool. */
-	int create = fe->opt.mode == CLI_MODE_DELIVER ||
-	    fe->opt.mode == CLI_MODE_SMTP;
+	int create =
+	    fe->opt.mode == CLI_MODE_DELIVER || fe->opt.mode == CLI_MODE_SMTP;
 	int move = create || fe->opt.mode == CLI_MODE_FLUSH ||
 	    fe->opt.mode == CLI_MODE_QUEUE_RUN;
 
@@ -108,15 +113,18 @@ fe_queue_open(struct fe *fe, struct err *e)
 	fe->squatted = (uid_t)-1;
 	if (r->loc == QUEUE_LOC_SPOOL) {
 		if (spool_queue_dir(fe_spool_dir(fe), fe->id.uid, create, &dir,
-		    &fe->squatted, e) < 0)
+		        &fe->squatted, e) < 0)
 			return -1;
 		if (fe->squatted != (uid_t)-1)
-			log_msg(LOG_WARNING, "%s/%lu was made by uid %lu, not by uid %lu; "
+			log_msg(LOG_WARNING,
+			    "%s/%lu was made by uid %lu, not by uid %lu; "
 			    "uid %lu's mail goes to %s instead (root can remove the "
-			    "squatted entry: rm -r %s/%lu)", fe_spool_dir(fe),
-			    (unsigned long)fe->id.uid, (unsigned long)fe->squatted,
-			    (unsigned long)fe->id.uid, (unsigned long)fe->id.uid, dir,
-			    fe_spool_dir(fe), (unsigned long)fe->id.uid);
+			    "squatted entry: rm -r %s/%lu)",
+			    fe_spool_dir(fe), (unsigned long)fe->id.uid,
+			    (unsigned long)fe->squatted,
+			    (unsigned long)fe->id.uid,
+			    (unsigned long)fe->id.uid, dir, fe_spool_dir(fe),
+			    (unsigned long)fe->id.uid);
 	}
 	rc = queue_open(&fe->queue, dir != NULL ? dir : r->dir, fe->id.uid, e);
 	free(dir);
@@ -174,11 +182,14 @@ hand_over(struct fe *fe)
 	struct err e;
 	int r;
 
-	r = runlock_handover(&fe->queue, (unsigned)fe->conf.max_connections, &e);
+	r = runlock_handover(&fe->queue, (unsigned)fe->conf.max_connections,
+	    &e);
 	if (r == RUNLOCK_HANDED) {
 		if (fe->opt.verbose)
-			fprintf(stderr, _("%s: a delivery run in progress on %s "
-			    "takes the message\n"), fe->progname, fe->queue.dir);
+			fprintf(stderr,
+			    _("%s: a delivery run in progress on %s "
+			      "takes the message\n"),
+			    fe->progname, fe->queue.dir);
 		return 1;
 	}
 	if (r < 0)
@@ -198,13 +209,17 @@ ask_root(struct fe *fe)
 	if (hand_over(fe))
 		return;
 	if (trigger_touch(spool, &e) < 0) {
-		log_msg(LOG_WARNING, "%s; the message waits for the next timer or "
-		    "cron run of relayq-flush --all-users", e.msg);
+		log_msg(LOG_WARNING,
+		    "%s; the message waits for the next timer or "
+		    "cron run of relayq-flush --all-users",
+		    e.msg);
 		return;
 	}
 	if (fe->opt.verbose)
-		fprintf(stderr, _("%s: queued in the system spool; asked root's "
-		    "delivery to start (%s/%s)\n"), fe->progname, spool, TRIGGER_NAME);
+		fprintf(stderr,
+		    _("%s: queued in the system spool; asked root's "
+		      "delivery to start (%s/%s)\n"),
+		    fe->progname, spool, TRIGGER_NAME);
 }
 
 /* In the child, when the interactive flush cannot be started. */
@@ -213,7 +228,8 @@ flush_exec_failed(const char *path, int errnum, void *arg)
 {
 	const struct fe *fe = arg;
 
-	fprintf(stderr, _("%s: cannot start %s: %s; the message stays queued\n"),
+	fprintf(stderr,
+	    _("%s: cannot start %s: %s; the message stays queued\n"),
 	    fe->progname, path, strerror(errnum));
 }
 
@@ -236,12 +252,15 @@ fe_after_queue(struct fe *fe)
 	}
 	if (fe->queue_open && hand_over(fe))
 		return;
-	fe_flush_argv(fe, argv, fe->opt.verbose &&
-	    fe->opt.delivery_mode == CONF_DELIVERY_INTERACTIVE);
+	fe_flush_argv(fe, argv,
+	    fe->opt.verbose &&
+	        fe->opt.delivery_mode == CONF_DELIVERY_INTERACTIVE);
 	if (fe->opt.delivery_mode != CONF_DELIVERY_INTERACTIVE) {
 		if (access(path, X_OK) != 0) {
-			log_msg(LOG_WARNING, "cannot start %s: %s; the message stays queued "
-			    "until the next queue run", path, strerror(errno));
+			log_msg(LOG_WARNING,
+			    "cannot start %s: %s; the message stays queued "
+			    "until the next queue run",
+			    path, strerror(errno));
 			return;
 		}
 		if (spawn_detached(path, argv, &e) < 0)
@@ -254,7 +273,8 @@ fe_after_queue(struct fe *fe)
 	so.fail_code = EX_OSERR;
 	pid = spawn_exec(&so, path, argv, NULL);
 	if (pid < 0) {
-		log_msg(LOG_WARNING, "cannot start %s: %s", path, strerror(errno));
+		log_msg(LOG_WARNING, "cannot start %s: %s", path,
+		    strerror(errno));
 		return;
 	}
 	spawn_wait(pid, &status);

@@ -59,9 +59,8 @@ sys_sleep_ms(void *ctx, long long ms)
 		;
 }
 
-static const struct clock_ops sys_ops = {
-	sys_wall_ms, clock_system_mono_ms, sys_random, sys_sleep_ms
-};
+static const struct clock_ops sys_ops = { sys_wall_ms, clock_system_mono_ms,
+	sys_random, sys_sleep_ms };
 static const struct clock sys_clock = { &sys_ops, NULL };
 
 static const struct clock *

@@ -23,10 +23,10 @@
 #include <time.h>
 
 struct clock_ops {
-	long long (*wall_ms)(void *ctx);       /* ms since the Epoch */
-	long long (*mono_ms)(void *ctx);       /* ms on a monotonic clock */
-	double (*random)(void *ctx);           /* uniform in [0, 1) */
-	void (*sleep_ms)(void *ctx, long long ms);  /* waits ms (> 0) */
+	long long (*wall_ms)(void *ctx);           /* ms since the Epoch */
+	long long (*mono_ms)(void *ctx);           /* ms on a monotonic clock */
+	double (*random)(void *ctx);               /* uniform in [0, 1) */
+	void (*sleep_ms)(void *ctx, long long ms); /* waits ms (> 0) */
 };
 
 struct clock {

@@ -40,17 +40,25 @@ durable_err(struct err *e, int errnum, const char *what, const char *path)
 
 	switch (errnum) {
 	case ENOSPC:
-		return err_set(e, code, _("%s %s: disk full; free space on that "
-		    "file system and try again"), what, path);
+		return err_set(e, code,
+		    _("%s %s: disk full; free space on that "
+		      "file system and try again"),
+		    what, path);
 	case EDQUOT:
-		return err_set(e, code, _("%s %s: disk quota exceeded; remove "
-		    "files or ask for a larger quota, then try again"), what, path);
+		return err_set(e, code,
+		    _("%s %s: disk quota exceeded; remove "
+		      "files or ask for a larger quota, then try again"),
+		    what, path);
 	case EIO:
-		return err_set(e, code, _("%s %s: I/O error; check the disk and "
-		    "the kernel log (dmesg)"), what, path);
+		return err_set(e, code,
+		    _("%s %s: I/O error; check the disk and "
+		      "the kernel log (dmesg)"),
+		    what, path);
 	case EROFS:
-		return err_set(e, code, _("%s %s: read-only file system; "
-		    "configure a writable queue directory"), what, path);
+		return err_set(e, code,
+		    _("%s %s: read-only file system; "
+		      "configure a writable queue directory"),
+		    what, path);
 	default:
 		return err_sys(e, code, errnum, "%s %s", what, path);
 	}
@@ -144,7 +152,8 @@ durable_tmp_open(struct durable_tmp *t, const char *dir, const char *prefix,
 
 	for (tries = 0; tries < 100; tries++) {
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return err_sys(e, EX_OSERR, errno, _("cannot get random bytes"));
+			return err_sys(e, EX_OSERR, errno,
+			    _("cannot get random bytes"));
 		for (i = 0; i < 6; i++)
 			name[i] = b32[rnd[i] & 31];
 		name[6] = '\0';
@@ -156,8 +165,10 @@ durable_tmp_open(struct durable_tmp *t, const char *dir, const char *prefix,
 		if (errno != EEXIST)
 			return -1;
 	}
-	return err_set(e, EX_CANTCREAT, _("cannot create a temporary file "
-	    "in %s: too many name collisions"), dir);
+	return err_set(e, EX_CANTCREAT,
+	    _("cannot create a temporary file "
+	      "in %s: too many name collisions"),
+	    dir);
 }
 
 int
@@ -215,7 +226,8 @@ durable_tmp_commit(struct durable_tmp *t, const char *final, int noreplace,
 
 	if (durable_tmp_sync_close(t, e) < 0)
 		goto fail;
-	rc = noreplace ? rename_noreplace(t->path, final) : rename(t->path, final);
+	rc = noreplace ? rename_noreplace(t->path, final) :
+	                 rename(t->path, final);
 	if (rc < 0) {
 		saved = errno;
 		durable_err(e, saved, _("cannot rename into place"), final);

@@ -18,13 +18,16 @@
 
 /* A temporary file being written, to be committed by a rename. */
 struct durable_tmp {
-	int fd;          /* open for writing; -1 once closed */
-	char *path;      /* allocated: the temporary's path, NULL when none */
-	int renamed;     /* durable_tmp_commit renamed it into place (even if
-	                  * the directory fsync after the rename failed) */
+	int fd;      /* open for writing; -1 once closed */
+	char *path;  /* allocated: the temporary's path, NULL when none */
+	int renamed; /* durable_tmp_commit renamed it into place (even if
+	              * the directory fsync after the rename failed) */
 };
 
-#define DURABLE_TMP_INIT { -1, NULL, 0 }
+#define DURABLE_TMP_INIT \
+	{ \
+		-1, NULL, 0 \
+	}
 
 /* The exit code for a failed file operation with errno errnum. */
 int durable_errcode(int errnum);
@@ -45,8 +48,8 @@ int durable_fsync_dir(const char *dir, struct err *e);
 /* Creates a new temporary file in dir named PREFIX.XXXXXX (six random
  * base32 characters, retried on EEXIST) with O_EXCL and mode.  Returns 0
  * and fills t, or -1 (t stays empty). */
-int durable_tmp_open(struct durable_tmp *t, const char *dir,
-    const char *prefix, mode_t mode, struct err *e);
+int durable_tmp_open(struct durable_tmp *t, const char *dir, const char *prefix,
+    mode_t mode, struct err *e);
 
 /* Creates exactly path with O_EXCL (no retry).  Returns 0, or -1 with
  * errno preserved (EEXIST for a collision the caller may retry). */
@@ -64,8 +67,8 @@ int durable_tmp_sync_close(struct durable_tmp *t, struct err *e);
  * content (1 also when only the fsync after the rename failed; 0 when the
  * rename itself failed, e.g. EEXIST: final is then someone else's).
  * Returns 0 or -1 (errno kept for EEXIST). */
-int durable_tmp_commit(struct durable_tmp *t, const char *final,
-    int noreplace, struct err *e);
+int durable_tmp_commit(struct durable_tmp *t, const char *final, int noreplace,
+    struct err *e);
 
 /* Closes and unlinks the temporary (if any).  Safe to call twice. */
 void durable_tmp_abort(struct durable_tmp *t);

@@ -39,8 +39,8 @@
 #define ERR_MSG_MAX 1024
 
 struct err {
-	int code;                 /* EX_* from <sysexits.h>; 0 = no error */
-	char msg[ERR_MSG_MAX];    /* translated, no trailing newline */
+	int code;              /* EX_* from <sysexits.h>; 0 = no error */
+	char msg[ERR_MSG_MAX]; /* translated, no trailing newline */
 };
 
 /* Clears e (code 0, empty message). */
@@ -49,15 +49,15 @@ void err_clear(struct err *e);
 /* Sets code and a printf-formatted message; returns -1 so callers can
  * write `return err_set(e, EX_DATAERR, ...)`.  e may be NULL. */
 int err_set(struct err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* As err_set, then appends ": " and strerror(errnum). */
 int err_sys(struct err *e, int code, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Prefixes the existing message with a printf-formatted context and ": ",
  * keeping the code.  Returns -1. */
 int err_wrap(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -53,7 +53,8 @@ host_names(struct identity *id)
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_flags = AI_CANONNAME;
 		if (getaddrinfo(name, NULL, &hints, &res) == 0 && res != NULL &&
-		    res->ai_canonname != NULL && strchr(res->ai_canonname, '.') != NULL)
+		    res->ai_canonname != NULL &&
+		    strchr(res->ai_canonname, '.') != NULL)
 			id->fqdn = xstrdup(res->ai_canonname);
 		else
 			id->fqdn = xstrdup(name);

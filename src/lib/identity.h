@@ -11,11 +11,12 @@
 struct identity {
 	uid_t uid;
 	gid_t gid;
-	char *user;        /* login name; "uid1234" when there is no entry */
-	char *fullname;    /* from the GECOS field up to the first comma, or NULL */
-	char *home;        /* $HOME, else the passwd home, or NULL */
-	char *host;        /* short host name */
-	char *fqdn;        /* fully qualified name (host when unknown) */
+	char *user; /* login name; "uid1234" when there is no entry */
+	char
+	    *fullname; /* from the GECOS field up to the first comma, or NULL */
+	char *home;    /* $HOME, else the passwd home, or NULL */
+	char *host;    /* short host name */
+	char *fqdn;    /* fully qualified name (host when unknown) */
 };
 
 /* Fills id for the real uid of the process.  Never fails: missing

@@ -21,19 +21,19 @@
 
 static const char *log_ident = "relayq";
 static int log_to_stderr;
-static int log_enabled = 1;        /* 0: RELAYQ_NO_SYSLOG (tests) */
-static int log_stderr_min = -1;    /* also copy prio <= this to stderr */
+static int log_enabled = 1;     /* 0: RELAYQ_NO_SYSLOG (tests) */
+static int log_stderr_min = -1; /* also copy prio <= this to stderr */
 
 /* Where lines go, decided once (log_set_target, or the default at the
  * first line). */
 static struct {
 	int decided;
 	struct logtarget use;
-	int fd;                 /* journal socket, container log or file; -1 */
-	char *path;             /* file:PATH's path (owned) */
-	char notice[512];       /* the fallback line, written before the first line */
-	char fallback[512];     /* the same, kept for log_target_fallback() */
-	char why[160];          /* why the configured target was not usable */
+	int fd;           /* journal socket, container log or file; -1 */
+	char *path;       /* file:PATH's path (owned) */
+	char notice[512]; /* the fallback line, written before the first line */
+	char fallback[512]; /* the same, kept for log_target_fallback() */
+	char why[160];      /* why the configured target was not usable */
 } sink = { 0, { LOGTARGET_NONE, NULL }, -1, NULL, "", "", "" };
 
 void
@@ -113,12 +113,13 @@ open_container_log(void)
 
 	/* A description of our own: O_NONBLOCK does not reach PID 1, and a
 	 * stalled log collector costs a line, never a hung delivery. */
-	fd = open(LOGTARGET_CONTAINER_LOG, O_WRONLY | O_APPEND | O_NOCTTY |
-	    O_CLOEXEC | O_NONBLOCK);
+	fd = open(LOGTARGET_CONTAINER_LOG,
+	    O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || (S_ISCHR(st.st_mode) &&
-	    (major(st.st_rdev) < 136 || major(st.st_rdev) > 143))) {
+	if (fstat(fd, &st) < 0 ||
+	    (S_ISCHR(st.st_mode) &&
+	        (major(st.st_rdev) < 136 || major(st.st_rdev) > 143))) {
 		close(fd);
 		errno = ENOTTY;
 		return -1;
@@ -132,11 +133,14 @@ open_file(const char *path)
 	struct stat st;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC |
-	    O_NOFOLLOW | O_NONBLOCK, 0640);
+	fd = open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW |
+	        O_NONBLOCK,
+	    0640);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+	if (fstat(fd, &st) < 0 ||
+	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
 		close(fd);
 		errno = EINVAL;
 		return -1;
@@ -156,7 +160,7 @@ probe_system(const struct logtarget *t, void *arg)
 	case LOGTARGET_SYSLOG:
 		fd = unix_connect(LOGTARGET_DEVLOG);
 		if (fd >= 0) {
-			close(fd);          /* syslog(3) connects on its own */
+			close(fd); /* syslog(3) connects on its own */
 			return 1;
 		}
 		return 0;
@@ -204,8 +208,10 @@ probe_noting(const struct logtarget *t, void *arg)
 		return 1;
 	if (!*sink.why)
 		set_why(t->kind == LOGTARGET_FILE ? t->path :
-		    t->kind <= LOGTARGET_CONTAINER && where[t->kind] ?
-		    where[t->kind] : "?", errno ? errno : ENOENT);
+		        t->kind <= LOGTARGET_CONTAINER && where[t->kind] ?
+		                                    where[t->kind] :
+		                                    "?",
+		    errno ? errno : ENOENT);
 	return 0;
 }
 
@@ -227,7 +233,8 @@ sink_reset(void)
 static void
 decide(const struct logtarget *want, int stderr_ok)
 {
-	static const char none[] = "nor is any fallback (syslog, the "
+	static const char none[] =
+	    "nor is any fallback (syslog, the "
 	    "journal, the container's log): nothing is logged";
 	struct logtarget use;
 	int any;
@@ -235,10 +242,13 @@ decide(const struct logtarget *want, int stderr_ok)
 	sink_reset();
 	if (logtarget_decide(want, stderr_ok, probe_noting, NULL, &use)) {
 		any = use.kind != LOGTARGET_NONE;
-		snprintf(sink.notice, sizeof(sink.notice), "log_target %s is not "
+		snprintf(sink.notice, sizeof(sink.notice),
+		    "log_target %s is not "
 		    "usable here (%s); %s%s%s; set log_target in relayq.conf to "
-		    "choose", want->kind == LOGTARGET_FILE ? want->path :
-		    logtarget_describe(want), sink.why, any ? "logging to " : none,
+		    "choose",
+		    want->kind == LOGTARGET_FILE ? want->path :
+		                                   logtarget_describe(want),
+		    sink.why, any ? "logging to " : none,
 		    any ? logtarget_describe(&use) : "", any ? " instead" : "");
 		memcpy(sink.fallback, sink.notice, sizeof(sink.fallback));
 	}
@@ -276,7 +286,7 @@ log_target_fallback(void)
 	return sink.fallback[0] ? sink.fallback : NULL;
 }
 
-/* ---- writing -------------------------------------------------------------- */
+/* ---- writing ------------------------------------------------------------- */
 
 /* "Dec  2 04:17:34 host ident[pid]: line", the form of /var/log/mail.log
  * (English month names whatever the locale: the file is read by tools). */
@@ -284,7 +294,7 @@ static void
 write_fd_line(int fd, const char *line)
 {
 	static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	char host[256], out[2600];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -314,11 +324,13 @@ write_journal(int prio, const char *line)
 	char out[2600];
 	int n;
 
-	n = snprintf(out, sizeof(out), "PRIORITY=%d\nSYSLOG_FACILITY=%d\n"
-	    "SYSLOG_IDENTIFIER=%s\nSYSLOG_PID=%ld\nMESSAGE=%s\n", prio,
-	    LOG_MAIL >> 3, log_ident, (long)getpid(), line);
+	n = snprintf(out, sizeof(out),
+	    "PRIORITY=%d\nSYSLOG_FACILITY=%d\n"
+	    "SYSLOG_IDENTIFIER=%s\nSYSLOG_PID=%ld\nMESSAGE=%s\n",
+	    prio, LOG_MAIL >> 3, log_ident, (long)getpid(), line);
 	if (n > 0 && (size_t)n < sizeof(out))
-		(void)send(sink.fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)send(sink.fd, out, (size_t)n,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 static void
@@ -369,7 +381,7 @@ log_msg(int prio, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One line per event, whatever a caller passed. */
-	for (char *p = line; (p = strpbrk(p, "\r\n")) != NULL; )
+	for (char *p = line; (p = strpbrk(p, "\r\n")) != NULL;)
 		*p = ' ';
 	if (log_enabled && !sink.decided)
 		decide(&def, 0);

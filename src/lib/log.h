@@ -43,7 +43,8 @@ void log_set_probe(logtarget_probe_fn fn);
 
 /* Logs one line at prio (LOG_INFO, LOG_WARNING, LOG_ERR, LOG_DEBUG).
  * LOG_DEBUG lines go only to stderr and only when verbose. */
-void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_msg(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Copies at most len bytes of src into dst (size n, always terminated),
  * replacing control characters and bytes >= 0x7f by '?'.  For putting

@@ -11,12 +11,14 @@
 static const struct {
 	const char *word;
 	enum logtarget_kind kind;
+	/* clang-format off */
 } words[] = {
 	{ "syslog", LOGTARGET_SYSLOG },
 	{ "journal", LOGTARGET_JOURNAL },
 	{ "container", LOGTARGET_CONTAINER },
 	{ "stderr", LOGTARGET_STDERR },
 };
+/* clang-format on */
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
 int
@@ -36,8 +38,10 @@ logtarget_parse(const char *s, struct logtarget *t, struct err *e)
 		t->path = s + 5;
 		return 0;
 	}
-	return err_set(e, EX_CONFIG, _("invalid log target \"%.60s\": use syslog, "
-	    "journal, container, stderr or file:/absolute/path"), s);
+	return err_set(e, EX_CONFIG,
+	    _("invalid log target \"%.60s\": use syslog, "
+	      "journal, container, stderr or file:/absolute/path"),
+	    s);
 }
 
 int
@@ -54,7 +58,9 @@ logtarget_decide(const struct logtarget *want, int stderr_ok,
     logtarget_probe_fn probe, void *arg, struct logtarget *use)
 {
 	static const enum logtarget_kind chain[] = {
-		LOGTARGET_SYSLOG, LOGTARGET_JOURNAL, LOGTARGET_CONTAINER,
+		LOGTARGET_SYSLOG,
+		LOGTARGET_JOURNAL,
+		LOGTARGET_CONTAINER,
 	};
 	struct logtarget t = { LOGTARGET_NONE, NULL };
 	size_t i;
@@ -86,7 +92,8 @@ logtarget_describe(const struct logtarget *t)
 	case LOGTARGET_JOURNAL:
 		return "the journal (" LOGTARGET_JOURNAL_SOCKET ")";
 	case LOGTARGET_CONTAINER:
-		return "the container's log, PID 1's stderr (" LOGTARGET_CONTAINER_LOG ")";
+		return "the container's log, PID 1's stderr (" LOGTARGET_CONTAINER_LOG
+		       ")";
 	case LOGTARGET_STDERR:
 		return "stderr";
 	case LOGTARGET_FILE:

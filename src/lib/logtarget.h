@@ -35,7 +35,7 @@
 #define LOGTARGET_DEFAULT "syslog"
 
 enum logtarget_kind {
-	LOGTARGET_NONE = 0,     /* nothing usable: lines are dropped */
+	LOGTARGET_NONE = 0, /* nothing usable: lines are dropped */
 	LOGTARGET_SYSLOG,
 	LOGTARGET_JOURNAL,
 	LOGTARGET_CONTAINER,
@@ -45,8 +45,8 @@ enum logtarget_kind {
 
 struct logtarget {
 	enum logtarget_kind kind;
-	const char *path;   /* LOGTARGET_FILE: the PATH of "file:PATH",
-	                     * borrowed from the parsed string; else NULL */
+	const char *path; /* LOGTARGET_FILE: the PATH of "file:PATH",
+	                   * borrowed from the parsed string; else NULL */
 };
 
 /* Parses a log_target value.  Returns 0 and fills *t (t->path points into

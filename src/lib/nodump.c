@@ -16,11 +16,13 @@ nodump_enable(struct err *e)
 	struct rlimit rl = { 0, 0 };
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return err_sys(e, EX_OSERR, errno, _("cannot keep the process "
-		    "out of core dumps (prctl PR_SET_DUMPABLE)"));
+		return err_sys(e, EX_OSERR, errno,
+		    _("cannot keep the process "
+		      "out of core dumps (prctl PR_SET_DUMPABLE)"));
 	if (setrlimit(RLIMIT_CORE, &rl) < 0)
-		return err_sys(e, EX_OSERR, errno, _("cannot set the core file "
-		    "size limit to 0"));
+		return err_sys(e, EX_OSERR, errno,
+		    _("cannot set the core file "
+		      "size limit to 0"));
 	return 0;
 }
 

@@ -78,10 +78,18 @@ record_unescape(const char *s, size_t n, char **res)
 		if (++i == n)
 			goto fail;
 		switch (s[i]) {
-		case '\\': buf_addc(&b, '\\'); break;
-		case 'n': buf_addc(&b, '\n'); break;
-		case 'r': buf_addc(&b, '\r'); break;
-		case 't': buf_addc(&b, '\t'); break;
+		case '\\':
+			buf_addc(&b, '\\');
+			break;
+		case 'n':
+			buf_addc(&b, '\n');
+			break;
+		case 'r':
+			buf_addc(&b, '\r');
+			break;
+		case 't':
+			buf_addc(&b, '\t');
+			break;
 		case 'x':
 			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
 			    (lo = hexval(s[i + 2])) < 0 || hi * 16 + lo == 0)
@@ -114,14 +122,17 @@ read_line(struct record_reader *r, struct err *e)
 	r->line++;
 	nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
 	if (nl == NULL)
-		return err_set(e, EX_DATAERR, _("line %u: truncated (last line "
-		    "has no end)"), r->line);
+		return err_set(e, EX_DATAERR,
+		    _("line %u: truncated (last line "
+		      "has no end)"),
+		    r->line);
 	n = (size_t)(nl - r->p);
-	if ((r->line_max > 0 && n > r->line_max) || memchr(r->p, '\0', n) != NULL)
+	if ((r->line_max > 0 && n > r->line_max) ||
+	    memchr(r->p, '\0', n) != NULL)
 		return err_set(e, EX_DATAERR, _("line %u: %s"), r->line,
 		    _("line too long or contains NUL"));
 	buf_reset(&r->buf);
-	buf_add(&r->buf, "", 0);     /* data is a string even when n is 0 */
+	buf_add(&r->buf, "", 0); /* data is a string even when n is 0 */
 	buf_add(&r->buf, r->p, n);
 	r->p = nl + 1;
 	return 1;
@@ -136,7 +147,8 @@ parse_version(const char *s, unsigned long long *out)
 	if (*s == '\0' || (*s == '0' && s[1] != '\0'))
 		return -1;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT32_MAX - (unsigned)(*s - '0')) / 10)
+		if (*s < '0' || *s > '9' ||
+		    v > (UINT32_MAX - (unsigned)(*s - '0')) / 10)
 			return -1;
 		v = v * 10 + (unsigned)(*s - '0');
 	}
@@ -145,9 +157,8 @@ parse_version(const char *s, unsigned long long *out)
 }
 
 int
-record_open(struct record_reader *r, const char *p, size_t len,
-    size_t line_max, const char *magic, unsigned long long *version,
-    struct err *e)
+record_open(struct record_reader *r, const char *p, size_t len, size_t line_max,
+    const char *magic, unsigned long long *version, struct err *e)
 {
 	size_t ml = strlen(magic);
 	int rc;
@@ -181,8 +192,8 @@ record_next(struct record_reader *r, char **line, struct err *e)
 	if ((rc = read_line(r, e)) < 0)
 		return -1;
 	if (rc > 0)
-		return err_set(e, EX_DATAERR, _("line %u: text after the end line"),
-		    r->line);
+		return err_set(e, EX_DATAERR,
+		    _("line %u: text after the end line"), r->line);
 	return 0;
 }
 

@@ -34,15 +34,15 @@ int record_unescape(const char *s, size_t n, char **res);
 /* Reads a file's lines: record_open, then record_next until it returns 0
  * (the end line, nothing after it) or -1. */
 struct record_reader {
-	const char *p, *end;         /* what is left to read (borrowed) */
-	size_t line_max;             /* longest line accepted; 0: no cap */
-	unsigned line;               /* number of the last line read */
-	struct buf buf;              /* the last line, NUL-terminated */
+	const char *p, *end; /* what is left to read (borrowed) */
+	size_t line_max;     /* longest line accepted; 0: no cap */
+	unsigned line;       /* number of the last line read */
+	struct buf buf;      /* the last line, NUL-terminated */
 };
 
 /* record_open's results besides 0 and -1. */
-#define RECORD_BAD_MAGIC   (-2)  /* the first line is not "magic N" */
-#define RECORD_BAD_VERSION (-3)  /* "magic" then no decimal version */
+#define RECORD_BAD_MAGIC (-2)   /* the first line is not "magic N" */
+#define RECORD_BAD_VERSION (-3) /* "magic" then no decimal version */
 
 /* Starts reading len bytes at p (borrowed until the last record_next)
  * and reads the first line.  Returns 0 with *version set; -1 with e set

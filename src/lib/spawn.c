@@ -38,8 +38,8 @@ close_from(int lowfd)
 	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
 		return;
 #endif
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < 65536)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 65536)
 		max = (int)rl.rlim_cur;
 	for (fd = lowfd; fd < max; fd++)
 		close(fd);
@@ -88,7 +88,8 @@ child_stdio(const struct spawn_opts *o, int (*p)[2])
 		if (from == SPAWN_INHERIT)
 			continue;
 		if (from == SPAWN_DEVNULL) {
-			if (null < 0 && (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+			if (null < 0 &&
+			    (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
 				goto done;
 			from = null;
 		} else if (from == SPAWN_PIPE) {
@@ -229,7 +230,8 @@ spawn_detached(const char *path, const char *const argv[], struct err *e)
 	o.flags = SPAWN_SESSION;
 	pid = spawn_fork(&o);
 	if (pid < 0)
-		return err_sys(e, EX_OSERR, errno, _("cannot start %s in the background"), path);
+		return err_sys(e, EX_OSERR, errno,
+		    _("cannot start %s in the background"), path);
 	if (pid == 0) {
 		/* The intermediate child: a new session; its child (not a
 		 * session leader: never gets a controlling terminal) runs the
@@ -243,11 +245,12 @@ spawn_detached(const char *path, const char *const argv[], struct err *e)
 		_exit(spawn_exec(&o, path, argv, NULL) < 0 ? EX_OSERR : 0);
 	}
 	w = spawn_wait(pid, &status);
-	/* With SIGCHLD ignored by the caller (daemons, PHP) the kernel reaps the
-	 * child itself and waitpid says ECHILD: it started all the same. */
+	/* With SIGCHLD ignored by the caller (daemons, PHP) the kernel reaps
+	 * the child itself and waitpid says ECHILD: it started all the same. */
 	if (w < 0 && errno == ECHILD)
 		return 0;
 	if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return err_set(e, EX_OSERR, _("cannot start %s in the background"), path);
+		return err_set(e, EX_OSERR,
+		    _("cannot start %s in the background"), path);
 	return 0;
 }

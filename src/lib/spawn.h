@@ -36,23 +36,25 @@
 
 /* What o->fd[i] (the child's stdin, stdout, stderr) may be besides one of
  * the parent's descriptors (any number, also 0-2: it is duplicated). */
-#define SPAWN_INHERIT (-1)   /* the parent's own fd i */
-#define SPAWN_DEVNULL (-2)   /* /dev/null (read-write) */
-#define SPAWN_PIPE    (-3)   /* a new pipe: the parent's end (O_CLOEXEC) is
-                              * returned in o->pipe[i]; stdin's is the
-                              * write end, stdout's and stderr's the read end */
+#define SPAWN_INHERIT (-1) /* the parent's own fd i */
+#define SPAWN_DEVNULL (-2) /* /dev/null (read-write) */
+#define SPAWN_PIPE \
+	(-3) /* a new pipe: the parent's end (O_CLOEXEC) is \
+	      * returned in o->pipe[i]; stdin's is the \
+	      * write end, stdout's and stderr's the read end */
 
 /* flags */
-#define SPAWN_SESSION  0x01  /* setsid(): a new session and process group */
-#define SPAWN_GROUP    0x02  /* setpgid(): its own process group, set in both
-                              * the child and the parent (no race with a
-                              * kill(-pid) right after the start) */
-#define SPAWN_SIGPIPE  0x04  /* SIGPIPE to its default (spawn_exec always) */
-#define SPAWN_SIGHUP   0x08  /* SIGHUP to its default */
+#define SPAWN_SESSION 0x01 /* setsid(): a new session and process group */
+#define SPAWN_GROUP \
+	0x02               /* setpgid(): its own process group, set in both \
+	                    * the child and the parent (no race with a \
+	                    * kill(-pid) right after the start) */
+#define SPAWN_SIGPIPE 0x04 /* SIGPIPE to its default (spawn_exec always) */
+#define SPAWN_SIGHUP 0x08  /* SIGHUP to its default */
 
 struct spawn_opts {
-	int fd[3];               /* stdin, stdout, stderr (spawn_opts_init:
-	                          * SPAWN_INHERIT) */
+	int fd[3]; /* stdin, stdout, stderr (spawn_opts_init:
+	            * SPAWN_INHERIT) */
 	unsigned flags;
 	/* Run in the child after the descriptors are set up; -1 ends the
 	 * child with fail_code (spawn_exec) or EX_OSERR (spawn_fork). */

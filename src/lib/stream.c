@@ -18,7 +18,7 @@
 struct fd_ctx {
 	int fd;
 	int timeout_ms;
-	long long deadline;       /* monotonic ms for reads; 0 = none */
+	long long deadline; /* monotonic ms for reads; 0 = none */
 };
 
 /* Waits for the fd; a read waits at most until the deadline too. */
@@ -130,8 +130,8 @@ stream_set_deadline(struct stream *s, int ms)
 	s->deadline = ms > 0 ? s->clock(s->clock_ctx) + ms : 0;
 	s->deadline_ms = ms > 0 ? ms : 0;
 	if (s->base != NULL)
-		((struct fd_ctx *)s->base)->deadline = ms > 0 ?
-		    clock_mono_ms(NULL) + ms : 0;
+		((struct fd_ctx *)s->base)->deadline =
+		    ms > 0 ? clock_mono_ms(NULL) + ms : 0;
 }
 
 void
@@ -153,7 +153,7 @@ stream_close(struct stream *s)
 	if (s->ops != NULL && s->ops->close != NULL)
 		s->ops->close(s->ctx);
 	if (s->wbuf != NULL)
-		wipe(s->wbuf, STREAM_WBUF_SIZE);   /* it may have held AUTH */
+		wipe(s->wbuf, STREAM_WBUF_SIZE); /* it may have held AUTH */
 	free(s->name);
 	free(s->rbuf);
 	free(s->wbuf);
@@ -165,11 +165,15 @@ stream_replace(struct stream *s, const struct stream_ops *ops, void *ctx,
     struct err *e)
 {
 	if (s->rlen - s->rpos > 0)
-		return err_set(e, EX_PROTOCOL, _("%s sent data ahead of the TLS "
-		    "handshake; refusing it as a possible injection attack"), s->name);
+		return err_set(e, EX_PROTOCOL,
+		    _("%s sent data ahead of the TLS "
+		      "handshake; refusing it as a possible injection attack"),
+		    s->name);
 	if (s->wlen > 0)
-		return err_set(e, EX_SOFTWARE, _("%s: output pending while "
-		    "switching transport"), s->name);
+		return err_set(e, EX_SOFTWARE,
+		    _("%s: output pending while "
+		      "switching transport"),
+		    s->name);
 	s->ops = ops;
 	s->ctx = ctx;
 	s->rpos = s->rlen = 0;
@@ -199,11 +203,13 @@ read_error(struct stream *s, struct err *e)
 	s->read_failed = 1;
 	s->timed_out = errno == ETIMEDOUT;
 	if (errno == ETIMEDOUT && s->deadline > 0)
-		return err_set(e, EX_IOERR, _("timed out reading from %s: no "
-		    "complete reply within %d s"), s->name,
-		    (s->deadline_ms + 999) / 1000);
+		return err_set(e, EX_IOERR,
+		    _("timed out reading from %s: no "
+		      "complete reply within %d s"),
+		    s->name, (s->deadline_ms + 999) / 1000);
 	if (errno == ETIMEDOUT)
-		return err_set(e, EX_IOERR, _("timed out reading from %s"), s->name);
+		return err_set(e, EX_IOERR, _("timed out reading from %s"),
+		    s->name);
 	return err_sys(e, EX_IOERR, errno, _("cannot read from %s"), s->name);
 }
 
@@ -252,8 +258,10 @@ stream_getline(struct stream *s, struct buf *line, size_t max, struct err *e)
 		int r;
 
 		if (line->len + take > max)
-			return err_set(e, EX_PROTOCOL, _("%s sent a line longer "
-			    "than %zu bytes"), s->name, max);
+			return err_set(e, EX_PROTOCOL,
+			    _("%s sent a line longer "
+			      "than %zu bytes"),
+			    s->name, max);
 		buf_add(line, start, take);
 		if (nl != NULL) {
 			s->rpos += take + 1;
@@ -268,8 +276,10 @@ stream_getline(struct stream *s, struct buf *line, size_t max, struct err *e)
 		if (r == 0) {
 			if (line->len == 0)
 				return 0;
-			return err_set(e, EX_IOERR, _("%s closed the connection "
-			    "in the middle of a line"), s->name);
+			return err_set(e, EX_IOERR,
+			    _("%s closed the connection "
+			      "in the middle of a line"),
+			    s->name);
 		}
 	}
 }
@@ -302,7 +312,8 @@ write_all(struct stream *s, const char *p, size_t n, struct err *e)
 
 		if (r <= 0) {
 			if (r < 0 && errno == ETIMEDOUT)
-				return err_set(e, EX_IOERR, _("timed out writing to %s"), s->name);
+				return err_set(e, EX_IOERR,
+				    _("timed out writing to %s"), s->name);
 			return err_sys(e, EX_IOERR, r < 0 ? errno : EPIPE,
 			    _("cannot write to %s"), s->name);
 		}

@@ -33,21 +33,21 @@ struct stream_ops {
 struct stream {
 	const struct stream_ops *ops;
 	void *ctx;
-	char *name;               /* for messages, e.g. "smtp.example.com[192.0.2.1]:587" */
+	char *name; /* for messages, e.g. "smtp.example.com[192.0.2.1]:587" */
 	char *rbuf;
 	size_t rpos, rlen;
 	char *wbuf;
 	size_t wlen;
-	unsigned long long nread, nwritten;   /* bytes through the transport */
-	unsigned long nwrites;                /* write calls on the transport */
-	int read_failed;          /* a transport read failed (an error or a
-	                           * timeout, not the end of the stream) */
-	int timed_out;            /* ... and it was a timeout or the deadline */
-	long long (*clock)(void *ctx);  /* monotonic ms (tests inject one) */
+	unsigned long long nread, nwritten; /* bytes through the transport */
+	unsigned long nwrites;              /* write calls on the transport */
+	int read_failed; /* a transport read failed (an error or a
+	                  * timeout, not the end of the stream) */
+	int timed_out;   /* ... and it was a timeout or the deadline */
+	long long (*clock)(void *ctx); /* monotonic ms (tests inject one) */
 	void *clock_ctx;
-	long long deadline;       /* reads fail after this clock value; 0 = none */
-	int deadline_ms;          /* the span it was set for, for messages */
-	void *base;               /* the fd transport, kept across stream_replace */
+	long long deadline; /* reads fail after this clock value; 0 = none */
+	int deadline_ms;    /* the span it was set for, for messages */
+	void *base;         /* the fd transport, kept across stream_replace */
 };
 
 /* Sets up s over ops/ctx; s owns ctx from now on.  name is copied. */
@@ -97,7 +97,8 @@ ssize_t stream_peek(struct stream *s, const char **p, struct err *e);
  * error: EX_IOERR for transport errors and for end of stream inside a
  * line, EX_PROTOCOL when the line exceeds max bytes (the rest of the
  * line is not consumed). */
-int stream_getline(struct stream *s, struct buf *line, size_t max, struct err *e);
+int stream_getline(struct stream *s, struct buf *line, size_t max,
+    struct err *e);
 /* Reads up to n bytes (buffered data first).  Returns bytes, 0 at end,
  * -1 on error. */
 ssize_t stream_read(struct stream *s, void *p, size_t n, struct err *e);
@@ -107,7 +108,7 @@ ssize_t stream_read(struct stream *s, void *p, size_t n, struct err *e);
 int stream_write(struct stream *s, const void *p, size_t n, struct err *e);
 int stream_puts(struct stream *s, const char *str, struct err *e);
 int stream_printf(struct stream *s, struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Writes out everything buffered.  Returns 0 or -1 (EX_IOERR). */
 int stream_flush(struct stream *s, struct err *e);
 

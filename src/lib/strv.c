@@ -31,7 +31,8 @@ strv_contains(const struct strv *sv, const char *s, int icase)
 	size_t i;
 
 	for (i = 0; i < sv->n; i++)
-		if ((icase ? strcasecmp(sv->v[i], s) : strcmp(sv->v[i], s)) == 0)
+		if ((icase ? strcasecmp(sv->v[i], s) : strcmp(sv->v[i], s)) ==
+		    0)
 			return 1;
 	return 0;
 }

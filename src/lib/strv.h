@@ -5,12 +5,15 @@
 #include <stddef.h>
 
 struct strv {
-	char **v;     /* owned strings; v[n] is NULL when n > 0 */
+	char **v; /* owned strings; v[n] is NULL when n > 0 */
 	size_t n;
 	size_t cap;
 };
 
-#define STRV_INIT { NULL, 0, 0 }
+#define STRV_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
 /* Appends a copy of s. */
 void strv_add(struct strv *sv, const char *s);

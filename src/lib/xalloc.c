@@ -11,11 +11,12 @@
 #include "lib/i18n.h"
 #include "lib/xalloc.h"
 
-static void __attribute__((noreturn))
-oom(size_t n)
+static void __attribute__((noreturn)) oom(size_t n)
 {
-	fprintf(stderr, _("relayq: out of memory allocating %zu bytes; "
-	    "free memory or raise the process limit and try again\n"), n);
+	fprintf(stderr,
+	    _("relayq: out of memory allocating %zu bytes; "
+	      "free memory or raise the process limit and try again\n"),
+	    n);
 	exit(EX_OSERR);
 }
 

@@ -18,9 +18,9 @@ enum tok_type { TK_ATOM, TK_QSTR, TK_COMMENT, TK_DLIT, TK_SPECIAL };
 
 struct tok {
 	enum tok_type type;
-	char c;          /* TK_SPECIAL: the character */
-	int space;       /* white space or a comment came before it */
-	char *text;      /* owned; unquoted content for QSTR/COMMENT */
+	char c;     /* TK_SPECIAL: the character */
+	int space;  /* white space or a comment came before it */
+	char *text; /* owned; unquoted content for QSTR/COMMENT */
 };
 
 struct toks {
@@ -40,8 +40,9 @@ int
 addr_is_atext(unsigned char c)
 {
 	if (c >= 0x80)
-		return 1;       /* RFC 6532: UTF-8 in atoms */
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return 1; /* RFC 6532: UTF-8 in atoms */
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
@@ -134,11 +135,22 @@ tokenize(const struct ctx *x, struct toks *t)
 			continue;
 		}
 		if (c == '"' || c == '(' || c == '[') {
-			text = scan_delimited(s, x->len, &i, c == '"' ? '"' : c == '(' ? ')' : ']');
+			text = scan_delimited(s, x->len, &i,
+			    c == '"'     ? '"' :
+			        c == '(' ? ')' :
+			                   ']');
 			if (text == NULL)
-				return bad(x, c == '"' ? _("unterminated quoted string") :
-				    c == '(' ? _("unterminated comment") : _("unterminated domain literal"));
-			toks_add(t, c == '"' ? TK_QSTR : c == '(' ? TK_COMMENT : TK_DLIT, 0, space, text);
+				return bad(x,
+				    c == '"' ?
+				        _("unterminated quoted string") :
+				        c == '(' ?
+				        _("unterminated comment") :
+				        _("unterminated domain literal"));
+			toks_add(t,
+			    c == '"'     ? TK_QSTR :
+			        c == '(' ? TK_COMMENT :
+			                   TK_DLIT,
+			    0, space, text);
 			space = c == '(';
 			continue;
 		}
@@ -150,7 +162,8 @@ tokenize(const struct ctx *x, struct toks *t)
 		}
 		if (!addr_is_atext(c))
 			return bad(x, _("invalid character"));
-		for (j = i; j < x->len && addr_is_atext((unsigned char)s[j]); j++)
+		for (j = i; j < x->len && addr_is_atext((unsigned char)s[j]);
+		     j++)
 			;
 		toks_add(t, TK_ATOM, 0, space, xstrndup(s + i, j - i));
 		space = 0;
@@ -189,7 +202,7 @@ join_phrase(const struct toks *t, size_t a, size_t b)
 		else
 			buf_adds(&out, k->text);
 	}
-	if (out.len == 0) {      /* "" adds nothing but may allocate */
+	if (out.len == 0) { /* "" adds nothing but may allocate */
 		buf_free(&out);
 		return NULL;
 	}
@@ -238,7 +251,8 @@ dotted(const struct ctx *x, const struct toks *t, size_t *i, size_t b, int qstr,
 		if (k->type != TK_ATOM && (!qstr || k->type != TK_QSTR))
 			break;
 		if (last_word)
-			return bad(x, _("words without '.' or '@' between them"));
+			return bad(x,
+			    _("words without '.' or '@' between them"));
 		buf_adds(out, k->text);
 		last_word = 1;
 		words++;
@@ -263,8 +277,10 @@ parse_spec(const struct ctx *x, const struct toks *t, size_t a, size_t b,
 		goto fail;
 	}
 	if (i < b && !is_special(&t->v[i], '@')) {
-		bad(x, t->v[i].type == TK_SPECIAL ? _("unexpected special character") :
-		    _("unexpected domain literal"));
+		bad(x,
+		    t->v[i].type == TK_SPECIAL ?
+		        _("unexpected special character") :
+		        _("unexpected domain literal"));
 		goto fail;
 	}
 	if (i < b) {
@@ -277,7 +293,9 @@ parse_spec(const struct ctx *x, const struct toks *t, size_t a, size_t b,
 		while (i < b && t->v[i].type == TK_COMMENT)
 			i++;
 		if (dom.len == 0 || i < b) {
-			bad(x, dom.len == 0 ? _("missing domain after '@'") : _("junk after the domain"));
+			bad(x,
+			    dom.len == 0 ? _("missing domain after '@'") :
+			                   _("junk after the domain"));
 			goto fail;
 		}
 		*domain = buf_steal(&dom);
@@ -300,8 +318,8 @@ skip_comments(const struct toks *t, size_t i, size_t b)
 
 /* name-addr in [a,b) with '<' at lt: display, optional route, addr-spec. */
 static int
-parse_angle(const struct ctx *x, const struct toks *t, size_t a, size_t lt, size_t b,
-    struct addr_mailbox *m)
+parse_angle(const struct ctx *x, const struct toks *t, size_t a, size_t lt,
+    size_t b, struct addr_mailbox *m)
 {
 	size_t gt, i;
 
@@ -313,7 +331,7 @@ parse_angle(const struct ctx *x, const struct toks *t, size_t a, size_t lt, size
 	if (skip_comments(t, gt + 1, b) != b)
 		return bad(x, _("junk after '>'"));
 	i = skip_comments(t, lt + 1, gt);
-	if (i < gt && is_special(&t->v[i], '@')) {     /* obsolete route */
+	if (i < gt && is_special(&t->v[i], '@')) { /* obsolete route */
 		while (i < gt && !is_special(&t->v[i], ':'))
 			i++;
 		if (i == gt)
@@ -395,7 +413,8 @@ addr_parse_list(const char *s, size_t len, struct addr_list *out, struct err *e)
 	if (tokenize(&x, &t) < 0 || walk(&x, &t, &tmp) < 0)
 		goto done;
 	for (i = 0; i < tmp.n; i++)
-		addr_list_add(out, tmp.v[i].display, tmp.v[i].local, tmp.v[i].domain);
+		addr_list_add(out, tmp.v[i].display, tmp.v[i].local,
+		    tmp.v[i].domain);
 	r = (int)tmp.n;
 done:
 	toks_free(&t);
@@ -419,8 +438,9 @@ addr_parse_sender(const char *s, struct addr_mailbox *out, struct err *e)
 		return -1;
 	if (n != 1) {
 		addr_list_free(&l);
-		return err_set(e, EX_DATAERR, _("sender \"%s\" must be exactly one address, not %d"),
-		    s, n);
+		return err_set(e, EX_DATAERR,
+		    _("sender \"%s\" must be exactly one address, not %d"), s,
+		    n);
 	}
 	*out = l.v[0];
 	free(l.v);

@@ -23,18 +23,22 @@
 
 /* All strings owned by the mailbox. */
 struct addr_mailbox {
-	char *display;   /* display name (unquoted form), or NULL when none */
-	char *local;     /* local part, unquoted form ("" for the null path <>) */
-	char *domain;    /* domain as written ("[1.2.3.4]" kept), NULL if unqualified */
+	char *display; /* display name (unquoted form), or NULL when none */
+	char *local;   /* local part, unquoted form ("" for the null path <>) */
+	char *domain;  /* domain as written ("[1.2.3.4]" kept), NULL if
+	                  unqualified */
 };
 
 struct addr_list {
-	struct addr_mailbox *v;   /* owned */
+	struct addr_mailbox *v; /* owned */
 	size_t n;
 	size_t cap;
 };
 
-#define ADDR_LIST_INIT { NULL, 0, 0 }
+#define ADDR_LIST_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
 /* Column at which address lists are folded (RFC 5322 §2.1.1). */
 #define ADDR_FOLD_COLUMN 78
@@ -46,7 +50,8 @@ struct addr_list {
  * NUL-terminated) and APPENDS its mailboxes to out.  Returns the number of
  * mailboxes appended, or -1 with e set to EX_DATAERR (out keeps what was
  * there before the call; nothing is appended on failure). */
-int addr_parse_list(const char *s, size_t len, struct addr_list *out, struct err *e);
+int addr_parse_list(const char *s, size_t len, struct addr_list *out,
+    struct err *e);
 
 /* Parses the -f sender: "" and "<>" give the null sender (local "",
  * domain NULL); otherwise exactly one mailbox.  Returns 0 or -1 (EX_DATAERR,

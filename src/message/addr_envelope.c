@@ -63,21 +63,25 @@ check_domain(const char *d)
 	if (n == 0)
 		return _("empty domain");
 	if (d[0] == '[')
-		return d[n - 1] == ']' && n > 2 && strcspn(d + 1, "[]\\ ") == n - 2 ?
-		    NULL : _("bad address literal");
+		return d[n - 1] == ']' && n > 2 &&
+		        strcspn(d + 1, "[]\\ ") == n - 2 ?
+		    NULL :
+		    _("bad address literal");
 	for (i = 0; i <= n; i++) {
 		unsigned char c = (unsigned char)d[i];
 
 		if (c == '.' || c == '\0') {
 			if (label == 0 || label > 63)
-				return _("domain label empty or longer than 63 octets");
+				return _(
+				    "domain label empty or longer than 63 octets");
 			if (d[i - 1] == '-' || d[i - label] == '-')
-				return _("domain label starts or ends with '-'");
+				return _(
+				    "domain label starts or ends with '-'");
 			label = 0;
 			continue;
 		}
 		if (!(c >= 0x80 || c == '-' || (c >= '0' && c <= '9') ||
-		    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')))
+		        ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')))
 			return _("character not allowed in a domain");
 		label++;
 	}
@@ -102,13 +106,15 @@ addr_check_envelope(const char *local, const char *domain, int *smtputf8,
 		why = _("local part longer than 64 octets");
 	else if (domain != NULL && (why = check_domain(domain)) != NULL)
 		;
-	else if (strlen(local) + (domain ? strlen(domain) + 1 : 0) > ADDR_MAX_ADDRESS)
+	else if (strlen(local) + (domain ? strlen(domain) + 1 : 0) >
+	    ADDR_MAX_ADDRESS)
 		why = _("address longer than 254 octets");
 	if (smtputf8 != NULL)
 		*smtputf8 = utf8;
 	if (why != NULL) {
 		log_sanitize(snip, sizeof(snip), spec, strlen(spec));
-		err_set(e, EX_DATAERR, _("address <%s> cannot be used in SMTP: %s"), snip, why);
+		err_set(e, EX_DATAERR,
+		    _("address <%s> cannot be used in SMTP: %s"), snip, why);
 	}
 	free(spec);
 	return why ? -1 : 0;

@@ -20,7 +20,8 @@ atoms_joined(const char *s, char sep)
 	if (n == 0 || s[0] == sep || s[n - 1] == sep)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (s[i] == sep ? s[i + 1] == sep : !addr_is_atext((unsigned char)s[i]))
+		if (s[i] == sep ? s[i + 1] == sep :
+		                  !addr_is_atext((unsigned char)s[i]))
 			return 0;
 	}
 	return 1;
@@ -91,7 +92,8 @@ addr_format_list(struct buf *out, const struct addr_list *l, size_t col)
 		if (i > 0) {
 			buf_addc(out, ',');
 			col++;
-			/* room for " item" and, unless last, its trailing ',' */
+			/* room for " item" and, unless last, its trailing ','
+			 */
 			if (col + 1 + n + (i + 1 < l->n) > ADDR_FOLD_COLUMN) {
 				buf_adds(out, "\n ");
 				col = 1;

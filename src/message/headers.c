@@ -11,16 +11,15 @@
 #include "lib/i18n.h"
 #include "lib/xalloc.h"
 
-const char *const headers_address_fields[] = {
-	"From", "Sender", "Reply-To", "To", "Cc",
-	"Resent-From", "Resent-Sender", "Resent-Reply-To", "Resent-To", "Resent-Cc",
-	"Return-Receipt-To", "Disposition-Notification-To", "Errors-To",
-	"Mail-Followup-To", "Mail-Reply-To",
-	NULL
-};
+const char *const headers_address_fields[] = { "From", "Sender", "Reply-To",
+	"To", "Cc", "Resent-From", "Resent-Sender", "Resent-Reply-To",
+	"Resent-To", "Resent-Cc", "Return-Receipt-To",
+	"Disposition-Notification-To", "Errors-To", "Mail-Followup-To",
+	"Mail-Reply-To", NULL };
 
 /* Fields counted as hops (sendmail counts these three). */
-static const char *const hop_fields[] = { "Received", "Mail-From", "Via", NULL };
+static const char *const hop_fields[] = { "Received", "Mail-From", "Via",
+	NULL };
 
 static int
 name_in(const char *name, const char *const *names)
@@ -102,7 +101,8 @@ headers_collect(struct header_list *hl, const struct rfc5322_event *ev)
 {
 	if (ev->type != RFC5322_FIELD)
 		return 0;
-	headers_insert(hl, hl->n, ev->name, ev->raw, ev->raw_len, ev->value_off);
+	headers_insert(hl, hl->n, ev->name, ev->raw, ev->raw_len,
+	    ev->value_off);
 	return 1;
 }
 
@@ -250,7 +250,7 @@ headers_resent_block(const struct header_list *hl, size_t *start, size_t *end)
 		return 0;
 	for (j = i; j < hl->n && is_resent(hl->v[j].name); j++)
 		if (seen_in(hl, i, j, hl->v[j].name))
-			break;     /* a name seen again starts an older block */
+			break; /* a name seen again starts an older block */
 	if (start != NULL)
 		*start = i;
 	if (end != NULL)
@@ -263,7 +263,8 @@ headers_recipients(const struct header_list *hl, struct addr_list *out,
     struct err *e)
 {
 	static const char *const plain[] = { "To", "Cc", "Bcc", NULL };
-	static const char *const resent[] = { "Resent-To", "Resent-Cc", "Resent-Bcc", NULL };
+	static const char *const resent[] = { "Resent-To", "Resent-Cc",
+		"Resent-Bcc", NULL };
 	const char *const *names = plain;
 	struct addr_list tmp = ADDR_LIST_INIT;
 	size_t i, from = 0, to = hl->n;
@@ -277,13 +278,15 @@ headers_recipients(const struct header_list *hl, struct addr_list *out,
 		h = &hl->v[i];
 		if (!name_in(h->name, names))
 			continue;
-		if (addr_parse_list(headers_value(h), h->len - h->value_off, &tmp, e) < 0) {
+		if (addr_parse_list(headers_value(h), h->len - h->value_off,
+		        &tmp, e) < 0) {
 			addr_list_free(&tmp);
 			return err_wrap(e, _("in the %s: header"), h->name);
 		}
 	}
 	for (i = 0; i < tmp.n; i++)
-		addr_list_add(out, tmp.v[i].display, tmp.v[i].local, tmp.v[i].domain);
+		addr_list_add(out, tmp.v[i].display, tmp.v[i].local,
+		    tmp.v[i].domain);
 	addr_list_free(&tmp);
 	return (int)i;
 }
@@ -297,23 +300,26 @@ headers_strip_bcc(struct header_list *hl)
 char *
 headers_date(time_t t, char out[HEADERS_DATE_MAX])
 {
-	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
 	long off;
 	int oh, om;
 
 	if (localtime_r(&t, &tm) == NULL) {
-		snprintf(out, HEADERS_DATE_MAX, "Thu, 1 Jan 1970 00:00:00 +0000");
+		snprintf(out, HEADERS_DATE_MAX,
+		    "Thu, 1 Jan 1970 00:00:00 +0000");
 		return out;
 	}
 	off = tm.tm_gmtoff / 60;
 	oh = (int)((off < 0 ? -off : off) / 60 % 100);
 	om = (int)((off < 0 ? -off : off) % 60);
-	snprintf(out, HEADERS_DATE_MAX, "%s, %d %s %04d %02d:%02d:%02d %c%02d%02d",
-	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', oh, om);
+	snprintf(out, HEADERS_DATE_MAX,
+	    "%s, %d %s %04d %02d:%02d:%02d %c%02d%02d", days[tm.tm_wday % 7],
+	    tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', oh, om);
 	return out;
 }
 
@@ -361,13 +367,15 @@ headers_complete(struct header_list *hl, const struct headers_info *info)
 	    xstrdup(headers_date(info->now, date)));
 	n += add_missing(hl, from_i, to_i + n, &at, prefix, "Message-ID",
 	    info->msgid_left && info->msgid_domain ?
-	    xasprintf("<%s@%s>", info->msgid_left, info->msgid_domain) : NULL);
+	        xasprintf("<%s@%s>", info->msgid_left, info->msgid_domain) :
+	        NULL);
 	for (i = from_i; i < to_i + n; i++) {
 		const char *nm = hl->v[i].name + strlen(prefix);
 
 		if (*prefix != '\0' && !is_resent(hl->v[i].name))
 			continue;
-		visible |= strcasecmp(nm, "To") == 0 || strcasecmp(nm, "Cc") == 0;
+		visible |=
+		    strcasecmp(nm, "To") == 0 || strcasecmp(nm, "Cc") == 0;
 	}
 	if (!visible)
 		n += add_missing(hl, from_i, from_i, &at, prefix, "To",
@@ -396,7 +404,8 @@ rewrite_field(struct header *h, headers_rewrite_fn fn, void *arg)
 	size_t i, changed = 0;
 	char *nl, *nd;
 
-	if (addr_parse_list(headers_value(h), h->len - h->value_off, &l, NULL) < 0)
+	if (addr_parse_list(headers_value(h), h->len - h->value_off, &l, NULL) <
+	    0)
 		return 0;
 	for (i = 0; i < l.n; i++) {
 		nl = nd = NULL;

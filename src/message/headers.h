@@ -25,19 +25,22 @@
 #include "message/rfc5322.h"
 
 struct header {
-	char *name;        /* owned, as written */
-	char *raw;         /* owned: "Name: value\n\tfolded\n", LF ends, final LF */
-	size_t len;        /* bytes in raw */
-	size_t value_off;  /* raw + value_off is the value (after ':') */
+	char *name; /* owned, as written */
+	char *raw;  /* owned: "Name: value\n\tfolded\n", LF ends, final LF */
+	size_t len; /* bytes in raw */
+	size_t value_off; /* raw + value_off is the value (after ':') */
 };
 
 struct header_list {
-	struct header *v;  /* owned, in message order */
+	struct header *v; /* owned, in message order */
 	size_t n;
 	size_t cap;
 };
 
-#define HEADER_LIST_INIT { NULL, 0, 0 }
+#define HEADER_LIST_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 #define HEADERS_NONE ((size_t)-1)
 /* Room for an RFC 5322 date with its terminating NUL. */
 #define HEADERS_DATE_MAX 64
@@ -70,7 +73,8 @@ int headers_parse(struct header_list *hl, const char *text, size_t len,
 const char *headers_value(const struct header *h);
 
 /* Index of the first field called name at or after from, or HEADERS_NONE. */
-size_t headers_find(const struct header_list *hl, const char *name, size_t from);
+size_t headers_find(const struct header_list *hl, const char *name,
+    size_t from);
 size_t headers_count(const struct header_list *hl, const char *name);
 /* Removes every field called name; returns how many. */
 size_t headers_remove(struct header_list *hl, const char *name);
@@ -82,7 +86,8 @@ size_t headers_hops(const struct header_list *hl);
 
 /* 1 when the message has any Resent-* field; then *start and *end (may be
  * NULL) delimit the topmost Resent block [start, end). */
-int headers_resent_block(const struct header_list *hl, size_t *start, size_t *end);
+int headers_resent_block(const struct header_list *hl, size_t *start,
+    size_t *end);
 
 /* -t: appends to out the mailboxes of To, Cc and Bcc, or — when the message
  * is resent — those of Resent-To, Resent-Cc and Resent-Bcc in the topmost
@@ -99,15 +104,15 @@ size_t headers_strip_bcc(struct header_list *hl);
 char *headers_date(time_t t, char out[HEADERS_DATE_MAX]);
 
 struct headers_info {
-	time_t now;                 /* for Date and Received */
-	const char *from_display;   /* From display name, may be NULL */
-	const char *from_local;     /* From address (local part, unquoted) */
-	const char *from_domain;    /* From domain, NULL if unqualified */
-	const char *msgid_left;     /* Message-ID left part (id-left) */
-	const char *msgid_domain;   /* Message-ID right part */
-	const char *host;           /* this host, for Received */
-	const char *qid;            /* queue id, for Received */
-	unsigned long uid;          /* submitting user, for Received */
+	time_t now;               /* for Date and Received */
+	const char *from_display; /* From display name, may be NULL */
+	const char *from_local;   /* From address (local part, unquoted) */
+	const char *from_domain;  /* From domain, NULL if unqualified */
+	const char *msgid_left;   /* Message-ID left part (id-left) */
+	const char *msgid_domain; /* Message-ID right part */
+	const char *host;         /* this host, for Received */
+	const char *qid;          /* queue id, for Received */
+	unsigned long uid;        /* submitting user, for Received */
 };
 
 /* Completion.  For a message that is not resent, adds what is missing:
@@ -117,18 +122,20 @@ struct headers_info {
  * the block): Resent-From, Resent-Date, Resent-Message-ID and
  * "Resent-To: undisclosed-recipients:;" when the block has neither
  * Resent-To nor Resent-Cc.  Returns the number of fields added. */
-size_t headers_complete(struct header_list *hl, const struct headers_info *info);
+size_t headers_complete(struct header_list *hl,
+    const struct headers_info *info);
 
 /* Prepends "Received: by HOST (relayq, from userid UID)\n\tid QID; DATE".
  * Recipients are never named in it. */
-void headers_add_received(struct header_list *hl, const struct headers_info *info);
+void headers_add_received(struct header_list *hl,
+    const struct headers_info *info);
 
 /* Address rewriting callback: given a mailbox's local part and domain
  * (domain NULL when unqualified), either returns 0 (unchanged) or sets
  * *new_local and *new_domain (allocated, the caller of the callback frees;
  * *new_domain may stay NULL for an unqualified result) and returns 1. */
-typedef int (*headers_rewrite_fn)(void *arg, const char *local, const char *domain,
-    char **new_local, char **new_domain);
+typedef int (*headers_rewrite_fn)(void *arg, const char *local,
+    const char *domain, char **new_local, char **new_domain);
 
 /* The address fields rewritten by default (NULL-terminated). */
 extern const char *const headers_address_fields[];

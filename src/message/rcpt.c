@@ -61,7 +61,8 @@ rcpt_notify_word(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < NWORDS; i++)
-		if (strlen(notify_words[i]) == n && strncasecmp(notify_words[i], s, n) == 0)
+		if (strlen(notify_words[i]) == n &&
+		    strncasecmp(notify_words[i], s, n) == 0)
 			return 1u << i;
 	return 0;
 }

@@ -20,41 +20,37 @@
 
 /* DSN NOTIFY bits; 0 = not given (the server's default applies).  Bit i
  * is the word i of "NEVER", "SUCCESS", "FAILURE", "DELAY". */
-#define RCPT_NOTIFY_NEVER   0x1u
+#define RCPT_NOTIFY_NEVER 0x1u
 #define RCPT_NOTIFY_SUCCESS 0x2u
 #define RCPT_NOTIFY_FAILURE 0x4u
-#define RCPT_NOTIFY_DELAY   0x8u
+#define RCPT_NOTIFY_DELAY 0x8u
 
 /* Where a recipient stands in the queue. */
-enum rcpt_state {
-	RCPT_PENDING,
-	RCPT_DONE,
-	RCPT_FAILED
-};
+enum rcpt_state { RCPT_PENDING, RCPT_DONE, RCPT_FAILED };
 
 #define RCPT_STATUS_MAX 16
 
 /* The last reply for a recipient: the server's, or relayq's own text. */
 struct rcpt_reply {
-	int code;                        /* SMTP reply code; 0: relayq's own
-	                                  * text (or no reply) */
-	char status[RCPT_STATUS_MAX];    /* enhanced status code as the server
-	                                  * wrote it ("5.1.1"); "" when it
-	                                  * wrote none or code is 0 */
-	char *text;                      /* owned; NULL: no reply yet */
+	int code;                     /* SMTP reply code; 0: relayq's own
+	                               * text (or no reply) */
+	char status[RCPT_STATUS_MAX]; /* enhanced status code as the server
+	                               * wrote it ("5.1.1"); "" when it
+	                               * wrote none or code is 0 */
+	char *text;                   /* owned; NULL: no reply yet */
 };
 
 struct rcpt {
-	char *addr;                 /* owned, never NULL */
-	char *orcpt;                /* owned, NULL if none ("rfc822;a@b") */
-	unsigned notify;            /* RCPT_NOTIFY_* */
+	char *addr;      /* owned, never NULL */
+	char *orcpt;     /* owned, NULL if none ("rfc822;a@b") */
+	unsigned notify; /* RCPT_NOTIFY_* */
 	enum rcpt_state state;
 	unsigned attempts;
-	time_t last_attempt;        /* 0 = never */
-	struct rcpt_reply reply;    /* the last reply */
-	time_t reported;            /* failed: when its failure was reported
-	                             * (notice queued, dead.letter, or none
-	                             * asked for); 0 = not yet */
+	time_t last_attempt;     /* 0 = never */
+	struct rcpt_reply reply; /* the last reply */
+	time_t reported;         /* failed: when its failure was reported
+	                          * (notice queued, dead.letter, or none
+	                          * asked for); 0 = not yet */
 };
 
 /* A growable array of recipients, each owned. */
@@ -63,7 +59,10 @@ struct rcpt_list {
 	size_t n, cap;
 };
 
-#define RCPT_LIST_INIT { NULL, 0, 0 }
+#define RCPT_LIST_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
 /* Appends a pending recipient: addr and orcpt (NULL or "" for none)
  * copied.  Returns it (borrowed, valid until the next add). */

@@ -98,7 +98,8 @@ close_field(struct rfc5322_parser *p)
 }
 
 static void
-end_headers(struct rfc5322_parser *p, int separator, const char *line, size_t len)
+end_headers(struct rfc5322_parser *p, int separator, const char *line,
+    size_t len)
 {
 	close_field(p);
 	p->state = RFC5322_S_BODY;
@@ -118,11 +119,13 @@ check_caps(struct rfc5322_parser *p, size_t len, int new_field, struct err *e)
 	if (len > RFC5322_MAX_LINE)
 		r = err_set(e, EX_DATAERR,
 		    _("message header line %zu is %zu bytes long, over the limit of %u; "
-		      "fold long header lines"), p->lineno, len, RFC5322_MAX_LINE);
+		      "fold long header lines"),
+		    p->lineno, len, RFC5322_MAX_LINE);
 	else if (p->section + len + 1 > RFC5322_MAX_SECTION)
 		r = err_set(e, EX_DATAERR,
 		    _("message header section is larger than %u bytes (at line %zu); "
-		      "put large content in the body"), RFC5322_MAX_SECTION, p->lineno);
+		      "put large content in the body"),
+		    RFC5322_MAX_SECTION, p->lineno);
 	else if (new_field && p->fields + 1 > RFC5322_MAX_FIELDS)
 		r = err_set(e, EX_DATAERR,
 		    _("message has more than %u header fields (at line %zu)"),
@@ -135,7 +138,8 @@ check_caps(struct rfc5322_parser *p, size_t len, int new_field, struct err *e)
 }
 
 static int
-push_header_line(struct rfc5322_parser *p, const char *line, size_t len, struct err *e)
+push_header_line(struct rfc5322_parser *p, const char *line, size_t len,
+    struct err *e)
 {
 	size_t name_len, colon = 0;
 
@@ -172,14 +176,17 @@ static int
 usable(struct rfc5322_parser *p, struct err *e)
 {
 	if (p->state == RFC5322_S_FAILED)
-		return err_set(e, EX_SOFTWARE, _("header parser used after an error"));
+		return err_set(e, EX_SOFTWARE,
+		    _("header parser used after an error"));
 	if (p->pending_field || p->pending_end || p->pending_body)
-		return err_set(e, EX_SOFTWARE, _("header parser events were not drained"));
+		return err_set(e, EX_SOFTWARE,
+		    _("header parser events were not drained"));
 	return 0;
 }
 
 int
-rfc5322_push(struct rfc5322_parser *p, const char *line, size_t len, struct err *e)
+rfc5322_push(struct rfc5322_parser *p, const char *line, size_t len,
+    struct err *e)
 {
 	if (usable(p, e) < 0)
 		return -1;

@@ -41,15 +41,15 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
-#define RFC5322_MAX_LINE    (64u * 1024u)
+#define RFC5322_MAX_LINE (64u * 1024u)
 #define RFC5322_MAX_SECTION (1024u * 1024u)
-#define RFC5322_MAX_FIELDS  10000u
+#define RFC5322_MAX_FIELDS 10000u
 
 enum rfc5322_ev {
-	RFC5322_NONE = 0,   /* nothing (more) to report */
-	RFC5322_FIELD,      /* one complete header field */
-	RFC5322_END,        /* end of the header section */
-	RFC5322_BODY        /* a line pushed after END */
+	RFC5322_NONE = 0, /* nothing (more) to report */
+	RFC5322_FIELD,    /* one complete header field */
+	RFC5322_END,      /* end of the header section */
+	RFC5322_BODY      /* a line pushed after END */
 };
 
 struct rfc5322_event {
@@ -79,20 +79,20 @@ enum rfc5322_state { RFC5322_S_HEADERS, RFC5322_S_BODY, RFC5322_S_FAILED };
 
 struct rfc5322_parser {
 	enum rfc5322_state state;
-	struct buf cur;          /* the open field */
-	size_t cur_name_len;     /* its name length (name is cur.data[0..]) */
+	struct buf cur;      /* the open field */
+	size_t cur_name_len; /* its name length (name is cur.data[0..]) */
 	size_t cur_value_off;
-	struct buf out;          /* the field being reported */
-	char *out_name;          /* owned copy of the reported name */
+	struct buf out; /* the field being reported */
+	char *out_name; /* owned copy of the reported name */
 	size_t out_value_off;
-	size_t section;          /* bytes of header section so far */
-	size_t fields;           /* fields so far */
-	size_t lineno;           /* lines pushed so far (for messages) */
-	int pending_field;       /* out holds a field not yet drained */
-	int pending_end;         /* END not yet drained */
-	int pending_body;        /* BODY not yet drained */
+	size_t section;    /* bytes of header section so far */
+	size_t fields;     /* fields so far */
+	size_t lineno;     /* lines pushed so far (for messages) */
+	int pending_field; /* out holds a field not yet drained */
+	int pending_end;   /* END not yet drained */
+	int pending_body;  /* BODY not yet drained */
 	int separator;
-	const char *line;        /* borrowed: the line to hand back */
+	const char *line; /* borrowed: the line to hand back */
 	size_t line_len;
 };
 
@@ -102,7 +102,8 @@ void rfc5322_free(struct rfc5322_parser *p);
 /* Pushes one line (len bytes, no terminator).  Returns 0, or -1 with e set
  * (EX_DATAERR: a cap was exceeded; EX_SOFTWARE: events of the previous push
  * were not drained or the parser already failed).  Does not log. */
-int rfc5322_push(struct rfc5322_parser *p, const char *line, size_t len, struct err *e);
+int rfc5322_push(struct rfc5322_parser *p, const char *line, size_t len,
+    struct err *e);
 
 /* End of input: completes the open field and reports END (separator 0,
  * no line) if the header section had not ended.  Returns 0 or -1 as above. */
@@ -110,7 +111,8 @@ int rfc5322_finish(struct rfc5322_parser *p, struct err *e);
 
 /* Takes the next event into ev; returns its type (RFC5322_NONE when there
  * is none left for this push). */
-enum rfc5322_ev rfc5322_next(struct rfc5322_parser *p, struct rfc5322_event *ev);
+enum rfc5322_ev rfc5322_next(struct rfc5322_parser *p,
+    struct rfc5322_event *ev);
 
 /* Name of an event type, for traces ("field", "end", ...). */
 const char *rfc5322_ev_name(enum rfc5322_ev t);

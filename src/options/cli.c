@@ -24,7 +24,8 @@ int
 cli_clean(const char *s, int tab)
 {
 	for (; *s; s++)
-		if (((unsigned char)*s < 0x20 && !(tab && *s == '\t')) || *s == 0x7f)
+		if (((unsigned char)*s < 0x20 && !(tab && *s == '\t')) ||
+		    *s == 0x7f)
 			return 0;
 	return 1;
 }
@@ -33,7 +34,8 @@ int
 cli_refuse_ctl(const char *flag, struct err *e)
 {
 	return err_set(e, EX_USAGE,
-	    _("%s: control character (CR, LF, ...) in argument; refused"), flag);
+	    _("%s: control character (CR, LF, ...) in argument; refused"),
+	    flag);
 }
 
 int
@@ -58,7 +60,8 @@ cli_bad_value(const char *flag, const char *v, struct err *e)
 {
 	if (!cli_clean(v, 0))
 		return cli_refuse_ctl(flag, e);
-	return err_set(e, EX_USAGE, _("%s: invalid value \"%s\"; see relayq(8)"), flag, v);
+	return err_set(e, EX_USAGE,
+	    _("%s: invalid value \"%s\"; see relayq(8)"), flag, v);
 }
 
 /* ---- sendmail flags ------------------------------------------------------ */
@@ -66,6 +69,7 @@ cli_bad_value(const char *flag, const char *v, struct err *e)
 static int
 flag_b(struct cli_options *o, const char *arg, struct err *e)
 {
+	/* clang-format off */
 	static const struct { char c; enum cli_mode mode; } modes[] = {
 		{ 'm', CLI_MODE_DELIVER }, { 'a', CLI_MODE_DELIVER },
 		{ 's', CLI_MODE_SMTP }, { 'p', CLI_MODE_QUEUE_LIST },
@@ -73,13 +77,16 @@ flag_b(struct cli_options *o, const char *arg, struct err *e)
 		{ 't', CLI_MODE_ADDRESS_TEST }, { 'v', CLI_MODE_VERIFY },
 		{ 'h', CLI_MODE_HOSTSTAT }, { 'H', CLI_MODE_PURGESTAT },
 	};
+	/* clang-format on */
 	size_t i;
 
 	if ((arg[0] == 'd' || arg[0] == 'D') && arg[1] == '\0')
 		return err_set(e, EX_USAGE,
 		    _("-b%c: relayq has no daemon; mail is sent by relayq-flush from the queue"),
 		    arg[0]);
-	for (i = 0; arg[0] && arg[1] == '\0' && i < sizeof(modes) / sizeof(modes[0]); i++) {
+	for (i = 0;
+	     arg[0] && arg[1] == '\0' && i < sizeof(modes) / sizeof(modes[0]);
+	     i++) {
 		if (modes[i].c == arg[0]) {
 			o->mode = modes[i].mode;
 			if (arg[0] == 'a')
@@ -109,7 +116,8 @@ flag_N(struct cli_options *o, const char *arg, struct err *e)
 		if (p[-1] == ',' && *p == '\0')
 			return cli_bad_value("-N", arg, e);
 	}
-	if (bits == 0 || ((bits & RCPT_NOTIFY_NEVER) && bits != RCPT_NOTIFY_NEVER))
+	if (bits == 0 ||
+	    ((bits & RCPT_NOTIFY_NEVER) && bits != RCPT_NOTIFY_NEVER))
 		return cli_bad_value("-N", arg, e);
 	o->notify = bits;
 	return 0;
@@ -132,7 +140,8 @@ flag_sender(struct cli_options *o, char ch, const char *arg, struct err *e)
 	char flag[3] = { '-', ch, '\0' };
 
 	if (o->sender)
-		return err_set(e, EX_USAGE, _("more than one sender (-f/-r) given"));
+		return err_set(e, EX_USAGE,
+		    _("more than one sender (-f/-r) given"));
 	return cli_set_str(&o->sender, flag, arg, 0, e);
 }
 
@@ -149,7 +158,8 @@ flag_V(struct cli_options *o, const char *arg, struct err *e)
 }
 
 static int
-qfilter_add(struct cli_options *o, char kind, int negate, const char *s, struct err *e)
+qfilter_add(struct cli_options *o, char kind, int negate, const char *s,
+    struct err *e)
 {
 	char flag[5] = { '-', 'q', kind, '\0', '\0' };
 
@@ -157,7 +167,8 @@ qfilter_add(struct cli_options *o, char kind, int negate, const char *s, struct 
 		flag[2] = '!', flag[3] = kind;
 	if (!cli_clean(s, 0))
 		return cli_refuse_ctl(flag, e);
-	o->qfilters = xreallocarray(o->qfilters, o->nqfilters + 1, sizeof(*o->qfilters));
+	o->qfilters =
+	    xreallocarray(o->qfilters, o->nqfilters + 1, sizeof(*o->qfilters));
 	o->qfilters[o->nqfilters].kind = kind;
 	o->qfilters[o->nqfilters].negate = negate;
 	o->qfilters[o->nqfilters].substr = xstrdup(s);
@@ -166,7 +177,8 @@ qfilter_add(struct cli_options *o, char kind, int negate, const char *s, struct 
 }
 
 static int
-flag_q(struct cli_options *o, const char *arg, struct cli_cursor *cur, struct err *e)
+flag_q(struct cli_options *o, const char *arg, struct cli_cursor *cur,
+    struct err *e)
 {
 	int negate = arg[0] == '!';
 	const char *p = arg + negate;
@@ -176,12 +188,14 @@ flag_q(struct cli_options *o, const char *arg, struct cli_cursor *cur, struct er
 		if (p[1] != '\0')
 			return qfilter_add(o, p[0], negate, p + 1, e);
 		if (*cur->i + 1 >= cur->argc)
-			return err_set(e, EX_USAGE, _("-q%s needs a substring"), arg);
+			return err_set(e, EX_USAGE, _("-q%s needs a substring"),
+			    arg);
 		return qfilter_add(o, p[0], negate, cur->argv[++*cur->i], e);
 	}
 	if (negate || p[0] == 'G' || p[0] == 'Q' || p[0] == 'L')
 		return err_set(e, EX_USAGE,
-		    _("-q%.*s: relayq has no queue groups and no quarantine"), 2, arg);
+		    _("-q%.*s: relayq has no queue groups and no quarantine"),
+		    2, arg);
 	if (p[0] == 'f' && p[1] == '\0')
 		return o->flush_foreground = 1, 0;
 	if (p[0] == 'p')
@@ -194,13 +208,14 @@ flag_q(struct cli_options *o, const char *arg, struct cli_cursor *cur, struct er
 	return 0;
 }
 
-enum argkind { A_NONE, A_REQ, A_OPT };  /* A_OPT: optional, attached only */
+enum argkind { A_NONE, A_REQ, A_OPT }; /* A_OPT: optional, attached only */
 
 struct cli_flag {
 	char ch;
 	enum argkind arg;
 };
 
+/* clang-format off */
 static const struct cli_flag cli_flags[] = {
 	{ 'A', A_REQ }, { 'B', A_REQ }, { 'C', A_REQ }, { 'F', A_REQ },
 	{ 'G', A_NONE }, { 'I', A_NONE }, { 'L', A_REQ }, { 'M', A_REQ },
@@ -211,6 +226,7 @@ static const struct cli_flag cli_flags[] = {
 	{ 'p', A_REQ }, { 'q', A_OPT }, { 'r', A_REQ }, { 's', A_NONE },
 	{ 't', A_NONE }, { 'v', A_NONE },
 };
+/* clang-format on */
 
 /* Flags with a value stored as given (after the control-character check). */
 static int
@@ -219,12 +235,18 @@ flag_string(struct cli_options *o, char ch, const char *arg, struct err *e)
 	char flag[3] = { '-', ch, '\0' };
 
 	switch (ch) {
-	case 'C': return cli_set_str(&o->config_file, flag, arg, 0, e);
-	case 'F': return strlen(arg) > 256 ? cli_bad_value(flag, arg, e) :
-	    cli_set_str(&o->full_name, flag, arg, 1, e);
-	case 'L': return cli_set_str(&o->syslog_tag, flag, arg, 0, e);
-	case 'p': return cli_set_str(&o->protocol, flag, arg, 0, e);
-	default: return -1;
+	case 'C':
+		return cli_set_str(&o->config_file, flag, arg, 0, e);
+	case 'F':
+		return strlen(arg) > 256 ?
+		    cli_bad_value(flag, arg, e) :
+		    cli_set_str(&o->full_name, flag, arg, 1, e);
+	case 'L':
+		return cli_set_str(&o->syslog_tag, flag, arg, 0, e);
+	case 'p':
+		return cli_set_str(&o->protocol, flag, arg, 0, e);
+	default:
+		return -1;
 	}
 }
 
@@ -254,42 +276,71 @@ flag_bare(struct cli_options *o, char ch)
 	char flag[3] = { '-', ch, '\0' };
 
 	switch (ch) {
-	case 'I': o->mode = CLI_MODE_NEWALIASES; return;
-	case 'i': o->ignore_dots = 1; return;
-	case 'm': o->me_too = 1; return;
-	case 'n': o->no_alias = 1; return;
-	case 't': o->extract_rcpts = 1; return;
-	case 'v': o->verbose++; return;
-	default: cli_ignore(o, flag); return;   /* -G -U -c -s */
+	case 'I':
+		o->mode = CLI_MODE_NEWALIASES;
+		return;
+	case 'i':
+		o->ignore_dots = 1;
+		return;
+	case 'm':
+		o->me_too = 1;
+		return;
+	case 'n':
+		o->no_alias = 1;
+		return;
+	case 't':
+		o->extract_rcpts = 1;
+		return;
+	case 'v':
+		o->verbose++;
+		return;
+	default:
+		cli_ignore(o, flag);
+		return; /* -G -U -c -s */
 	}
 }
 
 /* Flags with an argument (A_REQ, A_OPT): arg is never NULL ("" when an
  * optional one is absent). */
 static int
-flag_apply(struct cli_options *o, char ch, const char *arg, struct cli_cursor *cur,
-    struct err *e)
+flag_apply(struct cli_options *o, char ch, const char *arg,
+    struct cli_cursor *cur, struct err *e)
 {
 	long n;
 
 	switch (ch) {
-	case 'B': return flag_word((int *)&o->body, "-B", arg, "7BIT", "8BITMIME", e);
-	case 'C': case 'F': case 'L': case 'p':
+	case 'B':
+		return flag_word((int *)&o->body, "-B", arg, "7BIT", "8BITMIME",
+		    e);
+	case 'C':
+	case 'F':
+	case 'L':
+	case 'p':
 		return flag_string(o, ch, arg, e);
-	case 'N': return flag_N(o, arg, e);
-	case 'O': return cli_flag_O(o, arg, e);
-	case 'R': return flag_word((int *)&o->ret, "-R", arg, "full", "hdrs", e);
-	case 'V': return flag_V(o, arg, e);
-	case 'b': return flag_b(o, arg, e);
-	case 'f': case 'r': return flag_sender(o, ch, arg, e);
+	case 'N':
+		return flag_N(o, arg, e);
+	case 'O':
+		return cli_flag_O(o, arg, e);
+	case 'R':
+		return flag_word((int *)&o->ret, "-R", arg, "full", "hdrs", e);
+	case 'V':
+		return flag_V(o, arg, e);
+	case 'b':
+		return flag_b(o, arg, e);
+	case 'f':
+	case 'r':
+		return flag_sender(o, ch, arg, e);
 	case 'h':
 		if (conf_long(arg, 0, 1000, &n) < 0)
 			return cli_bad_value("-h", arg, e);
 		o->hop_count = n;
 		return 0;
-	case 'o': return cli_flag_o(o, arg, cur, e);
-	case 'q': return flag_q(o, arg, cur, e);
-	default: return flag_other(o, ch, arg, e);
+	case 'o':
+		return cli_flag_o(o, arg, cur, e);
+	case 'q':
+		return flag_q(o, arg, cur, e);
+	default:
+		return flag_other(o, ch, arg, e);
 	}
 }
 
@@ -314,8 +365,12 @@ flag_word_cluster(struct cli_options *o, struct cli_cursor *cur, struct err *e)
 
 	for (j = 1; w[j]; j++) {
 		if ((f = flag_find(w[j])) == NULL)
-			return err_set(e, EX_USAGE, _("unknown flag -%c; see relayq(8)"),
-			    (unsigned char)w[j] > 0x20 && (unsigned char)w[j] < 0x7f ? w[j] : '?');
+			return err_set(e, EX_USAGE,
+			    _("unknown flag -%c; see relayq(8)"),
+			    (unsigned char)w[j] > 0x20 &&
+			            (unsigned char)w[j] < 0x7f ?
+			        w[j] :
+			        '?');
 		if (f->arg == A_NONE) {
 			flag_bare(o, f->ch);
 			continue;
@@ -323,7 +378,8 @@ flag_word_cluster(struct cli_options *o, struct cli_cursor *cur, struct err *e)
 		if (f->arg == A_OPT || w[j + 1] != '\0')
 			return flag_apply(o, f->ch, w + j + 1, cur, e);
 		if (*cur->i + 1 >= cur->argc)
-			return err_set(e, EX_USAGE, _("flag -%c needs an argument"), f->ch);
+			return err_set(e, EX_USAGE,
+			    _("flag -%c needs an argument"), f->ch);
 		return flag_apply(o, f->ch, cur->argv[++*cur->i], cur, e);
 	}
 	return 0;
@@ -347,8 +403,8 @@ add_recipients(struct cli_options *o, int argc, char *const *argv, int i,
 }
 
 int
-cli_parse_sendmail(struct cli_options *o, int argc, char *const *argv, int first,
-    struct err *e)
+cli_parse_sendmail(struct cli_options *o, int argc, char *const *argv,
+    int first, struct err *e)
 {
 	struct cli_cursor cur;
 	int i;
@@ -458,8 +514,10 @@ cli_xtext_valid(const char *s)
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '+') {
-			if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]) ||
-			    islower((unsigned char)s[1]) || islower((unsigned char)s[2]))
+			if (!isxdigit((unsigned char)s[1]) ||
+			    !isxdigit((unsigned char)s[2]) ||
+			    islower((unsigned char)s[1]) ||
+			    islower((unsigned char)s[2]))
 				return 0;
 			s += 2;
 		} else if (c < 33 || c > 126 || c == '=') {

@@ -97,8 +97,9 @@ enum cli_personality {
 };
 
 enum cli_mode {
-	CLI_MODE_DELIVER = 0,   /* -bm: read a message on stdin, queue it (default) */
-	CLI_MODE_SMTP,          /* -bs: SMTP submission on stdin/stdout */
+	CLI_MODE_DELIVER =
+	    0,         /* -bm: read a message on stdin, queue it (default) */
+	CLI_MODE_SMTP, /* -bs: SMTP submission on stdin/stdout */
 	CLI_MODE_ADDRESS_TEST,  /* -bt: show how addresses are rewritten */
 	CLI_MODE_VERIFY,        /* -bv: verify recipients, deliver nothing */
 	CLI_MODE_NEWALIASES,    /* -bi, -I, newaliases: check the alias file */
@@ -112,26 +113,39 @@ enum cli_mode {
 	CLI_MODE_QUEUE_HOLD,
 	CLI_MODE_QUEUE_RELEASE,
 	CLI_MODE_QUEUE_RETRY,
-	CLI_MODE_FLUSH,         /* relayq flush */
-	CLI_MODE_CHECK,         /* relayq check */
-	CLI_MODE_OAUTH_SETUP,   /* relayq oauth setup */
+	CLI_MODE_FLUSH,       /* relayq flush */
+	CLI_MODE_CHECK,       /* relayq check */
+	CLI_MODE_OAUTH_SETUP, /* relayq oauth setup */
 	CLI_MODE_VERSION,
 	CLI_MODE_HELP
 };
 
-enum cli_ret { CLI_RET_UNSET = 0, CLI_RET_FULL, CLI_RET_HDRS };      /* -R */
+enum cli_ret { CLI_RET_UNSET = 0, CLI_RET_FULL, CLI_RET_HDRS };         /* -R */
 enum cli_body { CLI_BODY_UNSET = 0, CLI_BODY_7BIT, CLI_BODY_8BITMIME }; /* -B */
-enum cli_eightbit { CLI_8BIT_UNSET = 0, CLI_8BIT_MIME, CLI_8BIT_PASS, CLI_8BIT_STRICT };
-enum cli_norcpt {       /* NoRecipientAction: what -t does with no recipient header */
-	CLI_NORCPT_UNSET = 0, CLI_NORCPT_NONE, CLI_NORCPT_ADD_TO,
-	CLI_NORCPT_ADD_APPARENTLY_TO, CLI_NORCPT_ADD_BCC, CLI_NORCPT_ADD_TO_UNDISCLOSED
+enum cli_eightbit {
+	CLI_8BIT_UNSET = 0,
+	CLI_8BIT_MIME,
+	CLI_8BIT_PASS,
+	CLI_8BIT_STRICT
 };
-enum cli_qfilter_kind { CLI_QF_ID = 'I', CLI_QF_RCPT = 'R', CLI_QF_SENDER = 'S' };
+enum cli_norcpt { /* NoRecipientAction: what -t does with no recipient header */
+	CLI_NORCPT_UNSET = 0,
+	CLI_NORCPT_NONE,
+	CLI_NORCPT_ADD_TO,
+	CLI_NORCPT_ADD_APPARENTLY_TO,
+	CLI_NORCPT_ADD_BCC,
+	CLI_NORCPT_ADD_TO_UNDISCLOSED
+};
+enum cli_qfilter_kind {
+	CLI_QF_ID = 'I',
+	CLI_QF_RCPT = 'R',
+	CLI_QF_SENDER = 'S'
+};
 
-struct cli_qfilter {            /* one -q[!]X substr */
-	char kind;              /* enum cli_qfilter_kind */
-	int negate;             /* -q!X */
-	char *substr;           /* owned */
+struct cli_qfilter {  /* one -q[!]X substr */
+	char kind;    /* enum cli_qfilter_kind */
+	int negate;   /* -q!X */
+	char *substr; /* owned */
 };
 
 /* -t with addresses on the command line: sendmail 8 semantics (also
@@ -142,11 +156,11 @@ struct cli_qfilter {            /* one -q[!]X substr */
 
 /* Bits of cli_options.set: what the command line gave explicitly, so
  * cli_merge_conf() lets the command line win over the files. */
-#define CLI_SET_DELIVERY  0x01
-#define CLI_SET_ERRMODE   0x02
-#define CLI_SET_MAXHOPS   0x04
-#define CLI_SET_QUEUEDIR  0x08
-#define CLI_SET_ALIASES   0x10
+#define CLI_SET_DELIVERY 0x01
+#define CLI_SET_ERRMODE 0x02
+#define CLI_SET_MAXHOPS 0x04
+#define CLI_SET_QUEUEDIR 0x08
+#define CLI_SET_ALIASES 0x10
 
 struct cli_options {
 	enum cli_personality personality;
@@ -172,26 +186,30 @@ struct cli_options {
 	long max_hops;                    /* -oh: hop limit; default 25 */
 	long log_level;                   /* -oL; default -1 (unset) */
 	long checkpoint;                  /* -oC; default -1 (unset) */
-	long long queue_return;           /* -oT: seconds; default -1 (unset, flush decides) */
-	long long queue_warn;             /* -oT.../warn, Timeout.queuewarn; default -1 */
-	long long min_queue_age;          /* -O MinQueueAge: seconds; default -1 */
-	long long queue_interval;         /* -q30m: seconds, ignored; default -1 (none) */
-	int ignore_dots;                  /* -i, -oi: 0 (default) means a lone "." ends the message */
-	int extract_rcpts;                /* -t */
-	int no_alias;                     /* -n */
-	int me_too;                       /* -m, -om */
-	int verbose;                      /* -v, -ov; count */
-	int flush_force;                  /* relayq flush --force */
-	int check_connect;                /* relayq check --connect */
-	int flush_foreground;             /* -qf */
-	int json;                         /* relayq queue --json */
-	int metrics;                      /* --format=: 1 prometheus, 2 openmetrics */
-	int all;                          /* relayq queue ACTION --all */
-	unsigned set;                     /* CLI_SET_* */
-	struct cli_qfilter *qfilters;     /* -qI/-qR/-qS, nqfilters entries */
+	long long
+	    queue_return; /* -oT: seconds; default -1 (unset, flush decides) */
+	long long queue_warn; /* -oT.../warn, Timeout.queuewarn; default -1 */
+	long long min_queue_age; /* -O MinQueueAge: seconds; default -1 */
+	long long
+	    queue_interval;   /* -q30m: seconds, ignored; default -1 (none) */
+	int ignore_dots;      /* -i, -oi: 0 (default) means a lone "." ends the
+	                         message */
+	int extract_rcpts;    /* -t */
+	int no_alias;         /* -n */
+	int me_too;           /* -m, -om */
+	int verbose;          /* -v, -ov; count */
+	int flush_force;      /* relayq flush --force */
+	int check_connect;    /* relayq check --connect */
+	int flush_foreground; /* -qf */
+	int json;             /* relayq queue --json */
+	int metrics;          /* --format=: 1 prometheus, 2 openmetrics */
+	int all;              /* relayq queue ACTION --all */
+	unsigned set;         /* CLI_SET_* */
+	struct cli_qfilter *qfilters; /* -qI/-qR/-qS, nqfilters entries */
 	size_t nqfilters;
-	struct strv ignored;              /* flags accepted and ignored, e.g. "-X", "-O SuperSafe" */
-	struct strv args;                 /* recipients, or queue IDs for relayq queue */
+	struct strv
+	    ignored; /* flags accepted and ignored, e.g. "-X", "-O SuperSafe" */
+	struct strv args; /* recipients, or queue IDs for relayq queue */
 };
 
 /* Which program argv0 names (its base name; NULL: sendmail). */
@@ -204,7 +222,8 @@ void cli_free(struct cli_options *o);
 /* Parses argv (argv[0] = program name, as main receives it) according to
  * the personality of argv[0].  o is initialised here.  Returns 0, or -1
  * with e set (EX_USAGE, EX_DATAERR); o is to be freed either way. */
-int cli_parse(struct cli_options *o, int argc, char *const *argv, struct err *e);
+int cli_parse(struct cli_options *o, int argc, char *const *argv,
+    struct err *e);
 
 /* Parses sendmail flags in argv[first..argc-1] into an initialised o
  * (used by cli_parse and "relayq sendmail").  Returns 0 or -1. */
@@ -219,8 +238,8 @@ void cli_merge_conf(struct cli_options *o, const struct conf *c);
  * are not among the command-line ones.  Addresses compare with the
  * domain case-insensitively and the local part exactly; pass them
  * qualified. */
-void cli_t_recipients(const struct strv *from_headers, const struct strv *cmdline,
-    struct strv *out);
+void cli_t_recipients(const struct strv *from_headers,
+    const struct strv *cmdline, struct strv *out);
 
 /* 1 when s is valid RFC 3461 xtext. */
 int cli_xtext_valid(const char *s);

@@ -19,16 +19,17 @@
 enum otype { O_STR, O_INT, O_BOOL, O_CHOICE, O_DURATION, O_TIMEOUT, O_NORCPT };
 
 struct cli_opt {
-	char letter;            /* '\0': long name only */
+	char letter; /* '\0': long name only */
 	const char *name;
 	enum otype type;
 	size_t off;
-	const char *choices;    /* O_CHOICE: first characters; index + 1 stored */
-	char unit;              /* O_DURATION, O_TIMEOUT: unit of a bare number */
-	unsigned setbit;        /* CLI_SET_* */
+	const char *choices; /* O_CHOICE: first characters; index + 1 stored */
+	char unit;           /* O_DURATION, O_TIMEOUT: unit of a bare number */
+	unsigned setbit;     /* CLI_SET_* */
 };
 
 #define OFF(f) offsetof(struct cli_options, f)
+/* clang-format off */
 static const struct cli_opt cli_opts[] = {
 	{ 'A', "AliasFile", O_STR, OFF(alias_file), NULL, 0, CLI_SET_ALIASES },
 	{ 'd', "DeliveryMode", O_CHOICE, OFF(delivery_mode), "biqd", 0, CLI_SET_DELIVERY },
@@ -46,46 +47,48 @@ static const struct cli_opt cli_opts[] = {
 	{ 'C', "CheckpointInterval", O_INT, OFF(checkpoint), NULL, 0, 0 },
 	{ 'v', "Verbose", O_BOOL, OFF(verbose), NULL, 0, 0 },
 };
+/* clang-format on */
 #undef OFF
 #define NOPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))
 
 /* sendmail.cf options with no meaning for a null client: accepted, ignored. */
-static const char cli_ignored_letters[] = "7aBbcDEFfGHIJjKklMnOoPpqRrSstUuVwxXYyzZ";
-static const char *const cli_ignored_names[] = {
-	"AliasWait", "AllowBogusHELO", "AuthMechanisms", "AuthOptions",
-	"AutoRebuildAliases", "BadRcptThrottle", "BlankSub", "ClassFactor",
-	"ClientPortOptions", "ColonOkInAddr", "ConnectionCacheSize",
-	"ConnectionCacheTimeout", "ConnectionRateThrottle", "ConnectOnlyTo",
-	"ControlSocketName", "DaemonPortOptions", "DataFileBufferSize",
-	"DeadLetterDrop", "DefaultCharSet", "DefaultUser", "DialDelay",
-	"DontBlameSendmail", "DontExpandCnames", "DontInitGroups",
-	"DontProbeInterfaces", "DontPruneRoutes", "DoubleBounceAddress",
-	"ErrorHeader", "FallbackMXhost", "FastSplit", "ForkEachJob",
-	"ForwardPath", "HelpFile", "HoldExpensive", "HostsFile",
-	"HostStatusDirectory", "MatchGECOS", "MaxAliasRecursion",
-	"MaxDaemonChildren", "MaxHeadersLength", "MaxMessageSize",
-	"MaxMimeHeaderLength", "MaxQueueChildren", "MaxQueueRunSize",
-	"MaxRecipientsPerMessage", "MaxRunnersPerQueue", "MinFreeBlocks",
-	"MustQuoteChars", "NiceQueueRun", "OldStyleHeaders", "OperatorChars",
-	"PidFile", "PostmasterCopy", "PrivacyOptions", "ProcessTitlePrefix",
-	"QueueFactor", "QueueFileMode", "QueueLA", "QueueSortOrder",
-	"RecipientFactor", "RefuseLA", "RejectLogInterval", "ResolverOptions",
-	"RetryFactor", "RrtImpliesDsn", "RunAsUser", "SafeFileEnvironment",
-	"SaveFromLine", "SendMimeErrors", "ServiceSwitchFile", "SevenBitInput",
-	"SingleLineFromHeader", "SingleThreadDelivery", "SmtpGreetingMessage",
-	"StatusFile", "SuperSafe", "TempFileMode", "TimeZoneSpec",
-	"TryNullMXList", "UnixFromLine", "UnsafeGroupWrites", "UseErrorsTo",
-	"UseMSP", "UserDatabaseSpec", "XscriptFileBufferSize", NULL
-};
+static const char cli_ignored_letters[] =
+    "7aBbcDEFfGHIJjKklMnOoPpqRrSstUuVwxXYyzZ";
+static const char *const cli_ignored_names[] = { "AliasWait", "AllowBogusHELO",
+	"AuthMechanisms", "AuthOptions", "AutoRebuildAliases",
+	"BadRcptThrottle", "BlankSub", "ClassFactor", "ClientPortOptions",
+	"ColonOkInAddr", "ConnectionCacheSize", "ConnectionCacheTimeout",
+	"ConnectionRateThrottle", "ConnectOnlyTo", "ControlSocketName",
+	"DaemonPortOptions", "DataFileBufferSize", "DeadLetterDrop",
+	"DefaultCharSet", "DefaultUser", "DialDelay", "DontBlameSendmail",
+	"DontExpandCnames", "DontInitGroups", "DontProbeInterfaces",
+	"DontPruneRoutes", "DoubleBounceAddress", "ErrorHeader",
+	"FallbackMXhost", "FastSplit", "ForkEachJob", "ForwardPath", "HelpFile",
+	"HoldExpensive", "HostsFile", "HostStatusDirectory", "MatchGECOS",
+	"MaxAliasRecursion", "MaxDaemonChildren", "MaxHeadersLength",
+	"MaxMessageSize", "MaxMimeHeaderLength", "MaxQueueChildren",
+	"MaxQueueRunSize", "MaxRecipientsPerMessage", "MaxRunnersPerQueue",
+	"MinFreeBlocks", "MustQuoteChars", "NiceQueueRun", "OldStyleHeaders",
+	"OperatorChars", "PidFile", "PostmasterCopy", "PrivacyOptions",
+	"ProcessTitlePrefix", "QueueFactor", "QueueFileMode", "QueueLA",
+	"QueueSortOrder", "RecipientFactor", "RefuseLA", "RejectLogInterval",
+	"ResolverOptions", "RetryFactor", "RrtImpliesDsn", "RunAsUser",
+	"SafeFileEnvironment", "SaveFromLine", "SendMimeErrors",
+	"ServiceSwitchFile", "SevenBitInput", "SingleLineFromHeader",
+	"SingleThreadDelivery", "SmtpGreetingMessage", "StatusFile",
+	"SuperSafe", "TempFileMode", "TimeZoneSpec", "TryNullMXList",
+	"UnixFromLine", "UnsafeGroupWrites", "UseErrorsTo", "UseMSP",
+	"UserDatabaseSpec", "XscriptFileBufferSize", NULL };
 
-static const char *const norcpt_words[] = {
-	"none", "add-to", "add-apparently-to", "add-bcc", "add-to-undisclosed", NULL
-};
+static const char *const norcpt_words[] = { "none", "add-to",
+	"add-apparently-to", "add-bcc", "add-to-undisclosed", NULL };
 
 static int
 opt_bool(const char *v)
 {
-	return v[0] == '\0' || strchr("tTyY1", v[0]) ? 1 : strchr("fFnN0", v[0]) ? 0 : -1;
+	return v[0] == '\0' || strchr("tTyY1", v[0]) ? 1 :
+	    strchr("fFnN0", v[0])                    ? 0 :
+	                                               -1;
 }
 
 static int
@@ -136,7 +139,9 @@ opt_value(struct cli_options *o, const struct cli_opt *op, const char *v)
 			return -1;
 		return *(int *)p = b, 0;
 	case O_CHOICE:
-		if (v[0] == '\0' || (c = strchr(op->choices, tolower((unsigned char)v[0]))) == NULL)
+		if (v[0] == '\0' ||
+		    (c = strchr(op->choices, tolower((unsigned char)v[0]))) ==
+		        NULL)
 			return -1;
 		return *(int *)p = (int)(c - op->choices) + 1, 0;
 	case O_DURATION:
@@ -159,7 +164,7 @@ opt_find(char letter, const char *name)
 
 	for (i = 0; i < NOPTS; i++)
 		if (name ? strcasecmp(cli_opts[i].name, name) == 0 :
-		    letter == cli_opts[i].letter)
+		           letter == cli_opts[i].letter)
 			return &cli_opts[i];
 	return NULL;
 }
@@ -198,17 +203,20 @@ opt_needs_value(const struct cli_opt *op)
 
 /* -oXvalue, -o Xvalue, and -o X value for options that need a value. */
 int
-cli_flag_o(struct cli_options *o, const char *arg, struct cli_cursor *cur, struct err *e)
+cli_flag_o(struct cli_options *o, const char *arg, struct cli_cursor *cur,
+    struct err *e)
 {
 	char flag[4] = { '-', 'o', arg[0], '\0' };
 	const struct cli_opt *op;
 	const char *v = arg[0] ? arg + 1 : arg;
 
 	if (arg[0] == '\0')
-		return err_set(e, EX_USAGE, _("-o needs an option letter, e.g. -oi"));
+		return err_set(e, EX_USAGE,
+		    _("-o needs an option letter, e.g. -oi"));
 	if ((op = opt_find(arg[0], NULL)) == NULL) {
 		if (!strchr(cli_ignored_letters, arg[0]))
-			return err_set(e, EX_USAGE, _("unknown option %s; see relayq(8)"), flag);
+			return err_set(e, EX_USAGE,
+			    _("unknown option %s; see relayq(8)"), flag);
 		if (!cli_clean(v, 0))
 			return cli_refuse_ctl(flag, e);
 		cli_ignore(o, flag);
@@ -216,7 +224,8 @@ cli_flag_o(struct cli_options *o, const char *arg, struct cli_cursor *cur, struc
 	}
 	if (v[0] == '\0' && opt_needs_value(op)) {
 		if (*cur->i + 1 >= cur->argc)
-			return err_set(e, EX_USAGE, _("%s needs a value"), flag);
+			return err_set(e, EX_USAGE, _("%s needs a value"),
+			    flag);
 		v = cur->argv[++*cur->i];
 	}
 	return opt_apply(o, op, flag, v, e);
@@ -237,13 +246,15 @@ cli_flag_O(struct cli_options *o, const char *arg, struct err *e)
 		rc = cli_refuse_ctl("-O", e);
 	} else if ((op = opt_find('\0', name)) != NULL) {
 		if (!eq && opt_needs_value(op))
-			rc = err_set(e, EX_USAGE, _("%s needs a value: -O %s=VALUE"), flag, name);
+			rc = err_set(e, EX_USAGE,
+			    _("%s needs a value: -O %s=VALUE"), flag, name);
 		else
 			rc = opt_apply(o, op, flag, v, e);
 	} else if (opt_ignored_name(name)) {
 		cli_ignore(o, flag);
 	} else {
-		rc = err_set(e, EX_USAGE, _("unknown option %s; see relayq(8)"), flag);
+		rc = err_set(e, EX_USAGE, _("unknown option %s; see relayq(8)"),
+		    flag);
 	}
 	free(name);
 	free(flag);

@@ -11,7 +11,7 @@
  * argument (-qI substr, -o Q dir) advances *i past it. */
 struct cli_cursor {
 	int argc;
-	char *const *argv;      /* borrowed */
+	char *const *argv; /* borrowed */
 	int *i;
 };
 
@@ -23,7 +23,8 @@ int cli_refuse_ctl(const char *flag, struct err *e);
 
 /* Replaces *dst (freed) with a copy of v, or returns -1 (cli_refuse_ctl)
  * when v has a control character (TAB allowed when tab is set). */
-int cli_set_str(char **dst, const char *flag, const char *v, int tab, struct err *e);
+int cli_set_str(char **dst, const char *flag, const char *v, int tab,
+    struct err *e);
 
 /* Records what ("-X", "-O SuperSafe") in o->ignored once. */
 void cli_ignore(struct cli_options *o, const char *what);

@@ -28,7 +28,8 @@ valid_id(const char *s)
 /* -v and -C FILE, accepted before and after the command word.
  * Returns 1 when argv[*i] was one of them, 0 when not, -1 on error. */
 static int
-relayq_common(struct cli_options *o, int argc, char *const *argv, int *i, struct err *e)
+relayq_common(struct cli_options *o, int argc, char *const *argv, int *i,
+    struct err *e)
 {
 	const char *a = argv[*i];
 
@@ -44,11 +45,13 @@ relayq_common(struct cli_options *o, int argc, char *const *argv, int *i, struct
 static const struct {
 	const char *word;
 	enum cli_mode mode;
+	/* clang-format off */
 } queue_actions[] = {
 	{ "show", CLI_MODE_QUEUE_SHOW }, { "delete", CLI_MODE_QUEUE_DELETE },
 	{ "hold", CLI_MODE_QUEUE_HOLD }, { "release", CLI_MODE_QUEUE_RELEASE },
 	{ "retry", CLI_MODE_QUEUE_RETRY },
 };
+/* clang-format on */
 
 static int
 queue_check(struct cli_options *o, struct err *e)
@@ -62,7 +65,8 @@ queue_check(struct cli_options *o, struct err *e)
 		return 0;
 	case CLI_MODE_QUEUE_SHOW:
 		if (o->args.n != 1 || o->all)
-			return err_set(e, EX_USAGE, _("relayq queue show: give exactly one ID"));
+			return err_set(e, EX_USAGE,
+			    _("relayq queue show: give exactly one ID"));
 		return 0;
 	default:
 		if ((o->args.n == 0) == (o->all == 0))
@@ -87,12 +91,15 @@ queue_format(struct cli_options *o, const char *f, struct err *e)
 			return 0;
 		}
 	}
-	return err_set(e, EX_USAGE, _("relayq queue: unknown format \"%s\"; use "
-	    "text, json, prometheus or openmetrics"), cli_clean(f, 0) ? f : "?");
+	return err_set(e, EX_USAGE,
+	    _("relayq queue: unknown format \"%s\"; use "
+	      "text, json, prometheus or openmetrics"),
+	    cli_clean(f, 0) ? f : "?");
 }
 
 static int
-relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct err *e)
+relayq_queue(struct cli_options *o, int argc, char *const *argv, int i,
+    struct err *e)
 {
 	size_t k, nact = sizeof(queue_actions) / sizeof(queue_actions[0]);
 	int rc, summary = 0, action = 0, dd = 0;
@@ -118,9 +125,12 @@ relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct e
 		} else if (!dd && strcmp(a, "--") == 0) {
 			dd = 1;
 		} else if (!dd && a[0] == '-' && a[1] != '\0') {
-			return err_set(e, EX_USAGE, _("relayq queue: unknown flag \"%s\""), shown);
+			return err_set(e, EX_USAGE,
+			    _("relayq queue: unknown flag \"%s\""), shown);
 		} else if (!action++) {
-			for (k = 0; k < nact && strcmp(a, queue_actions[k].word) != 0; k++)
+			for (k = 0;
+			     k < nact && strcmp(a, queue_actions[k].word) != 0;
+			     k++)
 				;
 			if (k == nact)
 				return err_set(e, EX_USAGE,
@@ -128,18 +138,22 @@ relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct e
 				    shown);
 			o->mode = queue_actions[k].mode;
 		} else if (!valid_id(a)) {
-			return err_set(e, EX_USAGE, _("relayq queue: \"%s\" is not a message ID"), shown);
+			return err_set(e, EX_USAGE,
+			    _("relayq queue: \"%s\" is not a message ID"),
+			    shown);
 		} else {
 			strv_add(&o->args, a);
 		}
 	}
 	if (summary) {
 		if (o->mode != CLI_MODE_QUEUE_LIST)
-			return err_set(e, EX_USAGE, _("relayq queue: --summary goes alone"));
+			return err_set(e, EX_USAGE,
+			    _("relayq queue: --summary goes alone"));
 		o->mode = CLI_MODE_QUEUE_SUMMARY;
 	} else if (o->metrics) {
-		return err_set(e, EX_USAGE, _("relayq queue: --format=prometheus "
-		    "and --format=openmetrics go with --summary"));
+		return err_set(e, EX_USAGE,
+		    _("relayq queue: --format=prometheus "
+		      "and --format=openmetrics go with --summary"));
 	}
 	return queue_check(o, e);
 }
@@ -147,7 +161,8 @@ relayq_queue(struct cli_options *o, int argc, char *const *argv, int i, struct e
 /* flush [--force] [-v], check [--connect], oauth setup, version, help:
  * flags only, no operands. */
 static int
-relayq_simple(struct cli_options *o, int argc, char *const *argv, int i, struct err *e)
+relayq_simple(struct cli_options *o, int argc, char *const *argv, int i,
+    struct err *e)
 {
 	int rc;
 
@@ -156,15 +171,18 @@ relayq_simple(struct cli_options *o, int argc, char *const *argv, int i, struct 
 			return -1;
 		if (rc)
 			continue;
-		if (o->mode == CLI_MODE_FLUSH && strcmp(argv[i], "--force") == 0) {
+		if (o->mode == CLI_MODE_FLUSH &&
+		    strcmp(argv[i], "--force") == 0) {
 			o->flush_force = 1;
 			continue;
 		}
-		if (o->mode == CLI_MODE_CHECK && strcmp(argv[i], "--connect") == 0) {
+		if (o->mode == CLI_MODE_CHECK &&
+		    strcmp(argv[i], "--connect") == 0) {
 			o->check_connect = 1;
 			continue;
 		}
-		return err_set(e, EX_USAGE, _("unexpected argument \"%s\"; see relayq --help"),
+		return err_set(e, EX_USAGE,
+		    _("unexpected argument \"%s\"; see relayq --help"),
 		    cli_clean(argv[i], 0) ? argv[i] : "?");
 	}
 	return 0;
@@ -173,11 +191,13 @@ relayq_simple(struct cli_options *o, int argc, char *const *argv, int i, struct 
 static int
 relayq_parse(struct cli_options *o, int argc, char *const *argv, struct err *e)
 {
+	/* clang-format off */
 	static const struct { const char *word; enum cli_mode mode; } cmds[] = {
 		{ "flush", CLI_MODE_FLUSH }, { "check", CLI_MODE_CHECK },
 		{ "--version", CLI_MODE_VERSION }, { "version", CLI_MODE_VERSION },
 		{ "--help", CLI_MODE_HELP }, { "help", CLI_MODE_HELP },
 	};
+	/* clang-format on */
 	size_t k;
 	int i, rc;
 
@@ -188,13 +208,15 @@ relayq_parse(struct cli_options *o, int argc, char *const *argv, struct err *e)
 			break;
 	}
 	if (i >= argc)
-		return err_set(e, EX_USAGE, _("no command given; see relayq --help"));
+		return err_set(e, EX_USAGE,
+		    _("no command given; see relayq --help"));
 	if (strcmp(argv[i], "queue") == 0)
 		return relayq_queue(o, argc, argv, i + 1, e);
 	if (strcmp(argv[i], "oauth") == 0) {
 		if (i + 1 >= argc || strcmp(argv[i + 1], "setup") != 0)
-			return err_set(e, EX_USAGE, _("relayq oauth: the only command "
-			    "is \"relayq oauth setup\"; see relayq --help"));
+			return err_set(e, EX_USAGE,
+			    _("relayq oauth: the only command "
+			      "is \"relayq oauth setup\"; see relayq --help"));
 		o->mode = CLI_MODE_OAUTH_SETUP;
 		return relayq_simple(o, argc, argv, i + 2, e);
 	}
@@ -208,7 +230,8 @@ relayq_parse(struct cli_options *o, int argc, char *const *argv, struct err *e)
 			return relayq_simple(o, argc, argv, i + 1, e);
 		}
 	}
-	return err_set(e, EX_USAGE, _("unknown command \"%s\"; see relayq --help"),
+	return err_set(e, EX_USAGE,
+	    _("unknown command \"%s\"; see relayq --help"),
 	    cli_clean(argv[i], 0) ? argv[i] : "?");
 }
 
@@ -217,11 +240,13 @@ relayq_parse(struct cli_options *o, int argc, char *const *argv, struct err *e)
 enum cli_personality
 cli_personality(const char *argv0)
 {
+	/* clang-format off */
 	static const struct { const char *name; enum cli_personality p; } names[] = {
 		{ "mailq", CLI_AS_MAILQ }, { "newaliases", CLI_AS_NEWALIASES },
 		{ "hoststat", CLI_AS_HOSTSTAT }, { "purgestat", CLI_AS_PURGESTAT },
 		{ "relayq", CLI_AS_RELAYQ },
 	};
+	/* clang-format on */
 	const char *base;
 	size_t k;
 

@@ -28,10 +28,12 @@ struct conf_key {
 	const char *name;
 	enum conf_type type;
 	size_t off;
-	const char *def;               /* default as it would be written in the file; NULL: unset */
-	int (*valid)(const char *);    /* strings and list items; NULL: any */
-	const struct conf_word *words;  /* T_ENUM: accepted words and their values */
-	long min, max;                 /* T_INT */
+	const char
+	    *def; /* default as it would be written in the file; NULL: unset */
+	int (*valid)(const char *); /* strings and list items; NULL: any */
+	const struct conf_word
+	    *words;    /* T_ENUM: accepted words and their values */
+	long min, max; /* T_INT */
 };
 
 static int
@@ -43,7 +45,8 @@ valid_abs_path(const char *s)
 static int
 valid_local_or_address(const char *s)
 {
-	return strchr(s, '@') ? conf_valid_address(s) :
+	return strchr(s, '@') ?
+	    conf_valid_address(s) :
 	    s[0] != '\0' && strcspn(s, " \t<>()[]\\,;:\"") == strlen(s);
 }
 
@@ -54,6 +57,7 @@ struct conf_word {
 	int value;
 };
 
+/* clang-format off */
 static const struct conf_word delivery_words[] = {
 	{ "background", CONF_DELIVERY_BACKGROUND },
 	{ "interactive", CONF_DELIVERY_INTERACTIVE },
@@ -61,6 +65,8 @@ static const struct conf_word delivery_words[] = {
 	{ "deferred", CONF_DELIVERY_DEFERRED },
 	{ NULL, 0 }
 };
+/* clang-format on */
+/* clang-format off */
 static const struct conf_word errmode_words[] = {
 	{ "mail", CONF_ERRMODE_MAIL },
 	{ "print", CONF_ERRMODE_PRINT },
@@ -69,12 +75,16 @@ static const struct conf_word errmode_words[] = {
 	{ "mail-exit-zero", CONF_ERRMODE_MAIL_EXIT0 },
 	{ NULL, 0 }
 };
+/* clang-format on */
+/* clang-format off */
 static const struct conf_word family_words[] = {
 	{ "any", CONF_FAMILY_ANY },
 	{ "ipv4", CONF_FAMILY_IPV4 },
 	{ "ipv6", CONF_FAMILY_IPV6 },
 	{ NULL, 0 }
 };
+/* clang-format on */
+/* clang-format off */
 static const struct conf_word tls_words[] = {
 	{ "auto", CONF_TLS_AUTO },
 	{ "starttls", CONF_TLS_STARTTLS },
@@ -82,11 +92,15 @@ static const struct conf_word tls_words[] = {
 	{ "none", CONF_TLS_NONE },
 	{ NULL, 0 }
 };
+/* clang-format on */
+/* clang-format off */
 static const struct conf_word tls_min_words[] = {
 	{ "1.2", CONF_TLS_MIN_1_2 },
 	{ "1.3", CONF_TLS_MIN_1_3 },
 	{ NULL, 0 }
 };
+/* clang-format on */
+/* clang-format off */
 static const struct conf_word oauth_provider_words[] = {
 	{ "none", CONF_OAUTH_NONE },
 	{ "google", CONF_OAUTH_GOOGLE },
@@ -94,20 +108,26 @@ static const struct conf_word oauth_provider_words[] = {
 	{ "custom", CONF_OAUTH_CUSTOM },
 	{ NULL, 0 }
 };
+/* clang-format on */
+/* clang-format off */
 static const struct conf_word plaintext_words[] = {
 	{ "verified-tls", CONF_PLAINTEXT_VERIFIED_TLS },
 	{ "tls", CONF_PLAINTEXT_TLS },
 	{ "always", CONF_PLAINTEXT_ALWAYS },
 	{ NULL, 0 }
 };
+/* clang-format on */
+/* clang-format off */
 static const struct conf_word eightbit_words[] = {
 	{ "pass", CONF_EIGHTBIT_PASS },
 	{ "strict", CONF_EIGHTBIT_STRICT },
 	{ NULL, 0 }
 };
+/* clang-format on */
 
 /* T_ENUM fields are stored through an int. */
-#define SAME_AS_INT(t) _Static_assert(sizeof(enum t) == sizeof(int), #t " is not int-sized")
+#define SAME_AS_INT(t) \
+	_Static_assert(sizeof(enum t) == sizeof(int), #t " is not int-sized")
 SAME_AS_INT(conf_delivery);
 SAME_AS_INT(conf_errmode);
 SAME_AS_INT(conf_ip_family);
@@ -135,6 +155,7 @@ valid_fingerprint(const char *s)
 }
 
 #define OFF(f) offsetof(struct conf, f)
+/* clang-format off */
 static const struct conf_key conf_keys[] = {
 	{ "domain", T_STRING, OFF(domain), NULL, conf_valid_domain, NULL, 0, 0 },
 	{ "aliases", T_STRING, OFF(aliases), "/etc/aliases", valid_abs_path, NULL, 0, 0 },
@@ -196,6 +217,7 @@ static const struct conf_key conf_keys[] = {
 	{ "log_target", T_STRING, OFF(log_target), LOGTARGET_DEFAULT, logtarget_valid, NULL, 0, 0 },
 	/* Issue 3: smarthost, tls_*, auth_* — one line each. */
 };
+/* clang-format on */
 #undef OFF
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -288,8 +310,9 @@ conf_init(struct conf *c)
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < NKEYS; i++)
-		if (conf_keys[i].def && conf_set(c, &conf_keys[i], conf_keys[i].def) < 0)
-			abort();        /* a bad default is a bug in the table */
+		if (conf_keys[i].def &&
+		    conf_set(c, &conf_keys[i], conf_keys[i].def) < 0)
+			abort(); /* a bad default is a bug in the table */
 }
 
 void
@@ -332,7 +355,8 @@ unquote(char *v)
 		return -1;
 	for (i = 1; i < len - 1; i++) {
 		if (v[i] == '\\') {
-			if (i + 1 >= len - 1 || (v[i + 1] != '"' && v[i + 1] != '\\'))
+			if (i + 1 >= len - 1 ||
+			    (v[i + 1] != '"' && v[i + 1] != '\\'))
 				return -1;
 			i++;
 		} else if (v[i] == '"') {
@@ -355,9 +379,11 @@ conf_line(struct conf *c, const char *name, unsigned lineno, char *line,
 	size_t i;
 
 	for (i = 0; line[i]; i++)
-		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f)
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') ||
+		    line[i] == 0x7f)
 			return err_set(e, EX_CONFIG,
-			    _("%s:%u: control character in line; remove it"), name, lineno);
+			    _("%s:%u: control character in line; remove it"),
+			    name, lineno);
 	key = line + strspn(line, " \t");
 	if (*key == '\0' || *key == '#')
 		return 0;
@@ -366,24 +392,27 @@ conf_line(struct conf *c, const char *name, unsigned lineno, char *line,
 	v += strspn(v, " \t");
 	*end = '\0';
 	for (i = 0; key[i]; i++)
-		if (!islower((unsigned char)key[i]) && !isdigit((unsigned char)key[i]) && key[i] != '_')
+		if (!islower((unsigned char)key[i]) &&
+		    !isdigit((unsigned char)key[i]) && key[i] != '_')
 			return err_set(e, EX_CONFIG,
 			    _("%s:%u: syntax error: \"%s\" is not a key; write \"key value\""),
 			    name, lineno, key);
 	if ((k = conf_find(key)) == NULL)
 		return err_set(e, EX_CONFIG,
-		    _("%s:%u: unknown key \"%s\"; see relayq.conf(5)"), name, lineno, key);
+		    _("%s:%u: unknown key \"%s\"; see relayq.conf(5)"), name,
+		    lineno, key);
 	if (seen[k - conf_keys])
 		return err_set(e, EX_CONFIG,
 		    _("%s:%u: key \"%s\" given twice (first on line %u); keep one"),
 		    name, lineno, key, seen[k - conf_keys]);
 	seen[k - conf_keys] = lineno;
-	for (end = v + strlen(v); end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)
+	for (end = v + strlen(v);
+	     end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)
 		;
 	*end = '\0';
 	if (*v == '\0')
-		return err_set(e, EX_CONFIG, _("%s:%u: key \"%s\" has no value"),
-		    name, lineno, key);
+		return err_set(e, EX_CONFIG,
+		    _("%s:%u: key \"%s\" has no value"), name, lineno, key);
 	if (unquote(v) < 0)
 		return err_set(e, EX_CONFIG,
 		    _("%s:%u: key \"%s\": unbalanced quotes or bad escape in value"),
@@ -412,10 +441,12 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 		n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		if (n > CONF_LINE_MAX)
 			return err_set(e, EX_CONFIG,
-			    _("%s:%u: line longer than %d bytes"), name, lineno, CONF_LINE_MAX);
+			    _("%s:%u: line longer than %d bytes"), name, lineno,
+			    CONF_LINE_MAX);
 		if (memchr(text + pos, '\0', n))
 			return err_set(e, EX_CONFIG,
-			    _("%s:%u: control character in line; remove it"), name, lineno);
+			    _("%s:%u: control character in line; remove it"),
+			    name, lineno);
 		line = xstrndup(text + pos, n);
 		if (n > 0 && line[n - 1] == '\r')
 			line[n - 1] = '\0';

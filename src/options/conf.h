@@ -43,20 +43,25 @@
  * line); a loaded struct conf always holds one of the others. */
 enum conf_delivery {
 	CONF_DELIVERY_UNSET = 0,
-	CONF_DELIVERY_BACKGROUND,   /* -odb: queue, start a detached flush (default) */
-	CONF_DELIVERY_INTERACTIVE,  /* -odi: queue, flush in the foreground, wait */
-	CONF_DELIVERY_QUEUE,        /* -odq: queue only; the timer or relayq flush sends */
-	CONF_DELIVERY_DEFERRED      /* -odd: as queue */
+	CONF_DELIVERY_BACKGROUND,  /* -odb: queue, start a detached flush
+	                              (default) */
+	CONF_DELIVERY_INTERACTIVE, /* -odi: queue, flush in the foreground, wait
+	                            */
+	CONF_DELIVERY_QUEUE,   /* -odq: queue only; the timer or relayq flush
+	                          sends */
+	CONF_DELIVERY_DEFERRED /* -odd: as queue */
 };
 
 /* How errors found while reading a message are reported (ErrorMode). */
 enum conf_errmode {
 	CONF_ERRMODE_UNSET = 0,
-	CONF_ERRMODE_MAIL,          /* -oem: mail a report back to the sender (and print it) */
-	CONF_ERRMODE_PRINT,         /* -oep: print on stderr, exit non-zero (default) */
-	CONF_ERRMODE_QUIET,         /* -oeq: exit status only */
-	CONF_ERRMODE_WRITE,         /* -oew: as print (no terminal writing), else mail */
-	CONF_ERRMODE_MAIL_EXIT0     /* -oee: mail back and exit 0 */
+	CONF_ERRMODE_MAIL,  /* -oem: mail a report back to the sender (and print
+	                       it) */
+	CONF_ERRMODE_PRINT, /* -oep: print on stderr, exit non-zero (default) */
+	CONF_ERRMODE_QUIET, /* -oeq: exit status only */
+	CONF_ERRMODE_WRITE, /* -oew: as print (no terminal writing), else mail
+	                     */
+	CONF_ERRMODE_MAIL_EXIT0 /* -oee: mail back and exit 0 */
 };
 
 /* The delivery keys' words (relayq.conf(5)), each value named; conf.c's
@@ -64,106 +69,117 @@ enum conf_errmode {
  * the one place each becomes the type of the module that uses it.  Zero
  * is never a loaded value. */
 enum conf_ip_family {
-	CONF_FAMILY_ANY = 1,        /* "any" (default) */
-	CONF_FAMILY_IPV4,           /* "ipv4" */
-	CONF_FAMILY_IPV6            /* "ipv6" */
+	CONF_FAMILY_ANY = 1, /* "any" (default) */
+	CONF_FAMILY_IPV4,    /* "ipv4" */
+	CONF_FAMILY_IPV6     /* "ipv6" */
 };
 
 enum conf_tls {
-	CONF_TLS_AUTO = 1,          /* "auto": port 465 implicit, else STARTTLS (default) */
-	CONF_TLS_STARTTLS,          /* "starttls" */
-	CONF_TLS_IMPLICIT,          /* "implicit" */
-	CONF_TLS_NONE               /* "none" */
+	CONF_TLS_AUTO =
+	    1, /* "auto": port 465 implicit, else STARTTLS (default) */
+	CONF_TLS_STARTTLS, /* "starttls" */
+	CONF_TLS_IMPLICIT, /* "implicit" */
+	CONF_TLS_NONE      /* "none" */
 };
 
 enum conf_tls_min {
-	CONF_TLS_MIN_1_2 = 1,       /* "1.2" (default) */
-	CONF_TLS_MIN_1_3            /* "1.3" */
+	CONF_TLS_MIN_1_2 = 1, /* "1.2" (default) */
+	CONF_TLS_MIN_1_3      /* "1.3" */
 };
 
 /* When PLAIN/LOGIN may send the password. */
 enum conf_plaintext {
-	CONF_PLAINTEXT_VERIFIED_TLS = 1,    /* "verified-tls" (default) */
-	CONF_PLAINTEXT_TLS,                 /* "tls" */
-	CONF_PLAINTEXT_ALWAYS               /* "always" */
+	CONF_PLAINTEXT_VERIFIED_TLS = 1, /* "verified-tls" (default) */
+	CONF_PLAINTEXT_TLS,              /* "tls" */
+	CONF_PLAINTEXT_ALWAYS            /* "always" */
 };
 
 /* Who refreshes OAuth2 tokens: NONE leaves it to the credential sources. */
 enum conf_oauth_provider {
-	CONF_OAUTH_NONE = 1,        /* "none" (default) */
-	CONF_OAUTH_GOOGLE,          /* "google" */
-	CONF_OAUTH_MICROSOFT,       /* "microsoft" */
-	CONF_OAUTH_CUSTOM           /* "custom": the oauth_*_endpoint keys */
+	CONF_OAUTH_NONE = 1,  /* "none" (default) */
+	CONF_OAUTH_GOOGLE,    /* "google" */
+	CONF_OAUTH_MICROSOFT, /* "microsoft" */
+	CONF_OAUTH_CUSTOM     /* "custom": the oauth_*_endpoint keys */
 };
 
 /* An 8-bit body to a server without 8BITMIME. */
 enum conf_eightbit {
-	CONF_EIGHTBIT_PASS = 1,     /* "pass" (default) */
-	CONF_EIGHTBIT_STRICT        /* "strict" */
+	CONF_EIGHTBIT_PASS = 1, /* "pass" (default) */
+	CONF_EIGHTBIT_STRICT    /* "strict" */
 };
 
 struct conf {
-	char *domain;           /* qualifying domain; NULL: the host's FQDN (conf_fqdn), never the smarthost's */
-	char *aliases;          /* alias file; default "/etc/aliases" */
-	char *catchall;         /* where mail for local users without alias goes; NULL: none */
-	char *sender_address;   /* envelope sender and From: address of local mail; NULL: unchanged */
-	char *from_address;     /* envelope sender and From: of all mail (from_policy.h); NULL: none */
-	struct strv masquerade; /* domains rewritten to @domain (user@host.local → user@domain); empty */
-	char *queue_dir;        /* NULL: $XDG_STATE_HOME/relayq, else ~/.local/state/relayq */
-	char *spool_dir;        /* system spool for users without a home; default SPOOLDIR */
-	enum conf_delivery delivery_mode;  /* default BACKGROUND */
-	long hop_limit;         /* Received: headers before a message is refused; default 25 */
-	enum conf_errmode error_mode;      /* default PRINT */
+	char *domain;   /* qualifying domain; NULL: the host's FQDN (conf_fqdn),
+	                   never the smarthost's */
+	char *aliases;  /* alias file; default "/etc/aliases" */
+	char *catchall; /* where mail for local users without alias goes; NULL:
+	                   none */
+	char *sender_address;   /* envelope sender and From: address of local
+	                           mail; NULL: unchanged */
+	char *from_address;     /* envelope sender and From: of all mail
+	                           (from_policy.h); NULL: none */
+	struct strv masquerade; /* domains rewritten to @domain (user@host.local
+	                           → user@domain); empty */
+	char *queue_dir;        /* NULL: $XDG_STATE_HOME/relayq, else
+	                           ~/.local/state/relayq */
+	char *spool_dir; /* system spool for users without a home; default
+	                    SPOOLDIR */
+	enum conf_delivery delivery_mode; /* default BACKGROUND */
+	long hop_limit; /* Received: headers before a message is refused;
+	                   default 25 */
+	enum conf_errmode error_mode; /* default PRINT */
 	/* Delivery (relayq-flush). */
-	char *smarthost;        /* SMART_HOST forms, several for failover; required to deliver */
-	char *helo_name;        /* EHLO name; NULL: the host's FQDN */
+	char *smarthost; /* SMART_HOST forms, several for failover; required to
+	                    deliver */
+	char *helo_name; /* EHLO name; NULL: the host's FQDN */
 	enum conf_ip_family ip_family;
-	long long connect_timeout;  /* seconds; default 300 (RFC 5321) */
-	long long command_timeout;  /* seconds; default 300 (RFC 5321) */
+	long long connect_timeout; /* seconds; default 300 (RFC 5321) */
+	long long command_timeout; /* seconds; default 300 (RFC 5321) */
 	enum conf_tls tls;
-	int tls_verify;         /* default 1 */
-	char *tls_trust_file;   /* CA bundle; NULL: the system's */
+	int tls_verify;       /* default 1 */
+	char *tls_trust_file; /* CA bundle; NULL: the system's */
 	char *tls_crl_file;
-	char *tls_fingerprint;  /* SHA256 pin of the server certificate */
-	char *tls_cert_file;    /* client certificate */
+	char *tls_fingerprint; /* SHA256 pin of the server certificate */
+	char *tls_cert_file;   /* client certificate */
 	char *tls_key_file;
-	char *tls_priorities;   /* GnuTLS priority string */
+	char *tls_priorities; /* GnuTLS priority string */
 	enum conf_tls_min tls_min_version;
-	char *authinfo;         /* sendmail authinfo file; NULL: the default place */
-	char *auth_user;        /* login for keyring/credential/command secrets */
-	char *auth_sources;     /* order of credential sources */
-	char *auth_mechanisms;  /* restriction, like authinfo's M: */
+	char *authinfo;  /* sendmail authinfo file; NULL: the default place */
+	char *auth_user; /* login for keyring/credential/command secrets */
+	char *auth_sources;    /* order of credential sources */
+	char *auth_mechanisms; /* restriction, like authinfo's M: */
 	char *auth_password_command;
-	char *auth_credential;  /* systemd credential name */
-	int auth_oauth;         /* the secret is an OAuth2 access token */
+	char *auth_credential; /* systemd credential name */
+	int auth_oauth;        /* the secret is an OAuth2 access token */
 	enum conf_plaintext auth_plaintext;
 	/* OAuth2 refresh by relayq-flush (oauth_token.h): off while
 	 * oauth_provider is CONF_OAUTH_NONE. */
 	enum conf_oauth_provider oauth_provider;
-	char *oauth_token_endpoint;     /* NULL: the provider's */
-	char *oauth_device_endpoint;    /* RFC 8628; NULL: the provider's */
-	char *oauth_auth_endpoint;      /* code flow; NULL: the provider's */
-	char *oauth_redirect_uri;       /* code flow */
+	char *oauth_token_endpoint;  /* NULL: the provider's */
+	char *oauth_device_endpoint; /* RFC 8628; NULL: the provider's */
+	char *oauth_auth_endpoint;   /* code flow; NULL: the provider's */
+	char *oauth_redirect_uri;    /* code flow */
 	char *oauth_client_id;
 	char *oauth_client_secret_file; /* NULL: credential or public client */
 	char *oauth_scope;              /* NULL: the provider's */
 	char *oauth_token_file;         /* NULL: QUEUE/oauth-token */
 	char *oauth_ca_file;            /* NULL: the system's CA certificates */
 	enum conf_eightbit eightbit_mode;
-	long max_per_connection;    /* messages per connection; 0 = no limit */
-	long max_recipients;        /* recipients per transaction (RCPT
-	                             * commands between MAIL and DATA); 0 = no
-	                             * limit; default 50 */
-	long messages_per_minute;   /* pace of the flusher; 0 = no limit */
-	long max_connections;       /* delivery sessions per queue at once
-	                             * (runlock slots); default 1 */
+	long max_per_connection;  /* messages per connection; 0 = no limit */
+	long max_recipients;      /* recipients per transaction (RCPT
+	                           * commands between MAIL and DATA); 0 = no
+	                           * limit; default 50 */
+	long messages_per_minute; /* pace of the flusher; 0 = no limit */
+	long max_connections;     /* delivery sessions per queue at once
+	                           * (runlock slots); default 1 */
 	/* Queue life. */
-	long long retry_min, retry_max, queue_lifetime, queue_warn;   /* seconds */
-	char *on_failure;           /* admin's command (run by /bin/sh -c); NULL: none */
-	long long on_failure_timeout;   /* seconds; default 30 */
-	long long spool_queue_timeout;  /* --all-users: seconds one spool
-	                                 * queue's flush may take; default 600 */
-	char *log_target;           /* logtarget.h words; default "syslog" */
+	long long retry_min, retry_max, queue_lifetime,
+	    queue_warn;   /* seconds */
+	char *on_failure; /* admin's command (run by /bin/sh -c); NULL: none */
+	long long on_failure_timeout;  /* seconds; default 30 */
+	long long spool_queue_timeout; /* --all-users: seconds one spool
+	                                * queue's flush may take; default 600 */
+	char *log_target;              /* logtarget.h words; default "syslog" */
 	/* Set by conf_load, not a key: the user's own file (or -C FILE)
 	 * sets smarthost (route.h). */
 	int own_smarthost;
@@ -199,8 +215,8 @@ const char *conf_system_path(void);
 /* Loads system_path then user_path (either may be NULL or missing) into
  * an initialised c, the second overriding the first key by key.  This is
  * what conf_load does with the real paths.  Returns 0 or -1 (EX_CONFIG). */
-int conf_load_layers(struct conf *c, const char *system_path, const char *user_path,
-    struct err *e);
+int conf_load_layers(struct conf *c, const char *system_path,
+    const char *user_path, struct err *e);
 
 /* Initialises c and loads the configuration: only cli_path when it is
  * not NULL (it must exist), else the system file then the user file.
@@ -220,8 +236,10 @@ int conf_duration(const char *s, char default_unit, long long *secs,
 int conf_long(const char *s, long min, long max, long *out);
 
 /* Validators shared with cli.c; each returns 1 when s is acceptable. */
-int conf_valid_domain(const char *s);   /* host name: labels of [A-Za-z0-9-], dots between */
-int conf_valid_address(const char *s);  /* local@domain without blanks, <>, controls */
+int conf_valid_domain(
+    const char *s); /* host name: labels of [A-Za-z0-9-], dots between */
+int conf_valid_address(
+    const char *s); /* local@domain without blanks, <>, controls */
 
 /* The host's fully qualified name: gethostname(), and when it has no dot
  * the canonical name from getaddrinfo(AI_CANONNAME) (/etc/hosts or DNS).

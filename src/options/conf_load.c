@@ -39,26 +39,31 @@ conf_load_file(struct conf *c, const char *path, int must_exist, struct err *e)
 	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		return err_sys(e, EX_CONFIG, errno, _("cannot read configuration %s"), path);
+		return err_sys(e, EX_CONFIG, errno,
+		    _("cannot read configuration %s"), path);
 	}
 	if (fstat(fd, &st) < 0) {
-		err_sys(e, EX_CONFIG, errno, _("cannot read configuration %s"), path);
+		err_sys(e, EX_CONFIG, errno, _("cannot read configuration %s"),
+		    path);
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err_set(e, EX_CONFIG, _("configuration %s is not a regular file"), path);
+		err_set(e, EX_CONFIG,
+		    _("configuration %s is not a regular file"), path);
 		goto fail;
 	}
 	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			err_sys(e, EX_CONFIG, errno, _("cannot read configuration %s"), path);
+			err_sys(e, EX_CONFIG, errno,
+			    _("cannot read configuration %s"), path);
 			goto fail;
 		}
 		buf_add(&b, chunk, (size_t)r);
 		if (b.len > CONF_FILE_MAX) {
-			err_set(e, EX_CONFIG, _("configuration %s is larger than 1 MiB"), path);
+			err_set(e, EX_CONFIG,
+			    _("configuration %s is larger than 1 MiB"), path);
 			goto fail;
 		}
 	}
@@ -86,7 +91,8 @@ conf_user_file(const char *name)
 		return xasprintf("%s/relayq/%s", xdg, name);
 	if (home == NULL || home[0] != '/') {
 		pw = getpwuid(getuid());
-		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir :
+		                                                  NULL;
 	}
 	return home ? xasprintf("%s/.config/relayq/%s", home, name) : NULL;
 }
@@ -160,8 +166,9 @@ conf_fqdn(struct err *e)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_CANONNAME;
 	hints.ai_family = AF_UNSPEC;
-	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai && ai->ai_canonname &&
-	    strchr(ai->ai_canonname, '.') && conf_valid_domain(ai->ai_canonname))
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai &&
+	    ai->ai_canonname && strchr(ai->ai_canonname, '.') &&
+	    conf_valid_domain(ai->ai_canonname))
 		out = xstrdup(ai->ai_canonname);
 	if (ai)
 		freeaddrinfo(ai);

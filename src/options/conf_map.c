@@ -10,10 +10,14 @@ enum smarthost_tls
 conf_map_tls(enum conf_tls v)
 {
 	switch (v) {
-	case CONF_TLS_STARTTLS: return SMARTHOST_TLS_STARTTLS;
-	case CONF_TLS_IMPLICIT: return SMARTHOST_TLS_IMPLICIT;
-	case CONF_TLS_NONE: return SMARTHOST_TLS_NONE;
-	case CONF_TLS_AUTO: break;
+	case CONF_TLS_STARTTLS:
+		return SMARTHOST_TLS_STARTTLS;
+	case CONF_TLS_IMPLICIT:
+		return SMARTHOST_TLS_IMPLICIT;
+	case CONF_TLS_NONE:
+		return SMARTHOST_TLS_NONE;
+	case CONF_TLS_AUTO:
+		break;
 	}
 	return SMARTHOST_TLS_AUTO;
 }
@@ -22,9 +26,12 @@ int
 conf_map_family(enum conf_ip_family v)
 {
 	switch (v) {
-	case CONF_FAMILY_IPV4: return AF_INET;
-	case CONF_FAMILY_IPV6: return AF_INET6;
-	case CONF_FAMILY_ANY: break;
+	case CONF_FAMILY_IPV4:
+		return AF_INET;
+	case CONF_FAMILY_IPV6:
+		return AF_INET6;
+	case CONF_FAMILY_ANY:
+		break;
 	}
 	return AF_UNSPEC;
 }
@@ -39,9 +46,12 @@ enum sasl_clear
 conf_map_plaintext(enum conf_plaintext v)
 {
 	switch (v) {
-	case CONF_PLAINTEXT_TLS: return SASL_CLEAR_TLS;
-	case CONF_PLAINTEXT_ALWAYS: return SASL_CLEAR_ALWAYS;
-	case CONF_PLAINTEXT_VERIFIED_TLS: break;
+	case CONF_PLAINTEXT_TLS:
+		return SASL_CLEAR_TLS;
+	case CONF_PLAINTEXT_ALWAYS:
+		return SASL_CLEAR_ALWAYS;
+	case CONF_PLAINTEXT_VERIFIED_TLS:
+		break;
 	}
 	return SASL_CLEAR_VERIFIED;
 }

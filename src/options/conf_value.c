@@ -32,12 +32,18 @@ static long long
 unit_seconds(char u)
 {
 	switch (u) {
-	case 's': return 1;
-	case 'm': return 60;
-	case 'h': return 3600;
-	case 'd': return 86400;
-	case 'w': return 7 * 86400;
-	default: return 0;
+	case 's':
+		return 1;
+	case 'm':
+		return 60;
+	case 'h':
+		return 3600;
+	case 'd':
+		return 86400;
+	case 'w':
+		return 7 * 86400;
+	default:
+		return 0;
 	}
 }
 
@@ -57,7 +63,8 @@ conf_duration(const char *s, char default_unit, long long *secs, struct err *e)
 				goto bad;
 			n = n * 10 + (*p - '0');
 		}
-		mul = unit_seconds(*p ? (char)tolower((unsigned char)*p) : default_unit);
+		mul = unit_seconds(
+		    *p ? (char)tolower((unsigned char)*p) : default_unit);
 		if (mul == 0)
 			goto bad;
 		if (*p)
@@ -69,9 +76,11 @@ conf_duration(const char *s, char default_unit, long long *secs, struct err *e)
 	*secs = total;
 	return 0;
 bad:
-	/* -1 spelled out: every 0 above has set *secs (conf_set relies on it). */
+	/* -1 spelled out: every 0 above has set *secs (conf_set relies on it).
+	 */
 	err_set(e, EX_USAGE,
-	    _("invalid duration \"%s\": write a number and a unit, e.g. 30m, 1h, 5d"), s);
+	    _("invalid duration \"%s\": write a number and a unit, e.g. 30m, 1h, 5d"),
+	    s);
 	return -1;
 }
 
@@ -87,7 +96,8 @@ conf_valid_domain(const char *s)
 			if (label == 0 || s[i - 1] == '-')
 				return 0;
 			label = 0;
-		} else if (isalnum((unsigned char)s[i]) || (s[i] == '-' && label > 0)) {
+		} else if (isalnum((unsigned char)s[i]) ||
+		    (s[i] == '-' && label > 0)) {
 			if (++label > 63)
 				return 0;
 		} else {
@@ -106,7 +116,8 @@ conf_valid_address(const char *s)
 	if (at == NULL || at == s || !conf_valid_domain(at + 1))
 		return 0;
 	for (i = 0; s + i < at; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || strchr("<>()[],;:\\", s[i]))
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f ||
+		    strchr("<>()[],;:\\", s[i]))
 			return 0;
 	return 1;
 }

@@ -13,7 +13,10 @@
 #include "lib/record.h"
 #include "lib/xalloc.h"
 
-#define EF(k, kind, m, req) { k, kind, offsetof(struct envelope, m), req, 0, 0 }
+#define EF(k, kind, m, req) \
+	{ \
+		k, kind, offsetof(struct envelope, m), req, 0, 0 \
+	}
 const struct envelope_field envelope_env_fields[] = {
 	EF("id", K_REQSTR, id, 1),
 	EF("created", K_TIME, created, 1),
@@ -32,7 +35,9 @@ const struct envelope_field envelope_env_fields[] = {
 };
 
 #define RF(k, kind, m, since, until) \
-	{ k, kind, offsetof(struct rcpt, m), 0, since, until }
+	{ \
+		k, kind, offsetof(struct rcpt, m), 0, since, until \
+	}
 const struct envelope_field envelope_rcpt_fields[] = {
 	RF("rcpt-state", K_STATE, state, 0, 0),
 	RF("rcpt-notify", K_NOTIFY, notify, 0, 0),
@@ -53,8 +58,8 @@ const size_t envelope_rcpt_nfields = NFIELDS(envelope_rcpt_fields);
 const char *const envelope_state_names[] = { "pending", "done", "failed" };
 const char *const envelope_ret_names[] = { "", "FULL", "HDRS" };
 const char *const envelope_body_names[] = { "", "7BIT", "8BITMIME" };
-const char *const envelope_flag_names[] = { "held", "maybe-delivered",
-	"warned", "session-deferred", "utf8-headers" };
+const char *const envelope_flag_names[] = { "held", "maybe-delivered", "warned",
+	"session-deferred", "utf8-headers" };
 const size_t envelope_flag_nnames = NFIELDS(envelope_flag_names);
 
 /* The recipients are a struct rcpt_list spelled out in struct envelope
@@ -129,7 +134,8 @@ envelope_unreported(const struct envelope *e)
 	size_t i, n = 0;
 
 	for (i = 0; i < e->nrcpt; i++)
-		n += e->rcpt[i].state == RCPT_FAILED && e->rcpt[i].reported == 0;
+		n +=
+		    e->rcpt[i].state == RCPT_FAILED && e->rcpt[i].reported == 0;
 	return n;
 }
 
@@ -231,23 +237,33 @@ format_field(struct buf *out, const struct envelope_field *f, const void *base)
 		buf_addc(out, '\n');
 		return;
 	case K_LINE:
-		return;     /* read from versions 1 and 2, never written */
+		return; /* read from versions 1 and 2, never written */
 	case K_STATUS:
 		s = (const char *)p;
 		break;
 	case K_CODE:
-	case K_UINT: v = *(const unsigned *)(const void *)p; break;
-	case K_ULL: v = *(const unsigned long long *)(const void *)p; break;
-	case K_TIME: v = (unsigned long long)*(const time_t *)(const void *)p; break;
-	case K_UID: v = *(const uid_t *)(const void *)p; break;
+	case K_UINT:
+		v = *(const unsigned *)(const void *)p;
+		break;
+	case K_ULL:
+		v = *(const unsigned long long *)(const void *)p;
+		break;
+	case K_TIME:
+		v = (unsigned long long)*(const time_t *)(const void *)p;
+		break;
+	case K_UID:
+		v = *(const uid_t *)(const void *)p;
+		break;
 	case K_RET:
 	case K_BODY:
 		v = *(const unsigned *)(const void *)p;
-		s = v > 2 ? "" : f->kind == K_RET ? envelope_ret_names[v]
-		    : envelope_body_names[v];
+		s = v > 2            ? "" :
+		    f->kind == K_RET ? envelope_ret_names[v] :
+		                       envelope_body_names[v];
 		break;
 	case K_STATE:
-		s = envelope_state_name(*(const enum rcpt_state *)(const void *)p);
+		s = envelope_state_name(
+		    *(const enum rcpt_state *)(const void *)p);
 		break;
 	case K_FLAGS:
 	case K_NOTIFY:
@@ -285,7 +301,8 @@ envelope_format(const struct envelope *e, struct buf *out)
 		record_escape(out, e->rcpt[i].addr, strlen(e->rcpt[i].addr));
 		buf_addc(out, '\n');
 		for (j = 0; j < envelope_rcpt_nfields; j++)
-			format_field(out, &envelope_rcpt_fields[j], &e->rcpt[i]);
+			format_field(out, &envelope_rcpt_fields[j],
+			    &e->rcpt[i]);
 	}
 	record_end(out);
 }

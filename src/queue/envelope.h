@@ -23,38 +23,43 @@
 
 enum envelope_ret { ENVELOPE_RET_UNSET, ENVELOPE_RET_FULL, ENVELOPE_RET_HDRS };
 enum envelope_body {
-	ENVELOPE_BODY_UNSET, ENVELOPE_BODY_7BIT, ENVELOPE_BODY_8BITMIME
+	ENVELOPE_BODY_UNSET,
+	ENVELOPE_BODY_7BIT,
+	ENVELOPE_BODY_8BITMIME
 };
 
 /* Envelope flags. */
-#define ENVELOPE_F_HELD           0x1u   /* not delivered until released */
-#define ENVELOPE_F_MAYBE_DELIVERED 0x2u  /* a crash may have sent it already */
-#define ENVELOPE_F_WARNED         0x4u   /* the delay warning (and on_failure
-                                          * "delayed") was done: never again */
-#define ENVELOPE_F_SESSION        0x8u   /* the last attempt failed for the
-                                          * whole session (connect, TLS, AUTH,
-                                          * greeting): due again as soon as a
-                                          * run opens a session */
-#define ENVELOPE_F_UTF8_HEADERS   0x10u  /* raw UTF-8 in the header section
-                                          * (found at enqueue): SMTPUTF8
-                                          * when the server offers it */
+#define ENVELOPE_F_HELD 0x1u            /* not delivered until released */
+#define ENVELOPE_F_MAYBE_DELIVERED 0x2u /* a crash may have sent it already */
+#define ENVELOPE_F_WARNED \
+	0x4u /* the delay warning (and on_failure \
+	      * "delayed") was done: never again */
+#define ENVELOPE_F_SESSION \
+	0x8u /* the last attempt failed for the \
+	      * whole session (connect, TLS, AUTH, \
+	      * greeting): due again as soon as a \
+	      * run opens a session */
+#define ENVELOPE_F_UTF8_HEADERS \
+	0x10u /* raw UTF-8 in the header section \
+	       * (found at enqueue): SMTPUTF8 \
+	       * when the server offers it */
 
 struct envelope {
 	unsigned version;
-	char *id;                   /* owned queue id, NULL until set */
-	char *sender;               /* owned; "" or NULL for <> */
+	char *id;     /* owned queue id, NULL until set */
+	char *sender; /* owned; "" or NULL for <> */
 	time_t created;
-	unsigned long long size;    /* body bytes as stored */
+	unsigned long long size; /* body bytes as stored */
 	uid_t uid;
-	char *user;                 /* owned, NULL if unknown */
+	char *user; /* owned, NULL if unknown */
 	enum envelope_ret ret;
-	char *envid;                /* owned, NULL if none */
+	char *envid; /* owned, NULL if none */
 	enum envelope_body body;
-	unsigned flags;             /* ENVELOPE_F_* */
+	unsigned flags; /* ENVELOPE_F_* */
 	unsigned attempts;
-	time_t last_attempt, next_attempt;   /* 0 = never / now */
-	char *last_error;           /* owned, NULL if none */
-	struct rcpt *rcpt;         /* owned array */
+	time_t last_attempt, next_attempt; /* 0 = never / now */
+	char *last_error;                  /* owned, NULL if none */
+	struct rcpt *rcpt;                 /* owned array */
 	size_t nrcpt, rcpt_cap;
 };
 

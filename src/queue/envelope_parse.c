@@ -19,8 +19,8 @@
 struct parser {
 	struct envelope *env;
 	struct rcpt *rcpt;   /* current recipient, NULL before one */
-	unsigned long seen;           /* env fields seen (bit per index) */
-	unsigned long rseen;          /* rcpt fields seen for this recipient */
+	unsigned long seen;  /* env fields seen (bit per index) */
+	unsigned long rseen; /* rcpt fields seen for this recipient */
 	unsigned line;
 	struct err *e;
 };
@@ -75,7 +75,8 @@ store_status(const char *s, char *dst)
 static int
 in_version(const struct envelope_field *f, unsigned v)
 {
-	return (f->since == 0 || v >= f->since) && (f->until == 0 || v <= f->until);
+	return (f->since == 0 || v >= f->since) &&
+	    (f->until == 0 || v <= f->until);
 }
 
 /* Stores the (unescaped) value s into field f of base. */
@@ -106,7 +107,8 @@ store_field(const struct envelope_field *f, void *base, const char *s)
 		*(unsigned *)(void *)p = (unsigned)v;
 		return 0;
 	case K_ULL:
-		return parse_ull(s, UINT64_MAX, (unsigned long long *)(void *)p);
+		return parse_ull(s, UINT64_MAX,
+		    (unsigned long long *)(void *)p);
 	case K_TIME:
 		if (parse_ull(s, INT64_MAX, &v) < 0)
 			return -1;
@@ -121,17 +123,21 @@ store_field(const struct envelope_field *f, void *base, const char *s)
 	case K_BODY:
 	case K_STATE:
 		idx = f->kind == K_RET ?
-		    envelope_word_index(envelope_ret_names + 1, 2, s, strlen(s)) + 1
-		    : f->kind == K_BODY ?
-		    envelope_word_index(envelope_body_names + 1, 2, s, strlen(s)) + 1
-		    : envelope_word_index(envelope_state_names, 3, s, strlen(s));
+		    envelope_word_index(envelope_ret_names + 1, 2, s,
+		        strlen(s)) +
+		        1 :
+		    f->kind == K_BODY ?
+		    envelope_word_index(envelope_body_names + 1, 2, s,
+		        strlen(s)) +
+		        1 :
+		    envelope_word_index(envelope_state_names, 3, s, strlen(s));
 		if (idx < 0 || (f->kind != K_STATE && idx == 0))
 			return -1;
 		*(int *)(void *)p = idx;
 		return 0;
 	case K_FLAGS:
 		if (envelope_wordset_parse(envelope_flag_names,
-		    envelope_flag_nnames, s, &set) < 0)
+		        envelope_flag_nnames, s, &set) < 0)
 			return -1;
 		*(unsigned *)(void *)p = set;
 		return 0;
@@ -153,7 +159,8 @@ store_field(const struct envelope_field *f, void *base, const char *s)
 }
 
 static const struct envelope_field *
-find_field(const struct envelope_field *t, size_t n, const char *key, size_t *idx)
+find_field(const struct envelope_field *t, size_t n, const char *key,
+    size_t *idx)
 {
 	size_t i;
 
@@ -177,7 +184,8 @@ parse_line(struct parser *ps, char *line)
 
 	if (sp != NULL)
 		*sp = '\0';
-	if (record_unescape(sp ? sp + 1 : "", sp ? strlen(sp + 1) : 0, &val) < 0)
+	if (record_unescape(sp ? sp + 1 : "", sp ? strlen(sp + 1) : 0, &val) <
+	    0)
 		return perr(ps, _("bad escape in value"));
 	rc = -1;
 	if (strcmp(line, "rcpt") == 0) {
@@ -192,8 +200,9 @@ parse_line(struct parser *ps, char *line)
 		ps->rcpt = envelope_add_rcpt(ps->env, val);
 		ps->rseen = 0;
 		rc = 0;
-	} else if ((f = find_field(envelope_rcpt_fields,
-	    envelope_rcpt_nfields, line, &idx)) && in_version(f, ps->env->version)) {
+	} else if ((f = find_field(envelope_rcpt_fields, envelope_rcpt_nfields,
+	                line, &idx)) &&
+	    in_version(f, ps->env->version)) {
 		if (ps->rcpt == NULL)
 			perr(ps, _("recipient field before any rcpt line"));
 		else if (ps->rseen & (1ul << idx))
@@ -203,8 +212,9 @@ parse_line(struct parser *ps, char *line)
 		else
 			rc = 0;
 		ps->rseen |= 1ul << idx;
-	} else if ((f = find_field(envelope_env_fields,
-	    envelope_env_nfields, line, &idx)) && in_version(f, ps->env->version)) {
+	} else if ((f = find_field(envelope_env_fields, envelope_env_nfields,
+	                line, &idx)) &&
+	    in_version(f, ps->env->version)) {
 		if (ps->rcpt != NULL)
 			perr(ps, _("envelope field after the recipients"));
 		else if (ps->seen & (1ul << idx))
@@ -233,9 +243,10 @@ check_version(struct parser *ps, int rc, unsigned long long v)
 	if (rc < 0)
 		return -1;
 	if (v < ENVELOPE_VERSION_MIN || v > ENVELOPE_VERSION)
-		return err_set(ps->e, EX_DATAERR, _("envelope version %llu is not "
-		    "supported (this relayq reads versions %d to %d)"), v,
-		    ENVELOPE_VERSION_MIN, ENVELOPE_VERSION);
+		return err_set(ps->e, EX_DATAERR,
+		    _("envelope version %llu is not "
+		      "supported (this relayq reads versions %d to %d)"),
+		    v, ENVELOPE_VERSION_MIN, ENVELOPE_VERSION);
 	ps->env->version = (unsigned)v;
 	return 0;
 }
@@ -246,7 +257,8 @@ check_complete(struct parser *ps)
 	size_t i;
 
 	for (i = 0; i < envelope_env_nfields; i++)
-		if (envelope_env_fields[i].required == 1 && !(ps->seen & (1ul << i)))
+		if (envelope_env_fields[i].required == 1 &&
+		    !(ps->seen & (1ul << i)))
 			return err_set(ps->e, EX_DATAERR,
 			    _("required field \"%s\" missing"),
 			    envelope_env_fields[i].key);
@@ -258,8 +270,7 @@ check_complete(struct parser *ps)
 }
 
 int
-envelope_parse(struct envelope *env, const char *p, size_t len,
-    struct err *e)
+envelope_parse(struct envelope *env, const char *p, size_t len, struct err *e)
 {
 	struct parser ps = { env, NULL, 0, 0, 1, e };
 	struct record_reader rd;
@@ -269,8 +280,8 @@ envelope_parse(struct envelope *env, const char *p, size_t len,
 
 	envelope_init(env);
 	if (len > ENVELOPE_FILE_MAX)
-		return err_set(e, EX_DATAERR, _("envelope larger than %u bytes"),
-		    ENVELOPE_FILE_MAX);
+		return err_set(e, EX_DATAERR,
+		    _("envelope larger than %u bytes"), ENVELOPE_FILE_MAX);
 	rc = record_open(&rd, p, len, ENVELOPE_LINE_MAX, ENVELOPE_MAGIC, &v, e);
 	if (check_version(&ps, rc, v) < 0) {
 		rc = -1;

@@ -68,8 +68,10 @@ static void
 header(struct mailq *m)
 {
 	if (m->n++ == 0)
-		buf_printf(m->out, "-Queue ID-  --Size-- ----Arrival Time---- "
-		    "%s-Sender/Recipient-------\n", m->owners ? "-Owner-- " : "");
+		buf_printf(m->out,
+		    "-Queue ID-  --Size-- ----Arrival Time---- "
+		    "%s-Sender/Recipient-------\n",
+		    m->owners ? "-Owner-- " : "");
 }
 
 /* The reason a pending recipient is still queued: its own last reply
@@ -110,14 +112,14 @@ mailq_add(struct mailq *m, const struct envelope *env)
 	if (localtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	buf_printf(m->out, "%-10s%c%9llu %s %s %2d %02d:%02d:%02d  ",
-	    env->id ? env->id : "?",
-	    (env->flags & ENVELOPE_F_HELD) ? '!' : ' ', env->size,
-	    wday[(unsigned)tm.tm_wday % 7], mon[(unsigned)tm.tm_mon % 12],
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	    env->id ? env->id : "?", (env->flags & ENVELOPE_F_HELD) ? '!' : ' ',
+	    env->size, wday[(unsigned)tm.tm_wday % 7],
+	    mon[(unsigned)tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
 	if (m->owners)
 		add_owner(m);
-	add_safe(m->out, env->sender && env->sender[0] ? env->sender :
-	    "MAILER-DAEMON");
+	add_safe(m->out,
+	    env->sender && env->sender[0] ? env->sender : "MAILER-DAEMON");
 	buf_addc(m->out, '\n');
 	if (env->flags & ENVELOPE_F_MAYBE_DELIVERED)
 		buf_adds(m->out, MAILQ_MAYBE_DELIVERED "\n");
@@ -125,7 +127,8 @@ mailq_add(struct mailq *m, const struct envelope *env)
 		if (env->rcpt[i].state != RCPT_PENDING)
 			continue;
 		why = rcpt_reason(env, &env->rcpt[i], &cur);
-		if (why != NULL && (!shown || strcmp(why, buf_cstr(&last)) != 0))
+		if (why != NULL &&
+		    (!shown || strcmp(why, buf_cstr(&last)) != 0))
 			add_reason(m, why);
 		if (why != NULL) {
 			buf_reset(&last);
@@ -198,8 +201,10 @@ mailq_print(struct queue *q, FILE *fp, struct err *e)
 	int rc;
 
 	rc = mailq_list(q, &b, e);
-	if (rc == 0 && (fwrite(b.data, 1, b.len, fp) != b.len || fflush(fp) != 0))
-		rc = err_sys(e, EX_IOERR, errno, _("cannot write the queue listing"));
+	if (rc == 0 &&
+	    (fwrite(b.data, 1, b.len, fp) != b.len || fflush(fp) != 0))
+		rc = err_sys(e, EX_IOERR, errno,
+		    _("cannot write the queue listing"));
 	buf_free(&b);
 	return rc;
 }

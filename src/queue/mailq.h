@@ -16,10 +16,10 @@
  * listed; as in Postfix, a reason in parentheses precedes each run of
  * recipients it applies to: a recipient's own last reply when it was tried
  * in the message's last attempt, else the message's last error (shown
- * alone when no recipient is pending).  The text is deliberately not translated: it is
- * the format scripts and monitoring tools parse (as Postfix's).  Arrival
- * times are local time with English names (as asctime).  Foreign text
- * (addresses, errors) is sanitised.  Nothing here logs. */
+ * alone when no recipient is pending).  The text is deliberately not
+ * translated: it is the format scripts and monitoring tools parse (as
+ * Postfix's).  Arrival times are local time with English names (as asctime).
+ * Foreign text (addresses, errors) is sanitised.  Nothing here logs. */
 #ifndef RELAYQ_MAILQ_H
 #define RELAYQ_MAILQ_H
 
@@ -34,9 +34,9 @@
 	"(may already have been delivered: connection lost after the final dot)"
 
 struct mailq {
-	struct buf *out;              /* borrowed */
-	int owners;                   /* the owner column is shown */
-	const char *owner;            /* borrowed: of the messages added next */
+	struct buf *out;   /* borrowed */
+	int owners;        /* the owner column is shown */
+	const char *owner; /* borrowed: of the messages added next */
 	unsigned long long bytes;
 	size_t n;
 };

@@ -23,18 +23,18 @@
 #include "queue/queue.h"
 
 struct notice {
-	struct queue *q;          /* borrowed */
-	struct queue_msg m;       /* m.id: the notice's queue id */
-	int open;                 /* created, neither committed nor aborted */
+	struct queue *q;    /* borrowed */
+	struct queue_msg m; /* m.id: the notice's queue id */
+	int open;           /* created, neither committed nor aborted */
 };
 
 /* The notice's envelope.  Strings are borrowed (copied by commit). */
 struct notice_env {
-	const char *to;           /* the sender reported to: never "" (<>) */
+	const char *to; /* the sender reported to: never "" (<>) */
 	time_t created;
-	uid_t uid;                /* the user the notice is queued for */
+	uid_t uid; /* the user the notice is queued for */
 	const char *user;
-	enum envelope_body body;  /* ENVELOPE_BODY_UNSET when not declared */
+	enum envelope_body body; /* ENVELOPE_BODY_UNSET when not declared */
 };
 
 /* Reserves a new message in q (queue_msg_create).  Returns 0, or -1 with
@@ -42,13 +42,11 @@ struct notice_env {
 int notice_create(struct notice *n, struct queue *q, struct err *e);
 /* Appends len bytes of the notice's text (LF line ends, as any queued
  * body).  Returns 0 or -1 with e (the notice stays open: abort it). */
-int notice_write(struct notice *n, const void *data, size_t len,
-    struct err *e);
+int notice_write(struct notice *n, const void *data, size_t len, struct err *e);
 /* Queues the notice for ne->to from <> (the commit point of doc/QUEUE.md).
  * Returns 0, or -1 with e and nothing left on disk.  Either way n is no
  * longer open.  Does not log: the caller names the notice (n->m.id). */
-int notice_commit(struct notice *n, const struct notice_env *ne,
-    struct err *e);
+int notice_commit(struct notice *n, const struct notice_env *ne, struct err *e);
 /* Removes an open notice's files; does nothing when n is not open. */
 void notice_abort(struct notice *n);
 

@@ -41,20 +41,27 @@ queue_check_stat(const char *path, const struct stat *st, uid_t uid,
     struct err *e)
 {
 	if (S_ISLNK(st->st_mode))
-		return err_set(e, EX_CANTCREAT, _("%s is a symbolic link; a queue "
-		    "directory must be a real directory: remove the link or "
-		    "configure the real path"), path);
+		return err_set(e, EX_CANTCREAT,
+		    _("%s is a symbolic link; a queue "
+		      "directory must be a real directory: remove the link or "
+		      "configure the real path"),
+		    path);
 	if (!S_ISDIR(st->st_mode))
-		return err_set(e, EX_CANTCREAT, _("%s is not a directory; remove "
-		    "it or configure another queue directory"), path);
+		return err_set(e, EX_CANTCREAT,
+		    _("%s is not a directory; remove "
+		      "it or configure another queue directory"),
+		    path);
 	if (st->st_uid != uid)
-		return err_set(e, EX_CANTCREAT, _("%s is owned by uid %lu, not you "
-		    "(uid %lu); remove it, or configure a queue directory of your "
-		    "own"), path, (unsigned long)st->st_uid, (unsigned long)uid);
+		return err_set(e, EX_CANTCREAT,
+		    _("%s is owned by uid %lu, not you "
+		      "(uid %lu); remove it, or configure a queue directory of your "
+		      "own"),
+		    path, (unsigned long)st->st_uid, (unsigned long)uid);
 	if (st->st_mode & 077)
-		return err_set(e, EX_CANTCREAT, _("%s has mode %04o: group or others "
-		    "may access it; fix it with: chmod 700 %s"), path,
-		    (unsigned)(st->st_mode & 07777), path);
+		return err_set(e, EX_CANTCREAT,
+		    _("%s has mode %04o: group or others "
+		      "may access it; fix it with: chmod 700 %s"),
+		    path, (unsigned)(st->st_mode & 07777), path);
 	return 0;
 }
 
@@ -71,7 +78,8 @@ mkdir_parents(const char *path, struct err *e)
 		char c = *s;
 
 		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST && access(p, F_OK) < 0)
+		if (mkdir(p, 0700) < 0 && errno != EEXIST &&
+		    access(p, F_OK) < 0)
 			rc = err_sys(e, EX_CANTCREAT, errno,
 			    _("cannot create queue directory %s"), p);
 		*s = c;
@@ -88,8 +96,10 @@ check_dir(const char *path, uid_t uid, struct err *e)
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return err_sys(e, EX_CANTCREAT, errno, _("cannot use queue "
-		    "directory %s"), path);
+		return err_sys(e, EX_CANTCREAT, errno,
+		    _("cannot use queue "
+		      "directory %s"),
+		    path);
 	return queue_check_stat(path, &st, uid, e);
 }
 
@@ -107,8 +117,10 @@ queue_open(struct queue *q, const char *dir, uid_t uid, struct err *e)
 {
 	memset(q, 0, sizeof(*q));
 	if (dir[0] != '/')
-		return err_set(e, EX_CONFIG, _("queue directory %s is not an "
-		    "absolute path; configure an absolute one"), dir);
+		return err_set(e, EX_CONFIG,
+		    _("queue directory %s is not an "
+		      "absolute path; configure an absolute one"),
+		    dir);
 	q->dir = xstrdup(dir);
 	q->tmp = xasprintf("%s/tmp", dir);
 	q->new = xasprintf("%s/new", dir);
@@ -140,15 +152,18 @@ queue_open_file(const char *path, struct err *e)
 	struct stat st;
 	int fd, saved;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = open(path,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		saved = errno;
 		if (saved == ELOOP)
-			err_set(e, EX_DATAERR, _("%s is a symbolic link, not a queue "
-			    "file; skipped (its owner can remove it)"), path);
+			err_set(e, EX_DATAERR,
+			    _("%s is a symbolic link, not a queue "
+			      "file; skipped (its owner can remove it)"),
+			    path);
 		else
-			err_sys(e, saved == ENOENT ? EX_NOINPUT : EX_IOERR, saved,
-			    _("cannot read %s"), path);
+			err_sys(e, saved == ENOENT ? EX_NOINPUT : EX_IOERR,
+			    saved, _("cannot read %s"), path);
 		errno = saved;
 		return -1;
 	}
@@ -161,9 +176,11 @@ queue_open_file(const char *path, struct err *e)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		err_set(e, EX_DATAERR, _("%s is not a regular file (a FIFO, "
-		    "device or socket put into the queue); skipped (its owner "
-		    "can remove it)"), path);
+		err_set(e, EX_DATAERR,
+		    _("%s is not a regular file (a FIFO, "
+		      "device or socket put into the queue); skipped (its owner "
+		      "can remove it)"),
+		    path);
 		errno = EINVAL;
 		return -1;
 	}
@@ -182,7 +199,7 @@ queue_env_path(const struct queue *q, const char *id)
 	return xasprintf("%s/%s", q->env, id);
 }
 
-/* ---- ids ------------------------------------------------------------------ */
+/* ---- ids ----------------------------------------------------------------- */
 
 void
 queue_id_make(char *out, unsigned long long value)
@@ -205,13 +222,14 @@ queue_id_value(time_t sec, long usec)
 int
 queue_id_new(char *out, struct err *e)
 {
-	static unsigned long long last;   /* the last id this process drew */
+	static unsigned long long last; /* the last id this process drew */
 	unsigned long long v;
 	struct timeval tv;
 	unsigned char rnd;
 
 	if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return err_sys(e, EX_OSERR, errno, _("cannot get random bytes"));
+		return err_sys(e, EX_OSERR, errno,
+		    _("cannot get random bytes"));
 	gettimeofday(&tv, NULL);
 	v = queue_id_value(tv.tv_sec, (long)tv.tv_usec) + (rnd & 15);
 	if (v <= last)

@@ -27,15 +27,18 @@
 
 /* What is known about the home directory (queue_probe_home fills it). */
 struct queue_home {
-	int exists;            /* stat() succeeded and it is a directory */
+	int exists; /* stat() succeeded and it is a directory */
 	uid_t owner;
-	int writable;          /* access(W_OK|X_OK) for the invoking user */
+	int writable; /* access(W_OK|X_OK) for the invoking user */
 };
 
 /* Where a queue directory came from (the rule that picks it is
  * route_decide, route.h). */
 enum queue_loc {
-	QUEUE_LOC_CONFIGURED, QUEUE_LOC_XDG, QUEUE_LOC_HOME, QUEUE_LOC_SPOOL
+	QUEUE_LOC_CONFIGURED,
+	QUEUE_LOC_XDG,
+	QUEUE_LOC_HOME,
+	QUEUE_LOC_SPOOL
 };
 
 /* Fills h for path (NULL or relative: not usable) with stat and access. */
@@ -44,7 +47,7 @@ void queue_probe_home(const char *path, struct queue_home *h);
 /* ---- an open queue --------------------------------------------------- */
 
 struct queue {
-	char *dir, *tmp, *new, *env;   /* owned paths */
+	char *dir, *tmp, *new, *env; /* owned paths */
 	uid_t uid;
 };
 
@@ -88,8 +91,8 @@ int queue_id_valid(const char *s);
 
 struct queue_msg {
 	char id[QUEUE_ID_LEN + 1];
-	struct durable_tmp body;   /* body.fd: stream the message here */
-	int placed;                /* body renamed into new/ */
+	struct durable_tmp body; /* body.fd: stream the message here */
+	int placed;              /* body renamed into new/ */
 };
 
 /* Creates tmp/ID (O_EXCL, 0600) with an id free in tmp/, new/ and env/.
@@ -105,15 +108,14 @@ int queue_msg_commit_body(struct queue *q, struct queue_msg *m, struct err *e);
 int queue_msg_commit_env(struct queue *q, struct queue_msg *m,
     struct envelope *env, struct err *e);
 /* Both steps; on any failure the message is aborted (nothing is left). */
-int queue_msg_commit(struct queue *q, struct queue_msg *m,
-    struct envelope *env, struct err *e);
+int queue_msg_commit(struct queue *q, struct queue_msg *m, struct envelope *env,
+    struct err *e);
 /* Removes whatever the message has on disk (tmp/ID or new/ID).  Never
  * touches env/ID.  Safe after a successful commit (does nothing). */
 void queue_msg_abort(struct queue *q, struct queue_msg *m);
 
 /* Rewrites env/ID from env (env->id names it) with the durable recipe. */
-int queue_env_write(struct queue *q, const struct envelope *env,
-    struct err *e);
+int queue_env_write(struct queue *q, const struct envelope *env, struct err *e);
 /* Reads and parses env/ID into env (the caller frees env also on
  * failure).  A torn file fails with EX_DATAERR naming the path. */
 int queue_env_read(struct queue *q, const char *id, struct envelope *env,
@@ -138,10 +140,10 @@ int queue_sync_removals(struct queue *q, struct err *e);
  * Never lost, never doubled: when to/env/ID exists already, an earlier
  * move passed its commit point, and only the removal is done.  Returns 0
  * or -1 with e (from is then unchanged). */
-int queue_move(struct queue *from, struct queue *to, const char *id,
-    int bodyfd, struct err *e);
+int queue_move(struct queue *from, struct queue *to, const char *id, int bodyfd,
+    struct err *e);
 
-/* ---- scanning (queue_scan.c) ---------------------------------------------- */
+/* ---- scanning (queue_scan.c) --------------------------------------------- */
 
 /* Appends the ids of all envelopes in env/ to ids, sorted (= by arrival). */
 int queue_scan(struct queue *q, struct strv *ids, struct err *e);
@@ -153,7 +155,6 @@ int queue_lock(struct queue *q, const char *id, int *fd, struct err *e);
 /* Removes files older than QUEUE_STALE_SECS at now: anything in tmp/, and
  * bodies in new/ without an envelope.  Logs one LOG_NOTICE line per file.
  * Sets *removed (may be NULL). */
-int queue_sweep(struct queue *q, time_t now, unsigned *removed,
-    struct err *e);
+int queue_sweep(struct queue *q, time_t now, unsigned *removed, struct err *e);
 
 #endif

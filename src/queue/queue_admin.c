@@ -44,18 +44,19 @@ queue_admin_summary_add(struct queue_admin_summary *s,
 }
 
 void
-queue_admin_summary_format(const struct queue_admin_summary *s,
-    struct buf *out)
+queue_admin_summary_format(const struct queue_admin_summary *s, struct buf *out)
 {
-	buf_printf(out, "messages: %zu\nrecipients_pending: %zu\nheld: %zu\n"
+	buf_printf(out,
+	    "messages: %zu\nrecipients_pending: %zu\nheld: %zu\n"
 	    "deferred: %zu\nmaybe_delivered: %zu\ndamaged: %zu\n"
-	    "oldest_age_seconds: %lld\n", s->messages, s->recipients_pending,
-	    s->held, s->deferred, s->maybe_delivered, s->damaged, s->oldest_age);
+	    "oldest_age_seconds: %lld\n",
+	    s->messages, s->recipients_pending, s->held, s->deferred,
+	    s->maybe_delivered, s->damaged, s->oldest_age);
 }
 
 int
-queue_admin_summary(struct queue *q, time_t now,
-    struct queue_admin_summary *s, struct err *e)
+queue_admin_summary(struct queue *q, time_t now, struct queue_admin_summary *s,
+    struct err *e)
 {
 	struct strv ids = STRV_INIT;
 	struct envelope env;
@@ -77,7 +78,7 @@ queue_admin_summary(struct queue *q, time_t now,
 	return 0;
 }
 
-/* ---- show ----------------------------------------------------------------- */
+/* ---- show ---------------------------------------------------------------- */
 
 /* Appends n bytes at s for a terminal: valid UTF-8 kept (TAB and newline
  * too when multiline); other control characters (C0, DEL, C1: a C1 CSI
@@ -90,10 +91,12 @@ add_term(struct buf *out, const char *s, size_t n, int multiline)
 
 	while (i < n) {
 		len = queue_admin_utf8_len(p + i, n - i);
-		if (len == 0 || (len == 1 && p[i] < 0x20 && !(multiline &&
-		    (p[i] == '\t' || p[i] == '\n'))) || p[i] == 0x7f ||
+		if (len == 0 ||
+		    (len == 1 && p[i] < 0x20 &&
+		        !(multiline && (p[i] == '\t' || p[i] == '\n'))) ||
+		    p[i] == 0x7f ||
 		    (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			buf_addc(out, '?');   /* one per character or bad byte */
+			buf_addc(out, '?'); /* one per character or bad byte */
 			i += len ? len : 1;
 			continue;
 		}
@@ -131,12 +134,15 @@ add_time(struct buf *out, const char *indent, const char *label, time_t t,
 static void
 show_status(struct buf *out, const struct envelope *env)
 {
-	buf_printf(out, "%s: %s", _("Status"), (env->flags & ENVELOPE_F_HELD) ?
-	    _("held (not delivered until released)") :
-	    env->attempts > 0 ? _("deferred") : _("queued"));
+	buf_printf(out, "%s: %s", _("Status"),
+	    (env->flags & ENVELOPE_F_HELD) ?
+	        _("held (not delivered until released)") :
+	        env->attempts > 0 ? _("deferred") :
+	                            _("queued"));
 	if (env->flags & ENVELOPE_F_MAYBE_DELIVERED)
-		buf_printf(out, "; %s", _("may already have been delivered "
-		    "(connection lost after the final dot)"));
+		buf_printf(out, "; %s",
+		    _("may already have been delivered "
+		      "(connection lost after the final dot)"));
 	buf_addc(out, '\n');
 }
 
@@ -211,7 +217,8 @@ queue_admin_show_format(struct buf *out, const struct envelope *env,
 	} else {
 		add_term(out, hdr, hlen, 1);
 		if (truncated)
-			buf_printf(out, "%s\n", _("(header section cut here: too long)"));
+			buf_printf(out, "%s\n",
+			    _("(header section cut here: too long)"));
 	}
 	buf_free(&b);
 }
@@ -236,7 +243,8 @@ read_headers(struct queue *q, const char *id, struct buf *hdr, struct err *e)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = err_sys(e, EX_IOERR, errno, _("cannot read %s"), path);
+			rc = err_sys(e, EX_IOERR, errno, _("cannot read %s"),
+			    path);
 			goto out;
 		}
 		if (n == 0) {
@@ -244,13 +252,15 @@ read_headers(struct queue *q, const char *id, struct buf *hdr, struct err *e)
 			break;
 		}
 		buf_add(hdr, chunk, (size_t)n);
-		if (hdr->data[0] == '\n' || memmem(hdr->data, hdr->len, "\n\n", 2)) {
+		if (hdr->data[0] == '\n' ||
+		    memmem(hdr->data, hdr->len, "\n\n", 2)) {
 			rc = 0;
 			break;
 		}
 	}
-	end = hdr->data == NULL ? NULL : hdr->data[0] == '\n' ? hdr->data :
-	    memmem(hdr->data, hdr->len, "\n\n", 2);
+	end = hdr->data == NULL  ? NULL :
+	    hdr->data[0] == '\n' ? hdr->data :
+	                           memmem(hdr->data, hdr->len, "\n\n", 2);
 	if (end != NULL)
 		hdr->len = (size_t)(end - hdr->data) + 1;
 	else if (hdr->len > QUEUE_ADMIN_HEADERS_MAX)
@@ -269,8 +279,10 @@ no_such(struct err *e, const char *id)
 	char safe[80];
 
 	log_sanitize(safe, sizeof(safe), id, strlen(id));
-	return err_set(e, EX_NOINPUT, _("%s: no such message in the queue "
-	    "(list the queue with mailq)"), safe);
+	return err_set(e, EX_NOINPUT,
+	    _("%s: no such message in the queue "
+	      "(list the queue with mailq)"),
+	    safe);
 }
 
 int
@@ -299,11 +311,15 @@ queue_admin_show(struct queue *q, const char *id, int json, struct buf *out,
 		if (h == 2)
 			buf_adds(out, "null");
 		else
-			queue_admin_json_string(out, hdr.data ? hdr.data : "", hdr.len);
+			queue_admin_json_string(out, hdr.data ? hdr.data : "",
+			    hdr.len);
 		buf_adds(out, "}\n");
 	} else {
-		queue_admin_show_format(out, &env, h == 2 ? NULL :
-		    hdr.data ? hdr.data : "", hdr.len, h == 1);
+		queue_admin_show_format(out, &env,
+		    h == 2       ? NULL :
+		        hdr.data ? hdr.data :
+		                   "",
+		    hdr.len, h == 1);
 	}
 	rc = 0;
 out:
@@ -312,16 +328,20 @@ out:
 	return rc;
 }
 
-/* ---- actions ------------------------------------------------------------------ */
+/* ---- actions ------------------------------------------------------------- */
 
 const char *
 queue_admin_action_name(enum queue_admin_action action)
 {
 	switch (action) {
-	case QUEUE_ADMIN_DELETE: return "deleted";
-	case QUEUE_ADMIN_HOLD: return "held";
-	case QUEUE_ADMIN_RELEASE: return "released";
-	case QUEUE_ADMIN_RETRY: return "due now";
+	case QUEUE_ADMIN_DELETE:
+		return "deleted";
+	case QUEUE_ADMIN_HOLD:
+		return "held";
+	case QUEUE_ADMIN_RELEASE:
+		return "released";
+	case QUEUE_ADMIN_RETRY:
+		return "due now";
 	}
 	return "?";
 }
@@ -362,8 +382,10 @@ apply_locked(struct queue *q, enum queue_admin_action action, const char *id,
 		if (e->code == EX_NOINPUT)
 			no_such(e, id);
 		else
-			err_wrap(e, _("%s: not changed (delete it, or repair the "
-			    "envelope)"), id);
+			err_wrap(e,
+			    _("%s: not changed (delete it, or repair the "
+			      "envelope)"),
+			    id);
 		goto out;
 	}
 	change(&env, action, now, note);
@@ -387,8 +409,10 @@ queue_admin_apply(struct queue *q, enum queue_admin_action action,
 	if (lr < 0)
 		goto out;
 	if (lr == 1) {
-		err_set(e, EX_TEMPFAIL, _("%s is being delivered right now; try "
-		    "again in a moment"), id);
+		err_set(e, EX_TEMPFAIL,
+		    _("%s is being delivered right now; try "
+		      "again in a moment"),
+		    id);
 		goto out;
 	}
 	if (lr == 2) {
@@ -400,16 +424,19 @@ queue_admin_apply(struct queue *q, enum queue_admin_action action,
 			goto out;
 		}
 		if (action != QUEUE_ADMIN_DELETE) {
-			err_set(e, EX_DATAERR, _("%s: the message file is missing; "
-			    "delete the message"), id);
+			err_set(e, EX_DATAERR,
+			    _("%s: the message file is missing; "
+			      "delete the message"),
+			    id);
 			goto out;
 		}
 	}
 	if (apply_locked(q, action, id, now, &nt, e) < 0)
 		goto out;
 	if (!(nt & QUEUE_ADMIN_NOTE_SAME))
-		log_msg(LOG_INFO, "%s: %s by the queue owner's request (uid %lu)",
-		    id, queue_admin_action_name(action), (unsigned long)q->uid);
+		log_msg(LOG_INFO,
+		    "%s: %s by the queue owner's request (uid %lu)", id,
+		    queue_admin_action_name(action), (unsigned long)q->uid);
 	if (note != NULL)
 		*note = nt;
 	rc = 0;

@@ -55,13 +55,13 @@ int queue_admin_list_json(struct queue *q, struct buf *out, struct err *e);
 /* ---- summary ------------------------------------------------------------ */
 
 struct queue_admin_summary {
-	size_t messages;            /* readable envelopes */
+	size_t messages; /* readable envelopes */
 	size_t recipients_pending;
 	size_t held;
-	size_t deferred;            /* attempts > 0 */
+	size_t deferred; /* attempts > 0 */
 	size_t maybe_delivered;
-	size_t damaged;             /* envelopes that cannot be read */
-	long long oldest_age;       /* seconds since the oldest arrival; 0 if none */
+	size_t damaged;       /* envelopes that cannot be read */
+	long long oldest_age; /* seconds since the oldest arrival; 0 if none */
 };
 
 /* Zeroes s. */
@@ -78,7 +78,7 @@ void queue_admin_summary_format(const struct queue_admin_summary *s,
 int queue_admin_summary(struct queue *q, time_t now,
     struct queue_admin_summary *s, struct err *e);
 
-/* ---- show ----------------------------------------------------------------- */
+/* ---- show ---------------------------------------------------------------- */
 
 /* Appends every envelope field as translated "Label: value" lines, then a
  * blank line and the header section hdr (hlen bytes; NULL: not
@@ -91,10 +91,10 @@ void queue_admin_show_format(struct buf *out, const struct envelope *env,
  * or with json one JSON object (queue_admin_json_envelope plus
  * "headers":str|null) and "\n".  Returns 0, or -1 with EX_NOINPUT (no
  * such message), EX_DATAERR (damaged envelope) or EX_IOERR. */
-int queue_admin_show(struct queue *q, const char *id, int json,
-    struct buf *out, struct err *e);
+int queue_admin_show(struct queue *q, const char *id, int json, struct buf *out,
+    struct err *e);
 
-/* ---- actions ------------------------------------------------------------------ */
+/* ---- actions ------------------------------------------------------------- */
 
 enum queue_admin_action {
 	QUEUE_ADMIN_DELETE,
@@ -104,8 +104,8 @@ enum queue_admin_action {
 };
 
 /* What an action found (queue_admin_apply's *note). */
-#define QUEUE_ADMIN_NOTE_HELD 0x1u   /* retry: the message stays held */
-#define QUEUE_ADMIN_NOTE_SAME 0x2u   /* hold/release: it already was so */
+#define QUEUE_ADMIN_NOTE_HELD 0x1u /* retry: the message stays held */
+#define QUEUE_ADMIN_NOTE_SAME 0x2u /* hold/release: it already was so */
 
 /* Does action to message id under its lock: delete removes it (also one
  * whose envelope is damaged; no bounce), hold sets the held flag, release

@@ -34,7 +34,8 @@ queue_admin_utf8_len(const unsigned char *p, size_t n)
 			return 0;
 		v = v << 6 | (p[i] & 0x3f);
 	}
-	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	if ((len == 3 && v < 0x800) ||
+	    (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
 	    (v >= 0xd800 && v <= 0xdfff))
 		return 0;
 	return len;
@@ -51,19 +52,34 @@ queue_admin_json_string(struct buf *out, const char *s, size_t n)
 		unsigned char c = p[i];
 
 		switch (c) {
-		case '"': buf_adds(out, "\\\""); break;
-		case '\\': buf_adds(out, "\\\\"); break;
-		case '\n': buf_adds(out, "\\n"); break;
-		case '\r': buf_adds(out, "\\r"); break;
-		case '\t': buf_adds(out, "\\t"); break;
-		case '\b': buf_adds(out, "\\b"); break;
-		case '\f': buf_adds(out, "\\f"); break;
+		case '"':
+			buf_adds(out, "\\\"");
+			break;
+		case '\\':
+			buf_adds(out, "\\\\");
+			break;
+		case '\n':
+			buf_adds(out, "\\n");
+			break;
+		case '\r':
+			buf_adds(out, "\\r");
+			break;
+		case '\t':
+			buf_adds(out, "\\t");
+			break;
+		case '\b':
+			buf_adds(out, "\\b");
+			break;
+		case '\f':
+			buf_adds(out, "\\f");
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f) {
 				buf_printf(out, "\\u%04x", c);
 			} else if (c < 0x80) {
 				buf_addc(out, (char)c);
-			} else if ((len = queue_admin_utf8_len(p + i, n - i)) == 0) {
+			} else if ((len = queue_admin_utf8_len(p + i, n - i)) ==
+			    0) {
 				buf_adds(out, "\\ufffd");
 			} else {
 				buf_add(out, p + i, len);
@@ -128,7 +144,8 @@ queue_admin_json_open(struct buf *out, const struct envelope *env)
 	json_str_or_null(out, env->id);
 	buf_printf(out, ",\"size\":%llu,\"arrival\":", env->size);
 	json_time(out, env->created);
-	buf_printf(out, ",\"arrival_epoch\":%lld,\"sender\":", (long long)env->created);
+	buf_printf(out,
+	    ",\"arrival_epoch\":%lld,\"sender\":", (long long)env->created);
 	json_str_or_null(out, env->sender ? env->sender : "");
 	buf_printf(out, ",\"held\":%s,\"maybe_delivered\":%s,\"attempts\":%u",
 	    (env->flags & ENVELOPE_F_HELD) ? "true" : "false",

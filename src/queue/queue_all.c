@@ -85,8 +85,8 @@ queue_all_add(struct queue_all *a, const char *dir, uid_t uid, struct err *e)
 	if (stat(dir, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return err_sys(e, EX_IOERR, errno, _("cannot examine the queue %s"),
-		    dir);
+		return err_sys(e, EX_IOERR, errno,
+		    _("cannot examine the queue %s"), dir);
 	}
 	pw = getpwuid(uid);
 	add_q(a, &st, dir, uid, pw != NULL ? pw->pw_gid : getegid(),
@@ -125,29 +125,32 @@ queue_all_add_spool(struct queue_all *a, const char *spool, struct err *e)
 		const struct spool_entry *se = &l.v[i];
 
 		if (lstat(se->dir, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;   /* gone since the listing */
+			continue; /* gone since the listing */
 		pw = getpwuid(se->uid);
 		/* as root's run does: the passwd group, else the directory's,
 		 * never root's for a user without an entry */
 		gid = pw != NULL ? pw->pw_gid : se->gid;
 		if (pw == NULL && gid == 0 && se->uid != 0) {
-			char *m = xasprintf(_("%s: uid %lu has no passwd entry and the "
-			    "directory's group is root; not read (uid %lu or root can "
-			    "fix it: chgrp it to the user's group)"), se->dir,
-			    (unsigned long)se->uid, (unsigned long)se->uid);
+			char *m = xasprintf(
+			    _("%s: uid %lu has no passwd entry and the "
+			      "directory's group is root; not read (uid %lu or root can "
+			      "fix it: chgrp it to the user's group)"),
+			    se->dir, (unsigned long)se->uid,
+			    (unsigned long)se->uid);
 
 			strv_add(&a->skipped, m);
 			free(m);
 			continue;
 		}
-		add_q(a, &st, se->dir, se->uid, gid, pw != NULL ? pw->pw_name : NULL);
+		add_q(a, &st, se->dir, se->uid, gid,
+		    pw != NULL ? pw->pw_name : NULL);
 	}
 	qsort(a->v + first, a->n - first, sizeof(*a->v), cmp_uid);
 	spool_listing_free(&l);
 	return 0;
 }
 
-/* ---- running as the owner ----------------------------------------------------- */
+/* ---- running as the owner ------------------------------------------------ */
 
 /* What a child writes first. */
 struct answer {
@@ -248,21 +251,27 @@ parent(const struct queue_all_q *q, pid_t pid, int fd, struct buf *out,
 		kill(pid, SIGKILL);
 	spawn_wait(pid, &status);
 	if (r == EX_TEMPFAIL) {
-		err_set(e, EX_TEMPFAIL, _("%s (owner %s): no answer from the queue "
-		    "within %d s, skipped (look for a FIFO or a hung file system "
-		    "in it)"), q->dir, queue_all_owner(q, who),
+		err_set(e, EX_TEMPFAIL,
+		    _("%s (owner %s): no answer from the queue "
+		      "within %d s, skipped (look for a FIFO or a hung file system "
+		      "in it)"),
+		    q->dir, queue_all_owner(q, who),
 		    QUEUE_ALL_TIMEOUT_MS / 1000);
 		goto out;
 	}
-	memcpy(&ans, b.data ? b.data : "", b.len >= sizeof(ans) ? sizeof(ans) : 0);
+	memcpy(&ans, b.data ? b.data : "",
+	    b.len >= sizeof(ans) ? sizeof(ans) : 0);
 	if (r != 0 || b.len < sizeof(ans) || ans.msglen >= ERR_MSG_MAX ||
 	    b.len - sizeof(ans) < ans.msglen || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != EX_OK) {
-		err_set(e, EX_IOERR, _("%s (owner %s): the queue could not be read "
-		    "as its owner (%s); run the command again, and check the "
-		    "system log"), q->dir, queue_all_owner(q, who),
-		    r != 0 ? _("too much output") : WIFSIGNALED(status) ?
-		    _("killed by a signal") : _("no complete answer"));
+		err_set(e, EX_IOERR,
+		    _("%s (owner %s): the queue could not be read "
+		      "as its owner (%s); run the command again, and check the "
+		      "system log"),
+		    q->dir, queue_all_owner(q, who),
+		    r != 0                  ? _("too much output") :
+		        WIFSIGNALED(status) ? _("killed by a signal") :
+		                              _("no complete answer"));
 		goto out;
 	}
 	if (ans.rc < 0) {
@@ -301,8 +310,9 @@ queue_all_run(const struct queue_all_q *q, queue_all_fn fn, void *arg,
 	so.flags = SPAWN_SIGPIPE;
 	pid = spawn_fork(&so);
 	if (pid < 0)
-		return err_sys(e, EX_OSERR, errno, _("%s (owner %s): cannot fork"),
-		    q->dir, queue_all_owner(q, who));
+		return err_sys(e, EX_OSERR, errno,
+		    _("%s (owner %s): cannot fork"), q->dir,
+		    queue_all_owner(q, who));
 	if (pid == 0)
 		child(q, fn, arg, STDOUT_FILENO);
 	rc = parent(q, pid, so.pipe[1], out, e);

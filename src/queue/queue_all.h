@@ -34,20 +34,20 @@
 struct queue_all_q {
 	uid_t uid;
 	gid_t gid;
-	char *user;      /* owned login name, NULL without a passwd entry */
-	char *dir;       /* owned queue directory */
-	int inproc;      /* read by this process, not by a child */
-	dev_t dev;       /* of dir, to list it once */
+	char *user; /* owned login name, NULL without a passwd entry */
+	char *dir;  /* owned queue directory */
+	int inproc; /* read by this process, not by a child */
+	dev_t dev;  /* of dir, to list it once */
 	ino_t ino;
 };
 
 struct queue_all {
-	struct queue_all_q *v;   /* owned: the invoking user's first, then
-	                          * the spool's in uid order */
+	struct queue_all_q *v; /* owned: the invoking user's first, then
+	                        * the spool's in uid order */
 	size_t n, cap;
-	struct strv skipped;     /* spool entries that are not queues: one
-	                          * message each (path and fix) */
-	int spool_missing;       /* the spool does not exist */
+	struct strv skipped; /* spool entries that are not queues: one
+	                      * message each (path and fix) */
+	int spool_missing;   /* the spool does not exist */
 };
 
 void queue_all_init(struct queue_all *a);
@@ -62,8 +62,7 @@ int queue_all_add(struct queue_all *a, const char *dir, uid_t uid,
 /* Adds every queue of spool (spool_list, root's "0" included) not
  * already listed, and the skipped entries' messages.  Returns 0, or -1
  * when the spool cannot be read. */
-int queue_all_add_spool(struct queue_all *a, const char *spool,
-    struct err *e);
+int queue_all_add_spool(struct queue_all *a, const char *spool, struct err *e);
 
 /* The owner as shown: the login name, else the uid in decimal (into buf,
  * which must hold 24 bytes).  Borrowed. */
@@ -71,8 +70,8 @@ const char *queue_all_owner(const struct queue_all_q *q, char *buf);
 
 /* What queue_all_run runs as the owner: work on q, append output to out.
  * Returns 0 or -1 with e. */
-typedef int (*queue_all_fn)(struct queue *q, void *arg, struct buf *out,
-    struct err *e);
+typedef int (
+    *queue_all_fn)(struct queue *q, void *arg, struct buf *out, struct err *e);
 
 /* Runs fn on queue q: in-process for q->inproc, else in a child dropped
  * to q's owner.  Appends fn's output to out.  Returns 0, or -1 with fn's
@@ -87,8 +86,8 @@ int queue_all_run(const struct queue_all_q *q, queue_all_fn fn, void *arg,
 
 struct queue_all_msg {
 	char id[QUEUE_ID_LEN + 1];
-	struct envelope env;     /* valid when damaged is NULL */
-	char *damaged;           /* owned: why the envelope cannot be read */
+	struct envelope env; /* valid when damaged is NULL */
+	char *damaged;       /* owned: why the envelope cannot be read */
 };
 
 struct queue_all_msgs {
@@ -113,7 +112,7 @@ int queue_all_parse(const char *p, size_t len, struct queue_all_msgs *m,
 int queue_all_read(const struct queue_all_q *q, struct queue_all_msgs *m,
     struct err *e);
 
-/* ---- acting on messages (queue_all_admin.c) -------------------------------- */
+/* ---- acting on messages (queue_all_admin.c) ------------------------------ */
 
 /* Where message id is among a's queues: 0 and *idx, or -1 with EX_NOINPUT
  * (in none: "no such message"), EX_USAGE (in more than one: the error
@@ -124,10 +123,10 @@ int queue_all_find(const struct queue_all *a, const char *id, size_t *idx,
 
 /* The outcome of one action on one message. */
 struct queue_all_result {
-	char id[65];               /* as given (at most 64 bytes) */
-	int code;                  /* EX_OK or the error's code */
-	unsigned note;             /* QUEUE_ADMIN_NOTE_* */
-	char msg[ERR_MSG_MAX];     /* the error, "" when done */
+	char id[65];           /* as given (at most 64 bytes) */
+	int code;              /* EX_OK or the error's code */
+	unsigned note;         /* QUEUE_ADMIN_NOTE_* */
+	char msg[ERR_MSG_MAX]; /* the error, "" when done */
 };
 
 /* Does action (queue_admin_apply, under the message lock) on each of ids

@@ -46,8 +46,10 @@ queue_all_find(const struct queue_all *a, const char *id, size_t *idx,
 	int rc = -1;
 
 	if (!queue_id_valid(id))
-		return err_set(e, EX_NOINPUT, _("%s: no such message in the queue "
-		    "(list the queue with mailq)"), id);
+		return err_set(e, EX_NOINPUT,
+		    _("%s: no such message in the queue "
+		      "(list the queue with mailq)"),
+		    id);
 	for (i = 0; i < a->n; i++) {
 		buf_reset(&out);
 		if (queue_all_run(&a->v[i], has_id, (void *)id, &out, e) < 0)
@@ -59,12 +61,16 @@ queue_all_find(const struct queue_all *a, const char *id, size_t *idx,
 		}
 	}
 	if (found == 0)
-		err_set(e, EX_NOINPUT, _("%s: no such message in the queue "
-		    "(list the queue with mailq)"), id);
+		err_set(e, EX_NOINPUT,
+		    _("%s: no such message in the queue "
+		      "(list the queue with mailq)"),
+		    id);
 	else if (found > 1)
-		err_set(e, EX_USAGE, _("%s is in the queues of %s; not changed "
-		    "(act as the owner instead, for example: runuser -u USER -- "
-		    "relayq queue ...)"), id, buf_cstr(&who));
+		err_set(e, EX_USAGE,
+		    _("%s is in the queues of %s; not changed "
+		      "(act as the owner instead, for example: runuser -u USER -- "
+		      "relayq queue ...)"),
+		    id, buf_cstr(&who));
 	else
 		rc = 0;
 out:
@@ -77,7 +83,7 @@ struct apply_arg {
 	enum queue_admin_action action;
 	const struct strv *ids;
 	time_t now;
-	int quiet;     /* in a child: the parent logs */
+	int quiet; /* in a child: the parent logs */
 };
 
 /* One result line: "ID CODE NOTE MSG\n" (MSG without newlines). */
@@ -117,9 +123,9 @@ apply_fn(struct queue *q, void *arg, struct buf *out, struct err *e)
 		err_clear(&ae);
 		note = 0;
 		if (queue_admin_apply(q, aa->action, ids->v[i], aa->now, &note,
-		    &ae) < 0)
-			result_line(out, ids->v[i], ae.code ? ae.code : EX_SOFTWARE, 0,
-			    ae.msg);
+		        &ae) < 0)
+			result_line(out, ids->v[i],
+			    ae.code ? ae.code : EX_SOFTWARE, 0, ae.msg);
 		else
 			result_line(out, ids->v[i], EX_OK, note, "");
 	}
@@ -139,7 +145,8 @@ result_nums(const char *p, const char *end, int *code, unsigned *note,
 		if (p >= end || *p != ' ')
 			return -1;
 		p++;
-		for (v[k] = 0; p < end && *p >= '0' && *p <= '9' && v[k] < 100000; p++)
+		for (v[k] = 0;
+		     p < end && *p >= '0' && *p <= '9' && v[k] < 100000; p++)
 			v[k] = v[k] * 10 + (unsigned long)(*p - '0');
 		if (p >= end || *p != ' ' || v[k] >= 100000)
 			return -1;
@@ -180,8 +187,9 @@ parse_results(const char *p, size_t len, struct queue_all_result **res,
 	}
 	return 0;
 bad:
-	return err_set(e, EX_DATAERR, _("the answer of the queue's owner is "
-	    "malformed; check with mailq what was done, and report a bug"));
+	return err_set(e, EX_DATAERR,
+	    _("the answer of the queue's owner is "
+	      "malformed; check with mailq what was done, and report a bug"));
 }
 
 int
@@ -197,8 +205,9 @@ queue_all_apply(const struct queue_all_q *q, enum queue_admin_action action,
 	*res = NULL;
 	*nres = 0;
 	rc = queue_all_run(q, apply_fn, &aa, &out, e);
-	if (rc == 0 && (rc = parse_results(out.data ? out.data : "", out.len,
-	    res, nres, e)) < 0)
+	if (rc == 0 &&
+	    (rc = parse_results(out.data ? out.data : "", out.len, res, nres,
+	         e)) < 0)
 		err_wrap(e, "%s (owner %s)", q->dir, queue_all_owner(q, who));
 	if (rc < 0) {
 		free(*res);

@@ -87,8 +87,9 @@ record_head(const char *p, size_t len, char *kind, char *id, size_t *n)
 	unsigned long long v = 0;
 	const char *s;
 
-	if (nl == NULL || nl - p < QUEUE_ID_LEN + 4 || (p[0] != 'E' && p[0] != 'D') ||
-	    p[1] != ' ' || p[2 + QUEUE_ID_LEN] != ' ')
+	if (nl == NULL || nl - p < QUEUE_ID_LEN + 4 ||
+	    (p[0] != 'E' && p[0] != 'D') || p[1] != ' ' ||
+	    p[2 + QUEUE_ID_LEN] != ' ')
 		return 0;
 	*kind = p[0];
 	memcpy(id, p + 2, QUEUE_ID_LEN);
@@ -118,16 +119,19 @@ queue_all_parse(const char *p, size_t len, struct queue_all_msgs *m,
 	while (len > 0) {
 		h = record_head(p, len, &kind, id, &n);
 		if (h == 0)
-			return err_set(e, EX_DATAERR, _("the listing sent by the "
-			    "queue's owner is malformed after %zu messages; list the "
-			    "queue again, and report a bug if it stays"), m->n);
+			return err_set(e, EX_DATAERR,
+			    _("the listing sent by the "
+			      "queue's owner is malformed after %zu messages; list the "
+			      "queue again, and report a bug if it stays"),
+			    m->n);
 		g = new_msg(m, id);
 		if (kind == 'D') {
 			g->damaged = xstrndup(p + h, n);
 		} else if (envelope_parse(&g->env, p + h, n, &pe) < 0) {
 			g->damaged = xstrdup(pe.msg);
 		} else if (g->env.id == NULL || strcmp(g->env.id, id) != 0) {
-			g->damaged = xstrdup(_("the envelope names another queue id"));
+			g->damaged =
+			    xstrdup(_("the envelope names another queue id"));
 		}
 		p += h + n;
 		len -= h + n;
@@ -144,8 +148,8 @@ queue_all_read(const struct queue_all_q *q, struct queue_all_msgs *m,
 	int rc;
 
 	rc = queue_all_run(q, queue_all_collect, NULL, &b, e);
-	if (rc == 0 && (rc = queue_all_parse(b.data ? b.data : "", b.len, m,
-	    e)) < 0)
+	if (rc == 0 &&
+	    (rc = queue_all_parse(b.data ? b.data : "", b.len, m, e)) < 0)
 		err_wrap(e, "%s (owner %s)", q->dir, queue_all_owner(q, who));
 	buf_free(&b);
 	return rc;

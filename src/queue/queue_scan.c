@@ -75,7 +75,8 @@ queue_lock(struct queue *q, const char *id, int *fdp, struct err *e)
 	while ((rc = flock(fd, LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)
 		;
 	if (rc < 0) {
-		rc = errno == EWOULDBLOCK ? 1 :
+		rc = errno == EWOULDBLOCK ?
+		    1 :
 		    err_sys(e, EX_IOERR, errno, _("cannot lock %s"), body);
 		close(fd);
 		goto out;
@@ -107,10 +108,12 @@ sweep_one(struct queue *q, const char *dir, const char *name, int orphans,
 		goto out;
 	if (!orphans && S_ISREG(st.st_mode)) {
 		/* A submission still being written holds a lock on its file. */
-		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		int fd =
+		    open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 		if (fd >= 0) {
-			int busy = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+			int busy = flock(fd, LOCK_EX | LOCK_NB) < 0 &&
+			    errno == EWOULDBLOCK;
 
 			close(fd);
 			if (busy)
@@ -126,12 +129,15 @@ sweep_one(struct queue *q, const char *dir, const char *name, int orphans,
 		goto out;
 	log_sanitize(safe, sizeof(safe), name, strlen(name));
 	if (orphans)
-		log_msg(LOG_NOTICE, "%s: removed orphaned message body (no "
-		    "envelope), age %lld h", safe,
-		    (long long)(now - st.st_mtime) / 3600);
+		log_msg(LOG_NOTICE,
+		    "%s: removed orphaned message body (no "
+		    "envelope), age %lld h",
+		    safe, (long long)(now - st.st_mtime) / 3600);
 	else
-		log_msg(LOG_NOTICE, "tmp/%s: removed stale temporary file, age "
-		    "%lld h", safe, (long long)(now - st.st_mtime) / 3600);
+		log_msg(LOG_NOTICE,
+		    "tmp/%s: removed stale temporary file, age "
+		    "%lld h",
+		    safe, (long long)(now - st.st_mtime) / 3600);
 	removed = 1;
 out:
 	free(path);
@@ -150,11 +156,13 @@ sweep_dir(struct queue *q, const char *dir, int orphans, time_t now,
 	if (d == NULL)
 		return err_sys(e, EX_IOERR, errno, _("cannot list %s"), dir);
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (orphans && !queue_id_valid(de->d_name))
 			continue;
-		*removed += (unsigned)sweep_one(q, dir, de->d_name, orphans, now);
+		*removed +=
+		    (unsigned)sweep_one(q, dir, de->d_name, orphans, now);
 	}
 	closedir(d);
 	return 0;

@@ -67,7 +67,8 @@ queue_view_json(struct buf *out, const struct queue_view *v, size_t n)
 		for (k = 0; k < v[i].msgs.n; k++) {
 			g = &v[i].msgs.v[k];
 			if (g->damaged != NULL)
-				queue_admin_json_damaged(out, g->id, g->damaged);
+				queue_admin_json_damaged(out, g->id,
+				    g->damaged);
 			else
 				queue_admin_json_envelope(out, &g->env);
 			/* Both objects end in '}': add the owner before it. */
@@ -79,11 +80,11 @@ queue_view_json(struct buf *out, const struct queue_view *v, size_t n)
 	}
 }
 
-/* ---- summary -------------------------------------------------------------- */
+/* ---- summary ------------------------------------------------------------- */
 
 /* One owner's counts (its queues added up). */
 struct owner_sum {
-	const struct queue_all_q *q;   /* the first queue of the owner */
+	const struct queue_all_q *q; /* the first queue of the owner */
 	struct queue_admin_summary s;
 	int readable;
 };
@@ -145,10 +146,12 @@ owner_sums(const struct queue_view *v, size_t n, time_t now, size_t *no)
 static void
 summary_json_counts(struct buf *out, const struct queue_admin_summary *s)
 {
-	buf_printf(out, "\"messages\":%zu,\"recipients_pending\":%zu,\"held\":%zu,"
+	buf_printf(out,
+	    "\"messages\":%zu,\"recipients_pending\":%zu,\"held\":%zu,"
 	    "\"deferred\":%zu,\"maybe_delivered\":%zu,\"damaged\":%zu,"
-	    "\"oldest_age_seconds\":%lld", s->messages, s->recipients_pending,
-	    s->held, s->deferred, s->maybe_delivered, s->damaged, s->oldest_age);
+	    "\"oldest_age_seconds\":%lld",
+	    s->messages, s->recipients_pending, s->held, s->deferred,
+	    s->maybe_delivered, s->damaged, s->oldest_age);
 }
 
 static void
@@ -163,7 +166,8 @@ summary_json(struct buf *out, const struct owner_sum *o, size_t no,
 	for (k = 0; k < no; k++) {
 		buf_adds(out, k ? ",{" : "{");
 		json_owner(out, o[k].q);
-		buf_printf(out, ",\"readable\":%s,", o[k].readable ? "true" : "false");
+		buf_printf(out, ",\"readable\":%s,",
+		    o[k].readable ? "true" : "false");
 		summary_json_counts(out, &o[k].s);
 		buf_addc(out, '}');
 	}
@@ -179,7 +183,8 @@ summary_text(struct buf *out, const struct owner_sum *o, size_t no,
 
 	queue_admin_summary_format(total, out);
 	for (k = 0; owners && k < no; k++) {
-		buf_printf(out, "\nuid: %lu\nuser: ", (unsigned long)o[k].q->uid);
+		buf_printf(out,
+		    "\nuid: %lu\nuser: ", (unsigned long)o[k].q->uid);
 		queue_view_label(out, queue_all_owner(o[k].q, who));
 		buf_addc(out, '\n');
 		if (!o[k].readable)
@@ -188,25 +193,32 @@ summary_text(struct buf *out, const struct owner_sum *o, size_t no,
 	}
 }
 
-/* ---- Prometheus / OpenMetrics ------------------------------------------------ */
+/* ---- Prometheus / OpenMetrics -------------------------------------------- */
 
 static const struct family {
 	const char *name, *help;
-	size_t off;      /* of the size_t count in queue_admin_summary */
+	size_t off; /* of the size_t count in queue_admin_summary */
 } families[] = {
-	{ "relayq_queue_messages", "Messages in the queue (readable envelopes).",
-	  offsetof(struct queue_admin_summary, messages) },
-	{ "relayq_queue_recipients_pending", "Recipients still to be delivered.",
-	  offsetof(struct queue_admin_summary, recipients_pending) },
-	{ "relayq_queue_deferred_messages", "Messages tried at least once and "
-	  "still queued.", offsetof(struct queue_admin_summary, deferred) },
-	{ "relayq_queue_held_messages", "Messages on hold (not delivered until "
-	  "released).", offsetof(struct queue_admin_summary, held) },
-	{ "relayq_queue_maybe_delivered_messages", "Messages that may already "
-	  "have been delivered (connection lost after the final dot).",
-	  offsetof(struct queue_admin_summary, maybe_delivered) },
+	{ "relayq_queue_messages",
+	    "Messages in the queue (readable envelopes).",
+	    offsetof(struct queue_admin_summary, messages) },
+	{ "relayq_queue_recipients_pending",
+	    "Recipients still to be delivered.",
+	    offsetof(struct queue_admin_summary, recipients_pending) },
+	{ "relayq_queue_deferred_messages",
+	    "Messages tried at least once and "
+	    "still queued.",
+	    offsetof(struct queue_admin_summary, deferred) },
+	{ "relayq_queue_held_messages",
+	    "Messages on hold (not delivered until "
+	    "released).",
+	    offsetof(struct queue_admin_summary, held) },
+	{ "relayq_queue_maybe_delivered_messages",
+	    "Messages that may already "
+	    "have been delivered (connection lost after the final dot).",
+	    offsetof(struct queue_admin_summary, maybe_delivered) },
 	{ "relayq_queue_damaged_messages", "Envelopes that cannot be read.",
-	  offsetof(struct queue_admin_summary, damaged) },
+	    offsetof(struct queue_admin_summary, damaged) },
 };
 
 void
@@ -255,18 +267,22 @@ summary_metrics(struct buf *out, const struct owner_sum *o, size_t no,
 	for (f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
 		family_head(out, families[f].name, families[f].help);
 		for (k = 0; k < no; k++)
-			sample(out, families[f].name, o[k].q, (long long)
-			    *(const size_t *)((const char *)&o[k].s + families[f].off));
+			sample(out, families[f].name, o[k].q,
+			    (long long)*(const size_t *)((const char *)&o[k].s +
+			        families[f].off));
 	}
-	family_head(out, age, "Age of the oldest message in seconds (0 for an "
+	family_head(out, age,
+	    "Age of the oldest message in seconds (0 for an "
 	    "empty queue).");
 	for (k = 0; k < no; k++)
 		sample(out, age, o[k].q, o[k].s.oldest_age);
-	family_head(out, up, "1 when every queue of the owner could be read, "
+	family_head(out, up,
+	    "1 when every queue of the owner could be read, "
 	    "else 0 (its counts are then incomplete).");
 	for (k = 0; k < no; k++)
 		sample(out, up, o[k].q, o[k].readable);
-	family_head(out, "relayq_spool_skipped_entries", "Entries of the system "
+	family_head(out, "relayq_spool_skipped_entries",
+	    "Entries of the system "
 	    "spool that are not valid queues (their mail is not delivered; the "
 	    "log and mailq name them).");
 	buf_printf(out, "relayq_spool_skipped_entries %zu\n", skipped);
@@ -295,7 +311,8 @@ queue_view_summary(struct buf *out, const struct queue_view *v, size_t n,
 		break;
 	case QUEUE_VIEW_PROMETHEUS:
 	case QUEUE_VIEW_OPENMETRICS:
-		summary_metrics(out, o, no, skipped, fmt == QUEUE_VIEW_OPENMETRICS);
+		summary_metrics(out, o, no, skipped,
+		    fmt == QUEUE_VIEW_OPENMETRICS);
 		break;
 	}
 	free(o);

@@ -31,16 +31,16 @@
 #include "queue/queue_all.h"
 
 struct queue_view {
-	const struct queue_all_q *q;     /* borrowed */
-	struct queue_all_msgs msgs;      /* owned (queue_view_free) */
-	int unreadable;                  /* the queue could not be read */
+	const struct queue_all_q *q; /* borrowed */
+	struct queue_all_msgs msgs;  /* owned (queue_view_free) */
+	int unreadable;              /* the queue could not be read */
 };
 
 enum queue_view_format {
-	QUEUE_VIEW_TEXT,         /* "key: value" lines */
-	QUEUE_VIEW_JSON,         /* one JSON object and "\n" */
-	QUEUE_VIEW_PROMETHEUS,   /* text exposition format 0.0.4 */
-	QUEUE_VIEW_OPENMETRICS   /* OpenMetrics 1.0 text, ends "# EOF" */
+	QUEUE_VIEW_TEXT,       /* "key: value" lines */
+	QUEUE_VIEW_JSON,       /* one JSON object and "\n" */
+	QUEUE_VIEW_PROMETHEUS, /* text exposition format 0.0.4 */
+	QUEUE_VIEW_OPENMETRICS /* OpenMetrics 1.0 text, ends "# EOF" */
 };
 
 /* Frees the messages of n views. */

@@ -66,8 +66,10 @@ queue_msg_create(struct queue *q, struct queue_msg *m, struct err *e)
 		durable_tmp_abort(&m->body);
 	}
 	m->id[0] = '\0';
-	return err_set(e, EX_TEMPFAIL, _("cannot queue message: no free queue "
-	    "id in %s after %d tries; try again"), q->dir, ID_TRIES);
+	return err_set(e, EX_TEMPFAIL,
+	    _("cannot queue message: no free queue "
+	      "id in %s after %d tries; try again"),
+	    q->dir, ID_TRIES);
 }
 
 int
@@ -86,15 +88,16 @@ queue_msg_commit_body(struct queue *q, struct queue_msg *m, struct err *e)
 }
 
 int
-queue_msg_commit_env(struct queue *q, struct queue_msg *m,
-    struct envelope *env, struct err *e)
+queue_msg_commit_env(struct queue *q, struct queue_msg *m, struct envelope *env,
+    struct err *e)
 {
 	char *body = queue_body_path(q, m->id);
 	struct stat st;
 	int rc = -1;
 
 	if (stat(body, &st) < 0) {
-		durable_err(e, errno, _("cannot queue message: cannot stat"), body);
+		durable_err(e, errno, _("cannot queue message: cannot stat"),
+		    body);
 		goto fail;
 	}
 	envelope_set(&env->id, m->id);
@@ -149,7 +152,8 @@ queue_env_write(struct queue *q, const struct envelope *env, struct err *e)
 	int rc;
 
 	if (env->id == NULL || !queue_id_valid(env->id))
-		return err_set(e, EX_SOFTWARE, _("envelope has no valid queue id"));
+		return err_set(e, EX_SOFTWARE,
+		    _("envelope has no valid queue id"));
 	path = queue_env_path(q, env->id);
 	envelope_format(env, &b);
 	rc = durable_write_file(q->tmp, path, b.data, b.len, 0600, e);
@@ -176,7 +180,8 @@ read_file(const char *path, size_t max, struct buf *out, struct err *e)
 			int saved = n < 0 ? errno : EFBIG;
 
 			close(fd);
-			return err_sys(e, EX_IOERR, saved, _("cannot read %s"), path);
+			return err_sys(e, EX_IOERR, saved, _("cannot read %s"),
+			    path);
 		}
 		buf_add(out, chunk, (size_t)n);
 	}
@@ -200,8 +205,10 @@ queue_env_read(struct queue *q, const char *id, struct envelope *env,
 		goto fail;
 	}
 	if (strcmp(env->id, id) != 0) {
-		err_set(e, EX_DATAERR, _("refusing envelope %s: it names queue id "
-		    "%s"), path, env->id);
+		err_set(e, EX_DATAERR,
+		    _("refusing envelope %s: it names queue id "
+		      "%s"),
+		    path, env->id);
 		goto fail;
 	}
 	rc = 0;
@@ -268,14 +275,15 @@ copy_body(int fd, struct durable_tmp *t, const char *from, struct err *e)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return err_sys(e, EX_IOERR, errno, _("cannot read %s"), from);
+			return err_sys(e, EX_IOERR, errno, _("cannot read %s"),
+			    from);
 		for (off = 0; off < n; off += w) {
 			w = write(t->fd, chunk + off, (size_t)(n - off));
 			if (w < 0 && errno == EINTR)
 				w = 0;
 			else if (w < 0)
-				return err_sys(e, EX_IOERR, errno, _("cannot write %s"),
-				    t->path);
+				return err_sys(e, EX_IOERR, errno,
+				    _("cannot write %s"), t->path);
 		}
 	}
 	return 0;

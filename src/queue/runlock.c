@@ -35,14 +35,18 @@ slot_open(const struct queue *q, unsigned n, struct err *e)
 
 	runlock_slot_name(n, name);
 	path = xasprintf("%s/%s", q->dir, name);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    0600);
 	if (fd < 0) {
-		err_sys(e, EX_CANTCREAT, errno, _("cannot open the run lock %s"), path);
+		err_sys(e, EX_CANTCREAT, errno,
+		    _("cannot open the run lock %s"), path);
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != q->uid) {
-		err_set(e, EX_CANTCREAT, _("the run lock %s is not a regular file "
-		    "owned by uid %lu; remove it"), path, (unsigned long)q->uid);
+		err_set(e, EX_CANTCREAT,
+		    _("the run lock %s is not a regular file "
+		      "owned by uid %lu; remove it"),
+		    path, (unsigned long)q->uid);
 		close(fd);
 		fd = -1;
 	}
@@ -76,8 +80,8 @@ runlock_try(const struct queue *q, unsigned slots, struct runlock *l,
 		r = errno;
 		close(fd);
 		if (r != EWOULDBLOCK)
-			return err_sys(e, EX_IOERR, r, _("cannot lock the run lock of %s"),
-			    q->dir);
+			return err_sys(e, EX_IOERR, r,
+			    _("cannot lock the run lock of %s"), q->dir);
 	}
 	return 1;
 }
@@ -96,8 +100,8 @@ runlock_wait(const struct queue *q, struct runlock *l, struct err *e)
 		int saved = errno;
 
 		close(fd);
-		return err_sys(e, saved == EINTR ? EX_TEMPFAIL : EX_IOERR, saved,
-		    _("cannot wait for the run lock of %s"), q->dir);
+		return err_sys(e, saved == EINTR ? EX_TEMPFAIL : EX_IOERR,
+		    saved, _("cannot wait for the run lock of %s"), q->dir);
 	}
 	l->fd = fd;
 	return 0;
@@ -120,7 +124,8 @@ runlock_kick(const struct queue *q, struct err *e)
 	char *path = xasprintf("%s/" KICK_NAME, q->dir);
 	int fd, rc = 0;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = open(path,
+	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0)
 		rc = err_sys(e, EX_CANTCREAT, errno, _("cannot mark %s"), path);
 	else
@@ -136,7 +141,8 @@ runlock_take_kick(const struct queue *q, struct err *e)
 	int rc = 1;
 
 	if (unlink(path) < 0)
-		rc = errno == ENOENT ? 0 :
+		rc = errno == ENOENT ?
+		    0 :
 		    err_sys(e, EX_IOERR, errno, _("cannot remove %s"), path);
 	free(path);
 	return rc;

@@ -26,8 +26,8 @@
 #define RUNLOCK_MAX_SLOTS 16
 
 struct runlock {
-	int fd;             /* the locked slot's file; -1 when not held */
-	unsigned slot;      /* 0 = flush.lock, n = flush.lock.n */
+	int fd;        /* the locked slot's file; -1 when not held */
+	unsigned slot; /* 0 = flush.lock, n = flush.lock.n */
 };
 
 /* The file name of slot n in out (size 32): "flush.lock" or "flush.lock.N".
@@ -57,8 +57,8 @@ int runlock_take_kick(const struct queue *q, struct err *e);
 int runlock_kicked(const struct queue *q);
 
 enum runlock_handover {
-	RUNLOCK_IDLE = 0,       /* no run holds the queue: start one */
-	RUNLOCK_HANDED = 1      /* a run holds it and will deliver the message */
+	RUNLOCK_IDLE = 0,  /* no run holds the queue: start one */
+	RUNLOCK_HANDED = 1 /* a run holds it and will deliver the message */
 };
 /* The submitter's half of the protocol, after its message is committed:
  * marks the kick, then tries the lock (and releases it at once when it got

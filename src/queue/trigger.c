@@ -31,20 +31,26 @@ trigger_touch(const char *spool, struct err *e)
 		err_set(e, EX_SOFTWARE, _("root does not touch %s"), path);
 		goto out;
 	}
-	fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = open(path,
+	    O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			err_set(e, EX_UNAVAILABLE, _("%s does not exist (make install or "
-			    "root's next relayq-flush --all-users run creates it)"), path);
+			err_set(e, EX_UNAVAILABLE,
+			    _("%s does not exist (make install or "
+			      "root's next relayq-flush --all-users run creates it)"),
+			    path);
 		else
-			err_sys(e, EX_NOPERM, errno, _("cannot open %s (root removes a "
-			    "bad one on its next --all-users run)"), path);
+			err_sys(e, EX_NOPERM, errno,
+			    _("cannot open %s (root removes a "
+			      "bad one on its next --all-users run)"),
+			    path);
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || !trigger_ok(&st)) {
-		err_set(e, EX_NOPERM, _("%s is not root's trigger file (owner uid %lu); "
-		    "not touched (root's next --all-users run replaces it)"), path,
-		    (unsigned long)st.st_uid);
+		err_set(e, EX_NOPERM,
+		    _("%s is not root's trigger file (owner uid %lu); "
+		      "not touched (root's next --all-users run replaces it)"),
+		    path, (unsigned long)st.st_uid);
 		close(fd);
 		goto out;
 	}
@@ -64,16 +70,17 @@ create(int dfd, const char *spool, struct err *e)
 {
 	int fd;
 
-	fd = openat(dfd, TRIGGER_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_NONBLOCK | O_CLOEXEC, TRIGGER_MODE);
+	fd = openat(dfd, TRIGGER_NAME,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    TRIGGER_MODE);
 	if (fd < 0)
 		return err_sys(e, EX_CANTCREAT, errno, _("cannot create %s/%s"),
 		    spool, TRIGGER_NAME);
 	/* The umask (UMask=0077 in the unit) must not take others' write.
 	 * Root made it, so root owns it (no chown: the unit denies it). */
 	if (fchmod(fd, TRIGGER_MODE) < 0) {
-		err_sys(e, EX_CANTCREAT, errno, _("cannot set the mode of %s/%s"),
-		    spool, TRIGGER_NAME);
+		err_sys(e, EX_CANTCREAT, errno,
+		    _("cannot set the mode of %s/%s"), spool, TRIGGER_NAME);
 		close(fd);
 		unlinkat(dfd, TRIGGER_NAME, 0);
 		return -1;
@@ -96,14 +103,16 @@ trigger_ensure(int dfd, const char *spool, struct err *e)
 		if (S_ISDIR(st.st_mode))
 			flags = AT_REMOVEDIR;
 		if (unlinkat(dfd, TRIGGER_NAME, flags) < 0)
-			return err_sys(e, EX_CANTCREAT, errno, _("%s/%s is not root's "
-			    "trigger file (owner uid %lu) and cannot be removed; "
-			    "remove it"), spool, TRIGGER_NAME, (unsigned long)st.st_uid);
+			return err_sys(e, EX_CANTCREAT, errno,
+			    _("%s/%s is not root's "
+			      "trigger file (owner uid %lu) and cannot be removed; "
+			      "remove it"),
+			    spool, TRIGGER_NAME, (unsigned long)st.st_uid);
 		return create(dfd, spool, e) < 0 ? -1 : 2;
 	}
 	if (errno != ENOENT)
-		return err_sys(e, EX_IOERR, errno, _("cannot look at %s/%s"), spool,
-		    TRIGGER_NAME);
+		return err_sys(e, EX_IOERR, errno, _("cannot look at %s/%s"),
+		    spool, TRIGGER_NAME);
 	return create(dfd, spool, e) < 0 ? -1 : 1;
 }
 

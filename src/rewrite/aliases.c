@@ -12,7 +12,6 @@
 #include "lib/i18n.h"
 #include "lib/xalloc.h"
 
-
 static void
 entry_free(struct alias_entry *en)
 {
@@ -24,8 +23,8 @@ entry_free(struct alias_entry *en)
 
 /* Parses "name: values" into a new entry of nw. */
 static int
-parse_entry(struct aliases_pstate *ps, struct aliases *nw, const char *s, size_t len,
-            const char *file, unsigned line, struct err *e)
+parse_entry(struct aliases_pstate *ps, struct aliases *nw, const char *s,
+    size_t len, const char *file, unsigned line, struct err *e)
 {
 	struct aliases_tlist tl = { NULL, 0, 0 };
 	struct alias_entry *en;
@@ -39,7 +38,7 @@ parse_entry(struct aliases_pstate *ps, struct aliases *nw, const char *s, size_t
 		name = i < len ? aliases_unquote(s, ++i) : NULL;
 	} else {
 		while (i < len && s[i] != ':' && !aliases_is_blank(s[i]) &&
-		       strchr(",@\"", s[i]) == NULL)
+		    strchr(",@\"", s[i]) == NULL)
 			i++;
 		if (i > 0)
 			name = xstrndup(s, i);
@@ -47,14 +46,17 @@ parse_entry(struct aliases_pstate *ps, struct aliases *nw, const char *s, size_t
 	while (i < len && aliases_is_blank(s[i]))
 		i++;
 	if (name == NULL || name[0] == '\0' || i >= len || s[i] != ':') {
-		err_set(e, EX_CONFIG, _("%s:%u: expected \"name: value\""), file, line);
+		err_set(e, EX_CONFIG, _("%s:%u: expected \"name: value\""),
+		    file, line);
 		goto fail;
 	}
 	aliases_lower(name);
-	if (aliases_parse_values(ps, &tl, s + i + 1, len - i - 1, file, line, e) < 0)
+	if (aliases_parse_values(ps, &tl, s + i + 1, len - i - 1, file, line,
+	        e) < 0)
 		goto fail;
 	if (tl.n == 0) {
-		err_set(e, EX_CONFIG, _("%s:%u: alias \"%s\" has no value"), file, line, name);
+		err_set(e, EX_CONFIG, _("%s:%u: alias \"%s\" has no value"),
+		    file, line, name);
 		goto fail;
 	}
 	if (nw->n == nw->cap) {
@@ -80,7 +82,7 @@ struct lstate {
 	struct aliases *nw;
 	const char *file;
 	struct buf logical;
-	unsigned start;      /* 0 = no logical line open */
+	unsigned start; /* 0 = no logical line open */
 };
 
 static int
@@ -89,8 +91,8 @@ flush_logical(struct lstate *ls, struct err *e)
 	int rc = 0;
 
 	if (ls->start != 0)
-		rc = parse_entry(ls->ps, ls->nw, ls->logical.data, ls->logical.len,
-		                 ls->file, ls->start, e);
+		rc = parse_entry(ls->ps, ls->nw, ls->logical.data,
+		    ls->logical.len, ls->file, ls->start, e);
 	buf_reset(&ls->logical);
 	ls->start = 0;
 	return rc;
@@ -106,11 +108,12 @@ main_line(void *st, const char *s, size_t n, unsigned line, struct err *e)
 	if (aliases_is_blank(s[0])) {
 		if (ls->start == 0)
 			return err_set(e, EX_CONFIG,
-			               _("%s:%u: continuation line without an alias before it"),
-			               ls->file, line);
+			    _("%s:%u: continuation line without an alias before it"),
+			    ls->file, line);
 		if (ls->logical.len + 1 + n > ALIASES_LINE_MAX)
-			return err_set(e, EX_CONFIG, _("%s:%u: alias longer than %u bytes"),
-			               ls->file, ls->start, ALIASES_LINE_MAX);
+			return err_set(e, EX_CONFIG,
+			    _("%s:%u: alias longer than %u bytes"), ls->file,
+			    ls->start, ALIASES_LINE_MAX);
 		buf_addc(&ls->logical, ' ');
 		buf_add(&ls->logical, s, n);
 		return 0;
@@ -126,12 +129,13 @@ static int
 cmp_entry(const void *x, const void *y)
 {
 	return strcmp(((const struct alias_entry *)x)->name,
-	              ((const struct alias_entry *)y)->name);
+	    ((const struct alias_entry *)y)->name);
 }
 
 /* Refuses a name defined twice, in nw (sorted) or already in a. */
 static int
-check_duplicates(const struct aliases *a, const struct aliases *nw, struct err *e)
+check_duplicates(const struct aliases *a, const struct aliases *nw,
+    struct err *e)
 {
 	const struct alias_entry *first, *later;
 	size_t i;
@@ -140,7 +144,8 @@ check_duplicates(const struct aliases *a, const struct aliases *nw, struct err *
 		later = &nw->v[i];
 		if (i > 0 && strcmp(nw->v[i - 1].name, later->name) == 0) {
 			first = &nw->v[i - 1];
-			if (first->line > later->line) {   /* qsort is not stable */
+			if (first->line >
+			    later->line) { /* qsort is not stable */
 				first = later;
 				later = &nw->v[i - 1];
 			}
@@ -148,15 +153,16 @@ check_duplicates(const struct aliases *a, const struct aliases *nw, struct err *
 			continue;
 		}
 		return err_set(e, EX_CONFIG,
-		               _("%s:%u: alias \"%s\" defined again (first at %s:%u); keep one"),
-		               later->file, later->line, later->name, first->file, first->line);
+		    _("%s:%u: alias \"%s\" defined again (first at %s:%u); keep one"),
+		    later->file, later->line, later->name, first->file,
+		    first->line);
 	}
 	return 0;
 }
 
 int
 aliases_parse(struct aliases *a, const char *file, const char *text, size_t len,
-              aliases_read_fn rd, void *arg, struct err *e)
+    aliases_read_fn rd, void *arg, struct err *e)
 {
 	struct aliases nw = ALIASES_INIT;
 	struct aliases_pstate ps;
@@ -174,13 +180,15 @@ aliases_parse(struct aliases *a, const char *file, const char *text, size_t len,
 	buf_init(&ls.logical);
 	ls.start = 0;
 	if (len > ALIASES_FILE_MAX) {
-		err_set(e, EX_CONFIG, _("%s: larger than %u bytes"), file, ALIASES_FILE_MAX);
+		err_set(e, EX_CONFIG, _("%s: larger than %u bytes"), file,
+		    ALIASES_FILE_MAX);
 		goto fail;
 	}
-	if (aliases_each_line(text, len, ls.file, main_line, &ls, e) < 0 || flush_logical(&ls, e) < 0)
+	if (aliases_each_line(text, len, ls.file, main_line, &ls, e) < 0 ||
+	    flush_logical(&ls, e) < 0)
 		goto fail;
 	if (nw.n == 0)
-		goto done;     /* nothing to add (qsort and memcpy want arrays) */
+		goto done; /* nothing to add (qsort and memcpy want arrays) */
 	qsort(nw.v, nw.n, sizeof(*nw.v), cmp_entry);
 	if (check_duplicates(a, &nw, e) < 0)
 		goto fail;
@@ -232,8 +240,9 @@ aliases_problems(const struct aliases *a, struct strv *out)
 	for (i = 0; i < a->n; i++)
 		for (j = 0; j < a->v[i].n; j++)
 			if (a->v[i].t[j].kind == ALIAS_BROKEN) {
-				strv_take(out, xasprintf(_("alias \"%s\": %s"), a->v[i].name,
-				                         a->v[i].t[j].value));
+				strv_take(out,
+				    xasprintf(_("alias \"%s\": %s"),
+				        a->v[i].name, a->v[i].t[j].value));
 				count++;
 			}
 	return count;

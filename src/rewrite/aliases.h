@@ -51,41 +51,45 @@
 #define ALIASES_INCLUDE_READS 1000
 
 enum alias_kind {
-	ALIAS_ADDRESS,   /* "user" or "user@domain" */
-	ALIAS_NOALIAS,   /* "\user": value is "user" without the backslash */
-	ALIAS_PIPE,      /* "|cmd": value is "cmd" */
-	ALIAS_FILE,      /* "/path": value is "/path" */
-	ALIAS_BROKEN     /* a failed :include:, value is the translated message */
+	ALIAS_ADDRESS, /* "user" or "user@domain" */
+	ALIAS_NOALIAS, /* "\user": value is "user" without the backslash */
+	ALIAS_PIPE,    /* "|cmd": value is "cmd" */
+	ALIAS_FILE,    /* "/path": value is "/path" */
+	ALIAS_BROKEN   /* a failed :include:, value is the translated message */
 };
 
 struct alias_target {
 	enum alias_kind kind;
-	char *value;        /* owned by the table */
-	const char *file;   /* where written: the aliases or include file (table-owned) */
+	char *value; /* owned by the table */
+	const char *
+	    file; /* where written: the aliases or include file (table-owned) */
 	unsigned line;
 };
 
 struct alias_entry {
-	char *name;                  /* lower-case, unquoted; owned */
-	struct alias_target *t;      /* owned array of n targets, n >= 1 */
+	char *name;             /* lower-case, unquoted; owned */
+	struct alias_target *t; /* owned array of n targets, n >= 1 */
 	size_t n;
-	const char *file;            /* table-owned */
-	unsigned line;               /* first line of the logical line */
+	const char *file; /* table-owned */
+	unsigned line;    /* first line of the logical line */
 };
 
 struct aliases {
-	struct alias_entry *v;   /* sorted by name after each parse */
+	struct alias_entry *v; /* sorted by name after each parse */
 	size_t n, cap;
-	struct strv files;       /* every file name the targets point into */
+	struct strv files; /* every file name the targets point into */
 };
 
-#define ALIASES_INIT { NULL, 0, 0, STRV_INIT }
+#define ALIASES_INIT \
+	{ \
+		NULL, 0, 0, STRV_INIT \
+	}
 
 /* Reads the whole file at path into out (appending); returns 0, or -1 with
  * e set (the message names the path) and out as it was.  Used for
  * :include: files; a test passes an in-memory one. */
 typedef int (*aliases_read_fn)(void *arg, const char *path, struct buf *out,
-                               struct err *e);
+    struct err *e);
 
 /* Parses len bytes of text, written in file (a name for messages and for
  * relative includes), adding the aliases to a.  Include files are read with
@@ -93,14 +97,15 @@ typedef int (*aliases_read_fn)(void *arg, const char *path, struct buf *out,
  * Returns 0, or -1 with e set (EX_CONFIG, "FILE:LINE: what is wrong"); on
  * failure a keeps what it had before this call. */
 int aliases_parse(struct aliases *a, const char *file, const char *text,
-                  size_t len, aliases_read_fn rd, void *arg, struct err *e);
+    size_t len, aliases_read_fn rd, void *arg, struct err *e);
 
 /* aliases_file.c: the only part that opens files. */
 
 /* The file reader: a regular file of at most ALIASES_FILE_MAX bytes.
  * arg is unused.  Errors: EX_NOINPUT (cannot open/read), EX_CONFIG (not a
  * regular file, too large). */
-int aliases_read_file(void *arg, const char *path, struct buf *out, struct err *e);
+int aliases_read_file(void *arg, const char *path, struct buf *out,
+    struct err *e);
 
 /* Loads the aliases file at path into a (which may already hold entries).
  * A missing file is not an error (returns 0, a unchanged); an unreadable
@@ -109,7 +114,8 @@ int aliases_load(struct aliases *a, const char *path, struct err *e);
 
 /* The entry for name (case-insensitive, a quoted "name" is unquoted), or
  * NULL.  Borrowed from a. */
-const struct alias_entry *aliases_lookup(const struct aliases *a, const char *name);
+const struct alias_entry *aliases_lookup(const struct aliases *a,
+    const char *name);
 
 /* Appends one translated line per ALIAS_BROKEN target to out ("alias
  * "staff": /etc/aliases:3: cannot open /etc/staff.list: ...", the place

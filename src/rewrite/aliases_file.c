@@ -22,19 +22,22 @@ read_fd(int fd, const char *path, struct buf *out, struct err *e)
 	if (fstat(fd, &st) < 0)
 		return err_sys(e, EX_NOINPUT, errno, _("cannot read %s"), path);
 	if (!S_ISREG(st.st_mode))
-		return err_set(e, EX_CONFIG, _("cannot read %s: not a regular file"), path);
+		return err_set(e, EX_CONFIG,
+		    _("cannot read %s: not a regular file"), path);
 	for (;;) {
 		r = read(fd, chunk, sizeof(chunk));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return err_sys(e, EX_NOINPUT, errno, _("cannot read %s"), path);
+			return err_sys(e, EX_NOINPUT, errno,
+			    _("cannot read %s"), path);
 		if (r == 0)
 			return 0;
 		total += (size_t)r;
 		if (total > ALIASES_FILE_MAX)
-			return err_set(e, EX_CONFIG, _("cannot read %s: larger than %u bytes"),
-			               path, ALIASES_FILE_MAX);
+			return err_set(e, EX_CONFIG,
+			    _("cannot read %s: larger than %u bytes"), path,
+			    ALIASES_FILE_MAX);
 		buf_add(out, chunk, (size_t)r);
 	}
 }
@@ -85,7 +88,8 @@ aliases_load(struct aliases *a, const char *path, struct err *e)
 		}
 		return err_wrap(e, _("cannot load aliases"));
 	}
-	rc = aliases_parse(a, path, buf_cstr(&text), text.len, aliases_read_file, NULL, e);
+	rc = aliases_parse(a, path, buf_cstr(&text), text.len,
+	    aliases_read_file, NULL, e);
 	buf_free(&text);
 	return rc;
 }

@@ -17,13 +17,13 @@ struct aliases_tlist {
 
 /* What the parser carries through nested includes. */
 struct aliases_pstate {
-	struct aliases *a;       /* owns the interned file names */
+	struct aliases *a; /* owns the interned file names */
 	aliases_read_fn rd;
 	void *arg;
 	const char *stack[ALIASES_INCLUDE_MAX + 1];
-	int depth;               /* includes open below the aliases file */
-	unsigned reads;          /* include files read so far */
-	size_t bytes;            /* and their bytes */
+	int depth;      /* includes open below the aliases file */
+	unsigned reads; /* include files read so far */
+	size_t bytes;   /* and their bytes */
 };
 
 /* ---- aliases_lex.c ------------------------------------------------------ */
@@ -38,8 +38,8 @@ char *aliases_unquote(const char *s, size_t n);
 int aliases_check_address(const char *s);
 
 /* Called for each physical line; returns 0 or -1 with e. */
-typedef int (*aliases_line_fn)(void *st, const char *s, size_t n,
-    unsigned line, struct err *e);
+typedef int (*aliases_line_fn)(void *st, const char *s, size_t n, unsigned line,
+    struct err *e);
 /* Calls fn for every physical line of text (file names it in messages)
  * with its number, the trailing CR dropped; refuses a line longer than
  * ALIASES_LINE_MAX or with a control character.  Stops at and returns
@@ -58,7 +58,6 @@ void aliases_tlist_free(struct aliases_tlist *tl);
  * value to tl; an include that cannot be read becomes an ALIAS_BROKEN
  * target.  Returns 0 or -1 with e (EX_CONFIG). */
 int aliases_parse_values(struct aliases_pstate *ps, struct aliases_tlist *tl,
-    const char *s, size_t len, const char *file, unsigned line,
-    struct err *e);
+    const char *s, size_t len, const char *file, unsigned line, struct err *e);
 
 #endif

@@ -73,9 +73,9 @@ aliases_check_address(const char *s)
 	return 0;
 }
 
-
 static int
-check_line(const char *s, size_t n, const char *file, unsigned line, struct err *e)
+check_line(const char *s, size_t n, const char *file, unsigned line,
+    struct err *e)
 {
 	size_t i;
 
@@ -83,16 +83,15 @@ check_line(const char *s, size_t n, const char *file, unsigned line, struct err 
 		unsigned char c = (unsigned char)s[i];
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return err_set(e, EX_CONFIG,
-			               _("%s:%u: control character 0x%02x in line; remove it"),
-			               file, line, c);
+			    _("%s:%u: control character 0x%02x in line; remove it"),
+			    file, line, c);
 	}
 	return 0;
 }
 
-
 int
 aliases_each_line(const char *text, size_t len, const char *file,
-                  aliases_line_fn fn, void *st, struct err *e)
+    aliases_line_fn fn, void *st, struct err *e)
 {
 	size_t pos = 0, raw, n;
 	unsigned line = 0;
@@ -106,8 +105,9 @@ aliases_each_line(const char *text, size_t len, const char *file,
 		if (n > 0 && text[pos + n - 1] == '\r')
 			n--;
 		if (n > ALIASES_LINE_MAX)
-			return err_set(e, EX_CONFIG, _("%s:%u: line longer than %u bytes"),
-			               file, line, ALIASES_LINE_MAX);
+			return err_set(e, EX_CONFIG,
+			    _("%s:%u: line longer than %u bytes"), file, line,
+			    ALIASES_LINE_MAX);
 		if (check_line(text + pos, n, file, line, e) < 0 ||
 		    fn(st, text + pos, n, line, e) < 0)
 			return -1;

@@ -28,7 +28,7 @@ aliases_intern(struct aliases *a, const char *name)
 
 static void
 tlist_add(struct aliases_tlist *tl, enum alias_kind kind, char *value,
-          const char *file, unsigned line)
+    const char *file, unsigned line)
 {
 	if (tl->n == tl->cap) {
 		tl->cap = tl->cap ? tl->cap * 2 : 4;
@@ -53,7 +53,6 @@ aliases_tlist_free(struct aliases_tlist *tl)
 	tl->n = tl->cap = 0;
 }
 
-
 /* Resolves path against the directory of file; caller frees. */
 static char *
 resolve(const char *file, const char *path)
@@ -66,9 +65,11 @@ resolve(const char *file, const char *path)
 }
 
 static void
-add_broken(struct aliases_tlist *tl, const char *file, unsigned line, const char *msg)
+add_broken(struct aliases_tlist *tl, const char *file, unsigned line,
+    const char *msg)
 {
-	tlist_add(tl, ALIAS_BROKEN, xasprintf("%s:%u: %s", file, line, msg), file, line);
+	tlist_add(tl, ALIAS_BROKEN, xasprintf("%s:%u: %s", file, line, msg),
+	    file, line);
 }
 
 struct incl {
@@ -91,7 +92,7 @@ incl_line(void *st, const char *s, size_t n, unsigned line, struct err *e)
  * or one ALIAS_BROKEN target saying why it could not. */
 static void
 add_include(struct aliases_pstate *ps, struct aliases_tlist *tl,
-            const char *path, const char *file, unsigned line)
+    const char *path, const char *file, unsigned line)
 {
 	struct buf text = BUF_INIT;
 	struct aliases_tlist sub = { NULL, 0, 0 };
@@ -103,29 +104,35 @@ add_include(struct aliases_pstate *ps, struct aliases_tlist *tl,
 	err_clear(&e);
 	for (i = 0; i <= ps->depth; i++)
 		if (strcmp(ps->stack[i], full) == 0) {
-			err_set(&e, EX_CONFIG, _("include loop: %s is already being included"), full);
+			err_set(&e, EX_CONFIG,
+			    _("include loop: %s is already being included"),
+			    full);
 			goto fail;
 		}
 	if (ps->depth >= ALIASES_INCLUDE_MAX) {
-		err_set(&e, EX_CONFIG, _("includes nested more than %d deep at %s"),
-		        ALIASES_INCLUDE_MAX, full);
+		err_set(&e, EX_CONFIG,
+		    _("includes nested more than %d deep at %s"),
+		    ALIASES_INCLUDE_MAX, full);
 		goto fail;
 	}
 	if (ps->rd == NULL) {
-		err_set(&e, EX_CONFIG, _("include files are not read here: %s"), full);
+		err_set(&e, EX_CONFIG, _("include files are not read here: %s"),
+		    full);
 		goto fail;
 	}
 	if (ps->reads >= ALIASES_INCLUDE_READS) {
-		err_set(&e, EX_CONFIG, _("more than %d include files read; not reading %s"),
-		        ALIASES_INCLUDE_READS, full);
+		err_set(&e, EX_CONFIG,
+		    _("more than %d include files read; not reading %s"),
+		    ALIASES_INCLUDE_READS, full);
 		goto fail;
 	}
 	ps->reads++;
 	if (ps->rd(ps->arg, full, &text, &e) < 0)
 		goto fail;
 	if (text.len > ALIASES_FILE_MAX - ps->bytes) {
-		err_set(&e, EX_CONFIG, _("include files larger than %u bytes in all at %s"),
-		        ALIASES_FILE_MAX, full);
+		err_set(&e, EX_CONFIG,
+		    _("include files larger than %u bytes in all at %s"),
+		    ALIASES_FILE_MAX, full);
 		goto fail;
 	}
 	ps->bytes += text.len;
@@ -133,12 +140,14 @@ add_include(struct aliases_pstate *ps, struct aliases_tlist *tl,
 	in.tl = &sub;
 	in.file = aliases_intern(ps->a, full);
 	ps->stack[++ps->depth] = in.file;
-	i = aliases_each_line(text.data ? text.data : "", text.len, in.file, incl_line, &in, &e);
+	i = aliases_each_line(text.data ? text.data : "", text.len, in.file,
+	    incl_line, &in, &e);
 	ps->depth--;
 	if (i < 0)
 		goto fail;
 	for (i = 0; (size_t)i < sub.n; i++)
-		tlist_add(tl, sub.t[i].kind, sub.t[i].value, sub.t[i].file, sub.t[i].line);
+		tlist_add(tl, sub.t[i].kind, sub.t[i].value, sub.t[i].file,
+		    sub.t[i].line);
 	free(sub.t);
 	buf_free(&text);
 	free(full);
@@ -153,7 +162,7 @@ fail:
 /* Classifies one trimmed, non-empty value and adds it. */
 static int
 add_value(struct aliases_pstate *ps, struct aliases_tlist *tl, const char *s,
-          size_t n, const char *file, unsigned line, struct err *e)
+    size_t n, const char *file, unsigned line, struct err *e)
 {
 	char *uq = aliases_unquote(s, n);
 	const char *v = uq ? uq : NULL;
@@ -164,11 +173,11 @@ add_value(struct aliases_pstate *ps, struct aliases_tlist *tl, const char *s,
 		v = raw;
 	if ((v[0] == '|' && v[1] == '\0') ||
 	    (v[0] == '\\' && aliases_check_address(v + 1) < 0)) {
-		rc = err_set(e, EX_CONFIG, _("%s:%u: invalid alias value \"%s\""),
-		             file, line, v);
+		rc = err_set(e, EX_CONFIG,
+		    _("%s:%u: invalid alias value \"%s\""), file, line, v);
 	} else if (v[0] == '|' || v[0] == '\\') {
 		tlist_add(tl, v[0] == '|' ? ALIAS_PIPE : ALIAS_NOALIAS,
-		          xstrdup(v + 1), file, line);
+		    xstrdup(v + 1), file, line);
 	} else if (v[0] == '/') {
 		tlist_add(tl, ALIAS_FILE, xstrdup(v), file, line);
 	} else if (strncasecmp(v, ":include:", 9) == 0) {
@@ -176,8 +185,9 @@ add_value(struct aliases_pstate *ps, struct aliases_tlist *tl, const char *s,
 		while (aliases_is_blank(*p))
 			p++;
 		if (*p == '\0')
-			rc = err_set(e, EX_CONFIG, _("%s:%u: :include: without a file name"),
-			             file, line);
+			rc = err_set(e, EX_CONFIG,
+			    _("%s:%u: :include: without a file name"), file,
+			    line);
 		else
 			add_include(ps, tl, p, file, line);
 	} else {
@@ -187,8 +197,9 @@ add_value(struct aliases_pstate *ps, struct aliases_tlist *tl, const char *s,
 			raw[rn - 2] = '\0';
 		}
 		if (aliases_check_address(raw) < 0)
-			rc = err_set(e, EX_CONFIG, _("%s:%u: invalid alias value \"%s\""),
-			             file, line, raw);
+			rc = err_set(e, EX_CONFIG,
+			    _("%s:%u: invalid alias value \"%s\""), file, line,
+			    raw);
 		else
 			tlist_add(tl, ALIAS_ADDRESS, xstrdup(raw), file, line);
 	}
@@ -200,8 +211,7 @@ add_value(struct aliases_pstate *ps, struct aliases_tlist *tl, const char *s,
 /* Splits s[0..len) at commas outside quotes and adds each value. */
 int
 aliases_parse_values(struct aliases_pstate *ps, struct aliases_tlist *tl,
-                     const char *s, size_t len, const char *file, unsigned line,
-                     struct err *e)
+    const char *s, size_t len, const char *file, unsigned line, struct err *e)
 {
 	size_t i = 0, start, end;
 	int inq;
@@ -215,14 +225,16 @@ aliases_parse_values(struct aliases_pstate *ps, struct aliases_tlist *tl,
 				inq = !inq;
 		}
 		if (inq)
-			return err_set(e, EX_CONFIG, _("%s:%u: unterminated quoted string"),
-			               file, line);
+			return err_set(e, EX_CONFIG,
+			    _("%s:%u: unterminated quoted string"), file, line);
 		end = i++;
 		while (start < end && aliases_is_blank(s[start]))
 			start++;
 		while (end > start && aliases_is_blank(s[end - 1]))
 			end--;
-		if (end > start && add_value(ps, tl, s + start, end - start, file, line, e) < 0)
+		if (end > start &&
+		    add_value(ps, tl, s + start, end - start, file, line, e) <
+		        0)
 			return -1;
 	}
 	return 0;

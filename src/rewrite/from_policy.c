@@ -62,7 +62,7 @@ from_policy_headers(struct header_list *hl, const char *address)
 		mb.domain = to.domain;
 	} else {
 		memset(&to, 0, sizeof(to));
-		mb.local = (char *)address;   /* conf_valid_address() let it in */
+		mb.local = (char *)address; /* conf_valid_address() let it in */
 	}
 	mb.display = parsed ? l.v[0].display : NULL;
 	shown = addr_format_mailbox(&mb);

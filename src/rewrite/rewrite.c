@@ -17,11 +17,13 @@ struct xstate {
 	const struct rewrite_ctx *c;
 	struct strv *out;
 	struct buf *trace;
-	const struct alias_entry *path[REWRITE_DEPTH_MAX + 1];  /* names being expanded */
+	const struct alias_entry
+	    *path[REWRITE_DEPTH_MAX + 1]; /* names being expanded */
 	int depth;
 };
 
-static const char *const always_local[] = { "localhost", "localhost.localdomain", NULL };
+static const char *const always_local[] = { "localhost",
+	"localhost.localdomain", NULL };
 
 int
 rewrite_check_text(const char *s, const char *what, struct err *e)
@@ -29,8 +31,8 @@ rewrite_check_text(const char *s, const char *what, struct err *e)
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return err_set(e, EX_DATAERR,
-			               _("%s contains a control character (CR, LF or other); refused"),
-			               what);
+			    _("%s contains a control character (CR, LF or other); refused"),
+			    what);
 	return 0;
 }
 
@@ -63,8 +65,8 @@ validate(const char *addr, struct err *e)
 	at = find_at(addr);
 	if (*addr == '\0' || at == addr || (at != NULL && at[1] == '\0'))
 		return err_set(e, EX_DATAERR,
-		               _("invalid address \"%s\": empty user or domain part"),
-		               log_sanitize(shown, sizeof(shown), addr, strlen(addr)));
+		    _("invalid address \"%s\": empty user or domain part"),
+		    log_sanitize(shown, sizeof(shown), addr, strlen(addr)));
 	return 0;
 }
 
@@ -88,7 +90,8 @@ rewrite_is_local(const struct rewrite_ctx *ctx, const char *addr)
 	n = strlen(at + 1);
 	if (n > 0 && at[n] == '.')
 		n--;
-	return name_in(always_local, at + 1, n) || name_in(ctx->local_names, at + 1, n);
+	return name_in(always_local, at + 1, n) ||
+	    name_in(ctx->local_names, at + 1, n);
 }
 
 /* local@domain for a local address (the local part as written). */
@@ -99,7 +102,7 @@ qualify(const struct rewrite_ctx *ctx, const char *addr)
 	int n = at ? (int)(at - addr) : (int)strlen(addr);
 
 	return xasprintf("%.*s@%s", n, addr,
-	                 ctx->masquerade ? ctx->masquerade : ctx->qualify_domain);
+	    ctx->masquerade ? ctx->masquerade : ctx->qualify_domain);
 }
 
 /* A configured address (catch-all, sender override), qualified if local. */
@@ -111,13 +114,14 @@ configured(const struct rewrite_ctx *ctx, const char *addr)
 
 /* Adds result (taking it) unless already there, with a trace line. */
 static void
-emit(struct xstate *xs, int depth, const char *shown, const char *note, char *result)
+emit(struct xstate *xs, int depth, const char *shown, const char *note,
+    char *result)
 {
 	int dup = strv_contains(xs->out, result, 1);
 
 	if (xs->trace != NULL)
-		buf_printf(xs->trace, "%*s%s: %s -> %s%s\n", depth * 2, "", shown, note,
-		           result, dup ? _(" (duplicate, dropped)") : "");
+		buf_printf(xs->trace, "%*s%s: %s -> %s%s\n", depth * 2, "",
+		    shown, note, result, dup ? _(" (duplicate, dropped)") : "");
 	if (dup)
 		free(result);
 	else
@@ -137,30 +141,33 @@ trace_alias(struct xstate *xs, const char *shown, const struct alias_entry *en)
 	for (i = 0; i < en->n; i++) {
 		const struct alias_target *t = &en->t[i];
 		buf_printf(xs->trace, "%s %s%s", i ? "," : "",
-		           t->kind == ALIAS_NOALIAS ? "\\" : t->kind == ALIAS_PIPE ? "|" : "",
-		           t->kind == ALIAS_BROKEN ? ":include:" : t->value);
+		    t->kind == ALIAS_NOALIAS  ? "\\" :
+		        t->kind == ALIAS_PIPE ? "|" :
+		                                "",
+		    t->kind == ALIAS_BROKEN ? ":include:" : t->value);
 	}
 	buf_addc(xs->trace, '\n');
 }
 
 static int
-refuse(struct xstate *xs, const struct alias_entry *en, const struct alias_target *t,
-       struct err *e)
+refuse(struct xstate *xs, const struct alias_entry *en,
+    const struct alias_target *t, struct err *e)
 {
 	if (xs->trace != NULL)
 		buf_printf(xs->trace, "%*s%s%s: %s\n", xs->depth * 2, "",
-		           t->kind == ALIAS_PIPE ? "|" : "",
-		           t->kind == ALIAS_BROKEN ? ":include:" : t->value, _("refused"));
+		    t->kind == ALIAS_PIPE ? "|" : "",
+		    t->kind == ALIAS_BROKEN ? ":include:" : t->value,
+		    _("refused"));
 	if (t->kind == ALIAS_PIPE)
 		return err_set(e, EX_UNAVAILABLE,
-		               _("alias \"%s\" (%s:%u): delivery to the program \"|%s\" is not "
-		                 "supported by relayq; point the alias to an address"),
-		               en->name, t->file, t->line, t->value);
+		    _("alias \"%s\" (%s:%u): delivery to the program \"|%s\" is not "
+		      "supported by relayq; point the alias to an address"),
+		    en->name, t->file, t->line, t->value);
 	if (t->kind == ALIAS_FILE)
 		return err_set(e, EX_UNAVAILABLE,
-		               _("alias \"%s\" (%s:%u): delivery to the file \"%s\" is not "
-		                 "supported by relayq; point the alias to an address"),
-		               en->name, t->file, t->line, t->value);
+		    _("alias \"%s\" (%s:%u): delivery to the file \"%s\" is not "
+		      "supported by relayq; point the alias to an address"),
+		    en->name, t->file, t->line, t->value);
 	return err_set(e, EX_CONFIG, _("alias \"%s\": %s"), en->name, t->value);
 }
 
@@ -169,16 +176,16 @@ static int expand(struct xstate *xs, const char *addr, struct err *e);
 /* Expands the targets of en, one level deeper. */
 static int
 expand_entry(struct xstate *xs, const char *shown, const struct alias_entry *en,
-             struct err *e)
+    struct err *e)
 {
 	size_t i;
 	int rc = 0;
 
 	if (xs->depth >= REWRITE_DEPTH_MAX)
 		return err_set(e, EX_CONFIG,
-		               _("alias \"%s\" (%s:%u): aliases nested more than %d deep; "
-		                 "check for a chain of aliases"),
-		               en->name, en->file, en->line, REWRITE_DEPTH_MAX);
+		    _("alias \"%s\" (%s:%u): aliases nested more than %d deep; "
+		      "check for a chain of aliases"),
+		    en->name, en->file, en->line, REWRITE_DEPTH_MAX);
 	trace_alias(xs, shown, en);
 	xs->path[xs->depth++] = en;
 	for (i = 0; i < en->n && rc == 0; i++) {
@@ -195,8 +202,9 @@ expand_entry(struct xstate *xs, const char *shown, const struct alias_entry *en,
 				break;
 			shown_t = xasprintf("\\%s", t->value);
 			emit(xs, xs->depth, shown_t, _("no aliasing (\\)"),
-			     rewrite_is_local(xs->c, t->value) ? qualify(xs->c, t->value)
-			                                      : xstrdup(t->value));
+			    rewrite_is_local(xs->c, t->value) ?
+			        qualify(xs->c, t->value) :
+			        xstrdup(t->value));
 			free(shown_t);
 			break;
 		case ALIAS_PIPE:
@@ -241,22 +249,26 @@ expand(struct xstate *xs, const char *addr, struct err *e)
 	if (!c->no_alias && c->aliases != NULL)
 		en = aliases_lookup(c->aliases, user);
 	if (c->no_alias)
-		emit(xs, xs->depth, addr, _("local, aliasing disabled (-n)"), qualify(c, addr));
+		emit(xs, xs->depth, addr, _("local, aliasing disabled (-n)"),
+		    qualify(c, addr));
 	else if (en != NULL && on_path(xs, en))
-		emit(xs, xs->depth, addr, _("local, alias loop"), qualify(c, addr));
+		emit(xs, xs->depth, addr, _("local, alias loop"),
+		    qualify(c, addr));
 	else if (en != NULL)
 		rc = expand_entry(xs, addr, en, e);
 	else if (c->catch_all != NULL)
-		emit(xs, xs->depth, addr, _("local, no alias, catch-all"), configured(c, c->catch_all));
+		emit(xs, xs->depth, addr, _("local, no alias, catch-all"),
+		    configured(c, c->catch_all));
 	else
-		emit(xs, xs->depth, addr, _("local, no alias"), qualify(c, addr));
+		emit(xs, xs->depth, addr, _("local, no alias"),
+		    qualify(c, addr));
 	free(user);
 	return rc;
 }
 
 int
 rewrite_recipient(const struct rewrite_ctx *ctx, const char *addr,
-                  struct strv *out, struct buf *trace, struct err *e)
+    struct strv *out, struct buf *trace, struct err *e)
 {
 	struct xstate xs;
 
@@ -269,7 +281,7 @@ rewrite_recipient(const struct rewrite_ctx *ctx, const char *addr,
 
 int
 rewrite_recipients(const struct rewrite_ctx *ctx, const struct strv *in,
-                   struct strv *out, struct buf *trace, struct err *e)
+    struct strv *out, struct buf *trace, struct err *e)
 {
 	char shown[256];
 	size_t i;
@@ -277,8 +289,8 @@ rewrite_recipients(const struct rewrite_ctx *ctx, const struct strv *in,
 	for (i = 0; i < in->n; i++)
 		if (rewrite_recipient(ctx, in->v[i], out, trace, e) < 0)
 			return err_wrap(e, _("recipient %s"),
-			                log_sanitize(shown, sizeof(shown), in->v[i],
-			                             strlen(in->v[i])));
+			    log_sanitize(shown, sizeof(shown), in->v[i],
+			        strlen(in->v[i])));
 	return 0;
 }
 
@@ -296,13 +308,16 @@ rewrite_verify(const struct rewrite_ctx *ctx, const char *addr, struct buf *out)
 		buf_printf(out, "%s... undeliverable: %s\n", shown, e.msg);
 	else
 		for (i = 0; i < res.n; i++)
-			buf_printf(out, "%s... deliverable: mailer smtp, user %s\n", shown, res.v[i]);
+			buf_printf(out,
+			    "%s... deliverable: mailer smtp, user %s\n", shown,
+			    res.v[i]);
 	strv_free(&res);
 	return e.code;
 }
 
 char *
-rewrite_header_recipient(const struct rewrite_ctx *ctx, const char *addr, struct err *e)
+rewrite_header_recipient(const struct rewrite_ctx *ctx, const char *addr,
+    struct err *e)
 {
 	struct strv res = STRV_INIT;
 	struct err ignored;
@@ -312,7 +327,8 @@ rewrite_header_recipient(const struct rewrite_ctx *ctx, const char *addr, struct
 		return NULL;
 	if (!rewrite_is_local(ctx, addr))
 		return xstrdup(addr);
-	if (rewrite_recipient(ctx, addr, &res, NULL, &ignored) == 0 && res.n == 1) {
+	if (rewrite_recipient(ctx, addr, &res, NULL, &ignored) == 0 &&
+	    res.n == 1) {
 		out = res.v[0];
 		res.v[0] = NULL;
 		res.n = 0;

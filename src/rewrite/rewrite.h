@@ -56,13 +56,15 @@
 #define REWRITE_DEPTH_MAX 16
 
 struct rewrite_ctx {
-	const char *qualify_domain;        /* config's, else the host's FQDN; required */
-	const char *const *local_names;    /* NULL-terminated: short name, FQDN, ...; may be NULL */
-	const char *masquerade;            /* NULL: none */
-	const char *catch_all;             /* NULL: none; qualified if unqualified */
-	const char *sender_address;        /* NULL: none; qualified if unqualified */
-	const struct aliases *aliases;     /* NULL: no table */
-	int no_alias;                      /* sendmail -n */
+	const char
+	    *qualify_domain; /* config's, else the host's FQDN; required */
+	const char *const *local_names; /* NULL-terminated: short name, FQDN,
+	                                   ...; may be NULL */
+	const char *masquerade;         /* NULL: none */
+	const char *catch_all;      /* NULL: none; qualified if unqualified */
+	const char *sender_address; /* NULL: none; qualified if unqualified */
+	const struct aliases *aliases; /* NULL: no table */
+	int no_alias;                  /* sendmail -n */
 };
 
 /* All pointers in ctx are borrowed; ctx is never modified. */
@@ -81,12 +83,12 @@ int rewrite_is_local(const struct rewrite_ctx *ctx, const char *addr);
  * program/file target, EX_CONFIG broken include or too deep); on failure
  * out may hold part of the results and the caller should discard them. */
 int rewrite_recipient(const struct rewrite_ctx *ctx, const char *addr,
-                      struct strv *out, struct buf *trace, struct err *e);
+    struct strv *out, struct buf *trace, struct err *e);
 
 /* rewrite_recipient for every element of in, into out; stops at the first
  * failure (e names the recipient). */
 int rewrite_recipients(const struct rewrite_ctx *ctx, const struct strv *in,
-                       struct strv *out, struct buf *trace, struct err *e);
+    struct strv *out, struct buf *trace, struct err *e);
 
 /* sendmail -bv: appends to out one line per resulting address,
  *   root... deliverable: mailer smtp, user admin@example.com
@@ -95,16 +97,18 @@ int rewrite_recipients(const struct rewrite_ctx *ctx, const struct strv *in,
  * The left side is addr as given (control characters shown as '?'); the
  * words "deliverable: mailer smtp, user" are fixed, untranslated, for
  * scripts.  Returns 0 when deliverable, else the EX_* code of the error. */
-int rewrite_verify(const struct rewrite_ctx *ctx, const char *addr, struct buf *out);
+int rewrite_verify(const struct rewrite_ctx *ctx, const char *addr,
+    struct buf *out);
 
 /* The To:/Cc: form of addr (see above); caller frees.  NULL with e set
  * (EX_DATAERR) only for an invalid address. */
 char *rewrite_header_recipient(const struct rewrite_ctx *ctx, const char *addr,
-                               struct err *e);
+    struct err *e);
 
 /* The envelope-sender / From: form of addr (see above); caller frees.
  * NULL with e set (EX_DATAERR) for an invalid address. */
-char *rewrite_sender(const struct rewrite_ctx *ctx, const char *addr, struct err *e);
+char *rewrite_sender(const struct rewrite_ctx *ctx, const char *addr,
+    struct err *e);
 
 /* 0 when s has no control character, else -1 with e set (EX_DATAERR,
  * naming what, e.g. "recipient"). */

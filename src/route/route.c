@@ -106,24 +106,30 @@ route_describe(const struct route *r, const char *spooldir)
 	const char *who;
 
 	if (r->stranded)
-		return xasprintf(_("%s queue %s; NOBODY CAN DELIVER IT: no smarthost "
-		    "is configured (set smarthost in %s)"),
+		return xasprintf(
+		    _("%s queue %s; NOBODY CAN DELIVER IT: no smarthost "
+		      "is configured (set smarthost in %s)"),
 		    r->kind == ROUTE_SPOOL ? _("spool") : _("personal"), r->dir,
 		    r->kind == ROUTE_SPOOL ? SYSCONFDIR "/relayq.conf" :
-		    _("your configuration"));
+		                             _("your configuration"));
 	if (r->kind == ROUTE_SPOOL)
-		return xasprintf(_("spool queue %s, delivered by root's relayq-flush "
-		    "--all-users (relayq-flush-spool.timer)"), r->dir);
+		return xasprintf(
+		    _("spool queue %s, delivered by root's relayq-flush "
+		      "--all-users (relayq-flush-spool.timer)"),
+		    r->dir);
 	if (r->by & ROUTE_BY_ROOT)
 		who = _("your own relayq-flush runs and root's relayq-flush "
-		    "--all-users (relayq-flush-spool.timer)");
+		        "--all-users (relayq-flush-spool.timer)");
 	else
-		who = _("your own relayq-flush runs (after each message, and your "
+		who = _(
+		    "your own relayq-flush runs (after each message, and your "
 		    "relayq-flush.timer or crontab)");
 	if (r->no_spool)
-		return xasprintf(_("personal queue %s, delivered by %s; the system "
-		    "spool does not exist, so root's run cannot deliver it (root can "
-		    "create it: install -d -m 1733 %s)"), r->dir, who, spooldir);
+		return xasprintf(
+		    _("personal queue %s, delivered by %s; the system "
+		      "spool does not exist, so root's run cannot deliver it (root can "
+		      "create it: install -d -m 1733 %s)"),
+		    r->dir, who, spooldir);
 	return xasprintf(_("%s queue %s, delivered by %s"),
 	    r->kind == ROUTE_CONFIGURED ? _("configured") : _("personal"),
 	    r->dir, who);
@@ -149,10 +155,12 @@ move_all(struct queue *from, struct queue *to)
 		if (l < 0)
 			log_msg(LOG_WARNING, "%s: %s", ids.v[i], e.msg);
 		if (l != 0)
-			continue;      /* busy or gone: the next time */
+			continue; /* busy or gone: the next time */
 		if (queue_move(from, to, ids.v[i], fd, &e) < 0) {
-			log_msg(LOG_WARNING, "%s: cannot move it from %s into %s: %s; it "
-			    "stays there", ids.v[i], from->dir, to->dir, e.msg);
+			log_msg(LOG_WARNING,
+			    "%s: cannot move it from %s into %s: %s; it "
+			    "stays there",
+			    ids.v[i], from->dir, to->dir, e.msg);
 		} else {
 			log_msg(LOG_INFO, "%s: moved from %s into %s", ids.v[i],
 			    from->dir, to->dir);
@@ -190,8 +198,9 @@ route_migrate(const struct route *r, struct queue *to)
 		return 0;
 	/* queue_open checks that the old queue is the user's own. */
 	if (queue_open(&old, r->old, to->uid, &e) < 0) {
-		log_msg(LOG_WARNING, "cannot move the mail of %s into the spool: %s",
-		    r->old, e.msg);
+		log_msg(LOG_WARNING,
+		    "cannot move the mail of %s into the spool: %s", r->old,
+		    e.msg);
 		return 0;
 	}
 	n = move_all(&old, to);

@@ -26,36 +26,36 @@
 #include "queue/queue.h"
 
 enum route_kind {
-	ROUTE_CONFIGURED,       /* -Q / queue_dir */
-	ROUTE_PERSONAL,         /* own smarthost (or no spool) */
-	ROUTE_SPOOL             /* the system spool */
+	ROUTE_CONFIGURED, /* -Q / queue_dir */
+	ROUTE_PERSONAL,   /* own smarthost (or no spool) */
+	ROUTE_SPOOL       /* the system spool */
 };
 
-#define ROUTE_BY_OWNER 0x1u     /* the user's own relayq-flush runs */
-#define ROUTE_BY_ROOT  0x2u     /* root's relayq-flush --all-users */
+#define ROUTE_BY_OWNER 0x1u /* the user's own relayq-flush runs */
+#define ROUTE_BY_ROOT 0x2u  /* root's relayq-flush --all-users */
 
 struct route_in {
 	uid_t uid;
-	const char *configured;     /* -Q, else queue_dir; NULL */
-	const char *xdg_state;      /* $XDG_STATE_HOME; NULL */
-	const char *home;           /* $HOME; NULL */
+	const char *configured; /* -Q, else queue_dir; NULL */
+	const char *xdg_state;  /* $XDG_STATE_HOME; NULL */
+	const char *home;       /* $HOME; NULL */
 	struct queue_home home_st;
-	int own_smarthost;          /* the user's own configuration sets smarthost */
-	int any_smarthost;          /* the configuration in effect sets one */
-	const char *spooldir;       /* never NULL */
-	int spool_exists;           /* spooldir is a directory */
+	int own_smarthost;    /* the user's own configuration sets smarthost */
+	int any_smarthost;    /* the configuration in effect sets one */
+	const char *spooldir; /* never NULL */
+	int spool_exists;     /* spooldir is a directory */
 };
 
 struct route {
 	enum route_kind kind;
-	enum queue_loc loc;         /* where the directory came from */
-	unsigned by;                /* ROUTE_BY_* */
-	char *dir;                  /* allocated: the queue (in the spool: the
-	                             * canonical SPOOL/UID, see spool.h) */
-	char *old;                  /* allocated or NULL: a home queue of the
-	                             * previous rule to move into the spool */
-	int no_spool;               /* the spool was wanted but does not exist */
-	int stranded;               /* nobody can deliver: no smarthost */
+	enum queue_loc loc; /* where the directory came from */
+	unsigned by;        /* ROUTE_BY_* */
+	char *dir;          /* allocated: the queue (in the spool: the
+	                     * canonical SPOOL/UID, see spool.h) */
+	char *old;          /* allocated or NULL: a home queue of the
+	                     * previous rule to move into the spool */
+	int no_spool;       /* the spool was wanted but does not exist */
+	int stranded;       /* nobody can deliver: no smarthost */
 };
 
 /* Applies the rule.  Pure; fills r (free with route_free). */

@@ -36,8 +36,8 @@ spool_name_uid(const char *name, uid_t *uid, int *fallback)
 	const char *p;
 	size_t i;
 
-	if (name[0] < '0' || name[0] > '9' || (name[0] == '0' && name[1] >= '0' &&
-	    name[1] <= '9'))
+	if (name[0] < '0' || name[0] > '9' ||
+	    (name[0] == '0' && name[1] >= '0' && name[1] <= '9'))
 		return 0;
 	for (p = name; *p >= '0' && *p <= '9'; p++) {
 		v = v * 10 + (unsigned)(*p - '0');
@@ -71,35 +71,42 @@ spool_check(const char *spool, const char *name, const struct stat *st,
 	    strcmp(name, TRIGGER_NAME) == 0)
 		return SPOOL_IGNORE;
 	if (!spool_name_uid(name, &u, &fb)) {
-		err_set(e, EX_DATAERR, _("%s/%s (made by uid %lu) is not a queue: the "
-		    "spool holds one directory per uid, named by the number; root "
-		    "can remove it"), spool, name, (unsigned long)st->st_uid);
+		err_set(e, EX_DATAERR,
+		    _("%s/%s (made by uid %lu) is not a queue: the "
+		      "spool holds one directory per uid, named by the number; root "
+		      "can remove it"),
+		    spool, name, (unsigned long)st->st_uid);
 		return SPOOL_BADNAME;
 	}
 	if (S_ISLNK(st->st_mode)) {
-		err_set(e, EX_NOPERM, _("%s/%s is a symbolic link made by uid %lu, "
-		    "not a queue; root can remove it: rm %s/%s"), spool, name,
-		    (unsigned long)st->st_uid, spool, name);
+		err_set(e, EX_NOPERM,
+		    _("%s/%s is a symbolic link made by uid %lu, "
+		      "not a queue; root can remove it: rm %s/%s"),
+		    spool, name, (unsigned long)st->st_uid, spool, name);
 		return SPOOL_SYMLINK;
 	}
 	if (!S_ISDIR(st->st_mode)) {
-		err_set(e, EX_NOPERM, _("%s/%s is not a directory (made by uid %lu); "
-		    "root can remove it: rm %s/%s"), spool, name,
-		    (unsigned long)st->st_uid, spool, name);
+		err_set(e, EX_NOPERM,
+		    _("%s/%s is not a directory (made by uid %lu); "
+		      "root can remove it: rm %s/%s"),
+		    spool, name, (unsigned long)st->st_uid, spool, name);
 		return SPOOL_NOTDIR;
 	}
 	if (st->st_uid != u) {
-		err_set(e, EX_NOPERM, _("%s/%s is owned by uid %lu, not uid %lu: "
-		    "not a queue (uid %lu's mail goes to a queue of its own "
-		    "meanwhile); root can remove it: rm -r %s/%s"), spool, name,
-		    (unsigned long)st->st_uid, (unsigned long)u, (unsigned long)u,
-		    spool, name);
+		err_set(e, EX_NOPERM,
+		    _("%s/%s is owned by uid %lu, not uid %lu: "
+		      "not a queue (uid %lu's mail goes to a queue of its own "
+		      "meanwhile); root can remove it: rm -r %s/%s"),
+		    spool, name, (unsigned long)st->st_uid, (unsigned long)u,
+		    (unsigned long)u, spool, name);
 		return SPOOL_OWNER;
 	}
 	if ((st->st_mode & 07777) != 0700) {
-		err_set(e, EX_NOPERM, _("%s/%s has mode %04o, not 0700; skipped "
-		    "(uid %lu or root can fix it: chmod 700 %s/%s)"), spool, name,
-		    (unsigned)(st->st_mode & 07777), (unsigned long)u, spool, name);
+		err_set(e, EX_NOPERM,
+		    _("%s/%s has mode %04o, not 0700; skipped "
+		      "(uid %lu or root can fix it: chmod 700 %s/%s)"),
+		    spool, name, (unsigned)(st->st_mode & 07777),
+		    (unsigned long)u, spool, name);
 		return SPOOL_MODE;
 	}
 	*uid = u;
@@ -156,8 +163,9 @@ list_one(int dfd, const char *spool, const char *name, struct spool_listing *l,
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
-			return;        /* removed since the listing */
-		err_sys(&e, EX_IOERR, errno, _("cannot examine %s/%s"), spool, name);
+			return; /* removed since the listing */
+		err_sys(&e, EX_IOERR, errno, _("cannot examine %s/%s"), spool,
+		    name);
 		v = SPOOL_NOTDIR;
 	} else {
 		v = spool_check(spool, name, &st, &uid, &fb, &e);
@@ -194,16 +202,19 @@ spool_list(const char *spool, struct spool_listing *l, struct err *e)
 	if (dfd < 0 && errno == ENOENT)
 		return 1;
 	if (dfd < 0)
-		return err_sys(e, EX_NOINPUT, errno, _("cannot open the spool %s"), spool);
+		return err_sys(e, EX_NOINPUT, errno,
+		    _("cannot open the spool %s"), spool);
 	d = fdopendir(dfd);
 	if (d == NULL) {
 		close(dfd);
-		return err_sys(e, EX_OSERR, errno, _("cannot read the spool %s"), spool);
+		return err_sys(e, EX_OSERR, errno,
+		    _("cannot read the spool %s"), spool);
 	}
 	while ((errno = 0, de = readdir(d)) != NULL)
 		list_one(dfd, spool, de->d_name, l, &cap);
 	if (errno != 0) {
-		err_sys(e, EX_IOERR, errno, _("cannot read the spool %s"), spool);
+		err_sys(e, EX_IOERR, errno, _("cannot read the spool %s"),
+		    spool);
 		closedir(d);
 		spool_listing_free(l);
 		return -1;
@@ -225,8 +236,10 @@ spool_list_summary(const struct spool_listing *l, const char *spool,
 	buf_printf(out, "%s: %u %s not a queue and skipped", spool, l->skipped,
 	    l->skipped == 1 ? "entry is" : "entries are");
 	for (i = 0; i < l->nexamples; i++)
-		buf_printf(out, "%s%s", i == 0 ? (l->skipped > l->nexamples ?
-		    "; e.g. " : ": ") : "; ", l->examples[i]);
+		buf_printf(out, "%s%s",
+		    i == 0 ? (l->skipped > l->nexamples ? "; e.g. " : ": ") :
+		             "; ",
+		    l->examples[i]);
 }
 
 void
@@ -248,7 +261,8 @@ spool_listing_free(struct spool_listing *l)
 static int
 owned_dir(const struct stat *st, uid_t uid)
 {
-	return S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode) && st->st_uid == uid;
+	return S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode) &&
+	    st->st_uid == uid;
 }
 
 int
@@ -266,16 +280,16 @@ spool_queue_dir(const char *spool, uid_t uid, int create, char **dir,
 			break;
 		if (errno != ENOENT || !create) {
 			if (errno == ENOENT) {
-				*dir = canon;      /* queue_open reports it */
+				*dir = canon; /* queue_open reports it */
 				return 0;
 			}
-			err_sys(e, EX_CANTCREAT, errno, _("cannot use the spool queue %s"),
-			    canon);
+			err_sys(e, EX_CANTCREAT, errno,
+			    _("cannot use the spool queue %s"), canon);
 			free(canon);
 			return -1;
 		}
 		if (mkdir(canon, 0700) == 0 || errno != EEXIST)
-			continue;      /* made (or an error queue_open reports) */
+			continue; /* made (or an error queue_open reports) */
 	}
 	if (tries == 2 || owned_dir(&st, uid)) {
 		*dir = canon;
@@ -283,18 +297,22 @@ spool_queue_dir(const char *spool, uid_t uid, int create, char **dir,
 	}
 	*squatted = st.st_uid;
 	if (!create) {
-		err_set(e, EX_CANTCREAT, _("%s is not your queue: it was made by "
-		    "uid %lu; your mail goes to a fallback queue %s/%lu.XXXXXX; root "
-		    "can remove the squatted entry: rm -r %s"), canon,
-		    (unsigned long)st.st_uid, spool, (unsigned long)uid, canon);
+		err_set(e, EX_CANTCREAT,
+		    _("%s is not your queue: it was made by "
+		      "uid %lu; your mail goes to a fallback queue %s/%lu.XXXXXX; root "
+		      "can remove the squatted entry: rm -r %s"),
+		    canon, (unsigned long)st.st_uid, spool, (unsigned long)uid,
+		    canon);
 		free(canon);
 		return -1;
 	}
 	tmpl = xasprintf("%s.XXXXXX", canon);
 	free(canon);
 	if (mkdtemp(tmpl) == NULL) {
-		err_sys(e, EX_CANTCREAT, errno, _("cannot create a fallback queue "
-		    "%s in the spool"), tmpl);
+		err_sys(e, EX_CANTCREAT, errno,
+		    _("cannot create a fallback queue "
+		      "%s in the spool"),
+		    tmpl);
 		free(tmpl);
 		return -1;
 	}
@@ -316,7 +334,8 @@ spool_remove_empty(const char *dir, struct err *e)
 	int busy = 0;
 
 	p = xasprintf("%s/tmp", dir);
-	busy = lstat(p, &st) == 0 && st.st_mtime > time(NULL) - SPOOL_FRESH_SECS;
+	busy =
+	    lstat(p, &st) == 0 && st.st_mtime > time(NULL) - SPOOL_FRESH_SECS;
 	free(p);
 	for (i = 0; i < 3 && !busy; i++) {
 		p = xasprintf("%s/%s", dir, subs[i]);
@@ -343,8 +362,10 @@ spool_remove_empty(const char *dir, struct err *e)
 	if (rmdir(dir) < 0 && errno != ENOENT) {
 		if (errno == ENOTEMPTY || errno == EEXIST)
 			return 0;
-		return err_sys(e, EX_IOERR, errno, _("cannot remove the emptied "
-		    "fallback queue %s"), dir);
+		return err_sys(e, EX_IOERR, errno,
+		    _("cannot remove the emptied "
+		      "fallback queue %s"),
+		    dir);
 	}
 	return 1;
 }
@@ -353,7 +374,8 @@ int
 spool_drop(uid_t uid, gid_t gid, struct err *e)
 {
 	if (setgroups(0, NULL) < 0)
-		return err_sys(e, EX_OSERR, errno, _("cannot drop supplementary groups"));
+		return err_sys(e, EX_OSERR, errno,
+		    _("cannot drop supplementary groups"));
 	if (setgid(gid) < 0)
 		return err_sys(e, EX_OSERR, errno, _("cannot set group id %lu"),
 		    (unsigned long)gid);
@@ -362,10 +384,14 @@ spool_drop(uid_t uid, gid_t gid, struct err *e)
 		    (unsigned long)uid);
 	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
 	    getegid() != gid || getgroups(0, NULL) != 0)
-		return err_set(e, EX_OSERR, _("the user and group ids did not change "
-		    "to %lu:%lu"), (unsigned long)uid, (unsigned long)gid);
+		return err_set(e, EX_OSERR,
+		    _("the user and group ids did not change "
+		      "to %lu:%lu"),
+		    (unsigned long)uid, (unsigned long)gid);
 	if (setuid(0) == 0)
-		return err_set(e, EX_OSERR, _("root privileges could be regained "
-		    "after dropping them to uid %lu"), (unsigned long)uid);
+		return err_set(e, EX_OSERR,
+		    _("root privileges could be regained "
+		      "after dropping them to uid %lu"),
+		    (unsigned long)uid);
 	return nodump_enable(e);
 }

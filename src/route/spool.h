@@ -39,12 +39,12 @@ int spool_name_uid(const char *name, uid_t *uid, int *fallback);
 
 enum spool_verdict {
 	SPOOL_OK = 0,
-	SPOOL_IGNORE,       /* "." "..": skipped silently */
-	SPOOL_BADNAME,      /* not named after a uid */
+	SPOOL_IGNORE,  /* "." "..": skipped silently */
+	SPOOL_BADNAME, /* not named after a uid */
 	SPOOL_SYMLINK,
 	SPOOL_NOTDIR,
-	SPOOL_OWNER,        /* not owned by the uid it is named after */
-	SPOOL_MODE          /* permission bits other than exactly 0700 */
+	SPOOL_OWNER, /* not owned by the uid it is named after */
+	SPOOL_MODE   /* permission bits other than exactly 0700 */
 };
 
 /* Classifies entry name of spool with its lstat() result st.  SPOOL_OK
@@ -55,19 +55,19 @@ enum spool_verdict spool_check(const char *spool, const char *name,
     const struct stat *st, uid_t *uid, int *fallback, struct err *e);
 
 struct spool_entry {
-	char *name;         /* owned: "1001" or "1001.a8Zk3q" */
-	char *dir;          /* owned: SPOOL/name */
+	char *name; /* owned: "1001" or "1001.a8Zk3q" */
+	char *dir;  /* owned: SPOOL/name */
 	uid_t uid;
-	gid_t gid;          /* the directory's group */
+	gid_t gid; /* the directory's group */
 	int fallback;
 };
 
 struct spool_listing {
-	struct spool_entry *v;  /* valid queues, sorted by uid, then name
-	                         * (a uid's entries are adjacent; owned) */
+	struct spool_entry *v; /* valid queues, sorted by uid, then name
+	                        * (a uid's entries are adjacent; owned) */
 	size_t n;
-	unsigned skipped;       /* entries that are not queues */
-	char *examples[SPOOL_EXAMPLES];  /* owned: why a few were skipped; an
+	unsigned skipped;               /* entries that are not queues */
+	char *examples[SPOOL_EXAMPLES]; /* owned: why a few were skipped; an
 	                                 * entry named after a uid (a squat, a
 	                                 * symlink) is kept before a bad name */
 	unsigned char badname[SPOOL_EXAMPLES];

@@ -22,8 +22,10 @@ static void
 set_status(struct result *r, const char *status)
 {
 	static const char *const dflt[] = {
-		[RESULT_OK] = "2.0.0", [RESULT_TEMP] = "4.0.0",
-		[RESULT_PERM] = "5.0.0", [RESULT_UNKNOWN] = "4.0.0",
+		[RESULT_OK] = "2.0.0",
+		[RESULT_TEMP] = "4.0.0",
+		[RESULT_PERM] = "5.0.0",
+		[RESULT_UNKNOWN] = "4.0.0",
 	};
 
 	if (status == NULL || status[0] == '\0')
@@ -142,8 +144,8 @@ result_sysexit(const struct result *r)
 
 	if (r->cls == RESULT_OK)
 		return EX_OK;
-	if (subject == 7 && r->scope == RESULT_SCOPE_SESSION
-	    && r->cls == RESULT_PERM)
+	if (subject == 7 && r->scope == RESULT_SCOPE_SESSION &&
+	    r->cls == RESULT_PERM)
 		return EX_NOPERM;
 	if (result_action(r) == RESULT_ACTION_RETRY)
 		return EX_TEMPFAIL;
@@ -224,8 +226,8 @@ code_len(const char *p)
 static int
 basic_code(const char *p)
 {
-	return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'
-	    && p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '\0');
+	return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
+	    p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '\0');
 }
 
 char *
@@ -233,9 +235,9 @@ result_stored_reply(const char *stored, char *dst, size_t n)
 {
 	const char *p = stored != NULL ? stored : "";
 
-	if (basic_code(p) && p[3] == ' ' && code_len(p + 4) == 5
-	    && p[4] == p[0] && strncmp(p + 5, ".0.0", 4) == 0 && p[9] == ' '
-	    && code_len(p + 10) > 0 && p[10] == p[0]) {
+	if (basic_code(p) && p[3] == ' ' && code_len(p + 4) == 5 &&
+	    p[4] == p[0] && strncmp(p + 5, ".0.0", 4) == 0 && p[9] == ' ' &&
+	    code_len(p + 10) > 0 && p[10] == p[0]) {
 		/* "550 5.0.0 5.1.1 text": the first code was invented. */
 		snprintf(dst, n, "%.4s%s", p, p + 10);
 		return dst;
@@ -251,7 +253,8 @@ result_reply(const struct result *r, struct rcpt_reply *rr)
 
 	if (r->code == 0 || r->status_derived) {
 		rcpt_reply_set(rr, r->code, NULL, r->text);
-	} else if (code_len(r->status) > 0 && r->status[0] == '0' + r->code / 100) {
+	} else if (code_len(r->status) > 0 &&
+	    r->status[0] == '0' + r->code / 100) {
 		rcpt_reply_set(rr, r->code, r->status, r->text);
 	} else {
 		/* A code of another class than the reply's is text, as a
@@ -278,8 +281,8 @@ result_stored_fields(const char *stored, struct rcpt_reply *rr)
 	}
 	rest = line[3] == ' ' ? line + 4 : line + 3;
 	status[0] = '\0';
-	if (line[3] == ' ' && (l = code_len(rest)) > 0 && rest[0] == line[0]
-	    && l < RESULT_STATUS_MAX) {
+	if (line[3] == ' ' && (l = code_len(rest)) > 0 && rest[0] == line[0] &&
+	    l < RESULT_STATUS_MAX) {
 		memcpy(status, rest, l);
 		status[l] = '\0';
 		rest += l + (rest[l] == ' ');

@@ -23,7 +23,7 @@ enum result_class {
 	RESULT_OK,
 	RESULT_TEMP,
 	RESULT_PERM,
-	RESULT_UNKNOWN,          /* maybe delivered: lost after the final dot */
+	RESULT_UNKNOWN, /* maybe delivered: lost after the final dot */
 };
 
 /* What a failure is about: one recipient, one message (MAIL, DATA, size,
@@ -37,25 +37,25 @@ enum result_scope {
 };
 
 enum result_action {
-	RESULT_ACTION_DONE,      /* delivered: mark done */
-	RESULT_ACTION_RETRY,     /* keep, try again later */
-	RESULT_ACTION_BOUNCE,    /* failed for good: notify the sender */
+	RESULT_ACTION_DONE,   /* delivered: mark done */
+	RESULT_ACTION_RETRY,  /* keep, try again later */
+	RESULT_ACTION_BOUNCE, /* failed for good: notify the sender */
 };
 
 /* Synthesised enhanced status codes (RFC 3463, RFC 6531, RFC 4954). */
-#define RESULT_ST_NO_ANSWER   "4.4.1"
-#define RESULT_ST_DROPPED     "4.4.2"
-#define RESULT_ST_PROTOCOL    "4.5.0"
-#define RESULT_ST_LOCAL       "4.3.0"
-#define RESULT_ST_TLS         "4.7.5"
-#define RESULT_ST_BAD_RCPT    "5.1.3"
-#define RESULT_ST_BAD_SENDER  "5.1.7"
-#define RESULT_ST_TOO_BIG     "5.3.4"
-#define RESULT_ST_8BIT        "5.6.3"
-#define RESULT_ST_SMTPUTF8    "5.6.7"
-#define RESULT_ST_NO_AUTH     "5.7.4"
-#define RESULT_ST_AUTH        "5.7.8"
-#define RESULT_ST_NEED_TLS    "5.7.10"
+#define RESULT_ST_NO_ANSWER "4.4.1"
+#define RESULT_ST_DROPPED "4.4.2"
+#define RESULT_ST_PROTOCOL "4.5.0"
+#define RESULT_ST_LOCAL "4.3.0"
+#define RESULT_ST_TLS "4.7.5"
+#define RESULT_ST_BAD_RCPT "5.1.3"
+#define RESULT_ST_BAD_SENDER "5.1.7"
+#define RESULT_ST_TOO_BIG "5.3.4"
+#define RESULT_ST_8BIT "5.6.3"
+#define RESULT_ST_SMTPUTF8 "5.6.7"
+#define RESULT_ST_NO_AUTH "5.7.4"
+#define RESULT_ST_AUTH "5.7.8"
+#define RESULT_ST_NEED_TLS "5.7.10"
 
 #define RESULT_STATUS_MAX RCPT_STATUS_MAX
 #define RESULT_TEXT_MAX 512
@@ -63,16 +63,17 @@ enum result_action {
 struct result {
 	enum result_class cls;
 	enum result_scope scope;
-	int code;                        /* SMTP reply code; 0 = synthesised */
-	char status[RESULT_STATUS_MAX];  /* "5.1.1"; "" only for a cleared result */
-	int status_derived;              /* a reply without an enhanced code:
-	                                  * status was derived from the basic
-	                                  * code (RFC 3463: "5.0.0", or 5.7.8
-	                                  * for 535) for the DSN and the exit
-	                                  * code, and is never shown as if the
-	                                  * server had written it */
-	const char *stage;               /* static: "RCPT TO", "end of DATA"... or NULL */
-	char text[RESULT_TEXT_MAX];      /* printable ASCII only */
+	int code;                       /* SMTP reply code; 0 = synthesised */
+	char status[RESULT_STATUS_MAX]; /* "5.1.1"; "" only for a cleared result
+	                                 */
+	int status_derived;             /* a reply without an enhanced code:
+	                                 * status was derived from the basic
+	                                 * code (RFC 3463: "5.0.0", or 5.7.8
+	                                 * for 535) for the DSN and the exit
+	                                 * code, and is never shown as if the
+	                                 * server had written it */
+	const char *stage; /* static: "RCPT TO", "end of DATA"... or NULL */
+	char text[RESULT_TEXT_MAX]; /* printable ASCII only */
 };
 
 /* Sets r to ok with no code, status, stage or text. */

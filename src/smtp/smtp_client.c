@@ -89,8 +89,8 @@ smtp_client_ehlo(const struct smtp_client *c)
 /* ---- command writer and reply reader (smtp_client_int.h) --------------- */
 
 void
-smtp_client_trace(struct smtp_client *c, const char *dir,
-    const char *line, size_t len)
+smtp_client_trace(struct smtp_client *c, const char *dir, const char *line,
+    size_t len)
 {
 	char safe[SMTP_REPLY_LINE_MAX + 1];
 
@@ -103,8 +103,8 @@ smtp_client_trace(struct smtp_client *c, const char *dir,
 /* Buffers c->cmd plus CRLF; shows `shown` (or the command) in the
  * transcript.  The command buffer is wiped: it may hold a secret. */
 int
-smtp_client_put_cmd(struct smtp_client *c, const char *shown,
-    struct result *r, const char *stage)
+smtp_client_put_cmd(struct smtp_client *c, const char *shown, struct result *r,
+    const char *stage)
 {
 	struct err e;
 	int rc;
@@ -177,12 +177,13 @@ smtp_client_read_reply(struct smtp_client *c, struct result *r,
 	int n;
 
 	smtp_reply_reset(&c->rep);
-	if (c->s->deadline == 0)     /* else the caller started the wait */
+	if (c->s->deadline == 0) /* else the caller started the wait */
 		stream_set_deadline(c->s, c->cfg->reply_timeout_ms);
 	do {
 		n = stream_getline(c->s, &c->line, SMTP_REPLY_LINE_MAX, &e);
 		if (n == 0)
-			err_set(&e, EX_IOERR, "connection closed by %s", c->s->name);
+			err_set(&e, EX_IOERR, "connection closed by %s",
+			    c->s->name);
 		if (n <= 0)
 			goto fail;
 		smtp_client_trace(c, "<<<", c->line.data, c->line.len);

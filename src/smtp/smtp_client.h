@@ -57,22 +57,22 @@ enum smtp_state {
 	SMTP_ST_BODY,
 	SMTP_ST_DOT,
 	SMTP_ST_QUIT,
-	SMTP_ST_CLOSED,       /* session over: 421, lost, or refused */
+	SMTP_ST_CLOSED, /* session over: 421, lost, or refused */
 };
 
 enum smtp_tls_mode {
-	SMTP_TLS_NONE,        /* never STARTTLS (also: implicit TLS already on) */
+	SMTP_TLS_NONE, /* never STARTTLS (also: implicit TLS already on) */
 	SMTP_TLS_OPPORTUNISTIC, /* STARTTLS when offered */
-	SMTP_TLS_REQUIRED,    /* STARTTLS or fail the session */
+	SMTP_TLS_REQUIRED,      /* STARTTLS or fail the session */
 };
 
 enum smtp_eightbit {
-	SMTP_8BIT_PASS,       /* 8-bit body without 8BITMIME: send as is */
-	SMTP_8BIT_STRICT,     /* refuse it (permanent, 5.6.3) */
+	SMTP_8BIT_PASS,   /* 8-bit body without 8BITMIME: send as is */
+	SMTP_8BIT_STRICT, /* refuse it (permanent, 5.6.3) */
 };
 
 struct smtp_client_cfg {
-	const char *helo;                /* our name for EHLO/HELO */
+	const char *helo; /* our name for EHLO/HELO */
 	/* Bounds each whole reply, from the first read for it to its last
 	 * line (command_timeout), in ms; 0 = none.  A session that stops
 	 * making progress ends there; nothing bounds a session that goes on
@@ -87,7 +87,7 @@ struct smtp_client_cfg {
 	/* Credentials configured: AUTH is mandatory; NULL: no AUTH. */
 	const struct auth_ops *auth;
 	void *auth_ctx;
-	struct auth_conn *conn;          /* borrowed; passed to auth->start */
+	struct auth_conn *conn; /* borrowed; passed to auth->start */
 	enum smtp_eightbit eightbit;
 	/* Per-result callbacks (see above); index is into smtp_msg.rcpts. */
 	void (*on_rcpt)(void *ctx, size_t index, const struct result *r);
@@ -99,23 +99,23 @@ struct smtp_client_cfg {
 };
 
 struct smtp_msg {
-	const char *sender;              /* "" for the null sender */
-	const struct rcpt *rcpts;        /* rcpt.h: addr (without angle
-	                                  * brackets), notify, orcpt
-	                                  * ("rfc822;a@b", xtext, or NULL)
-	                                  * are sent; the rest is unused */
+	const char *sender;       /* "" for the null sender */
+	const struct rcpt *rcpts; /* rcpt.h: addr (without angle
+	                           * brackets), notify, orcpt
+	                           * ("rfc822;a@b", xtext, or NULL)
+	                           * are sent; the rest is unused */
 	size_t nrcpts;
-	unsigned long long size;         /* for SIZE=: bytes with CRLF line
-	                                  * ends (smtp_data_size, RFC 1870) */
-	int eightbit;                    /* body has 8-bit data */
-	int smtputf8;                    /* needs SMTPUTF8 (non-ASCII
-	                                  * addresses): refused without it */
-	int utf8_headers;                /* raw UTF-8 headers: SMTPUTF8 when
-	                                  * offered, else sent as 8-bit data
-	                                  * (BODY=8BITMIME) as before */
-	const char *ret;                 /* "FULL", "HDRS" or NULL */
-	const char *envid;               /* xtext or NULL */
-	struct stream *body;             /* borrowed; LF line ends */
+	unsigned long long size; /* for SIZE=: bytes with CRLF line
+	                          * ends (smtp_data_size, RFC 1870) */
+	int eightbit;            /* body has 8-bit data */
+	int smtputf8;            /* needs SMTPUTF8 (non-ASCII
+	                          * addresses): refused without it */
+	int utf8_headers;        /* raw UTF-8 headers: SMTPUTF8 when
+	                          * offered, else sent as 8-bit data
+	                          * (BODY=8BITMIME) as before */
+	const char *ret;         /* "FULL", "HDRS" or NULL */
+	const char *envid;       /* xtext or NULL */
+	struct stream *body;     /* borrowed; LF line ends */
 };
 
 struct smtp_client;

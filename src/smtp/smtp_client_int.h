@@ -18,29 +18,33 @@
 #include "lib/stream.h"
 #include "lib/strv.h"
 
-enum smtp_rcpt_state { SMTP_RCPT_PENDING, SMTP_RCPT_ACCEPTED, SMTP_RCPT_REPORTED };
+enum smtp_rcpt_state {
+	SMTP_RCPT_PENDING,
+	SMTP_RCPT_ACCEPTED,
+	SMTP_RCPT_REPORTED
+};
 
 struct smtp_client {
 	struct stream *s;
 	const struct smtp_client_cfg *cfg;
 	enum smtp_state state;
 	struct smtp_reply_caps caps;
-	struct strv ehlo;                /* lines of the last 250 to EHLO */
+	struct strv ehlo; /* lines of the last 250 to EHLO */
 	struct smtp_reply rep;
 	struct buf line, cmd;
 	int tls_done;
-	int tls_refused;                 /* opportunistic STARTTLS refused */
-	int in_txn;                      /* MAIL sent since the last RSET */
-	size_t accepted;                 /* RCPTs accepted in the last
-	                                  * transaction */
-	unsigned char *rs;               /* enum smtp_rcpt_state per recipient */
+	int tls_refused;   /* opportunistic STARTTLS refused */
+	int in_txn;        /* MAIL sent since the last RSET */
+	size_t accepted;   /* RCPTs accepted in the last
+	                    * transaction */
+	unsigned char *rs; /* enum smtp_rcpt_state per recipient */
 	size_t rs_cap;
 };
 
 /* Passes len bytes of line (sanitised) to the transcript hook, if any;
  * dir is "<<<" or ">>>". */
-void smtp_client_trace(struct smtp_client *c, const char *dir,
-    const char *line, size_t len);
+void smtp_client_trace(struct smtp_client *c, const char *dir, const char *line,
+    size_t len);
 
 /* Buffers c->cmd plus CRLF into the stream; shows `shown` (or the command
  * when NULL) in the transcript.  c->cmd is wiped and emptied: it may hold

@@ -15,14 +15,14 @@
 #include "lib/xalloc.h"
 
 struct step {
-	enum smtp_state st;              /* RSET, MAIL, RCPT or DATA */
-	size_t i;                        /* recipient index for RCPT */
+	enum smtp_state st; /* RSET, MAIL, RCPT or DATA */
+	size_t i;           /* recipient index for RCPT */
 };
 
 struct txn {
-	struct result mail;              /* reply to MAIL; cls OK = accepted */
-	struct result last;              /* the last refused recipient */
-	struct result data;              /* reply to DATA; code 0 = not sent */
+	struct result mail; /* reply to MAIL; cls OK = accepted */
+	struct result last; /* the last refused recipient */
+	struct result data; /* reply to DATA; code 0 = not sent */
 	size_t accepted;
 };
 
@@ -37,8 +37,8 @@ report(struct smtp_client *c, size_t i, const struct result *r)
 /* Reports r for every recipient not reported yet, then for the message;
  * copies r to out.  Returns 0 when the session goes on, else -1. */
 static int
-finish(struct smtp_client *c, const struct smtp_msg *m,
-    const struct result *r, struct result *out)
+finish(struct smtp_client *c, const struct smtp_msg *m, const struct result *r,
+    struct result *out)
 {
 	size_t i;
 
@@ -78,32 +78,42 @@ precheck(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 	struct result rr;
 	size_t i;
 
-	if (bad_text(m->sender, 0) || bad_text(m->ret, 1) || bad_text(m->envid, 1))
+	if (bad_text(m->sender, 0) || bad_text(m->ret, 1) ||
+	    bad_text(m->envid, 1))
 		result_set(r, RESULT_PERM, RESULT_SCOPE_MESSAGE, NULL,
-		    RESULT_ST_BAD_SENDER, "sender address or DSN parameters "
+		    RESULT_ST_BAD_SENDER,
+		    "sender address or DSN parameters "
 		    "contain control characters");
-	else if ((caps & SMTP_CAP_SIZE) && c->caps.size > 0
-	    && m->size > c->caps.size)
+	else if ((caps & SMTP_CAP_SIZE) && c->caps.size > 0 &&
+	    m->size > c->caps.size)
 		result_set(r, RESULT_PERM, RESULT_SCOPE_MESSAGE, NULL,
-		    RESULT_ST_TOO_BIG, "message size %llu exceeds the limit of "
-		    "%llu bytes of %s", m->size, c->caps.size, c->s->name);
+		    RESULT_ST_TOO_BIG,
+		    "message size %llu exceeds the limit of "
+		    "%llu bytes of %s",
+		    m->size, c->caps.size, c->s->name);
 	else if (m->smtputf8 && !(caps & SMTP_CAP_SMTPUTF8))
 		result_set(r, RESULT_PERM, RESULT_SCOPE_MESSAGE, NULL,
-		    RESULT_ST_SMTPUTF8, "the message needs SMTPUTF8 (non-ASCII "
-		    "addresses or headers) but %s does not offer it", c->s->name);
-	else if (m->eightbit && !(caps & SMTP_CAP_8BITMIME)
-	    && c->cfg->eightbit == SMTP_8BIT_STRICT)
+		    RESULT_ST_SMTPUTF8,
+		    "the message needs SMTPUTF8 (non-ASCII "
+		    "addresses or headers) but %s does not offer it",
+		    c->s->name);
+	else if (m->eightbit && !(caps & SMTP_CAP_8BITMIME) &&
+	    c->cfg->eightbit == SMTP_8BIT_STRICT)
 		result_set(r, RESULT_PERM, RESULT_SCOPE_MESSAGE, NULL,
-		    RESULT_ST_8BIT, "the message has 8-bit data but %s does not "
-		    "offer 8BITMIME (EightBitMode is strict)", c->s->name);
+		    RESULT_ST_8BIT,
+		    "the message has 8-bit data but %s does not "
+		    "offer 8BITMIME (EightBitMode is strict)",
+		    c->s->name);
 	else
 		r = NULL;
 	if (r != NULL)
 		return -1;
 	for (i = 0; i < m->nrcpts; i++)
-		if (bad_text(m->rcpts[i].addr, 0) || bad_text(m->rcpts[i].orcpt, 1)) {
+		if (bad_text(m->rcpts[i].addr, 0) ||
+		    bad_text(m->rcpts[i].orcpt, 1)) {
 			result_set(&rr, RESULT_PERM, RESULT_SCOPE_RCPT, NULL,
-			    RESULT_ST_BAD_RCPT, "recipient address or DSN "
+			    RESULT_ST_BAD_RCPT,
+			    "recipient address or DSN "
 			    "parameters contain control characters");
 			report(c, i, &rr);
 		}
@@ -126,7 +136,8 @@ put_mail(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 		buf_printf(&c->cmd, " RET=%s", m->ret);
 	if ((caps & SMTP_CAP_DSN) && m->envid != NULL)
 		buf_printf(&c->cmd, " ENVID=%s", m->envid);
-	return smtp_client_put_cmd(c, NULL, r, smtp_client_state_name(SMTP_ST_MAIL));
+	return smtp_client_put_cmd(c, NULL, r,
+	    smtp_client_state_name(SMTP_ST_MAIL));
 }
 
 static int
@@ -139,12 +150,13 @@ put_rcpt(struct smtp_client *c, const struct rcpt *rc, struct result *r)
 	}
 	if ((c->caps.flags & SMTP_CAP_DSN) && rc->orcpt != NULL)
 		buf_printf(&c->cmd, " ORCPT=%s", rc->orcpt);
-	return smtp_client_put_cmd(c, NULL, r, smtp_client_state_name(SMTP_ST_RCPT));
+	return smtp_client_put_cmd(c, NULL, r,
+	    smtp_client_state_name(SMTP_ST_RCPT));
 }
 
 static int
-put_step(struct smtp_client *c, const struct smtp_msg *m,
-    const struct step *p, struct result *r)
+put_step(struct smtp_client *c, const struct smtp_msg *m, const struct step *p,
+    struct result *r)
 {
 	const char *st = smtp_client_state_name(p->st);
 
@@ -155,7 +167,8 @@ put_step(struct smtp_client *c, const struct smtp_msg *m,
 	case SMTP_ST_RCPT:
 		return put_rcpt(c, &m->rcpts[p->i], r);
 	default:
-		return smtp_client_printf_cmd(c, r, st, "%s", st);   /* RSET, DATA */
+		return smtp_client_printf_cmd(c, r, st, "%s",
+		    st); /* RSET, DATA */
 	}
 }
 
@@ -188,7 +201,8 @@ on_reply(struct smtp_client *c, struct txn *t, const struct step *p,
 			c->rs[p->i] = SMTP_RCPT_ACCEPTED;
 			t->accepted++;
 		} else {
-			smtp_client_from_reply(c, &t->last, RESULT_SCOPE_RCPT, st);
+			smtp_client_from_reply(c, &t->last, RESULT_SCOPE_RCPT,
+			    st);
 			if (c->state != SMTP_ST_CLOSED)
 				report(c, p->i, &t->last);
 		}
@@ -199,7 +213,7 @@ on_reply(struct smtp_client *c, struct txn *t, const struct step *p,
 	}
 	if (c->state != SMTP_ST_CLOSED)
 		return 0;
-	smtp_client_from_reply(c, r, RESULT_SCOPE_SESSION, st);     /* 421 */
+	smtp_client_from_reply(c, r, RESULT_SCOPE_SESSION, st); /* 421 */
 	return -1;
 }
 
@@ -215,22 +229,25 @@ run_steps(struct smtp_client *c, const struct smtp_msg *m, struct txn *t,
 	for (k = 0; pipe && k < n; k++)
 		if (put_step(c, m, &p[k], r) < 0)
 			return -1;
-	if (pipe && smtp_client_flush(c, r, smtp_client_state_name(p[0].st)) < 0)
+	if (pipe &&
+	    smtp_client_flush(c, r, smtp_client_state_name(p[0].st)) < 0)
 		return -1;
 	for (k = 0; k < n; k++) {
 		const char *st = smtp_client_state_name(p[k].st);
 
 		if (!pipe) {
-			if (p[k].st != SMTP_ST_RSET && p[k].st != SMTP_ST_MAIL
-			    && t->mail.cls != RESULT_OK)
+			if (p[k].st != SMTP_ST_RSET &&
+			    p[k].st != SMTP_ST_MAIL && t->mail.cls != RESULT_OK)
 				break;
 			if (p[k].st == SMTP_ST_DATA && t->accepted == 0)
 				break;
-			if (put_step(c, m, &p[k], r) < 0 || smtp_client_flush(c, r, st) < 0)
+			if (put_step(c, m, &p[k], r) < 0 ||
+			    smtp_client_flush(c, r, st) < 0)
 				return -1;
 		}
 		c->state = p[k].st;
-		if (smtp_client_read_reply(c, r, st) < 0 || on_reply(c, t, &p[k], r) < 0)
+		if (smtp_client_read_reply(c, r, st) < 0 ||
+		    on_reply(c, t, &p[k], r) < 0)
 			return -1;
 	}
 	return 0;
@@ -243,8 +260,8 @@ abort_data(struct smtp_client *c)
 {
 	struct result scratch;
 
-	if (smtp_client_printf_cmd(c, &scratch, "DATA", ".") == 0
-	    && smtp_client_flush(c, &scratch, "DATA") == 0)
+	if (smtp_client_printf_cmd(c, &scratch, "DATA", ".") == 0 &&
+	    smtp_client_flush(c, &scratch, "DATA") == 0)
 		smtp_client_read_reply(c, &scratch, "end of DATA");
 }
 
@@ -252,7 +269,7 @@ static void
 lost_after_dot(struct result *r)
 {
 	static const char pre[] = "connection lost after the end of data; "
-	    "the message may have been delivered: ";
+	                          "the message may have been delivered: ";
 	size_t keep = sizeof(r->text) - sizeof(pre);
 
 	memmove(r->text + sizeof(pre) - 1, r->text, keep);
@@ -273,11 +290,15 @@ send_body(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 	c->state = SMTP_ST_BODY;
 	ds = smtp_data_send(m->body, c->s, &bytes, &e);
 	if (ds != SMTP_DATA_OK) {
-		result_set(r, RESULT_TEMP, ds == SMTP_DATA_READ_FAILED
-		    ? RESULT_SCOPE_MESSAGE : RESULT_SCOPE_SESSION, st,
-		    ds == SMTP_DATA_READ_FAILED ? RESULT_ST_LOCAL
-		    : RESULT_ST_DROPPED, "%s", e.msg);
-		c->state = SMTP_ST_CLOSED;   /* a partial body must never end with "." */
+		result_set(r, RESULT_TEMP,
+		    ds == SMTP_DATA_READ_FAILED ? RESULT_SCOPE_MESSAGE :
+		                                  RESULT_SCOPE_SESSION,
+		    st,
+		    ds == SMTP_DATA_READ_FAILED ? RESULT_ST_LOCAL :
+		                                  RESULT_ST_DROPPED,
+		    "%s", e.msg);
+		c->state =
+		    SMTP_ST_CLOSED; /* a partial body must never end with "." */
 		return;
 	}
 	snprintf(note, sizeof(note), "(message body, %llu bytes)", bytes);
@@ -286,7 +307,8 @@ send_body(struct smtp_client *c, const struct smtp_msg *m, struct result *r)
 	if (smtp_client_flush(c, r, st) < 0)
 		return;
 	c->state = SMTP_ST_DOT;
-	if (smtp_client_read_reply(c, r, smtp_client_state_name(SMTP_ST_DOT)) < 0) {
+	if (smtp_client_read_reply(c, r, smtp_client_state_name(SMTP_ST_DOT)) <
+	    0) {
 		lost_after_dot(r);
 		return;
 	}

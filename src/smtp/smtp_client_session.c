@@ -19,7 +19,8 @@ session_failed(struct smtp_client *c, struct result *r)
 {
 	if (r->cls == RESULT_OK) {
 		r->cls = RESULT_TEMP;
-		snprintf(r->status, sizeof(r->status), "%s", RESULT_ST_PROTOCOL);
+		snprintf(r->status, sizeof(r->status), "%s",
+		    RESULT_ST_PROTOCOL);
 	}
 	smtp_client_quit(c);
 	c->state = SMTP_ST_CLOSED;
@@ -38,8 +39,8 @@ reply_failed(struct smtp_client *c, struct result *r, const char *stage)
 static enum smtp_state
 after_hello(const struct smtp_client *c)
 {
-	if (!c->tls_done && !c->tls_refused && c->cfg->tls != SMTP_TLS_NONE
-	    && (c->caps.flags & SMTP_CAP_STARTTLS))
+	if (!c->tls_done && !c->tls_refused && c->cfg->tls != SMTP_TLS_NONE &&
+	    (c->caps.flags & SMTP_CAP_STARTTLS))
 		return SMTP_ST_STARTTLS;
 	return c->cfg->auth != NULL ? SMTP_ST_AUTH : SMTP_ST_READY;
 }
@@ -50,8 +51,10 @@ need_tls(struct smtp_client *c, struct result *r, const char *stage)
 	if (c->tls_done || c->cfg->tls != SMTP_TLS_REQUIRED)
 		return 0;
 	result_set(r, RESULT_PERM, RESULT_SCOPE_SESSION, stage,
-	    RESULT_ST_NEED_TLS, "TLS is required but %s does not offer "
-	    "STARTTLS", c->s->name);
+	    RESULT_ST_NEED_TLS,
+	    "TLS is required but %s does not offer "
+	    "STARTTLS",
+	    c->s->name);
 	return session_failed(c, r);
 }
 
@@ -80,21 +83,23 @@ greeting_start(struct smtp_client *c, struct result *r, const char *st)
 	stream_set_deadline(c->s, c->cfg->reply_timeout_ms);
 	n = stream_peek(c->s, &p, &e);
 	if (tls || (n > 0 && !looks_like_tls(p, (size_t)n)))
-		return 0;            /* smtp_client_read_reply takes it from here */
+		return 0; /* smtp_client_read_reply takes it from here */
 	if (n > 0)
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, st,
-		    RESULT_ST_PROTOCOL, "%s sent TLS where an SMTP greeting was "
+		    RESULT_ST_PROTOCOL,
+		    "%s sent TLS where an SMTP greeting was "
 		    "expected: it speaks implicit TLS; set \"tls implicit\" "
 		    "(\"tls auto\" uses implicit TLS on port 465 only)",
 		    c->s->name);
 	else if (n < 0 && c->s->timed_out)
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, st,
-		    RESULT_ST_NO_ANSWER, "%s sent no SMTP greeting within %d s; "
+		    RESULT_ST_NO_ANSWER,
+		    "%s sent no SMTP greeting within %d s; "
 		    "if it speaks implicit TLS, set \"tls implicit\" (\"tls "
-		    "auto\" uses implicit TLS on port 465 only)", c->s->name,
-		    (c->cfg->reply_timeout_ms + 999) / 1000);
+		    "auto\" uses implicit TLS on port 465 only)",
+		    c->s->name, (c->cfg->reply_timeout_ms + 999) / 1000);
 	else
-		return 0;            /* closed or failed: reported as usual */
+		return 0; /* closed or failed: reported as usual */
 	stream_set_deadline(c->s, 0);
 	c->state = SMTP_ST_CLOSED;
 	return -1;
@@ -105,7 +110,8 @@ do_greeting(struct smtp_client *c, struct result *r)
 {
 	const char *st = smtp_client_state_name(SMTP_ST_GREETING);
 
-	if (greeting_start(c, r, st) < 0 || smtp_client_read_reply(c, r, st) < 0)
+	if (greeting_start(c, r, st) < 0 ||
+	    smtp_client_read_reply(c, r, st) < 0)
 		return -1;
 	if (c->rep.code != 220)
 		return reply_failed(c, r, st);
@@ -116,12 +122,12 @@ do_greeting(struct smtp_client *c, struct result *r)
 static int
 do_hello(struct smtp_client *c, struct result *r, int ehlo)
 {
-	const char *st = smtp_client_state_name(ehlo ? SMTP_ST_EHLO
-	    : SMTP_ST_HELO);
+	const char *st =
+	    smtp_client_state_name(ehlo ? SMTP_ST_EHLO : SMTP_ST_HELO);
 
-	if (smtp_client_printf_cmd(c, r, st, "%s %s", st, c->cfg->helo) < 0
-	    || smtp_client_flush(c, r, st) < 0
-	    || smtp_client_read_reply(c, r, st) < 0)
+	if (smtp_client_printf_cmd(c, r, st, "%s %s", st, c->cfg->helo) < 0 ||
+	    smtp_client_flush(c, r, st) < 0 ||
+	    smtp_client_read_reply(c, r, st) < 0)
 		return -1;
 	if (ehlo && (c->rep.code == 500 || c->rep.code == 502)) {
 		c->state = SMTP_ST_HELO;
@@ -134,8 +140,7 @@ do_hello(struct smtp_client *c, struct result *r, int ehlo)
 		smtp_reply_caps_parse(&c->rep, &c->caps);
 		for (size_t i = 0; i < c->rep.lines.n; i++)
 			strv_add(&c->ehlo, c->rep.lines.v[i]);
-	}
-	else
+	} else
 		memset(&c->caps, 0, sizeof(c->caps));
 	c->state = after_hello(c);
 	if (c->state != SMTP_ST_STARTTLS)
@@ -149,20 +154,20 @@ do_starttls(struct smtp_client *c, struct result *r)
 	const char *st = smtp_client_state_name(SMTP_ST_STARTTLS);
 	struct err e;
 
-	if (smtp_client_printf_cmd(c, r, st, "STARTTLS") < 0
-	    || smtp_client_flush(c, r, st) < 0
-	    || smtp_client_read_reply(c, r, st) < 0)
+	if (smtp_client_printf_cmd(c, r, st, "STARTTLS") < 0 ||
+	    smtp_client_flush(c, r, st) < 0 ||
+	    smtp_client_read_reply(c, r, st) < 0)
 		return -1;
 	if (c->rep.code != 220) {
 		if (c->cfg->tls == SMTP_TLS_REQUIRED || c->rep.code == 421)
 			return reply_failed(c, r, st);
-		c->tls_refused = 1;  /* opportunistic: go on without TLS */
+		c->tls_refused = 1; /* opportunistic: go on without TLS */
 		c->state = after_hello(c);
 		return 0;
 	}
 	err_clear(&e);
-	if (c->cfg->starttls == NULL
-	    || c->cfg->starttls(c->cfg->starttls_ctx, c->s, &e) < 0) {
+	if (c->cfg->starttls == NULL ||
+	    c->cfg->starttls(c->cfg->starttls_ctx, c->s, &e) < 0) {
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, st,
 		    RESULT_ST_TLS, "%s", e.msg[0] ? e.msg : "no TLS support");
 		c->state = SMTP_ST_CLOSED;
@@ -187,12 +192,14 @@ auth_exchange(struct smtp_client *c, struct result *r, const char *st)
 		char *resp = NULL;
 		struct err e;
 
-		if (smtp_client_flush(c, r, st) < 0 || smtp_client_read_reply(c, r, st) < 0)
+		if (smtp_client_flush(c, r, st) < 0 ||
+		    smtp_client_read_reply(c, r, st) < 0)
 			return -1;
 		if (c->rep.code != 334)
 			return 0;
-		if (++rounds > AUTH_ROUNDS_MAX
-		    || a->step(c->cfg->auth_ctx, c->rep.lines.v[0], &resp, &e) < 0) {
+		if (++rounds > AUTH_ROUNDS_MAX ||
+		    a->step(c->cfg->auth_ctx, c->rep.lines.v[0], &resp, &e) <
+		        0) {
 			buf_adds(&c->cmd, "*");
 			if (smtp_client_put_cmd(c, NULL, r, st) < 0)
 				return -1;
@@ -221,9 +228,9 @@ auth_once(struct smtp_client *c, struct result *r, const char *st)
 	    &initial, &e);
 	if (rc != 0) {
 		result_set(r, rc > 0 ? RESULT_PERM : RESULT_TEMP,
-		    RESULT_SCOPE_SESSION, st, rc > 0 ? RESULT_ST_AUTH
-		    : RESULT_ST_LOCAL, "cannot authenticate to %s: %s",
-		    c->s->name, e.msg);
+		    RESULT_SCOPE_SESSION, st,
+		    rc > 0 ? RESULT_ST_AUTH : RESULT_ST_LOCAL,
+		    "cannot authenticate to %s: %s", c->s->name, e.msg);
 		return session_failed(c, r);
 	}
 	buf_printf(&c->cmd, "AUTH %s%s%s", mech, initial ? " " : "",
@@ -231,7 +238,8 @@ auth_once(struct smtp_client *c, struct result *r, const char *st)
 	snprintf(shown, sizeof(shown), "AUTH %s%s", mech,
 	    initial ? " <redacted>" : "");
 	wipe_free(initial);
-	if (smtp_client_put_cmd(c, shown, r, st) < 0 || auth_exchange(c, r, st) < 0)
+	if (smtp_client_put_cmd(c, shown, r, st) < 0 ||
+	    auth_exchange(c, r, st) < 0)
 		return -1;
 	enh = c->rep.enhanced[0] ? c->rep.enhanced : NULL;
 	rc = a->finish(c->cfg->auth_ctx, c->rep.code, enh);
@@ -239,8 +247,9 @@ auth_once(struct smtp_client *c, struct result *r, const char *st)
 		return 0;
 	if (rc == 1 && c->rep.code != 421)
 		return 1;
-	result_from_reply(r, c->rep.code, enh, c->rep.text, RESULT_SCOPE_SESSION, st);
-	if (enh == NULL && c->rep.code == 535)    /* RFC 4954: 535 is 5.7.8 */
+	result_from_reply(r, c->rep.code, enh, c->rep.text,
+	    RESULT_SCOPE_SESSION, st);
+	if (enh == NULL && c->rep.code == 535) /* RFC 4954: 535 is 5.7.8 */
 		snprintf(r->status, sizeof(r->status), "%s", RESULT_ST_AUTH);
 	if (c->rep.code == 421)
 		c->state = SMTP_ST_CLOSED;
@@ -255,7 +264,8 @@ do_auth(struct smtp_client *c, struct result *r)
 
 	if (!(c->caps.flags & SMTP_CAP_AUTH)) {
 		result_set(r, RESULT_PERM, RESULT_SCOPE_SESSION, st,
-		    RESULT_ST_NO_AUTH, "credentials are configured but %s "
+		    RESULT_ST_NO_AUTH,
+		    "credentials are configured but %s "
 		    "offers no AUTH; refusing to send unauthenticated",
 		    c->s->name);
 		return session_failed(c, r);
@@ -308,8 +318,8 @@ smtp_client_quit(struct smtp_client *c)
 	if (c->state == SMTP_ST_CLOSED || c->state == SMTP_ST_QUIT)
 		return;
 	c->state = SMTP_ST_QUIT;
-	if (smtp_client_printf_cmd(c, &r, "QUIT", "QUIT") == 0
-	    && smtp_client_flush(c, &r, "QUIT") == 0)
+	if (smtp_client_printf_cmd(c, &r, "QUIT", "QUIT") == 0 &&
+	    smtp_client_flush(c, &r, "QUIT") == 0)
 		smtp_client_read_reply(c, &r, "QUIT");
 	c->state = SMTP_ST_CLOSED;
 }
@@ -318,9 +328,11 @@ smtp_client_quit(struct smtp_client *c)
 static int
 command(struct smtp_client *c, struct result *r, const char *st)
 {
-	return smtp_client_put_cmd(c, NULL, r, st) < 0
-	    || smtp_client_flush(c, r, st) < 0
-	    || smtp_client_read_reply(c, r, st) < 0 ? -1 : 0;
+	return smtp_client_put_cmd(c, NULL, r, st) < 0 ||
+	        smtp_client_flush(c, r, st) < 0 ||
+	        smtp_client_read_reply(c, r, st) < 0 ?
+	    -1 :
+	    0;
 }
 
 int
@@ -335,7 +347,8 @@ smtp_client_try_sender(struct smtp_client *c, const char *sender,
 	result_clear(r);
 	if (c->state != SMTP_ST_READY) {
 		result_set(r, RESULT_TEMP, RESULT_SCOPE_SESSION, st,
-		    RESULT_ST_LOCAL, "smtp_client_try_sender called in state %s",
+		    RESULT_ST_LOCAL,
+		    "smtp_client_try_sender called in state %s",
 		    smtp_client_state_name(c->state));
 		return -1;
 	}

@@ -12,10 +12,10 @@
 #define DATA_BLOCK 65536
 
 struct xfer {
-	struct stream *out;          /* NULL: only count (smtp_data_size) */
+	struct stream *out; /* NULL: only count (smtp_data_size) */
 	struct err *e;
-	int bol;                     /* at the beginning of a line */
-	int cr;                      /* the previous block ended with CR */
+	int bol; /* at the beginning of a line */
+	int cr;  /* the previous block ended with CR */
 	unsigned long long bytes;
 };
 
@@ -56,7 +56,8 @@ convert(struct xfer *x, const char *p, size_t n)
 		cr = memchr(p, '\r', (size_t)(stop - p));
 		if (cr != NULL)
 			stop = cr;
-		if (x->bol && *p == '.' && x->out != NULL && emit(x, ".", 1) < 0)
+		if (x->bol && *p == '.' && x->out != NULL &&
+		    emit(x, ".", 1) < 0)
 			return -1;
 		x->bol = 0;
 		if (stop > p && emit(x, p, (size_t)(stop - p)) < 0)

@@ -25,8 +25,8 @@
 
 enum smtp_data_status {
 	SMTP_DATA_OK = 0,
-	SMTP_DATA_WRITE_FAILED = -1,   /* writing to out failed: peer lost */
-	SMTP_DATA_READ_FAILED = -2,    /* reading in failed: local problem */
+	SMTP_DATA_WRITE_FAILED = -1, /* writing to out failed: peer lost */
+	SMTP_DATA_READ_FAILED = -2,  /* reading in failed: local problem */
 };
 
 /* Copies in to out as described above, ending with ".\r\n", and does not

@@ -39,12 +39,13 @@ enhanced_len(const char *p, size_t len, char cls)
 	size_t i = 0, n;
 	int part;
 
-	if (len < 5 || p[0] != cls || p[1] != '.'
-	    || (cls != '2' && cls != '4' && cls != '5'))
+	if (len < 5 || p[0] != cls || p[1] != '.' ||
+	    (cls != '2' && cls != '4' && cls != '5'))
 		return 0;
 	i = 2;
 	for (part = 0; part < 2; part++) {
-		for (n = 0; i < len && n < 4 && isdigit((unsigned char)p[i]); n++)
+		for (n = 0; i < len && n < 4 && isdigit((unsigned char)p[i]);
+		     n++)
 			i++;
 		if (n < 1 || n > 3)
 			return 0;
@@ -72,7 +73,8 @@ bad_line(struct err *e, const char *line, size_t len)
 	char safe[80];
 
 	log_sanitize(safe, sizeof(safe), line, len);
-	return err_set(e, EX_PROTOCOL, _("malformed SMTP reply line \"%s\""), safe);
+	return err_set(e, EX_PROTOCOL, _("malformed SMTP reply line \"%s\""),
+	    safe);
 }
 
 int
@@ -84,20 +86,26 @@ smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len,
 	int code;
 
 	if (r->done)
-		return err_set(e, EX_SOFTWARE, "smtp_reply_feed: reply complete");
-	if (len < 3 || !isdigit((unsigned char)line[0])
-	    || !isdigit((unsigned char)line[1]) || !isdigit((unsigned char)line[2])
-	    || (len > 3 && line[3] != ' ' && line[3] != '-'))
+		return err_set(e, EX_SOFTWARE,
+		    "smtp_reply_feed: reply complete");
+	if (len < 3 || !isdigit((unsigned char)line[0]) ||
+	    !isdigit((unsigned char)line[1]) ||
+	    !isdigit((unsigned char)line[2]) ||
+	    (len > 3 && line[3] != ' ' && line[3] != '-'))
 		return bad_line(e, line, len);
 	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 	if (code < 200 || code > 599)
 		return bad_line(e, line, len);
 	if (r->code != 0 && code != r->code)
-		return err_set(e, EX_PROTOCOL, _("SMTP reply changes its code "
-		    "from %d to %d in a multi-line reply"), r->code, code);
+		return err_set(e, EX_PROTOCOL,
+		    _("SMTP reply changes its code "
+		      "from %d to %d in a multi-line reply"),
+		    r->code, code);
 	if (r->lines.n >= SMTP_REPLY_LINES_MAX)
-		return err_set(e, EX_PROTOCOL, _("SMTP reply has more than %d "
-		    "lines"), SMTP_REPLY_LINES_MAX);
+		return err_set(e, EX_PROTOCOL,
+		    _("SMTP reply has more than %d "
+		      "lines"),
+		    SMTP_REPLY_LINES_MAX);
 	r->code = code;
 	txt = len > 4 ? line + 4 : "";
 	tlen = len > 4 ? len - 4 : 0;
@@ -109,9 +117,10 @@ smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len,
 		memcpy(r->enhanced, txt, elen);
 		r->enhanced[elen] = '\0';
 	}
-	if (elen > 0 && r->enhanced[0] != '\0'
-	    && (elen != strlen(r->enhanced) || memcmp(txt, r->enhanced, elen) != 0))
-		elen = 0;    /* keep another line's differing code as text */
+	if (elen > 0 && r->enhanced[0] != '\0' &&
+	    (elen != strlen(r->enhanced) ||
+	        memcmp(txt, r->enhanced, elen) != 0))
+		elen = 0; /* keep another line's differing code as text */
 	if (elen > 0) {
 		txt += elen;
 		tlen -= elen;
@@ -146,7 +155,8 @@ add_mech(struct smtp_reply_caps *c, const char *p, size_t n)
 	}
 	m[n] = '\0';
 	for (s = c->auth; (s = strstr(s, m)) != NULL; s += n)
-		if ((s == c->auth || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0'))
+		if ((s == c->auth || s[-1] == ' ') &&
+		    (s[n] == ' ' || s[n] == '\0'))
 			return;
 	if (have + (have > 0) + n + 1 > sizeof(c->auth))
 		return;
@@ -172,6 +182,7 @@ add_mechs(struct smtp_reply_caps *c, const char *p)
 static const struct {
 	const char *kw;
 	unsigned flag;
+	/* clang-format off */
 } simple_caps[] = {
 	{ "PIPELINING", SMTP_CAP_PIPELINING },
 	{ "8BITMIME", SMTP_CAP_8BITMIME },
@@ -181,6 +192,7 @@ static const struct {
 	{ "STARTTLS", SMTP_CAP_STARTTLS },
 	{ "CHUNKING", SMTP_CAP_CHUNKING },
 };
+/* clang-format on */
 
 static void
 parse_size(struct smtp_reply_caps *c, const char *arg)
@@ -212,13 +224,15 @@ smtp_reply_caps_parse(const struct smtp_reply *ehlo, struct smtp_reply_caps *c)
 			add_mechs(c, l + 4 + (l[4] != '\0'));
 			continue;
 		}
-		if (kwlen == 4 && strncasecmp(l, "SIZE", 4) == 0 && l[4] != '=') {
+		if (kwlen == 4 && strncasecmp(l, "SIZE", 4) == 0 &&
+		    l[4] != '=') {
 			parse_size(c, l + 4);
 			continue;
 		}
-		for (k = 0; k < sizeof(simple_caps) / sizeof(simple_caps[0]); k++)
-			if (strlen(simple_caps[k].kw) == kwlen
-			    && strncasecmp(l, simple_caps[k].kw, kwlen) == 0)
+		for (k = 0; k < sizeof(simple_caps) / sizeof(simple_caps[0]);
+		     k++)
+			if (strlen(simple_caps[k].kw) == kwlen &&
+			    strncasecmp(l, simple_caps[k].kw, kwlen) == 0)
 				c->flags |= simple_caps[k].flag;
 	}
 }

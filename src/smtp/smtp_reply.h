@@ -21,19 +21,20 @@
 #include "lib/err.h"
 #include "lib/strv.h"
 
-#define SMTP_REPLY_LINE_MAX 4096     /* RFC 5321 says 512: be lenient */
+#define SMTP_REPLY_LINE_MAX 4096 /* RFC 5321 says 512: be lenient */
 #define SMTP_REPLY_LINES_MAX 1000
 #define SMTP_REPLY_TEXT_MAX 1024
 
 struct smtp_reply {
-	int code;                    /* 200..599 once complete; 0 before */
-	char enhanced[16];           /* "5.1.1" as the server wrote it, or "" */
-	char text[SMTP_REPLY_TEXT_MAX]; /* lines joined by ' ', the enhanced
-	                              * code stripped where it repeats the
-	                              * first line's, control chars replaced by
-	                              * '?', truncated: for logs and bounces */
-	struct strv lines;           /* raw text of each line (owned) */
-	int done;                    /* the last line has been fed */
+	int code;          /* 200..599 once complete; 0 before */
+	char enhanced[16]; /* "5.1.1" as the server wrote it, or "" */
+	char text
+	    [SMTP_REPLY_TEXT_MAX]; /* lines joined by ' ', the enhanced
+	                            * code stripped where it repeats the
+	                            * first line's, control chars replaced by
+	                            * '?', truncated: for logs and bounces */
+	struct strv lines;         /* raw text of each line (owned) */
+	int done;                  /* the last line has been fed */
 };
 
 void smtp_reply_init(struct smtp_reply *r);
@@ -54,18 +55,18 @@ enum {
 	SMTP_CAP_8BITMIME = 1 << 2,
 	SMTP_CAP_SMTPUTF8 = 1 << 3,
 	SMTP_CAP_DSN = 1 << 4,
-	SMTP_CAP_ENHANCED = 1 << 5,      /* ENHANCEDSTATUSCODES */
+	SMTP_CAP_ENHANCED = 1 << 5, /* ENHANCEDSTATUSCODES */
 	SMTP_CAP_STARTTLS = 1 << 6,
 	SMTP_CAP_AUTH = 1 << 7,
-	SMTP_CAP_CHUNKING = 1 << 8,      /* recorded only, not used */
+	SMTP_CAP_CHUNKING = 1 << 8, /* recorded only, not used */
 };
 
 struct smtp_reply_caps {
-	unsigned flags;              /* SMTP_CAP_* */
-	unsigned long long size;     /* SIZE limit; 0 = none stated */
-	char auth[512];              /* mechanisms, upper case, space-separated,
-	                              * no duplicates ("AUTH" and "AUTH=" lines
-	                              * merged); "" when none */
+	unsigned flags;          /* SMTP_CAP_* */
+	unsigned long long size; /* SIZE limit; 0 = none stated */
+	char auth[512];          /* mechanisms, upper case, space-separated,
+	                          * no duplicates ("AUTH" and "AUTH=" lines
+	                          * merged); "" when none */
 };
 
 /* Reads the capabilities from a complete 250 reply to EHLO (the first

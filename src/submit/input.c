@@ -47,8 +47,9 @@ refill(struct input *in, struct err *e)
 		r = read(in->fd, in->buf + in->len, INPUT_CHUNK - in->len);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return err_sys(e, EX_IOERR, errno, _("cannot read the message "
-		    "from standard input"));
+		return err_sys(e, EX_IOERR, errno,
+		    _("cannot read the message "
+		      "from standard input"));
 	if (r == 0) {
 		in->eof = 1;
 		return 0;
@@ -86,8 +87,7 @@ find_eol(const struct input *in, size_t *end, size_t *skip)
 }
 
 int
-input_next(struct input *in, const char **p, size_t *n, int *eol,
-    struct err *e)
+input_next(struct input *in, const char **p, size_t *n, int *eol, struct err *e)
 {
 	size_t end, skip, avail;
 	int r;
@@ -112,7 +112,8 @@ input_next(struct input *in, const char **p, size_t *n, int *eol,
 		*p = in->buf + in->pos;
 		*n = end;
 		*eol = in->eof && end == avail;
-		if (*eol && in->dots_end && in->line_start && end == 1 && **p == '.') {
+		if (*eol && in->dots_end && in->line_start && end == 1 &&
+		    **p == '.') {
 			in->ended_by_dot = 1;
 			in->pos += end;
 			return 0;

@@ -17,15 +17,15 @@
 #define INPUT_CHUNK 65536
 
 struct input {
-	int fd;                /* borrowed */
-	int crlf_only;         /* -ba */
-	int dots_end;          /* a lone "." ends the message */
+	int fd;        /* borrowed */
+	int crlf_only; /* -ba */
+	int dots_end;  /* a lone "." ends the message */
 	char *buf;
 	size_t pos, len;
 	int eof;
-	int line_start;        /* the next piece starts a line */
-	int ended_by_dot;      /* the message ended with a "." line */
-	unsigned long long bytes;   /* bytes read from fd */
+	int line_start;           /* the next piece starts a line */
+	int ended_by_dot;         /* the message ended with a "." line */
+	unsigned long long bytes; /* bytes read from fd */
 };
 
 void input_init(struct input *in, int fd, int crlf_only, int dots_end);

@@ -18,10 +18,10 @@
 #define DATA_LINE_MAX (1024 * 1024)
 
 enum smtp_server_state {
-	S_INIT,          /* no HELO/EHLO yet */
-	S_READY,         /* greeted, no transaction */
-	S_MAIL,          /* MAIL accepted */
-	S_RCPT,          /* at least one RCPT accepted */
+	S_INIT,  /* no HELO/EHLO yet */
+	S_READY, /* greeted, no transaction */
+	S_MAIL,  /* MAIL accepted */
+	S_RCPT,  /* at least one RCPT accepted */
 };
 
 struct session {
@@ -52,8 +52,8 @@ input_failed(struct session *s, const struct err *le)
 
 /* Sends one reply line; flushes when the client has nothing more queued
  * (RFC 2920: replies to a pipelined batch may be sent together). */
-static void
-reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 reply(struct session *s, const char *fmt, ...)
@@ -64,7 +64,8 @@ reply(struct session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (stream_puts(s->out, text, s->e) < 0 || stream_puts(s->out, "\r\n", s->e) < 0)
+	if (stream_puts(s->out, text, s->e) < 0 ||
+	    stream_puts(s->out, "\r\n", s->e) < 0)
 		s->io_failed = 1;
 	if (stream_pending(s->in) == 0 && stream_flush(s->out, s->e) < 0)
 		s->io_failed = 1;
@@ -86,7 +87,8 @@ reply_err(struct session *s, const struct err *he, int temp_code, int perm_code)
 		break;
 	case EX_DATAERR:
 	case EX_USAGE:
-		reply(s, "%d 5.1.3 %s", perm_code == 550 ? 553 : perm_code, msg);
+		reply(s, "%d 5.1.3 %s", perm_code == 550 ? 553 : perm_code,
+		    msg);
 		break;
 	case EX_UNAVAILABLE:
 	case EX_NOPERM:
@@ -150,13 +152,14 @@ parse_path(const char *arg, char **path, const char **rest)
 	start = ++p;
 	for (; *p != '\0'; p++) {
 		if (quoted && *p == '\\' && p[1] != '\0')
-			p++;            /* a quoted pair: the next byte is data */
+			p++; /* a quoted pair: the next byte is data */
 		else if (*p == '"')
 			quoted = !quoted;
 		else if (*p == '>' && !quoted)
 			break;
 		/* No control byte (a bare CR, ESC) in an address, quoted,
-		 * escaped or not: it would reach headers, logs and the queue. */
+		 * escaped or not: it would reach headers, logs and the queue.
+		 */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return -1;
 	}
@@ -203,7 +206,9 @@ is_xtext(const char *v)
 
 		if (c < 33 || c > 126 || c == '=')
 			return 0;
-		if (c == '+' && !(isxdigit((unsigned char)v[1]) && isxdigit((unsigned char)v[2])))
+		if (c == '+' &&
+		    !(isxdigit((unsigned char)v[1]) &&
+		        isxdigit((unsigned char)v[2])))
 			return 0;
 	}
 	return 1;
@@ -233,19 +238,24 @@ cmd_mail(struct session *s, const char *arg)
 	cur = params;
 	m.sender = path;
 	while (next_param(&cur, &key, &val)) {
-		if (strcasecmp(key, "SIZE") == 0 && val != NULL && *val != '\0' &&
-		    strspn(val, "0123456789") == strlen(val)) {
+		if (strcasecmp(key, "SIZE") == 0 && val != NULL &&
+		    *val != '\0' && strspn(val, "0123456789") == strlen(val)) {
 			m.size = strtoul(val, NULL, 10);
 		} else if (strcasecmp(key, "BODY") == 0 && val != NULL &&
-		    (strcasecmp(val, "7BIT") == 0 || strcasecmp(val, "8BITMIME") == 0)) {
-			m.body = toupper((unsigned char)val[0]) == '7' ? "7BIT" : "8BITMIME";
+		    (strcasecmp(val, "7BIT") == 0 ||
+		        strcasecmp(val, "8BITMIME") == 0)) {
+			m.body = toupper((unsigned char)val[0]) == '7' ?
+			    "7BIT" :
+			    "8BITMIME";
 		} else if (strcasecmp(key, "SMTPUTF8") == 0 && val == NULL) {
 			m.smtputf8 = 1;
 		} else if (strcasecmp(key, "RET") == 0 && val != NULL &&
-		    (strcasecmp(val, "FULL") == 0 || strcasecmp(val, "HDRS") == 0)) {
-			m.ret = toupper((unsigned char)val[0]) == 'F' ? "FULL" : "HDRS";
-		} else if (strcasecmp(key, "ENVID") == 0 && val != NULL && *val != '\0' &&
-		    strlen(val) <= 100 && is_xtext(val)) {
+		    (strcasecmp(val, "FULL") == 0 ||
+		        strcasecmp(val, "HDRS") == 0)) {
+			m.ret = toupper((unsigned char)val[0]) == 'F' ? "FULL" :
+			                                                "HDRS";
+		} else if (strcasecmp(key, "ENVID") == 0 && val != NULL &&
+		    *val != '\0' && strlen(val) <= 100 && is_xtext(val)) {
 			m.envid = val;
 		} else {
 			reply_unsupported(s, key);
@@ -290,16 +300,20 @@ cmd_rcpt(struct session *s, const char *arg)
 	memset(&r, 0, sizeof(r));
 	r.addr = path;
 	while (next_param(&cur, &key, &val)) {
-		/* RFC 3461: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. */
+		/* RFC 3461: NEVER alone, or a list of SUCCESS, FAILURE, DELAY.
+		 */
 		if (strcasecmp(key, "NOTIFY") == 0 && val != NULL &&
 		    rcpt_notify_parse(val, &r.notify) == 0) {
-			continue;       /* r.notify set */
+			continue; /* r.notify set */
 		} else if (strcasecmp(key, "ORCPT") == 0 && val != NULL &&
-		    strchr(val, ';') != NULL && is_xtext(strchr(val, ';') + 1)) {
+		    strchr(val, ';') != NULL &&
+		    is_xtext(strchr(val, ';') + 1)) {
 			r.orcpt = val;
-		} else if (strcasecmp(key, "NOTIFY") == 0 || strcasecmp(key, "ORCPT") == 0) {
-			reply(s, "501 5.5.4 Bad %s parameter syntax", strcasecmp(key, "NOTIFY") == 0 ?
-			    "NOTIFY" : "ORCPT");
+		} else if (strcasecmp(key, "NOTIFY") == 0 ||
+		    strcasecmp(key, "ORCPT") == 0) {
+			reply(s, "501 5.5.4 Bad %s parameter syntax",
+			    strcasecmp(key, "NOTIFY") == 0 ? "NOTIFY" :
+			                                     "ORCPT");
 			goto done;
 		} else {
 			reply_unsupported(s, key);
@@ -349,7 +363,8 @@ read_data(struct session *s)
 		if (r <= 0) {
 			reset_transaction(s);
 			if (r < 0 && he.code == EX_PROTOCOL) {
-				reply(s, "500 5.5.2 Error: message line too long");
+				reply(s,
+				    "500 5.5.2 Error: message line too long");
 				return -1;
 			}
 			if (r < 0)
@@ -373,7 +388,8 @@ read_data(struct session *s)
 			failed = 1;
 	}
 	if (too_big) {
-		reply(s, "552 5.3.4 Error: message too big (limit %lu bytes)", s->lim.max_size);
+		reply(s, "552 5.3.4 Error: message too big (limit %lu bytes)",
+		    s->lim.max_size);
 		reset_transaction(s);
 		return 0;
 	}
@@ -395,7 +411,8 @@ cmd_ehlo(struct session *s, const char *arg, int extended)
 	while (*arg == ' ')
 		arg++;
 	if (*arg == '\0') {
-		reply(s, "501 5.5.4 Syntax: %s hostname", extended ? "EHLO" : "HELO");
+		reply(s, "501 5.5.4 Syntax: %s hostname",
+		    extended ? "EHLO" : "HELO");
 		return;
 	}
 	reset_transaction(s);
@@ -447,8 +464,10 @@ dispatch(struct session *s, const char *line)
 		if (*arg != '\0')
 			reply(s, "501 5.5.4 Syntax: DATA");
 		else if (s->state != S_RCPT)
-			reply(s, s->state == S_MAIL ? "554 5.5.1 Error: no valid recipients" :
-			    "503 5.5.1 Error: need RCPT command");
+			reply(s,
+			    s->state == S_MAIL ?
+			        "554 5.5.1 Error: no valid recipients" :
+			        "503 5.5.1 Error: need RCPT command");
 		else
 			return read_data(s);
 	} else if (verb(line, "RSET") != NULL) {
@@ -459,14 +478,16 @@ dispatch(struct session *s, const char *line)
 	else if (verb(line, "VRFY") != NULL)
 		reply(s, "252 2.0.0 Cannot VRFY user, but will accept message");
 	else if (verb(line, "HELP") != NULL)
-		reply(s, "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT");
+		reply(s,
+		    "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT");
 	else if (verb(line, "QUIT") != NULL) {
 		reset_transaction(s);
 		reply(s, "221 2.0.0 Bye");
 		return 2;
-	} else if (verb(line, "STARTTLS") != NULL || verb(line, "AUTH") != NULL ||
-	    verb(line, "EXPN") != NULL || verb(line, "ETRN") != NULL ||
-	    verb(line, "TURN") != NULL || verb(line, "BDAT") != NULL)
+	} else if (verb(line, "STARTTLS") != NULL ||
+	    verb(line, "AUTH") != NULL || verb(line, "EXPN") != NULL ||
+	    verb(line, "ETRN") != NULL || verb(line, "TURN") != NULL ||
+	    verb(line, "BDAT") != NULL)
 		reply(s, "502 5.5.1 Error: command not implemented");
 	else
 		reply(s, "500 5.5.2 Error: command not recognized");
@@ -475,8 +496,8 @@ dispatch(struct session *s, const char *line)
 
 int
 smtp_server_run(struct stream *in, struct stream *out, const char *hostname,
-    const struct smtp_server_limits *lim, const struct smtp_server_hooks *h, void *ctx,
-    struct err *e)
+    const struct smtp_server_limits *lim, const struct smtp_server_hooks *h,
+    void *ctx, struct err *e)
 {
 	struct session s;
 	struct err le;

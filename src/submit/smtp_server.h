@@ -17,14 +17,13 @@
 
 /* MAIL FROM parameters (RFC 1870, 6152, 6531, 3461). */
 struct smtp_server_mail {
-	const char *sender;      /* "" for the null sender <> */
-	unsigned long size;      /* SIZE=, 0 if absent */
-	const char *body;        /* "7BIT", "8BITMIME" or NULL */
+	const char *sender; /* "" for the null sender <> */
+	unsigned long size; /* SIZE=, 0 if absent */
+	const char *body;   /* "7BIT", "8BITMIME" or NULL */
 	int smtputf8;
-	const char *ret;         /* "FULL", "HDRS" or NULL */
-	const char *envid;       /* xtext as given, or NULL */
+	const char *ret;   /* "FULL", "HDRS" or NULL */
+	const char *envid; /* xtext as given, or NULL */
 };
-
 
 /* Each hook returns 0 to accept or -1 with e set; e->code chooses the
  * reply: EX_TEMPFAIL → 451/452 4.x.x, EX_NOUSER/EX_DATAERR/EX_USAGE →
@@ -49,16 +48,16 @@ struct smtp_server_hooks {
 };
 
 struct smtp_server_limits {
-	unsigned long max_size;       /* bytes; 0 = no limit */
-	unsigned max_rcpts;           /* 0 = 1000 */
-	size_t max_line;              /* command line; 0 = 2048 */
+	unsigned long max_size; /* bytes; 0 = no limit */
+	unsigned max_rcpts;     /* 0 = 1000 */
+	size_t max_line;        /* command line; 0 = 2048 */
 };
 
 /* Runs one SMTP session until QUIT or end of input.  Returns 0 after
  * QUIT, 1 when input ended without QUIT (a transaction in progress is
  * discarded), -1 on an I/O error on the streams. */
 int smtp_server_run(struct stream *in, struct stream *out, const char *hostname,
-    const struct smtp_server_limits *lim, const struct smtp_server_hooks *h, void *ctx,
-    struct err *e);
+    const struct smtp_server_limits *lim, const struct smtp_server_hooks *h,
+    void *ctx, struct err *e);
 
 #endif

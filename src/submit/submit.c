@@ -32,7 +32,7 @@ flush_out(struct submission *s, struct err *e)
 	if (s->out.len == 0)
 		return 0;
 	if (durable_write_all(s->msg.body.fd, s->out.data, s->out.len,
-	    s->msg.body.path, e) < 0)
+	        s->msg.body.path, e) < 0)
 		return -1;
 	buf_reset(&s->out);
 	return 0;
@@ -62,11 +62,13 @@ drain(struct submission *s, struct err *e)
 		} else if (t == RFC5322_END) {
 			if (submit_header_policy(s, e) < 0)
 				return -1;
-			if (ev.line != NULL && (submit_emit(s, ev.line, ev.line_len, e) < 0 ||
-			    submit_emit(s, "\n", 1, e) < 0))
+			if (ev.line != NULL &&
+			    (submit_emit(s, ev.line, ev.line_len, e) < 0 ||
+			        submit_emit(s, "\n", 1, e) < 0))
 				return -1;
 		} else if (t == RFC5322_BODY) {
-			if (submit_emit(s, ev.line, ev.line_len, e) < 0 || submit_emit(s, "\n", 1, e) < 0)
+			if (submit_emit(s, ev.line, ev.line_len, e) < 0 ||
+			    submit_emit(s, "\n", 1, e) < 0)
 				return -1;
 		}
 	}
@@ -114,13 +116,16 @@ submit_line(struct submission *s, const char *p, size_t n, int eol,
 			r = submit_emit(s, "\n", 1, e);
 	} else if (!eol || s->pending.len > 0) {
 		if (s->pending.len + n > RFC5322_MAX_LINE) {
-			r = err_set(e, EX_DATAERR, _("a header line of the message is "
-			    "longer than %u bytes"), RFC5322_MAX_LINE);
+			r = err_set(e, EX_DATAERR,
+			    _("a header line of the message is "
+			      "longer than %u bytes"),
+			    RFC5322_MAX_LINE);
 		} else {
 			buf_add(&s->pending, p, n);
 			r = 0;
 			if (eol) {
-				r = rfc5322_push(&s->parser, s->pending.data, s->pending.len, e);
+				r = rfc5322_push(&s->parser, s->pending.data,
+				    s->pending.len, e);
 				if (r == 0)
 					r = drain(s, e);
 				buf_reset(&s->pending);
@@ -148,8 +153,10 @@ submit_end(struct submission *s, const char **qid, struct err *e)
 	if (s->failed)
 		return err_set(e, EX_SOFTWARE, "submit_end after a failure");
 	if (!s->in_body) {
-		if (s->pending.len > 0 && (rfc5322_push(&s->parser, s->pending.data,
-		    s->pending.len, e) < 0 || drain(s, e) < 0))
+		if (s->pending.len > 0 &&
+		    (rfc5322_push(&s->parser, s->pending.data, s->pending.len,
+		         e) < 0 ||
+		        drain(s, e) < 0))
 			goto done;
 		if (rfc5322_finish(&s->parser, e) < 0 || drain(s, e) < 0)
 			goto done;
@@ -162,7 +169,8 @@ submit_end(struct submission *s, const char **qid, struct err *e)
 	envelope_set(&env.user, c->id->user);
 	env.ret = (enum envelope_ret)c->ret;
 	envelope_set(&env.envid, c->envid);
-	env.body = s->eightbit ? ENVELOPE_BODY_8BITMIME : (enum envelope_body)c->body;
+	env.body =
+	    s->eightbit ? ENVELOPE_BODY_8BITMIME : (enum envelope_body)c->body;
 	if (s->utf8_headers)
 		env.flags |= ENVELOPE_F_UTF8_HEADERS;
 	for (i = 0; i < s->rcpts.n; i++) {

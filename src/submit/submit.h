@@ -25,20 +25,21 @@ struct submit_ctx {
 	const struct identity *id;
 	const struct rewrite_ctx *rw;
 	struct queue *queue;
-	const char *sender;          /* -f / MAIL FROM as given; NULL: the user */
-	const char *full_name;       /* -F; NULL: the passwd full name */
-	const char *from_address;    /* from_policy.h: sender of all mail; NULL: none */
+	const char *sender;    /* -f / MAIL FROM as given; NULL: the user */
+	const char *full_name; /* -F; NULL: the passwd full name */
+	const char
+	    *from_address; /* from_policy.h: sender of all mail; NULL: none */
 	const struct rcpt_list *rcpts; /* the recipients given: each addr an
-	                             * address list as given on the command
-	                             * line or in RCPT TO, with the ORCPT and
-	                             * NOTIFY of every address it names */
-	int extract_rcpts;           /* -t: recipients from the headers too */
-	long hop_count;              /* -h: hops already made */
-	long max_hops;               /* refuse at this many hops (MaxHopCount) */
-	unsigned notify;             /* RCPT_NOTIFY_* of those from the headers */
-	int ret;                     /* enum envelope_ret */
-	int body;                    /* enum envelope_body declared by -B / BODY= */
-	const char *envid;           /* -V / ENVID=, or NULL */
+	                                * address list as given on the command
+	                                * line or in RCPT TO, with the ORCPT and
+	                                * NOTIFY of every address it names */
+	int extract_rcpts;             /* -t: recipients from the headers too */
+	long hop_count;                /* -h: hops already made */
+	long max_hops;     /* refuse at this many hops (MaxHopCount) */
+	unsigned notify;   /* RCPT_NOTIFY_* of those from the headers */
+	int ret;           /* enum envelope_ret */
+	int body;          /* enum envelope_body declared by -B / BODY= */
+	const char *envid; /* -V / ENVID=, or NULL */
 	time_t now;
 };
 

@@ -88,8 +88,8 @@ submit_choose_sender(struct submission *s, char **display, struct err *e)
 
 	char *given;
 
-	s->sender = submit_envelope_sender(c->rw, c->sender != NULL ? c->sender :
-	    c->id->user, display, e);
+	s->sender = submit_envelope_sender(c->rw,
+	    c->sender != NULL ? c->sender : c->id->user, display, e);
 	if (s->sender == NULL)
 		return -1;
 	if (c->from_address != NULL) {
@@ -103,7 +103,8 @@ submit_choose_sender(struct submission *s, char **display, struct err *e)
 /* The recipients given as arguments, each with the ORCPT and NOTIFY of the
  * argument it came from. */
 static int
-given_recipients(const struct submit_ctx *c, struct rcpt_list *raw, struct err *e)
+given_recipients(const struct submit_ctx *c, struct rcpt_list *raw,
+    struct err *e)
 {
 	struct strv specs = STRV_INIT;
 	const struct rcpt *g;
@@ -140,7 +141,7 @@ raw_recipients(struct submission *s, struct rcpt_list *raw, struct err *e)
 		return given_recipients(c, raw, e);
 	for (i = 0; c->rcpts != NULL && i < c->rcpts->n; i++)
 		if (list_specs(c->rcpts->v[i].addr, strlen(c->rcpts->v[i].addr),
-		    &given, e) < 0)
+		        &given, e) < 0)
 			goto done;
 	if (headers_recipients(&s->hl, &hl, e) < 0)
 		goto done;
@@ -197,7 +198,8 @@ submit_choose_recipients(struct submission *s, struct err *e)
 	}
 	for (i = 0; i < s->rcpts.n; i++) {
 		char *local = NULL, *domain = NULL;
-		int r = submit_split_spec(s->rcpts.v[i].addr, &local, &domain, e);
+		int r =
+		    submit_split_spec(s->rcpts.v[i].addr, &local, &domain, e);
 
 		if (r == 0)
 			r = addr_check_envelope(local, domain, NULL, e);
@@ -210,12 +212,14 @@ submit_choose_recipients(struct submission *s, struct err *e)
 	}
 	if (s->rcpts.n == 0) {
 		if (s->c->extract_rcpts)
-			err_set(e, EX_DATAERR, _("no recipient addresses found in the "
-			    "message's To:, Cc: or Bcc: headers (-t); add one, or give "
-			    "the recipients as arguments without -t"));
+			err_set(e, EX_DATAERR,
+			    _("no recipient addresses found in the "
+			      "message's To:, Cc: or Bcc: headers (-t); add one, or give "
+			      "the recipients as arguments without -t"));
 		else
-			err_set(e, EX_USAGE, _("no recipients given; name them as "
-			    "arguments, or use -t to take them from the headers"));
+			err_set(e, EX_USAGE,
+			    _("no recipients given; name them as "
+			      "arguments, or use -t to take them from the headers"));
 		goto done;
 	}
 	rc = 0;

@@ -44,8 +44,10 @@ is_raw_utf8(const char *p, size_t n)
 			if ((s[i + k] & 0xC0) != 0x80)
 				return 0;
 		/* Overlong 3- and 4-byte forms, surrogates, above U+10FFFF. */
-		if ((s[i] == 0xE0 && s[i + 1] < 0xA0) || (s[i] == 0xED && s[i + 1] > 0x9F) ||
-		    (s[i] == 0xF0 && s[i + 1] < 0x90) || (s[i] == 0xF4 && s[i + 1] > 0x8F))
+		if ((s[i] == 0xE0 && s[i + 1] < 0xA0) ||
+		    (s[i] == 0xED && s[i + 1] > 0x9F) ||
+		    (s[i] == 0xF0 && s[i + 1] < 0x90) ||
+		    (s[i] == 0xF4 && s[i + 1] > 0x8F))
 			return 0;
 		i += len;
 		any = 1;
@@ -68,7 +70,7 @@ rewrite_cb(struct submission *s, int sender, const char *local,
 		return 0;
 	}
 	res = sender ? rewrite_sender(s->c->rw, spec, &e) :
-	    rewrite_header_recipient(s->c->rw, spec, &e);
+	               rewrite_header_recipient(s->c->rw, spec, &e);
 	if (res != NULL && strcmp(res, spec) != 0 &&
 	    submit_split_spec(res, new_local, new_domain, &e) == 0)
 		changed = 1;
@@ -91,13 +93,11 @@ rewrite_sender_cb(void *arg, const char *local, const char *domain,
 	return rewrite_cb(arg, 1, local, domain, new_local, new_domain);
 }
 
-static const char *const rcpt_fields[] = {
-	"To", "Cc", "Resent-To", "Resent-Cc", NULL
-};
-static const char *const sender_fields[] = {
-	"From", "Sender", "Reply-To", "Resent-From", "Resent-Sender",
-	"Resent-Reply-To", "Errors-To", "Return-Receipt-To", NULL
-};
+static const char *const rcpt_fields[] = { "To", "Cc", "Resent-To", "Resent-Cc",
+	NULL };
+static const char *const sender_fields[] = { "From", "Sender", "Reply-To",
+	"Resent-From", "Resent-Sender", "Resent-Reply-To", "Errors-To",
+	"Return-Receipt-To", NULL };
 
 /* ---- the header policy -------------------------------------------------- */
 
@@ -128,7 +128,8 @@ complete_headers(struct submission *s, const char *display, struct err *e)
 	memset(&info, 0, sizeof(info));
 	info.now = c->now;
 	info.from_display = c->full_name != NULL ? c->full_name :
-	    display != NULL ? display : c->id->fullname;
+	    display != NULL                      ? display :
+	                                           c->id->fullname;
 	info.from_local = from_local;
 	info.from_domain = from_domain;
 	info.msgid_left = msgid_left;
@@ -154,12 +155,15 @@ submit_header_policy(struct submission *s, struct err *e)
 	const struct submit_ctx *c = s->c;
 	struct buf hdr = BUF_INIT;
 	char *display = NULL;
-	size_t hops = headers_hops(&s->hl) + (size_t)(c->hop_count > 0 ? c->hop_count : 0);
+	size_t hops = headers_hops(&s->hl) +
+	    (size_t)(c->hop_count > 0 ? c->hop_count : 0);
 	int rc = -1;
 
 	if (c->max_hops > 0 && hops >= (size_t)c->max_hops) {
-		err_set(e, EX_DATAERR, _("mail loop: the message has already passed "
-		    "%zu hosts (limit %ld, MaxHopCount); refusing it"), hops, c->max_hops);
+		err_set(e, EX_DATAERR,
+		    _("mail loop: the message has already passed "
+		      "%zu hosts (limit %ld, MaxHopCount); refusing it"),
+		    hops, c->max_hops);
 		goto done;
 	}
 	if (submit_choose_sender(s, &display, e) < 0 ||

@@ -27,14 +27,14 @@ struct submission {
 	int failed;
 	struct rfc5322_parser parser;
 	struct header_list hl;
-	int in_body;                 /* the header policy ran; body follows */
-	struct buf pending;          /* pieces of a long header line */
-	struct buf out;              /* write buffer for the queue file */
+	int in_body;        /* the header policy ran; body follows */
+	struct buf pending; /* pieces of a long header line */
+	struct buf out;     /* write buffer for the queue file */
 	unsigned long long size;
 	int eightbit;
-	int utf8_headers;            /* raw UTF-8 in the header section */
-	char *sender;                /* final envelope sender ("" for <>) */
-	struct rcpt_list rcpts;      /* final envelope recipients */
+	int utf8_headers;       /* raw UTF-8 in the header section */
+	char *sender;           /* final envelope sender ("" for <>) */
+	struct rcpt_list rcpts; /* final envelope recipients */
 };
 
 /* Appends n bytes to the queue file (buffered).  0 or -1 with e set. */

@@ -40,8 +40,9 @@ install(void)
 	for (i = 0; i < NGUARDED; i++)
 		(void)sigaddset(&sa.sa_mask, guarded[i]);
 	for (i = 0; i < NGUARDED; i++) {
-		if (sigaction(guarded[i], NULL, &old) < 0 || old.sa_handler == SIG_IGN)
-			continue;   /* inherited as ignored (nohup): keep it so */
+		if (sigaction(guarded[i], NULL, &old) < 0 ||
+		    old.sa_handler == SIG_IGN)
+			continue; /* inherited as ignored (nohup): keep it so */
 		(void)sigaction(guarded[i], &sa, NULL);
 	}
 	installed = 1;

@@ -26,8 +26,8 @@ tls_global_init(struct err *e)
 	int r = gnutls_global_init();
 
 	if (r < 0)
-		return err_set(e, EX_SOFTWARE, _("cannot initialise GnuTLS: %s"),
-		    gnutls_strerror(r));
+		return err_set(e, EX_SOFTWARE,
+		    _("cannot initialise GnuTLS: %s"), gnutls_strerror(r));
 	return 0;
 }
 
@@ -45,7 +45,7 @@ tls_config_init(struct tls_config *cfg)
 	cfg->min_version = TLS_MIN_1_2;
 }
 
-/* ---- transport callbacks (below TLS: the inner stream ops) ---------------- */
+/* ---- transport callbacks (below TLS: the inner stream ops) --------------- */
 
 static ssize_t
 pull(gnutls_transport_ptr_t ptr, void *p, size_t n)
@@ -69,10 +69,10 @@ pull(gnutls_transport_ptr_t ptr, void *p, size_t n)
 static int
 plain_smtp(const struct tls *t)
 {
-	return t->nfirst == sizeof(t->first) && t->first[0] >= '2'
-	    && t->first[0] <= '5' && t->first[1] >= '0' && t->first[1] <= '9'
-	    && t->first[2] >= '0' && t->first[2] <= '9'
-	    && (t->first[3] == ' ' || t->first[3] == '-');
+	return t->nfirst == sizeof(t->first) && t->first[0] >= '2' &&
+	    t->first[0] <= '5' && t->first[1] >= '0' && t->first[1] <= '9' &&
+	    t->first[2] >= '0' && t->first[2] <= '9' &&
+	    (t->first[3] == ' ' || t->first[3] == '-');
 }
 
 static int
@@ -125,7 +125,8 @@ vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 		t->pushbuf = xrealloc(t->pushbuf, t->pushcap);
 	}
 	for (int i = 0; i < iovcnt; i++) {
-		memcpy(t->pushbuf + t->pushlen, iov[i].iov_base, iov[i].iov_len);
+		memcpy(t->pushbuf + t->pushlen, iov[i].iov_base,
+		    iov[i].iov_len);
 		t->pushlen += iov[i].iov_len;
 	}
 	if (!t->collecting) {
@@ -140,7 +141,7 @@ vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 	return (ssize_t)total;
 }
 
-/* ---- stream ops (above TLS) ----------------------------------------------- */
+/* ---- stream ops (above TLS) ---------------------------------------------- */
 
 static ssize_t
 tls_read(void *ctx, void *p, size_t n)
@@ -153,11 +154,14 @@ tls_read(void *ctx, void *p, size_t n)
 		if (r >= 0)
 			return r;
 		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED ||
-		    r == GNUTLS_E_REHANDSHAKE || r == GNUTLS_E_WARNING_ALERT_RECEIVED)
+		    r == GNUTLS_E_REHANDSHAKE ||
+		    r == GNUTLS_E_WARNING_ALERT_RECEIVED)
 			continue;
 		if (r == GNUTLS_E_PREMATURE_TERMINATION)
-			return 0;   /* closed without close_notify: plain EOF */
-		errno = r == GNUTLS_E_PULL_ERROR && t->inner_errno ? t->inner_errno : EPROTO;
+			return 0; /* closed without close_notify: plain EOF */
+		errno = r == GNUTLS_E_PULL_ERROR && t->inner_errno ?
+		    t->inner_errno :
+		    EPROTO;
 		return -1;
 	}
 }
@@ -171,13 +175,14 @@ tls_write(void *ctx, const void *p, size_t n)
 
 	t->collecting = 1;
 	while (off < n) {
-		r = gnutls_record_send(t->session, (const char *)p + off, n - off);
+		r = gnutls_record_send(t->session, (const char *)p + off,
+		    n - off);
 		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
 			continue;
 		if (r < 0)
 			break;
 		off += (size_t)r;
-		if (t->pushlen >= STREAM_WBUF_SIZE) {   /* bound the memory */
+		if (t->pushlen >= STREAM_WBUF_SIZE) { /* bound the memory */
 			len = t->pushlen;
 			t->pushlen = 0;
 			if (inner_write_all(t, t->pushbuf, len) < 0) {
@@ -220,7 +225,8 @@ tls_stream_close(void *ctx)
 	tls_free(ctx, 1);
 }
 
-static const struct stream_ops tls_ops = { tls_read, tls_write, tls_stream_close };
+static const struct stream_ops tls_ops = { tls_read, tls_write,
+	tls_stream_close };
 
 void
 tls_close(struct tls *t)
@@ -242,25 +248,30 @@ load_credentials(struct tls *t, const struct tls_config *cfg, struct err *e)
 	if (gnutls_certificate_allocate_credentials(&t->cred) < 0)
 		return err_set(e, EX_SOFTWARE, _("TLS: out of memory"));
 	if (cfg->trust_file != NULL) {
-		r = gnutls_certificate_set_x509_trust_file(t->cred, cfg->trust_file,
-		    GNUTLS_X509_FMT_PEM);
+		r = gnutls_certificate_set_x509_trust_file(t->cred,
+		    cfg->trust_file, GNUTLS_X509_FMT_PEM);
 		if (r <= 0)
 			return err_set(e, EX_CONFIG, _("tls_trust_file %s: %s"),
-			    cfg->trust_file, r < 0 ? gnutls_strerror(r) :
-			    _("no certificates found in it"));
+			    cfg->trust_file,
+			    r < 0 ? gnutls_strerror(r) :
+			            _("no certificates found in it"));
 	} else if (cfg->verify && cfg->fingerprint == NULL)
 		(void)gnutls_certificate_set_x509_system_trust(t->cred);
-	if (cfg->crl_file != NULL && (r = gnutls_certificate_set_x509_crl_file(
-	    t->cred, cfg->crl_file, GNUTLS_X509_FMT_PEM)) < 0)
-		return err_set(e, EX_CONFIG, _("tls_crl_file %s: %s"), cfg->crl_file,
-		    gnutls_strerror(r));
+	if (cfg->crl_file != NULL &&
+	    (r = gnutls_certificate_set_x509_crl_file(t->cred, cfg->crl_file,
+	         GNUTLS_X509_FMT_PEM)) < 0)
+		return err_set(e, EX_CONFIG, _("tls_crl_file %s: %s"),
+		    cfg->crl_file, gnutls_strerror(r));
 	if ((cfg->cert_file != NULL) != (cfg->key_file != NULL))
-		return err_set(e, EX_CONFIG, _("TLS client certificate: set both "
-		    "tls_cert_file and tls_key_file, or neither"));
-	if (cfg->cert_file != NULL && (r = gnutls_certificate_set_x509_key_file(
-	    t->cred, cfg->cert_file, cfg->key_file, GNUTLS_X509_FMT_PEM)) < 0)
-		return err_set(e, EX_CONFIG, _("tls_cert_file %s / tls_key_file %s: %s"),
-		    cfg->cert_file, cfg->key_file, gnutls_strerror(r));
+		return err_set(e, EX_CONFIG,
+		    _("TLS client certificate: set both "
+		      "tls_cert_file and tls_key_file, or neither"));
+	if (cfg->cert_file != NULL &&
+	    (r = gnutls_certificate_set_x509_key_file(t->cred, cfg->cert_file,
+	         cfg->key_file, GNUTLS_X509_FMT_PEM)) < 0)
+		return err_set(e, EX_CONFIG,
+		    _("tls_cert_file %s / tls_key_file %s: %s"), cfg->cert_file,
+		    cfg->key_file, gnutls_strerror(r));
 	return 0;
 }
 
@@ -282,9 +293,12 @@ setup_session(struct tls *t, const struct tls_config *cfg,
 	free(prio);
 	if (r < 0)
 		return err_set(e, EX_CONFIG, _("tls_priorities '%s': %s"),
-		    cfg->priority ? cfg->priority : "NORMAL", gnutls_strerror(r));
-	if (gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->cred) < 0)
-		return err_set(e, EX_SOFTWARE, _("TLS: cannot set credentials"));
+		    cfg->priority ? cfg->priority : "NORMAL",
+		    gnutls_strerror(r));
+	if (gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE,
+	        t->cred) < 0)
+		return err_set(e, EX_SOFTWARE,
+		    _("TLS: cannot set credentials"));
 	if (inet_pton(AF_INET, server_name, addr) != 1 &&
 	    inet_pton(AF_INET6, server_name, addr) != 1)
 		gnutls_server_name_set(t->session, GNUTLS_NAME_DNS, server_name,
@@ -293,7 +307,8 @@ setup_session(struct tls *t, const struct tls_config *cfg,
 	gnutls_transport_set_pull_function(t->session, pull);
 	gnutls_transport_set_pull_timeout_function(t->session, pull_timeout);
 	gnutls_transport_set_vec_push_function(t->session, vec_push);
-	gnutls_handshake_set_timeout(t->session, 0);   /* the inner stream times out */
+	gnutls_handshake_set_timeout(t->session,
+	    0); /* the inner stream times out */
 	return 0;
 }
 
@@ -308,17 +323,23 @@ handshake(struct tls *t, struct err *e)
 	if (r >= 0)
 		return 0;
 	if (plain_smtp(t))
-		return err_set(e, EX_TEMPFAIL, _("%s sent a plain SMTP greeting "
-		    "(\"%.3s ...\") where a TLS handshake was expected: it speaks "
-		    "SMTP with STARTTLS, not implicit TLS; set \"tls starttls\" "
-		    "(\"tls auto\" uses implicit TLS on port 465 only)"), t->peer,
-		    t->first);
-	if ((r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR) && t->inner_errno)
-		return err_sys(e, EX_TEMPFAIL, t->inner_errno, _("TLS handshake with "
-		    "%s failed"), t->peer);
+		return err_set(e, EX_TEMPFAIL,
+		    _("%s sent a plain SMTP greeting "
+		      "(\"%.3s ...\") where a TLS handshake was expected: it speaks "
+		      "SMTP with STARTTLS, not implicit TLS; set \"tls starttls\" "
+		      "(\"tls auto\" uses implicit TLS on port 465 only)"),
+		    t->peer, t->first);
+	if ((r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR) &&
+	    t->inner_errno)
+		return err_sys(e, EX_TEMPFAIL, t->inner_errno,
+		    _("TLS handshake with "
+		      "%s failed"),
+		    t->peer);
 	if (r == GNUTLS_E_FATAL_ALERT_RECEIVED)
-		return err_set(e, EX_TEMPFAIL, _("TLS handshake with %s failed: the "
-		    "server sent the alert \"%s\""), t->peer,
+		return err_set(e, EX_TEMPFAIL,
+		    _("TLS handshake with %s failed: the "
+		      "server sent the alert \"%s\""),
+		    t->peer,
 		    gnutls_alert_get_name(gnutls_alert_get(t->session)));
 	return err_set(e, EX_TEMPFAIL, _("TLS handshake with %s failed: %s"),
 	    t->peer, gnutls_strerror(r));
@@ -331,22 +352,26 @@ tls_start(struct stream *s, const struct tls_config *cfg,
 	struct tls *t;
 	char pin[TLS_FP_LEN];
 
-	if (cfg->fingerprint != NULL && tls_pin_normalise(cfg->fingerprint, pin) < 0)
-		return err_set(e, EX_CONFIG, _("tls_fingerprint '%s' is not a SHA-256 "
-		    "fingerprint (64 hex digits, colons allowed, e.g. SHA256:AB:CD:...)"),
+	if (cfg->fingerprint != NULL &&
+	    tls_pin_normalise(cfg->fingerprint, pin) < 0)
+		return err_set(e, EX_CONFIG,
+		    _("tls_fingerprint '%s' is not a SHA-256 "
+		      "fingerprint (64 hex digits, colons allowed, e.g. SHA256:AB:CD:...)"),
 		    cfg->fingerprint);
 	t = xcalloc(1, sizeof(*t));
 	t->inner_ops = s->ops;
 	t->inner_ctx = s->ctx;
 	t->inner_fd = stream_fd(s);
 	snprintf(t->peer, sizeof(t->peer), "%s", s->name);
-	/* Swap first: this refuses bytes the peer sent ahead of the handshake. */
+	/* Swap first: this refuses bytes the peer sent ahead of the handshake.
+	 */
 	if (stream_replace(s, &tls_ops, t, e) < 0) {
 		free(t);
 		return -1;
 	}
-	if (load_credentials(t, cfg, e) < 0 || setup_session(t, cfg, server_name, e) < 0 ||
-	    handshake(t, e) < 0 || tls_verify_peer(t, cfg, server_name, e) < 0)
+	if (load_credentials(t, cfg, e) < 0 ||
+	    setup_session(t, cfg, server_name, e) < 0 || handshake(t, e) < 0 ||
+	    tls_verify_peer(t, cfg, server_name, e) < 0)
 		goto fail;
 	*out = t;
 	return 0;
@@ -356,7 +381,7 @@ fail:
 	return -1;
 }
 
-/* ---- session information -------------------------------------------------- */
+/* ---- session information ------------------------------------------------- */
 
 int
 tls_channel_binding(struct tls *t, const char **type, unsigned char **data,
@@ -368,8 +393,8 @@ tls_channel_binding(struct tls *t, const char **type, unsigned char **data,
 	    tls13 ? GNUTLS_CB_TLS_EXPORTER : GNUTLS_CB_TLS_UNIQUE, &cb);
 
 	if (r < 0)
-		return err_set(e, EX_SOFTWARE, _("TLS: no channel binding data: %s"),
-		    gnutls_strerror(r));
+		return err_set(e, EX_SOFTWARE,
+		    _("TLS: no channel binding data: %s"), gnutls_strerror(r));
 	*type = tls13 ? "tls-exporter" : "tls-unique";
 	*data = xmalloc(cb.size ? cb.size : 1);
 	memcpy(*data, cb.data, cb.size);
@@ -381,7 +406,8 @@ tls_channel_binding(struct tls *t, const char **type, unsigned char **data,
 const char *
 tls_version(const struct tls *t)
 {
-	const char *v = gnutls_protocol_get_name(gnutls_protocol_get_version(t->session));
+	const char *v =
+	    gnutls_protocol_get_name(gnutls_protocol_get_version(t->session));
 
 	return v ? v : "?";
 }
@@ -403,8 +429,10 @@ tls_trust(const struct tls *t)
 char *
 tls_describe(const struct tls *t, char *dst, size_t n)
 {
-	static const char *const names[] = { "verified", "pinned", "unverified" };
+	static const char *const names[] = { "verified", "pinned",
+		"unverified" };
 
-	snprintf(dst, n, "%s %s %s", tls_version(t), tls_cipher(t), names[t->trust]);
+	snprintf(dst, n, "%s %s %s", tls_version(t), tls_cipher(t),
+	    names[t->trust]);
 	return dst;
 }

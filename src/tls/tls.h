@@ -34,14 +34,15 @@
 enum tls_min_version { TLS_MIN_1_2 = 0, TLS_MIN_1_3 = 1 };
 
 struct tls_config {
-	const char *trust_file;   /* PEM CA bundle; NULL = system trust store */
-	const char *crl_file;     /* PEM CRLs; NULL = none */
-	const char *cert_file;    /* client certificate (PEM), with key_file */
+	const char *trust_file; /* PEM CA bundle; NULL = system trust store */
+	const char *crl_file;   /* PEM CRLs; NULL = none */
+	const char *cert_file;  /* client certificate (PEM), with key_file */
 	const char *key_file;
-	const char *priority;     /* GnuTLS priority string; NULL = "NORMAL" */
-	const char *fingerprint;  /* "SHA256:AB:CD:…" or 64 hex digits; NULL = none */
+	const char *priority; /* GnuTLS priority string; NULL = "NORMAL" */
+	const char
+	    *fingerprint; /* "SHA256:AB:CD:…" or 64 hex digits; NULL = none */
 	enum tls_min_version min_version;
-	int verify;               /* 1 (default); 0 only when explicitly configured */
+	int verify; /* 1 (default); 0 only when explicitly configured */
 };
 
 /* How the server certificate was accepted. */
@@ -76,8 +77,8 @@ void tls_close(struct tls *t);
 /* Channel binding for SCRAM-*-PLUS: "tls-exporter" (TLS 1.3) or
  * "tls-unique" (TLS 1.2).  *type is static; *data is allocated for the
  * caller to free.  Returns 0 or -1 (EX_SOFTWARE). */
-int tls_channel_binding(struct tls *t, const char **type,
-    unsigned char **data, size_t *len, struct err *e);
+int tls_channel_binding(struct tls *t, const char **type, unsigned char **data,
+    size_t *len, struct err *e);
 
 /* For logs: "TLS1.3", "AES-256-GCM", how the certificate was accepted. */
 const char *tls_version(const struct tls *t);
@@ -98,7 +99,7 @@ struct tls_cert_info {
 	char issuer[512];
 	char names[512];
 	time_t expires;
-	char expires_text[64];    /* "2027-01-01 00:00:00 UTC" */
+	char expires_text[64]; /* "2027-01-01 00:00:00 UTC" */
 };
 
 /* Fills ci from the peer's certificate; 0, or -1 when there is none or

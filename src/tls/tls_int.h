@@ -10,24 +10,24 @@
 #include "lib/stream.h"
 #include "tls/tls.h"
 
-#define TLS_FP_LEN (7 + 32 * 3)   /* "SHA256:" + "AB:" * 32 - 1 + NUL */
+#define TLS_FP_LEN (7 + 32 * 3) /* "SHA256:" + "AB:" * 32 - 1 + NUL */
 
 struct tls {
 	gnutls_session_t session;
 	gnutls_certificate_credentials_t cred;
 	const struct stream_ops *inner_ops;
 	void *inner_ctx;
-	int inner_fd;             /* for pull_timeout; -1 if not an fd stream */
-	int inner_errno;          /* errno of the last failed inner read/write */
-	char first[4];            /* the peer's first bytes, to name a plain
-	                           * SMTP greeting where TLS was expected */
+	int inner_fd;    /* for pull_timeout; -1 if not an fd stream */
+	int inner_errno; /* errno of the last failed inner read/write */
+	char first[4];   /* the peer's first bytes, to name a plain
+	                  * SMTP greeting where TLS was expected */
 	size_t nfirst;
-	char *pushbuf;            /* records collected during tls_write */
+	char *pushbuf; /* records collected during tls_write */
 	size_t pushlen, pushcap;
-	int collecting;           /* vec_push appends to pushbuf instead of writing */
+	int collecting; /* vec_push appends to pushbuf instead of writing */
 	enum tls_trust trust;
 	char fp[TLS_FP_LEN];
-	char peer[256];           /* the stream's name, for messages */
+	char peer[256]; /* the stream's name, for messages */
 };
 
 /* Normalises a configured pin to "SHA256:AB:CD:…" in out (TLS_FP_LEN

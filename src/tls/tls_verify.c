@@ -23,7 +23,8 @@ static int
 peer_der(struct tls *t, gnutls_datum_t *der)
 {
 	unsigned n = 0;
-	const gnutls_datum_t *list = gnutls_certificate_get_peers(t->session, &n);
+	const gnutls_datum_t *list =
+	    gnutls_certificate_get_peers(t->session, &n);
 
 	if (list == NULL || n == 0)
 		return -1;
@@ -39,7 +40,8 @@ set_fingerprint(struct tls *t, const gnutls_datum_t *der)
 	char *p = t->fp;
 
 	t->fp[0] = '\0';
-	if (gnutls_fingerprint(GNUTLS_DIG_SHA256, der, md, &len) < 0 || len != 32)
+	if (gnutls_fingerprint(GNUTLS_DIG_SHA256, der, md, &len) < 0 ||
+	    len != 32)
 		return;
 	p += sprintf(p, "SHA256:");
 	for (size_t i = 0; i < len; i++)
@@ -75,14 +77,15 @@ tls_peer_fingerprint(const struct tls *t)
 	return t->fp;
 }
 
-/* ---- verification messages ------------------------------------------------ */
+/* ---- verification messages ----------------------------------------------- */
 
 static void
 format_time(time_t when, char *dst, size_t n)
 {
 	struct tm tm;
 
-	if (gmtime_r(&when, &tm) == NULL || strftime(dst, n, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+	if (gmtime_r(&when, &tm) == NULL ||
+	    strftime(dst, n, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(dst, n, "?");
 }
 
@@ -96,7 +99,8 @@ cert_names(gnutls_x509_crt_t crt, char *dst, size_t n)
 	for (unsigned seq = 0;; seq++) {
 		char name[256], ip[INET6_ADDRSTRLEN];
 		size_t size = sizeof(name) - 1;
-		int type = gnutls_x509_crt_get_subject_alt_name(crt, seq, name, &size, NULL);
+		int type = gnutls_x509_crt_get_subject_alt_name(crt, seq, name,
+		    &size, NULL);
 		const char *show = NULL;
 
 		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
@@ -104,8 +108,10 @@ cert_names(gnutls_x509_crt_t crt, char *dst, size_t n)
 		if (type == GNUTLS_SAN_DNSNAME) {
 			name[size] = '\0';
 			show = name;
-		} else if (type == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16))
-			show = inet_ntop(size == 4 ? AF_INET : AF_INET6, name, ip, sizeof(ip));
+		} else if (type == GNUTLS_SAN_IPADDRESS &&
+		    (size == 4 || size == 16))
+			show = inet_ntop(size == 4 ? AF_INET : AF_INET6, name,
+			    ip, sizeof(ip));
 		if (show != NULL && used < n)
 			used += (size_t)snprintf(dst + used, n - used, "%s%s",
 			    used ? ", " : "", show);
@@ -115,8 +121,8 @@ cert_names(gnutls_x509_crt_t crt, char *dst, size_t n)
 	if (used == 0) {
 		size_t size = n;
 
-		if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
-		    0, 0, dst, &size) < 0)
+		if (gnutls_x509_crt_get_dn_by_oid(crt,
+		        GNUTLS_OID_X520_COMMON_NAME, 0, 0, dst, &size) < 0)
 			snprintf(dst, n, "(no names)");
 	}
 }
@@ -130,45 +136,57 @@ explain(struct tls *t, gnutls_x509_crt_t crt, unsigned status,
 	int rc;
 
 	if (status & GNUTLS_CERT_REVOKED)
-		return err_set(e, EX_PROTOCOL, _("TLS: the certificate of %s has been "
-		    "revoked by its issuer; the server's admin must replace it "
-		    "(certificate %s)"), t->peer, t->fp);
+		return err_set(e, EX_PROTOCOL,
+		    _("TLS: the certificate of %s has been "
+		      "revoked by its issuer; the server's admin must replace it "
+		      "(certificate %s)"),
+		    t->peer, t->fp);
 	if (status & GNUTLS_CERT_SIGNER_NOT_FOUND) {
 		if (gnutls_x509_crt_check_issuer(crt, crt))
-			return err_set(e, EX_PROTOCOL, _("TLS: the certificate of %s is "
-			    "self-signed; set tls_trust_file to that certificate, or pin "
-			    "its fingerprint %s"), t->peer, t->fp);
+			return err_set(e, EX_PROTOCOL,
+			    _("TLS: the certificate of %s is "
+			      "self-signed; set tls_trust_file to that certificate, or pin "
+			      "its fingerprint %s"),
+			    t->peer, t->fp);
 		gnutls_x509_crt_get_issuer_dn2(crt, &dn);
-		rc = err_set(e, EX_PROTOCOL, _("TLS: the certificate of %s was issued "
-		    "by an unknown issuer (%s); set tls_trust_file to the CA that "
-		    "signed it, or pin its fingerprint %s"), t->peer,
-		    dn.data ? (const char *)dn.data : "?", t->fp);
+		rc = err_set(e, EX_PROTOCOL,
+		    _("TLS: the certificate of %s was issued "
+		      "by an unknown issuer (%s); set tls_trust_file to the CA that "
+		      "signed it, or pin its fingerprint %s"),
+		    t->peer, dn.data ? (const char *)dn.data : "?", t->fp);
 		gnutls_free(dn.data);
 		return rc;
 	}
 	if (status & GNUTLS_CERT_EXPIRED) {
-		format_time(gnutls_x509_crt_get_expiration_time(crt), when, sizeof(when));
-		return err_set(e, EX_PROTOCOL, _("TLS: the certificate of %s expired "
-		    "on %s; the server's admin must renew it (certificate %s)"),
+		format_time(gnutls_x509_crt_get_expiration_time(crt), when,
+		    sizeof(when));
+		return err_set(e, EX_PROTOCOL,
+		    _("TLS: the certificate of %s expired "
+		      "on %s; the server's admin must renew it (certificate %s)"),
 		    t->peer, when, t->fp);
 	}
 	if (status & GNUTLS_CERT_NOT_ACTIVATED) {
-		format_time(gnutls_x509_crt_get_activation_time(crt), when, sizeof(when));
-		return err_set(e, EX_PROTOCOL, _("TLS: the certificate of %s is not "
-		    "valid before %s; check this machine's clock (certificate %s)"),
+		format_time(gnutls_x509_crt_get_activation_time(crt), when,
+		    sizeof(when));
+		return err_set(e, EX_PROTOCOL,
+		    _("TLS: the certificate of %s is not "
+		      "valid before %s; check this machine's clock (certificate %s)"),
 		    t->peer, when, t->fp);
 	}
 	if (status & GNUTLS_CERT_UNEXPECTED_OWNER) {
 		cert_names(crt, names, sizeof(names));
-		return err_set(e, EX_PROTOCOL, _("TLS: the certificate of %s is for "
-		    "%s, not %s; configure the smarthost by one of the names in the "
-		    "certificate, or pin its fingerprint %s"), t->peer, names,
-		    server_name, t->fp);
+		return err_set(e, EX_PROTOCOL,
+		    _("TLS: the certificate of %s is for "
+		      "%s, not %s; configure the smarthost by one of the names in the "
+		      "certificate, or pin its fingerprint %s"),
+		    t->peer, names, server_name, t->fp);
 	}
-	gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &dn, 0);
-	rc = err_set(e, EX_PROTOCOL, _("TLS: the certificate of %s is not trusted: "
-	    "%s (certificate %s)"), t->peer, dn.data ? (const char *)dn.data : "?",
-	    t->fp);
+	gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
+	    &dn, 0);
+	rc = err_set(e, EX_PROTOCOL,
+	    _("TLS: the certificate of %s is not trusted: "
+	      "%s (certificate %s)"),
+	    t->peer, dn.data ? (const char *)dn.data : "?", t->fp);
 	gnutls_free(dn.data);
 	return rc;
 }
@@ -187,32 +205,40 @@ tls_verify_peer(struct tls *t, const struct tls_config *cfg,
 	if (peer_der(t, &der) < 0) {
 		if (!cfg->verify)
 			return 0;
-		return err_set(e, EX_PROTOCOL, _("TLS: %s sent no certificate"), t->peer);
+		return err_set(e, EX_PROTOCOL, _("TLS: %s sent no certificate"),
+		    t->peer);
 	}
 	set_fingerprint(t, &der);
 	if (!cfg->verify)
 		return 0;
 	if (cfg->fingerprint != NULL) {
-		tls_pin_normalise(cfg->fingerprint, pin);   /* checked in tls_start */
+		tls_pin_normalise(cfg->fingerprint,
+		    pin); /* checked in tls_start */
 		if (strcmp(pin, t->fp) != 0)
-			return err_set(e, EX_PROTOCOL, _("TLS: the certificate of %s "
-			    "does not match the pinned fingerprint: it is %s, "
-			    "tls_fingerprint is %s"), t->peer, t->fp, pin);
+			return err_set(e, EX_PROTOCOL,
+			    _("TLS: the certificate of %s "
+			      "does not match the pinned fingerprint: it is %s, "
+			      "tls_fingerprint is %s"),
+			    t->peer, t->fp, pin);
 		t->trust = TLS_TRUST_PINNED;
 		return 0;
 	}
 	r = gnutls_certificate_verify_peers3(t->session, server_name, &status);
 	if (r < 0)
-		return err_set(e, EX_PROTOCOL, _("TLS: cannot verify the certificate "
-		    "of %s: %s"), t->peer, gnutls_strerror(r));
+		return err_set(e, EX_PROTOCOL,
+		    _("TLS: cannot verify the certificate "
+		      "of %s: %s"),
+		    t->peer, gnutls_strerror(r));
 	if (status == 0) {
 		t->trust = TLS_TRUST_VERIFIED;
 		return 0;
 	}
 	if (gnutls_x509_crt_init(&crt) < 0 ||
 	    gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) < 0) {
-		err_set(e, EX_PROTOCOL, _("TLS: %s sent a certificate that cannot be "
-		    "parsed"), t->peer);
+		err_set(e, EX_PROTOCOL,
+		    _("TLS: %s sent a certificate that cannot be "
+		      "parsed"),
+		    t->peer);
 		goto done;
 	}
 	explain(t, crt, status, server_name, e);
@@ -222,7 +248,7 @@ done:
 	return rc;
 }
 
-/* ---- certificate details (relayq check --connect) -------------------------- */
+/* ---- certificate details (relayq check --connect) ------------------------ */
 
 int
 tls_peer_cert(struct tls *t, struct tls_cert_info *ci)
@@ -239,11 +265,13 @@ tls_peer_cert(struct tls *t, struct tls_cert_info *ci)
 		return -1;
 	}
 	if (gnutls_x509_crt_get_dn3(crt, &dn, 0) >= 0) {
-		snprintf(ci->subject, sizeof(ci->subject), "%.*s", (int)dn.size, (const char *)dn.data);
+		snprintf(ci->subject, sizeof(ci->subject), "%.*s", (int)dn.size,
+		    (const char *)dn.data);
 		gnutls_free(dn.data);
 	}
 	if (gnutls_x509_crt_get_issuer_dn3(crt, &dn, 0) >= 0) {
-		snprintf(ci->issuer, sizeof(ci->issuer), "%.*s", (int)dn.size, (const char *)dn.data);
+		snprintf(ci->issuer, sizeof(ci->issuer), "%.*s", (int)dn.size,
+		    (const char *)dn.data);
 		gnutls_free(dn.data);
 	}
 	cert_names(crt, ci->names, sizeof(ci->names));

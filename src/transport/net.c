@@ -1,4 +1,5 @@
-/* net.c — TCP connect with a timeout, TCP_NODELAY, close-on-exec (see net.h). */
+/* net.c — TCP connect with a timeout, TCP_NODELAY, close-on-exec (see net.h).
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -17,8 +18,12 @@
 #include "transport/resolver.h"
 
 const struct net_timeouts net_timeouts_rfc5321 = {
-	NET_TIMEOUT_CONNECT_MS, NET_TIMEOUT_GREETING_MS, NET_TIMEOUT_MAIL_MS,
-	NET_TIMEOUT_RCPT_MS, NET_TIMEOUT_DATA_INIT_MS, NET_TIMEOUT_DATA_BLOCK_MS,
+	NET_TIMEOUT_CONNECT_MS,
+	NET_TIMEOUT_GREETING_MS,
+	NET_TIMEOUT_MAIL_MS,
+	NET_TIMEOUT_RCPT_MS,
+	NET_TIMEOUT_DATA_INIT_MS,
+	NET_TIMEOUT_DATA_BLOCK_MS,
 	NET_TIMEOUT_DATA_END_MS,
 };
 
@@ -43,7 +48,8 @@ wait_connected(int fd, int connect_ms)
 	int r, soerr = 0;
 
 	for (;;) {
-		long long left = connect_ms > 0 ? deadline - clock_mono_ms(NULL) : -1;
+		long long left =
+		    connect_ms > 0 ? deadline - clock_mono_ms(NULL) : -1;
 
 		if (connect_ms > 0 && left <= 0) {
 			errno = ETIMEDOUT;
@@ -69,20 +75,28 @@ connect_error(const char *peer, int errnum, int connect_ms, struct err *e)
 {
 	switch (errnum) {
 	case ECONNREFUSED:
-		return err_set(e, EX_TEMPFAIL, _("cannot connect to %s: connection "
-		    "refused (is the port right and the server running?)"), peer);
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot connect to %s: connection "
+		      "refused (is the port right and the server running?)"),
+		    peer);
 	case ETIMEDOUT:
-		return err_set(e, EX_TEMPFAIL, _("cannot connect to %s: timed out "
-		    "after %d s (a firewall may drop the connection)"), peer,
-		    (connect_ms + 999) / 1000);
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot connect to %s: timed out "
+		      "after %d s (a firewall may drop the connection)"),
+		    peer, (connect_ms + 999) / 1000);
 	case ENETUNREACH:
-		return err_set(e, EX_TEMPFAIL, _("cannot connect to %s: network "
-		    "unreachable"), peer);
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot connect to %s: network "
+		      "unreachable"),
+		    peer);
 	case EHOSTUNREACH:
-		return err_set(e, EX_TEMPFAIL, _("cannot connect to %s: host "
-		    "unreachable"), peer);
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot connect to %s: host "
+		      "unreachable"),
+		    peer);
 	default:
-		return err_sys(e, EX_TEMPFAIL, errnum, _("cannot connect to %s"), peer);
+		return err_sys(e, EX_TEMPFAIL, errnum,
+		    _("cannot connect to %s"), peer);
 	}
 }
 
@@ -96,9 +110,11 @@ set_options(int fd, int io_ms)
 		return -1;
 	/* Back to blocking: struct stream polls before each read and write;
 	 * SO_SNDTIMEO bounds a write that blocks after poll said "writable". */
-	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
 		return -1;
-	if (io_ms > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+	if (io_ms > 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		return -1;
 	return 0;
 }
@@ -111,10 +127,13 @@ net_connect(const char *host, const struct sockaddr *sa, socklen_t salen,
 	int fd, r;
 
 	net_peer_name(peer, sizeof(peer), host, sa);
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
 	if (fd < 0)
-		return err_sys(e, EX_OSERR, errno, _("cannot connect to %s: cannot "
-		    "create a socket"), peer);
+		return err_sys(e, EX_OSERR, errno,
+		    _("cannot connect to %s: cannot "
+		      "create a socket"),
+		    peer);
 	r = connect(fd, sa, salen);
 	if (r < 0 && errno != EINPROGRESS && errno != EINTR)
 		goto fail;
@@ -124,8 +143,10 @@ net_connect(const char *host, const struct sockaddr *sa, socklen_t salen,
 		int errnum = errno;
 
 		close(fd);
-		return err_sys(e, EX_OSERR, errnum, _("cannot set up the "
-		    "connection to %s"), peer);
+		return err_sys(e, EX_OSERR, errnum,
+		    _("cannot set up the "
+		      "connection to %s"),
+		    peer);
 	}
 	stream_init_fd(out, fd, io_ms, peer);
 	return 0;

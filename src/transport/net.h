@@ -19,13 +19,13 @@
 #include "lib/stream.h"
 
 /* RFC 5321 §4.5.3.2 minimum timeouts, in milliseconds. */
-#define NET_TIMEOUT_CONNECT_MS    (5 * 60 * 1000)   /* connect + 220 greeting */
-#define NET_TIMEOUT_GREETING_MS   (5 * 60 * 1000)
-#define NET_TIMEOUT_MAIL_MS       (5 * 60 * 1000)   /* also EHLO, AUTH, RSET, QUIT */
-#define NET_TIMEOUT_RCPT_MS       (5 * 60 * 1000)
-#define NET_TIMEOUT_DATA_INIT_MS  (2 * 60 * 1000)   /* DATA → 354 */
-#define NET_TIMEOUT_DATA_BLOCK_MS (3 * 60 * 1000)   /* each write of the body */
-#define NET_TIMEOUT_DATA_END_MS   (10 * 60 * 1000)  /* final "." → 250 */
+#define NET_TIMEOUT_CONNECT_MS (5 * 60 * 1000) /* connect + 220 greeting */
+#define NET_TIMEOUT_GREETING_MS (5 * 60 * 1000)
+#define NET_TIMEOUT_MAIL_MS (5 * 60 * 1000) /* also EHLO, AUTH, RSET, QUIT */
+#define NET_TIMEOUT_RCPT_MS (5 * 60 * 1000)
+#define NET_TIMEOUT_DATA_INIT_MS (2 * 60 * 1000)  /* DATA → 354 */
+#define NET_TIMEOUT_DATA_BLOCK_MS (3 * 60 * 1000) /* each write of the body */
+#define NET_TIMEOUT_DATA_END_MS (10 * 60 * 1000)  /* final "." → 250 */
 
 struct net_timeouts {
 	int connect_ms, greeting_ms, mail_ms, rcpt_ms;

@@ -84,9 +84,11 @@ unsigned
 resolver_port(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+		return ntohs(
+		    ((const struct sockaddr_in *)(const void *)sa)->sin_port);
 	if (sa->sa_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+		return ntohs(
+		    ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
 	return 0;
 }
 
@@ -105,13 +107,14 @@ resolver_addrs(const struct resolver *r, const char *host, unsigned port,
 }
 
 int
-resolver_mx_done(struct resolver_mx_list *l, const char *name,
-    struct err *e)
+resolver_mx_done(struct resolver_mx_list *l, const char *name, struct err *e)
 {
 	if (l->n == 1 && strcmp(l->v[0].host, ".") == 0) {
 		resolver_mx_list_free(l);
-		return err_set(e, EX_NOHOST, _("%s does not accept mail "
-		    "(null MX record)"), name);
+		return err_set(e, EX_NOHOST,
+		    _("%s does not accept mail "
+		      "(null MX record)"),
+		    name);
 	}
 	return (int)l->n;
 }
@@ -125,14 +128,18 @@ h_errno_error(int herr, const char *name, struct err *e)
 	case HOST_NOT_FOUND:
 		return err_set(e, EX_NOHOST, _("no such host: %s"), name);
 	case TRY_AGAIN:
-		return err_set(e, EX_TEMPFAIL, _("cannot look up %s: the DNS "
-		    "server failed or did not answer in time; will retry"), name);
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot look up %s: the DNS "
+		      "server failed or did not answer in time; will retry"),
+		    name);
 	default:
 		/* NO_RECOVERY (FORMERR, REFUSED, NOTIMP) is usually a resolver
 		 * misconfiguration: retry rather than bounce mail. */
-		return err_set(e, EX_TEMPFAIL, _("cannot look up %s: the DNS "
-		    "server refused or could not answer the query; check "
-		    "/etc/resolv.conf"), name);
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot look up %s: the DNS "
+		      "server refused or could not answer the query; check "
+		      "/etc/resolv.conf"),
+		    name);
 	}
 }
 
@@ -145,19 +152,26 @@ parse_mx(const unsigned char *ans, int len, const char *name,
 	char host[NS_MAXDNAME];
 
 	if (ns_initparse(ans, len, &msg) < 0)
-		return err_set(e, EX_TEMPFAIL, _("cannot look up %s: malformed "
-		    "DNS answer"), name);
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot look up %s: malformed "
+		      "DNS answer"),
+		    name);
 	for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
 		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
-			return err_set(e, EX_TEMPFAIL, _("cannot look up %s: "
-			    "malformed DNS answer"), name);
+			return err_set(e, EX_TEMPFAIL,
+			    _("cannot look up %s: "
+			      "malformed DNS answer"),
+			    name);
 		if (ns_rr_type(rr) != ns_t_mx || ns_rr_rdlen(rr) < 3)
 			continue;
 		if (dn_expand(ns_msg_base(msg), ns_msg_end(msg),
-		    ns_rr_rdata(rr) + 2, host, sizeof(host)) < 0)
-			return err_set(e, EX_TEMPFAIL, _("cannot look up %s: "
-			    "malformed DNS answer"), name);
-		resolver_mx_add(out, ns_get16(ns_rr_rdata(rr)), host[0] ? host : ".");
+		        ns_rr_rdata(rr) + 2, host, sizeof(host)) < 0)
+			return err_set(e, EX_TEMPFAIL,
+			    _("cannot look up %s: "
+			      "malformed DNS answer"),
+			    name);
+		resolver_mx_add(out, ns_get16(ns_rr_rdata(rr)),
+		    host[0] ? host : ".");
 	}
 	return resolver_mx_done(out, name, e);
 }
@@ -172,8 +186,10 @@ sys_mx(void *ctx, const char *name, struct resolver_mx_list *out, struct err *e)
 	(void)ctx;
 	memset(&rs, 0, sizeof(rs));
 	if (res_ninit(&rs) < 0)
-		return err_set(e, EX_TEMPFAIL, _("cannot look up %s: cannot "
-		    "initialise the resolver; check /etc/resolv.conf"), name);
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot look up %s: cannot "
+		      "initialise the resolver; check /etc/resolv.conf"),
+		    name);
 	len = res_nquery(&rs, name, ns_c_in, ns_t_mx, ans, sizeof(ans));
 	if (len < 0) {
 		int herr = rs.res_h_errno;
@@ -203,10 +219,13 @@ addrinfo_error(int rc, int errnum, const char *host, struct err *e)
 #endif
 		return err_set(e, EX_NOHOST, _("no such host: %s"), host);
 	case EAI_SYSTEM:
-		return err_sys(e, EX_TEMPFAIL, errnum, _("cannot look up %s"), host);
+		return err_sys(e, EX_TEMPFAIL, errnum, _("cannot look up %s"),
+		    host);
 	default:
-		return err_set(e, EX_TEMPFAIL, _("cannot look up %s: %s; will "
-		    "retry"), host, gai_strerror(rc));
+		return err_set(e, EX_TEMPFAIL,
+		    _("cannot look up %s: %s; will "
+		      "retry"),
+		    host, gai_strerror(rc));
 	}
 }
 
@@ -258,15 +277,16 @@ describe_host(const struct resolver *r, const char *host, struct buf *out,
 	if (resolver_addrs(r, host, 0, AF_UNSPEC, &al, e) < 0)
 		return -1;
 	for (size_t i = 0; i < al.n; i++)
-		buf_printf(out, "addr %s %s\n", host, resolver_ntop(
-		    (const struct sockaddr *)&al.v[i].ss, a, sizeof(a)));
+		buf_printf(out, "addr %s %s\n", host,
+		    resolver_ntop((const struct sockaddr *)&al.v[i].ss, a,
+		        sizeof(a)));
 	resolver_addr_list_free(&al);
 	return 0;
 }
 
 int
-resolver_describe(const struct resolver *r, const char *name,
-    struct buf *out, struct err *e)
+resolver_describe(const struct resolver *r, const char *name, struct buf *out,
+    struct err *e)
 {
 	struct resolver_mx_list ml = { NULL, 0 };
 	struct err first;

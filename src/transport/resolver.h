@@ -27,11 +27,11 @@
 
 struct resolver_mx {
 	unsigned pref;
-	char *host;               /* owned, no trailing dot */
+	char *host; /* owned, no trailing dot */
 };
 
 struct resolver_mx_list {
-	struct resolver_mx *v;    /* owned */
+	struct resolver_mx *v; /* owned */
 	size_t n;
 };
 
@@ -41,7 +41,7 @@ struct resolver_addr {
 };
 
 struct resolver_addr_list {
-	struct resolver_addr *v;  /* owned */
+	struct resolver_addr *v; /* owned */
 	size_t n;
 };
 

@@ -13,8 +13,9 @@
 #include "transport/smarthost.h"
 #include "lib/xalloc.h"
 
-#define FORMS N_("write it as host, host:port, [host]:port, " \
-	"[192.0.2.1]:port or [IPv6:2001:db8::1]:port")
+#define FORMS \
+	N_("write it as host, host:port, [host]:port, " \
+	   "[192.0.2.1]:port or [IPv6:2001:db8::1]:port")
 
 static const char *const mailers[] = { "smtp", "esmtp", "smtp8", "relay" };
 
@@ -29,7 +30,8 @@ const char *
 smarthost_tls_name(enum smarthost_tls t)
 {
 	return (unsigned)t < sizeof(tls_names) / sizeof(tls_names[0]) ?
-	    tls_names[t] : "?";
+	    tls_names[t] :
+	    "?";
 }
 
 int
@@ -89,17 +91,21 @@ strip_mailer(const char *item, const char **rest, struct err *e)
 		return 0;
 	n = (size_t)(colon - item);
 	for (size_t i = 0; i < sizeof(mailers) / sizeof(mailers[0]); i++)
-		if (strlen(mailers[i]) == n && strncasecmp(item, mailers[i], n) == 0) {
+		if (strlen(mailers[i]) == n &&
+		    strncasecmp(item, mailers[i], n) == 0) {
 			*rest = colon + 1;
 			return 0;
 		}
 	if (strchr(colon + 1, ':') != NULL)
-		return 0;    /* a bare IPv6 address: the host check complains */
+		return 0; /* a bare IPv6 address: the host check complains */
 	for (size_t i = 0; i < n; i++)
 		if (!isalpha((unsigned char)item[i]))
-			return 0;    /* not a mailer word: the host check complains */
-	return err_set(e, EX_CONFIG, _("smarthost '%s': unknown mailer '%.*s' "
-	    "(use smtp:, esmtp:, smtp8: or relay:, or none)"), item, (int)n, item);
+			return 0; /* not a mailer word: the host check complains
+			           */
+	return err_set(e, EX_CONFIG,
+	    _("smarthost '%s': unknown mailer '%.*s' "
+	      "(use smtp:, esmtp:, smtp8: or relay:, or none)"),
+	    item, (int)n, item);
 }
 
 static int
@@ -109,8 +115,10 @@ parse_port(const char *item, const char *s, unsigned *port, struct err *e)
 
 	if (!all_digits(s) || strlen(s) > 5 || (v = strtoul(s, NULL, 10)) < 1 ||
 	    v > 65535)
-		return err_set(e, EX_CONFIG, _("smarthost '%s': port '%s' is not "
-		    "a number from 1 to 65535"), item, s);
+		return err_set(e, EX_CONFIG,
+		    _("smarthost '%s': port '%s' is not "
+		      "a number from 1 to 65535"),
+		    item, s);
 	*port = (unsigned)v;
 	return 0;
 }
@@ -126,14 +134,19 @@ parse_bracketed(struct smarthost *sh, const char *in, size_t n, struct err *e)
 	if (strncasecmp(s, "IPv6:", 5) == 0) {
 		memmove(s, s + 5, strlen(s + 5) + 1);
 		if (inet_pton(AF_INET6, s, a) != 1)
-			rc = err_set(e, EX_CONFIG, _("smarthost '%s': '%s' is not "
-			    "an IPv6 address"), sh->spec, s);
+			rc = err_set(e, EX_CONFIG,
+			    _("smarthost '%s': '%s' is not "
+			      "an IPv6 address"),
+			    sh->spec, s);
 		sh->literal = 1;
-	} else if (inet_pton(AF_INET6, s, a) == 1 || inet_pton(AF_INET, s, a) == 1) {
+	} else if (inet_pton(AF_INET6, s, a) == 1 ||
+	    inet_pton(AF_INET, s, a) == 1) {
 		sh->literal = 1;
 	} else if (!valid_hostname(s)) {
-		rc = err_set(e, EX_CONFIG, _("smarthost '%s': '%s' is not a valid "
-		    "host name; %s"), sh->spec, s, _(FORMS));
+		rc = err_set(e, EX_CONFIG,
+		    _("smarthost '%s': '%s' is not a valid "
+		      "host name; %s"),
+		    sh->spec, s, _(FORMS));
 	}
 	sh->host = s;
 	return rc;
@@ -147,8 +160,10 @@ parse_plain(struct smarthost *sh, const char *s, struct err *e)
 	unsigned char a[16];
 
 	if (colon != NULL && strchr(colon + 1, ':') != NULL)
-		return err_set(e, EX_CONFIG, _("smarthost '%s': an IPv6 address "
-		    "must be written in brackets, as [IPv6:%s]"), sh->spec, s);
+		return err_set(e, EX_CONFIG,
+		    _("smarthost '%s': an IPv6 address "
+		      "must be written in brackets, as [IPv6:%s]"),
+		    sh->spec, s);
 	sh->host = xstrndup(s, n);
 	if (n > 1 && sh->host[n - 1] == '.')
 		sh->host[n - 1] = '\0';
@@ -156,8 +171,10 @@ parse_plain(struct smarthost *sh, const char *s, struct err *e)
 		sh->literal = 1;
 		sh->bracketed = 1;
 	} else if (!valid_hostname(sh->host))
-		return err_set(e, EX_CONFIG, _("smarthost '%s': '%s' is not a "
-		    "valid host name; %s"), sh->spec, sh->host, _(FORMS));
+		return err_set(e, EX_CONFIG,
+		    _("smarthost '%s': '%s' is not a "
+		      "valid host name; %s"),
+		    sh->spec, sh->host, _(FORMS));
 	if (colon != NULL && parse_port(sh->spec, colon + 1, &sh->port, e) < 0)
 		return -1;
 	return 0;
@@ -175,13 +192,15 @@ parse_item(struct smarthost *sh, const char *item, enum smarthost_tls tls,
 	if (strip_mailer(item, &s, e) < 0)
 		return -1;
 	if (*s == '\0')
-		return err_set(e, EX_CONFIG, _("smarthost '%s': no host name; %s"),
-		    item, _(FORMS));
+		return err_set(e, EX_CONFIG,
+		    _("smarthost '%s': no host name; %s"), item, _(FORMS));
 	if (*s == '[') {
 		close = strchr(s, ']');
 		if (close == NULL)
-			return err_set(e, EX_CONFIG, _("smarthost '%s': missing "
-			    "']'; %s"), item, _(FORMS));
+			return err_set(e, EX_CONFIG,
+			    _("smarthost '%s': missing "
+			      "']'; %s"),
+			    item, _(FORMS));
 		sh->bracketed = 1;
 		if (parse_bracketed(sh, s + 1, (size_t)(close - s - 1), e) < 0)
 			return -1;
@@ -189,13 +208,16 @@ parse_item(struct smarthost *sh, const char *item, enum smarthost_tls tls,
 			if (parse_port(item, close + 2, &sh->port, e) < 0)
 				return -1;
 		} else if (close[1] != '\0')
-			return err_set(e, EX_CONFIG, _("smarthost '%s': unexpected "
-			    "'%s' after ']'; %s"), item, close + 1, _(FORMS));
+			return err_set(e, EX_CONFIG,
+			    _("smarthost '%s': unexpected "
+			      "'%s' after ']'; %s"),
+			    item, close + 1, _(FORMS));
 	} else if (parse_plain(sh, s, e) < 0)
 		return -1;
 	if (tls == SMARTHOST_TLS_AUTO)
 		tls = sh->port == SMARTHOST_IMPLICIT_TLS_PORT ?
-		    SMARTHOST_TLS_IMPLICIT : SMARTHOST_TLS_STARTTLS;
+		    SMARTHOST_TLS_IMPLICIT :
+		    SMARTHOST_TLS_STARTTLS;
 	sh->tls = tls;
 	return 0;
 }
@@ -226,7 +248,7 @@ smarthost_parse(const char *text, enum smarthost_tls tls,
 	int rc = -1;
 
 	for (char *item = strtok_r(copy, ", \t\r\n", &save); item != NULL;
-	    item = strtok_r(NULL, ", \t\r\n", &save)) {
+	     item = strtok_r(NULL, ", \t\r\n", &save)) {
 		struct smarthost sh;
 
 		if (parse_item(&sh, item, tls, e) < 0) {

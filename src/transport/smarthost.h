@@ -35,42 +35,43 @@ struct resolver;
 #define SMARTHOST_IMPLICIT_TLS_PORT 465
 
 enum smarthost_tls {
-	SMARTHOST_TLS_AUTO,       /* parse input only: 465 → implicit, else starttls */
-	SMARTHOST_TLS_STARTTLS,   /* STARTTLS required */
-	SMARTHOST_TLS_IMPLICIT,   /* TLS from the first byte (RFC 8314) */
-	SMARTHOST_TLS_NONE        /* plain text: only when explicitly configured */
+	SMARTHOST_TLS_AUTO, /* parse input only: 465 → implicit, else starttls
+	                     */
+	SMARTHOST_TLS_STARTTLS, /* STARTTLS required */
+	SMARTHOST_TLS_IMPLICIT, /* TLS from the first byte (RFC 8314) */
+	SMARTHOST_TLS_NONE /* plain text: only when explicitly configured */
 };
 
 struct smarthost {
-	char *spec;               /* the item as written, for messages */
-	char *host;               /* name, or the literal address text */
+	char *spec; /* the item as written, for messages */
+	char *host; /* name, or the literal address text */
 	unsigned port;
-	int bracketed;            /* no MX lookup */
-	int literal;              /* host is a numeric IPv4/IPv6 address */
-	enum smarthost_tls tls;   /* never AUTO after parsing */
+	int bracketed;          /* no MX lookup */
+	int literal;            /* host is a numeric IPv4/IPv6 address */
+	enum smarthost_tls tls; /* never AUTO after parsing */
 };
 
 struct smarthost_list {
-	struct smarthost *v;      /* owned */
+	struct smarthost *v; /* owned */
 	size_t n;
 };
 
 struct smarthost_endpoint {
-	char *host;               /* name for SNI and certificate checks (the MX
-	                           * host, the configured name, or the literal) */
-	int literal;              /* host is an address: no SNI */
-	struct sockaddr_storage addr;   /* port filled in */
+	char *host;  /* name for SNI and certificate checks (the MX
+	              * host, the configured name, or the literal) */
+	int literal; /* host is an address: no SNI */
+	struct sockaddr_storage addr; /* port filled in */
 	socklen_t addrlen;
 	char addrstr[INET6_ADDRSTRLEN];
 	unsigned port;
 	enum smarthost_tls tls;
-	size_t origin;            /* index into the smarthost_list */
+	size_t origin; /* index into the smarthost_list */
 	int via_mx;
-	unsigned mx_pref;         /* when via_mx */
+	unsigned mx_pref; /* when via_mx */
 };
 
 struct smarthost_endpoints {
-	struct smarthost_endpoint *v;   /* owned */
+	struct smarthost_endpoint *v; /* owned */
 	size_t n;
 };
 

@@ -39,7 +39,8 @@ add_endpoint(struct smarthost_endpoints *out, const struct smarthost *sh,
 	ep->literal = sh->literal;
 	memcpy(&ep->addr, &a->ss, a->len);
 	ep->addrlen = a->len;
-	resolver_ntop((const struct sockaddr *)&a->ss, ep->addrstr, sizeof(ep->addrstr));
+	resolver_ntop((const struct sockaddr *)&a->ss, ep->addrstr,
+	    sizeof(ep->addrstr));
 	ep->port = sh->port;
 	ep->tls = sh->tls;
 	ep->origin = origin;
@@ -97,8 +98,10 @@ add_literal(struct smarthost_endpoints *out, const struct smarthost *sh,
 		a.len = sizeof(*sin6);
 	}
 	if (a.len == 0 || (family != AF_UNSPEC && family != a.ss.ss_family))
-		return err_set(e, EX_NOHOST, _("smarthost %s: the address family "
-		    "is not enabled"), sh->spec);
+		return err_set(e, EX_NOHOST,
+		    _("smarthost %s: the address family "
+		      "is not enabled"),
+		    sh->spec);
 	add_endpoint(out, sh, origin, sh->host, &a, NULL);
 	return 1;
 }
@@ -116,21 +119,26 @@ resolve_one(const struct smarthost *sh, size_t origin, const struct resolver *r,
 	if (sh->literal)
 		return add_literal(out, sh, origin, family, e);
 	if (sh->bracketed)
-		return add_host(out, sh, origin, r, family, sh->host, NULL, e) < 0 ?
-		    -1 : (int)(out->n - before);
+		return add_host(out, sh, origin, r, family, sh->host, NULL, e) <
+		        0 ?
+		    -1 :
+		    (int)(out->n - before);
 	n = resolver_mx(r, sh->host, &ml, e);
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return add_host(out, sh, origin, r, family, sh->host, NULL, e) < 0 ?
-		    -1 : (int)(out->n - before);
+		return add_host(out, sh, origin, r, family, sh->host, NULL, e) <
+		        0 ?
+		    -1 :
+		    (int)(out->n - before);
 	sort_mx(&ml);
 	err_clear(&first);
 	for (size_t i = 0; i < ml.n; i++) {
 		struct err one;
 
 		if (add_host(out, sh, origin, r, family, ml.v[i].host, &ml.v[i],
-		    &one) < 0 && (first.code == 0 || one.code == EX_TEMPFAIL))
+		        &one) < 0 &&
+		    (first.code == 0 || one.code == EX_TEMPFAIL))
 			first = one;
 	}
 	resolver_mx_list_free(&ml);
@@ -179,8 +187,8 @@ smarthost_endpoints_format(const struct smarthost_list *l,
 	for (size_t i = 0; i < eps->n; i++) {
 		const struct smarthost_endpoint *ep = &eps->v[i];
 
-		buf_printf(out, "%s[%s]:%u tls=%s from=%s", ep->host, ep->addrstr,
-		    ep->port, smarthost_tls_name(ep->tls),
+		buf_printf(out, "%s[%s]:%u tls=%s from=%s", ep->host,
+		    ep->addrstr, ep->port, smarthost_tls_name(ep->tls),
 		    ep->origin < l->n ? l->v[ep->origin].spec : "?");
 		if (ep->via_mx)
 			buf_printf(out, " mx=%u", ep->mx_pref);

@@ -38,12 +38,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	addr_format_list(&out, &l, 4);
 	for (i = 0; i < l.n; i++)
-		(void)addr_check_envelope(l.v[i].local, l.v[i].domain, &utf8, &e);
+		(void)addr_check_envelope(l.v[i].local, l.v[i].domain, &utf8,
+		    &e);
 	/* Parsing drops CR and LF inside quoted strings (unfolding), so the
 	 * oracle only holds for mailboxes without them. */
-	if (memchr(data, '\r', size) == NULL && memchr(data, '\n', size) == NULL &&
+	if (memchr(data, '\r', size) == NULL &&
+	    memchr(data, '\n', size) == NULL &&
 	    memchr(data, '\0', size) == NULL) {
-		if (addr_parse_list(out.data ? out.data : "", out.len, &back, &e) != n)
+		if (addr_parse_list(out.data ? out.data : "", out.len, &back,
+		        &e) != n)
 			abort();
 		for (i = 0; i < l.n; i++)
 			if (!same(l.v[i].local, back.v[i].local) ||

@@ -54,7 +54,8 @@ split(const char *s, size_t len, struct parts *ps)
 	const char *end = s + len, *m;
 
 	ps->n = 0;
-	while (ps->n < PARTS_MAX - 1 && (m = memmem(s, (size_t)(end - s), "\n%%\n", 4)) != NULL) {
+	while (ps->n < PARTS_MAX - 1 &&
+	    (m = memmem(s, (size_t)(end - s), "\n%%\n", 4)) != NULL) {
 		ps->p[ps->n] = s;
 		ps->len[ps->n++] = (size_t)(m - s) + 1;
 		s = m + 4;
@@ -79,7 +80,8 @@ check_table(const struct aliases *a)
 		if (aliases_lookup(a, a->v[i].name) == NULL)
 			abort();
 		for (j = 0; j < a->v[i].n; j++)
-			if (a->v[i].t[j].value == NULL || a->v[i].t[j].file == NULL)
+			if (a->v[i].t[j].value == NULL ||
+			    a->v[i].t[j].file == NULL)
 				abort();
 			else if (a->v[i].t[j].kind == ALIAS_BROKEN)
 				broken++;
@@ -98,14 +100,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n, nfiles;
 
 	split((const char *)data, size, &ps);
-	if (aliases_parse(&a, "/etc/aliases", ps.p[0], ps.len[0], rd, &ps, &e) < 0) {
-		if (a.n != 0 || a.v != NULL || a.files.n != 0 || e.code != EX_CONFIG)
+	if (aliases_parse(&a, "/etc/aliases", ps.p[0], ps.len[0], rd, &ps, &e) <
+	    0) {
+		if (a.n != 0 || a.v != NULL || a.files.n != 0 ||
+		    e.code != EX_CONFIG)
 			abort();
 	} else {
 		check_table(&a);
 		n = a.n;
 		nfiles = a.files.n;
-		if (aliases_parse(&a, "/etc/aliases", ps.p[0], ps.len[0], rd, &ps, &e) == 0) {
+		if (aliases_parse(&a, "/etc/aliases", ps.p[0], ps.len[0], rd,
+		        &ps, &e) == 0) {
 			if (n != 0)
 				abort();
 		} else if (a.n != n || a.files.n != nfiles) {

@@ -23,15 +23,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err e;
 	size_t i;
 
-	if (authinfo_parse(&ai, "fuzz-authinfo", (const char *)data, size, &e) < 0) {
-		if (ai.v != NULL || ai.n != 0 || ai.path != NULL || e.code != EX_CONFIG ||
+	if (authinfo_parse(&ai, "fuzz-authinfo", (const char *)data, size, &e) <
+	    0) {
+		if (ai.v != NULL || ai.n != 0 || ai.path != NULL ||
+		    e.code != EX_CONFIG ||
 		    strncmp(e.msg, "fuzz-authinfo line ", 19) != 0)
 			abort();
 		return 0;
 	}
 	for (i = 0; i < ai.n; i++) {
 		en = &ai.v[i];
-		if (en->login == NULL || en->secret == NULL || en->secret[0] == '\0')
+		if (en->login == NULL || en->secret == NULL ||
+		    en->secret[0] == '\0')
 			abort();
 		f = authinfo_find(&ai, en->host, en->port);
 		if (f == NULL || f->port != en->port ||

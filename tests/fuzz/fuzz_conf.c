@@ -48,14 +48,18 @@ check_values(const struct conf *c)
 	/* Every enum key holds one of its named values. */
 	if (c->delivery_mode < CONF_DELIVERY_BACKGROUND ||
 	    c->delivery_mode > CONF_DELIVERY_DEFERRED ||
-	    c->error_mode < CONF_ERRMODE_MAIL || c->error_mode > CONF_ERRMODE_MAIL_EXIT0 ||
+	    c->error_mode < CONF_ERRMODE_MAIL ||
+	    c->error_mode > CONF_ERRMODE_MAIL_EXIT0 ||
 	    c->ip_family < CONF_FAMILY_ANY || c->ip_family > CONF_FAMILY_IPV6 ||
 	    c->tls < CONF_TLS_AUTO || c->tls > CONF_TLS_NONE ||
-	    c->tls_min_version < CONF_TLS_MIN_1_2 || c->tls_min_version > CONF_TLS_MIN_1_3 ||
+	    c->tls_min_version < CONF_TLS_MIN_1_2 ||
+	    c->tls_min_version > CONF_TLS_MIN_1_3 ||
 	    c->auth_plaintext < CONF_PLAINTEXT_VERIFIED_TLS ||
 	    c->auth_plaintext > CONF_PLAINTEXT_ALWAYS ||
-	    c->oauth_provider < CONF_OAUTH_NONE || c->oauth_provider > CONF_OAUTH_CUSTOM ||
-	    c->eightbit_mode < CONF_EIGHTBIT_PASS || c->eightbit_mode > CONF_EIGHTBIT_STRICT)
+	    c->oauth_provider < CONF_OAUTH_NONE ||
+	    c->oauth_provider > CONF_OAUTH_CUSTOM ||
+	    c->eightbit_mode < CONF_EIGHTBIT_PASS ||
+	    c->eightbit_mode > CONF_EIGHTBIT_STRICT)
 		abort();
 }
 
@@ -71,7 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		check_values(&c);
 		/* Each key once per file: the same text parses again. */
-		if (conf_parse(&c, "fuzz.conf", (const char *)data, size, &e) < 0)
+		if (conf_parse(&c, "fuzz.conf", (const char *)data, size, &e) <
+		    0)
 			abort();
 		check_values(&c);
 	}

@@ -34,7 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		hoststat_table(&a, &t);
 		for (i = 0; i < t.len; i++)
-			if (((unsigned char)t.data[i] < 0x20 && t.data[i] != '\n') ||
+			if (((unsigned char)t.data[i] < 0x20 &&
+			        t.data[i] != '\n') ||
 			    t.data[i] == 0x7f)
 				abort();
 	}

@@ -47,7 +47,8 @@ push_lines(const char *s, size_t len)
 			if (ev.type != RFC5322_FIELD)
 				continue;
 			if (ev.raw_len == 0 || ev.raw[ev.raw_len - 1] != '\n' ||
-			    strlen(ev.raw) != ev.raw_len || ev.raw[ev.value_off - 1] != ':' ||
+			    strlen(ev.raw) != ev.raw_len ||
+			    ev.raw[ev.value_off - 1] != ':' ||
 			    memchr(ev.raw, '\r', ev.raw_len) != NULL)
 				abort();
 		}
@@ -64,7 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct header_list hl;
 	struct addr_list l = ADDR_LIST_INIT;
-	struct headers_info info = { 0, "N", "u", NULL, "id", "h", "h", "q", 0 };
+	struct headers_info info = { 0, "N", "u", NULL, "id", "h", "h", "q",
+		0 };
 	struct buf out = BUF_INIT;
 	struct err e;
 	size_t body = 0;
@@ -80,11 +82,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)headers_complete(&hl, &info);
 		headers_add_received(&hl, &info);
 		(void)headers_strip_bcc(&hl);
-		if (headers_count(&hl, "Bcc") + headers_count(&hl, "Resent-Bcc") != 0)
+		if (headers_count(&hl, "Bcc") +
+		        headers_count(&hl, "Resent-Bcc") !=
+		    0)
 			abort();
 		headers_serialize(&hl, &out);
 	} else if (hl.n != 0) {
-		abort();        /* err.h: a failed parse leaves the list as it was */
+		abort(); /* err.h: a failed parse leaves the list as it was */
 	}
 	addr_list_free(&l);
 	buf_free(&out);

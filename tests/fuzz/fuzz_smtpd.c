@@ -32,9 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum { T_NONE, T_OPEN, T_DATA };
 
 struct state {
-	const uint8_t *ctl;        /* 4 control bytes, read as a bit ring */
+	const uint8_t *ctl; /* 4 control bytes, read as a bit ring */
 	unsigned bit;
-	int trans;                 /* T_*: what the server has started */
+	int trans; /* T_*: what the server has started */
 	unsigned rcpts, max_rcpts;
 };
 
@@ -43,7 +43,8 @@ struct state {
 static int
 decide(struct state *st, const char *what, const char *arg, struct err *e)
 {
-	static const int codes[] = { EX_TEMPFAIL, EX_NOUSER, EX_DATAERR, EX_UNAVAILABLE };
+	static const int codes[] = { EX_TEMPFAIL, EX_NOUSER, EX_DATAERR,
+		EX_UNAVAILABLE };
 	unsigned v = 0, i;
 
 	for (i = 0; i < 3; i++, st->bit = (st->bit + 1) % 32)
@@ -143,7 +144,8 @@ h_reset(void *ctx)
 	st->trans = T_NONE;
 }
 
-static const struct smtp_server_hooks hooks = { h_mail, h_rcpt, h_begin, h_line, h_end, h_reset };
+static const struct smtp_server_hooks hooks = { h_mail, h_rcpt, h_begin, h_line,
+	h_end, h_reset };
 
 /* Every reply line: 3 digits, ' ' or '-', printable ASCII, CRLF. */
 static void
@@ -153,13 +155,16 @@ check_replies(const struct buf *out)
 
 	while (p < end) {
 		eol = memchr(p, '\r', (size_t)(end - p));
-		if (eol == NULL || eol + 1 >= end || eol[1] != '\n' || eol - p < 3)
+		if (eol == NULL || eol + 1 >= end || eol[1] != '\n' ||
+		    eol - p < 3)
 			abort();
 		if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' ||
-		    p[2] < '0' || p[2] > '9' || (eol - p > 3 && p[3] != ' ' && p[3] != '-'))
+		    p[2] < '0' || p[2] > '9' ||
+		    (eol - p > 3 && p[3] != ' ' && p[3] != '-'))
 			abort();
 		for (; p < eol; p++)
-			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			if ((unsigned char)*p < 0x20 ||
+			    (unsigned char)*p > 0x7e)
 				abort();
 		p = eol + 2;
 	}
@@ -180,14 +185,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&st, 0, sizeof(st));
 	st.ctl = data;
-	lim.max_size = data[0] & 0x80 ? (unsigned long)(data[1] & 0x7f) * 16 : 0;
+	lim.max_size =
+	    data[0] & 0x80 ? (unsigned long)(data[1] & 0x7f) * 16 : 0;
 	lim.max_rcpts = data[1] & 0x80 ? 1 + (data[2] & 3) : 0;
 	lim.max_line = data[2] & 0x80 ? 16 + (size_t)(data[3] & 0x3f) : 0;
 	st.max_rcpts = lim.max_rcpts ? lim.max_rcpts : 1000;
 	mem_stream_init(&mi, data + 4, size - 4, NULL);
 	mi.chunk = data[3] & 0x40 ? 1 + (data[0] & 15) : 0;
 	mem_stream_init(&mo, NULL, 0, &out);
-	mo.fail_at = data[2] & 0x40 ? (size_t)(data[3] & 0x3f) * 16 : (size_t)-1;
+	mo.fail_at =
+	    data[2] & 0x40 ? (size_t)(data[3] & 0x3f) * 16 : (size_t)-1;
 	mem_stream_attach(&mi, &in, "stdin");
 	mem_stream_attach(&mo, &os, "stdout");
 	rc = smtp_server_run(&in, &os, "fuzz.example", &lim, &hooks, &st, &e);

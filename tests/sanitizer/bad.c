@@ -28,12 +28,12 @@ main(int argc, char **argv)
 		p = malloc(n);
 		if (p == NULL)
 			return 1;
-		kept = p;                 /* seen, so the copy is not optimised away */
-		memcpy(p, what, n + 1);   /* one byte past the end */
+		kept = p; /* seen, so the copy is not optimised away */
+		memcpy(p, what, n + 1); /* one byte past the end */
 		free(kept);
 	} else if (strcmp(what, "ub") == 0) {
-		big = INT_MAX - 1 + (int)(n / 2);   /* n is 2: INT_MAX */
-		big += argc;                        /* signed overflow */
+		big = INT_MAX - 1 + (int)(n / 2); /* n is 2: INT_MAX */
+		big += argc;                      /* signed overflow */
 		printf("%d\n", big);
 	} else if (strcmp(what, "ok") != 0) {
 		fprintf(stderr, "usage: bad ok|leak|overflow|ub\n");

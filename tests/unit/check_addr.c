@@ -41,6 +41,7 @@ parse_trace(const char *in)
 static const struct {
 	const char *in;
 	const char *out;
+	/* clang-format off */
 } cases[] = {
 	{ "a@b", "-|a|b" },
 	{ "A B <a@b>", "A B|a|b" },
@@ -107,6 +108,7 @@ static const struct {
 	{ "a@b c", "ERR" },
 	{ "\"\" <a@b>", "-|a|b" },         /* fuzz find: leaked an empty name */
 };
+/* clang-format on */
 
 START_TEST(test_parse)
 {
@@ -149,7 +151,8 @@ START_TEST(test_sender)
 	ck_assert_int_eq(addr_parse_sender("", &m, &e), 0);
 	ck_assert_str_eq(m.local, "");
 	addr_mailbox_free(&m);
-	ck_assert_int_eq(addr_parse_sender("Bounce Handler <b@x.org>", &m, &e), 0);
+	ck_assert_int_eq(addr_parse_sender("Bounce Handler <b@x.org>", &m, &e),
+	    0);
 	ck_assert_str_eq(m.local, "b");
 	ck_assert_str_eq(m.domain, "x.org");
 	ck_assert_str_eq(m.display, "Bounce Handler");
@@ -163,6 +166,7 @@ END_TEST
 
 static const struct {
 	const char *local, *domain, *out;
+	/* clang-format off */
 } specs[] = {
 	{ "a", "b", "a@b" },
 	{ "a.b", "x", "a.b@x" },
@@ -178,6 +182,7 @@ static const struct {
 	{ "a,b", "x", "\"a,b\"@x" },
 	{ "user+tag", "[1.2.3.4]", "user+tag@[1.2.3.4]" },
 };
+/* clang-format on */
 
 START_TEST(test_format_spec)
 {
@@ -190,6 +195,7 @@ END_TEST
 
 static const struct {
 	const char *display, *out;
+	/* clang-format off */
 } mailboxes[] = {
 	{ NULL, "a@b" },
 	{ "", "a@b" },
@@ -202,10 +208,12 @@ static const struct {
 	{ "two  spaces", "\"two  spaces\" <a@b>" },
 	{ "Cron Daemon", "Cron Daemon <a@b>" },
 };
+/* clang-format on */
 
 START_TEST(test_format_mailbox)
 {
-	struct addr_mailbox m = { (char *)mailboxes[_i].display, (char *)"a", (char *)"b" };
+	struct addr_mailbox m = { (char *)mailboxes[_i].display, (char *)"a",
+		(char *)"b" };
 	char *s = addr_format_mailbox(&m);
 	char *back;
 
@@ -213,15 +221,18 @@ START_TEST(test_format_mailbox)
 	/* the formatted form parses back to the same mailbox */
 	back = parse_trace(s);
 	free(s);
-	s = xasprintf("%s|a|b", mailboxes[_i].display && *mailboxes[_i].display ?
-	    mailboxes[_i].display : "-");
+	s = xasprintf("%s|a|b",
+	    mailboxes[_i].display && *mailboxes[_i].display ?
+	        mailboxes[_i].display :
+	        "-");
 	ck_assert_str_eq(back, s);
 	free(s);
 	free(back);
 }
 END_TEST
 
-static const char fold_head[] = "To: \"User, No. 0\" <user0@example.com>, "
+static const char fold_head[] =
+    "To: \"User, No. 0\" <user0@example.com>, "
     "user1@example.com, user2@example.com,\n \"User, No. 3\" <user3@example.com>,";
 
 /* 200 recipients: folded at 78 columns, parses back to the same 200. */
@@ -238,7 +249,8 @@ START_TEST(test_fold_200)
 	for (i = 0; i < 200; i++) {
 		snprintf(local, sizeof(local), "user%d", i);
 		snprintf(name, sizeof(name), "User, No. %d", i);
-		addr_list_add(&l, i % 3 == 0 ? name : NULL, local, "example.com");
+		addr_list_add(&l, i % 3 == 0 ? name : NULL, local,
+		    "example.com");
 	}
 	buf_adds(&b, "To: ");
 	addr_format_list(&b, &l, 4);
@@ -253,7 +265,8 @@ START_TEST(test_fold_200)
 			break;
 	}
 	ck_assert_uint_gt(lines, 40);
-	ck_assert_int_eq(addr_parse_list(b.data + 3, b.len - 3, &back, &e), 200);
+	ck_assert_int_eq(addr_parse_list(b.data + 3, b.len - 3, &back, &e),
+	    200);
 	for (i = 0; i < 200; i++) {
 		ck_assert_str_eq(back.v[i].local, l.v[i].local);
 		ck_assert_str_eq(back.v[i].domain, "example.com");
@@ -304,6 +317,7 @@ static const char l65[] =
 static const struct {
 	const char *local, *domain;
 	int ok, utf8;
+	/* clang-format off */
 } envs[] = {
 	{ "a", "example.com", 1, 0 },
 	{ "a b", "example.com", 1, 0 },
@@ -339,6 +353,7 @@ static const struct {
 	{ "a", "[]", 0, 0 },
 	{ "a", "xn--bcher-kva.de", 1, 0 },
 };
+/* clang-format on */
 
 START_TEST(test_envelope)
 {
@@ -373,7 +388,8 @@ START_TEST(test_failure_leaves_out)
 	ck_assert_ptr_null(m.domain);
 	ck_assert_int_eq(addr_parse_list("Ann <a@b>", 9, &l, &e), 1);
 	local0 = l.v[0].local;
-	ck_assert_int_eq(addr_parse_list("x@y, (unclosed comment", 22, &l, &e), -1);
+	ck_assert_int_eq(addr_parse_list("x@y, (unclosed comment", 22, &l, &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_ptr_eq(l.v[0].local, local0);

@@ -20,6 +20,7 @@
 static const struct {
 	const char *path;
 	const char *text;
+	/* clang-format off */
 } mem_files[] = {
 	{ "/lists/staff", "a, b\n# comment\nc\n" },
 	{ "/etc/lists/staff", "rel1\n  rel2 , rel3\n" },
@@ -29,6 +30,7 @@ static const struct {
 	{ "/l/bad", "fine\na b c\n" },
 	{ "/l/crlf", "p\r\nq\r\n" },
 };
+/* clang-format on */
 
 static int
 mem_read(void *arg, const char *path, struct buf *out, struct err *e)
@@ -61,7 +63,8 @@ render(const struct alias_entry *en)
 	if (en == NULL)
 		return xstrdup("(none)");
 	for (i = 0; i < en->n; i++)
-		buf_printf(&b, "%s%c:%s", i ? "|" : "", kinds[en->t[i].kind], en->t[i].value);
+		buf_printf(&b, "%s%c:%s", i ? "|" : "", kinds[en->t[i].kind],
+		    en->t[i].value);
 	return buf_steal(&b);
 }
 
@@ -73,6 +76,7 @@ static const struct {
 	const char *name;
 	const char *expect;
 	unsigned line;
+	/* clang-format off */
 } parse_cases[] = {
 	{ "test", "root: admin", "root", "A:admin", 1 },
 	{ "test", "Root: Admin@Example.COM", "ROOT", "A:Admin@Example.COM", 1 },
@@ -108,6 +112,7 @@ static const struct {
 	  "B:mem:1: /l/bad:2: invalid alias value \"a b c\"", 1 },
 	{ "mem", "n: :include:/l/crlf", "n", "A:p|A:q", 1 },
 };
+/* clang-format on */
 
 START_TEST(test_parse)
 {
@@ -118,9 +123,10 @@ START_TEST(test_parse)
 	int mem = strcmp(parse_cases[_i].file, "test") != 0;
 
 	err_clear(&e);
-	ck_assert_int_eq(aliases_parse(&a, parse_cases[_i].file, parse_cases[_i].text,
-	                               strlen(parse_cases[_i].text),
-	                               mem ? mem_read : NULL, NULL, &e), 0);
+	ck_assert_int_eq(aliases_parse(&a, parse_cases[_i].file,
+	                     parse_cases[_i].text, strlen(parse_cases[_i].text),
+	                     mem ? mem_read : NULL, NULL, &e),
+	    0);
 	en = aliases_lookup(&a, parse_cases[_i].name);
 	got = render(en);
 	ck_assert_str_eq(got, parse_cases[_i].expect);
@@ -138,6 +144,7 @@ END_TEST
 static const struct {
 	const char *text;
 	const char *msg;
+	/* clang-format off */
 } error_cases[] = {
 	{ "root admin", "test:1: expected \"name: value\"" },
 	{ "  b", "test:1: continuation line without an alias before it" },
@@ -160,6 +167,7 @@ static const struct {
 	{ ": b", "test:1: expected \"name: value\"" },
 	{ "x: y\nname: a,\n  b c", "test:2: invalid alias value \"b c\"" },
 };
+/* clang-format on */
 
 START_TEST(test_parse_error)
 {
@@ -168,7 +176,8 @@ START_TEST(test_parse_error)
 
 	err_clear(&e);
 	ck_assert_int_eq(aliases_parse(&a, "test", error_cases[_i].text,
-	                               strlen(error_cases[_i].text), NULL, NULL, &e), -1);
+	                     strlen(error_cases[_i].text), NULL, NULL, &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_str_eq(e.msg, error_cases[_i].msg);
 	ck_assert_uint_eq(a.n, 0);
@@ -185,10 +194,17 @@ START_TEST(test_failure_keeps_table)
 	static const char dup[] = "other: z\nROOT: again\n";
 	char *got;
 
-	ck_assert_int_eq(aliases_parse(&a, "one", good, strlen(good), NULL, NULL, &e), 0);
-	ck_assert_int_eq(aliases_parse(&a, "two", bad, strlen(bad), NULL, NULL, &e), -1);
-	ck_assert_int_eq(aliases_parse(&a, "three", dup, strlen(dup), NULL, NULL, &e), -1);
-	ck_assert_str_eq(e.msg, "three:2: alias \"root\" defined again (first at one:5); keep one");
+	ck_assert_int_eq(aliases_parse(&a, "one", good, strlen(good), NULL,
+	                     NULL, &e),
+	    0);
+	ck_assert_int_eq(aliases_parse(&a, "two", bad, strlen(bad), NULL, NULL,
+	                     &e),
+	    -1);
+	ck_assert_int_eq(aliases_parse(&a, "three", dup, strlen(dup), NULL,
+	                     NULL, &e),
+	    -1);
+	ck_assert_str_eq(e.msg,
+	    "three:2: alias \"root\" defined again (first at one:5); keep one");
 	ck_assert_uint_eq(a.n, 2);
 	ck_assert_ptr_null(aliases_lookup(&a, "x"));
 	ck_assert_ptr_null(aliases_lookup(&a, "other"));
@@ -209,7 +225,8 @@ START_TEST(test_line_too_long)
 	memset(text, 'b', n);
 	memcpy(text, "a: ", 3);
 	text[n] = '\0';
-	ck_assert_int_eq(aliases_parse(&a, "test", text, n, NULL, NULL, &e), -1);
+	ck_assert_int_eq(aliases_parse(&a, "test", text, n, NULL, NULL, &e),
+	    -1);
 	ck_assert_str_eq(e.msg, "test:1: line longer than 65536 bytes");
 	/* The same length spread over continuation lines is refused too. */
 	memset(text, 'c', n);
@@ -218,7 +235,8 @@ START_TEST(test_line_too_long)
 		text[i] = '\n';
 		text[i + 1] = ' ';
 	}
-	ck_assert_int_eq(aliases_parse(&a, "test", text, n, NULL, NULL, &e), -1);
+	ck_assert_int_eq(aliases_parse(&a, "test", text, n, NULL, NULL, &e),
+	    -1);
 	ck_assert_str_eq(e.msg, "test:1: alias longer than 65536 bytes");
 	free(text);
 	aliases_free(&a);
@@ -246,12 +264,17 @@ START_TEST(test_problems)
 	struct aliases a = ALIASES_INIT;
 	struct strv p = STRV_INIT;
 	struct err e;
-	static const char text[] = "ok: x\nbad: :include:/nope, y\nloop: :include:/l/loop\n";
+	static const char text[] =
+	    "ok: x\nbad: :include:/nope, y\nloop: :include:/l/loop\n";
 
-	ck_assert_int_eq(aliases_parse(&a, "mem", text, strlen(text), mem_read, NULL, &e), 0);
+	ck_assert_int_eq(aliases_parse(&a, "mem", text, strlen(text), mem_read,
+	                     NULL, &e),
+	    0);
 	ck_assert_uint_eq(aliases_problems(&a, &p), 2);
-	ck_assert_str_eq(p.v[0], "alias \"bad\": mem:2: cannot open /nope: No such file or directory");
-	ck_assert_str_eq(p.v[1], "alias \"loop\": /l/loop:2: include loop: /l/loop is already being included");
+	ck_assert_str_eq(p.v[0],
+	    "alias \"bad\": mem:2: cannot open /nope: No such file or directory");
+	ck_assert_str_eq(p.v[1],
+	    "alias \"loop\": /l/loop:2: include loop: /l/loop is already being included");
 	strv_free(&p);
 	aliases_free(&a);
 }
@@ -276,12 +299,12 @@ START_TEST(test_load_file)
 	ck_assert_str_eq(got, "A:alice|A:bob@example.org|A:carol");
 	free(got);
 	ck_assert_str_eq(aliases_lookup(&a, "staff")->t[1].file,
-	                 TEST_DATADIR "/aliases/lists/staff");
+	    TEST_DATADIR "/aliases/lists/staff");
 	ck_assert_uint_eq(aliases_lookup(&a, "staff")->t[1].line, 3);
 	got = render(aliases_lookup(&a, "loop"));
 	want = xasprintf("B:%s/aliases/lists/loop-b:1: include loop: "
 	                 "%s/aliases/lists/loop-a is already being included",
-	                 TEST_DATADIR, TEST_DATADIR);
+	    TEST_DATADIR, TEST_DATADIR);
 	ck_assert_str_eq(got, want);
 	free(got);
 	free(want);
@@ -298,9 +321,10 @@ static const struct {
 } load_cases[] = {
 	{ TEST_DATADIR "/aliases/no-such-file", 0, 0, "" },
 	{ TEST_DATADIR "/aliases/bad", -1, EX_CONFIG,
-	  TEST_DATADIR "/aliases/bad:3: expected \"name: value\"" },
+	    TEST_DATADIR "/aliases/bad:3: expected \"name: value\"" },
 	{ TEST_DATADIR "/aliases/lists", -1, EX_CONFIG,
-	  "cannot load aliases: cannot read " TEST_DATADIR "/aliases/lists: not a regular file" },
+	    "cannot load aliases: cannot read " TEST_DATADIR
+	    "/aliases/lists: not a regular file" },
 };
 
 START_TEST(test_load_nothing)
@@ -309,7 +333,8 @@ START_TEST(test_load_nothing)
 	struct err e;
 
 	err_clear(&e);
-	ck_assert_int_eq(aliases_load(&a, load_cases[_i].path, &e), load_cases[_i].rc);
+	ck_assert_int_eq(aliases_load(&a, load_cases[_i].path, &e),
+	    load_cases[_i].rc);
 	ck_assert_int_eq(e.code, load_cases[_i].code);
 	ck_assert_str_eq(e.msg, load_cases[_i].msg);
 	ck_assert_uint_eq(a.n, 0);
@@ -336,7 +361,9 @@ START_TEST(test_load_unreadable)
 	err_clear(&e);
 	rc = aliases_load(&a, path, &e);
 	if (geteuid() != 0) {
-		char *want = xasprintf("cannot load aliases: cannot open %s: Permission denied", path);
+		char *want = xasprintf(
+		    "cannot load aliases: cannot open %s: Permission denied",
+		    path);
 		ck_assert_int_eq(rc, -1);
 		ck_assert_int_eq(e.code, EX_NOINPUT);
 		ck_assert_str_eq(e.msg, want);
@@ -355,10 +382,13 @@ START_TEST(test_read_file_missing)
 	struct buf b = BUF_INIT;
 	struct err e;
 
-	ck_assert_int_eq(aliases_read_file(NULL, TEST_DATADIR "/aliases/none", &b, &e), -1);
+	ck_assert_int_eq(aliases_read_file(NULL, TEST_DATADIR "/aliases/none",
+	                     &b, &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
-	ck_assert_str_eq(e.msg, "cannot open " TEST_DATADIR
-	                 "/aliases/none: No such file or directory");
+	ck_assert_str_eq(e.msg,
+	    "cannot open " TEST_DATADIR
+	    "/aliases/none: No such file or directory");
 	buf_free(&b);
 }
 END_TEST
@@ -409,14 +439,18 @@ START_TEST(test_failure_leaves_files)
 	static const char bad[] = "staff: :include: lists/staff\nbroken line\n";
 	size_t nfiles;
 
-	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", "", 0, one_include, NULL, &e), 0);
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", "", 0, one_include,
+	                     NULL, &e),
+	    0);
 	ck_assert_uint_eq(a.n, 0);
 	ck_assert_ptr_null(a.v);
-	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", good, strlen(good), one_include,
-	    NULL, &e), 0);
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", good, strlen(good),
+	                     one_include, NULL, &e),
+	    0);
 	nfiles = a.files.n;
-	ck_assert_int_eq(aliases_parse(&a, "/etc/more", bad, strlen(bad), one_include,
-	    NULL, &e), -1);
+	ck_assert_int_eq(aliases_parse(&a, "/etc/more", bad, strlen(bad),
+	                     one_include, NULL, &e),
+	    -1);
 	ck_assert_str_eq(e.msg, "/etc/more:2: expected \"name: value\"");
 	ck_assert_uint_eq(a.n, 1);
 	ck_assert_uint_eq(a.files.n, nfiles);
@@ -456,8 +490,9 @@ START_TEST(test_include_bomb_capped)
 	static const char text[] = "bomb: :include: 1\n";
 	size_t i, ok = 0;
 
-	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", text, strlen(text), fanout_include,
-	    NULL, &e), 0);
+	ck_assert_int_eq(aliases_parse(&a, "/etc/aliases", text, strlen(text),
+	                     fanout_include, NULL, &e),
+	    0);
 	en = aliases_lookup(&a, "bomb");
 	ck_assert_ptr_nonnull(en);
 	for (i = 0; i < en->n; i++)
@@ -465,7 +500,8 @@ START_TEST(test_include_bomb_capped)
 	ck_assert_uint_gt(ok, 0);
 	ck_assert_uint_lt(ok, ALIASES_INCLUDE_READS);
 	ck_assert_uint_gt(aliases_problems(&a, &probs), 0);
-	ck_assert_ptr_nonnull(strstr(probs.v[0], "more than 1000 include files read"));
+	ck_assert_ptr_nonnull(
+	    strstr(probs.v[0], "more than 1000 include files read"));
 	strv_free(&probs);
 	aliases_free(&a);
 }

@@ -22,7 +22,7 @@ static const char sample[] =
     "AuthInfo: \"U:default\" \"P:dpw\"\n"
     "AuthInfo:smtp.example.com \"U:hostonly\" \"P:hpw\" \"M:login plain\"\n"
     "  AuthInfo:SMTP.example.com:587 \"U:alice\" \"I:alice@login\" \"P:pp\" "
-        "\"R:example.com\" # trailing comment\r\n"
+    "\"R:example.com\" # trailing comment\r\n"
     "AuthInfo:[10.0.0.1]:465 U:bare P=c2VjcmV0IHdpdGggInF1b3RlcyI=\n"
     "AuthInfo:mail.test \"U:q\\\"uote\" \"P:a \\\\ b\" \"M:XOAUTH2 oauthbearer\"\n"
     "AuthInfo:same.test \"U:x\" \"I:x\" \"P:y\"\n";
@@ -33,6 +33,7 @@ static const struct {
 	unsigned line;
 	const char *login, *authzid, *secret, *realm, *mechs;
 	int oauth;
+	/* clang-format off */
 } finds[] = {
 	{ "smtp.example.com", 587, 5, "alice@login", "alice", "pp", "example.com", NULL, 0 },
 	{ "smtp.example.com", 25, 4, "hostonly", NULL, "hpw", NULL, "LOGIN PLAIN", 0 },
@@ -43,6 +44,7 @@ static const struct {
 	{ "mail.test", 25, 7, "q\"uote", NULL, "a \\ b", NULL, "XOAUTH2 OAUTHBEARER", 1 },
 	{ "same.test", 25, 8, "x", NULL, "y", NULL, NULL, 0 },
 };
+/* clang-format on */
 
 static void
 assert_opt(const char *got, const char *want)
@@ -60,7 +62,8 @@ START_TEST(test_find)
 	struct err e;
 
 	ck_assert_int_eq(authinfo_parse(&ai, "/a/authinfo", sample,
-	    sizeof(sample) - 1, &e), 0);
+	                     sizeof(sample) - 1, &e),
+	    0);
 	ck_assert_uint_eq(ai.n, 6);
 	en = authinfo_find(&ai, finds[_i].host, finds[_i].port);
 	ck_assert_ptr_nonnull(en);
@@ -81,7 +84,8 @@ START_TEST(test_no_default_no_match)
 	struct authinfo ai = AUTHINFO_INIT;
 	struct err e;
 
-	ck_assert_int_eq(authinfo_parse(&ai, "f", text, sizeof(text) - 1, &e), 0);
+	ck_assert_int_eq(authinfo_parse(&ai, "f", text, sizeof(text) - 1, &e),
+	    0);
 	ck_assert_ptr_null(authinfo_find(&ai, "a.test", 25));
 	ck_assert_ptr_null(authinfo_find(&ai, "b.test", 587));
 	ck_assert_ptr_nonnull(authinfo_find(&ai, "A.TEST", 587));
@@ -91,6 +95,7 @@ END_TEST
 
 static const struct {
 	const char *text, *msg;
+	/* clang-format off */
 } bad[] = {
 	{ "AuthInfo:h \"U:u\"\n", "/e/ai line 1: no password (P:)" },
 	{ "\n\nAuthInfo:h \"P:topsecret\"\n", "/e/ai line 3: no user name (U: or I:)" },
@@ -111,6 +116,7 @@ static const struct {
 	{ "AuthInfo:h:25 \"U:u\" \"P:a\"\n# x\nAuthInfo:H:25 \"U:v\" \"P:topsecret\"\n",
 	  "/e/ai line 3: a second entry for the same host and port (the first is on line 1)" },
 };
+/* clang-format on */
 
 START_TEST(test_errors)
 {
@@ -119,7 +125,8 @@ START_TEST(test_errors)
 
 	err_clear(&e);
 	ck_assert_int_eq(authinfo_parse(&ai, "/e/ai", bad[_i].text,
-	    strlen(bad[_i].text), &e), -1);
+	                     strlen(bad[_i].text), &e),
+	    -1);
 	ck_assert_str_eq(e.msg, bad[_i].msg);
 	ck_assert_ptr_null(strstr(e.msg, "topsecret"));
 	/* The out-parameter rule (err.h): failure leaves ai empty again. */
@@ -132,7 +139,8 @@ END_TEST
 static const struct {
 	mode_t mode;
 	uid_t uid;
-	const char *msg;   /* NULL: accepted */
+	const char *msg; /* NULL: accepted */
+	                 /* clang-format off */
 } perms[] = {
 	{ S_IFREG | 0600, 1000, NULL },
 	{ S_IFREG | 0400, 1000, NULL },
@@ -142,6 +150,7 @@ static const struct {
 	{ S_IFREG | 0600, 1001, "/h/.authinfo is owned by uid 1001, but credentials must be owned by uid 1000; fix it with: chown 1000 /h/.authinfo" },
 	{ S_IFDIR | 0700, 1000, "/h/.authinfo is not a regular file; credentials must be in a plain file" },
 };
+/* clang-format on */
 
 START_TEST(test_check_stat)
 {
@@ -181,8 +190,10 @@ START_TEST(test_load_real_files)
 	struct err e;
 
 	test_tmpdir_setup();
-	good = write_file(test_dir, "good", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
-	loose = write_file(test_dir, "loose", "AuthInfo:h \"U:u\" \"P:p\"\n", 0644);
+	good =
+	    write_file(test_dir, "good", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
+	loose =
+	    write_file(test_dir, "loose", "AuthInfo:h \"U:u\" \"P:p\"\n", 0644);
 	ck_assert_int_ge(asprintf(&link, "%s/link", test_dir), 0);
 	ck_assert_int_eq(symlink(good, link), 0);
 
@@ -196,7 +207,9 @@ START_TEST(test_load_real_files)
 	ck_assert_ptr_nonnull(strstr(e.msg, "fix it with: chown"));
 	ck_assert_int_eq(authinfo_load(&ai, link, geteuid(), &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "is a symbolic link"));
-	ck_assert_int_eq(authinfo_load(&ai, "/nonexistent/authinfo", geteuid(), &e), 1);
+	ck_assert_int_eq(authinfo_load(&ai, "/nonexistent/authinfo", geteuid(),
+	                     &e),
+	    1);
 	free(good), free(loose), free(link);
 	test_tmpdir_teardown();
 }
@@ -213,10 +226,11 @@ START_TEST(test_load_as_nobody)
 	int status;
 
 	if (geteuid() != 0)
-		return;   /* the root-only part; non-root runs test it directly */
+		return; /* the root-only part; non-root runs test it directly */
 	test_tmpdir_setup();
 	ck_assert_int_eq(chmod(test_dir, 0755), 0);
-	path = write_file(test_dir, "rootfile", "AuthInfo:h \"U:u\" \"P:p\"\n", 0600);
+	path = write_file(test_dir, "rootfile", "AuthInfo:h \"U:u\" \"P:p\"\n",
+	    0600);
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	pid = fork();
 	if (pid == 0) {
@@ -224,8 +238,11 @@ START_TEST(test_load_as_nobody)
 			_exit(2);
 		if (authinfo_load(&ai, path, getuid(), &e) != -1)
 			_exit(3);
-		_exit(strstr(e.msg, "is owned by uid 0, but credentials must be "
-		    "owned by uid 65534") ? 0 : 4);
+		_exit(strstr(e.msg,
+		          "is owned by uid 0, but credentials must be "
+		          "owned by uid 65534") ?
+		        0 :
+		        4);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);

@@ -26,12 +26,13 @@ slurp(const char *name)
 
 static const struct bounce_rcpt rcpts[] = {
 	{ "nobody@example.test", "rfc822;nobody@example.test", "5.1.1",
-	  "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown",
-	  "smtp.example.test", "RCPT TO", 1795000000 },
+	    "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown",
+	    "smtp.example.test", "RCPT TO", 1795000000 },
 	{ "later@example.test", NULL, "4.4.1", NULL, NULL, NULL, 0 },
 };
 
-static const char original[] = "From: alice@example.test\nTo: nobody@example.test\n"
+static const char original[] =
+    "From: alice@example.test\nTo: nobody@example.test\n"
     "Subject: hi\n\nbody line\n";
 
 static char *
@@ -39,16 +40,31 @@ compose_sized(enum bounce_action action, int headers_only,
     unsigned long long too_big, unsigned long long limit, int guessed)
 {
 	struct bounce_info b = {
-		action, "host.example.test", "example.test", "alice@example.test",
-		"1A2B3C4D5E", "env-1", 1794990000, 1795000100, 1795400000,
-		headers_only, too_big, limit, guessed, 0, "1A2B3C4D5E", rcpts, action == BOUNCE_FAILED ? 2 : 1,
+		action,
+		"host.example.test",
+		"example.test",
+		"alice@example.test",
+		"1A2B3C4D5E",
+		"env-1",
+		1794990000,
+		1795000100,
+		1795400000,
+		headers_only,
+		too_big,
+		limit,
+		guessed,
+		0,
+		"1A2B3C4D5E",
+		rcpts,
+		action == BOUNCE_FAILED ? 2 : 1,
 		NULL,
 	};
 	struct buf out = BUF_INIT;
 
 	bounce_begin(&b, &out);
 	if (headers_only)
-		buf_add(&out, original, strstr(original, "\n\n") + 1 - original);
+		buf_add(&out, original,
+		    strstr(original, "\n\n") + 1 - original);
 	else
 		buf_adds(&out, original);
 	bounce_finish(&b, 1, &out);
@@ -73,7 +89,8 @@ END_TEST
 
 START_TEST(test_delayed_headers)
 {
-	char *got = compose(BOUNCE_DELAYED, 1), *want = slurp("delayed-hdrs.eml");
+	char *got = compose(BOUNCE_DELAYED, 1),
+	     *want = slurp("delayed-hdrs.eml");
 
 	ck_assert_str_eq(got, want);
 	free(got);
@@ -92,14 +109,17 @@ START_TEST(test_failed_too_big)
 	free(want);
 	/* Refused for its size by a server that announced no SIZE. */
 	got = compose_sized(BOUNCE_FAILED, 1, 63752314, 0, 0);
-	ck_assert_ptr_nonnull(strstr(got, "Your message (63752314 bytes) is too large "
+	ck_assert_ptr_nonnull(strstr(got,
+	    "Your message (63752314 bytes) is too large "
 	    "to be returned in full\n(the mail server refused it for its size)"));
-	ck_assert_ptr_nonnull(strstr(got, "Content-Type: text/rfc822-headers\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(got, "Content-Type: text/rfc822-headers\n"));
 	ck_assert_ptr_null(strstr(got, "body line"));
 	free(got);
 	/* No SIZE known (no session in the run): relayq's assumption. */
 	got = compose_sized(BOUNCE_FAILED, 1, 63752314, BOUNCE_RETURN_MAX, 1);
-	ck_assert_ptr_nonnull(strstr(got, "(mail servers often refuse more than "
+	ck_assert_ptr_nonnull(strstr(got,
+	    "(mail servers often refuse more than "
 	    "10240000 bytes): only its headers are\nattached below."));
 	free(got);
 }
@@ -109,9 +129,24 @@ END_TEST
 START_TEST(test_from_address)
 {
 	struct bounce_info b = {
-		BOUNCE_FAILED, "host.example.test", "example.test", "alice@example.test",
-		"1A2B3C4D5E", "env-1", 1794990000, 1795000100, 1795400000,
-		0, 0, 0, 0, 0, "1A2B3C4D5E", rcpts, 2, "app@example.test",
+		BOUNCE_FAILED,
+		"host.example.test",
+		"example.test",
+		"alice@example.test",
+		"1A2B3C4D5E",
+		"env-1",
+		1794990000,
+		1795000100,
+		1795400000,
+		0,
+		0,
+		0,
+		0,
+		0,
+		"1A2B3C4D5E",
+		rcpts,
+		2,
+		"app@example.test",
 	};
 	struct buf out = BUF_INIT;
 	char *want = slurp("failed-full.eml");
@@ -122,7 +157,9 @@ START_TEST(test_from_address)
 	bounce_finish(&b, 1, &out);
 	ck_assert_str_eq(strchr(out.data, '\n'), nl);
 	ck_assert(strncmp(want, "From: MAILER-DAEMON@example.test", 32) == 0);
-	ck_assert(strncmp(out.data, "From: Mail Delivery System <app@example.test>\n", 46) == 0);
+	ck_assert(
+	    strncmp(out.data, "From: Mail Delivery System <app@example.test>\n",
+	        46) == 0);
 	buf_free(&out);
 	free(want);
 }

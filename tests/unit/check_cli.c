@@ -15,12 +15,10 @@
 #include "options/conf.h"
 #include "lib/check_main.h"
 
-static const char *const mode_names[] = {
-	"deliver", "smtp", "addrtest", "verify", "newaliases", "hoststat",
-	"purgestat", "qrun", "qlist", "qsummary", "qshow", "qdelete", "qhold",
-	"qrelease", "qretry", "flush", "check", "oauthsetup",
-	"version", "help"
-};
+static const char *const mode_names[] = { "deliver", "smtp", "addrtest",
+	"verify", "newaliases", "hoststat", "purgestat", "qrun", "qlist",
+	"qsummary", "qshow", "qdelete", "qhold", "qrelease", "qretry", "flush",
+	"check", "oauthsetup", "version", "help" };
 
 static void
 dump_str(struct buf *b, const char *name, const char *v)
@@ -100,13 +98,19 @@ dump(const struct cli_options *o)
 }
 
 struct pcase {
-	const char *argv[10];   /* argv[0] first, NULL-terminated */
-	int code;               /* 0: success, else the expected EX_* code */
-	const char *want;       /* code 0: the dump; else a part of the message */
+	const char *argv[10]; /* argv[0] first, NULL-terminated */
+	int code;             /* 0: success, else the expected EX_* code */
+	const char *want;     /* code 0: the dump; else a part of the message */
 };
 
-#define OK(want, ...) { { __VA_ARGS__, NULL }, 0, want }
-#define BAD(code, want, ...) { { __VA_ARGS__, NULL }, code, want }
+#define OK(want, ...) \
+	{ \
+		{ __VA_ARGS__, NULL }, 0, want \
+	}
+#define BAD(code, want, ...) \
+	{ \
+		{ __VA_ARGS__, NULL }, code, want \
+	}
 
 static const struct pcase cases[] = {
 	/* modes: -b */
@@ -213,10 +217,12 @@ static const struct pcase cases[] = {
 	OK("deliver e=1 set=2", "sendmail", "-oem"),
 	OK("deliver m=1", "sendmail", "-om"),
 	OK("deliver maxhops=40 set=4", "sendmail", "-oh40"),
-	OK("deliver A=/etc/mail/aliases set=16", "sendmail", "-oA/etc/mail/aliases"),
+	OK("deliver A=/etc/mail/aliases set=16", "sendmail",
+	    "-oA/etc/mail/aliases"),
 	OK("deliver Q=/var/q set=8", "sendmail", "-oQ/var/q"),
 	OK("deliver Q=/var/q set=8", "sendmail", "-o", "Q/var/q"),
-	OK("deliver Q=/var/q set=8 args=a", "sendmail", "-o", "Q", "/var/q", "a"),
+	OK("deliver Q=/var/q set=8 args=a", "sendmail", "-o", "Q", "/var/q",
+	    "a"),
 	OK("deliver qret=432000", "sendmail", "-oT5d"),
 	OK("deliver qret=432000 qwarn=14400", "sendmail", "-oT5d/4h"),
 	OK("deliver 8=2", "sendmail", "-o8p"),
@@ -243,16 +249,21 @@ static const struct pcase cases[] = {
 	OK("deliver qwarn=7200", "sendmail", "-O", "Timeout.queuewarn=2h"),
 	OK("deliver 8=3", "sendmail", "-O", "EightBitMode=strict"),
 	OK("deliver minage=1800", "sendmail", "-O", "MinQueueAge=30m"),
-	OK("deliver norcpt=5", "sendmail", "-O", "NoRecipientAction=add-to-undisclosed"),
+	OK("deliver norcpt=5", "sendmail", "-O",
+	    "NoRecipientAction=add-to-undisclosed"),
 	OK("deliver norcpt=4", "sendmail", "-O", "NoRecipientAction=Add-Bcc"),
 	OK("deliver loglevel=12", "sendmail", "-O", "LogLevel=12"),
 	OK("deliver ckpt=5", "sendmail", "-O", "CheckpointInterval=5"),
 	OK("deliver ign=-O SuperSafe", "sendmail", "-O", "SuperSafe=true"),
-	OK("deliver ign=-O Timeout.initial", "sendmail", "-O", "Timeout.initial=5m"),
-	BAD(EX_USAGE, "unknown option -O NoSuchOption", "sendmail", "-O", "NoSuchOption=1"),
+	OK("deliver ign=-O Timeout.initial", "sendmail", "-O",
+	    "Timeout.initial=5m"),
+	BAD(EX_USAGE, "unknown option -O NoSuchOption", "sendmail", "-O",
+	    "NoSuchOption=1"),
 	BAD(EX_USAGE, "needs a value", "sendmail", "-O", "QueueDirectory"),
-	BAD(EX_USAGE, "NoRecipientAction: invalid value", "sendmail", "-O", "NoRecipientAction=drop"),
-	BAD(EX_USAGE, "MinQueueAge: invalid value", "sendmail", "-O", "MinQueueAge=soon"),
+	BAD(EX_USAGE, "NoRecipientAction: invalid value", "sendmail", "-O",
+	    "NoRecipientAction=drop"),
+	BAD(EX_USAGE, "MinQueueAge: invalid value", "sendmail", "-O",
+	    "MinQueueAge=soon"),
 	/* -t, --, recipients */
 	OK("deliver t=1 args=a@x|b@y", "sendmail", "-t", "a@x", "b@y"),
 	OK("deliver args=-weird@x", "sendmail", "--", "-weird@x"),
@@ -262,7 +273,8 @@ static const struct pcase cases[] = {
 	BAD(EX_USAGE, "unknown flag -Z", "sendmail", "-tZ"),
 	BAD(EX_USAGE, "unknown flag -?", "sendmail", "-\001"),
 	/* header injection */
-	BAD(EX_USAGE, "-f: control character", "sendmail", "-f", "a@x\r\nBcc: v@y"),
+	BAD(EX_USAGE, "-f: control character", "sendmail", "-f",
+	    "a@x\r\nBcc: v@y"),
 	BAD(EX_USAGE, "-F: control character", "sendmail", "-FEvil\nBcc: v@y"),
 	BAD(EX_USAGE, "-V: control character", "sendmail", "-Vid\r"),
 	BAD(EX_USAGE, "-N: control character", "sendmail", "-Nnever\n"),
@@ -270,10 +282,13 @@ static const struct pcase cases[] = {
 	BAD(EX_USAGE, "-p: control character", "sendmail", "-pesmtp\r\n"),
 	BAD(EX_USAGE, "-oQ: control character", "sendmail", "-oQ/q\n"),
 	BAD(EX_USAGE, "-oM: control character", "sendmail", "-oMr\nx"),
-	BAD(EX_USAGE, "-O: control character", "sendmail", "-O", "SuperSafe=\r\n"),
+	BAD(EX_USAGE, "-O: control character", "sendmail", "-O",
+	    "SuperSafe=\r\n"),
 	BAD(EX_USAGE, "-qR: control character", "sendmail", "-qRa\nb"),
-	BAD(EX_DATAERR, "recipient address with a control", "sendmail", "a@x\r\nBcc: v@y"),
-	BAD(EX_DATAERR, "recipient address with a control", "sendmail", "--", "a@x\n"),
+	BAD(EX_DATAERR, "recipient address with a control", "sendmail",
+	    "a@x\r\nBcc: v@y"),
+	BAD(EX_DATAERR, "recipient address with a control", "sendmail", "--",
+	    "a@x\n"),
 	/* argv[0] dispatch */
 	OK("deliver args=a", "/usr/sbin/sendmail", "a"),
 	OK("deliver args=a", "/usr/lib/send-mail", "a"),
@@ -292,7 +307,8 @@ static const struct pcase cases[] = {
 	OK("oauthsetup", "relayq", "oauth", "setup"),
 	OK("oauthsetup C=/x.conf", "relayq", "-C", "/x.conf", "oauth", "setup"),
 	OK("check C=/x.conf", "relayq", "-C", "/x.conf", "check"),
-	OK("check C=/x.conf v=1", "relayq", "check", "--config", "/x.conf", "-v"),
+	OK("check C=/x.conf v=1", "relayq", "check", "--config", "/x.conf",
+	    "-v"),
 	OK("check v=1 connect=1", "relayq", "check", "--connect", "-v"),
 	OK("flush", "relayq", "flush"),
 	OK("flush v=1 force=1", "relayq", "flush", "--force", "-v"),
@@ -300,11 +316,15 @@ static const struct pcase cases[] = {
 	OK("qlist", "relayq", "queue"),
 	OK("qlist json=1", "relayq", "queue", "--json"),
 	OK("qsummary", "relayq", "queue", "--summary"),
-	OK("qsummary metrics=1", "relayq", "queue", "--summary", "--format=prometheus"),
-	OK("qsummary metrics=2", "relayq", "queue", "--format=openmetrics", "--summary"),
+	OK("qsummary metrics=1", "relayq", "queue", "--summary",
+	    "--format=prometheus"),
+	OK("qsummary metrics=2", "relayq", "queue", "--format=openmetrics",
+	    "--summary"),
 	OK("qsummary json=1", "relayq", "queue", "--summary", "--format=json"),
-	OK("qsummary", "relayq", "queue", "--json", "--summary", "--format=text"),
-	OK("qsummary json=1", "relayq", "queue", "--format=prometheus", "--summary", "--json"),
+	OK("qsummary", "relayq", "queue", "--json", "--summary",
+	    "--format=text"),
+	OK("qsummary json=1", "relayq", "queue", "--format=prometheus",
+	    "--summary", "--json"),
 	OK("qlist json=1", "relayq", "queue", "--format=json"),
 	OK("qshow args=1A2B.c-3", "relayq", "queue", "show", "1A2B.c-3"),
 	OK("qshow json=1 args=X1", "relayq", "queue", "show", "--json", "X1"),
@@ -317,25 +337,36 @@ static const struct pcase cases[] = {
 	BAD(EX_USAGE, "unknown command \"frobnicate\"", "relayq", "frobnicate"),
 	BAD(EX_USAGE, "unknown command \"-t\"", "relayq", "-t"),
 	BAD(EX_USAGE, "unknown action \"purge\"", "relayq", "queue", "purge"),
-	BAD(EX_USAGE, "unknown format \"yaml\"", "relayq", "queue", "--summary", "--format=yaml"),
+	BAD(EX_USAGE, "unknown format \"yaml\"", "relayq", "queue", "--summary",
+	    "--format=yaml"),
 	BAD(EX_USAGE, "unknown format \"\"", "relayq", "queue", "--format="),
-	BAD(EX_USAGE, "go with --summary", "relayq", "queue", "--format=prometheus"),
-	BAD(EX_USAGE, "go with --summary", "relayq", "queue", "show", "--format=openmetrics", "X1"),
+	BAD(EX_USAGE, "go with --summary", "relayq", "queue",
+	    "--format=prometheus"),
+	BAD(EX_USAGE, "go with --summary", "relayq", "queue", "show",
+	    "--format=openmetrics", "X1"),
 	BAD(EX_USAGE, "exactly one ID", "relayq", "queue", "show"),
 	BAD(EX_USAGE, "exactly one ID", "relayq", "queue", "show", "A", "B"),
 	BAD(EX_USAGE, "IDs or --all", "relayq", "queue", "delete"),
 	BAD(EX_USAGE, "IDs or --all", "relayq", "queue", "hold", "A", "--all"),
-	BAD(EX_USAGE, "not a message ID", "relayq", "queue", "delete", "../etc"),
-	BAD(EX_USAGE, "not a message ID", "relayq", "queue", "delete", ".hidden"),
-	BAD(EX_USAGE, "--summary goes alone", "relayq", "queue", "hold", "A", "--summary"),
+	BAD(EX_USAGE, "not a message ID", "relayq", "queue", "delete",
+	    "../etc"),
+	BAD(EX_USAGE, "not a message ID", "relayq", "queue", "delete",
+	    ".hidden"),
+	BAD(EX_USAGE, "--summary goes alone", "relayq", "queue", "hold", "A",
+	    "--summary"),
 	BAD(EX_USAGE, "go with show", "relayq", "queue", "--all"),
 	BAD(EX_USAGE, "unknown flag \"--force\"", "relayq", "queue", "--force"),
 	BAD(EX_USAGE, "unexpected argument \"now\"", "relayq", "flush", "now"),
-	BAD(EX_USAGE, "unexpected argument \"--force\"", "relayq", "check", "--force"),
-	BAD(EX_USAGE, "the only command is \"relayq oauth setup\"", "relayq", "oauth"),
-	BAD(EX_USAGE, "the only command is \"relayq oauth setup\"", "relayq", "oauth", "login"),
-	BAD(EX_USAGE, "unexpected argument \"x\"", "relayq", "oauth", "setup", "x"),
-	BAD(EX_USAGE, "unexpected argument \"--connect\"", "relayq", "flush", "--connect"),
+	BAD(EX_USAGE, "unexpected argument \"--force\"", "relayq", "check",
+	    "--force"),
+	BAD(EX_USAGE, "the only command is \"relayq oauth setup\"", "relayq",
+	    "oauth"),
+	BAD(EX_USAGE, "the only command is \"relayq oauth setup\"", "relayq",
+	    "oauth", "login"),
+	BAD(EX_USAGE, "unexpected argument \"x\"", "relayq", "oauth", "setup",
+	    "x"),
+	BAD(EX_USAGE, "unexpected argument \"--connect\"", "relayq", "flush",
+	    "--connect"),
 	BAD(EX_USAGE, "needs a file name", "relayq", "check", "-C"),
 };
 
@@ -352,16 +383,18 @@ START_TEST(test_parse)
 	err_clear(&e);
 	rc = cli_parse(&o, argc, (char *const *)c->argv, &e);
 	if (c->code == 0) {
-		ck_assert_msg(rc == 0, "case %d (%s): failed: %s", _i, c->argv[1], e.msg);
+		ck_assert_msg(rc == 0, "case %d (%s): failed: %s", _i,
+		    c->argv[1], e.msg);
 		got = dump(&o);
-		ck_assert_msg(strcmp(got, c->want) == 0, "case %d: got \"%s\", want \"%s\"",
-		    _i, got, c->want);
+		ck_assert_msg(strcmp(got, c->want) == 0,
+		    "case %d: got \"%s\", want \"%s\"", _i, got, c->want);
 		free(got);
 	} else {
-		ck_assert_msg(rc == -1, "case %d (%s): parsed, want error", _i, c->argv[1]);
+		ck_assert_msg(rc == -1, "case %d (%s): parsed, want error", _i,
+		    c->argv[1]);
 		ck_assert_int_eq(e.code, c->code);
-		ck_assert_msg(strstr(e.msg, c->want) != NULL, "case %d: message \"%s\" lacks \"%s\"",
-		    _i, e.msg, c->want);
+		ck_assert_msg(strstr(e.msg, c->want) != NULL,
+		    "case %d: message \"%s\" lacks \"%s\"", _i, e.msg, c->want);
 	}
 	cli_free(&o);
 }
@@ -371,7 +404,8 @@ START_TEST(test_personality)
 {
 	ck_assert_int_eq(cli_personality(NULL), CLI_AS_SENDMAIL);
 	ck_assert_int_eq(cli_personality("sendmail"), CLI_AS_SENDMAIL);
-	ck_assert_int_eq(cli_personality("/usr/sbin/sendmail"), CLI_AS_SENDMAIL);
+	ck_assert_int_eq(cli_personality("/usr/sbin/sendmail"),
+	    CLI_AS_SENDMAIL);
 	ck_assert_int_eq(cli_personality("./mailq"), CLI_AS_MAILQ);
 	ck_assert_int_eq(cli_personality("newaliases"), CLI_AS_NEWALIASES);
 	ck_assert_int_eq(cli_personality("/x/hoststat"), CLI_AS_HOSTSTAT);
@@ -403,16 +437,18 @@ START_TEST(test_merge_conf)
 	struct cli_options o;
 	struct conf c;
 	struct err e;
-	static const char text[] = "delivery_mode interactive\nerror_mode print\n"
+	static const char text[] =
+	    "delivery_mode interactive\nerror_mode print\n"
 	    "hop_limit 7\nqueue_dir /conf/q\naliases /conf/aliases\n";
 
 	conf_init(&c);
 	ck_assert_int_eq(conf_parse(&c, "t", text, strlen(text), &e), 0);
 	ck_assert_int_eq(cli_parse(&o, 3, (char *const *)argv, &e), 0);
 	cli_merge_conf(&o, &c);
-	ck_assert_int_eq(o.delivery_mode, CONF_DELIVERY_QUEUE);     /* command line wins */
+	ck_assert_int_eq(o.delivery_mode,
+	    CONF_DELIVERY_QUEUE); /* command line wins */
 	ck_assert_str_eq(o.alias_file, "/cli/aliases");
-	ck_assert_int_eq(o.error_mode, CONF_ERRMODE_PRINT);         /* from the file */
+	ck_assert_int_eq(o.error_mode, CONF_ERRMODE_PRINT); /* from the file */
 	ck_assert_int_eq(o.max_hops, 7);
 	ck_assert_str_eq(o.queue_dir, "/conf/q");
 	cli_free(&o);
@@ -428,8 +464,8 @@ START_TEST(test_t_recipients)
 	strv_add(&hdr, "B@example.com");
 	strv_add(&hdr, "c@example.com");
 	strv_add(&hdr, "local");
-	strv_add(&cmd, "a@example.COM");    /* same: domain case-insensitive */
-	strv_add(&cmd, "b@example.com");    /* differs: local part exact */
+	strv_add(&cmd, "a@example.COM"); /* same: domain case-insensitive */
+	strv_add(&cmd, "b@example.com"); /* differs: local part exact */
 	strv_add(&cmd, "local");
 	cli_t_recipients(&hdr, &cmd, &out);
 	ck_assert_uint_eq(out.n, 2);
@@ -442,15 +478,18 @@ START_TEST(test_t_recipients)
 }
 END_TEST
 
+/* clang-format off */
 static const struct { const char *s; int ok; } xtext_cases[] = {
 	{ "abc", 1 }, { "", 1 }, { "a+2Bb", 1 }, { "+3D", 1 }, { "~!", 1 },
 	{ "a=b", 0 }, { "a+2b", 0 }, { "a+", 0 }, { "a+G0", 0 }, { "a b", 0 },
 	{ "\x80", 0 },
 };
+/* clang-format on */
 
 START_TEST(test_xtext)
 {
-	ck_assert_int_eq(cli_xtext_valid(xtext_cases[_i].s), xtext_cases[_i].ok);
+	ck_assert_int_eq(cli_xtext_valid(xtext_cases[_i].s),
+	    xtext_cases[_i].ok);
 }
 END_TEST
 
@@ -459,9 +498,10 @@ END_TEST
  * set, a refused value never replaces a good one, and cli_free is right. */
 START_TEST(test_failure_leaves_options_freeable)
 {
-	static const char *const bad_f[] = { "sendmail", "-f", "a@x\r\nBcc: v@y", "r@x", NULL };
-	static const char *const bad_after[] = { "sendmail", "-F", "Ann", "-f", "me@x",
-	    "-V", "bad\001id", "r@x", NULL };
+	static const char *const bad_f[] = { "sendmail", "-f",
+		"a@x\r\nBcc: v@y", "r@x", NULL };
+	static const char *const bad_after[] = { "sendmail", "-F", "Ann", "-f",
+		"me@x", "-V", "bad\001id", "r@x", NULL };
 	struct cli_options o;
 	struct err e;
 

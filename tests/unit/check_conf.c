@@ -29,7 +29,8 @@ dump(const struct conf *c)
 
 	buf_printf(&b, "domain=%s aliases=%s catchall=%s sender=%s masq=",
 	    c->domain ? c->domain : "-", c->aliases ? c->aliases : "-",
-	    c->catchall ? c->catchall : "-", c->sender_address ? c->sender_address : "-");
+	    c->catchall ? c->catchall : "-",
+	    c->sender_address ? c->sender_address : "-");
 	for (i = 0; i < c->masquerade.n; i++)
 		buf_printf(&b, "%s%s", i ? "," : "", c->masquerade.v[i]);
 	buf_printf(&b, " queue=%s spool=%s dm=%d hops=%ld em=%d",
@@ -44,9 +45,10 @@ dump(const struct conf *c)
 struct pcase {
 	const char *text;
 	int ok;
-	const char *want;     /* ok: the dump; else the exact message */
+	const char *want; /* ok: the dump; else the exact message */
 };
 
+/* clang-format off */
 static const struct pcase cases[] = {
 	{ "", 1, DEFAULTS_MASQ("-", "", " queue=- spool=set dm=1 hops=25 em=2") },
 	{ "# only a comment\n\n   \n\t# indented comment\n", 1,
@@ -121,6 +123,7 @@ static const struct pcase cases[] = {
 	{ "domain\x7f a.b\n", 0, "t.conf:1: control character in line; remove it" },
 	{ "domain a.b\x7f\n", 0, "t.conf:1: control character in line; remove it" },
 };
+/* clang-format on */
 
 START_TEST(test_parse)
 {
@@ -176,18 +179,21 @@ START_TEST(test_layers)
 
 	conf_init(&c);
 	ck_assert_int_eq(conf_load_layers(&c, TEST_DATA_DIR "/system.conf",
-	    TEST_DATA_DIR "/user.conf", &e), 0);
+	                     TEST_DATA_DIR "/user.conf", &e),
+	    0);
 	got = dump(&c);
 	/* domain and masquerade from the user, the rest from the system */
-	ck_assert_str_eq(got, "domain=example.com aliases=/etc/aliases "
+	ck_assert_str_eq(got,
+	    "domain=example.com aliases=/etc/aliases "
 	    "catchall=postmaster@example.org sender=robot@example.com masq=box.lan "
 	    "queue=- spool=set dm=3 hops=30 em=2");
 	free(got);
 	conf_free(&c);
 
-	conf_init(&c);   /* missing files are fine in the layers */
+	conf_init(&c); /* missing files are fine in the layers */
 	ck_assert_int_eq(conf_load_layers(&c, TEST_DATA_DIR "/none.conf",
-	    TEST_DATA_DIR "/user.conf", &e), 0);
+	                     TEST_DATA_DIR "/user.conf", &e),
+	    0);
 	ck_assert_str_eq(c.domain, "example.com");
 	ck_assert_int_eq(c.hop_limit, 25);
 	conf_free(&c);
@@ -201,18 +207,21 @@ START_TEST(test_load_errors)
 
 	ck_assert_int_eq(conf_load(&c, TEST_DATA_DIR "/bad-key.conf", &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
-	ck_assert_str_eq(e.msg, TEST_DATA_DIR
+	ck_assert_str_eq(e.msg,
+	    TEST_DATA_DIR
 	    "/bad-key.conf:4: unknown key \"smarthost_typo\"; see relayq.conf(5)");
 	conf_free(&c);
 
 	ck_assert_int_eq(conf_load(&c, TEST_DATA_DIR "/none.conf", &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
-	ck_assert_str_eq(e.msg, "cannot read configuration " TEST_DATA_DIR
+	ck_assert_str_eq(e.msg,
+	    "cannot read configuration " TEST_DATA_DIR
 	    "/none.conf: No such file or directory");
 	conf_free(&c);
 
 	ck_assert_int_eq(conf_load(&c, TEST_DATA_DIR, &e), -1);
-	ck_assert_str_eq(e.msg, "configuration " TEST_DATA_DIR " is not a regular file");
+	ck_assert_str_eq(e.msg,
+	    "configuration " TEST_DATA_DIR " is not a regular file");
 	conf_free(&c);
 
 	/* -C FILE is the only file read */
@@ -232,7 +241,7 @@ START_TEST(test_user_path)
 	p = conf_user_path();
 	ck_assert_str_eq(p, "/xdg/relayq/config");
 	free(p);
-	setenv("XDG_CONFIG_HOME", "relative", 1);   /* not absolute: ignored */
+	setenv("XDG_CONFIG_HOME", "relative", 1); /* not absolute: ignored */
 	p = conf_user_path();
 	ck_assert_str_eq(p, "/home/u/.config/relayq/config");
 	free(p);
@@ -271,7 +280,8 @@ END_TEST
 static const struct {
 	const char *s;
 	char unit;
-	long long secs;    /* -1: invalid */
+	long long secs; /* -1: invalid */
+	                /* clang-format off */
 } durations[] = {
 	{ "5m", 's', 300 }, { "1h", 's', 3600 }, { "4d", 's', 345600 },
 	{ "30s", 'm', 30 }, { "2w", 's', 1209600 }, { "1h30m", 's', 5400 },
@@ -281,6 +291,7 @@ static const struct {
 	{ "5mm", 's', -1 }, { "1 h", 's', -1 }, { "99999999999999999999", 's', -1 },
 	{ "9999999999999999w", 's', -1 }, { "5.5h", 's', -1 },
 };
+/* clang-format on */
 
 START_TEST(test_duration)
 {
@@ -301,11 +312,13 @@ START_TEST(test_duration)
 }
 END_TEST
 
+/* clang-format off */
 static const struct { const char *s; long min, max, want; } longs[] = {
 	{ "0", 0, 10, 0 }, { "007", 0, 10, 7 }, { "10", 0, 10, 10 }, { "11", 0, 10, -1 },
 	{ "0", 1, 10, -1 }, { "", 0, 10, -1 }, { "+1", 0, 10, -1 }, { "-1", -5, 10, -1 },
 	{ " 1", 0, 10, -1 }, { "1 ", 0, 10, -1 }, { "99999999999999999999", 0, 10, -1 },
 };
+/* clang-format on */
 
 START_TEST(test_long)
 {
@@ -323,8 +336,13 @@ START_TEST(test_long)
 END_TEST
 
 /* max_connections: default 1 (one run per queue), 1 to 16. */
-static const struct { const char *text; long want; } maxconn[] = {
-	{ "", 1 }, { "max_connections 1\n", 1 }, { "max_connections 4\n", 4 },
+static const struct {
+	const char *text;
+	long want;
+} maxconn[] = {
+	{ "", 1 },
+	{ "max_connections 1\n", 1 },
+	{ "max_connections 4\n", 4 },
 	{ "max_connections 16\n", 16 },
 };
 
@@ -335,18 +353,21 @@ START_TEST(test_max_connections)
 
 	conf_init(&c);
 	ck_assert_msg(conf_parse(&c, "t.conf", maxconn[_i].text,
-	    strlen(maxconn[_i].text), &e) == 0, "%s", e.msg);
+	                  strlen(maxconn[_i].text), &e) == 0,
+	    "%s", e.msg);
 	ck_assert_int_eq(c.max_connections, maxconn[_i].want);
 	conf_free(&c);
 }
 END_TEST
 
+/* clang-format off */
 static const struct { const char *s; int domain, address; } valid[] = {
 	{ "example.com", 1, 0 }, { "a-b.c1", 1, 0 }, { "localhost", 1, 0 },
 	{ "a..b", 0, 0 }, { ".a", 0, 0 }, { "a.", 0, 0 }, { "a-.b", 0, 0 },
 	{ "a_b.c", 0, 0 }, { "u@example.com", 0, 1 }, { "first.last+tag@a.b", 0, 1 },
 	{ "@a.b", 0, 0 }, { "u v@a.b", 0, 0 }, { "<u@a.b>", 0, 0 }, { "u@a..b", 0, 0 },
 };
+/* clang-format on */
 
 START_TEST(test_validators)
 {
@@ -379,7 +400,8 @@ END_TEST
  * failed conf_duration or conf_long leaves its result untouched. */
 START_TEST(test_failure_leaves_conf_freeable)
 {
-	static const char text[] = "domain example.org\nmasquerade a.lan\n"
+	static const char text[] =
+	    "domain example.org\nmasquerade a.lan\n"
 	    "catchall \"bad value\"\nsender_address x@example.org\n";
 	struct conf c;
 	struct err e;
@@ -387,7 +409,8 @@ START_TEST(test_failure_leaves_conf_freeable)
 	long n = 78;
 
 	conf_init(&c);
-	ck_assert_int_eq(conf_parse(&c, "t.conf", text, sizeof(text) - 1, &e), -1);
+	ck_assert_int_eq(conf_parse(&c, "t.conf", text, sizeof(text) - 1, &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_str_eq(c.domain, "example.org");
 	ck_assert_uint_eq(c.masquerade.n, 1);
@@ -397,7 +420,8 @@ START_TEST(test_failure_leaves_conf_freeable)
 	conf_free(&c);
 	ck_assert_ptr_null(c.domain);
 	ck_assert_int_eq(conf_duration("5x", 's', &secs, &e), -1);
-	ck_assert_int_eq(conf_duration("99999999999999999999d", 's', &secs, &e), -1);
+	ck_assert_int_eq(conf_duration("99999999999999999999d", 's', &secs, &e),
+	    -1);
 	ck_assert_int_eq(secs, 77);
 	ck_assert_int_eq(conf_long("12a", 0, 100, &n), -1);
 	ck_assert_int_eq(conf_long("101", 0, 100, &n), -1);
@@ -413,6 +437,7 @@ static const struct {
 	const char *text;
 	size_t off;
 	int want;
+	/* clang-format off */
 } enum_words[] = {
 	{ "delivery_mode background\n", EF(delivery_mode), CONF_DELIVERY_BACKGROUND },
 	{ "delivery_mode interactive\n", EF(delivery_mode), CONF_DELIVERY_INTERACTIVE },
@@ -448,6 +473,7 @@ static const struct {
 	{ "eightbit_mode Strict\n", EF(eightbit_mode), CONF_EIGHTBIT_STRICT },
 	{ "tls \"implicit\"\n", EF(tls), CONF_TLS_IMPLICIT },
 };
+/* clang-format on */
 #undef EF
 
 static int
@@ -468,8 +494,10 @@ START_TEST(test_enum_words)
 	conf_init(&c);
 	memcpy((char *)&c + enum_words[_i].off, &zero, sizeof(zero));
 	ck_assert_msg(conf_parse(&c, "t.conf", enum_words[_i].text,
-	    strlen(enum_words[_i].text), &e) == 0, "%s: %s", enum_words[_i].text, e.msg);
-	ck_assert_int_eq(field_int(&c, enum_words[_i].off), enum_words[_i].want);
+	                  strlen(enum_words[_i].text), &e) == 0,
+	    "%s: %s", enum_words[_i].text, e.msg);
+	ck_assert_int_eq(field_int(&c, enum_words[_i].off),
+	    enum_words[_i].want);
 	conf_free(&c);
 }
 END_TEST

@@ -53,6 +53,7 @@ static const struct {
 	size_t n;
 	enum creds_source first, last;
 	const char *msg;
+	/* clang-format off */
 } orders[] = {
 	{ "authinfo, keyring", 0, 2, CREDS_AUTHINFO, CREDS_KEYRING, NULL },
 	{ " command ", 0, 1, CREDS_COMMAND, CREDS_COMMAND, NULL },
@@ -61,6 +62,7 @@ static const struct {
 	{ "authinfo netrc", -1, 0, 0, 0, "unknown credential source \"netrc\"; use credential, authinfo, command or keyring" },
 	{ " , ", -1, 0, 0, 0, "the credential source list is empty; use credential, authinfo, command or keyring" },
 };
+/* clang-format on */
 
 START_TEST(test_parse_order)
 {
@@ -71,7 +73,8 @@ START_TEST(test_parse_order)
 	ck_assert_uint_eq(cfg.norder, 4);
 	ck_assert_int_eq(cfg.order[0], CREDS_CREDENTIAL);
 	ck_assert_int_eq(cfg.order[3], CREDS_KEYRING);
-	ck_assert_int_eq(creds_parse_order(&cfg, orders[_i].text, &e), orders[_i].rc);
+	ck_assert_int_eq(creds_parse_order(&cfg, orders[_i].text, &e),
+	    orders[_i].rc);
 	if (orders[_i].rc == 0) {
 		ck_assert_uint_eq(cfg.norder, orders[_i].n);
 		ck_assert_int_eq(cfg.order[0], orders[_i].first);
@@ -87,7 +90,8 @@ static const struct {
 	const char *cmd;
 	int timeout_ms;
 	int rc;
-	const char *want;   /* output, or the error message */
+	const char *want; /* output, or the error message */
+	                  /* clang-format off */
 } commands[] = {
 	{ "printf 'tok\\nsecond line\\n'", 5000, 0, "tok" },
 	{ "printf 'pw\\r\\n'", 5000, 0, "pw" },
@@ -111,6 +115,7 @@ static const struct {
 	{ "(sleep 10; echo late) & echo early; sleep 10", 300, -1,
 	  "the password command did not finish within 0.3 seconds and was killed" },
 };
+/* clang-format on */
 
 START_TEST(test_command)
 {
@@ -120,10 +125,12 @@ START_TEST(test_command)
 
 	err_clear(&e);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck_assert_int_eq(creds_run_command(commands[_i].cmd, commands[_i].timeout_ms,
-	    &out, &e), commands[_i].rc);
+	ck_assert_int_eq(creds_run_command(commands[_i].cmd,
+	                     commands[_i].timeout_ms, &out, &e),
+	    commands[_i].rc);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);    /* never waits for sleep 10 */
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec,
+	    3); /* never waits for sleep 10 */
 	if (commands[_i].rc == 0)
 		ck_assert_str_eq(out, commands[_i].want);
 	else {
@@ -139,11 +146,17 @@ START_TEST(test_credential_directory)
 	char *secret, *path, *want;
 	struct err e;
 
-	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 1);
+	ck_assert_int_eq(creds_read_credential("relayq-password", &secret,
+	                     &path, &e),
+	    1);
 	setenv("CREDENTIALS_DIRECTORY", test_dir, 1);
-	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 1);
+	ck_assert_int_eq(creds_read_credential("relayq-password", &secret,
+	                     &path, &e),
+	    1);
 	free(put("relayq-password", "credpw\nrest\n", 0400));
-	ck_assert_int_eq(creds_read_credential("relayq-password", &secret, &path, &e), 0);
+	ck_assert_int_eq(creds_read_credential("relayq-password", &secret,
+	                     &path, &e),
+	    0);
 	ck_assert_str_eq(secret, "credpw");
 	want = xasprintf("%s/relayq-password", test_dir);
 	ck_assert_str_eq(path, want);
@@ -151,10 +164,12 @@ START_TEST(test_credential_directory)
 	free(path);
 	free(want);
 	free(put("empty", "\n", 0400));
-	ck_assert_int_eq(creds_read_credential("empty", &secret, &path, &e), -1);
+	ck_assert_int_eq(creds_read_credential("empty", &secret, &path, &e),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "/empty is empty"));
 	ck_assert_int_eq(creds_read_credential("../x", &secret, &path, &e), -1);
-	ck_assert_str_eq(e.msg, "invalid systemd credential name \"../x\": it must be a plain file name");
+	ck_assert_str_eq(e.msg,
+	    "invalid systemd credential name \"../x\": it must be a plain file name");
 }
 END_TEST
 
@@ -166,8 +181,10 @@ START_TEST(test_get_source_order)
 	char *ai, *want;
 
 	creds_config_init(&cfg);
-	ai = put("authinfo", "# x\nAuthInfo:smtp.test:587 \"U:alice\" \"I:al\" \"P:aipw\" \"R:r\"\n"
-	    "AuthInfo:tok.test \"U:t\" \"P:ya29\" \"M:XOAUTH2\"\n", 0600);
+	ai = put("authinfo",
+	    "# x\nAuthInfo:smtp.test:587 \"U:alice\" \"I:al\" \"P:aipw\" \"R:r\"\n"
+	    "AuthInfo:tok.test \"U:t\" \"P:ya29\" \"M:XOAUTH2\"\n",
+	    0600);
 	cfg.authinfo = ai;
 	cfg.command = "echo cmdpw";
 	cfg.user = "cfguser";
@@ -179,7 +196,8 @@ START_TEST(test_get_source_order)
 	ck_assert_str_eq(c.authzid, "alice");
 	ck_assert_str_eq(c.secret, "aipw");
 	ck_assert_str_eq(c.realm, "r");
-	ck_assert_str_eq(c.mechs, "PLAIN");   /* entry has no M:, config's applies */
+	ck_assert_str_eq(c.mechs,
+	    "PLAIN"); /* entry has no M:, config's applies */
 	ck_assert_int_eq(c.oauth, 0);
 	want = xasprintf("password from authinfo %s line 2", ai);
 	ck_assert_str_eq(c.source, want);
@@ -210,7 +228,8 @@ START_TEST(test_get_source_order)
 	ck_assert_int_eq(creds_get(&cfg, "smtp.test", 587, &c, &e), 0);
 	ck_assert_str_eq(c.secret, "credpw");
 	ck_assert_str_eq(c.user, "cfguser");
-	want = xasprintf("password from systemd credential %s/relayq-password", test_dir);
+	want = xasprintf("password from systemd credential %s/relayq-password",
+	    test_dir);
 	ck_assert_str_eq(c.source, want);
 	free(want);
 	creds_free(&c);
@@ -241,13 +260,15 @@ START_TEST(test_get_errors)
 	 * keyring could not be asked. */
 	ck_assert_int_eq(creds_get(&cfg, "smtp.test", 587, &c, &e), 1);
 #ifdef HAVE_LIBSECRET
-	ck_assert_str_eq(e.msg, "no SMTP credentials found for smtp.test: no systemd "
+	ck_assert_str_eq(e.msg,
+	    "no SMTP credentials found for smtp.test: no systemd "
 	    "credential relayq-password; no authinfo file /nonexistent/authinfo; "
 	    "the Secret Service keyring is not reachable (no D-Bus session, as "
 	    "under cron or a systemd timer); use an authinfo file, a systemd "
 	    "credential or a password command instead");
 #else
-	ck_assert_str_eq(e.msg, "no SMTP credentials found for smtp.test: no systemd "
+	ck_assert_str_eq(e.msg,
+	    "no SMTP credentials found for smtp.test: no systemd "
 	    "credential relayq-password; no authinfo file /nonexistent/authinfo; "
 	    "relayq was built without libsecret, so the keyring cannot be used; "
 	    "use an authinfo file, a systemd credential or a password command instead");
@@ -261,19 +282,23 @@ START_TEST(test_get_errors)
 	cfg.user = "u";
 	ck_assert_int_eq(creds_get(&cfg, "smtp.test", 587, &c, &e), -1);
 	want = xasprintf("%s is accessible by group or others (mode 0644); fix "
-	    "it with: chmod 600 %s", ai, ai);
+	                 "it with: chmod 600 %s",
+	    ai, ai);
 	ck_assert_str_eq(e.msg, want);
 	free(want);
 
-	/* A failing command stops it too, and a secret without a user is refused. */
+	/* A failing command stops it too, and a secret without a user is
+	 * refused. */
 	ck_assert_int_eq(creds_parse_order(&cfg, "command", &e), 0);
 	cfg.command = "exit 4";
 	ck_assert_int_eq(creds_get(&cfg, "smtp.test", 587, &c, &e), -1);
-	ck_assert_str_eq(e.msg, "the password command failed with exit status 4: no error output");
+	ck_assert_str_eq(e.msg,
+	    "the password command failed with exit status 4: no error output");
 	cfg.command = "echo pw";
 	cfg.user = NULL;
 	ck_assert_int_eq(creds_get(&cfg, "smtp.test", 587, &c, &e), -1);
-	ck_assert_str_eq(e.msg, "the password command supplied a secret, but no user "
+	ck_assert_str_eq(e.msg,
+	    "the password command supplied a secret, but no user "
 	    "name is configured; set the user");
 	ck_assert_ptr_null(c.secret);
 	free(ai);
@@ -292,9 +317,11 @@ START_TEST(test_prefetch)
 
 	creds_config_init(&cfg);
 	ck_assert_int_eq(creds_parse_order(&cfg, "authinfo", &e), 0);
-	cfg.authinfo = put("authinfo", "AuthInfo:smtp.test:587 \"U:alice\" \"P:aipw\"\n", 0600);
-	ck_assert_int_eq(smarthost_parse("smtp.test other.test:25", SMARTHOST_TLS_AUTO,
-	    &hosts, &e), 2);
+	cfg.authinfo = put("authinfo",
+	    "AuthInfo:smtp.test:587 \"U:alice\" \"P:aipw\"\n", 0600);
+	ck_assert_int_eq(smarthost_parse("smtp.test other.test:25",
+	                     SMARTHOST_TLS_AUTO, &hosts, &e),
+	    2);
 	ck_assert_int_eq(creds_prefetch(&cfg, &hosts, &cs, &e), 0);
 	ck_assert_uint_eq(cs.n, 2);
 	ck_assert_str_eq(cs.v[0].host, "smtp.test");
@@ -312,7 +339,8 @@ START_TEST(test_prefetch)
 	ck_assert_int_eq(creds_set_lookup(&cs, "other.test", 25, &got, &e), 1);
 	ck_assert_str_eq(e.msg, cs.v[1].why);
 	ck_assert_int_eq(creds_set_lookup(&cs, "smtp.test", 465, &got, &e), 1);
-	ck_assert_str_eq(e.msg, "no credentials were looked up for smtp.test:465");
+	ck_assert_str_eq(e.msg,
+	    "no credentials were looked up for smtp.test:465");
 	creds_set_free(&cs);
 	ck_assert_uint_eq(cs.n, 0);
 	ck_assert_ptr_null(cs.v);
@@ -322,7 +350,8 @@ START_TEST(test_prefetch)
 	cfg.command = "exit 4";
 	cfg.user = "u";
 	ck_assert_int_eq(creds_prefetch(&cfg, &hosts, &cs, &e), -1);
-	ck_assert_str_eq(e.msg, "the password command failed with exit status 4: no error output");
+	ck_assert_str_eq(e.msg,
+	    "the password command failed with exit status 4: no error output");
 	ck_assert_uint_eq(cs.n, 0);
 	ck_assert_ptr_null(cs.v);
 	smarthost_list_free(&hosts);

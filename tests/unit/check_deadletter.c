@@ -17,6 +17,7 @@
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"
 
+/* clang-format off */
 static const struct { const char *in, *out; } quotes[] = {
 	{ "", "\n" },
 	{ "a\n", "a\n\n" },
@@ -35,6 +36,7 @@ static const struct { const char *in, *out; } quotes[] = {
 	{ "From a\nFrom b\n>From c\nd\n", ">From a\n>From b\n>>From c\nd\n\n" },
 	{ "Subject: x\n\nbody\n", "Subject: x\n\nbody\n\n" },
 };
+/* clang-format on */
 
 /* Every case fed whole, and fed one byte at a time. */
 START_TEST(test_quote)
@@ -65,17 +67,21 @@ START_TEST(test_from_line)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	deadletter_from_line("", 1700000000, &b);
-	ck_assert_str_eq(buf_cstr(&b), "From MAILER-DAEMON Tue Nov 14 22:13:20 2023\n");
+	ck_assert_str_eq(buf_cstr(&b),
+	    "From MAILER-DAEMON Tue Nov 14 22:13:20 2023\n");
 	buf_reset(&b);
 	deadletter_from_line(NULL, 86400 * 3, &b);
-	ck_assert_str_eq(buf_cstr(&b), "From MAILER-DAEMON Sun Jan  4 00:00:00 1970\n");
+	ck_assert_str_eq(buf_cstr(&b),
+	    "From MAILER-DAEMON Sun Jan  4 00:00:00 1970\n");
 	buf_reset(&b);
 	deadletter_from_line("a@b.example", 0, &b);
-	ck_assert_str_eq(buf_cstr(&b), "From a@b.example Thu Jan  1 00:00:00 1970\n");
+	ck_assert_str_eq(buf_cstr(&b),
+	    "From a@b.example Thu Jan  1 00:00:00 1970\n");
 	buf_free(&b);
 }
 END_TEST
 
+/* clang-format off */
 static const struct { const char *addr; int local; } locals[] = {
 	{ "alice", 1 },
 	{ "alice@localhost", 1 },
@@ -86,10 +92,12 @@ static const struct { const char *addr; int local; } locals[] = {
 	{ "\"a@b\"@example.com", 0 },
 	{ "", 1 },
 };
+/* clang-format on */
 
 START_TEST(test_local)
 {
-	ck_assert_int_eq(deadletter_local_address(locals[_i].addr), locals[_i].local);
+	ck_assert_int_eq(deadletter_local_address(locals[_i].addr),
+	    locals[_i].local);
 }
 END_TEST
 

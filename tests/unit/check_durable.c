@@ -31,8 +31,8 @@ count_entries(const char *dir)
 
 	ck_assert_ptr_nonnull(d);
 	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.' || (de->d_name[1] != '\0' &&
-		    strcmp(de->d_name, "..") != 0);
+		n += de->d_name[0] != '.' ||
+		    (de->d_name[1] != '\0' && strcmp(de->d_name, "..") != 0);
 	closedir(d);
 	return n;
 }
@@ -44,7 +44,8 @@ START_TEST(test_write_file_creates)
 	struct stat st;
 
 	err_clear(&e);
-	ck_assert_int_eq(durable_write_file(NULL, path, "hello\n", 6, 0600, &e), 0);
+	ck_assert_int_eq(durable_write_file(NULL, path, "hello\n", 6, 0600, &e),
+	    0);
 	test_assert_file_eq(path, "hello\n");
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
@@ -59,7 +60,8 @@ START_TEST(test_write_file_replaces)
 	struct err e;
 
 	ck_assert_int_eq(durable_write_file(NULL, path, "old", 3, 0600, &e), 0);
-	ck_assert_int_eq(durable_write_file(NULL, path, "new!", 4, 0600, &e), 0);
+	ck_assert_int_eq(durable_write_file(NULL, path, "new!", 4, 0600, &e),
+	    0);
 	test_assert_file_eq(path, "new!");
 	ck_assert_int_eq(count_entries(test_dir), 1);
 	free(path);
@@ -68,7 +70,8 @@ END_TEST
 
 START_TEST(test_write_file_tmpdir)
 {
-	char *tmp = xasprintf("%s/tmp", test_dir), *dst = xasprintf("%s/dst", test_dir);
+	char *tmp = xasprintf("%s/tmp", test_dir),
+	     *dst = xasprintf("%s/dst", test_dir);
 	char *path = xasprintf("%s/f", dst);
 	struct err e;
 
@@ -104,7 +107,8 @@ END_TEST
 /* A rename that fails (target is a non-empty directory) leaves no temp. */
 START_TEST(test_commit_rename_fails)
 {
-	char *path = xasprintf("%s/d", test_dir), *inner = xasprintf("%s/d/x", test_dir);
+	char *path = xasprintf("%s/d", test_dir),
+	     *inner = xasprintf("%s/d/x", test_dir);
 	struct err e;
 
 	ck_assert_int_eq(mkdir(path, 0700), 0);
@@ -124,7 +128,8 @@ START_TEST(test_commit_noreplace)
 	char *path = xasprintf("%s/final", test_dir);
 	struct err e;
 
-	ck_assert_int_eq(durable_write_file(NULL, path, "keep", 4, 0600, &e), 0);
+	ck_assert_int_eq(durable_write_file(NULL, path, "keep", 4, 0600, &e),
+	    0);
 	ck_assert_int_eq(durable_tmp_open(&t, test_dir, "final", 0600, &e), 0);
 	ck_assert_int_eq(durable_write_all(t.fd, "lost", 4, t.path, &e), 0);
 	ck_assert_int_eq(count_entries(test_dir), 2);
@@ -181,7 +186,8 @@ START_TEST(test_disk_full)
 	err_clear(&e);
 	ck_assert_int_eq(durable_write_all(fd, "abc", 3, "/q/tmp/X", &e), -1);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
-	ck_assert_str_eq(e.msg, "cannot write /q/tmp/X: disk full; free space "
+	ck_assert_str_eq(e.msg,
+	    "cannot write /q/tmp/X: disk full; free space "
 	    "on that file system and try again");
 	close(fd);
 }
@@ -192,13 +198,17 @@ static const struct {
 	int code;
 	const char *msg;
 } err_cases[] = {
-	{ ENOSPC, EX_TEMPFAIL, "cannot sync /p: disk full; free space on that "
+	{ ENOSPC, EX_TEMPFAIL,
+	    "cannot sync /p: disk full; free space on that "
 	    "file system and try again" },
-	{ EDQUOT, EX_TEMPFAIL, "cannot sync /p: disk quota exceeded; remove "
+	{ EDQUOT, EX_TEMPFAIL,
+	    "cannot sync /p: disk quota exceeded; remove "
 	    "files or ask for a larger quota, then try again" },
-	{ EIO, EX_IOERR, "cannot sync /p: I/O error; check the disk and the "
+	{ EIO, EX_IOERR,
+	    "cannot sync /p: I/O error; check the disk and the "
 	    "kernel log (dmesg)" },
-	{ EROFS, EX_CANTCREAT, "cannot sync /p: read-only file system; "
+	{ EROFS, EX_CANTCREAT,
+	    "cannot sync /p: read-only file system; "
 	    "configure a writable queue directory" },
 	{ EACCES, EX_CANTCREAT, "cannot sync /p: Permission denied" },
 	{ EMFILE, EX_IOERR, "cannot sync /p: Too many open files" },
@@ -210,14 +220,18 @@ START_TEST(test_err_causes)
 
 	err_clear(&e);
 	ck_assert_int_eq(durable_err(&e, err_cases[_i].errnum, "cannot sync",
-	    "/p"), -1);
+	                     "/p"),
+	    -1);
 	ck_assert_int_eq(e.code, err_cases[_i].code);
 	ck_assert_str_eq(e.msg, err_cases[_i].msg);
 }
 END_TEST
 
 static const char *const dirname_cases[][2] = {
-	{ "/a/b/c", "/a/b" }, { "/a", "/" }, { "rel", "." }, { "x/y", "x" },
+	{ "/a/b/c", "/a/b" },
+	{ "/a", "/" },
+	{ "rel", "." },
+	{ "x/y", "x" },
 };
 
 START_TEST(test_dirname)
@@ -292,7 +306,8 @@ START_TEST(test_fsync_dir_missing)
 	err_clear(&e);
 	ck_assert_int_eq(durable_fsync_dir("/nonexistent/dir", &e), -1);
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
-	ck_assert_str_eq(e.msg, "cannot open directory /nonexistent/dir: No such "
+	ck_assert_str_eq(e.msg,
+	    "cannot open directory /nonexistent/dir: No such "
 	    "file or directory");
 	ck_assert_int_eq(durable_fsync_dir(test_dir, &e), 0);
 }

@@ -11,64 +11,62 @@
 #include "lib/record.h"
 #include "lib/check_main.h"
 
-static const char full_text[] =
-	"relayq-envelope 3\n"
-	"id 1N3K0Q47B2\n"
-	"created 1700000000\n"
-	"size 2048\n"
-	"uid 1000\n"
-	"user alice\n"
-	"sender alice@example.com\n"
-	"ret HDRS\n"
-	"envid QQ\\x01314159\n"
-	"body 8BITMIME\n"
-	"flags held,maybe-delivered,warned\n"
-	"attempts 1\n"
-	"last-attempt 1700000100\n"
-	"next-attempt 1700000400\n"
-	"last-error 451 4.3.0 Try again\\r\\nlater\n"
-	"rcpt bob@example.org\n"
-	"rcpt-state pending\n"
-	"rcpt-notify FAILURE,DELAY\n"
-	"rcpt-orcpt rfc822;bob@example.org\n"
-	"rcpt-attempts 1\n"
-	"rcpt-last-attempt 1700000100\n"
-	"rcpt-code 451\n"
-	"rcpt-status 4.3.0\n"
-	"rcpt-text Try again\n"
-	"rcpt carol@example.net\n"
-	"rcpt-state done\n"
-	"rcpt-notify NEVER\n"
-	"end\n";
+static const char full_text[] = "relayq-envelope 3\n"
+                                "id 1N3K0Q47B2\n"
+                                "created 1700000000\n"
+                                "size 2048\n"
+                                "uid 1000\n"
+                                "user alice\n"
+                                "sender alice@example.com\n"
+                                "ret HDRS\n"
+                                "envid QQ\\x01314159\n"
+                                "body 8BITMIME\n"
+                                "flags held,maybe-delivered,warned\n"
+                                "attempts 1\n"
+                                "last-attempt 1700000100\n"
+                                "next-attempt 1700000400\n"
+                                "last-error 451 4.3.0 Try again\\r\\nlater\n"
+                                "rcpt bob@example.org\n"
+                                "rcpt-state pending\n"
+                                "rcpt-notify FAILURE,DELAY\n"
+                                "rcpt-orcpt rfc822;bob@example.org\n"
+                                "rcpt-attempts 1\n"
+                                "rcpt-last-attempt 1700000100\n"
+                                "rcpt-code 451\n"
+                                "rcpt-status 4.3.0\n"
+                                "rcpt-text Try again\n"
+                                "rcpt carol@example.net\n"
+                                "rcpt-state done\n"
+                                "rcpt-notify NEVER\n"
+                                "end\n";
 
 /* The same envelope as version 2 wrote it: the reply as one line. */
-static const char full_text_v2[] =
-	"relayq-envelope 2\n"
-	"id 1N3K0Q47B2\n"
-	"created 1700000000\n"
-	"size 2048\n"
-	"uid 1000\n"
-	"user alice\n"
-	"sender alice@example.com\n"
-	"ret HDRS\n"
-	"envid QQ\\x01314159\n"
-	"body 8BITMIME\n"
-	"flags held,maybe-delivered,warned\n"
-	"attempts 1\n"
-	"last-attempt 1700000100\n"
-	"next-attempt 1700000400\n"
-	"last-error 451 4.3.0 Try again\\r\\nlater\n"
-	"rcpt bob@example.org\n"
-	"rcpt-state pending\n"
-	"rcpt-notify FAILURE,DELAY\n"
-	"rcpt-orcpt rfc822;bob@example.org\n"
-	"rcpt-attempts 1\n"
-	"rcpt-last-attempt 1700000100\n"
-	"rcpt-reply 451 4.3.0 Try again\n"
-	"rcpt carol@example.net\n"
-	"rcpt-state done\n"
-	"rcpt-notify NEVER\n"
-	"end\n";
+static const char full_text_v2[] = "relayq-envelope 2\n"
+                                   "id 1N3K0Q47B2\n"
+                                   "created 1700000000\n"
+                                   "size 2048\n"
+                                   "uid 1000\n"
+                                   "user alice\n"
+                                   "sender alice@example.com\n"
+                                   "ret HDRS\n"
+                                   "envid QQ\\x01314159\n"
+                                   "body 8BITMIME\n"
+                                   "flags held,maybe-delivered,warned\n"
+                                   "attempts 1\n"
+                                   "last-attempt 1700000100\n"
+                                   "next-attempt 1700000400\n"
+                                   "last-error 451 4.3.0 Try again\\r\\nlater\n"
+                                   "rcpt bob@example.org\n"
+                                   "rcpt-state pending\n"
+                                   "rcpt-notify FAILURE,DELAY\n"
+                                   "rcpt-orcpt rfc822;bob@example.org\n"
+                                   "rcpt-attempts 1\n"
+                                   "rcpt-last-attempt 1700000100\n"
+                                   "rcpt-reply 451 4.3.0 Try again\n"
+                                   "rcpt carol@example.net\n"
+                                   "rcpt-state done\n"
+                                   "rcpt-notify NEVER\n"
+                                   "end\n";
 
 static void
 make_full(struct envelope *env)
@@ -85,7 +83,8 @@ make_full(struct envelope *env)
 	env->ret = ENVELOPE_RET_HDRS;
 	envelope_set(&env->envid, "QQ\001314159");
 	env->body = ENVELOPE_BODY_8BITMIME;
-	env->flags = ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED;
+	env->flags =
+	    ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED;
 	env->attempts = 1;
 	env->last_attempt = 1700000100;
 	env->next_attempt = 1700000400;
@@ -124,7 +123,8 @@ START_TEST(test_format_minimal)
 	env.created = 5;
 	envelope_add_rcpt(&env, "x@y");
 	envelope_format(&env, &b);
-	ck_assert_str_eq(buf_cstr(&b), "relayq-envelope 3\nid 0000000001\n"
+	ck_assert_str_eq(buf_cstr(&b),
+	    "relayq-envelope 3\nid 0000000001\n"
 	    "created 5\nsize 0\nsender\nrcpt x@y\nrcpt-state pending\nend\n");
 	envelope_free(&env);
 	buf_free(&b);
@@ -135,7 +135,8 @@ END_TEST
  * server's own code read back with the server's code only. */
 START_TEST(test_parse_old_reply)
 {
-	static const char old[] = "relayq-envelope 1\nid 0000000001\n"
+	static const char old[] =
+	    "relayq-envelope 1\nid 0000000001\n"
 	    "created 5\nsize 0\nsender\n"
 	    "last-error 421 4.0.0 4.7.0 too many connections\n"
 	    "rcpt x@y\nrcpt-state pending\n"
@@ -156,13 +157,15 @@ END_TEST
 /* Version 2: which failures were reported, and raw UTF-8 headers. */
 START_TEST(test_v2_reported)
 {
-	static const char v2[] = "relayq-envelope 2\nid 0000000001\n"
+	static const char v2[] =
+	    "relayq-envelope 2\nid 0000000001\n"
 	    "created 5\nsize 0\nsender a@b\nflags utf8-headers\n"
 	    "rcpt x@y\nrcpt-state failed\nrcpt-reply 550 5.1.1 no\n"
 	    "rcpt-reported 1700000200\n"
 	    "rcpt z@y\nrcpt-state failed\nrcpt-reply 550 5.1.1 no\n"
 	    "rcpt w@y\nrcpt-state pending\nend\n";
-	static const char v3[] = "relayq-envelope 3\nid 0000000001\n"
+	static const char v3[] =
+	    "relayq-envelope 3\nid 0000000001\n"
 	    "created 5\nsize 0\nsender a@b\nflags utf8-headers\n"
 	    "rcpt x@y\nrcpt-state failed\nrcpt-code 550\nrcpt-status 5.1.1\n"
 	    "rcpt-text no\nrcpt-reported 1700000200\n"
@@ -194,10 +197,12 @@ END_TEST
  * written back as version 3; a version from the future is refused. */
 START_TEST(test_v1_read)
 {
-	static const char v1[] = "relayq-envelope 1\nid 0000000001\n"
+	static const char v1[] =
+	    "relayq-envelope 1\nid 0000000001\n"
 	    "created 5\nsize 0\nsender a@b\n"
 	    "rcpt x@y\nrcpt-state failed\nrcpt z@y\nrcpt-state pending\nend\n";
-	static const char v4[] = "relayq-envelope 4\nid 0000000001\n"
+	static const char v4[] =
+	    "relayq-envelope 4\nid 0000000001\n"
 	    "created 5\nsize 0\nsender a@b\nrcpt x@y\nend\n";
 	struct envelope env;
 	struct buf b = BUF_INIT;
@@ -238,8 +243,8 @@ START_TEST(test_parse_full)
 	ck_assert_int_eq(env.ret, ENVELOPE_RET_HDRS);
 	ck_assert_str_eq(env.envid, "QQ\001314159");
 	ck_assert_int_eq(env.body, ENVELOPE_BODY_8BITMIME);
-	ck_assert_uint_eq(env.flags, ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED |
-	    ENVELOPE_F_WARNED);
+	ck_assert_uint_eq(env.flags,
+	    ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED);
 	ck_assert_uint_eq(env.attempts, 1);
 	ck_assert_int_eq(env.last_attempt, 1700000100);
 	ck_assert_int_eq(env.next_attempt, 1700000400);
@@ -286,7 +291,8 @@ START_TEST(test_roundtrip_injection)
 	for (i = 0; i < b.len; i++)
 		lines += b.data[i] == '\n';
 	ck_assert_uint_eq(lines, 9);
-	ck_assert_ptr_nonnull(strstr(b.data, "rcpt a@b\\nrcpt evil@x\\nend\\n\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(b.data, "rcpt a@b\\nrcpt evil@x\\nend\\n\n"));
 	ck_assert_ptr_nonnull(strstr(b.data, "last-error \\\\x41 \\xFF\\t\n"));
 	ck_assert_int_eq(envelope_parse(&back, b.data, b.len, &e), 0);
 	ck_assert_str_eq(back.sender, "");
@@ -325,6 +331,7 @@ END_TEST
 
 #define HEAD "relayq-envelope 1\nid 0000000001\ncreated 5\nsender a@b\n"
 #define HEAD3 "relayq-envelope 3\nid 0000000001\ncreated 5\nsender a@b\n"
+/* clang-format off */
 static const char *const bad_files[][2] = {
 	{ "", "empty file" },
 	{ "relayq-envelope 4\n" "end\n", "envelope version 4 is not supported "
@@ -373,6 +380,7 @@ static const char *const bad_files[][2] = {
 	    "empty queue id" },
 	{ HEAD "rcpt x@y\r\nend\n", "line 5: bad escape in value" },
 };
+/* clang-format on */
 
 START_TEST(test_malformed)
 {
@@ -381,7 +389,8 @@ START_TEST(test_malformed)
 
 	err_clear(&e);
 	ck_assert_int_eq(envelope_parse(&env, bad_files[_i][0],
-	    strlen(bad_files[_i][0]), &e), -1);
+	                     strlen(bad_files[_i][0]), &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_str_eq(e.msg, bad_files[_i][1]);
 	envelope_free(&env);
@@ -400,8 +409,8 @@ START_TEST(test_nul_refused)
 }
 END_TEST
 
-
 /* Each flag alone, and "warned" with the others: written and read back. */
+/* clang-format off */
 static const struct { unsigned flags; const char *line; } flag_cases[] = {
 	{ ENVELOPE_F_HELD, "flags held\n" },
 	{ ENVELOPE_F_MAYBE_DELIVERED, "flags maybe-delivered\n" },
@@ -410,6 +419,7 @@ static const struct { unsigned flags; const char *line; } flag_cases[] = {
 	{ ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED, "flags maybe-delivered,warned\n" },
 	{ 0, NULL },
 };
+/* clang-format on */
 
 START_TEST(test_flags)
 {
@@ -424,7 +434,8 @@ START_TEST(test_flags)
 	envelope_add_rcpt(&env, "x@y");
 	envelope_format(&env, &b);
 	if (flag_cases[_i].line != NULL)
-		ck_assert_ptr_nonnull(strstr(buf_cstr(&b), flag_cases[_i].line));
+		ck_assert_ptr_nonnull(
+		    strstr(buf_cstr(&b), flag_cases[_i].line));
 	else
 		ck_assert_ptr_null(strstr(buf_cstr(&b), "flags"));
 	ck_assert_int_eq(envelope_parse(&back, b.data, b.len, &e), 0);
@@ -444,11 +455,11 @@ static const struct {
 } settle_cases[] = {
 	{ ENVELOPE_F_MAYBE_DELIVERED, RCPT_DONE, RCPT_DONE, 1, 0 },
 	{ ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_WARNED, RCPT_DONE,
-	  RCPT_FAILED, 1, ENVELOPE_F_WARNED },
+	    RCPT_FAILED, 1, ENVELOPE_F_WARNED },
 	{ ENVELOPE_F_MAYBE_DELIVERED, RCPT_DONE, RCPT_PENDING, 0,
-	  ENVELOPE_F_MAYBE_DELIVERED },
+	    ENVELOPE_F_MAYBE_DELIVERED },
 	{ ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD, RCPT_PENDING,
-	  RCPT_PENDING, 0, ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD },
+	    RCPT_PENDING, 0, ENVELOPE_F_MAYBE_DELIVERED | ENVELOPE_F_HELD },
 	{ ENVELOPE_F_HELD, RCPT_DONE, RCPT_DONE, 0, ENVELOPE_F_HELD },
 };
 
@@ -465,7 +476,6 @@ START_TEST(test_settle)
 	envelope_free(&env);
 }
 END_TEST
-
 
 /* Mutated files never crash the parser; what it accepts formats back to
  * something it accepts again with the same recipients. */
@@ -488,7 +498,9 @@ START_TEST(test_mutations)
 			accepted++;
 			buf_reset(&b);
 			envelope_format(&env, &b);
-			ck_assert_int_eq(envelope_parse(&again, b.data, b.len, &e), 0);
+			ck_assert_int_eq(envelope_parse(&again, b.data, b.len,
+			                     &e),
+			    0);
 			ck_assert_uint_eq(again.nrcpt, env.nrcpt);
 			ck_assert_str_eq(again.sender, env.sender);
 			envelope_free(&again);
@@ -510,8 +522,9 @@ END_TEST
  * leaves *res untouched. */
 START_TEST(test_failure_leaves_env_freeable)
 {
-	static const char text[] = HEAD "rcpt a@x\nrcpt-state pending\nrcpt b@x\n"
-	    "rcpt-state nonsense\nend\n";
+	static const char text[] =
+	    HEAD "rcpt a@x\nrcpt-state pending\nrcpt b@x\n"
+	         "rcpt-state nonsense\nend\n";
 	struct envelope env;
 	struct err e;
 	char *res = NULL;

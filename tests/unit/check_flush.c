@@ -22,9 +22,8 @@
 
 /* ---- scripts ------------------------------------------------------------- */
 
-
 static const char *const conf_plain =
-	"smarthost [mx.test]:25\ntls none\nmax_recipients 0\n";
+    "smarthost [mx.test]:25\ntls none\nmax_recipients 0\n";
 
 /* 421 after MAIL on the second message: it goes at once over a new
  * session, and the server's limit (one message) is learned, so the third
@@ -38,9 +37,10 @@ static const char *const s421c[] = { HELLO, MAIL, TO("c@x.test"), DATA, BYE };
 START_TEST(test_421_after_mail)
 {
 	static const struct flush_fx_peer peers[] = { { s421a, NELEM(s421a) },
-	    { s421b, NELEM(s421b) }, { s421c, NELEM(s421c) } };
-	static const char *const a[] = { "a@x.test" }, *const b[] = { "b@x.test" },
-	    *const c[] = { "c@x.test" };
+		{ s421b, NELEM(s421b) }, { s421c, NELEM(s421c) } };
+	static const char *const a[] = { "a@x.test" },
+	                         *const b[] = { "b@x.test" },
+	                         *const c[] = { "c@x.test" };
 	struct flush_fx x;
 
 	flush_fx_init(&x, conf_plain, peers, NELEM(peers));
@@ -60,14 +60,18 @@ END_TEST
 
 /* The connection is reset between messages (the RSET finds it gone): the
  * second message goes over a new session in the same run. */
-static const char *const sreset_a[] = { HELLO, MAIL, TO("a@x.test"), DATA, "D" };
-static const char *const sreset_b[] = { HELLO, MAIL, TO("b@x.test"), DATA, BYE };
+static const char *const sreset_a[] = { HELLO, MAIL, TO("a@x.test"), DATA,
+	"D" };
+static const char *const sreset_b[] = { HELLO, MAIL, TO("b@x.test"), DATA,
+	BYE };
 
 START_TEST(test_reset_between_messages)
 {
-	static const struct flush_fx_peer peers[] = { { sreset_a, NELEM(sreset_a) },
-	    { sreset_b, NELEM(sreset_b) } };
-	static const char *const a[] = { "a@x.test" }, *const b[] = { "b@x.test" };
+	static const struct flush_fx_peer peers[] = {
+		{ sreset_a, NELEM(sreset_a) }, { sreset_b, NELEM(sreset_b) }
+	};
+	static const char *const a[] = { "a@x.test" },
+	                         *const b[] = { "b@x.test" };
 	struct flush_fx x;
 
 	flush_fx_init(&x, conf_plain, peers, NELEM(peers));
@@ -87,11 +91,10 @@ END_TEST
  * those two, then to the rest in transactions of two (the limit learned)
  * over the same session; each recipient is sent exactly once. */
 #define TOOMANY(a) "C:RCPT TO:<" a ">", "S:452 4.5.3 Error: too many recipients"
-static const char *const s452[] = { HELLO,
-	MAIL, TO("r1@x.test"), TO("r2@x.test"), TOOMANY("r3@x.test"),
-	TOOMANY("r4@x.test"), TOOMANY("r5@x.test"), DATA,
-	RSET, MAIL, TO("r3@x.test"), TO("r4@x.test"), DATA,
-	RSET, MAIL, TO("r5@x.test"), DATA, BYE };
+static const char *const s452[] = { HELLO, MAIL, TO("r1@x.test"),
+	TO("r2@x.test"), TOOMANY("r3@x.test"), TOOMANY("r4@x.test"),
+	TOOMANY("r5@x.test"), DATA, RSET, MAIL, TO("r3@x.test"),
+	TO("r4@x.test"), DATA, RSET, MAIL, TO("r5@x.test"), DATA, BYE };
 static const char *const five[] = { "r1@x.test", "r2@x.test", "r3@x.test",
 	"r4@x.test", "r5@x.test" };
 
@@ -107,24 +110,26 @@ START_TEST(test_452_some_rcpts)
 	ck_assert_uint_eq(x.st.sent, 1);
 	ck_assert_uint_eq(x.st.deferred, 0);
 	ck_assert_str_eq(flush_fx_state(&x, 0, "r1@x.test"), "gone");
-	ck_assert_uint_eq(x.net.sc[0].body.len, 3 * strlen("Subject: t\r\n\r\nbody\r\n.\r\n"));
+	ck_assert_uint_eq(x.net.sc[0].body.len,
+	    3 * strlen("Subject: t\r\n\r\nbody\r\n.\r\n"));
 	flush_fx_free(&x);
 }
 END_TEST
 
 /* max_recipients splits a message before the server has to refuse. */
-static const char *const ssplit[] = { HELLO,
-	MAIL, TO("r1@x.test"), TO("r2@x.test"), DATA,
-	RSET, MAIL, TO("r3@x.test"), TO("r4@x.test"), DATA,
-	RSET, MAIL, TO("r5@x.test"), DATA, BYE };
+static const char *const ssplit[] = { HELLO, MAIL, TO("r1@x.test"),
+	TO("r2@x.test"), DATA, RSET, MAIL, TO("r3@x.test"), TO("r4@x.test"),
+	DATA, RSET, MAIL, TO("r5@x.test"), DATA, BYE };
 
 START_TEST(test_max_recipients)
 {
-	static const struct flush_fx_peer peers[] = { { ssplit, NELEM(ssplit) } };
+	static const struct flush_fx_peer peers[] = { { ssplit,
+	    NELEM(ssplit) } };
 	struct flush_fx x;
 
-	flush_fx_init(&x, "smarthost [mx.test]:25\ntls none\nmax_recipients 2\n",
-	    peers, NELEM(peers));
+	flush_fx_init(&x,
+	    "smarthost [mx.test]:25\ntls none\nmax_recipients 2\n", peers,
+	    NELEM(peers));
 	flush_fx_queue(&x, five, 5);
 	flush_fx_run(&x);
 	ck_assert_uint_eq(x.st.sent, 1);
@@ -135,22 +140,24 @@ END_TEST
 
 /* A crash between two transactions of one message: the next run sends
  * only to the recipients the first run had not finished. */
-static const char *const scrash1[] = { HELLO,
-	MAIL, TO("r1@x.test"), TO("r2@x.test"), DATA, "X" };
-static const char *const scrash2[] = { HELLO,
-	MAIL, TO("r3@x.test"), TO("r4@x.test"), DATA,
-	RSET, MAIL, TO("r5@x.test"), DATA, BYE };
+static const char *const scrash1[] = { HELLO, MAIL, TO("r1@x.test"),
+	TO("r2@x.test"), DATA, "X" };
+static const char *const scrash2[] = { HELLO, MAIL, TO("r3@x.test"),
+	TO("r4@x.test"), DATA, RSET, MAIL, TO("r5@x.test"), DATA, BYE };
 
 START_TEST(test_crash_between_transactions)
 {
-	static const struct flush_fx_peer first[] = { { scrash1, NELEM(scrash1) } };
-	static const struct flush_fx_peer second[] = { { scrash2, NELEM(scrash2) } };
+	static const struct flush_fx_peer first[] = { { scrash1,
+	    NELEM(scrash1) } };
+	static const struct flush_fx_peer second[] = { { scrash2,
+	    NELEM(scrash2) } };
 	struct flush_fx x;
 	pid_t pid;
 	int status;
 
-	flush_fx_init(&x, "smarthost [mx.test]:25\ntls none\nmax_recipients 2\n",
-	    first, NELEM(first));
+	flush_fx_init(&x,
+	    "smarthost [mx.test]:25\ntls none\nmax_recipients 2\n", first,
+	    NELEM(first));
 	flush_fx_queue(&x, five, 5);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -181,8 +188,8 @@ END_TEST
 /* 452 4.5.3 with none accepted on the second message of a session (a
  * per-session message limit, as OpenSMTPD's): a new session, the message
  * retried at once, the limit learned for the third. */
-static const char *const slim_a[] = { HELLO, MAIL, TO("a@x.test"), DATA,
-	RSET, MAIL, "C:RCPT TO:<b@x.test>", "S:452 4.5.3 Too many messages sent",
+static const char *const slim_a[] = { HELLO, MAIL, TO("a@x.test"), DATA, RSET,
+	MAIL, "C:RCPT TO:<b@x.test>", "S:452 4.5.3 Too many messages sent",
 	BYE };
 static const char *const slim_b[] = { HELLO, MAIL, TO("b@x.test"), DATA, BYE };
 static const char *const slim_c[] = { HELLO, MAIL, TO("c@x.test"), DATA, BYE };
@@ -190,9 +197,10 @@ static const char *const slim_c[] = { HELLO, MAIL, TO("c@x.test"), DATA, BYE };
 START_TEST(test_452_session_limit)
 {
 	static const struct flush_fx_peer peers[] = { { slim_a, NELEM(slim_a) },
-	    { slim_b, NELEM(slim_b) }, { slim_c, NELEM(slim_c) } };
-	static const char *const a[] = { "a@x.test" }, *const b[] = { "b@x.test" },
-	    *const c[] = { "c@x.test" };
+		{ slim_b, NELEM(slim_b) }, { slim_c, NELEM(slim_c) } };
+	static const char *const a[] = { "a@x.test" },
+	                         *const b[] = { "b@x.test" },
+	                         *const c[] = { "c@x.test" };
 	struct flush_fx x;
 
 	flush_fx_init(&x, conf_plain, peers, NELEM(peers));
@@ -209,12 +217,13 @@ END_TEST
 
 /* The same reply on the first message of a session is not a session
  * limit: that recipient is deferred (a temporary failure). */
-static const char *const sfirst[] = { HELLO, MAIL,
-	"C:RCPT TO:<a@x.test>", "S:452 4.5.3 Too many messages sent", BYE };
+static const char *const sfirst[] = { HELLO, MAIL, "C:RCPT TO:<a@x.test>",
+	"S:452 4.5.3 Too many messages sent", BYE };
 
 START_TEST(test_452_first_message_defers)
 {
-	static const struct flush_fx_peer peers[] = { { sfirst, NELEM(sfirst) } };
+	static const struct flush_fx_peer peers[] = { { sfirst,
+	    NELEM(sfirst) } };
 	static const char *const a[] = { "a@x.test" };
 	struct flush_fx x;
 
@@ -233,8 +242,8 @@ END_TEST
  * failures: the others are delivered, no new transaction for them. */
 static const char *const sfull[] = { HELLO, MAIL, TO("a@x.test"),
 	"C:RCPT TO:<b@x.test>", "S:452 4.2.2 mailbox full",
-	"C:RCPT TO:<c@x.test>", "S:452 4.3.1 insufficient system storage",
-	DATA, BYE };
+	"C:RCPT TO:<c@x.test>", "S:452 4.3.1 insufficient system storage", DATA,
+	BYE };
 
 START_TEST(test_452_other_codes)
 {
@@ -257,17 +266,16 @@ END_TEST
  * errors" before DATA.  Nothing was delivered, but the limit was learned:
  * the message goes again at once, in transactions of what was accepted. */
 static const char *const spf_a[] = { HELLO, MAIL, TO("r1@x.test"),
-	TO("r2@x.test"), TOOMANY("r3@x.test"),
-	"C:RCPT TO:<r4@x.test>", "S:421 4.7.0 mx.test Error: too many errors" };
-static const char *const spf_b[] = { HELLO,
-	MAIL, TO("r1@x.test"), TO("r2@x.test"), DATA,
-	RSET, MAIL, TO("r3@x.test"), TO("r4@x.test"), DATA,
-	RSET, MAIL, TO("r5@x.test"), DATA, BYE };
+	TO("r2@x.test"), TOOMANY("r3@x.test"), "C:RCPT TO:<r4@x.test>",
+	"S:421 4.7.0 mx.test Error: too many errors" };
+static const char *const spf_b[] = { HELLO, MAIL, TO("r1@x.test"),
+	TO("r2@x.test"), DATA, RSET, MAIL, TO("r3@x.test"), TO("r4@x.test"),
+	DATA, RSET, MAIL, TO("r5@x.test"), DATA, BYE };
 
 START_TEST(test_452_then_421)
 {
 	static const struct flush_fx_peer peers[] = { { spf_a, NELEM(spf_a) },
-	    { spf_b, NELEM(spf_b) } };
+		{ spf_b, NELEM(spf_b) } };
 	struct flush_fx x;
 
 	flush_fx_init(&x, conf_plain, peers, NELEM(peers));
@@ -321,12 +329,15 @@ static const char *const smax_b[] = { HELLO, MAIL, TO("b@x.test"), DATA, BYE };
 START_TEST(test_max_messages_per_connection)
 {
 	static const struct flush_fx_peer peers[] = { { smax_a, NELEM(smax_a) },
-	    { smax_b, NELEM(smax_b) } };
-	static const char *const a[] = { "a@x.test" }, *const b[] = { "b@x.test" };
+		{ smax_b, NELEM(smax_b) } };
+	static const char *const a[] = { "a@x.test" },
+	                         *const b[] = { "b@x.test" };
 	struct flush_fx x;
 
-	flush_fx_init(&x, "smarthost [mx.test]:25\ntls none\n"
-	    "max_messages_per_connection 1\n", peers, NELEM(peers));
+	flush_fx_init(&x,
+	    "smarthost [mx.test]:25\ntls none\n"
+	    "max_messages_per_connection 1\n",
+	    peers, NELEM(peers));
 	flush_fx_queue(&x, a, 1);
 	flush_fx_queue(&x, b, 1);
 	flush_fx_run(&x);

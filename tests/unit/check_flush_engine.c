@@ -31,7 +31,7 @@
 #define NOTICE "C:MAIL FROM:<>", "S:250 ok", TO("s@x.test"), DATA
 
 static const char *const conf_plain =
-	"smarthost [mx.test]:25\ntls none\nretry_min 300\nretry_max 4000\n";
+    "smarthost [mx.test]:25\ntls none\nretry_min 300\nretry_max 4000\n";
 
 static const char *const only_a[] = { "a@x.test" };
 
@@ -51,13 +51,14 @@ env_of(struct flush_fx *x, size_t k, struct envelope *env)
 	ck_assert_int_eq(flush_fx_env(x, k, env), 0);
 }
 
-/* ---- sent ----------------------------------------------------------------- */
+/* ---- sent ---------------------------------------------------------------- */
 
 static const char *const s_sent[] = { HELLO, MAIL, TO("a@x.test"), DATA, BYE };
 
 START_TEST(test_sent)
 {
-	static const struct flush_fx_peer peers[] = { { s_sent, NELEM(s_sent) } };
+	static const struct flush_fx_peer peers[] = { { s_sent,
+	    NELEM(s_sent) } };
 	struct flush_fx x;
 	struct strv others = STRV_INIT;
 
@@ -77,7 +78,7 @@ START_TEST(test_sent)
 }
 END_TEST
 
-/* ---- deferred --------------------------------------------------------------- */
+/* ---- deferred ------------------------------------------------------------ */
 
 static const char *const s_450[] = { HELLO, MAIL, TO450("a@x.test"), BYE };
 
@@ -87,7 +88,8 @@ static const char *const s_450[] = { HELLO, MAIL, TO450("a@x.test"), BYE };
 START_TEST(test_deferred)
 {
 	static const struct flush_fx_peer first[] = { { s_450, NELEM(s_450) } };
-	static const struct flush_fx_peer later[] = { { s_sent, NELEM(s_sent) } };
+	static const struct flush_fx_peer later[] = { { s_sent,
+	    NELEM(s_sent) } };
 	struct flush_fx x;
 	struct envelope env;
 	time_t t0;
@@ -145,12 +147,12 @@ START_TEST(test_deferred_jitter)
 }
 END_TEST
 
-/* ---- bounced -------------------------------------------------------------------- */
+/* ---- bounced ------------------------------------------------------------- */
 
 /* 550: the message leaves the queue and a notice to the sender is queued
  * and sent by the rescan over the same session. */
-static const char *const s_550[] = { HELLO, MAIL, TO550("a@x.test"),
-	RSET, NOTICE, BYE };
+static const char *const s_550[] = { HELLO, MAIL, TO550("a@x.test"), RSET,
+	NOTICE, BYE };
 
 START_TEST(test_bounced)
 {
@@ -162,7 +164,7 @@ START_TEST(test_bounced)
 	flush_fx_queue(&x, only_a, 1);
 	flush_fx_run(&x);
 	ck_assert_uint_eq(x.st.bounced, 1);
-	ck_assert_uint_eq(x.st.sent, 1);        /* the notice */
+	ck_assert_uint_eq(x.st.sent, 1); /* the notice */
 	ck_assert_uint_eq(x.st.sessions, 1);
 	ck_assert_str_eq(flush_fx_state(&x, 0, "a@x.test"), "gone");
 	b = body_of(&x, 0);
@@ -173,7 +175,7 @@ START_TEST(test_bounced)
 }
 END_TEST
 
-/* ---- expired -------------------------------------------------------------------- */
+/* ---- expired ------------------------------------------------------------- */
 
 /* queue_lifetime 2d: a try one second before it defers again; the try
  * after it fails the recipient with 4.4.7 and queues the notice. */
@@ -183,13 +185,15 @@ static const char *const s_450_expire[] = { HELLO, MAIL, TO450("a@x.test"),
 START_TEST(test_expired)
 {
 	static const struct flush_fx_peer first[] = { { s_450, NELEM(s_450) } };
-	static const struct flush_fx_peer last[] = {
-	    { s_450_expire, NELEM(s_450_expire) } };
+	static const struct flush_fx_peer last[] = { { s_450_expire,
+	    NELEM(s_450_expire) } };
 	struct flush_fx x;
 	const char *b;
 
-	flush_fx_init(&x, "smarthost [mx.test]:25\ntls none\nretry_min 300\n"
-	    "queue_lifetime 2d\nqueue_warn 0\n", first, NELEM(first));
+	flush_fx_init(&x,
+	    "smarthost [mx.test]:25\ntls none\nretry_min 300\n"
+	    "queue_lifetime 2d\nqueue_warn 0\n",
+	    first, NELEM(first));
 	flush_fx_queue(&x, only_a, 1);
 	fake_clock_advance(&x.clock, 2 * DAY - 1);
 	flush_fx_run(&x);
@@ -210,24 +214,26 @@ START_TEST(test_expired)
 }
 END_TEST
 
-/* ---- warned --------------------------------------------------------------------- */
+/* ---- warned -------------------------------------------------------------- */
 
 /* queue_warn 4h with NOTIFY=DELAY: no warning before 4 hours, one
  * "delayed" notice at the first try after, none at the next. */
-static const char *const s_450_warn[] = { HELLO, MAIL,
-	TO450("a@x.test"), RSET, NOTICE, BYE };
+static const char *const s_450_warn[] = { HELLO, MAIL, TO450("a@x.test"), RSET,
+	NOTICE, BYE };
 
 START_TEST(test_warned)
 {
 	static const struct flush_fx_peer p450[] = { { s_450, NELEM(s_450) } };
-	static const struct flush_fx_peer pwarn[] = {
-	    { s_450_warn, NELEM(s_450_warn) } };
+	static const struct flush_fx_peer pwarn[] = { { s_450_warn,
+	    NELEM(s_450_warn) } };
 	struct flush_fx x;
 	struct envelope env;
 	const char *b;
 
-	flush_fx_init(&x, "smarthost [mx.test]:25\ntls none\nretry_min 300\n"
-	    "queue_warn 4h\n", p450, NELEM(p450));
+	flush_fx_init(&x,
+	    "smarthost [mx.test]:25\ntls none\nretry_min 300\n"
+	    "queue_warn 4h\n",
+	    p450, NELEM(p450));
 	x.o.force = 1;
 	flush_fx_queue_from(&x, "s@x.test", only_a, 1,
 	    RCPT_NOTIFY_DELAY | RCPT_NOTIFY_FAILURE);
@@ -240,7 +246,7 @@ START_TEST(test_warned)
 	fake_clock_advance(&x.clock, 1);
 	flush_fx_peers(&x, pwarn, NELEM(pwarn));
 	flush_fx_run(&x);
-	ck_assert_uint_eq(x.st.sent, 1);        /* the warning */
+	ck_assert_uint_eq(x.st.sent, 1); /* the warning */
 	ck_assert_str_eq(flush_fx_state(&x, 0, "a@x.test"), "pending");
 	env_of(&x, 0, &env);
 	ck_assert_uint_ne(env.flags & ENVELOPE_F_WARNED, 0);
@@ -258,7 +264,7 @@ START_TEST(test_warned)
 }
 END_TEST
 
-/* ---- dead.letter ---------------------------------------------------------------- */
+/* ---- dead.letter --------------------------------------------------------- */
 
 static char *
 deadletter(struct flush_fx *x)
@@ -280,13 +286,13 @@ deadletter(struct flush_fx *x)
 
 /* A notice (sender <>) the smarthost refuses for good cannot be bounced:
  * it goes to dead.letter in the queue owner's HOME. */
-static const char *const s_notice_550[] = { HELLO, "C:MAIL FROM:<>",
-	"S:250 ok", TO550("a@x.test"), BYE };
+static const char *const s_notice_550[] = { HELLO, "C:MAIL FROM:<>", "S:250 ok",
+	TO550("a@x.test"), BYE };
 
 START_TEST(test_deadletter_refused_notice)
 {
-	static const struct flush_fx_peer peers[] = {
-	    { s_notice_550, NELEM(s_notice_550) } };
+	static const struct flush_fx_peer peers[] = { { s_notice_550,
+	    NELEM(s_notice_550) } };
 	struct flush_fx x;
 	struct strv others = STRV_INIT;
 	char *dl;
@@ -296,7 +302,7 @@ START_TEST(test_deadletter_refused_notice)
 	flush_fx_run(&x);
 	ck_assert_uint_eq(x.st.bounced, 1);
 	ck_assert_str_eq(flush_fx_state(&x, 0, "a@x.test"), "gone");
-	ck_assert_uint_eq(flush_fx_others(&x, &others), 0);   /* no bounce */
+	ck_assert_uint_eq(flush_fx_others(&x, &others), 0); /* no bounce */
 	dl = deadletter(&x);
 	ck_assert_msg(strncmp(dl, "From MAILER-DAEMON ", 19) == 0, "%s", dl);
 	ck_assert_ptr_nonnull(strstr(dl, "\nSubject: t\n"));
@@ -328,15 +334,17 @@ START_TEST(test_deadletter_local_notice)
 }
 END_TEST
 
-/* ---- held ----------------------------------------------------------------------- */
+/* ---- held ---------------------------------------------------------------- */
 
 /* A held message is not touched, not even by a forced run, and needs no
  * connection; the others go. */
-static const char *const s_sent_b[] = { HELLO, MAIL, TO("b@x.test"), DATA, BYE };
+static const char *const s_sent_b[] = { HELLO, MAIL, TO("b@x.test"), DATA,
+	BYE };
 
 START_TEST(test_held)
 {
-	static const struct flush_fx_peer peers[] = { { s_sent_b, NELEM(s_sent_b) } };
+	static const struct flush_fx_peer peers[] = { { s_sent_b,
+	    NELEM(s_sent_b) } };
 	static const char *const only_b[] = { "b@x.test" };
 	struct flush_fx x;
 	struct envelope env;
@@ -362,19 +370,21 @@ START_TEST(test_held)
 }
 END_TEST
 
-/* ---- maybe-delivered ------------------------------------------------------------ */
+/* ---- maybe-delivered ----------------------------------------------------- */
 
 /* The connection is lost after the final dot, before the server's reply:
  * the message may have been delivered.  It stays queued, flagged, and is
  * sent again at its retry (never bounced for it); the flag is cleared
  * when it is done. */
-static const char *const s_lost[] = { HELLO, MAIL, TO("a@x.test"),
-	"C:DATA", "S:354 go", "B", "D" };
+static const char *const s_lost[] = { HELLO, MAIL, TO("a@x.test"), "C:DATA",
+	"S:354 go", "B", "D" };
 
 START_TEST(test_maybe_delivered)
 {
-	static const struct flush_fx_peer first[] = { { s_lost, NELEM(s_lost) } };
-	static const struct flush_fx_peer later[] = { { s_sent, NELEM(s_sent) } };
+	static const struct flush_fx_peer first[] = { { s_lost,
+	    NELEM(s_lost) } };
+	static const struct flush_fx_peer later[] = { { s_sent,
+	    NELEM(s_sent) } };
 	struct flush_fx x;
 	struct envelope env;
 
@@ -398,23 +408,26 @@ START_TEST(test_maybe_delivered)
 }
 END_TEST
 
-/* ---- pacing --------------------------------------------------------------------- */
+/* ---- pacing -------------------------------------------------------------- */
 
 /* messages_per_minute 60: each message after the first waits a second —
  * on the fake clock, which the wait advances instead of sleeping; with no
  * limit nothing waits. */
-static const char *const s_three[] = { HELLO, MAIL, TO("a@x.test"), DATA,
-	RSET, MAIL, TO("b@x.test"), DATA, RSET, MAIL, TO("c@x.test"), DATA, BYE };
+static const char *const s_three[] = { HELLO, MAIL, TO("a@x.test"), DATA, RSET,
+	MAIL, TO("b@x.test"), DATA, RSET, MAIL, TO("c@x.test"), DATA, BYE };
 
 START_TEST(test_paced)
 {
-	static const struct flush_fx_peer peers[] = { { s_three, NELEM(s_three) } };
+	static const struct flush_fx_peer peers[] = { { s_three,
+	    NELEM(s_three) } };
 	static const char *const abc[] = { "a@x.test", "b@x.test", "c@x.test" };
 	struct flush_fx x;
 	size_t i;
 
-	flush_fx_init(&x, _i == 0 ? "smarthost [mx.test]:25\ntls none\n"
-	    "messages_per_minute 60\n" : "smarthost [mx.test]:25\ntls none\n",
+	flush_fx_init(&x,
+	    _i == 0 ? "smarthost [mx.test]:25\ntls none\n"
+	              "messages_per_minute 60\n" :
+	              "smarthost [mx.test]:25\ntls none\n",
 	    peers, NELEM(peers));
 	for (i = 0; i < 3; i++)
 		flush_fx_queue(&x, abc + i, 1);

@@ -23,6 +23,7 @@
 #include "lib/tmpdir.h"
 
 /* ---- severity ---- */
+/* clang-format off */
 static const struct { int cur, next, want; } worse[] = {
 	{ EX_OK, EX_OK, EX_OK },
 	{ EX_OK, EX_TEMPFAIL, EX_TEMPFAIL },
@@ -33,6 +34,7 @@ static const struct { int cur, next, want; } worse[] = {
 	{ EX_CONFIG, EX_OSERR, EX_CONFIG },
 	{ EX_OK, EX_NOUSER, EX_NOUSER },
 };
+/* clang-format on */
 
 START_TEST(test_worse)
 {
@@ -142,9 +144,11 @@ START_TEST(test_not_root)
 		ck_assert_int_eq(setuid(65534), 0);
 	ck_assert_int_eq(flush_users_require_root(&e), -1);
 	ck_assert_int_eq(e.code, EX_NOPERM);
-	want = xasprintf("--all-users flushes every queue of the system "
+	want = xasprintf(
+	    "--all-users flushes every queue of the system "
 	    "spool and must be run as root (you are uid %lu); without it, "
-	    "relayq-flush flushes your own queue", (unsigned long)geteuid());
+	    "relayq-flush flushes your own queue",
+	    (unsigned long)geteuid());
 	ck_assert_str_eq(e.msg, want);
 	free(want);
 }
@@ -193,14 +197,15 @@ START_TEST(test_loop)
 	log_set_syslog(0);
 	test_tmpdir_setup();
 	ck_assert_int_eq(chmod(test_dir, 01733), 0);
-	mkentry("65534", 0700, 65534, 65534);   /* good, empty */
-	mkentry("65534.abc123", 0700, 65534, 65534);  /* its fallback: same child */
-	mkentry("64999", 0700, 64999, 64999);   /* good, no passwd entry */
-	mkentry("1000", 0700, 65534, 65534);    /* wrong owner */
-	mkentry("2000", 0755, 2000, 2000);      /* loose */
-	mkentry("0", 0700, 0, 0);               /* root's own */
-	mkentry("64998", 0700, 64998, 0);       /* no passwd entry, group root */
-	mkentry("www", 0700, 33, 33);           /* not a uid */
+	mkentry("65534", 0700, 65534, 65534); /* good, empty */
+	mkentry("65534.abc123", 0700, 65534,
+	    65534);                           /* its fallback: same child */
+	mkentry("64999", 0700, 64999, 64999); /* good, no passwd entry */
+	mkentry("1000", 0700, 65534, 65534);  /* wrong owner */
+	mkentry("2000", 0755, 2000, 2000);    /* loose */
+	mkentry("0", 0700, 0, 0);             /* root's own */
+	mkentry("64998", 0700, 64998, 0);     /* no passwd entry, group root */
+	mkentry("www", 0700, 33, 33);         /* not a uid */
 	p = xasprintf("%s/3000", test_dir);
 	ck_assert_int_eq(symlink("/etc", p), 0);
 	free(p);

@@ -15,41 +15,43 @@
 #define ADDR "app@example.com"
 
 static const struct {
-	const char *in;          /* header section as submitted */
-	int changed;             /* from_policy_headers' result */
-	const char *out;         /* header section afterwards */
+	const char *in;  /* header section as submitted */
+	int changed;     /* from_policy_headers' result */
+	const char *out; /* header section afterwards */
 } cases[] = {
 	/* a program's own From: moves into Reply-To, its name stays */
 	{ "From: Shop <orders@shop.test>\nSubject: s\n", 1,
-	  "From: Shop <" ADDR ">\nReply-To: Shop <orders@shop.test>\nSubject: s\n" },
+	    "From: Shop <" ADDR
+	    ">\nReply-To: Shop <orders@shop.test>\nSubject: s\n" },
 	/* no display name: the bare address */
 	{ "From: root@host.example.com\nTo: a@b.test\n", 1,
-	  "From: " ADDR "\nReply-To: root@host.example.com\nTo: a@b.test\n" },
+	    "From: " ADDR "\nReply-To: root@host.example.com\nTo: a@b.test\n" },
 	/* an existing Reply-To is kept, never doubled */
 	{ "Reply-To: help@shop.test\nFrom: \"Shop, Inc.\" <x@shop.test>\n", 1,
-	  "Reply-To: help@shop.test\nFrom: \"Shop, Inc.\" <" ADDR ">\n" },
+	    "Reply-To: help@shop.test\nFrom: \"Shop, Inc.\" <" ADDR ">\n" },
 	/* already the configured address (any case): byte for byte */
 	{ "From:   Me   <APP@Example.COM>\nSubject: s\n", 0,
-	  "From:   Me   <APP@Example.COM>\nSubject: s\n" },
+	    "From:   Me   <APP@Example.COM>\nSubject: s\n" },
 	/* no From: left for completion (from the envelope sender) */
 	{ "Subject: s\n", 0, "Subject: s\n" },
 	/* Sender: named the original author's agent: removed */
 	{ "From: a@x.test\nSender: b@y.test\n", 1,
-	  "From: " ADDR "\nReply-To: a@x.test\n" },
+	    "From: " ADDR "\nReply-To: a@x.test\n" },
 	/* several authors: the first name, the whole list to Reply-To */
 	{ "From: A <a@x.test>, B <b@x.test>\n", 1,
-	  "From: A <" ADDR ">\nReply-To: A <a@x.test>, B <b@x.test>\n" },
+	    "From: A <" ADDR ">\nReply-To: A <a@x.test>, B <b@x.test>\n" },
 	/* folded original: kept as written in Reply-To */
 	{ "From: Long Name\n <long@x.test>\n", 1,
-	  "From: Long Name <" ADDR ">\nReply-To: Long Name\n <long@x.test>\n" },
+	    "From: Long Name <" ADDR
+	    ">\nReply-To: Long Name\n <long@x.test>\n" },
 	/* unparseable From: replaced, not copied anywhere */
 	{ "From: <<<\nSubject: s\n", 1, "From: " ADDR "\nSubject: s\n" },
 	/* two From: fields: one remains */
 	{ "From: a@x.test\nFrom: b@x.test\n", 1,
-	  "From: " ADDR "\nReply-To: a@x.test\n" },
+	    "From: " ADDR "\nReply-To: a@x.test\n" },
 	/* Resent-From is not From: left to the ordinary rewriting */
 	{ "Resent-From: r@x.test\nFrom: " ADDR "\n", 0,
-	  "Resent-From: r@x.test\nFrom: " ADDR "\n" },
+	    "Resent-From: r@x.test\nFrom: " ADDR "\n" },
 };
 
 START_TEST(headers_table)
@@ -62,7 +64,8 @@ START_TEST(headers_table)
 	int r;
 
 	ck_assert_int_eq(headers_parse(&hl, cases[_i].in, strlen(cases[_i].in),
-	    &off, &e), 0);
+	                     &off, &e),
+	    0);
 	r = from_policy_headers(&hl, ADDR);
 	headers_serialize(&hl, &out);
 	want = malloc(strlen(cases[_i].out) + 2);
@@ -78,12 +81,14 @@ END_TEST
 
 static const struct {
 	const char *address, *sender, *want;
+	/* clang-format off */
 } senders[] = {
 	{ ADDR, "root@host.example.com", ADDR },       /* local */
 	{ ADDR, "orders@shop.test", ADDR },            /* not local: also */
 	{ ADDR, "", "" },                              /* a bounce stays <> */
 	{ NULL, "orders@shop.test", "orders@shop.test" },
 };
+/* clang-format on */
 
 START_TEST(sender_table)
 {

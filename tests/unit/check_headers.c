@@ -25,7 +25,8 @@ parse(struct header_list *hl, const char *text, size_t *body_off)
 
 	headers_init(hl);
 	err_clear(&e);
-	ck_assert_int_eq(headers_parse(hl, text, strlen(text), body_off, &e), 0);
+	ck_assert_int_eq(headers_parse(hl, text, strlen(text), body_off, &e),
+	    0);
 }
 
 static char *
@@ -48,13 +49,16 @@ assert_serialized(const struct header_list *hl, const char *want)
 
 /* ---- list, parse, serialise ---------------------------------------------- */
 
-#define P(in, f, off, out) { in, sizeof(in) - 1, f, off, out }
+#define P(in, f, off, out) \
+	{ \
+		in, sizeof(in) - 1, f, off, out \
+	}
 static const struct {
 	const char *in;
 	size_t len;
 	size_t fields;
 	size_t body_off;
-	const char *out;   /* serialised */
+	const char *out; /* serialised */
 } parses[] = {
 	P("A: 1\nB: 2\n\nbody\n", 2, 11, "A: 1\nB: 2\n\n"),
 	P("A: 1\r\nB: 2\r\n\r\nbody\r\n", 2, 14, "A: 1\nB: 2\n\n"),
@@ -76,7 +80,9 @@ START_TEST(test_parse)
 	size_t off = 12345;
 
 	headers_init(&hl);
-	ck_assert_int_eq(headers_parse(&hl, parses[_i].in, parses[_i].len, &off, &e), 0);
+	ck_assert_int_eq(headers_parse(&hl, parses[_i].in, parses[_i].len, &off,
+	                     &e),
+	    0);
 	ck_assert_uint_eq(hl.n, parses[_i].fields);
 	ck_assert_uint_eq(off, parses[_i].body_off);
 	assert_serialized(&hl, parses[_i].out);
@@ -106,7 +112,8 @@ START_TEST(test_find_count_remove)
 {
 	struct header_list hl;
 
-	parse(&hl, "Received: a\nX-A: 1\nreceived: b\nRECEIVED: c\nX-B: 2\n\n", NULL);
+	parse(&hl, "Received: a\nX-A: 1\nreceived: b\nRECEIVED: c\nX-B: 2\n\n",
+	    NULL);
 	ck_assert_uint_eq(headers_find(&hl, "received", 0), 0);
 	ck_assert_uint_eq(headers_find(&hl, "Received", 1), 2);
 	ck_assert_uint_eq(headers_find(&hl, "x-b", 0), 4);
@@ -130,7 +137,9 @@ START_TEST(test_hops)
 {
 	struct header_list hl;
 
-	parse(&hl, "Received: a\nReceived: b\n\tc\nVia: x\nMail-From: y\nX: z\nreceived: q\n\n", NULL);
+	parse(&hl,
+	    "Received: a\nReceived: b\n\tc\nVia: x\nMail-From: y\nX: z\nreceived: q\n\n",
+	    NULL);
 	ck_assert_uint_eq(headers_hops(&hl), 5);
 	headers_free(&hl);
 	parse(&hl, "X: z\n\n", NULL);
@@ -156,10 +165,12 @@ START_TEST(test_strip_bcc)
 	    "Resent-Bcc: r@x\n"
 	    "BCC:\n"
 	    "Subject: Bcc: not a field\n"
-	    "\nBcc: body@x\n", NULL);
+	    "\nBcc: body@x\n",
+	    NULL);
 	ck_assert_uint_eq(headers_strip_bcc(&hl), 4);
 	s = serialize(&hl);
-	ck_assert_str_eq(s, "From: a@x\nTo: b@x\nSubject: Bcc: not a field\n\n");
+	ck_assert_str_eq(s,
+	    "From: a@x\nTo: b@x\nSubject: Bcc: not a field\n\n");
 	ck_assert_ptr_null(strstr(s, "secret"));
 	free(s);
 	ck_assert_uint_eq(headers_strip_bcc(&hl), 0);
@@ -171,7 +182,8 @@ END_TEST
 
 static const struct {
 	const char *in;
-	const char *out;   /* "local@domain," ... or "ERR" */
+	const char *out; /* "local@domain," ... or "ERR" */
+	                 /* clang-format off */
 } rcpts[] = {
 	{ "To: a@x\nCc: b@x, c@x\nBcc: d@x\nFrom: f@x\n\n", "a@x,b@x,c@x,d@x," },
 	{ "To: undisclosed-recipients:;\nBcc: hidden@x\n\n", "hidden@x," },
@@ -189,6 +201,7 @@ static const struct {
 	{ "To: bad bad\n\n", "ERR" },
 	{ "To: ok@x\nCc: \"unterminated\n\n", "ERR" },
 };
+/* clang-format on */
 
 START_TEST(test_recipients)
 {
@@ -212,7 +225,8 @@ START_TEST(test_recipients)
 		ck_assert_uint_eq(l.n, (size_t)n + 1);
 	}
 	for (i = 1; i < l.n; i++)
-		buf_printf(&t, "%s@%s,", l.v[i].local, l.v[i].domain ? l.v[i].domain : "-");
+		buf_printf(&t, "%s@%s,", l.v[i].local,
+		    l.v[i].domain ? l.v[i].domain : "-");
 	ck_assert_str_eq(buf_cstr(&t), rcpts[_i].out);
 	buf_free(&t);
 	addr_list_free(&l);
@@ -229,7 +243,8 @@ START_TEST(test_recipients_200)
 	int i;
 
 	for (i = 0; i < 200; i++)
-		addr_list_add(&l, i % 2 ? "Name, With Comma" : NULL, "u", "example.com");
+		addr_list_add(&l, i % 2 ? "Name, With Comma" : NULL, "u",
+		    "example.com");
 	buf_adds(&msg, "To: ");
 	addr_format_list(&msg, &l, 4);
 	buf_adds(&msg, "\nSubject: many\n\nbody\n");
@@ -250,6 +265,7 @@ static const struct {
 	const char *tz;
 	time_t t;
 	const char *out;
+	/* clang-format off */
 } dates[] = {
 	{ "UTC0", T0, "Tue, 5 Mar 2024 14:07:09 +0000" },
 	{ "EST5", T0, "Tue, 5 Mar 2024 09:07:09 -0500" },
@@ -258,6 +274,7 @@ static const struct {
 	{ "HST10", 0, "Wed, 31 Dec 1969 14:00:00 -1000" },
 	{ "UTC0", (time_t)951782400, "Tue, 29 Feb 2000 00:00:00 +0000" },
 };
+/* clang-format on */
 
 START_TEST(test_date)
 {
@@ -269,10 +286,9 @@ START_TEST(test_date)
 }
 END_TEST
 
-static const struct headers_info info = {
-	T0, "Cron Daemon", "root", "host.example", "20240305140709.ABC", "host.example",
-	"host.example", "1A2B3C", 1000
-};
+static const struct headers_info info = { T0, "Cron Daemon", "root",
+	"host.example", "20240305140709.ABC", "host.example", "host.example",
+	"1A2B3C", 1000 };
 
 static const struct {
 	const char *in;
@@ -280,35 +296,37 @@ static const struct {
 	const char *out;
 } completes[] = {
 	{ "Subject: x\n\n", 4,
-	  "Subject: x\n"
-	  "From: Cron Daemon <root@host.example>\n"
-	  "Date: Tue, 5 Mar 2024 14:07:09 +0000\n"
-	  "Message-ID: <20240305140709.ABC@host.example>\n"
-	  "To: undisclosed-recipients:;\n\n" },
+	    "Subject: x\n"
+	    "From: Cron Daemon <root@host.example>\n"
+	    "Date: Tue, 5 Mar 2024 14:07:09 +0000\n"
+	    "Message-ID: <20240305140709.ABC@host.example>\n"
+	    "To: undisclosed-recipients:;\n\n" },
 	{ "From: me@x\nDate: d\nMessage-Id: <a@b>\nCc: c@x\n\n", 0,
-	  "From: me@x\nDate: d\nMessage-Id: <a@b>\nCc: c@x\n\n" },
+	    "From: me@x\nDate: d\nMessage-Id: <a@b>\nCc: c@x\n\n" },
 	{ "from: me@x\nTO: t@x\n\n", 2,
-	  "from: me@x\nTO: t@x\n"
-	  "Date: Tue, 5 Mar 2024 14:07:09 +0000\n"
-	  "Message-ID: <20240305140709.ABC@host.example>\n\n" },
+	    "from: me@x\nTO: t@x\n"
+	    "Date: Tue, 5 Mar 2024 14:07:09 +0000\n"
+	    "Message-ID: <20240305140709.ABC@host.example>\n\n" },
 	/* Bcc only: still no visible recipient */
 	{ "From: me@x\nDate: d\nMessage-ID: <a@b>\nBcc: h@x\n\n", 1,
-	  "From: me@x\nDate: d\nMessage-ID: <a@b>\nBcc: h@x\n"
-	  "To: undisclosed-recipients:;\n\n" },
+	    "From: me@x\nDate: d\nMessage-ID: <a@b>\nBcc: h@x\n"
+	    "To: undisclosed-recipients:;\n\n" },
 	/* resent: Resent- fields at the top of the topmost block */
 	{ "Received: by a\nResent-To: n@x\nFrom: o@x\nTo: o2@x\nDate: d\n\n", 3,
-	  "Received: by a\n"
-	  "Resent-From: Cron Daemon <root@host.example>\n"
-	  "Resent-Date: Tue, 5 Mar 2024 14:07:09 +0000\n"
-	  "Resent-Message-ID: <20240305140709.ABC@host.example>\n"
-	  "Resent-To: n@x\nFrom: o@x\nTo: o2@x\nDate: d\n\n" },
+	    "Received: by a\n"
+	    "Resent-From: Cron Daemon <root@host.example>\n"
+	    "Resent-Date: Tue, 5 Mar 2024 14:07:09 +0000\n"
+	    "Resent-Message-ID: <20240305140709.ABC@host.example>\n"
+	    "Resent-To: n@x\nFrom: o@x\nTo: o2@x\nDate: d\n\n" },
 	{ "Resent-Bcc: h@x\nResent-From: me@x\nResent-Date: d\nResent-Message-ID: <m@x>\n"
-	  "To: o@x\n\n", 1,
-	  "Resent-To: undisclosed-recipients:;\n"
-	  "Resent-Bcc: h@x\nResent-From: me@x\nResent-Date: d\nResent-Message-ID: <m@x>\n"
-	  "To: o@x\n\n" },
-	{ "Resent-Cc: c@x\nResent-From: me@x\nResent-Date: d\nResent-Message-ID: <m@x>\n\n", 0,
-	  "Resent-Cc: c@x\nResent-From: me@x\nResent-Date: d\nResent-Message-ID: <m@x>\n\n" },
+	  "To: o@x\n\n",
+	    1,
+	    "Resent-To: undisclosed-recipients:;\n"
+	    "Resent-Bcc: h@x\nResent-From: me@x\nResent-Date: d\nResent-Message-ID: <m@x>\n"
+	    "To: o@x\n\n" },
+	{ "Resent-Cc: c@x\nResent-From: me@x\nResent-Date: d\nResent-Message-ID: <m@x>\n\n",
+	    0,
+	    "Resent-Cc: c@x\nResent-From: me@x\nResent-Date: d\nResent-Message-ID: <m@x>\n\n" },
 };
 
 START_TEST(test_complete)
@@ -320,7 +338,7 @@ START_TEST(test_complete)
 	parse(&hl, completes[_i].in, NULL);
 	ck_assert_uint_eq(headers_complete(&hl, &info), completes[_i].added);
 	assert_serialized(&hl, completes[_i].out);
-	ck_assert_uint_eq(headers_complete(&hl, &info), 0);   /* idempotent */
+	ck_assert_uint_eq(headers_complete(&hl, &info), 0); /* idempotent */
 	headers_free(&hl);
 }
 END_TEST
@@ -338,7 +356,8 @@ START_TEST(test_complete_from_variants)
 	i2.msgid_left = NULL;
 	parse(&hl, "To: a@b\n\n", NULL);
 	ck_assert_uint_eq(headers_complete(&hl, &i2), 2);
-	assert_serialized(&hl, "To: a@b\nFrom: \"Smith, Jr.\" <\"john smith\">\n"
+	assert_serialized(&hl,
+	    "To: a@b\nFrom: \"Smith, Jr.\" <\"john smith\">\n"
 	    "Date: Tue, 5 Mar 2024 14:07:09 +0000\n\n");
 	headers_free(&hl);
 	i2.from_local = NULL;
@@ -366,18 +385,20 @@ START_TEST(test_received)
 	ck_assert_ptr_null(strstr(hl.v[0].raw, "secret"));
 	ck_assert_ptr_null(strstr(hl.v[0].raw, "hidden"));
 	ck_assert_str_eq(hl.v[0].name, "Received");
-	ck_assert_str_eq(headers_value(&hl.v[0]), " by host.example (relayq, from userid 1000)\n"
+	ck_assert_str_eq(headers_value(&hl.v[0]),
+	    " by host.example (relayq, from userid 1000)\n"
 	    "\tid 1A2B3C; Tue, 5 Mar 2024 09:07:09 -0500\n");
 	free(s);
 	headers_free(&hl);
 }
 END_TEST
 
-/* ---- rewriting ------------------------------------------------------------ */
+/* ---- rewriting ----------------------------------------------------------- */
 
 /* root -> admin@example.com; unqualified -> @example.org; else unchanged. */
 static int
-rewrite_cb(void *arg, const char *local, const char *domain, char **nl, char **nd)
+rewrite_cb(void *arg, const char *local, const char *domain, char **nl,
+    char **nd)
 {
 	int *calls = arg;
 
@@ -401,26 +422,28 @@ static const struct {
 	int calls;
 	const char *out;
 } rewrites[] = {
-	/* nothing to change: bytes kept exactly, odd folding and comments too */
+	/* nothing to change: bytes kept exactly, odd folding and comments too
+	 */
 	{ "To: a@x (c1),\n\t  \"B, b\"   <b@y>\nSubject: root\n\n", 0, 2,
-	  "To: a@x (c1),\n\t  \"B, b\"   <b@y>\nSubject: root\n\n" },
+	    "To: a@x (c1),\n\t  \"B, b\"   <b@y>\nSubject: root\n\n" },
 	{ "From: root (Cron Daemon)\nTo: root\n\n", 2, 2,
-	  "From: Cron Daemon <admin@example.com>\nTo: admin@example.com\n\n" },
+	    "From: Cron Daemon <admin@example.com>\nTo: admin@example.com\n\n" },
 	{ "To: \"Doe, J\" <jd>, x@y\n\n", 1, 2,
-	  "To: \"Doe, J\" <jd@example.org>, x@y\n\n" },
+	    "To: \"Doe, J\" <jd@example.org>, x@y\n\n" },
 	{ "Cc: =?UTF-8?Q?J=C3=B6rg?= <joerg>\n\n", 1, 1,
-	  "Cc: =?UTF-8?Q?J=C3=B6rg?= <joerg@example.org>\n\n" },
+	    "Cc: =?UTF-8?Q?J=C3=B6rg?= <joerg@example.org>\n\n" },
 	/* Subject, X-*, Received, Message-ID are not address fields */
 	{ "Subject: root\nX-To: root\nMessage-ID: <root>\n\n", 0, 0,
-	  "Subject: root\nX-To: root\nMessage-ID: <root>\n\n" },
+	    "Subject: root\nX-To: root\nMessage-ID: <root>\n\n" },
 	/* empty group: nothing to rewrite; group with a member is flattened */
-	{ "To: undisclosed-recipients:;\n\n", 0, 0, "To: undisclosed-recipients:;\n\n" },
+	{ "To: undisclosed-recipients:;\n\n", 0, 0,
+	    "To: undisclosed-recipients:;\n\n" },
 	{ "To: team: root, a@x;\n\n", 1, 2, "To: admin@example.com, a@x\n\n" },
 	/* an unparsable field is left as it is */
 	{ "To: bad bad root\nReply-To: root\n\n", 1, 1,
-	  "To: bad bad root\nReply-To: admin@example.com\n\n" },
+	    "To: bad bad root\nReply-To: admin@example.com\n\n" },
 	{ "Resent-From: root\nresent-to: r\nSender: s@x\n\n", 2, 3,
-	  "Resent-From: admin@example.com\nresent-to: r@example.org\nSender: s@x\n\n" },
+	    "Resent-From: admin@example.com\nresent-to: r@example.org\nSender: s@x\n\n" },
 };
 
 START_TEST(test_rewrite)
@@ -429,7 +452,8 @@ START_TEST(test_rewrite)
 	int calls = 0;
 
 	parse(&hl, rewrites[_i].in, NULL);
-	ck_assert_uint_eq(headers_rewrite(&hl, NULL, rewrite_cb, &calls), rewrites[_i].changed);
+	ck_assert_uint_eq(headers_rewrite(&hl, NULL, rewrite_cb, &calls),
+	    rewrites[_i].changed);
 	ck_assert_int_eq(calls, rewrites[_i].calls);
 	assert_serialized(&hl, rewrites[_i].out);
 	headers_free(&hl);
@@ -449,12 +473,15 @@ START_TEST(test_rewrite_fold_and_names)
 		buf_printf(&msg, "%suser%d", i ? ", " : "", i);
 	buf_adds(&msg, "\nFrom: root\n\n");
 	parse(&hl, msg.data, NULL);
-	ck_assert_uint_eq(headers_rewrite(&hl, only_from, rewrite_cb, &calls), 1);
+	ck_assert_uint_eq(headers_rewrite(&hl, only_from, rewrite_cb, &calls),
+	    1);
 	ck_assert_int_eq(calls, 1);
 	ck_assert_ptr_null(strchr(hl.v[0].raw, '@'));
 	ck_assert_uint_eq(headers_rewrite(&hl, NULL, rewrite_cb, &calls), 1);
 	ck_assert_int_eq(calls, 1 + 30 + 1);
-	ck_assert_int_eq(strncmp(hl.v[0].raw, "To: user0@example.org, user1@example.org,", 41), 0);
+	ck_assert_int_eq(strncmp(hl.v[0].raw,
+	                     "To: user0@example.org, user1@example.org,", 41),
+	    0);
 	ck_assert_int_eq(hl.v[0].raw[hl.v[0].len - 1], '\n');
 	for (j = 0; j < hl.v[0].len; j++) {
 		if (hl.v[0].raw[j] == '\n') {
@@ -464,7 +491,8 @@ START_TEST(test_rewrite_fold_and_names)
 			col++;
 		}
 	}
-	ck_assert_str_eq(hl.v[0].raw + hl.v[0].len - 20, " user29@example.org\n");
+	ck_assert_str_eq(hl.v[0].raw + hl.v[0].len - 20,
+	    " user29@example.org\n");
 	headers_free(&hl);
 	buf_free(&msg);
 }
@@ -485,7 +513,8 @@ START_TEST(test_failure_leaves_list)
 	memcpy(s, "To: a@b\nCc: c@d\nX: ", 19);
 	s[n] = '\0';
 	headers_init(&hl);
-	ck_assert_int_eq(headers_parse(&hl, "Subject: kept\n\n", 15, NULL, &e), 0);
+	ck_assert_int_eq(headers_parse(&hl, "Subject: kept\n\n", 15, NULL, &e),
+	    0);
 	ck_assert_uint_eq(hl.n, 1);
 	ck_assert_int_eq(headers_parse(&hl, s, n, &body, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
@@ -494,7 +523,9 @@ START_TEST(test_failure_leaves_list)
 	ck_assert_uint_eq(body, 12345);
 	headers_free(&hl);
 	headers_init(&hl);
-	ck_assert_int_eq(headers_parse(&hl, "To: a@b\nCc: bad bad\n\n", 21, NULL, &e), 0);
+	ck_assert_int_eq(headers_parse(&hl, "To: a@b\nCc: bad bad\n\n", 21,
+	                     NULL, &e),
+	    0);
 	addr_list_add(&out, NULL, "keep", "x");
 	ck_assert_int_eq(headers_recipients(&hl, &out, &e), -1);
 	ck_assert_uint_eq(out.n, 1);

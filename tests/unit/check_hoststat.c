@@ -16,10 +16,10 @@
 #include "lib/tmpdir.h"
 
 static const char two[] =
-	"relayq-hoststat 1\n"
-	"host 127.0.0.1[127.0.0.1]:587 1700000000 ok 250 2.0.0 Ok\n"
-	"host smtp.example.com[192.0.2.7]:465 1700000100 temp connect: refused\\r\\n\n"
-	"end\n";
+    "relayq-hoststat 1\n"
+    "host 127.0.0.1[127.0.0.1]:587 1700000000 ok 250 2.0.0 Ok\n"
+    "host smtp.example.com[192.0.2.7]:465 1700000100 temp connect: refused\\r\\n\n"
+    "end\n";
 
 static void
 make_two(struct hoststat *h)
@@ -28,7 +28,8 @@ make_two(struct hoststat *h)
 	hoststat_set(h, "smtp.example.com[192.0.2.7]:465", 1700000100, "temp",
 	    "connect: refused\r\n");
 	hoststat_set(h, "127.0.0.1[127.0.0.1]:587", 1, "perm", "old");
-	hoststat_set(h, "127.0.0.1[127.0.0.1]:587", 1700000000, "ok", "250 2.0.0 Ok");
+	hoststat_set(h, "127.0.0.1[127.0.0.1]:587", 1700000000, "ok",
+	    "250 2.0.0 Ok");
 }
 
 START_TEST(test_format)
@@ -68,7 +69,8 @@ END_TEST
  * own code reads back with the server's code only. */
 START_TEST(test_parse_old_reply)
 {
-	static const char old[] = "relayq-hoststat 1\n"
+	static const char old[] =
+	    "relayq-hoststat 1\n"
 	    "host mx[192.0.2.1]:587 1700000000 temp 421 4.0.0 4.7.0 too busy\n"
 	    "end\n";
 	struct hoststat h = HOSTSTAT_INIT;
@@ -81,6 +83,7 @@ START_TEST(test_parse_old_reply)
 END_TEST
 
 #define HEAD "relayq-hoststat 1\n"
+/* clang-format off */
 static const struct { const char *text; const char *msg; } bad[] = {
 	{ "", "empty file" },
 	{ HEAD, "truncated (no end line)" },
@@ -97,13 +100,16 @@ static const struct { const char *text; const char *msg; } bad[] = {
 	{ HEAD "other a 1 ok x\nend\n", "line 2: malformed" },
 	{ HEAD "end\nhost a 1 ok x\n", "line 3: text after the end line" },
 };
+/* clang-format on */
 
 START_TEST(test_bad)
 {
 	struct hoststat h = HOSTSTAT_INIT;
 	struct err e;
 
-	ck_assert_int_eq(hoststat_parse(&h, bad[_i].text, strlen(bad[_i].text), &e), -1);
+	ck_assert_int_eq(hoststat_parse(&h, bad[_i].text, strlen(bad[_i].text),
+	                     &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_str_eq(e.msg, bad[_i].msg);
 	hoststat_free(&h);
@@ -115,7 +121,8 @@ START_TEST(test_merge)
 	struct hoststat h = HOSTSTAT_INIT, run = HOSTSTAT_INIT;
 
 	make_two(&h);
-	hoststat_set(&run, "127.0.0.1[127.0.0.1]:587", 1700000500, "temp", "421 busy");
+	hoststat_set(&run, "127.0.0.1[127.0.0.1]:587", 1700000500, "temp",
+	    "421 busy");
 	hoststat_set(&run, "smtp.example.com[192.0.2.7]:465", 5, "ok", "older");
 	hoststat_set(&run, "b[::1]:25", 7, "ok", "new");
 	hoststat_merge(&h, &run);
@@ -123,7 +130,7 @@ START_TEST(test_merge)
 	ck_assert_str_eq(h.v[0].endpoint, "127.0.0.1[127.0.0.1]:587");
 	ck_assert_str_eq(h.v[0].text, "421 busy");
 	ck_assert_str_eq(h.v[1].endpoint, "b[::1]:25");
-	ck_assert_str_eq(h.v[2].text, "connect: refused\r\n");   /* newer kept */
+	ck_assert_str_eq(h.v[2].text, "connect: refused\r\n"); /* newer kept */
 	hoststat_free(&h);
 	hoststat_free(&run);
 }
@@ -140,7 +147,8 @@ START_TEST(test_table)
 	hoststat_table(&h, &b);
 	ck_assert_str_eq(buf_cstr(&b), "no host status recorded\n");
 	buf_reset(&b);
-	hoststat_set(&h, "127.0.0.1[127.0.0.1]:587", 1700000000, "ok", "250 2.0.0 Ok");
+	hoststat_set(&h, "127.0.0.1[127.0.0.1]:587", 1700000000, "ok",
+	    "250 2.0.0 Ok");
 	hoststat_table(&h, &b);
 	ck_assert_str_eq(buf_cstr(&b),
 	    "Endpoint                                 Last contact        Status Reply\n"
@@ -162,7 +170,8 @@ START_TEST(test_files)
 	test_tmpdir_setup();
 	path = hoststat_path(test_dir);
 	ck_assert_str_eq(path + strlen(test_dir), "/hoststat");
-	ck_assert_int_eq(hoststat_load(path, &back, &e), 0);    /* missing: empty */
+	ck_assert_int_eq(hoststat_load(path, &back, &e),
+	    0); /* missing: empty */
 	ck_assert_uint_eq(back.n, 0);
 	make_two(&h);
 	ck_assert_int_eq(hoststat_save(test_dir, path, &h, &e), 0);
@@ -191,14 +200,14 @@ START_TEST(test_files)
 }
 END_TEST
 
-
 /* The out-parameter rule (err.h), the documented exception: a failed
  * hoststat_parse leaves the entries before the bad line, each complete,
  * and hoststat_free is right. */
 START_TEST(test_failure_leaves_table_freeable)
 {
-	static const char text[] = HEAD "host a[1]:25 1 ok fine\nhost b[2]:25 2 temp busy\n"
-	    "host c[3]:25 x perm bad\nend\n";
+	static const char text[] =
+	    HEAD "host a[1]:25 1 ok fine\nhost b[2]:25 2 temp busy\n"
+	         "host c[3]:25 x perm bad\nend\n";
 	struct hoststat h = HOSTSTAT_INIT;
 	struct err e;
 

@@ -11,6 +11,7 @@
 
 static const struct {
 	const char *gecos, *login, *want;
+	/* clang-format off */
 } cases[] = {
 	{ "Alice Example,Room 1,555", "alice", "Alice Example" },
 	{ "& Smith,,,", "bob", "Bob Smith" },
@@ -20,6 +21,7 @@ static const struct {
 	{ "root", "root", "root" },
 	{ "Jörg Ünicode", "j", "Jörg Ünicode" },
 };
+/* clang-format on */
 
 START_TEST(test_gecos)
 {

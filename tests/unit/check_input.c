@@ -49,6 +49,7 @@ static const struct {
 	int crlf_only, dots_end;
 	const char *want;
 	int by_dot;
+	/* clang-format off */
 } cases[] = {
 	{ "a\nb\n", 0, 1, "a$b$", 0 },
 	{ "a\r\nb\r\n", 0, 1, "a$b$", 0 },
@@ -66,12 +67,13 @@ static const struct {
 	{ "a\r", 0, 1, "a\r$", 0 },
 	{ "h: v\n\nbody\n.\n", 0, 1, "h: v$$body$", 1 },
 };
+/* clang-format on */
 
 START_TEST(test_table)
 {
 	int by_dot;
-	char *got = render(cases[_i].in, strlen(cases[_i].in), cases[_i].crlf_only,
-	    cases[_i].dots_end, &by_dot);
+	char *got = render(cases[_i].in, strlen(cases[_i].in),
+	    cases[_i].crlf_only, cases[_i].dots_end, &by_dot);
 
 	ck_assert_str_eq(got, cases[_i].want);
 	ck_assert_int_eq(by_dot, cases[_i].by_dot);
@@ -121,7 +123,6 @@ START_TEST(test_long_line_in_pieces)
 	free(data);
 }
 END_TEST
-
 
 /* The out-parameter rule (err.h): a read error (here: the fd is a
  * directory) returns -1 with EX_IOERR and leaves *p, *n and *eol as they

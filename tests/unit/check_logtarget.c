@@ -23,6 +23,7 @@ static const struct {
 	const char *in;
 	enum logtarget_kind kind;
 	const char *path;
+	/* clang-format off */
 } good[] = {
 	{ "syslog", LOGTARGET_SYSLOG, NULL },
 	{ "journal", LOGTARGET_JOURNAL, NULL },
@@ -31,6 +32,7 @@ static const struct {
 	{ "file:/var/log/relayq.log", LOGTARGET_FILE, "/var/log/relayq.log" },
 	{ "file:/proc/1/fd/1", LOGTARGET_FILE, "/proc/1/fd/1" },
 };
+/* clang-format on */
 
 START_TEST(test_parse_good)
 {
@@ -49,8 +51,17 @@ START_TEST(test_parse_good)
 END_TEST
 
 static const char *const bad[] = {
-	"", "Syslog", "syslog ", "journald", "docker", "file", "file:",
-	"file:relative.log", "file:/a\nb", "/var/log/relayq.log", "stderr,syslog",
+	"",
+	"Syslog",
+	"syslog ",
+	"journald",
+	"docker",
+	"file",
+	"file:",
+	"file:relative.log",
+	"file:/a\nb",
+	"/var/log/relayq.log",
+	"stderr,syslog",
 };
 
 /* Failure leaves the out-parameter as it was. */
@@ -61,9 +72,12 @@ START_TEST(test_parse_bad)
 
 	ck_assert_int_eq(logtarget_parse(bad[_i], &t, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
-	ck_assert_msg(strstr(e.msg, "invalid log target \"") == e.msg, "%s", e.msg);
-	ck_assert_msg(strstr(e.msg, "use syslog, journal, container, stderr or "
-	    "file:/absolute/path") != NULL, "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, "invalid log target \"") == e.msg, "%s",
+	    e.msg);
+	ck_assert_msg(strstr(e.msg,
+	                  "use syslog, journal, container, stderr or "
+	                  "file:/absolute/path") != NULL,
+	    "%s", e.msg);
 	ck_assert_int_eq(t.kind, LOGTARGET_JOURNAL);
 	ck_assert_str_eq(t.path, "kept");
 	ck_assert_int_eq(logtarget_valid(bad[_i]), 0);
@@ -97,25 +111,28 @@ static const struct {
 	int fell_back;
 } cases[] = {
 	{ "syslog where /dev/log is there", LOGTARGET_SYSLOG,
-	  U(LOGTARGET_SYSLOG) | U(LOGTARGET_CONTAINER), 1, LOGTARGET_SYSLOG, 0 },
+	    U(LOGTARGET_SYSLOG) | U(LOGTARGET_CONTAINER), 1, LOGTARGET_SYSLOG,
+	    0 },
 	{ "no /dev/log, a container log", LOGTARGET_SYSLOG,
-	  U(LOGTARGET_CONTAINER) | U(LOGTARGET_FILE), 1, LOGTARGET_CONTAINER, 1 },
+	    U(LOGTARGET_CONTAINER) | U(LOGTARGET_FILE), 1, LOGTARGET_CONTAINER,
+	    1 },
 	{ "no /dev/log, journald's socket first", LOGTARGET_SYSLOG,
-	  U(LOGTARGET_JOURNAL) | U(LOGTARGET_CONTAINER), 0, LOGTARGET_JOURNAL, 1 },
+	    U(LOGTARGET_JOURNAL) | U(LOGTARGET_CONTAINER), 0, LOGTARGET_JOURNAL,
+	    1 },
 	{ "nothing, on a terminal: stderr", LOGTARGET_SYSLOG, 0, 1,
-	  LOGTARGET_STDERR, 1 },
+	    LOGTARGET_STDERR, 1 },
 	{ "nothing, the front end or cron: nowhere", LOGTARGET_SYSLOG, 0, 0,
-	  LOGTARGET_NONE, 1 },
+	    LOGTARGET_NONE, 1 },
 	{ "a file that opens", LOGTARGET_FILE, U(LOGTARGET_FILE), 0,
-	  LOGTARGET_FILE, 0 },
+	    LOGTARGET_FILE, 0 },
 	{ "a file that does not, syslog there", LOGTARGET_FILE,
-	  U(LOGTARGET_SYSLOG), 0, LOGTARGET_SYSLOG, 1 },
+	    U(LOGTARGET_SYSLOG), 0, LOGTARGET_SYSLOG, 1 },
 	{ "container not allowed, syslog there", LOGTARGET_CONTAINER,
-	  U(LOGTARGET_SYSLOG), 0, LOGTARGET_SYSLOG, 1 },
+	    U(LOGTARGET_SYSLOG), 0, LOGTARGET_SYSLOG, 1 },
 	{ "journal absent, /dev/log there", LOGTARGET_JOURNAL,
-	  U(LOGTARGET_SYSLOG), 0, LOGTARGET_SYSLOG, 1 },
-	{ "stderr asked for: always", LOGTARGET_STDERR, 0, 0,
-	  LOGTARGET_STDERR, 0 },
+	    U(LOGTARGET_SYSLOG), 0, LOGTARGET_SYSLOG, 1 },
+	{ "stderr asked for: always", LOGTARGET_STDERR, 0, 0, LOGTARGET_STDERR,
+	    0 },
 };
 
 START_TEST(test_decide)
@@ -127,7 +144,8 @@ START_TEST(test_decide)
 	if (want.kind == LOGTARGET_FILE)
 		want.path = "/var/log/relayq.log";
 	rc = logtarget_decide(&want, cases[_i].stderr_ok, fake_probe, &h, &use);
-	ck_assert_msg(rc == cases[_i].fell_back, "%s: returned %d", cases[_i].what, rc);
+	ck_assert_msg(rc == cases[_i].fell_back, "%s: returned %d",
+	    cases[_i].what, rc);
 	ck_assert_msg(use.kind == cases[_i].use, "%s: used %d", cases[_i].what,
 	    use.kind);
 	if (use.kind == LOGTARGET_FILE)
@@ -171,14 +189,17 @@ START_TEST(test_file_lines)
 	ck_assert_msg(log_set_target(value, 0, &e) == 0, "%s", e.msg);
 	ck_assert_str_eq(log_target_used(), path);
 	ck_assert_ptr_null(log_target_fallback());
-	log_msg(LOG_INFO, "1A2B3C: to=<a@example.com>, status=sent (250 2.0.0 Ok)");
+	log_msg(LOG_INFO,
+	    "1A2B3C: to=<a@example.com>, status=sent (250 2.0.0 Ok)");
 	log_msg(LOG_WARNING, "two\nlines");
 	log_msg(LOG_DEBUG, "only with -v, only on stderr");
 	text = test_slurp(path);
-	snprintf(pat, sizeof(pat), "^[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:"
+	snprintf(pat, sizeof(pat),
+	    "^[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:"
 	    "[0-9]{2} [^ .]+ relayq-test\\[%ld\\]: 1A2B3C: to=<a@example.com>, "
 	    "status=sent \\(250 2\\.0\\.0 Ok\\)\n[^\n]* relayq-test\\[%ld\\]: "
-	    "two lines\n$", (long)getpid(), (long)getpid());
+	    "two lines\n$",
+	    (long)getpid(), (long)getpid());
 	ck_assert_int_eq(regcomp(&re, pat, REG_EXTENDED | REG_NOSUB), 0);
 	ck_assert_msg(regexec(&re, text, 0, NULL, 0) == 0, "got: %s", text);
 	regfree(&re);
@@ -215,7 +236,8 @@ START_TEST(test_fallback_line)
 	log_set_probe(nothing_there);
 	ck_assert_int_eq(log_set_target("syslog", 0, &e), 0);
 	ck_assert_str_eq(log_target_used(), "nowhere");
-	ck_assert_str_eq(log_target_fallback(), "log_target syslog (/dev/log) is "
+	ck_assert_str_eq(log_target_fallback(),
+	    "log_target syslog (/dev/log) is "
 	    "not usable here (/dev/log: No such file or directory); nor is any "
 	    "fallback (syslog, the journal, the container's log): nothing is "
 	    "logged; set log_target in relayq.conf to choose");
@@ -227,16 +249,20 @@ START_TEST(test_fallback_line)
 	log_msg(LOG_INFO, "first");
 	log_msg(LOG_INFO, "second");
 	text = test_slurp(errpath);
-	at = strstr(text, "]: log_target /var/log/relayq.log is not usable here "
+	at = strstr(text,
+	    "]: log_target /var/log/relayq.log is not usable here "
 	    "(/var/log/relayq.log: No such file or directory); logging to stderr "
 	    "instead; set log_target in relayq.conf to choose\n");
 	ck_assert_msg(at != NULL, "%s", text);
-	ck_assert_msg(strstr(strchr(at, '\n'), "to choose") == NULL, "%s", text);
+	ck_assert_msg(strstr(strchr(at, '\n'), "to choose") == NULL, "%s",
+	    text);
 	ck_assert_msg(strstr(text, ": first\n") > at, "%s", text);
 	ck_assert_msg(strstr(text, ": second\n") > strstr(text, ": first\n"),
 	    "%s", text);
 	/* Exactly three lines: nothing copied twice to stderr. */
-	ck_assert_int_eq(strchr(strchr(strchr(text, '\n') + 1, '\n') + 1, '\n')[1], '\0');
+	ck_assert_int_eq(strchr(strchr(strchr(text, '\n') + 1, '\n') + 1,
+	                     '\n')[1],
+	    '\0');
 	log_set_probe(NULL);
 	free(text);
 	free(errpath);

@@ -18,7 +18,8 @@
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
-#define HEADER "-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
+#define HEADER \
+	"-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
 #define INDENT "                                         "
 
 static struct queue q;
@@ -45,7 +46,7 @@ make_env(struct envelope *env, const char *id, const char *sender,
 	envelope_init(env);
 	envelope_set(&env->id, id);
 	envelope_set(&env->sender, sender);
-	env->created = 1606039200;   /* Sun Nov 22 10:00:00 2020 UTC */
+	env->created = 1606039200; /* Sun Nov 22 10:00:00 2020 UTC */
 	env->size = size;
 }
 
@@ -71,9 +72,10 @@ START_TEST(test_one)
 	mailq_begin(&m, &b);
 	mailq_add(&m, &env);
 	mailq_end(&m);
-	ck_assert_str_eq(buf_cstr(&b), HEADER
-	    "1A2B3C4D5E      2048 Sun Nov 22 10:00:00  alice@example.com\n"
-	    INDENT "bob@example.org\n"
+	ck_assert_str_eq(buf_cstr(&b),
+	    HEADER
+	    "1A2B3C4D5E      2048 Sun Nov 22 10:00:00  alice@example.com\n" INDENT
+	    "bob@example.org\n"
 	    "\n"
 	    "-- 2 Kbytes in 1 Request.\n");
 	envelope_free(&env);
@@ -102,14 +104,14 @@ START_TEST(test_several)
 	mailq_add(&m, &a);
 	mailq_add(&m, &z);
 	mailq_end(&m);
-	ck_assert_str_eq(buf_cstr(&b), HEADER
+	ck_assert_str_eq(buf_cstr(&b),
+	    HEADER
 	    "1A2B3C4D5E!      100 Sun Nov 22 10:00:00  MAILER-DAEMON\n"
-	    "(451 4.3.0 Try??again)\n"
-	    INDENT "bob@example.org\n"
-	    INDENT "x?[2J@example.org\n"
+	    "(451 4.3.0 Try??again)\n" INDENT "bob@example.org\n" INDENT
+	    "x?[2J@example.org\n"
 	    "\n"
-	    "1A2B3C4D5F      1025 Mon Nov 23 15:01:01  carol@example.net\n"
-	    INDENT "dave@example.net\n"
+	    "1A2B3C4D5F      1025 Mon Nov 23 15:01:01  carol@example.net\n" INDENT
+	    "dave@example.net\n"
 	    "\n"
 	    "-- 2 Kbytes in 2 Requests.\n");
 	envelope_free(&a);
@@ -145,12 +147,12 @@ START_TEST(test_maybe_delivered)
 	envelope_set(&env.last_error, "connection lost after the final dot");
 	envelope_add_rcpt(&env, "bob@example.org");
 	got = list_one(&env);
-	ck_assert_str_eq(got, HEADER
+	ck_assert_str_eq(got,
+	    HEADER
 	    "1A2B3C4D5E!     2048 Sun Nov 22 10:00:00  alice@example.com\n"
 	    "(may already have been delivered: connection lost after the final "
 	    "dot)\n"
-	    "(connection lost after the final dot)\n"
-	    INDENT "bob@example.org\n"
+	    "(connection lost after the final dot)\n" INDENT "bob@example.org\n"
 	    "\n"
 	    "-- 2 Kbytes in 1 Request.\n");
 	envelope_free(&env);
@@ -170,28 +172,27 @@ START_TEST(test_reasons)
 	make_env(&env, "1A2B3C4D5E", "alice@example.com", 10);
 	env.last_attempt = 1606039300;
 	envelope_set(&env.last_error, "452 4.2.2 Mailbox full");
-	r = envelope_add_rcpt(&env, "a@example.org");       /* tried: own reply */
+	r = envelope_add_rcpt(&env, "a@example.org"); /* tried: own reply */
 	r->last_attempt = 1606039300;
 	rcpt_reply_set(&r->reply, 450, "4.2.0", "Greylisted");
-	r = envelope_add_rcpt(&env, "b@example.org");       /* same reply */
+	r = envelope_add_rcpt(&env, "b@example.org"); /* same reply */
 	r->last_attempt = 1606039300;
 	rcpt_reply_set(&r->reply, 450, "4.2.0", "Greylisted");
-	r = envelope_add_rcpt(&env, "done@example.org");    /* not listed */
+	r = envelope_add_rcpt(&env, "done@example.org"); /* not listed */
 	r->state = RCPT_DONE;
 	rcpt_reply_set(&r->reply, 250, NULL, "ok");
-	r = envelope_add_rcpt(&env, "c@example.org");       /* old reply */
+	r = envelope_add_rcpt(&env, "c@example.org"); /* old reply */
 	r->last_attempt = 1606039200;
 	rcpt_reply_set(&r->reply, 421, "4.7.0", "old news");
-	r = envelope_add_rcpt(&env, "d@example.org");       /* never tried */
+	r = envelope_add_rcpt(&env, "d@example.org"); /* never tried */
 	got = list_one(&env);
-	ck_assert_str_eq(got, HEADER
+	ck_assert_str_eq(got,
+	    HEADER
 	    "1A2B3C4D5E        10 Sun Nov 22 10:00:00  alice@example.com\n"
-	    "(450 4.2.0 Greylisted)\n"
-	    INDENT "a@example.org\n"
-	    INDENT "b@example.org\n"
-	    "(452 4.2.2 Mailbox full)\n"
-	    INDENT "c@example.org\n"
-	    INDENT "d@example.org\n"
+	    "(450 4.2.0 Greylisted)\n" INDENT "a@example.org\n" INDENT
+	    "b@example.org\n"
+	    "(452 4.2.2 Mailbox full)\n" INDENT "c@example.org\n" INDENT
+	    "d@example.org\n"
 	    "\n"
 	    "-- 1 Kbytes in 1 Request.\n");
 	envelope_free(&env);
@@ -209,7 +210,8 @@ START_TEST(test_no_pending)
 	envelope_set(&env.last_error, "550 5.1.1 No such user");
 	envelope_add_rcpt(&env, "x@example.org")->state = RCPT_FAILED;
 	got = list_one(&env);
-	ck_assert_str_eq(got, HEADER
+	ck_assert_str_eq(got,
+	    HEADER
 	    "1A2B3C4D5E        10 Sun Nov 22 10:00:00  alice@example.com\n"
 	    "(550 5.1.1 No such user)\n"
 	    "\n"
@@ -235,16 +237,16 @@ START_TEST(test_list_queue)
 	ck_assert_int_eq(queue_env_write(&q, &env, &e), 0);
 	p = queue_env_path(&q, "00000000C0");
 	ck_assert_int_eq(durable_write_file(NULL, p, "relayq-envelope 1\n", 18,
-	    0600, &e), 0);
+	                     0600, &e),
+	    0);
 	ck_assert_int_eq(mailq_list(&q, &b, &e), 0);
 	want = xasprintf(HEADER
-	    "00000000A0      3000 Sun Nov 22 10:00:00  a@b\n"
-	    INDENT "c@d\n\n"
-	    "00000000B0        10 Sun Nov 22 10:00:00  a@b\n"
-	    INDENT "c@d\n\n"
+	    "00000000A0      3000 Sun Nov 22 10:00:00  a@b\n" INDENT "c@d\n\n"
+	    "00000000B0        10 Sun Nov 22 10:00:00  a@b\n" INDENT "c@d\n\n"
 	    "00000000C0  (damaged envelope: refusing damaged envelope "
 	    "%s: truncated (no end line))\n\n"
-	    "-- 3 Kbytes in 3 Requests.\n", p);
+	    "-- 3 Kbytes in 3 Requests.\n",
+	    p);
 	ck_assert_str_eq(buf_cstr(&b), want);
 	envelope_free(&env);
 	buf_free(&b);
@@ -272,7 +274,8 @@ START_TEST(test_print)
 	err_clear(&e);
 	ck_assert_int_eq(mailq_print(&q, fp, &e), -1);
 	ck_assert_int_eq(e.code, EX_IOERR);
-	ck_assert_str_eq(e.msg, "cannot write the queue listing: No space left "
+	ck_assert_str_eq(e.msg,
+	    "cannot write the queue listing: No space left "
 	    "on device");
 	fclose(fp);
 }
@@ -311,7 +314,8 @@ START_TEST(test_list_10000)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("mailq: listed %d envelopes (%zu bytes) in %.3f s\n", N, b.len,
 	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	ck_assert_ptr_nonnull(strstr(b.data, "-- 20000 Kbytes in 10000 Requests.\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(b.data, "-- 20000 Kbytes in 10000 Requests.\n"));
 	queue_id_make(id, queue_id_value(1606039200, 0));
 	ck_assert_int_eq(strncmp(b.data + strlen(HEADER), id, QUEUE_ID_LEN), 0);
 	envelope_free(&env);

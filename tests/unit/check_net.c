@@ -46,14 +46,19 @@ START_TEST(test_connect_ok)
 	struct err e;
 	char want[64];
 
-	ck_assert_int_eq(net_connect("mx.test", (struct sockaddr *)&sin, sizeof(sin),
-	    2000, 2000, &s, &e), 0);
-	snprintf(want, sizeof(want), "mx.test[127.0.0.1]:%u", ntohs(sin.sin_port));
+	ck_assert_int_eq(net_connect("mx.test", (struct sockaddr *)&sin,
+	                     sizeof(sin), 2000, 2000, &s, &e),
+	    0);
+	snprintf(want, sizeof(want), "mx.test[127.0.0.1]:%u",
+	    ntohs(sin.sin_port));
 	ck_assert_str_eq(s.name, want);
 	ck_assert_int_ge(stream_fd(&s), 0);
-	ck_assert_int_eq(getsockopt(stream_fd(&s), IPPROTO_TCP, TCP_NODELAY, &one, &len), 0);
+	ck_assert_int_eq(getsockopt(stream_fd(&s), IPPROTO_TCP, TCP_NODELAY,
+	                     &one, &len),
+	    0);
 	ck_assert_int_eq(one, 1);
-	ck_assert_int_eq(fcntl(stream_fd(&s), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_int_eq(fcntl(stream_fd(&s), F_GETFD) & FD_CLOEXEC,
+	    FD_CLOEXEC);
 	ck_assert_int_eq(fcntl(stream_fd(&s), F_GETFL) & O_NONBLOCK, 0);
 	cfd = accept(lfd, NULL, NULL);
 	ck_assert_int_ge(cfd, 0);
@@ -81,9 +86,11 @@ START_TEST(test_connect_ipv6_name)
 	sin6.sin6_port = htons(465);
 	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
 	ck_assert_str_eq(net_peer_name(name, sizeof(name), "smtp.example.com",
-	    (struct sockaddr *)&sin6), "smtp.example.com[2001:db8::1]:465");
+	                     (struct sockaddr *)&sin6),
+	    "smtp.example.com[2001:db8::1]:465");
 	ck_assert_str_eq(net_peer_name(name, sizeof(name), NULL,
-	    (struct sockaddr *)&sin6), "2001:db8::1[2001:db8::1]:465");
+	                     (struct sockaddr *)&sin6),
+	    "2001:db8::1[2001:db8::1]:465");
 }
 END_TEST
 
@@ -96,14 +103,17 @@ START_TEST(test_connect_refused)
 	char want[128];
 	long long t0;
 
-	close(lfd);   /* the port is free now: nothing listens */
+	close(lfd); /* the port is free now: nothing listens */
 	t0 = clock_mono_ms(NULL);
-	ck_assert_int_eq(net_connect("mx.test", (struct sockaddr *)&sin, sizeof(sin),
-	    5000, 1000, &s, &e), -1);
+	ck_assert_int_eq(net_connect("mx.test", (struct sockaddr *)&sin,
+	                     sizeof(sin), 5000, 1000, &s, &e),
+	    -1);
 	ck_assert_int_lt(clock_mono_ms(NULL) - t0, 1000);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
-	snprintf(want, sizeof(want), "cannot connect to mx.test[127.0.0.1]:%u: "
-	    "connection refused", ntohs(sin.sin_port));
+	snprintf(want, sizeof(want),
+	    "cannot connect to mx.test[127.0.0.1]:%u: "
+	    "connection refused",
+	    ntohs(sin.sin_port));
 	ck_assert_msg(strncmp(e.msg, want, strlen(want)) == 0, "%s", e.msg);
 }
 END_TEST
@@ -129,12 +139,17 @@ START_TEST(test_connect_timeout)
 	    1000, &s, &e);
 	if (r == 0) {
 		stream_close(&s);
-		ck_abort_msg("the kernel accepted a connection beyond the backlog");
+		ck_abort_msg(
+		    "the kernel accepted a connection beyond the backlog");
 	}
 	ck_assert_int_ge(clock_mono_ms(NULL) - t0, 290);
 	ck_assert_int_lt(clock_mono_ms(NULL) - t0, 2000);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
-	ck_assert_msg(strstr(e.msg, ": timed out after 1 s (a firewall may drop the connection)") != NULL, "%s", e.msg);
+	ck_assert_msg(
+	    strstr(e.msg,
+	        ": timed out after 1 s (a firewall may drop the connection)") !=
+	        NULL,
+	    "%s", e.msg);
 	for (int i = 0; i < nfill; i++)
 		close(fill[i]);
 	close(lfd);

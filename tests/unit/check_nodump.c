@@ -24,7 +24,7 @@ START_TEST(test_enable)
 	ck_assert_int_eq(getrlimit(RLIMIT_CORE, &rl), 0);
 	ck_assert_uint_eq(rl.rlim_cur, 0);
 	ck_assert_uint_eq(rl.rlim_max, 0);
-	ck_assert_int_eq(nodump_enable(&e), 0);   /* twice is fine */
+	ck_assert_int_eq(nodump_enable(&e), 0); /* twice is fine */
 	ck_assert_int_eq(nodump_active(), 1);
 }
 END_TEST

@@ -51,7 +51,8 @@ count(const char *dir)
 
 	ck_assert_ptr_nonnull(d);
 	while ((de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+		n += strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0;
 	closedir(d);
 	return n;
 }
@@ -85,9 +86,8 @@ notice_env_of(struct notice_env *ne, const char *to, enum envelope_body body)
 
 /* Written in pieces, committed: one message from <> to the address, the
  * envelope's fields as given, the body as written. */
-static const enum envelope_body bodies[] = {
-	ENVELOPE_BODY_UNSET, ENVELOPE_BODY_7BIT, ENVELOPE_BODY_8BITMIME
-};
+static const enum envelope_body bodies[] = { ENVELOPE_BODY_UNSET,
+	ENVELOPE_BODY_7BIT, ENVELOPE_BODY_8BITMIME };
 
 START_TEST(test_commit)
 {
@@ -105,7 +105,7 @@ START_TEST(test_commit)
 	notice_env_of(&ne, "bob@example.test", bodies[_i]);
 	ck_assert_msg(notice_commit(&n, &ne, &e) == 0, "%s", e.msg);
 	memcpy(id, n.m.id, sizeof(id));
-	notice_abort(&n);          /* after a commit: does nothing */
+	notice_abort(&n); /* after a commit: does nothing */
 
 	envelope_init(&env);
 	ck_assert_msg(queue_env_read(&q, id, &env, &e) == 0, "%s", e.msg);

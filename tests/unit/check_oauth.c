@@ -17,8 +17,11 @@ START_TEST(test_xoauth2_documented)
 	struct err e;
 
 	ck_assert_int_eq(oauth_xoauth2("someuser@example.com",
-	    "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg", &out, &e), 0);
-	ck_assert_str_eq(out, "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5"
+	                     "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg",
+	                     &out, &e),
+	    0);
+	ck_assert_str_eq(out,
+	    "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5"
 	    "YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==");
 	wipe_free(out);
 }
@@ -30,8 +33,11 @@ START_TEST(test_oauthbearer_rfc7628)
 	struct err e;
 
 	ck_assert_int_eq(oauth_bearer("user@example.com", "server.example.com",
-	    143, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", &out, &e), 0);
-	ck_assert_str_eq(out, "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1w"
+	                     143, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==",
+	                     &out, &e),
+	    0);
+	ck_assert_str_eq(out,
+	    "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1w"
 	    "bGUuY29tAXBvcnQ9MTQzAWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhi"
 	    "SFJoZG1semRHRXVZMjl0Q2c9PQEB");
 	wipe_free(out);
@@ -69,12 +75,14 @@ END_TEST
 
 static const struct {
 	const char *user, *token, *msg;
+	/* clang-format off */
 } bad[] = {
 	{ "", "tok", "OAuth2: the user name is empty" },
 	{ "u", "", "OAuth2: the access token is empty" },
 	{ "u\001x", "tok", "OAuth2: the user name contains a control character" },
 	{ "u", "to\nk", "OAuth2: the access token contains a control character" },
 };
+/* clang-format on */
 
 START_TEST(test_refuses_bad_input)
 {
@@ -82,20 +90,29 @@ START_TEST(test_refuses_bad_input)
 	struct err e;
 
 	err_clear(&e);
-	ck_assert_int_eq(oauth_xoauth2(bad[_i].user, bad[_i].token, &out, &e), -1);
+	ck_assert_int_eq(oauth_xoauth2(bad[_i].user, bad[_i].token, &out, &e),
+	    -1);
 	ck_assert_ptr_null(out);
 	ck_assert_str_eq(e.msg, bad[_i].msg);
 	err_clear(&e);
-	ck_assert_int_eq(oauth_bearer(bad[_i].user, "h", 25, bad[_i].token, &out, &e), -1);
+	ck_assert_int_eq(oauth_bearer(bad[_i].user, "h", 25, bad[_i].token,
+	                     &out, &e),
+	    -1);
 	ck_assert_str_eq(e.msg, bad[_i].msg);
 }
 END_TEST
 
 static const struct {
 	const char *raw, *b64;
-} vectors[] = {   /* RFC 4648 section 10 */
-	{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
-	{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+} vectors[] = {
+	/* RFC 4648 section 10 */
+	{ "", "" },
+	{ "f", "Zg==" },
+	{ "fo", "Zm8=" },
+	{ "foo", "Zm9v" },
+	{ "foob", "Zm9vYg==" },
+	{ "fooba", "Zm9vYmE=" },
+	{ "foobar", "Zm9vYmFy" },
 };
 
 START_TEST(test_base64_vectors)
@@ -118,11 +135,11 @@ START_TEST(test_base64_rejects)
 {
 	size_t n;
 
-	ck_assert_ptr_null(oauth_b64decode("Zm9", &n));       /* length */
-	ck_assert_ptr_null(oauth_b64decode("Zm9v!A==", &n));  /* alphabet */
-	ck_assert_ptr_null(oauth_b64decode("Z===", &n));      /* too much pad */
-	ck_assert_ptr_null(oauth_b64decode("Zg==Zm8=", &n));  /* pad inside */
-	ck_assert_ptr_null(oauth_b64decode("Zm=v", &n));      /* pad then data */
+	ck_assert_ptr_null(oauth_b64decode("Zm9", &n));      /* length */
+	ck_assert_ptr_null(oauth_b64decode("Zm9v!A==", &n)); /* alphabet */
+	ck_assert_ptr_null(oauth_b64decode("Z===", &n));     /* too much pad */
+	ck_assert_ptr_null(oauth_b64decode("Zg==Zm8=", &n)); /* pad inside */
+	ck_assert_ptr_null(oauth_b64decode("Zm=v", &n));     /* pad then data */
 }
 END_TEST
 
@@ -132,11 +149,13 @@ START_TEST(test_error_challenge)
 
 	ck_assert_str_eq(oauth_error_reply(0), "");
 	ck_assert_str_eq(oauth_error_reply(1), "AQ==");
-	ck_assert_str_eq(oauth_describe_error(buf, sizeof(buf),
-	    "eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIn0="),
+	ck_assert_str_eq(
+	    oauth_describe_error(buf, sizeof(buf),
+	        "eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIn0="),
 	    "{\"status\":\"401\",\"schemes\":\"bearer\"}");
 	ck_assert_str_eq(oauth_describe_error(buf, sizeof(buf), "AQ=="), "?");
-	ck_assert_str_eq(oauth_describe_error(buf, sizeof(buf), "not base64"), "");
+	ck_assert_str_eq(oauth_describe_error(buf, sizeof(buf), "not base64"),
+	    "");
 	ck_assert_str_eq(oauth_describe_error(buf, 5, "Zm9vYmFy"), "foob");
 }
 END_TEST

@@ -16,7 +16,8 @@
 #include "lib/xalloc.h"
 #include "lib/check_main.h"
 
-#define FIX "install the libcurl3-gnutls and libjson-c5 packages, or remove " \
+#define FIX \
+	"install the libcurl3-gnutls and libjson-c5 packages, or remove " \
 	"the oauth_* settings to authenticate with a password"
 
 /* Libraries that cannot serve: libcurl absent, json-c absent, and one
@@ -25,13 +26,13 @@ static const struct {
 	const char *curl, *json, *start, *cause;
 } bad_libs[] = {
 	{ "libcurl-relayq-absent.so.4", OAUTH_JSON_SONAME,
-	  "cannot load libcurl-relayq-absent.so.4 for OAuth2 token refresh (",
-	  "cannot open shared object file" },
+	    "cannot load libcurl-relayq-absent.so.4 for OAuth2 token refresh (",
+	    "cannot open shared object file" },
 	{ OAUTH_CURL_SONAME, "libjson-c-relayq-absent.so.5",
-	  "cannot load libjson-c-relayq-absent.so.5 for OAuth2 token refresh (",
-	  "cannot open shared object file" },
+	    "cannot load libjson-c-relayq-absent.so.5 for OAuth2 token refresh (",
+	    "cannot open shared object file" },
 	{ "libc.so.6", OAUTH_JSON_SONAME, "libc.so.6 has no curl_global_init (",
-	  "undefined symbol" },
+	    "undefined symbol" },
 };
 
 START_TEST(test_dl_bad_library)
@@ -42,10 +43,12 @@ START_TEST(test_dl_bad_library)
 	memset(&t, 0, sizeof(t));
 	ck_assert_int_eq(oauth_dl_loaded(), 0);
 	ck_assert_int_eq(oauth_dl_load(bad_libs[_i].curl, bad_libs[_i].json, &t,
-	    &e), -1);
+	                     &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_UNAVAILABLE);
 	ck_assert_msg(strncmp(e.msg, bad_libs[_i].start,
-	    strlen(bad_libs[_i].start)) == 0, "%s", e.msg);
+	                  strlen(bad_libs[_i].start)) == 0,
+	    "%s", e.msg);
 	ck_assert_msg(strstr(e.msg, bad_libs[_i].cause) != NULL, "%s", e.msg);
 	ck_assert_msg(strstr(e.msg, FIX) != NULL, "%s", e.msg);
 	ck_assert_ptr_null(t.global_init);
@@ -64,7 +67,8 @@ START_TEST(test_dl_real)
 	err_clear(&e);
 	ck_assert_int_eq(oauth_dl_loaded(), 0);
 	ck_assert_msg(oauth_dl_load(OAUTH_CURL_SONAME, OAUTH_JSON_SONAME, &t,
-	    &e) == 0, "%s", e.msg);
+	                  &e) == 0,
+	    "%s", e.msg);
 	ck_assert_int_eq(oauth_dl_loaded(), 1);
 	ck_assert_ptr_nonnull(oauth_dl_get(&e));
 	ck_assert_ptr_eq(oauth_dl_get(&e), oauth_dl_get(&e));
@@ -80,7 +84,8 @@ START_TEST(test_dl_real)
 		CURL *h = t.easy_init();
 
 		ck_assert_ptr_nonnull(h);
-		ck_assert_int_eq(t.easy_setopt(h, CURLOPT_TIMEOUT_MS, 1000L), CURLE_OK);
+		ck_assert_int_eq(t.easy_setopt(h, CURLOPT_TIMEOUT_MS, 1000L),
+		    CURLE_OK);
 		t.easy_cleanup(h);
 	}
 }
@@ -96,11 +101,14 @@ START_TEST(test_url_encoding_loads_nothing)
 
 	memset(&c, 0, sizeof(c));
 	c.client_id = "a b/\xc3\xa9~-._+&=";
-	url = oauth_auth_url(&c, "https://as.test/auth?x=1", "http://127.0.0.1:9/cb",
-	    "st", "ch");
-	ck_assert_msg(strstr(url, "https://as.test/auth?x=1&response_type=code&"
-	    "client_id=a%20b%2F%C3%A9~-._%2B%26%3D&redirect_uri=http%3A%2F%2F"
-	    "127.0.0.1%3A9%2Fcb&state=st&") != NULL, "%s", url);
+	url = oauth_auth_url(&c, "https://as.test/auth?x=1",
+	    "http://127.0.0.1:9/cb", "st", "ch");
+	ck_assert_msg(
+	    strstr(url,
+	        "https://as.test/auth?x=1&response_type=code&"
+	        "client_id=a%20b%2F%C3%A9~-._%2B%26%3D&redirect_uri=http%3A%2F%2F"
+	        "127.0.0.1%3A9%2Fcb&state=st&") != NULL,
+	    "%s", url);
 	v = oauth_url_param(url, "client_id");
 	ck_assert_str_eq(v, "a b/\xc3\xa9~-._+&=");
 	wipe_free(v);
@@ -112,7 +120,8 @@ START_TEST(test_url_encoding_loads_nothing)
 	v = oauth_url_param("http://localhost/cb?code=x%4", "code");
 	ck_assert_str_eq(v, "x%4");
 	wipe_free(v);
-	ck_assert_ptr_null(oauth_url_param("http://localhost/cb?state=s", "code"));
+	ck_assert_ptr_null(
+	    oauth_url_param("http://localhost/cb?state=s", "code"));
 	ck_assert_int_eq(oauth_dl_loaded(), 0);
 }
 END_TEST

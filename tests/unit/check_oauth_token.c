@@ -28,7 +28,8 @@ START_TEST(test_parse)
 	struct oauth_tokens t = OAUTH_TOKENS_INIT;
 	struct err e;
 
-	ck_assert_int_eq(oauth_tokens_parse(&t, "f", text, strlen(text), &e), 0);
+	ck_assert_int_eq(oauth_tokens_parse(&t, "f", text, strlen(text), &e),
+	    0);
 	ck_assert_str_eq(t.refresh, "R-1/x.y");
 	ck_assert_str_eq(t.access, "A.b-c");
 	ck_assert_int_eq((long long)t.expires, 1790000000LL);
@@ -41,6 +42,7 @@ END_TEST
 
 static const struct {
 	const char *text, *msg;
+	/* clang-format off */
 } bad[] = {
 	{ "refresh_token SECRETTOKEN\n", "no \"version 1\" line" },
 	{ "version 1\nrefresh_token SECRET TOKEN\n", "f line 2 is not understood" },
@@ -49,6 +51,7 @@ static const struct {
 	{ "version 2\n", "unknown version 2" },
 	{ "version 1\nbogus SECRETTOKEN\n", "f line 2 is not understood" },
 };
+/* clang-format on */
 
 START_TEST(test_parse_errors)
 {
@@ -56,7 +59,8 @@ START_TEST(test_parse_errors)
 	struct err e;
 
 	ck_assert_int_eq(oauth_tokens_parse(&t, "f", bad[_i].text,
-	    strlen(bad[_i].text), &e), -1);
+	                     strlen(bad[_i].text), &e),
+	    -1);
 	ck_assert_msg(strstr(e.msg, bad[_i].msg) != NULL, "%s", e.msg);
 	ck_assert_msg(strstr(e.msg, "SECRET") == NULL, "%s", e.msg);
 	ck_assert_ptr_null(t.refresh);
@@ -136,7 +140,7 @@ START_TEST(test_stale)
 
 	ck_assert(oauth_tokens_stale(&t, 1000, 60));
 	t.access = strdup("a");
-	ck_assert(oauth_tokens_stale(&t, 1000, 60));     /* expiry unknown */
+	ck_assert(oauth_tokens_stale(&t, 1000, 60)); /* expiry unknown */
 	t.expires = 1061;
 	ck_assert(!oauth_tokens_stale(&t, 1000, 60));
 	t.expires = 1060;

@@ -18,6 +18,7 @@
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"
 
+/* clang-format off */
 static const struct { const char *in; size_t max; const char *out; } sanitise[] = {
 	{ "plain text", 100, "plain text" },
 	{ "a\nb\rc\td", 100, "a?b?c?d" },
@@ -26,6 +27,7 @@ static const struct { const char *in; size_t max; const char *out; } sanitise[] 
 	{ "abcdef", 3, "abc" },
 	{ "", 10, "" },
 };
+/* clang-format on */
 
 START_TEST(test_sanitize)
 {
@@ -41,8 +43,8 @@ START_TEST(test_env)
 	const char *rcpts[] = { "bob@example.org", "carol@example.net" };
 	char *base[] = { (char *)"PATH=/bin", (char *)"RELAYQ_EVENT=forged",
 		(char *)"HOME=/h", (char *)"RELAYQ_NO_SYSLOG=1", NULL };
-	struct onfailure_info in = { ONFAILURE_FAILED, "1N3K0Q47B2", "alice@example.com",
-		rcpts, 2, "550 5.1.1 no\nsuch user" };
+	struct onfailure_info in = { ONFAILURE_FAILED, "1N3K0Q47B2",
+		"alice@example.com", rcpts, 2, "550 5.1.1 no\nsuch user" };
 	struct strv out = STRV_INIT;
 
 	onfailure_env(&in, base, &out);
@@ -52,7 +54,8 @@ START_TEST(test_env)
 	ck_assert_str_eq(out.v[2], "RELAYQ_EVENT=failed");
 	ck_assert_str_eq(out.v[3], "RELAYQ_QUEUE_ID=1N3K0Q47B2");
 	ck_assert_str_eq(out.v[4], "RELAYQ_SENDER=alice@example.com");
-	ck_assert_str_eq(out.v[5], "RELAYQ_RECIPIENTS=bob@example.org carol@example.net");
+	ck_assert_str_eq(out.v[5],
+	    "RELAYQ_RECIPIENTS=bob@example.org carol@example.net");
 	ck_assert_str_eq(out.v[6], "RELAYQ_REASON=550 5.1.1 no?such user");
 	ck_assert_ptr_null(out.v[7]);
 	strv_free(&out);
@@ -75,8 +78,8 @@ END_TEST
 START_TEST(test_run_no_interpolation)
 {
 	const char *rcpts[] = { "$(touch PWNED)@x", "`touch PWNED2`@y" };
-	struct onfailure_info in = { ONFAILURE_FAILED, "ID", "a;touch PWNED3", rcpts, 2,
-		"reason $HOME" };
+	struct onfailure_info in = { ONFAILURE_FAILED, "ID", "a;touch PWNED3",
+		rcpts, 2, "reason $HOME" };
 	struct strv env = STRV_INIT;
 	struct err e;
 	char *cmd, *out, *got;
@@ -85,15 +88,18 @@ START_TEST(test_run_no_interpolation)
 	test_tmpdir_setup();
 	ck_assert_int_eq(chdir(test_dir), 0);
 	out = xasprintf("%s/out", test_dir);
-	cmd = xasprintf("printf '%%s|%%s|%%s|%%s|%%s\\n' \"$RELAYQ_EVENT\" \"$RELAYQ_QUEUE_ID\" "
+	cmd = xasprintf(
+	    "printf '%%s|%%s|%%s|%%s|%%s\\n' \"$RELAYQ_EVENT\" \"$RELAYQ_QUEUE_ID\" "
 	    "\"$RELAYQ_SENDER\" \"$RELAYQ_RECIPIENTS\" \"$RELAYQ_REASON\" > %s; "
-	    "cat >> %s; exit 3", out, out);
+	    "cat >> %s; exit 3",
+	    out, out);
 	onfailure_env(&in, NULL, &env);
 	ck_assert_int_eq(onfailure_run(cmd, env.v, 10, &status, &e), 0);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 3);
 	got = test_slurp(out);
-	ck_assert_str_eq(got, "failed|ID|a;touch PWNED3|$(touch PWNED)@x `touch PWNED2`@y|"
+	ck_assert_str_eq(got,
+	    "failed|ID|a;touch PWNED3|$(touch PWNED)@x `touch PWNED2`@y|"
 	    "reason $HOME\n");
 	ck_assert_int_ne(access("PWNED", F_OK), 0);
 	ck_assert_int_ne(access("PWNED2", F_OK), 0);
@@ -115,9 +121,12 @@ START_TEST(test_run_timeout)
 	double took;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	ck_assert_int_eq(onfailure_run("sleep 30; sleep 30", envp, 1, &status, &e), 1);
+	ck_assert_int_eq(onfailure_run("sleep 30; sleep 30", envp, 1, &status,
+	                     &e),
+	    1);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	took = (double)(b.tv_sec - a.tv_sec) +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	ck_assert(took >= 1.0 && took < 4.0);
 	ck_assert(WIFSIGNALED(status));
 	ck_assert_int_eq(WTERMSIG(status), 15);
@@ -130,12 +139,15 @@ START_TEST(test_run_missing_command)
 	struct err e;
 	int status = 0;
 
-	ck_assert_int_eq(onfailure_run("no-such-command-relayq", envp, 5, &status, &e), 0);
+	ck_assert_int_eq(onfailure_run("no-such-command-relayq", envp, 5,
+	                     &status, &e),
+	    0);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 127);
 }
 END_TEST
 
+/* clang-format off */
 static const struct { const char *text; int ok; const char *cmd; long long timeout; } keys[] = {
 	{ "", 1, NULL, 30 },
 	{ "on_failure logger -t relayq \"$RELAYQ_REASON\"\n", 1,
@@ -145,6 +157,7 @@ static const struct { const char *text; int ok; const char *cmd; long long timeo
 	{ "on_failure_timeout soon\n", 0, NULL, 0 },
 	{ "on_failure\n", 0, NULL, 0 },
 };
+/* clang-format on */
 
 START_TEST(test_conf_keys)
 {

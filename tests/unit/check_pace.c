@@ -13,6 +13,7 @@
 static const struct {
 	long per_minute;
 	double prev, now, want;
+	/* clang-format off */
 } waits[] = {
 	{ 0, 100.0, 100.0, 0.0 },        /* no limit */
 	{ -1, 100.0, 100.0, 0.0 },
@@ -27,10 +28,12 @@ static const struct {
 	{ 30, 100.0, 40.0, 2.0 },        /* clock went back: one interval */
 	{ 60000, 5.0, 5.0, 0.001 },
 };
+/* clang-format on */
 
 START_TEST(test_wait)
 {
-	double got = pace_wait(waits[_i].per_minute, waits[_i].prev, waits[_i].now);
+	double got =
+	    pace_wait(waits[_i].per_minute, waits[_i].prev, waits[_i].now);
 
 	ck_assert_double_eq_tol(got, waits[_i].want, 1e-9);
 }
@@ -53,6 +56,7 @@ START_TEST(test_schedule)
 }
 END_TEST
 
+/* clang-format off */
 static const struct { const char *text; int ok; long want; } keys[] = {
 	{ "", 1, 0 },
 	{ "messages_per_minute 20\n", 1, 20 },
@@ -62,6 +66,7 @@ static const struct { const char *text; int ok; long want; } keys[] = {
 	{ "messages_per_minute -5\n", 0, 0 },
 	{ "messages_per_minute fast\n", 0, 0 },
 };
+/* clang-format on */
 
 START_TEST(test_conf_key)
 {

@@ -48,7 +48,8 @@ count(const char *dir)
 
 	ck_assert_ptr_nonnull(d);
 	while ((de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+		n += strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0;
 	closedir(d);
 	return n;
 }
@@ -83,7 +84,8 @@ queue_one(struct queue_msg *m, const char *body, struct envelope *env)
 	struct err e;
 
 	ck_assert_int_eq(queue_msg_create(&q, m, &e), 0);
-	ck_assert_int_eq(write(m->body.fd, body, strlen(body)), (ssize_t)strlen(body));
+	ck_assert_int_eq(write(m->body.fd, body, strlen(body)),
+	    (ssize_t)strlen(body));
 	envelope_init(env);
 	envelope_set(&env->sender, "alice@example.com");
 	env->created = time(NULL);
@@ -118,17 +120,23 @@ static const struct {
 	const char *msg;
 } stat_cases[] = {
 	{ S_IFDIR | 0700, 1000, "" },
-	{ S_IFDIR | 0700, 1001, "/q is owned by uid 1001, not you (uid 1000); "
+	{ S_IFDIR | 0700, 1001,
+	    "/q is owned by uid 1001, not you (uid 1000); "
 	    "remove it, or configure a queue directory of your own" },
-	{ S_IFDIR | 0750, 1000, "/q has mode 0750: group or others may access "
+	{ S_IFDIR | 0750, 1000,
+	    "/q has mode 0750: group or others may access "
 	    "it; fix it with: chmod 700 /q" },
-	{ S_IFDIR | 0701, 1000, "/q has mode 0701: group or others may access "
+	{ S_IFDIR | 0701, 1000,
+	    "/q has mode 0701: group or others may access "
 	    "it; fix it with: chmod 700 /q" },
-	{ S_IFDIR | 01733, 1000, "/q has mode 1733: group or others may access "
+	{ S_IFDIR | 01733, 1000,
+	    "/q has mode 1733: group or others may access "
 	    "it; fix it with: chmod 700 /q" },
-	{ S_IFLNK | 0777, 1000, "/q is a symbolic link; a queue directory must "
+	{ S_IFLNK | 0777, 1000,
+	    "/q is a symbolic link; a queue directory must "
 	    "be a real directory: remove the link or configure the real path" },
-	{ S_IFREG | 0600, 1000, "/q is not a directory; remove it or configure "
+	{ S_IFREG | 0600, 1000,
+	    "/q is not a directory; remove it or configure "
 	    "another queue directory" },
 };
 
@@ -180,14 +188,16 @@ START_TEST(test_open_refuses_other_owner)
 	struct err e;
 
 	if (getuid() != 0)
-		return;   /* cannot chown; test_open_as_nobody covers non-root */
+		return; /* cannot chown; test_open_as_nobody covers non-root */
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	ck_assert_int_eq(chown(dir, 65534, 65534), 0);
 	err_clear(&e);
 	ck_assert_int_eq(queue_open(&q2, dir, 0, &e), -1);
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
-	want = xasprintf("%s is owned by uid 65534, not you (uid 0); remove it, "
-	    "or configure a queue directory of your own", dir);
+	want =
+	    xasprintf("%s is owned by uid 65534, not you (uid 0); remove it, "
+	              "or configure a queue directory of your own",
+	        dir);
 	ck_assert_str_eq(e.msg, want);
 	ck_assert_int_eq(count(dir), 0);
 	ck_assert_ptr_null(q2.dir);
@@ -201,7 +211,8 @@ START_TEST(test_open_refuses_loose_mode)
 	struct queue q2;
 	struct err e;
 	char *want = xasprintf("%s has mode 0770: group or others may access "
-	    "it; fix it with: chmod 700 %s", q.new, q.new);
+	                       "it; fix it with: chmod 700 %s",
+	    q.new, q.new);
 
 	ck_assert_int_eq(chmod(q.new, 0770), 0);
 	ck_assert_int_eq(queue_open(&q2, qdir, getuid(), &e), -1);
@@ -254,8 +265,10 @@ START_TEST(test_open_as_nobody)
 	if (me == 65534) {
 		ck_assert_int_eq(queue_open(&q2, qdir, me, &e), -1);
 		ck_assert_int_eq(e.code, EX_CANTCREAT);
-		want = xasprintf("%s is owned by uid 0, not you (uid 65534); remove "
-		    "it, or configure a queue directory of your own", qdir);
+		want = xasprintf(
+		    "%s is owned by uid 0, not you (uid 65534); remove "
+		    "it, or configure a queue directory of your own",
+		    qdir);
 		ck_assert_str_eq(e.msg, want);
 		free(want);
 	} else {
@@ -305,8 +318,12 @@ START_TEST(test_id_sortable)
 {
 	char a[QUEUE_ID_LEN + 1], b[QUEUE_ID_LEN + 1];
 	static const long t[][2] = {
-		{ 1700000000, 0 }, { 1700000000, 40 }, { 1700000000, 999999 },
-		{ 1700000001, 0 }, { 1800000000, 1 }, { 34359738367, 0 },
+		{ 1700000000, 0 },
+		{ 1700000000, 40 },
+		{ 1700000000, 999999 },
+		{ 1700000001, 0 },
+		{ 1800000000, 1 },
+		{ 34359738367, 0 },
 	};
 	size_t i;
 
@@ -342,7 +359,7 @@ START_TEST(test_id_unique_10000)
 		ids[i] = xstrdup(m.id);
 		if (i > 0)
 			ck_assert_str_gt(ids[i], ids[i - 1]);
-		close(m.body.fd);   /* keep tmp/ID: the name stays taken */
+		close(m.body.fd); /* keep tmp/ID: the name stays taken */
 		free(m.body.path);
 	}
 	ck_assert_int_eq(count(q.tmp), N);
@@ -395,7 +412,7 @@ START_TEST(test_id_unique_concurrent)
 }
 END_TEST
 
-/* ---- transitions ----------------------------------------------------------- */
+/* ---- transitions --------------------------------------------------------- */
 
 /* – → W: a body being written is in tmp/ only and invisible. */
 START_TEST(test_create_invisible)
@@ -456,7 +473,7 @@ START_TEST(test_commit)
 	ck_assert_str_eq(back.sender, "alice@example.com");
 	ck_assert_uint_eq(back.size, 18);
 	ck_assert_str_eq(back.rcpt[0].addr, "bob@example.org");
-	queue_msg_abort(&q, &m);   /* after commit: does nothing */
+	queue_msg_abort(&q, &m); /* after commit: does nothing */
 	ck_assert_int_eq(exists(q.new, m.id), 1);
 	envelope_free(&env);
 	envelope_free(&back);
@@ -486,7 +503,8 @@ START_TEST(test_crash_between_renames)
 	ck_assert_uint_eq(removed, 0);
 	ck_assert_int_eq(exists(q.new, m.id), 1);
 	ck_assert_int_eq(queue_sweep(&q, time(NULL) + QUEUE_STALE_SECS + 60,
-	    &removed, &e), 0);
+	                     &removed, &e),
+	    0);
 	ck_assert_uint_eq(removed, 1);
 	ck_assert_int_eq(count(q.new), 0);
 }
@@ -504,7 +522,8 @@ START_TEST(test_crash_env_tmp)
 	ck_assert_int_eq(queue_msg_commit_body(&q, &m, &e), 0);
 	ck_assert_int_eq(durable_tmp_open(&t, q.tmp, m.id, 0600, &e), 0);
 	ck_assert_int_eq(durable_write_all(t.fd, "relayq-envelope 1\n", 18,
-	    t.path, &e), 0);
+	                     t.path, &e),
+	    0);
 	close(t.fd);
 	/* crash here */
 	ck_assert_int_eq(count(q.tmp), 1);
@@ -675,7 +694,7 @@ START_TEST(test_remove)
 
 	queue_one(&m, "x\n", &env);
 	envp = queue_env_path(&q, m.id);
-	ck_assert_int_eq(unlink(envp), 0);   /* crash after the commit point */
+	ck_assert_int_eq(unlink(envp), 0); /* crash after the commit point */
 	age(q.new, m.id, QUEUE_STALE_SECS + 1);
 	ck_assert_int_eq(queue_sweep(&q, time(NULL), &removed, &e), 0);
 	ck_assert_uint_eq(removed, 1);
@@ -685,8 +704,7 @@ START_TEST(test_remove)
 }
 END_TEST
 
-
-/* ---- move (transition 7) ---------------------------------------------------- */
+/* ---- move (transition 7) ------------------------------------------------- */
 
 /* Opens a second queue beside q, the move's target. */
 static void
@@ -749,13 +767,13 @@ START_TEST(test_move_crash_after_commit)
 	free(dst);
 	src = queue_body_path(&q, m.id);
 	dst = queue_body_path(&t, m.id);
-	ck_assert_int_eq(link(src, dst), 0);     /* both placed: committed */
+	ck_assert_int_eq(link(src, dst), 0); /* both placed: committed */
 	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
 	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
 	close(fd);
 	ck_assert_int_eq(count(q.new) + count(q.env), 0);
 	ck_assert_int_eq(count(t.env) + count(t.new), 2);
-	ck_assert_int_eq(count(t.tmp), 0);     /* nothing was copied again */
+	ck_assert_int_eq(count(t.tmp), 0); /* nothing was copied again */
 	free(src);
 	free(dst);
 	envelope_free(&env);
@@ -814,11 +832,13 @@ START_TEST(test_fifo_refused)
 	p = queue_env_path(&q, "0000000001");
 	ck_assert_int_eq(mkfifo(p, 0600), 0);
 	free(p);
-	alarm(5);     /* a blocking open would hang here */
+	alarm(5); /* a blocking open would hang here */
 	ck_assert_int_eq(queue_lock(&q, "0000000001", &fd, &e), -1);
-	ck_assert_ptr_nonnull(strstr(e.msg, "new/0000000001 is not a regular file"));
+	ck_assert_ptr_nonnull(
+	    strstr(e.msg, "new/0000000001 is not a regular file"));
 	ck_assert_int_eq(queue_env_read(&q, "0000000001", &env, &e), -1);
-	ck_assert_ptr_nonnull(strstr(e.msg, "env/0000000001 is not a regular file"));
+	ck_assert_ptr_nonnull(
+	    strstr(e.msg, "env/0000000001 is not a regular file"));
 	envelope_free(&env);
 	alarm(0);
 }
@@ -843,18 +863,22 @@ START_TEST(test_torn_env_refused)
 	struct err e;
 	char *want;
 
-	put_env("0000000001", "relayq-envelope 1\nid 0000000001\ncreated 1\n"
+	put_env("0000000001",
+	    "relayq-envelope 1\nid 0000000001\ncreated 1\n"
 	    "sender\nrcpt a@b\n");
 	err_clear(&e);
 	ck_assert_int_eq(queue_env_read(&q, "0000000001", &env, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
-	want = xasprintf("refusing damaged envelope %s/0000000001: truncated (no "
-	    "end line)", q.env);
+	want =
+	    xasprintf("refusing damaged envelope %s/0000000001: truncated (no "
+	              "end line)",
+	        q.env);
 	ck_assert_str_eq(e.msg, want);
 	envelope_free(&env);
 	free(want);
 
-	put_env("0000000002", "relayq-envelope 1\nid 0000000001\ncreated 1\n"
+	put_env("0000000002",
+	    "relayq-envelope 1\nid 0000000001\ncreated 1\n"
 	    "sender\nrcpt a@b\nend\n");
 	ck_assert_int_eq(queue_env_read(&q, "0000000002", &env, &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "names queue id 0000000001"));

@@ -21,7 +21,7 @@
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
-#define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
+#define T0 1606039200 /* Sun Nov 22 10:00:00 2020 UTC */
 
 static struct queue q;
 
@@ -74,7 +74,8 @@ put_msg(const struct envelope *env, const char *body)
 		return;
 	p = queue_body_path(&q, env->id);
 	ck_assert_int_eq(durable_write_file(NULL, p, body, strlen(body), 0600,
-	    &e), 0);
+	                     &e),
+	    0);
 	free(p);
 }
 
@@ -91,8 +92,9 @@ exists(char *path)
 
 static const struct {
 	const char *in;
-	size_t n;               /* 0: strlen */
+	size_t n; /* 0: strlen */
 	const char *want;
+	/* clang-format off */
 } esc_cases[] = {
 	{ "", 0, "\"\"" },
 	{ "plain ASCII / <tag>", 0, "\"plain ASCII / <tag>\"" },
@@ -116,6 +118,7 @@ static const struct {
 	{ "\xf4\x90\x80\x80", 0, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" }, /* > 10FFFF */
 	{ "\xf5\x80", 0, "\"\\ufffd\\ufffd\"" },
 };
+/* clang-format on */
 
 START_TEST(test_json_string)
 {
@@ -137,7 +140,7 @@ END_TEST
 	"\"recipients\":[{\"address\":\"bob@example.org\",\"state\":\"pending\"," \
 	"\"attempts\":0,\"last_reply\":null}]}"
 
-/* ---- JSON objects ----------------------------------------------------------- */
+/* ---- JSON objects -------------------------------------------------------- */
 
 START_TEST(test_json_envelope)
 {
@@ -160,7 +163,8 @@ START_TEST(test_json_envelope)
 	rcpt_reply_set(&r->reply, 451, NULL, "\x01try");
 	envelope_add_rcpt(&env, "gone@example.net")->state = RCPT_FAILED;
 	queue_admin_json_envelope(&b, &env);
-	ck_assert_str_eq(buf_cstr(&b), "{\"id\":\"1A2B3C4D5E\",\"size\":2048,"
+	ck_assert_str_eq(buf_cstr(&b),
+	    "{\"id\":\"1A2B3C4D5E\",\"size\":2048,"
 	    "\"arrival\":\"2020-11-22T10:00:00Z\",\"arrival_epoch\":1606039200,"
 	    "\"sender\":\"\",\"held\":true,\"maybe_delivered\":true,\"attempts\":2,"
 	    "\"last_attempt\":\"2020-11-22T10:01:00Z\","
@@ -185,11 +189,12 @@ START_TEST(test_json_fresh_and_damaged)
 
 	make_env(&env, "1A2B3C4D5E");
 	queue_admin_json_envelope(&b, &env);
-	ck_assert_str_eq(buf_cstr(&b), "{\"id\":\"1A2B3C4D5E\",\"size\":2048,"
-	    FRESH_TAIL);
+	ck_assert_str_eq(buf_cstr(&b),
+	    "{\"id\":\"1A2B3C4D5E\",\"size\":2048," FRESH_TAIL);
 	buf_reset(&b);
 	queue_admin_json_damaged(&b, "00000000C0", "truncated \"x\"");
-	ck_assert_str_eq(buf_cstr(&b), "{\"id\":\"00000000C0\",\"damaged\":true,"
+	ck_assert_str_eq(buf_cstr(&b),
+	    "{\"id\":\"00000000C0\",\"damaged\":true,"
 	    "\"error\":\"truncated \\\"x\\\"\"}");
 	envelope_free(&env);
 	buf_free(&b);
@@ -213,13 +218,15 @@ START_TEST(test_list_json)
 	put_msg(&env, NULL);
 	p = queue_env_path(&q, "00000000C0");
 	ck_assert_int_eq(durable_write_file(NULL, p, "relayq-envelope 1\n", 18,
-	    0600, &e), 0);
+	                     0600, &e),
+	    0);
 	ck_assert_int_eq(queue_admin_list_json(&q, &b, &e), 0);
 	want = xasprintf(
 	    "{\"id\":\"00000000A0\",\"size\":7," FRESH_TAIL "\n"
 	    "{\"id\":\"00000000B0\",\"size\":2048," FRESH_TAIL "\n"
 	    "{\"id\":\"00000000C0\",\"damaged\":true,\"error\":\"refusing damaged "
-	    "envelope %s: truncated (no end line)\"}\n", p);
+	    "envelope %s: truncated (no end line)\"}\n",
+	    p);
 	ck_assert_str_eq(buf_cstr(&b), want);
 	envelope_free(&env);
 	buf_free(&b);
@@ -228,7 +235,7 @@ START_TEST(test_list_json)
 }
 END_TEST
 
-/* ---- summary ------------------------------------------------------------------ */
+/* ---- summary ------------------------------------------------------------- */
 
 START_TEST(test_summary_counts)
 {
@@ -236,20 +243,21 @@ START_TEST(test_summary_counts)
 	struct buf b = BUF_INIT;
 	struct envelope a, c, d;
 
-	make_env(&a, "00000000A0");                 /* fresh, 1 pending */
-	make_env(&c, "00000000B0");                 /* held, deferred, 2 of 3 */
+	make_env(&a, "00000000A0"); /* fresh, 1 pending */
+	make_env(&c, "00000000B0"); /* held, deferred, 2 of 3 */
 	c.created = T0 - 500;
 	c.flags = ENVELOPE_F_HELD;
 	c.attempts = 3;
 	envelope_add_rcpt(&c, "x@y")->state = RCPT_DONE;
 	envelope_add_rcpt(&c, "z@y");
-	make_env(&d, "00000000C0");                 /* maybe delivered */
+	make_env(&d, "00000000C0"); /* maybe delivered */
 	d.created = T0 + 10;
 	d.flags = ENVELOPE_F_MAYBE_DELIVERED;
 	d.attempts = 1;
 	queue_admin_summary_init(&s);
 	queue_admin_summary_format(&s, &b);
-	ck_assert_str_eq(buf_cstr(&b), "messages: 0\nrecipients_pending: 0\n"
+	ck_assert_str_eq(buf_cstr(&b),
+	    "messages: 0\nrecipients_pending: 0\n"
 	    "held: 0\ndeferred: 0\nmaybe_delivered: 0\ndamaged: 0\n"
 	    "oldest_age_seconds: 0\n");
 	queue_admin_summary_add(&s, &a, T0 + 100);
@@ -258,7 +266,8 @@ START_TEST(test_summary_counts)
 	s.damaged = 4;
 	buf_reset(&b);
 	queue_admin_summary_format(&s, &b);
-	ck_assert_str_eq(buf_cstr(&b), "messages: 3\nrecipients_pending: 4\n"
+	ck_assert_str_eq(buf_cstr(&b),
+	    "messages: 3\nrecipients_pending: 4\n"
 	    "held: 1\ndeferred: 2\nmaybe_delivered: 1\ndamaged: 4\n"
 	    "oldest_age_seconds: 600\n");
 	envelope_free(&a);
@@ -295,7 +304,7 @@ START_TEST(test_summary_queue)
 }
 END_TEST
 
-/* ---- show ------------------------------------------------------------------------ */
+/* ---- show ---------------------------------------------------------------- */
 
 START_TEST(test_show_format)
 {
@@ -303,7 +312,7 @@ START_TEST(test_show_format)
 	struct envelope env;
 	struct rcpt *r;
 	const char *hdr = "Subject: caf\xc3\xa9 \x1b[31mred\xc2\x9b\xff\n"
-	    "To: a,\n\tb\n";
+	                  "To: a,\n\tb\n";
 
 	make_env(&env, "1A2B3C4D5E");
 	env.flags = ENVELOPE_F_HELD | ENVELOPE_F_MAYBE_DELIVERED;
@@ -390,13 +399,15 @@ END_TEST
 /* The header section read from new/ID: cut at the blank line. */
 static const struct {
 	const char *body;
-	const char *want_tail;   /* what follows the envelope's blank line */
+	const char *want_tail; /* what follows the envelope's blank line */
+	                       /* clang-format off */
 } show_cases[] = {
 	{ "Subject: a\nTo: b\n\nbody\n\nmore\n", "Subject: a\nTo: b\n" },
 	{ "Subject: only headers\n", "Subject: only headers\n" },
 	{ "\nbody only\n", "\n" },
 	{ NULL, "(the message file is missing)\n" },
 };
+/* clang-format on */
 
 START_TEST(test_show_queue)
 {
@@ -430,8 +441,9 @@ START_TEST(test_show_json)
 	put_msg(&env, "Subject: \"q\"\n\tfolded\n\nbody\n");
 	ck_assert_int_eq(queue_admin_show(&q, "1A2B3C4D5E", 1, &b, &e), 0);
 	queue_admin_json_envelope(&want, &env);
-	want.len--;   /* drop the closing brace */
-	buf_adds(&want, ",\"headers\":\"Subject: \\\"q\\\"\\n\\tfolded\\n\"}\n");
+	want.len--; /* drop the closing brace */
+	buf_adds(&want,
+	    ",\"headers\":\"Subject: \\\"q\\\"\\n\\tfolded\\n\"}\n");
 	ck_assert_str_eq(buf_cstr(&b), buf_cstr(&want));
 	envelope_free(&env);
 	buf_free(&b);
@@ -448,13 +460,15 @@ START_TEST(test_show_errors)
 	err_clear(&e);
 	ck_assert_int_eq(queue_admin_show(&q, "1A2B3C4D5E", 0, &b, &e), -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
-	ck_assert_str_eq(e.msg, "1A2B3C4D5E: no such message in the queue (list "
+	ck_assert_str_eq(e.msg,
+	    "1A2B3C4D5E: no such message in the queue (list "
 	    "the queue with mailq)");
 	err_clear(&e);
 	ck_assert_int_eq(queue_admin_show(&q, "../env/x", 0, &b, &e), -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
 	p = queue_env_path(&q, "1A2B3C4D5E");
-	ck_assert_int_eq(durable_write_file(NULL, p, "garbage\n", 8, 0600, &e), 0);
+	ck_assert_int_eq(durable_write_file(NULL, p, "garbage\n", 8, 0600, &e),
+	    0);
 	err_clear(&e);
 	ck_assert_int_eq(queue_admin_show(&q, "1A2B3C4D5E", 0, &b, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
@@ -463,15 +477,16 @@ START_TEST(test_show_errors)
 }
 END_TEST
 
-/* ---- actions ---------------------------------------------------------------------- */
+/* ---- actions ------------------------------------------------------------- */
 
 static const struct {
 	enum queue_admin_action action;
 	unsigned flags_before;
 	unsigned flags_after;
-	time_t next_after;       /* -1: message removed */
+	time_t next_after; /* -1: message removed */
 	unsigned note;
 	const char *name;
+	/* clang-format off */
 } act_cases[] = {
 	{ QUEUE_ADMIN_HOLD, 0, ENVELOPE_F_HELD, T0 + 999, 0, "held" },
 	{ QUEUE_ADMIN_HOLD, ENVELOPE_F_HELD, ENVELOPE_F_HELD, T0 + 999,
@@ -487,6 +502,7 @@ static const struct {
 	{ QUEUE_ADMIN_DELETE, 0, 0, -1, 0, "deleted" },
 	{ QUEUE_ADMIN_DELETE, ENVELOPE_F_HELD, 0, -1, 0, "deleted" },
 };
+/* clang-format on */
 
 START_TEST(test_apply)
 {
@@ -501,7 +517,8 @@ START_TEST(test_apply)
 	put_msg(&env, "Subject: x\n\nbody\n");
 	err_clear(&e);
 	ck_assert_msg(queue_admin_apply(&q, act_cases[_i].action, "1A2B3C4D5E",
-	    T0 + 50, &note, &e) == 0, "%s", e.msg);
+	                  T0 + 50, &note, &e) == 0,
+	    "%s", e.msg);
 	ck_assert_uint_eq(note, act_cases[_i].note);
 	ck_assert_str_eq(queue_admin_action_name(act_cases[_i].action),
 	    act_cases[_i].name);
@@ -538,9 +555,11 @@ START_TEST(test_apply_locked)
 	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
 	err_clear(&e);
 	ck_assert_int_eq(queue_admin_apply(&q, (enum queue_admin_action)_i,
-	    "1A2B3C4D5E", T0, NULL, &e), -1);
+	                     "1A2B3C4D5E", T0, NULL, &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
-	ck_assert_str_eq(e.msg, "1A2B3C4D5E is being delivered right now; try "
+	ck_assert_str_eq(e.msg,
+	    "1A2B3C4D5E is being delivered right now; try "
 	    "again in a moment");
 	ck_assert_int_eq(queue_env_read(&q, "1A2B3C4D5E", &got, &e), 0);
 	ck_assert_uint_eq(got.flags, 0);
@@ -549,7 +568,8 @@ START_TEST(test_apply_locked)
 	close(fd);
 	err_clear(&e);
 	ck_assert_msg(queue_admin_apply(&q, (enum queue_admin_action)_i,
-	    "1A2B3C4D5E", T0, NULL, &e) == 0, "%s", e.msg);
+	                  "1A2B3C4D5E", T0, NULL, &e) == 0,
+	    "%s", e.msg);
 	envelope_free(&env);
 	free(p);
 }
@@ -562,15 +582,19 @@ START_TEST(test_apply_unknown)
 
 	err_clear(&e);
 	ck_assert_int_eq(queue_admin_apply(&q, (enum queue_admin_action)_i,
-	    "1A2B3C4D5E", T0, NULL, &e), -1);
+	                     "1A2B3C4D5E", T0, NULL, &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
-	ck_assert_str_eq(e.msg, "1A2B3C4D5E: no such message in the queue (list "
+	ck_assert_str_eq(e.msg,
+	    "1A2B3C4D5E: no such message in the queue (list "
 	    "the queue with mailq)");
 	err_clear(&e);
 	ck_assert_int_eq(queue_admin_apply(&q, (enum queue_admin_action)_i,
-	    "short", T0, NULL, &e), -1);
+	                     "short", T0, NULL, &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
-	ck_assert_str_eq(e.msg, "short: no such message in the queue (list "
+	ck_assert_str_eq(e.msg,
+	    "short: no such message in the queue (list "
 	    "the queue with mailq)");
 	/* A body without an envelope (state B/R) is not a message either. */
 	make_env(&env, "1A2B3C4D5E");
@@ -583,7 +607,8 @@ START_TEST(test_apply_unknown)
 	}
 	err_clear(&e);
 	ck_assert_int_eq(queue_admin_apply(&q, (enum queue_admin_action)_i,
-	    "1A2B3C4D5E", T0, NULL, &e), -1);
+	                     "1A2B3C4D5E", T0, NULL, &e),
+	    -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
 	envelope_free(&env);
 }
@@ -600,19 +625,25 @@ START_TEST(test_apply_damaged)
 	make_env(&env, "1A2B3C4D5E");
 	put_msg(&env, "Subject: x\n\n");
 	ck_assert_int_eq(durable_write_file(NULL, p, "relayq-envelope 1\n", 18,
-	    0600, &e), 0);
-	want = xasprintf("1A2B3C4D5E: not changed (delete it, or repair the "
-	    "envelope): refusing damaged envelope %s: truncated (no end line)", p);
+	                     0600, &e),
+	    0);
+	want = xasprintf(
+	    "1A2B3C4D5E: not changed (delete it, or repair the "
+	    "envelope): refusing damaged envelope %s: truncated (no end line)",
+	    p);
 	for (a = QUEUE_ADMIN_HOLD; a <= QUEUE_ADMIN_RETRY; a++) {
 		err_clear(&e);
-		ck_assert_int_eq(queue_admin_apply(&q, (enum queue_admin_action)a,
-		    "1A2B3C4D5E", T0, NULL, &e), -1);
+		ck_assert_int_eq(queue_admin_apply(&q,
+		                     (enum queue_admin_action)a, "1A2B3C4D5E",
+		                     T0, NULL, &e),
+		    -1);
 		ck_assert_int_eq(e.code, EX_DATAERR);
 		ck_assert_str_eq(e.msg, want);
 	}
 	err_clear(&e);
-	ck_assert_msg(queue_admin_apply(&q, QUEUE_ADMIN_DELETE, "1A2B3C4D5E", T0,
-	    NULL, &e) == 0, "%s", e.msg);
+	ck_assert_msg(queue_admin_apply(&q, QUEUE_ADMIN_DELETE, "1A2B3C4D5E",
+	                  T0, NULL, &e) == 0,
+	    "%s", e.msg);
 	ck_assert_int_eq(exists(xstrdup(p)), 0);
 	ck_assert_int_eq(exists(queue_body_path(&q, "1A2B3C4D5E")), 0);
 	envelope_free(&env);
@@ -632,21 +663,25 @@ START_TEST(test_apply_no_body)
 	put_msg(&env, NULL);
 	for (a = QUEUE_ADMIN_HOLD; a <= QUEUE_ADMIN_RETRY; a++) {
 		err_clear(&e);
-		ck_assert_int_eq(queue_admin_apply(&q, (enum queue_admin_action)a,
-		    "1A2B3C4D5E", T0, NULL, &e), -1);
+		ck_assert_int_eq(queue_admin_apply(&q,
+		                     (enum queue_admin_action)a, "1A2B3C4D5E",
+		                     T0, NULL, &e),
+		    -1);
 		ck_assert_int_eq(e.code, EX_DATAERR);
-		ck_assert_str_eq(e.msg, "1A2B3C4D5E: the message file is missing; "
+		ck_assert_str_eq(e.msg,
+		    "1A2B3C4D5E: the message file is missing; "
 		    "delete the message");
 	}
 	err_clear(&e);
 	ck_assert_int_eq(queue_admin_apply(&q, QUEUE_ADMIN_DELETE, "1A2B3C4D5E",
-	    T0, NULL, &e), 0);
+	                     T0, NULL, &e),
+	    0);
 	ck_assert_int_eq(exists(queue_env_path(&q, "1A2B3C4D5E")), 0);
 	envelope_free(&env);
 }
 END_TEST
 
-/* ---- 10,000 messages ------------------------------------------------------------- */
+/* ---- 10,000 messages ----------------------------------------------------- */
 
 static double
 since(const struct timespec *t0)
@@ -654,7 +689,8 @@ since(const struct timespec *t0)
 	struct timespec t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 START_TEST(test_10000)
@@ -687,14 +723,16 @@ START_TEST(test_10000)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck_assert_int_eq(queue_admin_list_json(&q, &b, &e), 0);
-	printf("queue_admin: JSON listing of %d messages (%zu bytes) in %.3f s\n",
+	printf(
+	    "queue_admin: JSON listing of %d messages (%zu bytes) in %.3f s\n",
 	    N, b.len, since(&t0));
 	for (k = 0; k < b.len; k++)
 		lines += b.data[k] == '\n';
 	ck_assert_uint_eq(lines, N);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck_assert_int_eq(queue_admin_summary(&q, T0 + N, &s, &e), 0);
-	printf("queue_admin: summary of %d messages in %.3f s\n", N, since(&t0));
+	printf("queue_admin: summary of %d messages in %.3f s\n", N,
+	    since(&t0));
 	ck_assert_uint_eq(s.messages, N);
 	ck_assert_uint_eq(s.recipients_pending, 2 * N);
 	ck_assert_int_eq(s.oldest_age, N);

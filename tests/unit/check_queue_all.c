@@ -30,15 +30,17 @@
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
 
-#define T0 1606039200   /* Sun Nov 22 10:00:00 2020 UTC */
+#define T0 1606039200 /* Sun Nov 22 10:00:00 2020 UTC */
 
-/* ---- fixtures: views built in memory ---------------------------------------- */
+/* ---- fixtures: views built in memory ------------------------------------- */
 
+/* clang-format off */
 static struct queue_all_q qs[3] = {
 	{ 0, 0, (char *)"root", (char *)"/var/spool/relayq/0", 1, 0, 0 },
 	{ 1001, 1001, (char *)"alice", (char *)"/var/spool/relayq/1001", 0, 0, 1 },
 	{ 64999, 64999, NULL, (char *)"/var/spool/relayq/64999", 0, 0, 2 },
 };
+/* clang-format on */
 
 static void
 add_msg(struct queue_all_msgs *m, const char *id, time_t created,
@@ -87,7 +89,8 @@ setup(void)
 	tzset();
 }
 
-#define HDR "-Queue ID-  --Size-- ----Arrival Time---- -Owner-- -Sender/Recipient-------\n"
+#define HDR \
+	"-Queue ID-  --Size-- ----Arrival Time---- -Owner-- -Sender/Recipient-------\n"
 #define IND "                                                  "
 
 START_TEST(test_list_owners)
@@ -97,13 +100,14 @@ START_TEST(test_list_owners)
 
 	views(v);
 	queue_view_list(&b, v, 3, 1);
-	ck_assert_str_eq(buf_cstr(&b), HDR
-	    "1A2B3C4D50      1000 Sun Nov 22 10:00:00  root     a@example.com\n"
-	    IND "b@example.org\n\n"
-	    "1A2B3C4D60!     1000 Sun Nov 22 09:50:00  alice    a@example.com\n"
-	    IND "b@example.org\n\n"
-	    "1A2B3C4D70      1000 Sun Nov 22 09:59:00  alice    a@example.com\n"
-	    IND "b@example.org\n\n"
+	ck_assert_str_eq(buf_cstr(&b),
+	    HDR
+	    "1A2B3C4D50      1000 Sun Nov 22 10:00:00  root     a@example.com\n" IND
+	    "b@example.org\n\n"
+	    "1A2B3C4D60!     1000 Sun Nov 22 09:50:00  alice    a@example.com\n" IND
+	    "b@example.org\n\n"
+	    "1A2B3C4D70      1000 Sun Nov 22 09:59:00  alice    a@example.com\n" IND
+	    "b@example.org\n\n"
 	    "1A2B3C4D80  64999    (damaged envelope: refusing damaged envelope)\n\n"
 	    "-- 3 Kbytes in 4 Requests.\n");
 	buf_reset(&b);
@@ -135,13 +139,16 @@ START_TEST(test_json_owner)
 	l2 = strchr(buf_cstr(&b), '\n') + 1;
 	l4 = strstr(l2, "{\"id\":\"1A2B3C4D80\"");
 	ck_assert_ptr_nonnull(l4);
-	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "\"recipients\":[{\"address\":"
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&b),
+	    "\"recipients\":[{\"address\":"
 	    "\"b@example.org\",\"state\":\"pending\",\"attempts\":0,\"last_reply\""
 	    ":null}],\"uid\":0,\"user\":\"root\"}\n{\"id\":\"1A2B3C4D60\""));
 	ck_assert(strncmp(l2, "{\"id\":\"1A2B3C4D60\"", 18) == 0);
-	ck_assert_str_eq(l4, "{\"id\":\"1A2B3C4D80\",\"damaged\":true,\"error\":"
+	ck_assert_str_eq(l4,
+	    "{\"id\":\"1A2B3C4D80\",\"damaged\":true,\"error\":"
 	    "\"refusing damaged envelope\",\"uid\":64999,\"user\":null}\n");
-	ck_assert_ptr_nonnull(strstr(l2, ",\"uid\":1001,\"user\":\"alice\"}\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(l2, ",\"uid\":1001,\"user\":\"alice\"}\n"));
 	queue_view_free(v, 3);
 	buf_free(&b);
 }
@@ -202,7 +209,7 @@ START_TEST(test_summary_json)
 }
 END_TEST
 
-/* ---- a small validator of the text exposition formats ------------------------ */
+/* ---- a small validator of the text exposition formats -------------------- */
 
 static int
 metric_name(const char **p)
@@ -227,7 +234,8 @@ check_sample(const char *l, const char *fam, struct strv *seen)
 
 	if (!metric_name(&p))
 		return "bad metric name";
-	if ((size_t)(p - start) != strlen(fam) || strncmp(start, fam, strlen(fam)) != 0)
+	if ((size_t)(p - start) != strlen(fam) ||
+	    strncmp(start, fam, strlen(fam)) != 0)
 		return "sample outside its family";
 	if (*p == '{') {
 		p++;
@@ -287,8 +295,9 @@ validate(const char *text, int om, size_t *nsamples)
 	for (i = 0; i < lines.n && why == NULL; i++) {
 		l = lines.v[i];
 		if (strcmp(l, "# EOF") == 0) {
-			why = !om ? "# EOF in Prometheus text" :
-			    i + 1 != lines.n ? "text after # EOF" : NULL;
+			why = !om            ? "# EOF in Prometheus text" :
+			    i + 1 != lines.n ? "text after # EOF" :
+			                       NULL;
 		} else if (strncmp(l, "# HELP ", 7) == 0) {
 			q = l + 7;
 			why = !metric_name(&q) || *q != ' ' ? "bad HELP" : NULL;
@@ -300,7 +309,8 @@ validate(const char *text, int om, size_t *nsamples)
 				why = "bad TYPE";
 			free(fam);
 			fam = xstrndup(l + 7, (size_t)(q - (l + 7)));
-			if (why == NULL && (help == NULL || strcmp(help, fam) != 0))
+			if (why == NULL &&
+			    (help == NULL || strcmp(help, fam) != 0))
 				why = "TYPE without its HELP";
 			if (why == NULL && strv_contains(&fams, fam, 0))
 				why = "family given twice";
@@ -309,12 +319,12 @@ validate(const char *text, int om, size_t *nsamples)
 			why = "stray comment or empty line";
 		} else {
 			why = fam == NULL ? "sample before any TYPE" :
-			    check_sample(l, fam, &seen);
+			                    check_sample(l, fam, &seen);
 			(*nsamples)++;
 		}
 	}
-	if (why == NULL && om && (lines.n == 0 ||
-	    strcmp(lines.v[lines.n - 1], "# EOF") != 0))
+	if (why == NULL && om &&
+	    (lines.n == 0 || strcmp(lines.v[lines.n - 1], "# EOF") != 0))
 		why = "OpenMetrics without # EOF";
 	free(fam);
 	free(help);
@@ -329,6 +339,7 @@ static const struct {
 	const char *text;
 	int om;
 	const char *why;
+	/* clang-format off */
 } bad_texts[] = {
 	{ "# HELP a x\n# TYPE a gauge\na 1\n", 0, NULL },
 	{ "# HELP a x\n# TYPE a gauge\na 1\n# EOF\n", 1, NULL },
@@ -343,6 +354,7 @@ static const struct {
 	{ "a 1\n", 0, "sample before any TYPE" },
 	{ "# HELP a x\n# TYPE a gauge\na 1", 0, "last line without newline" },
 };
+/* clang-format on */
 
 START_TEST(test_validator)
 {
@@ -362,7 +374,8 @@ static const struct {
 	int om;
 	size_t nviews;
 	size_t skipped;
-	size_t samples;     /* 8 families × owners + 1 */
+	size_t samples; /* 8 families × owners + 1 */
+	                /* clang-format off */
 } metric_cases[] = {
 	{ QUEUE_VIEW_PROMETHEUS, 0, 3, 0, 25 },
 	{ QUEUE_VIEW_OPENMETRICS, 1, 3, 2, 25 },
@@ -370,6 +383,7 @@ static const struct {
 	{ QUEUE_VIEW_OPENMETRICS, 1, 0, 5, 1 },
 	{ QUEUE_VIEW_PROMETHEUS, 0, 1, 0, 9 },
 };
+/* clang-format on */
 
 START_TEST(test_metrics)
 {
@@ -418,6 +432,7 @@ END_TEST
 
 static const struct {
 	const char *in, *out;
+	/* clang-format off */
 } labels[] = {
 	{ "alice", "alice" },
 	{ "a\"b", "a\\\"b" },
@@ -426,6 +441,7 @@ static const struct {
 	{ "\xc3\xa9t\xc3\xa9", "??t??" },
 	{ "", "" },
 };
+/* clang-format on */
 
 START_TEST(test_label)
 {
@@ -437,16 +453,18 @@ START_TEST(test_label)
 }
 END_TEST
 
-/* ---- the framing of a queue owner's answer ------------------------------------- */
+/* ---- the framing of a queue owner's answer ------------------------------- */
 
-#define ENV(id) "relayq-envelope 1\nid " id "\ncreated 1606039200\nsize 10\n" \
+#define ENV(id) \
+	"relayq-envelope 1\nid " id "\ncreated 1606039200\nsize 10\n" \
 	"sender a@example.com\nrcpt b@example.org\nrcpt-state pending\nend\n"
 
 static const struct {
 	const char *desc, *in;
 	int rc;
 	size_t n;
-	const char *damaged[3];   /* NULL: a readable envelope */
+	const char *damaged[3]; /* NULL: a readable envelope */
+	                        /* clang-format off */
 } frames[] = {
 	{ "empty", "", 0, 0, { NULL } },
 	{ "one", "E 1A2B3C4D50 122\n" ENV("1A2B3C4D50"), 0, 1, { NULL } },
@@ -464,6 +482,7 @@ static const struct {
 	{ "no newline", "D 1A2B3C4D50 1", -1, 0, { NULL } },
 	{ "good then bad", "D 1A2B3C4D50 1\nxgarbage", -1, 1, { "x" } },
 };
+/* clang-format on */
 
 START_TEST(test_parse)
 {
@@ -472,8 +491,9 @@ START_TEST(test_parse)
 	size_t k;
 
 	memset(&m, 0, sizeof(m));
-	ck_assert_int_eq(queue_all_parse(frames[_i].in, strlen(frames[_i].in), &m,
-	    &e), frames[_i].rc);
+	ck_assert_int_eq(queue_all_parse(frames[_i].in, strlen(frames[_i].in),
+	                     &m, &e),
+	    frames[_i].rc);
 	ck_assert_uint_eq(m.n, frames[_i].n);
 	for (k = 0; k < m.n; k++) {
 		if (frames[_i].damaged[k] == NULL) {
@@ -481,7 +501,8 @@ START_TEST(test_parse)
 			ck_assert_str_eq(m.v[k].env.id, m.v[k].id);
 		} else {
 			ck_assert_ptr_nonnull(m.v[k].damaged);
-			ck_assert_ptr_nonnull(strstr(m.v[k].damaged, frames[_i].damaged[k]));
+			ck_assert_ptr_nonnull(
+			    strstr(m.v[k].damaged, frames[_i].damaged[k]));
 		}
 	}
 	if (frames[_i].rc < 0)
@@ -490,10 +511,10 @@ START_TEST(test_parse)
 }
 END_TEST
 
-/* ---- as root: real queues of other uids ------------------------------------------- */
+/* ---- as root: real queues of other uids ---------------------------------- */
 
-#define U1 65534        /* nobody: has a passwd entry */
-#define U2 64997        /* no passwd entry */
+#define U1 65534 /* nobody: has a passwd entry */
+#define U2 64997 /* no passwd entry */
 
 /* Queues one message (to rcpt) in test_dir/uid as uid, in a child.  Writes
  * the id into id. */
@@ -513,8 +534,9 @@ queue_as(uid_t uid, gid_t gid, const char *rcpt, char *id)
 		struct err e;
 		char *dir = xasprintf("%s/%lu", test_dir, (unsigned long)uid);
 
-		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0 ||
-		    queue_open(&q, dir, uid, &e) < 0 || queue_msg_create(&q, &m, &e) < 0 ||
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
+		    setuid(uid) < 0 || queue_open(&q, dir, uid, &e) < 0 ||
+		    queue_msg_create(&q, &m, &e) < 0 ||
 		    write(m.body.fd, "Subject: x\n\nbody\n", 17) != 17)
 			_exit(1);
 		envelope_init(&env);
@@ -620,16 +642,20 @@ START_TEST(test_root_list)
 	ck_assert_uint_eq(a.v[2].uid, U1);
 	ck_assert_str_eq(a.v[2].user, pw->pw_name);
 	ck_assert_uint_eq(a.skipped.n, 1);
-	ck_assert_ptr_nonnull(strstr(a.skipped.v[0], "1 entry is not a queue and skipped"));
+	ck_assert_ptr_nonnull(
+	    strstr(a.skipped.v[0], "1 entry is not a queue and skipped"));
 	ck_assert_ptr_nonnull(strstr(a.skipped.v[0], "/junk"));
 	ck_assert_str_eq(v[1].msgs.v[0].id, id2);
 	ck_assert_str_eq(v[2].msgs.v[0].env.rcpt[0].addr, "one@example.org");
 	queue_view_list(&b, v, 3, 1);
 	want = xasprintf("%-8s %s", pw->pw_name, "s@example.com\n");
 	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), want));
-	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "  64997    s@example.com\n"));
-	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "  root     root@example.com\n"));
-	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "-- 1 Kbytes in 3 Requests.\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(buf_cstr(&b), "  64997    s@example.com\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(buf_cstr(&b), "  root     root@example.com\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(buf_cstr(&b), "-- 1 Kbytes in 3 Requests.\n"));
 	free(want);
 	/* Listing created nothing as root in the users' queues. */
 	{
@@ -687,7 +713,8 @@ START_TEST(test_root_hostile)
 	strv_add(&ids, id1);
 	t0 = time(NULL);
 	ck_assert_int_eq(queue_all_apply(&a.v[2], QUEUE_ADMIN_HOLD, &ids,
-	    time(NULL), &res, &n, &e), 0);
+	                     time(NULL), &res, &n, &e),
+	    0);
 	ck_assert_int_le(time(NULL) - t0, 3);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(res[0].code, EX_DATAERR);
@@ -727,7 +754,8 @@ START_TEST(test_root_apply)
 	strv_add(&ids, id1);
 	strv_add(&ids, "0000000009");
 	ck_assert_int_eq(queue_all_apply(&a.v[2], QUEUE_ADMIN_HOLD, &ids,
-	    time(NULL), &res, &n, &e), 0);
+	                     time(NULL), &res, &n, &e),
+	    0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(res[0].id, id1);
 	ck_assert_int_eq(res[0].code, EX_OK);
@@ -740,10 +768,12 @@ START_TEST(test_root_apply)
 	ck_assert_uint_eq(st.st_uid, U1);
 	free(envp);
 	ck_assert_int_eq(queue_all_show(&a.v[2], id1, 0, &b, &e), 0);
-	ck_assert_ptr_nonnull(strstr(buf_cstr(&b), "held (not delivered until released)"));
+	ck_assert_ptr_nonnull(
+	    strstr(buf_cstr(&b), "held (not delivered until released)"));
 	/* delete --all in uid U2's queue */
 	ck_assert_int_eq(queue_all_apply(&a.v[1], QUEUE_ADMIN_DELETE, NULL,
-	    time(NULL), &res, &n, &e), 0);
+	                     time(NULL), &res, &n, &e),
+	    0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(res[0].id, id2);
 	ck_assert_int_eq(res[0].code, EX_OK);
@@ -751,7 +781,8 @@ START_TEST(test_root_apply)
 	ck_assert_int_eq(queue_all_find(&a, id2, &k, &e), -1);
 	/* The same id in two queues is refused, naming both owners. */
 	{
-		char *p = xasprintf("cp -p %s/%d/env/%s %s/0/env/", test_dir, U1, id1, test_dir);
+		char *p = xasprintf("cp -p %s/%d/env/%s %s/0/env/", test_dir,
+		    U1, id1, test_dir);
 
 		ck_assert_int_eq(system(p), 0);
 		free(p);
@@ -787,7 +818,8 @@ START_TEST(test_root_deadline)
 	t0 = time(NULL);
 	ck_assert_int_eq(queue_all_run(&a.v[2], stall, NULL, &b, &e), -1);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
-	ck_assert_ptr_nonnull(strstr(e.msg, "no answer from the queue within 10 s"));
+	ck_assert_ptr_nonnull(
+	    strstr(e.msg, "no answer from the queue within 10 s"));
 	ck_assert_int_le(time(NULL) - t0, QUEUE_ALL_TIMEOUT_MS / 1000 + 2);
 	queue_all_free(&a);
 	buf_free(&b);
@@ -821,7 +853,8 @@ suite(void)
 		tcase_add_test(tr, test_root_deadline);
 		suite_add_tcase(s, tr);
 	} else {
-		fprintf(stderr, "check_queue_all: not root: the tests with real "
+		fprintf(stderr,
+		    "check_queue_all: not root: the tests with real "
 		    "users are not run\n");
 	}
 	return s;

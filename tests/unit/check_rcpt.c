@@ -18,7 +18,8 @@ static const struct {
 	const char *in;
 	int rc;
 	unsigned notify;
-	const char *out;     /* rcpt_notify_format of notify */
+	const char *out; /* rcpt_notify_format of notify */
+	                 /* clang-format off */
 } notify_cases[] = {
 	{ "NEVER", 0, RCPT_NOTIFY_NEVER, "NEVER" },
 	{ "never", 0, RCPT_NOTIFY_NEVER, "NEVER" },
@@ -38,6 +39,7 @@ static const struct {
 	{ "SUCCESSFUL", -1, 0, "" },
 	{ "SUCCESS FAILURE", -1, 0, "" },
 };
+/* clang-format on */
 
 START_TEST(test_notify)
 {
@@ -47,7 +49,7 @@ START_TEST(test_notify)
 	ck_assert_int_eq(rcpt_notify_parse(notify_cases[_i].in, &n),
 	    notify_cases[_i].rc);
 	if (notify_cases[_i].rc < 0) {
-		ck_assert_uint_eq(n, 0xffu);     /* untouched */
+		ck_assert_uint_eq(n, 0xffu); /* untouched */
 		return;
 	}
 	ck_assert_uint_eq(n, notify_cases[_i].notify);
@@ -61,7 +63,8 @@ START_TEST(test_notify_word)
 {
 	struct buf b = BUF_INIT;
 
-	ck_assert_uint_eq(rcpt_notify_word("failure,x", 7), RCPT_NOTIFY_FAILURE);
+	ck_assert_uint_eq(rcpt_notify_word("failure,x", 7),
+	    RCPT_NOTIFY_FAILURE);
 	ck_assert_uint_eq(rcpt_notify_word("NEVER", 5), RCPT_NOTIFY_NEVER);
 	ck_assert_uint_eq(rcpt_notify_word("NEVE", 4), 0);
 	ck_assert_uint_eq(rcpt_notify_word("", 0), 0);
@@ -76,6 +79,7 @@ static const struct {
 	int code;
 	const char *status, *text;
 	const char *line, *dsn;
+	/* clang-format off */
 } reply_cases[] = {
 	{ 550, "5.1.1", "<x@y>: rejected", "550 5.1.1 <x@y>: rejected", "5.1.1" },
 	{ 550, NULL, "<x@y>: rejected", "550 <x@y>: rejected", "5.0.0" },
@@ -86,6 +90,7 @@ static const struct {
 	{ 0, NULL, "connection refused", "connection refused", "fallback" },
 	{ 0, NULL, "", "", "fallback" },
 };
+/* clang-format on */
 
 START_TEST(test_reply)
 {
@@ -97,7 +102,8 @@ START_TEST(test_reply)
 	    reply_cases[_i].text);
 	rcpt_reply_format(&rr, &b);
 	ck_assert_str_eq(buf_cstr(&b), reply_cases[_i].line);
-	ck_assert_str_eq(rcpt_reply_status(&rr, st, "fallback"), reply_cases[_i].dsn);
+	ck_assert_str_eq(rcpt_reply_status(&rr, st, "fallback"),
+	    reply_cases[_i].dsn);
 	/* set again: the old text is freed (the sanitizer build checks) */
 	rcpt_reply_set(&rr, 421, "4.7.0", "later");
 	ck_assert_str_eq(rr.text, "later");
@@ -120,13 +126,14 @@ START_TEST(test_list)
 
 	for (i = 0; i < 100; i++) {
 		snprintf(addr, sizeof(addr), "u%zu@example.org", i);
-		r = rcpt_list_add(&l, addr, i % 2 ? "rfc822;x@y" : "", (unsigned)i % 16);
+		r = rcpt_list_add(&l, addr, i % 2 ? "rfc822;x@y" : "",
+		    (unsigned)i % 16);
 		ck_assert_int_eq(r->state, RCPT_PENDING);
 	}
 	ck_assert_uint_eq(l.n, 100);
 	ck_assert_str_eq(l.v[7].addr, "u7@example.org");
 	ck_assert_str_eq(l.v[7].orcpt, "rfc822;x@y");
-	ck_assert_ptr_null(l.v[8].orcpt);      /* "" is none */
+	ck_assert_ptr_null(l.v[8].orcpt); /* "" is none */
 	ck_assert_uint_eq(l.v[7].notify, 7);
 	ck_assert_ptr_null(l.v[7].reply.text);
 	rcpt_reply_set(&l.v[3].reply, 550, "5.1.1", "no");

@@ -13,6 +13,7 @@
 
 #define NCASES(t) ((int)(sizeof(t) / sizeof((t)[0])))
 
+/* clang-format off */
 static const char *const escape_cases[][2] = {
 	{ "plain text", "plain text" },
 	{ "a\\b", "a\\\\b" },
@@ -21,6 +22,7 @@ static const char *const escape_cases[][2] = {
 	{ "caf\xc3\xa9", "caf\\xC3\\xA9" },
 	{ "", "" },
 };
+/* clang-format on */
 
 START_TEST(test_escape)
 {
@@ -29,7 +31,8 @@ START_TEST(test_escape)
 
 	record_escape(&b, escape_cases[_i][0], strlen(escape_cases[_i][0]));
 	ck_assert_str_eq(buf_cstr(&b), escape_cases[_i][1]);
-	ck_assert_int_eq(record_unescape(b.data ? b.data : "", b.len, &back), 0);
+	ck_assert_int_eq(record_unescape(b.data ? b.data : "", b.len, &back),
+	    0);
 	ck_assert_str_eq(back, escape_cases[_i][0]);
 	free(back);
 	buf_free(&b);
@@ -37,7 +40,12 @@ START_TEST(test_escape)
 END_TEST
 
 static const char *const bad_escapes[] = {
-	"a\\", "\\q", "\\x0", "\\x00", "\\xG1", "tab\there",
+	"a\\",
+	"\\q",
+	"\\x0",
+	"\\x00",
+	"\\xG1",
+	"tab\there",
 };
 
 START_TEST(test_unescape_bad)
@@ -45,7 +53,8 @@ START_TEST(test_unescape_bad)
 	char *res = NULL;
 
 	ck_assert_int_eq(record_unescape(bad_escapes[_i],
-	    strlen(bad_escapes[_i]), &res), -1);
+	                     strlen(bad_escapes[_i]), &res),
+	    -1);
 	ck_assert_ptr_null(res);
 }
 END_TEST
@@ -92,7 +101,9 @@ START_TEST(test_read)
 	char *line;
 
 	err_clear(&e);
-	ck_assert_int_eq(record_open(&rd, text, strlen(text), 0, "relayq-test", &v, &e), 0);
+	ck_assert_int_eq(record_open(&rd, text, strlen(text), 0, "relayq-test",
+	                     &v, &e),
+	    0);
 	ck_assert_uint_eq(v, 12);
 	ck_assert_int_eq(record_next(&rd, &line, &e), 1);
 	ck_assert_str_eq(line, "a 1");
@@ -108,13 +119,14 @@ END_TEST
 
 /* What record_open and record_next make of bad files: the result of
  * record_open (0 when it accepts the first line), then the error. */
-#define F(s) s, sizeof(s) - 1       /* the text and its length (NULs too) */
+#define F(s) s, sizeof(s) - 1 /* the text and its length (NULs too) */
 static const struct {
 	const char *text;
 	size_t len;
 	size_t line_max;
 	int open_rc;
-	const char *msg;     /* NULL: none (a RECORD_BAD_* result) */
+	const char *msg; /* NULL: none (a RECORD_BAD_* result) */
+	                 /* clang-format off */
 } bad_files[] = {
 	{ F(""), 0, -1, "empty file" },
 	{ F("relayq-test 1"), 0, -1, "line 1: truncated (last line has no end)" },
@@ -138,6 +150,7 @@ static const struct {
 	{ F("relayq-test 1\n123456789012345\nend\n"), 14, 0, "line 2: line too long or contains NUL" },
 	{ F("relayq-test 1\na\0b\nend\n"), 0, 0, "line 2: line too long or contains NUL" },
 };
+/* clang-format on */
 
 START_TEST(test_bad)
 {

@@ -17,6 +17,7 @@ static const struct {
 	const char *status;
 	enum result_action action;
 	int sysexit;
+	/* clang-format off */
 } reply_cases[] = {
 	{ 250, "2.0.0", RESULT_SCOPE_MESSAGE, RESULT_OK, "2.0.0", RESULT_ACTION_DONE, EX_OK },
 	{ 250, NULL, RESULT_SCOPE_RCPT, RESULT_OK, "2.0.0", RESULT_ACTION_DONE, EX_OK },
@@ -33,6 +34,7 @@ static const struct {
 	{ 354, NULL, RESULT_SCOPE_MESSAGE, RESULT_TEMP, "4.0.0", RESULT_ACTION_RETRY, EX_TEMPFAIL },
 	{ 552, "5.3.45", RESULT_SCOPE_MESSAGE, RESULT_PERM, "5.3.45", RESULT_ACTION_BOUNCE, EX_UNAVAILABLE },
 };
+/* clang-format on */
 
 START_TEST(test_from_reply)
 {
@@ -55,8 +57,8 @@ START_TEST(test_synthesised)
 	struct result r;
 	char line[200];
 
-	result_set(&r, RESULT_PERM, RESULT_SCOPE_MESSAGE, NULL, RESULT_ST_TOO_BIG,
-	    "message size %d exceeds\tlimit", 100);
+	result_set(&r, RESULT_PERM, RESULT_SCOPE_MESSAGE, NULL,
+	    RESULT_ST_TOO_BIG, "message size %d exceeds\tlimit", 100);
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_str_eq(r.status, "5.3.4");
 	ck_assert_str_eq(r.text, "message size 100 exceeds?limit");
@@ -67,7 +69,8 @@ START_TEST(test_synthesised)
 	    "message size 100 exceeds?limit");
 	ck_assert_int_eq(result_sysexit(&r), EX_DATAERR);
 
-	result_set(&r, RESULT_UNKNOWN, RESULT_SCOPE_MESSAGE, "end of DATA", NULL, "lost");
+	result_set(&r, RESULT_UNKNOWN, RESULT_SCOPE_MESSAGE, "end of DATA",
+	    NULL, "lost");
 	ck_assert_str_eq(r.status, "4.0.0");
 	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
 	ck_assert_int_eq(result_sysexit(&r), EX_TEMPFAIL);
@@ -77,7 +80,8 @@ START_TEST(test_synthesised)
 	result_set(&r, RESULT_TEMP, RESULT_SCOPE_SESSION, NULL,
 	    RESULT_ST_DROPPED, "gone");
 	ck_assert_str_eq(r.status, "4.4.2");
-	result_set(&r, RESULT_PERM, RESULT_SCOPE_SESSION, "AUTH", RESULT_ST_AUTH, "x");
+	result_set(&r, RESULT_PERM, RESULT_SCOPE_SESSION, "AUTH",
+	    RESULT_ST_AUTH, "x");
 	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
 	ck_assert_int_eq(result_sysexit(&r), EX_NOPERM);
 }
@@ -88,13 +92,15 @@ START_TEST(test_format_reply)
 	struct result r;
 	char line[200], tiny[12];
 
-	result_from_reply(&r, 451, "4.3.0", "Try \x1b[31mlater", RESULT_SCOPE_RCPT, NULL);
+	result_from_reply(&r, 451, "4.3.0", "Try \x1b[31mlater",
+	    RESULT_SCOPE_RCPT, NULL);
 	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
 	    "status=deferred (451 4.3.0 Try ?[31mlater)");
 	ck_assert_str_eq(result_diagnostic(&r, line, sizeof(line)),
 	    "451 4.3.0 Try ?[31mlater");
 	ck_assert_str_eq(result_format(&r, tiny, sizeof(tiny)), "status=defe");
-	result_from_reply(&r, 250, "2.0.0", "Ok: queued", RESULT_SCOPE_MESSAGE, NULL);
+	result_from_reply(&r, 250, "2.0.0", "Ok: queued", RESULT_SCOPE_MESSAGE,
+	    NULL);
 	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
 	    "status=sent (250 2.0.0 Ok: queued)");
 }
@@ -107,22 +113,27 @@ START_TEST(test_no_invented_code)
 	struct result r;
 	char line[200];
 
-	result_from_reply(&r, 451, NULL, "Try later", RESULT_SCOPE_RCPT, "RCPT TO");
+	result_from_reply(&r, 451, NULL, "Try later", RESULT_SCOPE_RCPT,
+	    "RCPT TO");
 	ck_assert_str_eq(r.status, "4.0.0");
 	ck_assert_int_eq(r.status_derived, 1);
 	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
 	    "status=deferred (451 Try later)");
-	ck_assert_str_eq(result_diagnostic(&r, line, sizeof(line)), "451 Try later");
+	ck_assert_str_eq(result_diagnostic(&r, line, sizeof(line)),
+	    "451 Try later");
 	result_from_reply(&r, 250, "", "", RESULT_SCOPE_MESSAGE, NULL);
-	ck_assert_str_eq(result_format(&r, line, sizeof(line)), "status=sent (250)");
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
+	    "status=sent (250)");
 	/* Exim: 5.1.1 written without ENHANCEDSTATUSCODES: the real code,
 	 * shown once, and the exit code relayq-flush(8) gives X.1.X */
-	result_from_reply(&r, 550, "5.1.1", "<x@y>: rejected", RESULT_SCOPE_RCPT, "RCPT TO");
+	result_from_reply(&r, 550, "5.1.1", "<x@y>: rejected",
+	    RESULT_SCOPE_RCPT, "RCPT TO");
 	ck_assert_str_eq(result_diagnostic(&r, line, sizeof(line)),
 	    "550 5.1.1 <x@y>: rejected");
 	ck_assert_int_eq(result_sysexit(&r), EX_NOUSER);
 	/* the same reply without a code: 5.0.0, never 67 */
-	result_from_reply(&r, 550, NULL, "<x@y>: rejected", RESULT_SCOPE_RCPT, "RCPT TO");
+	result_from_reply(&r, 550, NULL, "<x@y>: rejected", RESULT_SCOPE_RCPT,
+	    "RCPT TO");
 	ck_assert_int_eq(result_sysexit(&r), EX_UNAVAILABLE);
 }
 END_TEST
@@ -131,6 +142,7 @@ END_TEST
  * before the server's own code is dropped, nothing else changes. */
 static const struct {
 	const char *stored, *read, *status;
+	/* clang-format off */
 } stored_cases[] = {
 	{ "550 5.0.0 5.1.1 <x@y>: rejected", "550 5.1.1 <x@y>: rejected", "5.1.1" },
 	{ "421 4.0.0 4.7.0 too many connections", "421 4.7.0 too many connections", "4.7.0" },
@@ -143,6 +155,7 @@ static const struct {
 	{ "connection refused", "connection refused", "fallback" },
 	{ "", "", "fallback" },
 };
+/* clang-format on */
 
 /* An old one-line reply read into fields formats back as it reads, with
  * the status the DSN takes from it. */
@@ -153,7 +166,8 @@ START_TEST(test_stored_reply)
 	struct buf b = BUF_INIT;
 
 	ck_assert_str_eq(result_stored_reply(stored_cases[_i].stored, line,
-	    sizeof(line)), stored_cases[_i].read);
+	                     sizeof(line)),
+	    stored_cases[_i].read);
 	result_stored_fields(stored_cases[_i].stored, &rr);
 	rcpt_reply_format(&rr, &b);
 	ck_assert_str_eq(buf_cstr(&b), stored_cases[_i].read);
@@ -170,7 +184,8 @@ START_TEST(test_reply_fields)
 {
 	static const char *const texts[] = { "text", "" };
 	struct rcpt_reply rr = { 0, "", NULL }, old = { 0, "", NULL };
-	char diag[RESULT_TEXT_MAX + 32], st[RESULT_STATUS_MAX], st2[RESULT_STATUS_MAX];
+	char diag[RESULT_TEXT_MAX + 32], st[RESULT_STATUS_MAX],
+	    st2[RESULT_STATUS_MAX];
 	struct buf b = BUF_INIT;
 	struct result r;
 	size_t k;
@@ -181,12 +196,14 @@ START_TEST(test_reply_fields)
 		result_reply(&r, &rr);
 		buf_reset(&b);
 		rcpt_reply_format(&rr, &b);
-		ck_assert_str_eq(buf_cstr(&b), result_diagnostic(&r, diag, sizeof(diag)));
+		ck_assert_str_eq(buf_cstr(&b),
+		    result_diagnostic(&r, diag, sizeof(diag)));
 		result_stored_fields(diag, &old);
 		ck_assert_str_eq(rcpt_reply_status(&rr, st, "fallback"),
 		    rcpt_reply_status(&old, st2, "fallback"));
 	}
-	result_set(&r, RESULT_PERM, RESULT_SCOPE_RCPT, NULL, "5.3.4", "too big");
+	result_set(&r, RESULT_PERM, RESULT_SCOPE_RCPT, NULL, "5.3.4",
+	    "too big");
 	result_reply(&r, &rr);
 	ck_assert_int_eq(rr.code, 0);
 	ck_assert_str_eq(rr.text, "too big");

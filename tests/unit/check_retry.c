@@ -1,4 +1,5 @@
-/* check_retry.c — the retry schedule: backoff, cap, jitter, expiry, warnings. */
+/* check_retry.c — the retry schedule: backoff, cap, jitter, expiry, warnings.
+ */
 #include "config.h"
 
 #include <check.h>
@@ -11,6 +12,7 @@ static const struct {
 	unsigned attempts;
 	double rnd;
 	time_t want_wait;
+	/* clang-format off */
 } cases[] = {
 	{ 1, 0.0, 300 },
 	{ 2, 0.0, 600 },
@@ -22,13 +24,15 @@ static const struct {
 	{ 5, 0.99, 4396 },
 	{ 1, 7.0, 300 },       /* out-of-range rnd means no jitter */
 };
+/* clang-format on */
 
 START_TEST(test_backoff)
 {
 	struct retry_policy p;
 
 	retry_defaults(&p);
-	ck_assert_int_eq(retry_next(&p, cases[_i].attempts, 1000000, cases[_i].rnd),
+	ck_assert_int_eq(retry_next(&p, cases[_i].attempts, 1000000,
+	                     cases[_i].rnd),
 	    1000000 + cases[_i].want_wait);
 }
 END_TEST

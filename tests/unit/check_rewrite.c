@@ -12,21 +12,21 @@
 #include "lib/check_main.h"
 
 static const char table_text[] =
-	"postmaster: root\n"                         /* 1 */
-	"root: admin@example.com\n"                  /* 2 */
-	"team: alice, bob@example.org,\n"            /* 3 */
-	"  carol@localhost\n"                        /* 4 */
-	"a: b\n"                                     /* 5 */
-	"b: a\n"                                     /* 6 */
-	"self: self, other\n"                        /* 7 */
-	"prog: |/usr/bin/procmail\n"                 /* 8 */
-	"file: /var/mail/archive\n"                  /* 9 */
-	"viaprog: postmaster, prog\n"                /* 10 */
-	"dup: alice, alice@example.com, Alice\n"     /* 11 */
-	"back: \\root\n"                             /* 12 */
-	"incl: :include:/broken\n"                   /* 13 */
-	"upper: Root\n"                              /* 14 */
-	"nested: team, postmaster, root@host\n";     /* 15 */
+    "postmaster: root\n"                     /* 1 */
+    "root: admin@example.com\n"              /* 2 */
+    "team: alice, bob@example.org,\n"        /* 3 */
+    "  carol@localhost\n"                    /* 4 */
+    "a: b\n"                                 /* 5 */
+    "b: a\n"                                 /* 6 */
+    "self: self, other\n"                    /* 7 */
+    "prog: |/usr/bin/procmail\n"             /* 8 */
+    "file: /var/mail/archive\n"              /* 9 */
+    "viaprog: postmaster, prog\n"            /* 10 */
+    "dup: alice, alice@example.com, Alice\n" /* 11 */
+    "back: \\root\n"                         /* 12 */
+    "incl: :include:/broken\n"               /* 13 */
+    "upper: Root\n"                          /* 14 */
+    "nested: team, postmaster, root@host\n"; /* 15 */
 
 static struct aliases table = ALIASES_INIT;
 static const char *const names[] = { "host", "host.example.com", NULL };
@@ -72,7 +72,8 @@ setup(void)
 {
 	struct err e;
 
-	if (aliases_parse(&table, "test", table_text, strlen(table_text), NULL, NULL, &e) < 0)
+	if (aliases_parse(&table, "test", table_text, strlen(table_text), NULL,
+	        NULL, &e) < 0)
 		ck_abort_msg("table: %s", e.msg);
 }
 
@@ -99,7 +100,8 @@ static const struct {
 	enum ctxid c;
 	const char *in;
 	int code;
-	const char *expect;   /* joined results, or the error message */
+	const char *expect; /* joined results, or the error message */
+	                    /* clang-format off */
 } rcpt_cases[] = {
 	{ BASE, "root", 0, "admin@example.com" },
 	{ BASE, "postmaster", 0, "admin@example.com" },
@@ -162,6 +164,7 @@ static const struct {
 	{ NOTABLE, "root", 0, "root@example.com" },
 	{ NOTABLE, "prog", 0, "prog@example.com" },
 };
+/* clang-format on */
 
 START_TEST(test_recipient)
 {
@@ -205,9 +208,10 @@ START_TEST(test_recipients_list)
 	strv_add(&in, "viaprog");
 	ck_assert_int_eq(rewrite_recipients(&c, &in, &out, NULL, &e), -1);
 	ck_assert_int_eq(e.code, EX_UNAVAILABLE);
-	ck_assert_str_eq(e.msg, "recipient viaprog: alias \"prog\" (test:8): delivery to the "
-	                 "program \"|/usr/bin/procmail\" is not supported by relayq; "
-	                 "point the alias to an address");
+	ck_assert_str_eq(e.msg,
+	    "recipient viaprog: alias \"prog\" (test:8): delivery to the "
+	    "program \"|/usr/bin/procmail\" is not supported by relayq; "
+	    "point the alias to an address");
 	strv_free(&in);
 	strv_free(&out);
 }
@@ -224,14 +228,17 @@ START_TEST(test_depth_limit)
 
 	for (i = 0; i < 20; i++)
 		buf_printf(&text, "c%d: c%d\n", i, i + 1);
-	ck_assert_int_eq(aliases_parse(&chain, "chain", text.data, text.len, NULL, NULL, &e), 0);
+	ck_assert_int_eq(aliases_parse(&chain, "chain", text.data, text.len,
+	                     NULL, NULL, &e),
+	    0);
 	c.aliases = &chain;
 	ck_assert_int_eq(rewrite_recipient(&c, "c5", &out, NULL, &e), 0);
 	ck_assert_str_eq(out.v[0], "c20@example.com");
 	ck_assert_int_eq(rewrite_recipient(&c, "c0", &out, NULL, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
-	ck_assert_str_eq(e.msg, "alias \"c16\" (chain:17): aliases nested more than 16 deep; "
-	                 "check for a chain of aliases");
+	ck_assert_str_eq(e.msg,
+	    "alias \"c16\" (chain:17): aliases nested more than 16 deep; "
+	    "check for a chain of aliases");
 	strv_free(&out);
 	buf_free(&text);
 	aliases_free(&chain);
@@ -246,35 +253,34 @@ static const struct {
 	const char *trace;
 } trace_cases[] = {
 	{ BASE, "team",
-	  "team: local, alias (test:3) -> alice, bob@example.org, carol@localhost\n"
-	  "  alice: local, no alias -> alice@example.com\n"
-	  "  bob@example.org: not local -> bob@example.org\n"
-	  "  carol@localhost: local, no alias -> carol@example.com\n" },
+	    "team: local, alias (test:3) -> alice, bob@example.org, carol@localhost\n"
+	    "  alice: local, no alias -> alice@example.com\n"
+	    "  bob@example.org: not local -> bob@example.org\n"
+	    "  carol@localhost: local, no alias -> carol@example.com\n" },
 	{ BASE, "a",
-	  "a: local, alias (test:5) -> b\n"
-	  "  b: local, alias (test:6) -> a\n"
-	  "    a: local, alias loop -> a@example.com\n" },
+	    "a: local, alias (test:5) -> b\n"
+	    "  b: local, alias (test:6) -> a\n"
+	    "    a: local, alias loop -> a@example.com\n" },
 	{ BASE, "dup",
-	  "dup: local, alias (test:11) -> alice, alice@example.com, Alice\n"
-	  "  alice: local, no alias -> alice@example.com\n"
-	  "  alice@example.com: not local -> alice@example.com (duplicate, dropped)\n"
-	  "  Alice: local, no alias -> Alice@example.com (duplicate, dropped)\n" },
+	    "dup: local, alias (test:11) -> alice, alice@example.com, Alice\n"
+	    "  alice: local, no alias -> alice@example.com\n"
+	    "  alice@example.com: not local -> alice@example.com (duplicate, dropped)\n"
+	    "  Alice: local, no alias -> Alice@example.com (duplicate, dropped)\n" },
 	{ BASE, "back@localhost",
-	  "back@localhost: local, alias (test:12) -> \\root\n"
-	  "  \\root: no aliasing (\\) -> root@example.com\n" },
+	    "back@localhost: local, alias (test:12) -> \\root\n"
+	    "  \\root: no aliasing (\\) -> root@example.com\n" },
 	{ BASE, "viaprog",
-	  "viaprog: local, alias (test:10) -> postmaster, prog\n"
-	  "  postmaster: local, alias (test:1) -> root\n"
-	  "    root: local, alias (test:2) -> admin@example.com\n"
-	  "      admin@example.com: not local -> admin@example.com\n"
-	  "  prog: local, alias (test:8) -> |/usr/bin/procmail\n"
-	  "    |/usr/bin/procmail: refused\n" },
+	    "viaprog: local, alias (test:10) -> postmaster, prog\n"
+	    "  postmaster: local, alias (test:1) -> root\n"
+	    "    root: local, alias (test:2) -> admin@example.com\n"
+	    "      admin@example.com: not local -> admin@example.com\n"
+	    "  prog: local, alias (test:8) -> |/usr/bin/procmail\n"
+	    "    |/usr/bin/procmail: refused\n" },
 	{ CATCH, "www-data",
-	  "www-data: local, no alias, catch-all -> catch@example.com\n" },
+	    "www-data: local, no alias, catch-all -> catch@example.com\n" },
 	{ NOALIAS, "root",
-	  "root: local, aliasing disabled (-n) -> root@example.com\n" },
-	{ BASE, "x@gmail.com",
-	  "x@gmail.com: not local -> x@gmail.com\n" },
+	    "root: local, aliasing disabled (-n) -> root@example.com\n" },
+	{ BASE, "x@gmail.com", "x@gmail.com: not local -> x@gmail.com\n" },
 };
 
 START_TEST(test_trace)
@@ -291,7 +297,7 @@ START_TEST(test_trace)
 }
 END_TEST
 
-/* ---- sendmail -bv --------------------------------------------------------- */
+/* ---- sendmail -bv -------------------------------------------------------- */
 
 static const struct {
 	enum ctxid c;
@@ -300,18 +306,20 @@ static const struct {
 	const char *text;
 } verify_cases[] = {
 	{ BASE, "postmaster", 0,
-	  "postmaster... deliverable: mailer smtp, user admin@example.com\n" },
+	    "postmaster... deliverable: mailer smtp, user admin@example.com\n" },
 	{ BASE, "team", 0,
-	  "team... deliverable: mailer smtp, user alice@example.com\n"
-	  "team... deliverable: mailer smtp, user bob@example.org\n"
-	  "team... deliverable: mailer smtp, user carol@example.com\n" },
-	{ BASE, "x@gmail.com", 0, "x@gmail.com... deliverable: mailer smtp, user x@gmail.com\n" },
-	{ CATCH, "nobody", 0, "nobody... deliverable: mailer smtp, user catch@example.com\n" },
+	    "team... deliverable: mailer smtp, user alice@example.com\n"
+	    "team... deliverable: mailer smtp, user bob@example.org\n"
+	    "team... deliverable: mailer smtp, user carol@example.com\n" },
+	{ BASE, "x@gmail.com", 0,
+	    "x@gmail.com... deliverable: mailer smtp, user x@gmail.com\n" },
+	{ CATCH, "nobody", 0,
+	    "nobody... deliverable: mailer smtp, user catch@example.com\n" },
 	{ BASE, "prog", EX_UNAVAILABLE,
-	  "prog... undeliverable: alias \"prog\" (test:8): delivery to the program "
-	  "\"|/usr/bin/procmail\" is not supported by relayq; point the alias to an address\n" },
+	    "prog... undeliverable: alias \"prog\" (test:8): delivery to the program "
+	    "\"|/usr/bin/procmail\" is not supported by relayq; point the alias to an address\n" },
 	{ BASE, "a\nb", EX_DATAERR,
-	  "a?b... undeliverable: address contains a control character (CR, LF or other); refused\n" },
+	    "a?b... undeliverable: address contains a control character (CR, LF or other); refused\n" },
 };
 
 START_TEST(test_verify)
@@ -319,19 +327,21 @@ START_TEST(test_verify)
 	struct rewrite_ctx c = ctx(verify_cases[_i].c);
 	struct buf out = BUF_INIT;
 
-	ck_assert_int_eq(rewrite_verify(&c, verify_cases[_i].in, &out), verify_cases[_i].code);
+	ck_assert_int_eq(rewrite_verify(&c, verify_cases[_i].in, &out),
+	    verify_cases[_i].code);
 	ck_assert_str_eq(buf_cstr(&out), verify_cases[_i].text);
 	buf_free(&out);
 }
 END_TEST
 
-/* ---- headers and senders --------------------------------------------------- */
+/* ---- headers and senders ------------------------------------------------- */
 
 static const struct {
-	int sender;          /* 0: rewrite_header_recipient, 1: rewrite_sender */
+	int sender; /* 0: rewrite_header_recipient, 1: rewrite_sender */
 	enum ctxid c;
 	const char *in;
-	const char *expect;  /* NULL: refused with EX_DATAERR */
+	const char *expect; /* NULL: refused with EX_DATAERR */
+	                    /* clang-format off */
 } hdr_cases[] = {
 	{ 0, BASE, "root", "admin@example.com" },
 	{ 0, BASE, "root@localhost", "admin@example.com" },
@@ -361,6 +371,7 @@ static const struct {
 	{ 1, BASE, "root\nBcc: x", NULL },
 	{ 1, BASE, "@host", NULL },
 };
+/* clang-format on */
 
 START_TEST(test_header)
 {
@@ -369,8 +380,9 @@ START_TEST(test_header)
 	char *got;
 
 	err_clear(&e);
-	got = hdr_cases[_i].sender ? rewrite_sender(&c, hdr_cases[_i].in, &e)
-	                           : rewrite_header_recipient(&c, hdr_cases[_i].in, &e);
+	got = hdr_cases[_i].sender ?
+	    rewrite_sender(&c, hdr_cases[_i].in, &e) :
+	    rewrite_header_recipient(&c, hdr_cases[_i].in, &e);
 	if (hdr_cases[_i].expect == NULL) {
 		ck_assert_ptr_null(got);
 		ck_assert_int_eq(e.code, EX_DATAERR);
@@ -383,23 +395,26 @@ START_TEST(test_header)
 }
 END_TEST
 
-/* ---- locality ---------------------------------------------------------------- */
+/* ---- locality ------------------------------------------------------------ */
 
 static const struct {
 	const char *in;
 	int local;
+	/* clang-format off */
 } local_cases[] = {
 	{ "root", 1 }, { "root@localhost", 1 }, { "root@LocalHost.LocalDomain", 1 },
 	{ "root@host", 1 }, { "root@host.example.com", 1 }, { "root@host.example.com.", 1 },
 	{ "root@example.com", 0 }, { "root@hostx", 0 }, { "root@host.example.co", 0 },
 	{ "\"a@host\"", 1 }, { "\"a@b\"@example.org", 0 }, { "root@[127.0.0.1]", 0 },
 };
+/* clang-format on */
 
 START_TEST(test_is_local)
 {
 	struct rewrite_ctx c = ctx(BASE);
 
-	ck_assert_int_eq(rewrite_is_local(&c, local_cases[_i].in), local_cases[_i].local);
+	ck_assert_int_eq(rewrite_is_local(&c, local_cases[_i].in),
+	    local_cases[_i].local);
 }
 END_TEST
 
@@ -407,10 +422,12 @@ START_TEST(test_check_text)
 {
 	struct err e;
 
-	ck_assert_int_eq(rewrite_check_text("Cron Daemon <root>", "From", &e), 0);
+	ck_assert_int_eq(rewrite_check_text("Cron Daemon <root>", "From", &e),
+	    0);
 	ck_assert_int_eq(rewrite_check_text("x\x7f", "From", &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
-	ck_assert_str_eq(e.msg, "From contains a control character (CR, LF or other); refused");
+	ck_assert_str_eq(e.msg,
+	    "From contains a control character (CR, LF or other); refused");
 }
 END_TEST
 

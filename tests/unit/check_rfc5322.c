@@ -92,16 +92,18 @@ fail:
 	return xasprintf("X%d", e.code);
 }
 
-#define T(in, out) { in, sizeof(in) - 1, out }
+#define T(in, out) \
+	{ \
+		in, sizeof(in) - 1, out \
+	}
 static const struct {
 	const char *in;
 	size_t len;
 	const char *out;
 } cases[] = {
 	T("Subject: hi\nTo: a@b\n\nbody\n",
-	  "FSubject=Subject: hi\n|FTo=To: a@b\n|E1|Bbody"),
-	T("Subject: a\n  b\n\tc\n\nx",
-	  "FSubject=Subject: a\n  b\n\tc\n|E1|Bx"),
+	    "FSubject=Subject: hi\n|FTo=To: a@b\n|E1|Bbody"),
+	T("Subject: a\n  b\n\tc\n\nx", "FSubject=Subject: a\n  b\n\tc\n|E1|Bx"),
 	/* header with no body, no separator */
 	T("Subject: a\n", "FSubject=Subject: a\n|E0"),
 	T("Subject: a", "FSubject=Subject: a\n|E0"),
@@ -110,7 +112,8 @@ static const struct {
 	T(" indented first\nSubject: x\n", "E0+ indented first|BSubject: x"),
 	T("\tx\n", "E0+\tx"),
 	/* a non-header line ends the headers and is the first body line */
-	T("Subject: a\nnot a header\nrest", "FSubject=Subject: a\n|E0+not a header|Brest"),
+	T("Subject: a\nnot a header\nrest",
+	    "FSubject=Subject: a\n|E0+not a header|Brest"),
 	T("", "E0"),
 	T("\nbody", "E1|Bbody"),
 	T("\n\n", "E1|B"),
@@ -129,19 +132,22 @@ static const struct {
 	T("A: 1\n\nx\0y\n", "FA=A: 1\n|E1|Bx<NUL>y"),
 	T(":x\n", "E0+:x"),
 	T("From foo@bar Mon Jan  1 00:00:00 2024\nSubject: x\n",
-	  "E0+From foo@bar Mon Jan  1 00:00:00 2024|BSubject: x"),
+	    "E0+From foo@bar Mon Jan  1 00:00:00 2024|BSubject: x"),
 	T("X-Empty:\n\n", "FX-Empty=X-Empty:\n|E1"),
 	T("X-Empty:\nY: 2\n", "FX-Empty=X-Empty:\n|FY=Y: 2\n|E0"),
 	/* white-space-only continuation (obsolete FWS) */
 	T("A: b\n \n\n", "FA=A: b\n \n|E1"),
 	/* 8-bit and encoded words are kept as they are */
 	T("Subject: =?UTF-8?Q?gr=C3=BC=C3=9F?= gr\xc3\xbc\xc3\x9f\n\n",
-	  "FSubject=Subject: =?UTF-8?Q?gr=C3=BC=C3=9F?= gr\xc3\xbc\xc3\x9f\n|E1"),
-	T("S\xc3\xbc" "bject: x\n", "E0+S\xc3\xbc" "bject: x"),
+	    "FSubject=Subject: =?UTF-8?Q?gr=C3=BC=C3=9F?= gr\xc3\xbc\xc3\x9f\n|E1"),
+	T("S\xc3\xbc"
+	  "bject: x\n",
+	    "E0+S\xc3\xbc"
+	    "bject: x"),
 	T("A: 1\n\nB: 2\n", "FA=A: 1\n|E1|BB: 2"),
 	T("http://example.com/\n", "Fhttp=http://example.com/\n|E0"),
 	T("Received: from a\n\tby b; Mon, 1 Jan 2024 00:00:00 +0000\nX: y\n\n",
-	  "FReceived=Received: from a\n\tby b; Mon, 1 Jan 2024 00:00:00 +0000\n|FX=X: y\n|E1"),
+	    "FReceived=Received: from a\n\tby b; Mon, 1 Jan 2024 00:00:00 +0000\n|FX=X: y\n|E1"),
 };
 
 START_TEST(test_events)
@@ -217,7 +223,7 @@ START_TEST(test_line_cap)
 	ck_assert_int_eq(e.code, 0);
 	ck_assert_int_eq(rfc5322_push(&p, "", 0, &e), 0);
 	ck_assert_int_eq(rfc5322_push(&p, "", 0, &e), -1);
-	ck_assert_int_eq(e.code, EX_SOFTWARE);   /* events not drained */
+	ck_assert_int_eq(e.code, EX_SOFTWARE); /* events not drained */
 	rfc5322_free(&p);
 
 	rfc5322_init(&p);
@@ -237,7 +243,7 @@ START_TEST(test_long_body_line_ok)
 	char *s = long_line(200000);
 	char *got;
 
-	s[1] = 'x';     /* "Xx ..." is not a field */
+	s[1] = 'x'; /* "Xx ..." is not a field */
 	got = trace(s, 200000);
 	ck_assert_uint_eq(strlen(got), 200000 + 3);
 	ck_assert_int_eq(strncmp(got, "E0+Xx aaa", 9), 0);
@@ -261,7 +267,7 @@ START_TEST(test_section_cap)
 			;
 	}
 	ck_assert_int_eq(r, -1);
-	ck_assert_int_eq(i, 18);   /* 17 lines of 60001 fit in 1 MiB, not 18 */
+	ck_assert_int_eq(i, 18); /* 17 lines of 60001 fit in 1 MiB, not 18 */
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	rfc5322_free(&p);
 	free(s);
@@ -294,7 +300,8 @@ START_TEST(test_field_cap)
 {
 	struct err e;
 
-	ck_assert_int_eq(push_fields(RFC5322_MAX_FIELDS, &e), RFC5322_MAX_FIELDS);
+	ck_assert_int_eq(push_fields(RFC5322_MAX_FIELDS, &e),
+	    RFC5322_MAX_FIELDS);
 	ck_assert_int_eq(push_fields(RFC5322_MAX_FIELDS + 1, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 }

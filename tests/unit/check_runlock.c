@@ -47,11 +47,13 @@ qpath(const char *name)
 static const struct {
 	unsigned n;
 	const char *name;
+	/* clang-format off */
 } slot_names[] = {
 	{ 0, "flush.lock" },
 	{ 1, "flush.lock.1" },
 	{ 15, "flush.lock.15" },
 };
+/* clang-format on */
 
 START_TEST(test_slot_name)
 {
@@ -80,7 +82,7 @@ START_TEST(test_try_exclusive)
 	ck_assert_int_eq(b.fd, -1);
 	runlock_release(&a);
 	ck_assert_int_eq(a.fd, -1);
-	runlock_release(&a);            /* twice is harmless */
+	runlock_release(&a); /* twice is harmless */
 	ck_assert_int_eq(runlock_try(&q, 1, &b, &e), 0);
 	runlock_release(&b);
 	free(p);
@@ -182,7 +184,7 @@ START_TEST(test_refuses_foreign)
 	ck_assert_int_eq(symlink(t, p), 0);
 	ck_assert_int_eq(runlock_try(&q, 1, &l, &e), -1);
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
-	ck_assert_int_eq(access(t, F_OK), -1);          /* not created */
+	ck_assert_int_eq(access(t, F_OK), -1); /* not created */
 	ck_assert_int_eq(unlink(p), 0);
 	ck_assert_int_eq(mkfifo(p, 0600), 0);
 	ck_assert_int_eq(runlock_try(&q, 1, &l, &e), -1);
@@ -204,7 +206,7 @@ START_TEST(test_kick)
 	ck_assert_int_eq(runlock_kicked(&q), 0);
 	ck_assert_int_eq(runlock_take_kick(&q, &e), 0);
 	ck_assert_int_eq(runlock_kick(&q, &e), 0);
-	ck_assert_int_eq(runlock_kick(&q, &e), 0);      /* idempotent */
+	ck_assert_int_eq(runlock_kick(&q, &e), 0); /* idempotent */
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	ck_assert_int_eq(runlock_kicked(&q), 1);
@@ -250,16 +252,16 @@ START_TEST(test_kick_after_last_scan)
 	struct err e;
 
 	ck_assert_int_eq(runlock_try(&q, 1, &run, &e), 0);
-	ck_assert_int_eq(runlock_take_kick(&q, &e), 0);   /* before the scan */
+	ck_assert_int_eq(runlock_take_kick(&q, &e), 0); /* before the scan */
 	/* ... last scan: nothing new ... */
 	ck_assert_int_eq(runlock_handover(&q, 1, &e), RUNLOCK_HANDED);
 	runlock_release(&run);
-	ck_assert_int_eq(runlock_kicked(&q), 1);          /* so it runs again */
+	ck_assert_int_eq(runlock_kicked(&q), 1); /* so it runs again */
 	ck_assert_int_eq(runlock_try(&q, 1, &run, &e), 0);
 	ck_assert_int_eq(runlock_take_kick(&q, &e), 1);
 	/* ... this scan sees the message ... */
 	runlock_release(&run);
-	ck_assert_int_eq(runlock_kicked(&q), 0);          /* and then stops */
+	ck_assert_int_eq(runlock_kicked(&q), 0); /* and then stops */
 }
 END_TEST
 
@@ -272,7 +274,7 @@ START_TEST(test_kick_before_scan)
 
 	ck_assert_int_eq(runlock_try(&q, 1, &run, &e), 0);
 	ck_assert_int_eq(runlock_handover(&q, 1, &e), RUNLOCK_HANDED);
-	ck_assert_int_eq(runlock_take_kick(&q, &e), 1);   /* rescan follows */
+	ck_assert_int_eq(runlock_take_kick(&q, &e), 1); /* rescan follows */
 	runlock_release(&run);
 	ck_assert_int_eq(runlock_kicked(&q), 0);
 }
@@ -308,7 +310,7 @@ model_run(void)
 				free(p);
 			}
 		} while (ids.n > 0 || r == 1);
-		usleep(2000);           /* a slow QUIT: submissions come now */
+		usleep(2000); /* a slow QUIT: submissions come now */
 		runlock_release(&l);
 		if (!runlock_kicked(&q))
 			break;
@@ -370,7 +372,7 @@ runlock_suite(void)
 {
 	Suite *s = suite_create("runlock");
 	TCase *lk = tcase_create("lock"), *k = tcase_create("kick"),
-	    *pr = tcase_create("protocol");
+	      *pr = tcase_create("protocol");
 
 	tcase_add_checked_fixture(lk, setup, test_tmpdir_teardown);
 	tcase_add_loop_test(lk, test_slot_name, 0, TEST_NELEM(slot_names));

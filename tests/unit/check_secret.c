@@ -1,8 +1,9 @@
 /* check_secret.c — the keyring source.  Always: the no-D-Bus message (as
  * under cron), and (with libsecret) that libsecret is loaded only when a
- * session is there to ask, with a clear message when it cannot be.  With RELAYQ_TEST_KEYRING=1 (tests/integration/keyring.sh
- * runs this suite inside dbus-run-session with gnome-keyring holding items
- * stored by secret-tool): lookups by host/service/user across schemas. */
+ * session is there to ask, with a clear message when it cannot be.  With
+ * RELAYQ_TEST_KEYRING=1 (tests/integration/keyring.sh runs this suite inside
+ * dbus-run-session with gnome-keyring holding items stored by secret-tool):
+ * lookups by host/service/user across schemas. */
 #include "config.h"
 
 #include <check.h>
@@ -24,18 +25,21 @@ START_TEST(test_no_dbus_session)
 
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	setenv("XDG_RUNTIME_DIR", "/nonexistent", 1);
-	ck_assert_int_eq(secret_keyring_lookup("smtp.test", "smtp", "alice", &user,
-	    &secret, &e), SECRET_UNAVAILABLE);
+	ck_assert_int_eq(secret_keyring_lookup("smtp.test", "smtp", "alice",
+	                     &user, &secret, &e),
+	    SECRET_UNAVAILABLE);
 	ck_assert_ptr_null(secret);
 	ck_assert_ptr_null(user);
 #ifdef HAVE_LIBSECRET
 	ck_assert_int_eq(secret_keyring_built(), 1);
-	ck_assert_str_eq(e.msg, "the Secret Service keyring is not reachable (no "
+	ck_assert_str_eq(e.msg,
+	    "the Secret Service keyring is not reachable (no "
 	    "D-Bus session, as under cron or a systemd timer); use an authinfo "
 	    "file, a systemd credential or a password command instead");
 #else
 	ck_assert_int_eq(secret_keyring_built(), 0);
-	ck_assert_str_eq(e.msg, "relayq was built without libsecret, so the keyring "
+	ck_assert_str_eq(e.msg,
+	    "relayq was built without libsecret, so the keyring "
 	    "cannot be used; use an authinfo file, a systemd credential or a "
 	    "password command instead");
 #endif
@@ -54,7 +58,8 @@ START_TEST(test_not_loaded_without_session)
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	setenv("XDG_RUNTIME_DIR", "/nonexistent", 1);
 	ck_assert_int_eq(secret_keyring_lookup("smtp.test", "smtp", NULL, &user,
-	    &secret, &e), SECRET_UNAVAILABLE);
+	                     &secret, &e),
+	    SECRET_UNAVAILABLE);
 	ck_assert_int_eq(secret_dl_loaded(), 0);
 }
 END_TEST
@@ -65,10 +70,12 @@ END_TEST
 static const struct {
 	const char *soname, *start, *cause;
 } bad_libs[] = {
-	{ "libsecret-relayq-absent.so.0", "cannot load libsecret-relayq-absent.so.0 "
-	  "for the Secret Service keyring (", "cannot open shared object file" },
+	{ "libsecret-relayq-absent.so.0",
+	    "cannot load libsecret-relayq-absent.so.0 "
+	    "for the Secret Service keyring (",
+	    "cannot open shared object file" },
 	{ "libc.so.6", "libc.so.6 has no secret_service_get_sync (",
-	  "undefined symbol" },
+	    "undefined symbol" },
 };
 
 START_TEST(test_dl_bad_library)
@@ -80,11 +87,15 @@ START_TEST(test_dl_bad_library)
 	ck_assert_int_eq(secret_dl_load(bad_libs[_i].soname, &t, &e), -1);
 	ck_assert_int_eq(e.code, EX_UNAVAILABLE);
 	ck_assert_msg(strncmp(e.msg, bad_libs[_i].start,
-	    strlen(bad_libs[_i].start)) == 0, "%s", e.msg);
+	                  strlen(bad_libs[_i].start)) == 0,
+	    "%s", e.msg);
 	ck_assert_msg(strstr(e.msg, bad_libs[_i].cause) != NULL, "%s", e.msg);
-	ck_assert_msg(strstr(e.msg, "install the libsecret-1-0 package, or use "
-	    "an authinfo file, a systemd credential or a password command "
-	    "instead") != NULL, "%s", e.msg);
+	ck_assert_msg(
+	    strstr(e.msg,
+	        "install the libsecret-1-0 package, or use "
+	        "an authinfo file, a systemd credential or a password command "
+	        "instead") != NULL,
+	    "%s", e.msg);
 	ck_assert_ptr_null(t.service_get_sync);
 	if (_i == 0)
 		ck_assert_int_eq(secret_dl_loaded(), 0);
@@ -98,7 +109,8 @@ START_TEST(test_dl_real)
 	struct err e;
 
 	err_clear(&e);
-	ck_assert_msg(secret_dl_load(LIBSECRET_SONAME, &t, &e) == 0, "%s", e.msg);
+	ck_assert_msg(secret_dl_load(LIBSECRET_SONAME, &t, &e) == 0, "%s",
+	    e.msg);
 	ck_assert_ptr_nonnull(t.service_get_sync);
 	ck_assert_ptr_nonnull(t.object_unref);
 	ck_assert_int_eq(secret_dl_loaded(), 1);
@@ -112,6 +124,7 @@ static const struct {
 	const char *host, *user;
 	int rc;
 	const char *want_secret, *want_user;
+	/* clang-format off */
 } items[] = {
 	{ "smtp.example.com", "alice", SECRET_FOUND, "alice-pw", "alice" },
 	{ "smtp.example.com", NULL, SECRET_FOUND, "alice-pw", "alice" },
@@ -119,6 +132,7 @@ static const struct {
 	{ "smtp.example.com", "mallory", SECRET_NOT_FOUND, NULL, NULL },
 	{ "absent.example.com", NULL, SECRET_NOT_FOUND, NULL, NULL },
 };
+/* clang-format on */
 
 START_TEST(test_keyring_lookup)
 {
@@ -126,8 +140,9 @@ START_TEST(test_keyring_lookup)
 	struct err e;
 
 	err_clear(&e);
-	ck_assert_msg(secret_keyring_lookup(items[_i].host, "smtp", items[_i].user,
-	    &user, &secret, &e) == items[_i].rc, "%s", e.msg);
+	ck_assert_msg(secret_keyring_lookup(items[_i].host, "smtp",
+	                  items[_i].user, &user, &secret, &e) == items[_i].rc,
+	    "%s", e.msg);
 	if (items[_i].rc == SECRET_FOUND) {
 		ck_assert_str_eq(secret, items[_i].want_secret);
 		ck_assert_str_eq(user, items[_i].want_user);
@@ -160,7 +175,8 @@ main(void)
 		TCase *kc = tcase_create("keyring");
 
 		tcase_set_timeout(kc, 30);
-		tcase_add_loop_test(kc, test_keyring_lookup, 0, TEST_NELEM(items));
+		tcase_add_loop_test(kc, test_keyring_lookup, 0,
+		    TEST_NELEM(items));
 		suite_add_tcase(s, kc);
 	}
 	return check_main(s);

@@ -21,11 +21,12 @@
 static const struct pcase {
 	const char *in;
 	enum smarthost_tls cfg;
-	int rc;                   /* number of smarthosts, or -1 */
-	const char *host;         /* first smarthost; or the error fragment */
+	int rc;           /* number of smarthosts, or -1 */
+	const char *host; /* first smarthost; or the error fragment */
 	unsigned port;
 	int bracketed, literal;
 	enum smarthost_tls tls;
+	/* clang-format off */
 } pcases[] = {
 	{ "smtp:[smtp.example.com]:587", A, 1, "smtp.example.com", 587, 1, 0, S },
 	{ "[smtp.example.com]:587", A, 1, "smtp.example.com", 587, 1, 0, S },
@@ -68,6 +69,7 @@ static const struct pcase {
 	{ "ok.example, [x", A, -1, "smarthost '[x': missing ']'", 0, 0, 0, S },
 	{ "smtp:[smtp.example.com]:587:1", A, -1, "port '587:1' is not a number", 0, 0, 0, S },
 };
+/* clang-format on */
 
 START_TEST(test_parse)
 {
@@ -79,8 +81,10 @@ START_TEST(test_parse)
 	ck_assert_int_eq(smarthost_parse(c->in, c->cfg, &l, &e), c->rc);
 	if (c->rc < 0) {
 		ck_assert_int_eq(e.code, EX_CONFIG);
-		ck_assert_msg(strstr(e.msg, c->host) != NULL, "'%s': message '%s' "
-		    "lacks '%s'", c->in, e.msg, c->host);
+		ck_assert_msg(strstr(e.msg, c->host) != NULL,
+		    "'%s': message '%s' "
+		    "lacks '%s'",
+		    c->in, e.msg, c->host);
 		ck_assert_uint_eq(l.n, 0);
 		return;
 	}
@@ -99,8 +103,10 @@ START_TEST(test_parse_list_details)
 	struct smarthost_list l = { NULL, 0 };
 	struct err e;
 
-	ck_assert_int_eq(smarthost_parse("a.example, [b.example]:465 smtp:[IPv6:::1]:25",
-	    SMARTHOST_TLS_AUTO, &l, &e), 3);
+	ck_assert_int_eq(
+	    smarthost_parse("a.example, [b.example]:465 smtp:[IPv6:::1]:25",
+	        SMARTHOST_TLS_AUTO, &l, &e),
+	    3);
 	ck_assert_str_eq(l.v[1].spec, "[b.example]:465");
 	ck_assert_int_eq(l.v[1].tls, SMARTHOST_TLS_IMPLICIT);
 	ck_assert_int_eq(l.v[1].bracketed, 1);
@@ -122,7 +128,8 @@ START_TEST(test_tls_names)
 	ck_assert_int_eq(smarthost_tls_parse("none", &t), 0);
 	ck_assert_int_eq(t, SMARTHOST_TLS_NONE);
 	ck_assert_int_eq(smarthost_tls_parse("ssl", &t), -1);
-	ck_assert_str_eq(smarthost_tls_name(SMARTHOST_TLS_IMPLICIT), "implicit");
+	ck_assert_str_eq(smarthost_tls_name(SMARTHOST_TLS_IMPLICIT),
+	    "implicit");
 }
 END_TEST
 
@@ -160,7 +167,8 @@ world(struct resolver *r)
 	fake_resolver_addr(f, "mx2b.example.com", "192.0.2.22");
 	/* smtp.example.net: no MX, only an address. */
 	fake_resolver_addr(f, "smtp.example.net", "198.51.100.7");
-	/* broken.example: MX whose host does not resolve, then one that does. */
+	/* broken.example: MX whose host does not resolve, then one that does.
+	 */
 	fake_resolver_mx(f, "broken.example", 5, "gone.broken.example");
 	fake_resolver_mx(f, "broken.example", 6, "ok.broken.example");
 	fake_resolver_addr(f, "ok.broken.example", "203.0.113.6");
@@ -201,7 +209,8 @@ START_TEST(test_bracketed_no_mx)
 
 	fake_resolver_addr(f, "example.com", "192.0.2.1");
 	s = fmt(f, &r, "[example.com]", AF_UNSPEC, 1, &e);
-	ck_assert_str_eq(s, "example.com[192.0.2.1]:587 tls=starttls from=[example.com]\n");
+	ck_assert_str_eq(s,
+	    "example.com[192.0.2.1]:587 tls=starttls from=[example.com]\n");
 	ck_assert_uint_eq(fake_resolver_count(f, FAKE_RESOLVER_MX), 0);
 	free(s);
 	fake_resolver_free(f);
@@ -215,7 +224,8 @@ START_TEST(test_fallback_to_address)
 	struct err e;
 	char *s = fmt(f, &r, "smtp:smtp.example.net:2525", AF_UNSPEC, 1, &e);
 
-	ck_assert_str_eq(s, "smtp.example.net[198.51.100.7]:2525 tls=starttls "
+	ck_assert_str_eq(s,
+	    "smtp.example.net[198.51.100.7]:2525 tls=starttls "
 	    "from=smtp:smtp.example.net:2525\n");
 	ck_assert_uint_eq(fake_resolver_count(f, FAKE_RESOLVER_MX), 1);
 	free(s);
@@ -230,7 +240,8 @@ START_TEST(test_mx_host_unresolvable_skipped)
 	struct err e;
 	char *s = fmt(f, &r, "broken.example", AF_UNSPEC, 1, &e);
 
-	ck_assert_str_eq(s, "ok.broken.example[203.0.113.6]:587 tls=starttls "
+	ck_assert_str_eq(s,
+	    "ok.broken.example[203.0.113.6]:587 tls=starttls "
 	    "from=broken.example mx=6\n");
 	free(s);
 	fake_resolver_free(f);
@@ -247,7 +258,8 @@ START_TEST(test_literals_no_lookup)
 
 	/* Literals are converted directly: the (empty) fake is never asked. */
 	ck_assert_int_eq(smarthost_parse("[192.0.2.1]:25 [IPv6:2001:db8::1]",
-	    SMARTHOST_TLS_AUTO, &l, &e), 2);
+	                     SMARTHOST_TLS_AUTO, &l, &e),
+	    2);
 	ck_assert_int_eq(smarthost_resolve(&l, &r, AF_UNSPEC, &eps, &e), 2);
 	ck_assert_str_eq(eps.v[0].addrstr, "192.0.2.1");
 	ck_assert_int_eq(eps.v[0].literal, 1);
@@ -285,6 +297,7 @@ static const struct fcase {
 	const char *in;
 	int code;
 	const char *msg;
+	/* clang-format off */
 } fcases[] = {
 	{ "nosuch.example", EX_NOHOST, "no such host: nosuch.example" },
 	{ "[nosuch.example]", EX_NOHOST, "no such host: nosuch.example" },
@@ -293,6 +306,7 @@ static const struct fcase {
 	{ "nullmx.example", EX_NOHOST, "nullmx.example does not accept mail (null MX record)" },
 	{ "[mx1.example.com]", EX_NOHOST, "no such host" },
 };
+/* clang-format on */
 
 START_TEST(test_resolve_fail)
 {
@@ -302,13 +316,15 @@ START_TEST(test_resolve_fail)
 	struct err e;
 	char *s;
 
-	if (_i == 5)   /* an MX host resolves only as IPv6: ask for IPv4 */
-		fake_resolver_free(f), f = fake_resolver_new(&r),
-		fake_resolver_addr(f, "mx1.example.com", "2001:db8::10");
+	if (_i == 5) /* an MX host resolves only as IPv6: ask for IPv4 */
+		fake_resolver_free(f),
+		    f = fake_resolver_new(&r),
+		    fake_resolver_addr(f, "mx1.example.com", "2001:db8::10");
 	s = fmt(f, &r, c->in, AF_INET, -1, &e);
 	ck_assert_str_eq(s, "");
 	ck_assert_int_eq(e.code, c->code);
-	ck_assert_msg(strstr(e.msg, c->msg) != NULL, "'%s' lacks '%s'", e.msg, c->msg);
+	ck_assert_msg(strstr(e.msg, c->msg) != NULL, "'%s' lacks '%s'", e.msg,
+	    c->msg);
 	free(s);
 	fake_resolver_free(f);
 }
@@ -321,7 +337,7 @@ main(void)
 	TCase *tc = tcase_create("parse");
 	TCase *tr = tcase_create("resolve");
 
-	log_set_syslog(0);    /* skipped smarthosts are logged */
+	log_set_syslog(0); /* skipped smarthosts are logged */
 	tcase_add_loop_test(tc, test_parse, 0, TEST_NELEM(pcases));
 	tcase_add_test(tc, test_parse_list_details);
 	tcase_add_test(tc, test_tls_names);

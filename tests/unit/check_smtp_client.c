@@ -26,11 +26,11 @@ struct rec {
 	struct result rcpt[MAXR];
 	int nmsg;
 	struct result msg;
-	struct buf tr;                   /* transcript */
+	struct buf tr; /* transcript */
 	int tls_calls, tls_rc;
 	int starts, steps, finishes;
 	int finish_code;
-	const char *mechs[3];            /* offered by start, in order */
+	const char *mechs[3]; /* offered by start, in order */
 	const char *initial[3];
 };
 
@@ -68,7 +68,8 @@ starttls(void *ctx, struct stream *s, struct err *e)
 
 	x->tls_calls++;
 	if (x->tls_rc < 0)
-		return err_set(e, EX_PROTOCOL, "certificate of %s not trusted", s->name);
+		return err_set(e, EX_PROTOCOL, "certificate of %s not trusted",
+		    s->name);
 	return 0;
 }
 
@@ -80,7 +81,8 @@ fa_start(void *ctx, const char *server_mechs, const struct auth_conn *conn,
 	int k = x->starts++;
 
 	(void)conn;
-	if (k >= 3 || x->mechs[k] == NULL || strstr(server_mechs, x->mechs[k]) == NULL)
+	if (k >= 3 || x->mechs[k] == NULL ||
+	    strstr(server_mechs, x->mechs[k]) == NULL)
 		return err_set(e, EX_NOPERM, "no acceptable mechanism"), 1;
 	*mech = x->mechs[k];
 	*initial = x->initial[k] ? strdup(x->initial[k]) : NULL;
@@ -137,10 +139,14 @@ cfg_init(struct smtp_client_cfg *cfg, struct rec *x, int auth,
 }
 
 /* A recipient as the client takes it (the strings are never written). */
-#define RC(a, n, o) { .addr = (char *)(a), .notify = (n), .orcpt = (char *)(o) }
+#define RC(a, n, o) \
+	{ \
+		.addr = (char *)(a), .notify = (n), .orcpt = (char *)(o) \
+	}
 
 static const struct rcpt two[] = {
-	RC("a@x.test", 0, NULL), RC("b@x.test", 0, NULL),
+	RC("a@x.test", 0, NULL),
+	RC("b@x.test", 0, NULL),
 };
 
 /* Sends one message with body text; returns smtp_client_send's value. */
@@ -223,8 +229,19 @@ sess_end(struct sess *s)
 /* ---- every reply class at every stage ----------------------------------- */
 
 enum stage {
-	T_GREETING, T_EHLO, T_STARTTLS, T_AUTH, T_AUTHSTEP, T_MAIL, T_RCPTA,
-	T_RCPTB, T_DATA, T_DOT, T_RSET, T_QUIT, NSTAGES
+	T_GREETING,
+	T_EHLO,
+	T_STARTTLS,
+	T_AUTH,
+	T_AUTHSTEP,
+	T_MAIL,
+	T_RCPTA,
+	T_RCPTB,
+	T_DATA,
+	T_DOT,
+	T_RSET,
+	T_QUIT,
+	NSTAGES
 };
 enum fault { F_4XX, F_5XX, F_421, F_DROP, NFAULTS };
 #define MSG2 100
@@ -232,6 +249,7 @@ enum fault { F_4XX, F_5XX, F_421, F_DROP, NFAULTS };
 static const struct {
 	int tag;
 	const char *s;
+	/* clang-format off */
 } base[] = {
 	{ T_GREETING, "S:220 mx.test ESMTP" },
 	{ -1, "C:EHLO client.test" },
@@ -269,9 +287,13 @@ static const struct {
 	{ -1, "C:QUIT" },
 	{ T_QUIT, "S:221 2.0.0 bye" },
 };
+/* clang-format on */
 
 static const char *const fault_reply[] = {
-	"S:451 4.3.0 try later", "S:554 5.7.1 refused", "S:421 4.4.2 closing", "D",
+	"S:451 4.3.0 try later",
+	"S:554 5.7.1 refused",
+	"S:421 4.4.2 closing",
+	"D",
 };
 static const int fault_code[] = { 451, 554, 421, 0 };
 
@@ -286,7 +308,8 @@ build(enum stage stage, enum fault f, const char **out)
 			continue;
 		}
 		out[n++] = fault_reply[f];
-		if (f == F_421 || f == F_DROP || stage == T_RSET || stage == T_QUIT)
+		if (f == F_421 || f == F_DROP || stage == T_RSET ||
+		    stage == T_QUIT)
 			return n;
 		if (stage <= T_AUTHSTEP) {
 			out[n++] = "C:QUIT";
@@ -305,14 +328,18 @@ assert_fail(const struct result *r, enum stage stage, enum fault f)
 {
 	ck_assert_int_eq(r->code, fault_code[f]);
 	if (f == F_DROP) {
-		ck_assert_int_eq(r->cls, stage == T_DOT ? RESULT_UNKNOWN : RESULT_TEMP);
+		ck_assert_int_eq(r->cls,
+		    stage == T_DOT ? RESULT_UNKNOWN : RESULT_TEMP);
 		ck_assert_str_eq(r->status, "4.4.2");
 	} else {
-		ck_assert_int_eq(r->cls, f == F_5XX ? RESULT_PERM : RESULT_TEMP);
+		ck_assert_int_eq(r->cls,
+		    f == F_5XX ? RESULT_PERM : RESULT_TEMP);
 	}
 	if (f != F_DROP && stage >= T_AUTH)
-		ck_assert_str_eq(r->status, f == F_4XX ? "4.3.0" : f == F_5XX
-		    ? "5.7.1" : "4.4.2");
+		ck_assert_str_eq(r->status,
+		    f == F_4XX     ? "4.3.0" :
+		        f == F_5XX ? "5.7.1" :
+		                     "4.4.2");
 }
 
 static void
@@ -375,7 +402,8 @@ START_TEST(test_stage_matrix)
 		assert_fail(&r1a, stage, f);
 		assert_fail(&r1b, stage, f);
 	}
-	ck_assert_int_eq(rc, ended && stage != T_RSET && stage != T_QUIT ? -1 : 0);
+	ck_assert_int_eq(rc,
+	    ended && stage != T_RSET && stage != T_QUIT ? -1 : 0);
 	memset(s.x.nrcpt, 0, sizeof(s.x.nrcpt));
 	rc = send_msg(s.c, &m, "hello\n", &r);
 	ck_assert_int_eq(s.x.nmsg, 2);
@@ -383,7 +411,8 @@ START_TEST(test_stage_matrix)
 		ck_assert_int_eq(s.x.nrcpt[k], 1);
 		if (stage == T_RSET) {
 			assert_fail(&s.x.rcpt[k], stage, f);
-			ck_assert_int_eq(s.x.rcpt[k].scope, RESULT_SCOPE_SESSION);
+			ck_assert_int_eq(s.x.rcpt[k].scope,
+			    RESULT_SCOPE_SESSION);
 		} else if (ended && stage != T_QUIT) {
 			ck_assert_int_eq(s.x.rcpt[k].cls, RESULT_TEMP);
 			ck_assert_int_eq(s.x.rcpt[k].code, 0);
@@ -430,23 +459,24 @@ static const char *const pipelined[] = {
 };
 
 static const struct rcpt three[] = {
-	RC("a@x.test", RCPT_NOTIFY_SUCCESS | RCPT_NOTIFY_FAILURE, "rfc822;a@x.test"),
+	RC("a@x.test", RCPT_NOTIFY_SUCCESS | RCPT_NOTIFY_FAILURE,
+	    "rfc822;a@x.test"),
 	RC("b@x.test", 0, NULL),
 	RC("c@x.test", RCPT_NOTIFY_NEVER, NULL),
 };
 
 static const char pipelined_bytes[] =
-	"EHLO client.test\r\n"
-	"MAIL FROM:<s@x.test> SIZE=12 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ1\r\n"
-	"RCPT TO:<a@x.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@x.test\r\n"
-	"RCPT TO:<b@x.test>\r\n"
-	"RCPT TO:<c@x.test> NOTIFY=NEVER\r\n"
-	"DATA\r\n"
-	"h\xc3\xa9llo\r\n..dot\r\n.\r\n"
-	"RSET\r\nMAIL FROM:<> SIZE=12\r\n"
-	"RCPT TO:<a@x.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@x.test\r\nDATA\r\n"
-	"second\r\n.\r\n"
-	"QUIT\r\n";
+    "EHLO client.test\r\n"
+    "MAIL FROM:<s@x.test> SIZE=12 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ1\r\n"
+    "RCPT TO:<a@x.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@x.test\r\n"
+    "RCPT TO:<b@x.test>\r\n"
+    "RCPT TO:<c@x.test> NOTIFY=NEVER\r\n"
+    "DATA\r\n"
+    "h\xc3\xa9llo\r\n..dot\r\n.\r\n"
+    "RSET\r\nMAIL FROM:<> SIZE=12\r\n"
+    "RCPT TO:<a@x.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@x.test\r\nDATA\r\n"
+    "second\r\n.\r\n"
+    "QUIT\r\n";
 
 /* _i: how many bytes each read returns (0 = all): replies split anywhere. */
 START_TEST(test_pipelined_session)
@@ -464,7 +494,7 @@ START_TEST(test_pipelined_session)
 	m.ret = "HDRS";
 	m.envid = "QQ1";
 	ck_assert_int_eq(send_msg(s.c, &m, "h\xc3\xa9llo\n.dot\n", &r), 0);
-	ck_assert_uint_eq(s.sc.nwrites, 3);     /* EHLO, one batch, body */
+	ck_assert_uint_eq(s.sc.nwrites, 3); /* EHLO, one batch, body */
 	assert_ok(&s.x.rcpt[0], "queued as A");
 	ck_assert_int_eq(s.x.rcpt[1].cls, RESULT_PERM);
 	ck_assert_int_eq(s.x.rcpt[1].code, 550);
@@ -479,15 +509,18 @@ START_TEST(test_pipelined_session)
 	msg_init(&m, three, 1);
 	m.sender = "";
 	ck_assert_int_eq(send_msg(s.c, &m, "second", &r), 0);
-	ck_assert_uint_eq(s.sc.nwrites, 5);     /* one batch with RSET, body */
+	ck_assert_uint_eq(s.sc.nwrites, 5); /* one batch with RSET, body */
 	assert_ok(&r, "queued as B");
 	ck_assert_int_eq(s.x.nrcpt[0], 2);
 	ck_assert_int_eq(s.x.nrcpt[1], 1);
 	smtp_client_quit(s.c);
 	ck_assert_uint_eq(s.sc.out.len, sizeof(pipelined_bytes) - 1);
-	ck_assert_mem_eq(s.sc.out.data, pipelined_bytes, sizeof(pipelined_bytes) - 1);
-	ck_assert_ptr_nonnull(strstr(s.x.tr.data, ">>> (message body, 15 bytes)\n>>> .\n"));
-	ck_assert_ptr_nonnull(strstr(s.x.tr.data, "<<< 250 2.0.0 queued as A\n"));
+	ck_assert_mem_eq(s.sc.out.data, pipelined_bytes,
+	    sizeof(pipelined_bytes) - 1);
+	ck_assert_ptr_nonnull(
+	    strstr(s.x.tr.data, ">>> (message body, 15 bytes)\n>>> .\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(s.x.tr.data, "<<< 250 2.0.0 queued as A\n"));
 	sess_end(&s);
 }
 END_TEST
@@ -519,8 +552,8 @@ START_TEST(test_drop_anywhere)
 		for (k = 0; k < 3; k++)
 			ck_assert_int_eq(s.x.nrcpt[k], 1);
 		if (s.x.rcpt[0].cls == RESULT_OK)
-			ck_assert_ptr_nonnull(memmem(s.sc.out.data, s.sc.out.len,
-			    "\r\n.\r\n", 5));
+			ck_assert_ptr_nonnull(memmem(s.sc.out.data,
+			    s.sc.out.len, "\r\n.\r\n", 5));
 		send_msg(s.c, &m, "x\n", &r);
 		ck_assert_int_eq(s.x.nmsg, 2);
 		for (k = 0; k < 3; k++)
@@ -538,9 +571,18 @@ END_TEST
 START_TEST(test_lost_after_dot_is_unknown)
 {
 	static const char *const steps[] = {
-		"S:220 mx", "C:EHLO client.test", "S:250 mx",
-		"C:MAIL FROM:<s@x.test>", "S:250 ok", "C:RCPT TO:<a@x.test>",
-		"S:250 ok", "C:DATA", "S:354 go", "B", "R:250 2.0", "D",
+		"S:220 mx",
+		"C:EHLO client.test",
+		"S:250 mx",
+		"C:MAIL FROM:<s@x.test>",
+		"S:250 ok",
+		"C:RCPT TO:<a@x.test>",
+		"S:250 ok",
+		"C:DATA",
+		"S:354 go",
+		"B",
+		"R:250 2.0",
+		"D",
 	};
 	struct sess s;
 	struct smtp_msg m;
@@ -563,10 +605,11 @@ END_TEST
 static const struct {
 	const char *caps;
 	unsigned long long size;
-	int eightbit, smtputf8;          /* smtputf8 2: raw UTF-8 headers only */
+	int eightbit, smtputf8; /* smtputf8 2: raw UTF-8 headers only */
 	enum smtp_eightbit mode;
-	const char *status;              /* NULL: sent */
-	const char *mail;                /* the expected MAIL command */
+	const char *status; /* NULL: sent */
+	const char *mail;   /* the expected MAIL command */
+	                    /* clang-format off */
 } refusals[] = {
 	{ "250-mx\r\n250 SIZE 100", 101, 0, 0, SMTP_8BIT_PASS, "5.3.4", NULL },
 	{ "250-mx\r\n250 SIZE 100", 100, 0, 0, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test> SIZE=100" },
@@ -582,6 +625,7 @@ static const struct {
 	{ "250-mx\r\n250 8BITMIME", 5, 1, 2, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test> BODY=8BITMIME" },
 	{ "250 mx", 5, 1, 2, SMTP_8BIT_PASS, NULL, "C:MAIL FROM:<s@x.test>" },
 };
+/* clang-format on */
 
 START_TEST(test_local_refusal)
 {
@@ -627,7 +671,8 @@ START_TEST(test_local_refusal)
 		ck_assert_int_eq(s.x.nrcpt[0], 1);
 		ck_assert_int_eq(s.x.nrcpt[1], 1);
 		ck_assert_str_eq(s.x.rcpt[1].status, refusals[_i].status);
-		ck_assert_ptr_nonnull(strstr(r.text, "peer"));   /* names the server */
+		ck_assert_ptr_nonnull(
+		    strstr(r.text, "peer")); /* names the server */
 	} else {
 		assert_ok(&r, "ok");
 	}
@@ -653,93 +698,117 @@ struct variant {
 
 #define EHLO_AUTH "S:250-mx\r\n250 AUTH PLAIN LOGIN XTEST"
 static const struct variant variants[] = {
-	{ "auth plain redacted", { "S:220 mx", "C:EHLO client.test", EHLO_AUTH,
-	  "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:235 2.7.0 ok", "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_NONE, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, 0, RESULT_OK, 0, "",
-	  ">>> AUTH PLAIN <redacted>\n", "AHVzZXIAc2VjcmV0", 0, 1, 0 },
-	{ "auth login steps redacted", { "S:220 mx", "C:EHLO client.test", EHLO_AUTH,
-	  "C:AUTH LOGIN", "S:334 VXNlcm5hbWU6", "C:cmVzcG9uc2U=",
-	  "S:334 UGFzc3dvcmQ6", "C:cmVzcG9uc2U=", "S:235 ok", "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, 0, RESULT_OK, 0, "",
-	  ">>> AUTH LOGIN\n<<< 334 VXNlcm5hbWU6\n>>> <redacted>\n", "cmVzcG9uc2U=", 0, 1, 2 },
-	{ "auth next mechanism after 504", { "S:220 mx", "C:EHLO client.test", EHLO_AUTH,
-	  "C:AUTH XTEST =", "S:504 5.5.4 unrecognized", "C:AUTH PLAIN AHVzZXIAc2VjcmV0",
-	  "S:235 ok", "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_NONE, 0, { "XTEST", "PLAIN" }, { "=", "AHVzZXIAc2VjcmV0" }, 0,
-	  RESULT_OK, 0, "", ">>> AUTH XTEST <redacted>\n", NULL, 0, 2, 0 },
-	{ "auth wrong password never sends", { "S:220 mx", "C:EHLO client.test",
-	  EHLO_AUTH, "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:535 5.7.8 bad credentials",
-	  "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_NONE, 0, { "PLAIN", "LOGIN" }, { "AHVzZXIAc2VjcmV0" }, -1,
-	  RESULT_PERM, 535, "5.7.8", NULL, NULL, 0, 1, 0 },
-	{ "auth 535 without enhanced code", { "S:220 mx", "C:EHLO client.test",
-	  EHLO_AUTH, "C:AUTH LOGIN", "S:535 no", "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, -1, RESULT_PERM, 535, "5.7.8",
-	  NULL, NULL, 0, 1, 0 },
-	{ "auth step fails: cancel with *", { "S:220 mx", "C:EHLO client.test",
-	  EHLO_AUTH, "C:AUTH LOGIN", "S:334 YmFk", "C:*", "S:501 5.0.0 cancelled",
-	  "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, -1, RESULT_PERM, 501, "5.0.0",
-	  ">>> *\n", NULL, 0, 1, 1 },
-	{ "auth no acceptable mechanism", { "S:220 mx", "C:EHLO client.test",
-	  "S:250-mx\r\n250 AUTH CRAM-MD5", "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_NONE, 0, { "PLAIN" }, { NULL }, -1, RESULT_PERM, 0, "5.7.8",
-	  NULL, NULL, 0, 1, 0 },
-	{ "auth configured, server offers none", { "S:220 mx", "C:EHLO client.test",
-	  "S:250 mx", "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_NONE, 0, { "PLAIN" }, { NULL }, -1, RESULT_PERM, 0, "5.7.4",
-	  NULL, NULL, 0, 0, 0 },
-	{ "helo fallback on 502", { "S:220 mx", "C:EHLO client.test", "S:502 no",
-	  "C:HELO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
-	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "", NULL, NULL, 0, 0, 0 },
-	{ "helo fallback on 500, then refused", { "S:220 mx", "C:EHLO client.test",
-	  "S:500 what", "C:HELO client.test", "S:550 go away", "C:QUIT", "S:221 bye" },
-	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_PERM, 550, "5.0.0",
-	  NULL, NULL, 0, 0, 0 },
-	{ "tls required, helo only", { "S:220 mx", "C:EHLO client.test", "S:502 no",
-	  "C:HELO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
-	  0, SMTP_TLS_REQUIRED, 0, { NULL }, { NULL }, -1, RESULT_PERM, 0, "5.7.10",
-	  NULL, NULL, 0, 0, 0 },
-	{ "tls required, not offered", { "S:220 mx", "C:EHLO client.test",
-	  "S:250-mx\r\n250 AUTH PLAIN", "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_REQUIRED, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, -1,
-	  RESULT_PERM, 0, "5.7.10", NULL, ">>> AUTH", 0, 0, 0 },
-	{ "tls opportunistic, not offered", { "S:220 mx", "C:EHLO client.test",
-	  "S:250 mx", "C:QUIT", "S:221 bye" },
-	  0, SMTP_TLS_OPPORTUNISTIC, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "",
-	  NULL, NULL, 0, 0, 0 },
-	{ "tls opportunistic, 454 goes on in plain", { "S:220 mx", "C:EHLO client.test",
-	  "S:250-mx\r\n250 STARTTLS", "C:STARTTLS", "S:454 4.7.0 not now", "C:QUIT",
-	  "S:221 bye" },
-	  0, SMTP_TLS_OPPORTUNISTIC, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "",
-	  NULL, NULL, 0, 0, 0 },
-	{ "tls handshake fails: dropped, no QUIT", { "S:220 mx", "C:EHLO client.test",
-	  "S:250-mx\r\n250 STARTTLS", "C:STARTTLS", "S:220 go" },
-	  0, SMTP_TLS_OPPORTUNISTIC, -1, { NULL }, { NULL }, -1, RESULT_TEMP, 0, "4.7.5",
-	  NULL, NULL, 1, 0, 0 },
-	{ "tls then auth after second EHLO", { "S:220 mx", "C:EHLO client.test",
-	  "S:250-mx\r\n250 STARTTLS", "C:STARTTLS", "S:220 go", "C:EHLO client.test",
-	  EHLO_AUTH, "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:235 ok", "C:QUIT", "S:221 bye" },
-	  1, SMTP_TLS_REQUIRED, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, 0, RESULT_OK, 0, "",
-	  NULL, NULL, 1, 1, 0 },
+	{ "auth plain redacted",
+	    { "S:220 mx", "C:EHLO client.test", EHLO_AUTH,
+	        "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:235 2.7.0 ok", "C:QUIT",
+	        "S:221 bye" },
+	    1, SMTP_TLS_NONE, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, 0,
+	    RESULT_OK, 0, "", ">>> AUTH PLAIN <redacted>\n", "AHVzZXIAc2VjcmV0",
+	    0, 1, 0 },
+	{ "auth login steps redacted",
+	    { "S:220 mx", "C:EHLO client.test", EHLO_AUTH, "C:AUTH LOGIN",
+	        "S:334 VXNlcm5hbWU6", "C:cmVzcG9uc2U=", "S:334 UGFzc3dvcmQ6",
+	        "C:cmVzcG9uc2U=", "S:235 ok", "C:QUIT", "S:221 bye" },
+	    1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, 0, RESULT_OK, 0, "",
+	    ">>> AUTH LOGIN\n<<< 334 VXNlcm5hbWU6\n>>> <redacted>\n",
+	    "cmVzcG9uc2U=", 0, 1, 2 },
+	{ "auth next mechanism after 504",
+	    { "S:220 mx", "C:EHLO client.test", EHLO_AUTH, "C:AUTH XTEST =",
+	        "S:504 5.5.4 unrecognized", "C:AUTH PLAIN AHVzZXIAc2VjcmV0",
+	        "S:235 ok", "C:QUIT", "S:221 bye" },
+	    1, SMTP_TLS_NONE, 0, { "XTEST", "PLAIN" },
+	    { "=", "AHVzZXIAc2VjcmV0" }, 0, RESULT_OK, 0, "",
+	    ">>> AUTH XTEST <redacted>\n", NULL, 0, 2, 0 },
+	{ "auth wrong password never sends",
+	    { "S:220 mx", "C:EHLO client.test", EHLO_AUTH,
+	        "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:535 5.7.8 bad credentials",
+	        "C:QUIT", "S:221 bye" },
+	    1, SMTP_TLS_NONE, 0, { "PLAIN", "LOGIN" }, { "AHVzZXIAc2VjcmV0" },
+	    -1, RESULT_PERM, 535, "5.7.8", NULL, NULL, 0, 1, 0 },
+	{ "auth 535 without enhanced code",
+	    { "S:220 mx", "C:EHLO client.test", EHLO_AUTH, "C:AUTH LOGIN",
+	        "S:535 no", "C:QUIT", "S:221 bye" },
+	    1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, -1, RESULT_PERM, 535,
+	    "5.7.8", NULL, NULL, 0, 1, 0 },
+	{ "auth step fails: cancel with *",
+	    { "S:220 mx", "C:EHLO client.test", EHLO_AUTH, "C:AUTH LOGIN",
+	        "S:334 YmFk", "C:*", "S:501 5.0.0 cancelled", "C:QUIT",
+	        "S:221 bye" },
+	    1, SMTP_TLS_NONE, 0, { "LOGIN" }, { NULL }, -1, RESULT_PERM, 501,
+	    "5.0.0", ">>> *\n", NULL, 0, 1, 1 },
+	{ "auth no acceptable mechanism",
+	    { "S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 AUTH CRAM-MD5",
+	        "C:QUIT", "S:221 bye" },
+	    1, SMTP_TLS_NONE, 0, { "PLAIN" }, { NULL }, -1, RESULT_PERM, 0,
+	    "5.7.8", NULL, NULL, 0, 1, 0 },
+	{ "auth configured, server offers none",
+	    { "S:220 mx", "C:EHLO client.test", "S:250 mx", "C:QUIT",
+	        "S:221 bye" },
+	    1, SMTP_TLS_NONE, 0, { "PLAIN" }, { NULL }, -1, RESULT_PERM, 0,
+	    "5.7.4", NULL, NULL, 0, 0, 0 },
+	{ "helo fallback on 502",
+	    { "S:220 mx", "C:EHLO client.test", "S:502 no",
+	        "C:HELO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
+	    0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "", NULL,
+	    NULL, 0, 0, 0 },
+	{ "helo fallback on 500, then refused",
+	    { "S:220 mx", "C:EHLO client.test", "S:500 what",
+	        "C:HELO client.test", "S:550 go away", "C:QUIT", "S:221 bye" },
+	    0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_PERM, 550,
+	    "5.0.0", NULL, NULL, 0, 0, 0 },
+	{ "tls required, helo only",
+	    { "S:220 mx", "C:EHLO client.test", "S:502 no",
+	        "C:HELO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
+	    0, SMTP_TLS_REQUIRED, 0, { NULL }, { NULL }, -1, RESULT_PERM, 0,
+	    "5.7.10", NULL, NULL, 0, 0, 0 },
+	{ "tls required, not offered",
+	    { "S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 AUTH PLAIN",
+	        "C:QUIT", "S:221 bye" },
+	    1, SMTP_TLS_REQUIRED, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, -1,
+	    RESULT_PERM, 0, "5.7.10", NULL, ">>> AUTH", 0, 0, 0 },
+	{ "tls opportunistic, not offered",
+	    { "S:220 mx", "C:EHLO client.test", "S:250 mx", "C:QUIT",
+	        "S:221 bye" },
+	    0, SMTP_TLS_OPPORTUNISTIC, 0, { NULL }, { NULL }, 0, RESULT_OK, 0,
+	    "", NULL, NULL, 0, 0, 0 },
+	{ "tls opportunistic, 454 goes on in plain",
+	    { "S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 STARTTLS",
+	        "C:STARTTLS", "S:454 4.7.0 not now", "C:QUIT", "S:221 bye" },
+	    0, SMTP_TLS_OPPORTUNISTIC, 0, { NULL }, { NULL }, 0, RESULT_OK, 0,
+	    "", NULL, NULL, 0, 0, 0 },
+	{ "tls handshake fails: dropped, no QUIT",
+	    { "S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 STARTTLS",
+	        "C:STARTTLS", "S:220 go" },
+	    0, SMTP_TLS_OPPORTUNISTIC, -1, { NULL }, { NULL }, -1, RESULT_TEMP,
+	    0, "4.7.5", NULL, NULL, 1, 0, 0 },
+	{ "tls then auth after second EHLO",
+	    { "S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 STARTTLS",
+	        "C:STARTTLS", "S:220 go", "C:EHLO client.test", EHLO_AUTH,
+	        "C:AUTH PLAIN AHVzZXIAc2VjcmV0", "S:235 ok", "C:QUIT",
+	        "S:221 bye" },
+	    1, SMTP_TLS_REQUIRED, 0, { "PLAIN" }, { "AHVzZXIAc2VjcmV0" }, 0,
+	    RESULT_OK, 0, "", NULL, NULL, 1, 1, 0 },
 	/* the greeting's enhanced code is the server's, read before EHLO */
 	{ "greeting 554", { "S:554 5.3.2 no service", "C:QUIT", "S:221 bye" },
-	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_PERM, 554, "5.3.2",
-	  NULL, NULL, 0, 0, 0 },
-	{ "greeting multi-line", { "S:220-mx\r\n220-more\r\n220 ready",
-	  "C:EHLO client.test", "S:250 mx", "C:QUIT", "S:221 bye" },
-	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "", NULL, NULL, 0, 0, 0 },
+	    0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_PERM, 554,
+	    "5.3.2", NULL, NULL, 0, 0, 0 },
+	{ "greeting multi-line",
+	    { "S:220-mx\r\n220-more\r\n220 ready", "C:EHLO client.test",
+	        "S:250 mx", "C:QUIT", "S:221 bye" },
+	    0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "", NULL,
+	    NULL, 0, 0, 0 },
 	{ "malformed reply", { "S:220 mx", "C:EHLO client.test", "S:2x0 what" },
-	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_TEMP, 0, "4.5.0",
-	  NULL, NULL, 0, 0, 0 },
-	{ "code changes inside a reply", { "S:220 mx", "C:EHLO client.test",
-	  "S:250-mx\r\n251 odd" },
-	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_TEMP, 0, "4.5.0",
-	  NULL, NULL, 0, 0, 0 },
-	{ "hostile reply text is sanitised", { "S:220 mx\x1b]0;x\x07", "C:EHLO client.test",
-	  "S:250 mx", "C:QUIT", "S:221 bye" },
-	  0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "",
-	  "<<< 220 mx?]0;x?\n", "\x1b", 0, 0, 0 },
+	    0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_TEMP, 0,
+	    "4.5.0", NULL, NULL, 0, 0, 0 },
+	{ "code changes inside a reply",
+	    { "S:220 mx", "C:EHLO client.test", "S:250-mx\r\n251 odd" }, 0,
+	    SMTP_TLS_NONE, 0, { NULL }, { NULL }, -1, RESULT_TEMP, 0, "4.5.0",
+	    NULL, NULL, 0, 0, 0 },
+	{ "hostile reply text is sanitised",
+	    { "S:220 mx\x1b]0;x\x07", "C:EHLO client.test", "S:250 mx",
+	        "C:QUIT", "S:221 bye" },
+	    0, SMTP_TLS_NONE, 0, { NULL }, { NULL }, 0, RESULT_OK, 0, "",
+	    "<<< 220 mx?]0;x?\n", "\x1b", 0, 0, 0 },
 };
 
 START_TEST(test_variant)
@@ -770,13 +839,17 @@ START_TEST(test_variant)
 		ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), -1);
 		ck_assert_int_eq(s.x.nrcpt[0], 1);
 		ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_TEMP);
-		ck_assert_ptr_null(memmem(s.sc.out.data, s.sc.out.len, "MAIL", 4));
+		ck_assert_ptr_null(
+		    memmem(s.sc.out.data, s.sc.out.len, "MAIL", 4));
 	}
 	if (v->in_transcript != NULL)
-		ck_assert_msg(strstr(buf_cstr(&s.x.tr), v->in_transcript) != NULL,
-		    "%s: transcript lacks %s:\n%s", v->name, v->in_transcript, s.x.tr.data);
+		ck_assert_msg(strstr(buf_cstr(&s.x.tr), v->in_transcript) !=
+		        NULL,
+		    "%s: transcript lacks %s:\n%s", v->name, v->in_transcript,
+		    s.x.tr.data);
 	if (v->not_in_transcript != NULL)
-		ck_assert_ptr_null(strstr(buf_cstr(&s.x.tr), v->not_in_transcript));
+		ck_assert_ptr_null(
+		    strstr(buf_cstr(&s.x.tr), v->not_in_transcript));
 	ck_assert_int_eq(s.x.tls_calls, v->tls_calls);
 	ck_assert_int_eq(s.x.starts, v->starts);
 	ck_assert_int_eq(s.x.steps, v->steps_called);
@@ -786,20 +859,32 @@ START_TEST(test_variant)
 }
 END_TEST
 
-/* ---- transactions without pipelining -------------------------------------- */
+/* ---- transactions without pipelining ------------------------------------- */
 
 START_TEST(test_all_rcpts_refused_then_rset)
 {
 	static const char *const steps[] = {
-		"S:220 mx", "C:EHLO client.test", "S:250 mx",
-		"C:MAIL FROM:<s@x.test>", "S:250 ok",
-		"C:RCPT TO:<a@x.test>", "S:550 5.1.1 no a",
-		"C:RCPT TO:<b@x.test>", "S:450 4.2.0 later b",
-		"C:RSET", "S:250 ok",
-		"C:MAIL FROM:<s@x.test>", "S:250 ok",
-		"C:RCPT TO:<a@x.test>", "S:250 ok",
-		"C:DATA", "S:354 go", "B", "S:250 2.0.0 done",
-		"C:QUIT", "S:221 bye",
+		"S:220 mx",
+		"C:EHLO client.test",
+		"S:250 mx",
+		"C:MAIL FROM:<s@x.test>",
+		"S:250 ok",
+		"C:RCPT TO:<a@x.test>",
+		"S:550 5.1.1 no a",
+		"C:RCPT TO:<b@x.test>",
+		"S:450 4.2.0 later b",
+		"C:RSET",
+		"S:250 ok",
+		"C:MAIL FROM:<s@x.test>",
+		"S:250 ok",
+		"C:RCPT TO:<a@x.test>",
+		"S:250 ok",
+		"C:DATA",
+		"S:354 go",
+		"B",
+		"S:250 2.0.0 done",
+		"C:QUIT",
+		"S:221 bye",
 	};
 	struct sess s;
 	struct smtp_msg m;
@@ -810,7 +895,7 @@ START_TEST(test_all_rcpts_refused_then_rset)
 	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
 	ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_PERM);
 	ck_assert_int_eq(s.x.rcpt[1].cls, RESULT_TEMP);
-	ck_assert_int_eq(r.cls, RESULT_TEMP);     /* the last refusal */
+	ck_assert_int_eq(r.cls, RESULT_TEMP); /* the last refusal */
 	ck_assert_int_eq(r.scope, RESULT_SCOPE_MESSAGE);
 	msg_init(&m, two, 1);
 	ck_assert_int_eq(send_msg(s.c, &m, ".\n", &r), 0);
@@ -826,11 +911,19 @@ END_TEST
 START_TEST(test_pipelined_354_without_rcpts)
 {
 	static const char *const steps[] = {
-		"S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 PIPELINING",
-		"C:MAIL FROM:<s@x.test>", "C:RCPT TO:<a@x.test>", "C:DATA",
-		"S:250 ok", "S:550 no", "S:354 odd server",
-		"C:.", "S:554 no valid recipients",
-		"C:QUIT", "S:221 bye",
+		"S:220 mx",
+		"C:EHLO client.test",
+		"S:250-mx\r\n250 PIPELINING",
+		"C:MAIL FROM:<s@x.test>",
+		"C:RCPT TO:<a@x.test>",
+		"C:DATA",
+		"S:250 ok",
+		"S:550 no",
+		"S:354 odd server",
+		"C:.",
+		"S:554 no valid recipients",
+		"C:QUIT",
+		"S:221 bye",
 	};
 	struct sess s;
 	struct smtp_msg m;
@@ -848,9 +941,15 @@ END_TEST
 START_TEST(test_body_unreadable)
 {
 	static const char *const steps[] = {
-		"S:220 mx", "C:EHLO client.test", "S:250 mx",
-		"C:MAIL FROM:<s@x.test>", "S:250 ok", "C:RCPT TO:<a@x.test>",
-		"S:250 ok", "C:DATA", "S:354 go",
+		"S:220 mx",
+		"C:EHLO client.test",
+		"S:250 mx",
+		"C:MAIL FROM:<s@x.test>",
+		"S:250 ok",
+		"C:RCPT TO:<a@x.test>",
+		"S:250 ok",
+		"C:DATA",
+		"S:354 go",
 	};
 	struct sess s;
 	struct smtp_msg m;
@@ -861,7 +960,7 @@ START_TEST(test_body_unreadable)
 	sess_open(&s, steps, NELEM(steps));
 	msg_init(&m, two, 1);
 	mem_stream_init(&bs, "x", 1, NULL);
-	bs.eio_at = 0;          /* the body cannot be read */
+	bs.eio_at = 0; /* the body cannot be read */
 	mem_stream_attach(&bs, &body, "queue/1A2B");
 	m.body = &body;
 	ck_assert_int_eq(smtp_client_send(s.c, &m, &r), -1);
@@ -869,7 +968,7 @@ START_TEST(test_body_unreadable)
 	ck_assert_str_eq(r.status, "4.3.0");
 	ck_assert_ptr_nonnull(strstr(r.text, "queue/1A2B"));
 	ck_assert_int_eq(s.x.rcpt[0].cls, RESULT_TEMP);
-	smtp_client_quit(s.c);      /* no QUIT: the DATA phase cannot be ended */
+	smtp_client_quit(s.c); /* no QUIT: the DATA phase cannot be ended */
 	ck_assert_msg(script_stream_check(&s.sc) == NULL, "%s", s.sc.error);
 	ck_assert_ptr_null(memmem(s.sc.out.data, s.sc.out.len, "\r\n.\r\n", 5));
 	stream_close(&body);
@@ -880,10 +979,19 @@ END_TEST
 START_TEST(test_control_chars_refused)
 {
 	static const char *const steps[] = {
-		"S:220 mx", "C:EHLO client.test", "S:250 mx",
-		"C:MAIL FROM:<s@x.test>", "S:250 ok", "C:RCPT TO:<b@x.test>",
-		"S:250 ok", "C:DATA", "S:354 go", "B", "S:250 ok",
-		"C:QUIT", "S:221 bye",
+		"S:220 mx",
+		"C:EHLO client.test",
+		"S:250 mx",
+		"C:MAIL FROM:<s@x.test>",
+		"S:250 ok",
+		"C:RCPT TO:<b@x.test>",
+		"S:250 ok",
+		"C:DATA",
+		"S:354 go",
+		"B",
+		"S:250 ok",
+		"C:QUIT",
+		"S:221 bye",
 	};
 	static const struct rcpt bad[] = {
 		RC("a@x.test>\r\nRCPT TO:<evil@x.test", 0, NULL),
@@ -910,11 +1018,19 @@ END_TEST
 START_TEST(test_dsn_only_when_offered)
 {
 	static const char *const steps[] = {
-		"S:220 mx", "C:EHLO client.test", "S:250-mx\r\n250 8BITMIME",
-		"C:MAIL FROM:<s@x.test>", "S:250 ok",
-		"C:RCPT TO:<a@x.test>", "S:250 ok",
-		"C:DATA", "S:354 go", "B", "S:250 ok",
-		"C:QUIT", "S:221 bye",
+		"S:220 mx",
+		"C:EHLO client.test",
+		"S:250-mx\r\n250 8BITMIME",
+		"C:MAIL FROM:<s@x.test>",
+		"S:250 ok",
+		"C:RCPT TO:<a@x.test>",
+		"S:250 ok",
+		"C:DATA",
+		"S:354 go",
+		"B",
+		"S:250 ok",
+		"C:QUIT",
+		"S:221 bye",
 	};
 	struct sess s;
 	struct smtp_msg m;
@@ -933,10 +1049,11 @@ END_TEST
 /* relayq check --connect: MAIL FROM then RSET, never DATA; the EHLO
  * reply's lines are kept.  _i picks the server's answers. */
 static const struct {
-	const char *mail, *rset;         /* replies; NULL: not reached */
-	int want;                        /* smtp_client_try_sender's result */
-	int code;                        /* r.code afterwards */
+	const char *mail, *rset; /* replies; NULL: not reached */
+	int want;                /* smtp_client_try_sender's result */
+	int code;                /* r.code afterwards */
 	enum smtp_state after;
+	/* clang-format off */
 } senders[] = {
 	{ "250 2.1.0 Ok", "250 2.0.0 Ok", 0, 250, SMTP_ST_READY },
 	{ "553 5.7.1 Sender address rejected: not owned by user", "250 2.0.0 Ok",
@@ -945,6 +1062,7 @@ static const struct {
 	{ "421 4.7.0 closing", NULL, -1, 421, SMTP_ST_CLOSED },
 	{ "250 2.1.0 Ok", "500 5.5.1 no", -1, 500, SMTP_ST_READY },
 };
+/* clang-format on */
 
 START_TEST(test_try_sender)
 {
@@ -957,10 +1075,12 @@ START_TEST(test_try_sender)
 	char mail[128], rset[128];
 
 	snprintf(mail, sizeof(mail), "S:%s", senders[_i].mail);
-	snprintf(rset, sizeof(rset), "S:%s", senders[_i].rset ? senders[_i].rset : "");
+	snprintf(rset, sizeof(rset), "S:%s",
+	    senders[_i].rset ? senders[_i].rset : "");
 	steps[n++] = "S:220 mx.test ESMTP";
 	steps[n++] = "C:EHLO client.test";
-	steps[n++] = "S:250-mx.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME";
+	steps[n++] =
+	    "S:250-mx.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME";
 	steps[n++] = "C:MAIL FROM:<app@example.com>";
 	steps[n++] = mail;
 	if (senders[_i].rset != NULL) {
@@ -979,7 +1099,7 @@ START_TEST(test_try_sender)
 	ck_assert_int_eq(smtp_client_try_sender(s.c, "app@example.com", &r),
 	    senders[_i].want);
 	ck_assert_int_eq(r.code, senders[_i].code);
-	if (senders[_i].code == 500)   /* RSET refused: the session is unusable */
+	if (senders[_i].code == 500) /* RSET refused: the session is unusable */
 		ck_assert_str_eq(r.stage, "RSET");
 	ck_assert_int_eq(smtp_client_state(s.c), senders[_i].after);
 	ck_assert_msg(strstr(s.x.tr.data, ">>> DATA") == NULL, "DATA was sent");
@@ -1005,7 +1125,7 @@ END_TEST
 START_TEST(test_trickled_greeting)
 {
 	static const char *const steps[] = { "S:220 mx.test ESMTP ready",
-	    "C:EHLO client.test", "S:250 mx.test", "C:QUIT", "S:221 bye" };
+		"C:EHLO client.test", "S:250 mx.test", "C:QUIT", "S:221 bye" };
 	int limit_ms = _i == 0 ? 5000 : 30000;
 	struct sess s;
 	struct result r;
@@ -1021,9 +1141,11 @@ START_TEST(test_trickled_greeting)
 		ck_assert_int_eq(rc, -1);
 		ck_assert_int_eq(r.cls, RESULT_TEMP);
 		ck_assert_int_eq(r.scope, RESULT_SCOPE_SESSION);
-		ck_assert_msg(strstr(r.text, "no complete reply within 5 s") != NULL,
+		ck_assert_msg(strstr(r.text, "no complete reply within 5 s") !=
+		        NULL,
 		    "%s", r.text);
-		/* it gave up at the deadline: 5 bytes, not the 26 sent slowly */
+		/* it gave up at the deadline: 5 bytes, not the 26 sent slowly
+		 */
 		ck_assert_uint_le(s.sc.nread, 6);
 		ck_assert_int_le(s.sc.clock_ms, 6000);
 		ck_assert_int_eq(smtp_client_state(s.c), SMTP_ST_CLOSED);
@@ -1041,11 +1163,12 @@ END_TEST
  * and the session is over. */
 START_TEST(test_stalled_session_defers)
 {
-	static const char *const steps[] = { "S:220 mx.test", "C:EHLO client.test",
-	    "S:250 mx.test", "C:MAIL FROM:<s@x.test>", "S:250 ok",
-	    "C:RCPT TO:<a@x.test>", "S:250 ok", "C:RCPT TO:<b@x.test>", "S:250 ok",
-	    "C:DATA", "S:354 go", "B", "S:250 queued", "C:RSET", "S:250 ok",
-	    "C:MAIL FROM:<s@x.test>", "S:250 2.1.0 fine, eventually, much later" };
+	static const char *const steps[] = { "S:220 mx.test",
+		"C:EHLO client.test", "S:250 mx.test", "C:MAIL FROM:<s@x.test>",
+		"S:250 ok", "C:RCPT TO:<a@x.test>", "S:250 ok",
+		"C:RCPT TO:<b@x.test>", "S:250 ok", "C:DATA", "S:354 go", "B",
+		"S:250 queued", "C:RSET", "S:250 ok", "C:MAIL FROM:<s@x.test>",
+		"S:250 2.1.0 fine, eventually, much later" };
 	struct sess s;
 	struct smtp_msg m;
 	struct result r;
@@ -1058,7 +1181,7 @@ START_TEST(test_stalled_session_defers)
 	ck_assert_int_eq(send_msg(s.c, &m, "one\n", &r), 0);
 	ck_assert_int_eq(r.cls, RESULT_OK);
 	s.sc.chunk = 1;
-	s.sc.ms_per_read = 1000;             /* now a byte a second */
+	s.sc.ms_per_read = 1000; /* now a byte a second */
 	ck_assert_int_eq(send_msg(s.c, &m, "two\n", &r), -1);
 	ck_assert_int_eq(r.cls, RESULT_TEMP);
 	ck_assert_int_eq(result_action(&r), RESULT_ACTION_RETRY);
@@ -1075,17 +1198,18 @@ END_TEST
  * runs longer in total than one deadline. */
 START_TEST(test_deadline_per_reply)
 {
-	static const char *const steps[] = { "S:220 mx.test", "C:EHLO client.test",
-	    "S:250 mx.test", "C:MAIL FROM:<s@x.test>", "S:250 ok",
-	    "C:RCPT TO:<a@x.test>", "S:250 ok", "C:RCPT TO:<b@x.test>", "S:250 ok",
-	    "C:DATA", "S:354 go", "B", "S:250 queued", "C:QUIT", "S:221 bye" };
+	static const char *const steps[] = { "S:220 mx.test",
+		"C:EHLO client.test", "S:250 mx.test", "C:MAIL FROM:<s@x.test>",
+		"S:250 ok", "C:RCPT TO:<a@x.test>", "S:250 ok",
+		"C:RCPT TO:<b@x.test>", "S:250 ok", "C:DATA", "S:354 go", "B",
+		"S:250 queued", "C:QUIT", "S:221 bye" };
 	struct sess s;
 	struct smtp_msg m;
 	struct result r;
 
 	sess_start(&s, steps, NELEM(steps), 0, SMTP_TLS_NONE);
 	s.cfg.reply_timeout_ms = 2500;
-	s.sc.ms_per_read = 1000;             /* one whole reply a second */
+	s.sc.ms_per_read = 1000; /* one whole reply a second */
 	stream_set_clock(&s.st, script_stream_clock, &s.sc);
 	ck_assert_int_eq(smtp_client_open(s.c, &r), 0);
 	msg_init(&m, two, 2);
@@ -1112,11 +1236,16 @@ START_TEST(test_tls_where_greeting_expected)
 	ck_assert_int_eq(smtp_client_open(s.c, &r), -1);
 	ck_assert_int_eq(r.cls, RESULT_TEMP);
 	ck_assert_int_eq(r.scope, RESULT_SCOPE_SESSION);
-	ck_assert_msg(strstr(r.text, _i == 0 ? "sent TLS where an SMTP greeting "
-	    "was expected: it speaks implicit TLS; set \"tls implicit\"" :
-	    "sent no SMTP greeting within 300 s; if it speaks implicit TLS, "
-	    "set \"tls implicit\"") != NULL, "%s", r.text);
-	/* Nothing written leaves out.data NULL: memmem(NULL, 0) is undefined. */
+	ck_assert_msg(
+	    strstr(r.text,
+	        _i == 0 ?
+	            "sent TLS where an SMTP greeting "
+	            "was expected: it speaks implicit TLS; set \"tls implicit\"" :
+	            "sent no SMTP greeting within 300 s; if it speaks implicit TLS, "
+	            "set \"tls implicit\"") != NULL,
+	    "%s", r.text);
+	/* Nothing written leaves out.data NULL: memmem(NULL, 0) is undefined.
+	 */
 	ck_assert(s.sc.out.len == 0 ||
 	    memmem(s.sc.out.data, s.sc.out.len, "EHLO", 4) == NULL);
 	ck_assert_msg(script_stream_check(&s.sc) == NULL, "%s", s.sc.error);
@@ -1144,7 +1273,8 @@ END_TEST
 START_TEST(test_421_greeting_once)
 {
 	static const char *const steps[] = {
-		"S:421 4.7.0 mx.test Error: too many connections from 127.0.0.1" };
+		"S:421 4.7.0 mx.test Error: too many connections from 127.0.0.1"
+	};
 	struct sess s;
 	struct result r;
 	char line[256];
@@ -1153,7 +1283,8 @@ START_TEST(test_421_greeting_once)
 	ck_assert_int_eq(smtp_client_open(s.c, &r), -1);
 	ck_assert_int_eq(r.code, 421);
 	ck_assert_str_eq(r.status, "4.7.0");
-	ck_assert_str_eq(result_format(&r, line, sizeof(line)), "status=deferred "
+	ck_assert_str_eq(result_format(&r, line, sizeof(line)),
+	    "status=deferred "
 	    "(421 4.7.0 mx.test Error: too many connections from 127.0.0.1)");
 	ck_assert_msg(script_stream_check(&s.sc) == NULL, "%s", s.sc.error);
 	sess_free(&s);
@@ -1165,26 +1296,26 @@ END_TEST
 START_TEST(test_enhanced_with_and_without_extension)
 {
 	static const char *const exim[] = { "S:220 exim.test ESMTP Exim 4.96",
-	    "C:EHLO client.test", "S:250-exim.test Hello\r\n250 HELP",
-	    "C:MAIL FROM:<s@x.test>", "S:250 OK",
-	    "C:RCPT TO:<a@x.test>", "S:550 5.1.1 <a@x.test>: rejected",
-	    "C:RCPT TO:<b@x.test>", "S:250 Accepted",
-	    "C:DATA", "S:354 Enter message", "B", "S:250 OK id=1tXyZa-0001",
-	    "C:QUIT", "S:221 bye" };
+		"C:EHLO client.test", "S:250-exim.test Hello\r\n250 HELP",
+		"C:MAIL FROM:<s@x.test>", "S:250 OK", "C:RCPT TO:<a@x.test>",
+		"S:550 5.1.1 <a@x.test>: rejected", "C:RCPT TO:<b@x.test>",
+		"S:250 Accepted", "C:DATA", "S:354 Enter message", "B",
+		"S:250 OK id=1tXyZa-0001", "C:QUIT", "S:221 bye" };
 	static const char *const postfix[] = { "S:220 pf.test ESMTP",
-	    "C:EHLO client.test", "S:250-pf.test\r\n250 ENHANCEDSTATUSCODES",
-	    "C:MAIL FROM:<s@x.test>", "S:250 2.1.0 Ok",
-	    "C:RCPT TO:<a@x.test>", "S:550 5.1.1 <a@x.test>: rejected",
-	    "C:RCPT TO:<b@x.test>", "S:250 2.1.5 Ok",
-	    "C:DATA", "S:354 End data with <CR><LF>.<CR><LF>", "B",
-	    "S:250 2.0.0 Ok: queued as 4XyZ", "C:QUIT", "S:221 2.0.0 Bye" };
+		"C:EHLO client.test",
+		"S:250-pf.test\r\n250 ENHANCEDSTATUSCODES",
+		"C:MAIL FROM:<s@x.test>", "S:250 2.1.0 Ok",
+		"C:RCPT TO:<a@x.test>", "S:550 5.1.1 <a@x.test>: rejected",
+		"C:RCPT TO:<b@x.test>", "S:250 2.1.5 Ok", "C:DATA",
+		"S:354 End data with <CR><LF>.<CR><LF>", "B",
+		"S:250 2.0.0 Ok: queued as 4XyZ", "C:QUIT", "S:221 2.0.0 Bye" };
 	struct sess s;
 	struct smtp_msg m;
 	struct result r;
 	char line[256];
 
-	sess_open(&s, _i == 0 ? exim : postfix, _i == 0 ? NELEM(exim)
-	    : NELEM(postfix));
+	sess_open(&s, _i == 0 ? exim : postfix,
+	    _i == 0 ? NELEM(exim) : NELEM(postfix));
 	msg_init(&m, two, 2);
 	ck_assert_int_eq(send_msg(s.c, &m, "x\n", &r), 0);
 	ck_assert_str_eq(s.x.rcpt[0].status, "5.1.1");
@@ -1193,9 +1324,9 @@ START_TEST(test_enhanced_with_and_without_extension)
 	    "550 5.1.1 <a@x.test>: rejected");
 	ck_assert_int_eq(result_action(&s.x.rcpt[0]), RESULT_ACTION_BOUNCE);
 	ck_assert_int_eq(result_sysexit(&s.x.rcpt[0]), EX_NOUSER);
-	ck_assert_str_eq(result_format(&s.x.rcpt[1], line, sizeof(line)), _i == 0
-	    ? "status=sent (250 OK id=1tXyZa-0001)"
-	    : "status=sent (250 2.0.0 Ok: queued as 4XyZ)");
+	ck_assert_str_eq(result_format(&s.x.rcpt[1], line, sizeof(line)),
+	    _i == 0 ? "status=sent (250 OK id=1tXyZa-0001)" :
+	              "status=sent (250 2.0.0 Ok: queued as 4XyZ)");
 	sess_end(&s);
 }
 END_TEST

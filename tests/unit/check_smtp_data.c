@@ -19,6 +19,7 @@ static const struct {
 	size_t inlen;
 	const char *out;
 	size_t outlen;
+	/* clang-format off */
 } cases[] = {
 	{ S(""), S(".\r\n") },
 	{ S("a\n"), S("a\r\n.\r\n") },
@@ -42,6 +43,7 @@ static const struct {
 	{ S("Subject: x\n\nbody\n.\nmore\n"),
 	  S("Subject: x\r\n\r\nbody\r\n..\r\nmore\r\n.\r\n") },
 };
+/* clang-format on */
 #define NCHUNKS 5
 
 START_TEST(test_convert)
@@ -59,7 +61,7 @@ START_TEST(test_convert)
 	mem_stream_attach(&s, &in, "queue file");
 	mem_stream_attach(&k, &out, "peer");
 	ck_assert_int_eq(smtp_data_send(&in, &out, &bytes, &e), SMTP_DATA_OK);
-	ck_assert_uint_eq(got.len, 0);       /* not flushed */
+	ck_assert_uint_eq(got.len, 0); /* not flushed */
 	ck_assert_int_eq(stream_flush(&out, &e), 0);
 	ck_assert_uint_eq(got.len, cases[c].outlen);
 	ck_assert_mem_eq(got.data, cases[c].out, cases[c].outlen);
@@ -83,7 +85,8 @@ START_TEST(test_size)
 	struct stream in;
 	struct err e;
 
-	for (; o < end; o = (const char *)memchr(o, '\n', (size_t)(end - o)) + 1)
+	for (; o < end;
+	     o = (const char *)memchr(o, '\n', (size_t)(end - o)) + 1)
 		if (*o == '.')
 			want--;
 	mem_stream_init(&s, cases[c].in, cases[c].inlen, NULL);
@@ -110,7 +113,8 @@ START_TEST(test_read_error)
 	mem_stream_init(&k, NULL, 0, &got);
 	mem_stream_attach(&s, &in, "queue file");
 	mem_stream_attach(&k, &out, "peer");
-	ck_assert_int_eq(smtp_data_send(&in, &out, NULL, &e), SMTP_DATA_READ_FAILED);
+	ck_assert_int_eq(smtp_data_send(&in, &out, NULL, &e),
+	    SMTP_DATA_READ_FAILED);
 	ck_assert_int_eq(e.code, EX_IOERR);
 	ck_assert_ptr_nonnull(strstr(e.msg, "queue file"));
 	/* nothing that ends the data was produced */
@@ -133,10 +137,11 @@ START_TEST(test_write_error)
 	memset(body, 'x', len);
 	mem_stream_init(&s, body, len, NULL);
 	mem_stream_init(&k, NULL, 0, &got);
-	k.fail_at = 0;          /* every write fails */
+	k.fail_at = 0; /* every write fails */
 	mem_stream_attach(&s, &in, "queue file");
 	mem_stream_attach(&k, &out, "peer");
-	ck_assert_int_eq(smtp_data_send(&in, &out, NULL, &e), SMTP_DATA_WRITE_FAILED);
+	ck_assert_int_eq(smtp_data_send(&in, &out, NULL, &e),
+	    SMTP_DATA_WRITE_FAILED);
 	ck_assert_ptr_nonnull(strstr(e.msg, "peer"));
 	stream_close(&in);
 	stream_close(&out);
@@ -200,8 +205,9 @@ maxrss_kb(void)
 
 START_TEST(test_big_body_streams)
 {
-	const unsigned long long size = 10ULL * 1024 * 1024 - 3;  /* ends mid-line */
-	const unsigned long long pat = 29;    /* bytes per pattern, 2 lines */
+	const unsigned long long size =
+	    10ULL * 1024 * 1024 - 3;       /* ends mid-line */
+	const unsigned long long pat = 29; /* bytes per pattern, 2 lines */
 	struct gen g = { size, 0 };
 	struct count k = { 0, 0, 0, { 0 } };
 	struct stream in, out;

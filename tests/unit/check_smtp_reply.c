@@ -14,11 +14,12 @@
  * ENHANCEDSTATUSCODES; none is ever invented. */
 static const struct {
 	const char *in;
-	int rc;            /* result of the last feed */
+	int rc; /* result of the last feed */
 	int code;
 	const char *enh;
 	const char *text;
 	size_t nlines;
+	/* clang-format off */
 } cases[] = {
 	{ "250 Ok", 1, 250, "", "Ok", 1 },
 	{ "250", 1, 250, "", "", 1 },
@@ -49,6 +50,7 @@ static const struct {
 	{ "600 too high", -1, 0, NULL, NULL, 0 },
 	{ "250 ctl\x01\x7f\xc3\xa9", 1, 250, "", "ctl????", 1 },
 };
+/* clang-format on */
 
 START_TEST(test_feed)
 {
@@ -125,7 +127,8 @@ START_TEST(test_text_truncated)
 	memcpy(line, "250-", 4);
 	smtp_reply_init(&r);
 	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(smtp_reply_feed(&r, line, sizeof(line), &e), 0);
+		ck_assert_int_eq(smtp_reply_feed(&r, line, sizeof(line), &e),
+		    0);
 	ck_assert_uint_eq(strlen(r.text), SMTP_REPLY_TEXT_MAX - 1);
 	ck_assert_uint_eq(strlen(r.lines.v[2]), SMTP_REPLY_LINE_MAX - 4);
 	smtp_reply_free(&r);
@@ -137,6 +140,7 @@ static const struct {
 	unsigned flags;
 	unsigned long long size;
 	const char *auth;
+	/* clang-format off */
 } caps_cases[] = {
 	{ "250-mx.example\n250-PIPELINING\n250-SIZE 10240000\n250-8BITMIME\n"
 	  "250-SMTPUTF8\n250-DSN\n250-ENHANCEDSTATUSCODES\n250-STARTTLS\n"
@@ -157,6 +161,7 @@ static const struct {
 	  SMTP_CAP_AUTH, 0, "SCRAM-SHA-1-PLUS SCRAM-SHA-1" },
 	{ "250-PIPELINING\n250 DSN", SMTP_CAP_DSN, 0, "" },
 };
+/* clang-format on */
 
 START_TEST(test_caps)
 {
@@ -180,7 +185,6 @@ START_TEST(test_caps)
 	smtp_reply_free(&r);
 }
 END_TEST
-
 
 /* The out-parameter rule (err.h): a line that fails leaves the reply as
  * it was (code, lines, text); smtp_reply_reset makes it ready again. */

@@ -163,7 +163,9 @@ hook_writes(void *arg)
 {
 	const char *what = arg;
 
-	return write(1, what, strlen(what)) < 0 || strcmp(what, "fail") == 0 ? -1 : 0;
+	return write(1, what, strlen(what)) < 0 || strcmp(what, "fail") == 0 ?
+	    -1 :
+	    0;
 }
 
 static void
@@ -217,7 +219,8 @@ START_TEST(test_exec_failed)
 	slurp_fd(o.pipe[2], &out);
 	close(o.pipe[2]);
 	ck_assert_int_eq(exit_code(pid), EX_OSERR);
-	ck_assert_str_eq(buf_cstr(&out), "exec /nonexistent/relayq-flush: ENOENT");
+	ck_assert_str_eq(buf_cstr(&out),
+	    "exec /nonexistent/relayq-flush: ENOENT");
 	buf_free(&out);
 }
 END_TEST
@@ -295,10 +298,11 @@ START_TEST(test_pipe_closes_and_no_zombie)
 	close(pfd[1]);
 	p.fd = pfd[0];
 	p.events = POLLIN;
-	ck_assert_int_eq(poll(&p, 1, 2000), 1);       /* EOF, not a timeout */
+	ck_assert_int_eq(poll(&p, 1, 2000), 1); /* EOF, not a timeout */
 	ck_assert_int_eq(read(pfd[0], &c, 1), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);   /* did not wait for sleep 3 */
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec,
+	    2); /* did not wait for sleep 3 */
 	/* The intermediate child was reaped; the grandchild is not ours. */
 	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
 	ck_assert_int_eq(errno, ECHILD);
@@ -312,7 +316,8 @@ START_TEST(test_missing_program_is_not_an_error_here)
 	struct err e;
 
 	/* exec fails in the detached grandchild, which only logs it. */
-	ck_assert_int_eq(spawn_detached("/nonexistent/relayq-flush", argv, &e), 0);
+	ck_assert_int_eq(spawn_detached("/nonexistent/relayq-flush", argv, &e),
+	    0);
 }
 END_TEST
 

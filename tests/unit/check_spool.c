@@ -26,6 +26,7 @@ static const struct {
 	const char *name;
 	int ok, fallback;
 	unsigned long uid;
+	/* clang-format off */
 } names[] = {
 	{ "0", 1, 0, 0 },
 	{ "1", 1, 0, 1 },
@@ -53,6 +54,7 @@ static const struct {
 	{ ".", 0, 0, 0 },
 	{ "tmp", 0, 0, 0 },
 };
+/* clang-format on */
 
 START_TEST(test_name)
 {
@@ -76,6 +78,7 @@ static const struct {
 	uid_t owner;
 	enum spool_verdict v;
 	const char *msg;
+	/* clang-format off */
 } entries[] = {
 	{ "1000", S_IFDIR | 0700, 1000, SPOOL_OK, NULL },
 	{ "0", S_IFDIR | 0700, 0, SPOOL_OK, NULL },
@@ -112,6 +115,7 @@ static const struct {
 	  "/sp/1000 has mode 2700, not 0700; skipped (uid 1000 or root can fix "
 	  "it: chmod 700 /sp/1000)" },
 };
+/* clang-format on */
 
 START_TEST(test_check)
 {
@@ -135,7 +139,8 @@ START_TEST(test_check)
 	}
 	if (entries[_i].msg != NULL) {
 		ck_assert_str_eq(e.msg, entries[_i].msg);
-		ck_assert_int_eq(e.code, v == SPOOL_BADNAME ? EX_DATAERR : EX_NOPERM);
+		ck_assert_int_eq(e.code,
+		    v == SPOOL_BADNAME ? EX_DATAERR : EX_NOPERM);
 	}
 }
 END_TEST
@@ -171,7 +176,8 @@ START_TEST(test_list_flood)
 
 	snprintf(uidname, sizeof(uidname), "%lu", (unsigned long)getuid());
 	mk(uidname, 0700);
-	snprintf(uidname, sizeof(uidname), "%lu.q1W2e3", (unsigned long)getuid());
+	snprintf(uidname, sizeof(uidname), "%lu.q1W2e3",
+	    (unsigned long)getuid());
 	mk(uidname, 0700);
 	for (i = 0; i < 2000; i++) {
 		p = xasprintf("%s/junk%04d", test_dir, i);
@@ -195,7 +201,8 @@ START_TEST(test_list_flood)
 	ck_assert_uint_eq(l.nexamples, SPOOL_EXAMPLES);
 	spool_list_summary(&l, test_dir, &b);
 	ck_assert_ptr_null(strchr(buf_cstr(&b), '\n'));
-	p = xasprintf("%s: 2002 entries are not a queue and skipped; e.g. ", test_dir);
+	p = xasprintf("%s: 2002 entries are not a queue and skipped; e.g. ",
+	    test_dir);
 	ck_assert_int_eq(strncmp(buf_cstr(&b), p, strlen(p)), 0);
 	free(p);
 	ck_assert_uint_lt(b.len, 1200);
@@ -229,22 +236,26 @@ END_TEST
 /* The canonical name is made when missing and used when it is ours. */
 START_TEST(test_queue_dir_canonical)
 {
-	char *dir, *want = xasprintf("%s/%lu", test_dir, (unsigned long)getuid());
+	char *dir,
+	    *want = xasprintf("%s/%lu", test_dir, (unsigned long)getuid());
 	uid_t sq;
 	struct err e;
 	struct stat st;
 
-	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 0, &dir, &sq, &e), 0);
-	ck_assert_str_eq(dir, want);     /* not made without create */
+	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 0, &dir, &sq, &e),
+	    0);
+	ck_assert_str_eq(dir, want); /* not made without create */
 	ck_assert_int_eq(lstat(dir, &st), -1);
 	free(dir);
-	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 1, &dir, &sq, &e), 0);
+	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 1, &dir, &sq, &e),
+	    0);
 	ck_assert_str_eq(dir, want);
 	ck_assert_uint_eq(sq, (uid_t)-1);
 	ck_assert_int_eq(lstat(dir, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0700);
 	free(dir);
-	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 1, &dir, &sq, &e), 0);
+	ck_assert_int_eq(spool_queue_dir(test_dir, getuid(), 1, &dir, &sq, &e),
+	    0);
 	ck_assert_str_eq(dir, want);
 	free(dir);
 	free(want);
@@ -261,7 +272,7 @@ START_TEST(test_queue_dir_squatted)
 	struct stat st;
 
 	if (getuid() != 0)
-		return;      /* needs two owners */
+		return; /* needs two owners */
 	canon = xasprintf("%s/%lu", test_dir, (unsigned long)victim);
 	ck_assert_int_eq(mkdir(canon, 0700), 0);
 	ck_assert_int_eq(chown(canon, 65534, 65534), 0);
@@ -278,7 +289,8 @@ START_TEST(test_queue_dir_squatted)
 	free(d2);
 	/* Without create (a listing): the error names the squatter and who
 	 * can fix it. */
-	ck_assert_int_eq(spool_queue_dir(test_dir, victim, 0, &d2, &sq, &e), -1);
+	ck_assert_int_eq(spool_queue_dir(test_dir, victim, 0, &d2, &sq, &e),
+	    -1);
 	ck_assert_ptr_null(d2);
 	ck_assert_ptr_nonnull(strstr(e.msg, "made by uid 65534"));
 	ck_assert_ptr_nonnull(strstr(e.msg, "root can remove"));
@@ -296,7 +308,8 @@ END_TEST
 
 START_TEST(test_remove_empty)
 {
-	char *q = xasprintf("%s/%lu.zzzzzz", test_dir, (unsigned long)getuid()), *p;
+	char *q = xasprintf("%s/%lu.zzzzzz", test_dir, (unsigned long)getuid()),
+	     *p;
 	struct utimbuf old = { 1000000000, 1000000000 };
 	struct err e;
 	int fd;

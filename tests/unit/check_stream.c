@@ -94,7 +94,7 @@ START_TEST(test_write_buffering)
 	mem_open(&m, "", 0, &out, &s);
 	ck_assert_int_eq(stream_puts(&s, "EHLO a\r\n", &e), 0);
 	ck_assert_int_eq(stream_printf(&s, &e, "MAIL FROM:<%s>\r\n", "a@b"), 0);
-	ck_assert_uint_eq(out.len, 0);   /* nothing written before flush */
+	ck_assert_uint_eq(out.len, 0); /* nothing written before flush */
 	ck_assert_int_eq(stream_flush(&s, &e), 0);
 	ck_assert_str_eq(out.data, "EHLO a\r\nMAIL FROM:<a@b>\r\n");
 	ck_assert_int_eq(stream_write(&s, big, 200000, &e), 0);

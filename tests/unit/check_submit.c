@@ -25,9 +25,8 @@
 #include "lib/tmpdir.h"
 #include "lib/check_main.h"
 
-static const char alias_text[] =
-	"root: admin, bob@remote.test\n"
-	"team: carol, dave@remote.test, admin\n";
+static const char alias_text[] = "root: admin, bob@remote.test\n"
+                                 "team: carol, dave@remote.test, admin\n";
 static const char *const names[] = { "host", "host.example.org", NULL };
 
 static struct queue q;
@@ -35,7 +34,7 @@ static struct aliases table = ALIASES_INIT;
 static struct rewrite_ctx rw;
 static struct identity id;
 static char user[] = "alice", fullname[] = "Alice Example", host[] = "host",
-	fqdn[] = "host.example.org";
+            fqdn[] = "host.example.org";
 
 static void
 setup(void)
@@ -50,7 +49,8 @@ setup(void)
 	ck_assert_msg(queue_open(&q, qdir, getuid(), &e) == 0, "%s", e.msg);
 	free(qdir);
 	ck_assert_int_eq(aliases_parse(&table, "aliases", alias_text,
-	    strlen(alias_text), NULL, NULL, &e), 0);
+	                     strlen(alias_text), NULL, NULL, &e),
+	    0);
 	memset(&rw, 0, sizeof(rw));
 	rw.qualify_domain = "example.org";
 	rw.local_names = names;
@@ -174,11 +174,13 @@ START_TEST(test_given_dsn)
 	    RCPT_NOTIFY_NEVER);
 	rcpt_list_add(&given, "erin@x.test", NULL, 0);
 	ctx_init(&c, &given);
-	ck_assert_msg(submit_text(&c, plain, &env, &body, &e) == 0, "%s", e.msg);
+	ck_assert_msg(submit_text(&c, plain, &env, &body, &e) == 0, "%s",
+	    e.msg);
 	ck_assert_uint_eq(env.nrcpt, 4);
 	ck_assert_str_eq(env.rcpt[0].addr, "bob@example.net");
 	ck_assert_str_eq(env.rcpt[0].orcpt, "rfc822;bob@example.net");
-	ck_assert_uint_eq(env.rcpt[0].notify, RCPT_NOTIFY_SUCCESS | RCPT_NOTIFY_FAILURE);
+	ck_assert_uint_eq(env.rcpt[0].notify,
+	    RCPT_NOTIFY_SUCCESS | RCPT_NOTIFY_FAILURE);
 	ck_assert_str_eq(env.rcpt[1].addr, "carol@x.test");
 	ck_assert_str_eq(env.rcpt[2].addr, "dave@x.test");
 	ck_assert_ptr_null(env.rcpt[1].orcpt);
@@ -205,10 +207,12 @@ START_TEST(test_alias_dsn)
 	struct err e;
 	char *body;
 
-	rcpt_list_add(&given, "root", "rfc822;root@example.org", RCPT_NOTIFY_DELAY);
+	rcpt_list_add(&given, "root", "rfc822;root@example.org",
+	    RCPT_NOTIFY_DELAY);
 	rcpt_list_add(&given, "team", NULL, RCPT_NOTIFY_FAILURE);
 	ctx_init(&c, &given);
-	ck_assert_msg(submit_text(&c, plain, &env, &body, &e) == 0, "%s", e.msg);
+	ck_assert_msg(submit_text(&c, plain, &env, &body, &e) == 0, "%s",
+	    e.msg);
 	ck_assert_uint_eq(env.nrcpt, 4);
 	ck_assert_str_eq(env.rcpt[0].addr, "admin@example.org");
 	ck_assert_str_eq(env.rcpt[1].addr, "bob@remote.test");
@@ -231,7 +235,8 @@ END_TEST
  * the Bcc header does not reach the queue. */
 START_TEST(test_extract)
 {
-	static const char msg[] = "To: Ann <ann@x.test>, root\n"
+	static const char msg[] =
+	    "To: Ann <ann@x.test>, root\n"
 	    "Cc: ben@x.test\nBcc: secret@x.test\nSubject: t\n\nbody\n";
 	struct rcpt_list given = RCPT_LIST_INIT;
 	struct submit_ctx c;
@@ -265,6 +270,7 @@ END_TEST
 static const struct {
 	const char *sender, *full_name;
 	const char *env_sender, *from;
+	/* clang-format off */
 } sender_cases[] = {
 	{ NULL, NULL, "alice@example.org", "From: Alice Example <alice@example.org>\n" },
 	{ "s@x.test", NULL, "s@x.test", "From: Alice Example <s@x.test>\n" },
@@ -273,6 +279,7 @@ static const struct {
 	{ "bob", NULL, "bob@example.org", "From: Alice Example <bob@example.org>\n" },
 	{ "<>", NULL, "", "From: Alice Example <alice@example.org>\n" },
 };
+/* clang-format on */
 
 START_TEST(test_sender)
 {
@@ -286,7 +293,8 @@ START_TEST(test_sender)
 	ctx_init(&c, &given);
 	c.sender = sender_cases[_i].sender;
 	c.full_name = sender_cases[_i].full_name;
-	ck_assert_msg(submit_text(&c, plain, &env, &body, &e) == 0, "%s", e.msg);
+	ck_assert_msg(submit_text(&c, plain, &env, &body, &e) == 0, "%s",
+	    e.msg);
 	ck_assert_str_eq(env.sender, sender_cases[_i].env_sender);
 	ck_assert_str_eq(env.user, "alice");
 	ck_assert_uint_eq(env.uid, getuid());
@@ -314,7 +322,8 @@ START_TEST(test_fields)
 	c.ret = ENVELOPE_RET_HDRS;
 	c.envid = "QQ314159";
 	c.body = ENVELOPE_BODY_7BIT;
-	ck_assert_msg(submit_text(&c, plain, &env, &body, &e) == 0, "%s", e.msg);
+	ck_assert_msg(submit_text(&c, plain, &env, &body, &e) == 0, "%s",
+	    e.msg);
 	ck_assert_int_eq(env.ret, ENVELOPE_RET_HDRS);
 	ck_assert_str_eq(env.envid, "QQ314159");
 	ck_assert_int_eq(env.body, ENVELOPE_BODY_7BIT);
@@ -329,7 +338,8 @@ START_TEST(test_fields)
 	ck_assert_int_eq(env.body, ENVELOPE_BODY_8BITMIME);
 	envelope_free(&env);
 	free(body);
-	ck_assert_msg(submit_text(&c, latin1, &env, &body, &e) == 0, "%s", e.msg);
+	ck_assert_msg(submit_text(&c, latin1, &env, &body, &e) == 0, "%s",
+	    e.msg);
 	ck_assert_uint_eq(env.flags, 0);
 	ck_assert_int_eq(env.body, ENVELOPE_BODY_8BITMIME);
 	envelope_free(&env);
@@ -375,11 +385,12 @@ END_TEST
 
 /* Refused submissions: the error, and nothing left in the queue. */
 static const struct {
-	const char *rcpt;       /* NULL: none given */
+	const char *rcpt; /* NULL: none given */
 	int extract;
 	const char *text;
 	int code;
-	const char *msg;        /* part of the message */
+	const char *msg; /* part of the message */
+	                 /* clang-format off */
 } refused[] = {
 	{ NULL, 0, "Subject: x\n\nb\n", EX_USAGE, "no recipients given" },
 	{ NULL, 1, "Subject: x\n\nb\n", EX_DATAERR, "no recipient addresses found" },
@@ -387,6 +398,7 @@ static const struct {
 	{ "to@x.test", 0, "Received: 1\nReceived: 2\nReceived: 3\n\nb\n",
 	  EX_DATAERR, "mail loop" },
 };
+/* clang-format on */
 
 START_TEST(test_refused)
 {
@@ -401,7 +413,8 @@ START_TEST(test_refused)
 	ctx_init(&c, &given);
 	c.extract_rcpts = refused[_i].extract;
 	c.max_hops = 3;
-	ck_assert_int_eq(submit_text(&c, refused[_i].text, &env, &body, &e), -1);
+	ck_assert_int_eq(submit_text(&c, refused[_i].text, &env, &body, &e),
+	    -1);
 	ck_assert_int_eq(e.code, refused[_i].code);
 	ck_assert_msg(strstr(e.msg, refused[_i].msg) != NULL, "%s", e.msg);
 	ck_assert(queue_empty());

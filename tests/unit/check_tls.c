@@ -45,7 +45,9 @@ new_key(void)
 
 	ck_assert_int_eq(gnutls_x509_privkey_init(&k), 0);
 	ck_assert_int_eq(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
-	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
+	                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+	                     0),
+	    0);
 	return k;
 }
 
@@ -57,7 +59,8 @@ new_cert(const char *dn, gnutls_x509_privkey_t k, gnutls_x509_crt_t ica,
     unsigned serial)
 {
 	gnutls_x509_crt_t c;
-	unsigned char ser[2] = { (unsigned char)(serial >> 8), (unsigned char)serial };
+	unsigned char ser[2] = { (unsigned char)(serial >> 8),
+		(unsigned char)serial };
 	unsigned char lo[4] = { 127, 0, 0, 1 };
 
 	ck_assert_int_eq(gnutls_x509_crt_init(&c), 0);
@@ -67,22 +70,32 @@ new_cert(const char *dn, gnutls_x509_privkey_t k, gnutls_x509_crt_t ica,
 	ck_assert_int_eq(gnutls_x509_crt_set_expiration_time(c, until), 0);
 	ck_assert_int_eq(gnutls_x509_crt_set_dn(c, dn, NULL), 0);
 	ck_assert_int_eq(gnutls_x509_crt_set_key(c, k), 0);
-	ck_assert_int_eq(gnutls_x509_crt_set_basic_constraints(c, is_ca, -1), 0);
+	ck_assert_int_eq(gnutls_x509_crt_set_basic_constraints(c, is_ca, -1),
+	    0);
 	if (is_ca) {
 		ck_assert_int_eq(gnutls_x509_crt_set_key_usage(c,
-		    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN), 0);
+		                     GNUTLS_KEY_KEY_CERT_SIGN |
+		                         GNUTLS_KEY_CRL_SIGN),
+		    0);
 	} else {
 		ck_assert_int_eq(gnutls_x509_crt_set_subject_alt_name(c,
-		    GNUTLS_SAN_DNSNAME, "localhost", 9, GNUTLS_FSAN_APPEND), 0);
+		                     GNUTLS_SAN_DNSNAME, "localhost", 9,
+		                     GNUTLS_FSAN_APPEND),
+		    0);
 		ck_assert_int_eq(gnutls_x509_crt_set_subject_alt_name(c,
-		    GNUTLS_SAN_IPADDRESS, lo, 4, GNUTLS_FSAN_APPEND), 0);
+		                     GNUTLS_SAN_IPADDRESS, lo, 4,
+		                     GNUTLS_FSAN_APPEND),
+		    0);
 		ck_assert_int_eq(gnutls_x509_crt_set_key_purpose_oid(c,
-		    GNUTLS_KP_TLS_WWW_SERVER, 0), 0);
+		                     GNUTLS_KP_TLS_WWW_SERVER, 0),
+		    0);
 		ck_assert_int_eq(gnutls_x509_crt_set_key_usage(c,
-		    GNUTLS_KEY_DIGITAL_SIGNATURE), 0);
+		                     GNUTLS_KEY_DIGITAL_SIGNATURE),
+		    0);
 	}
-	ck_assert_int_eq(gnutls_x509_crt_sign2(c, ica ? ica : c,
-	    ica ? ikey : k, GNUTLS_DIG_SHA256, 0), 0);
+	ck_assert_int_eq(gnutls_x509_crt_sign2(c, ica ? ica : c, ica ? ikey : k,
+	                     GNUTLS_DIG_SHA256, 0),
+	    0);
 	return c;
 }
 
@@ -93,12 +106,14 @@ save_cert(gnutls_x509_crt_t c, const char *path, char *fp)
 	unsigned char md[32];
 	size_t len = sizeof(md);
 
-	ck_assert_int_eq(gnutls_x509_crt_export2(c, GNUTLS_X509_FMT_PEM, &d), 0);
+	ck_assert_int_eq(gnutls_x509_crt_export2(c, GNUTLS_X509_FMT_PEM, &d),
+	    0);
 	write_datum(path, &d);
 	gnutls_free(d.data);
 	if (fp != NULL) {
-		ck_assert_int_eq(gnutls_x509_crt_get_fingerprint(c, GNUTLS_DIG_SHA256,
-		    md, &len), 0);
+		ck_assert_int_eq(gnutls_x509_crt_get_fingerprint(c,
+		                     GNUTLS_DIG_SHA256, md, &len),
+		    0);
 		fp += sprintf(fp, "SHA256:");
 		for (size_t i = 0; i < len; i++)
 			fp += sprintf(fp, i ? ":%02X" : "%02X", md[i]);
@@ -122,23 +137,29 @@ make_pki(void)
 	snprintf(exp_pem, sizeof(exp_pem), "%s/exp.pem", test_dir);
 	snprintf(self_pem, sizeof(self_pem), "%s/self.pem", test_dir);
 	snprintf(future_pem, sizeof(future_pem), "%s/future.pem", test_dir);
-	ca = new_cert("CN=relayq test CA", cak, NULL, NULL, 1, now - 3600, now + 86400, 1);
-	ca2 = new_cert("CN=other CA", ca2k, NULL, NULL, 1, now - 3600, now + 86400, 2);
+	ca = new_cert("CN=relayq test CA", cak, NULL, NULL, 1, now - 3600,
+	    now + 86400, 1);
+	ca2 = new_cert("CN=other CA", ca2k, NULL, NULL, 1, now - 3600,
+	    now + 86400, 2);
 	save_cert(ca, ca_pem, NULL);
 	save_cert(ca2, ca2_pem, NULL);
-	c = new_cert("CN=localhost", sk, ca, cak, 0, now - 3600, now + 86400, 3);
+	c = new_cert("CN=localhost", sk, ca, cak, 0, now - 3600, now + 86400,
+	    3);
 	save_cert(c, srv_pem, srv_fp);
 	gnutls_x509_crt_deinit(c);
 	c = new_cert("CN=localhost", sk, ca, cak, 0, 1577836800, 1609459200, 4);
-	save_cert(c, exp_pem, exp_fp);    /* 2020-01-01 .. 2021-01-01 */
+	save_cert(c, exp_pem, exp_fp); /* 2020-01-01 .. 2021-01-01 */
 	gnutls_x509_crt_deinit(c);
 	c = new_cert("CN=localhost", sk, ca, cak, 0, 4102444800, 4133980800, 5);
 	save_cert(c, future_pem, future_fp); /* 2100-01-01 .. 2101-01-01 */
 	gnutls_x509_crt_deinit(c);
-	c = new_cert("CN=localhost", sk, NULL, NULL, 0, now - 3600, now + 86400, 6);
+	c = new_cert("CN=localhost", sk, NULL, NULL, 0, now - 3600, now + 86400,
+	    6);
 	save_cert(c, self_pem, self_fp);
 	gnutls_x509_crt_deinit(c);
-	ck_assert_int_eq(gnutls_x509_privkey_export2(sk, GNUTLS_X509_FMT_PEM, &d), 0);
+	ck_assert_int_eq(gnutls_x509_privkey_export2(sk, GNUTLS_X509_FMT_PEM,
+	                     &d),
+	    0);
 	write_datum(srv_key, &d);
 	gnutls_free(d.data);
 	gnutls_x509_crt_deinit(ca);
@@ -169,10 +190,10 @@ struct server {
 	const char *cert;
 	const char *priority;
 	int want_client_cert;
-	unsigned client_certs;      /* certificates the client presented */
+	unsigned client_certs; /* certificates the client presented */
 	pthread_t thread;
 	int handshake_rc;
-	unsigned long long bytes;   /* application bytes received */
+	unsigned long long bytes; /* application bytes received */
 	unsigned char cb[128];
 	size_t cblen;
 };
@@ -189,9 +210,11 @@ serve(void *arg)
 	int tls13;
 
 	gnutls_certificate_allocate_credentials(&cred);
-	gnutls_certificate_set_x509_key_file(cred, sv->cert, srv_key, GNUTLS_X509_FMT_PEM);
+	gnutls_certificate_set_x509_key_file(cred, sv->cert, srv_key,
+	    GNUTLS_X509_FMT_PEM);
 	gnutls_init(&s, GNUTLS_SERVER);
-	gnutls_priority_set_direct(s, sv->priority ? sv->priority : "NORMAL", NULL);
+	gnutls_priority_set_direct(s, sv->priority ? sv->priority : "NORMAL",
+	    NULL);
 	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
 	if (sv->want_client_cert)
 		gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
@@ -199,13 +222,16 @@ serve(void *arg)
 	gnutls_handshake_set_timeout(s, 5000);
 	do
 		sv->handshake_rc = gnutls_handshake(s);
-	while (sv->handshake_rc < 0 && !gnutls_error_is_fatal(sv->handshake_rc));
+	while (
+	    sv->handshake_rc < 0 && !gnutls_error_is_fatal(sv->handshake_rc));
 	if (sv->handshake_rc < 0)
 		goto done;
 	gnutls_certificate_get_peers(s, &sv->client_certs);
 	tls13 = gnutls_protocol_get_version(s) == GNUTLS_TLS1_3;
-	if (gnutls_session_channel_binding(s, tls13 ? GNUTLS_CB_TLS_EXPORTER :
-	    GNUTLS_CB_TLS_UNIQUE, &cb) == 0 && cb.size <= sizeof(sv->cb)) {
+	if (gnutls_session_channel_binding(s,
+	        tls13 ? GNUTLS_CB_TLS_EXPORTER : GNUTLS_CB_TLS_UNIQUE,
+	        &cb) == 0 &&
+	    cb.size <= sizeof(sv->cb)) {
 		memcpy(sv->cb, cb.data, cb.size);
 		sv->cblen = cb.size;
 	}
@@ -239,7 +265,8 @@ start_server(struct server *sv, const char *cert, const char *priority)
 
 	memset(sv, 0, sizeof(*sv));
 	sv->want_client_cert = want;
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp),
+	    0);
 	sv->fd = sp[1];
 	sv->cert = cert;
 	sv->priority = priority;
@@ -247,7 +274,8 @@ start_server(struct server *sv, const char *cert, const char *priority)
 	return sp[0];
 }
 
-static const char *prio_for_client_cert[] = { NULL, "NORMAL:-VERS-TLS1.3", NULL };
+static const char *prio_for_client_cert[] = { NULL, "NORMAL:-VERS-TLS1.3",
+	NULL };
 
 /* ---- verification table ------------------------------------------------ */
 
@@ -255,14 +283,15 @@ enum pin { NOPIN, PIN_SRV, PIN_SELF, PIN_WRONG };
 
 static const struct vcase {
 	const char *what;
-	int cert;                 /* 0 srv, 1 expired, 2 self, 3 not yet valid */
-	int trust;                /* 0 system, 1 ca.pem, 2 ca2.pem */
+	int cert;  /* 0 srv, 1 expired, 2 self, 3 not yet valid */
+	int trust; /* 0 system, 1 ca.pem, 2 ca2.pem */
 	const char *name;
 	enum pin pin;
 	int verify;
 	int rc, code;
-	const char *msg;          /* fragments joined by '|' */
+	const char *msg; /* fragments joined by '|' */
 	enum tls_trust how;
+	/* clang-format off */
 } vcases[] = {
 	{ "ok with CA", 0, 1, "localhost", NOPIN, 1, 0, 0, NULL, TLS_TRUST_VERIFIED },
 	{ "ok by IP SAN", 0, 1, "127.0.0.1", NOPIN, 1, 0, 0, NULL, TLS_TRUST_VERIFIED },
@@ -287,6 +316,7 @@ static const struct vcase {
 	  "does not match the pinned fingerprint: it is SHA256:", 0 },
 	{ "verify off", 2, 2, "whatever", NOPIN, 0, 0, 0, NULL, TLS_TRUST_UNVERIFIED },
 };
+/* clang-format on */
 
 START_TEST(test_verify)
 {
@@ -311,7 +341,7 @@ START_TEST(test_verify)
 	if (c->pin == PIN_SRV)
 		cfg.fingerprint = srv_fp;
 	else if (c->pin == PIN_SELF)
-		cfg.fingerprint = self_fp + 7;   /* without the SHA256: prefix */
+		cfg.fingerprint = self_fp + 7; /* without the SHA256: prefix */
 	else if (c->pin == PIN_WRONG)
 		cfg.fingerprint = self_fp;
 	stream_init_fd(&s, fd, 5000, "localhost[127.0.0.1]:465");
@@ -321,18 +351,21 @@ START_TEST(test_verify)
 	if (c->rc == 0) {
 		ck_assert_int_eq(tls_trust(t), c->how);
 		ck_assert_str_eq(tls_peer_fingerprint(t), fps[c->cert]);
-		ck_assert_int_eq(stream_puts(&s, "EHLO client.test\r\n", &e), 0);
+		ck_assert_int_eq(stream_puts(&s, "EHLO client.test\r\n", &e),
+		    0);
 		ck_assert_int_eq(stream_flush(&s, &e), 0);
 		ck_assert_int_eq(stream_getline(&s, &line, 1000, &e), 1);
 		ck_assert_str_eq(line.data, "250 EHLO client.test");
 		tls_close(t);
 	} else {
 		ck_assert_int_eq(e.code, c->code);
-		ck_assert_msg(strstr(e.msg, c->msg) != NULL, "%s: '%s' lacks '%s'",
-		    c->what, e.msg, c->msg);
-		ck_assert_msg(strstr(e.msg, "localhost[127.0.0.1]:465") != NULL, "%s", e.msg);
-		if (c->pin == NOPIN)   /* the fingerprint is there to be pinned */
-			ck_assert_msg(strstr(e.msg, fps[c->cert]) != NULL, "%s", e.msg);
+		ck_assert_msg(strstr(e.msg, c->msg) != NULL,
+		    "%s: '%s' lacks '%s'", c->what, e.msg, c->msg);
+		ck_assert_msg(strstr(e.msg, "localhost[127.0.0.1]:465") != NULL,
+		    "%s", e.msg);
+		if (c->pin == NOPIN) /* the fingerprint is there to be pinned */
+			ck_assert_msg(strstr(e.msg, fps[c->cert]) != NULL, "%s",
+			    e.msg);
 		/* the stream still has its plain transport */
 		ck_assert_int_ge(stream_fd(&s), 0);
 	}
@@ -342,7 +375,7 @@ START_TEST(test_verify)
 }
 END_TEST
 
-/* ---- STARTTLS, channel binding, versions, records -------------------------- */
+/* ---- STARTTLS, channel binding, versions, records ------------------------ */
 
 START_TEST(test_starttls_injection_refused)
 {
@@ -354,7 +387,10 @@ START_TEST(test_starttls_injection_refused)
 	struct err e;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
-	ck_assert_int_eq(write(sp[1], "220 ready to start TLS\r\nMAIL FROM:<evil>\r\n", 42), 42);
+	ck_assert_int_eq(write(sp[1],
+	                     "220 ready to start TLS\r\nMAIL FROM:<evil>\r\n",
+	                     42),
+	    42);
 	stream_init_fd(&s, sp[0], 2000, "mx.test[192.0.2.1]:587");
 	ck_assert_int_eq(stream_getline(&s, &line, 1000, &e), 1);
 	ck_assert_str_eq(line.data, "220 ready to start TLS");
@@ -362,7 +398,8 @@ START_TEST(test_starttls_injection_refused)
 	cfg.trust_file = ca_pem;
 	ck_assert_int_eq(tls_start(&s, &cfg, "mx.test", &t, &e), -1);
 	ck_assert_int_eq(e.code, EX_PROTOCOL);
-	ck_assert_str_eq(e.msg, "mx.test[192.0.2.1]:587 sent data ahead of the TLS "
+	ck_assert_str_eq(e.msg,
+	    "mx.test[192.0.2.1]:587 sent data ahead of the TLS "
 	    "handshake; refusing it as a possible injection attack");
 	ck_assert_ptr_null(t);
 	/* nothing was consumed or sent: the plain stream is intact */
@@ -394,7 +431,8 @@ START_TEST(test_plain_greeting_where_tls_expected)
 	cfg.trust_file = ca_pem;
 	ck_assert_int_eq(tls_start(&s, &cfg, "mx.test", &t, &e), -1);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
-	ck_assert_str_eq(e.msg, "mx.test[192.0.2.1]:2525 sent a plain SMTP "
+	ck_assert_str_eq(e.msg,
+	    "mx.test[192.0.2.1]:2525 sent a plain SMTP "
 	    "greeting (\"220 ...\") where a TLS handshake was expected: it speaks "
 	    "SMTP with STARTTLS, not implicit TLS; set \"tls starttls\" "
 	    "(\"tls auto\" uses implicit TLS on port 465 only)");
@@ -423,7 +461,8 @@ START_TEST(test_deadline_under_tls)
 	tls_config_init(&cfg);
 	cfg.trust_file = ca_pem;
 	stream_init_fd(&s, fd, 3000, "localhost[127.0.0.1]:465");
-	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s", e.msg);
+	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s",
+	    e.msg);
 	t0 = clock_mono_ms(NULL);
 	stream_set_deadline(&s, 500);
 	ck_assert_int_eq(stream_getline(&s, &line, 1000, &e), -1);
@@ -461,11 +500,13 @@ START_TEST(test_channel_binding)
 	tls_config_init(&cfg);
 	cfg.trust_file = ca_pem;
 	stream_init_fd(&s, fd, 5000, "localhost[127.0.0.1]:465");
-	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s", e.msg);
+	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s",
+	    e.msg);
 	ck_assert_int_eq(tls_channel_binding(t, &type, &data, &len, &e), 0);
 	ck_assert_str_eq(type, want_type[_i]);
 	ck_assert_str_eq(tls_version(t), want_ver[_i]);
-	snprintf(want, sizeof(want), "%s %s verified", want_ver[_i], tls_cipher(t));
+	snprintf(want, sizeof(want), "%s %s verified", want_ver[_i],
+	    tls_cipher(t));
 	ck_assert_str_eq(tls_describe(t, desc, sizeof(desc)), want);
 	ck_assert_uint_gt(len, 0);
 	tls_close(t);
@@ -495,8 +536,10 @@ START_TEST(test_min_version)
 	stream_init_fd(&s, fd, 5000, "localhost[127.0.0.1]:465");
 	ck_assert_int_eq(tls_start(&s, &cfg, "localhost", &t, &e), -1);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
-	ck_assert_msg(strstr(e.msg, "TLS handshake with localhost[127.0.0.1]:465 "
-	    "failed") != NULL, "%s", e.msg);
+	ck_assert_msg(strstr(e.msg,
+	                  "TLS handshake with localhost[127.0.0.1]:465 "
+	                  "failed") != NULL,
+	    "%s", e.msg);
 	stream_close(&s);
 	pthread_join(sv.thread, NULL);
 }
@@ -520,7 +563,8 @@ START_TEST(test_client_certificate)
 		cfg.key_file = srv_key;
 	}
 	stream_init_fd(&s, fd, 5000, "localhost[127.0.0.1]:465");
-	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s", e.msg);
+	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s",
+	    e.msg);
 	tls_close(t);
 	stream_close(&s);
 	pthread_join(sv.thread, NULL);
@@ -531,12 +575,14 @@ END_TEST
 static const struct ccase {
 	struct tls_config cfg;
 	const char *msg;
+	/* clang-format off */
 } ccases[] = {
 	{ { .fingerprint = "SHA256:12:34", .verify = 1 }, "tls_fingerprint 'SHA256:12:34' is not a SHA-256 fingerprint" },
 	{ { .trust_file = "/nonexistent/ca.pem", .verify = 1 }, "tls_trust_file /nonexistent/ca.pem: " },
 	{ { .priority = "NORMAL:+NONSENSE", .verify = 1 }, "tls_priorities 'NORMAL:+NONSENSE': " },
 	{ { .cert_file = "/x.pem", .verify = 1 }, "set both tls_cert_file and tls_key_file, or neither" },
 };
+/* clang-format on */
 
 START_TEST(test_config_errors)
 {
@@ -597,15 +643,17 @@ START_TEST(test_large_records)
 	tls_config_init(&cfg);
 	cfg.trust_file = ca_pem;
 	stream_init(&s, &counted_ops, &cnt, "localhost[127.0.0.1]:465");
-	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s", e.msg);
+	ck_assert_msg(tls_start(&s, &cfg, "localhost", &t, &e) == 0, "%s",
+	    e.msg);
 	before = cnt.writes;
-	for (int i = 0; i < 16; i++)   /* 16 MiB through 64 KiB stream writes */
+	for (int i = 0; i < 16; i++) /* 16 MiB through 64 KiB stream writes */
 		ck_assert_int_eq(stream_write(&s, body, 1 << 20, &e), 0);
 	ck_assert_int_eq(stream_flush(&s, &e), 0);
 	tls_close(t);
 	/* 16 MiB in 16 KiB records is 1024 records; one inner write per
 	 * 64 KiB stream write would be 256. */
-	ck_assert_msg(cnt.writes - before <= 260, "%lu inner writes", cnt.writes - before);
+	ck_assert_msg(cnt.writes - before <= 260, "%lu inner writes",
+	    cnt.writes - before);
 	stream_close(&s);
 	close(cnt.fd);
 	pthread_join(sv.thread, NULL);

@@ -45,6 +45,7 @@ static const struct {
 	uid_t uid;
 	nlink_t nlink;
 	int ok;
+	/* clang-format off */
 } oks[] = {
 	{ S_IFREG | 0622, 0, 1, 1 },
 	{ S_IFREG | 0666, 0, 1, 1 },
@@ -55,6 +56,7 @@ static const struct {
 	{ S_IFDIR | 0733, 0, 2, 0 },
 	{ S_IFIFO | 0622, 0, 1, 0 },
 };
+/* clang-format on */
 
 START_TEST(test_ok)
 {
@@ -73,7 +75,7 @@ START_TEST(test_ensure_creates)
 {
 	struct stat st;
 	struct err e;
-	mode_t old = umask(077);            /* the unit's UMask= */
+	mode_t old = umask(077); /* the unit's UMask= */
 
 	ck_assert_msg(trigger_ensure(dfd, spool, &e) == 1, "%s", e.msg);
 	umask(old);
@@ -81,7 +83,7 @@ START_TEST(test_ensure_creates)
 	ck_assert_uint_eq(st.st_mode & 07777, TRIGGER_MODE);
 	ck_assert_uint_eq(st.st_uid, geteuid());
 	ck_assert_int_eq(st.st_size, 0);
-	ck_assert_int_eq(trigger_ensure(dfd, spool, &e), 0);     /* left alone */
+	ck_assert_int_eq(trigger_ensure(dfd, spool, &e), 0); /* left alone */
 }
 END_TEST
 
@@ -94,7 +96,7 @@ START_TEST(test_ensure_replaces)
 	int fd;
 
 	if (geteuid() != 0)
-		return;                     /* needs a file of another uid */
+		return; /* needs a file of another uid */
 	fd = open(victim, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -103,7 +105,7 @@ START_TEST(test_ensure_replaces)
 	ck_assert_int_eq(lstat(tpath, &st), 0);
 	ck_assert(trigger_ok(&st));
 	ck_assert_int_eq(stat(victim, &st), 0);
-	ck_assert_uint_eq(st.st_mode & 07777, 0600);      /* untouched */
+	ck_assert_uint_eq(st.st_mode & 07777, 0600); /* untouched */
 	/* a user's own file */
 	ck_assert_int_eq(unlink(tpath), 0);
 	fd = open(tpath, O_WRONLY | O_CREAT, 0600);
@@ -150,8 +152,8 @@ START_TEST(test_touch)
 	struct err e;
 
 	if (geteuid() != 0)
-		return;                     /* needs root's file and a user */
-	ck_assert_int_eq(touch_as_nobody(), -1);          /* missing */
+		return; /* needs root's file and a user */
+	ck_assert_int_eq(touch_as_nobody(), -1); /* missing */
 	ck_assert_int_eq(trigger_ensure(dfd, spool, &e), 1);
 	trigger_snapshot(dfd, &snap);
 	ck_assert_int_eq(trigger_changed(dfd, &snap), 0);
@@ -159,7 +161,7 @@ START_TEST(test_touch)
 	ck_assert_int_eq(touch_as_nobody(), 0);
 	ck_assert_int_eq(trigger_changed(dfd, &snap), 1);
 	ck_assert_int_eq(lstat(tpath, &st), 0);
-	ck_assert_int_eq(st.st_size, 0);                  /* nothing written */
+	ck_assert_int_eq(st.st_size, 0); /* nothing written */
 	ck_assert_uint_eq(st.st_uid, 0);
 	/* root never touches it */
 	ck_assert_int_eq(trigger_touch(spool, &e), -1);
@@ -199,7 +201,7 @@ START_TEST(test_snapshot_missing)
 	ck_assert_int_eq(snap.exists, 0);
 	ck_assert_int_eq(trigger_changed(dfd, &snap), 0);
 	ck_assert_int_eq(trigger_ensure(dfd, spool, &e), 1);
-	ck_assert_int_eq(trigger_changed(dfd, &snap), 1);      /* appeared */
+	ck_assert_int_eq(trigger_changed(dfd, &snap), 1); /* appeared */
 }
 END_TEST
 

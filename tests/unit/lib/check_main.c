@@ -17,8 +17,10 @@ run(Suite *s, int forked)
 	int failed, left;
 
 	if (test_tmpdir_root_begin(program_invocation_short_name) < 0) {
-		fprintf(stderr, "%s: cannot make the suite's temporary root in "
-		    "/tmp: %s\n", program_invocation_short_name, strerror(errno));
+		fprintf(stderr,
+		    "%s: cannot make the suite's temporary root in "
+		    "/tmp: %s\n",
+		    program_invocation_short_name, strerror(errno));
 		srunner_free(sr);
 		return EXIT_FAILURE;
 	}

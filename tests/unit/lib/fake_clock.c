@@ -35,9 +35,8 @@ fake_sleep_ms(void *ctx, long long ms)
 	fc->mono_ms += ms;
 }
 
-static const struct clock_ops fake_ops = {
-	fake_wall_ms, fake_mono_ms, fake_random, fake_sleep_ms
-};
+static const struct clock_ops fake_ops = { fake_wall_ms, fake_mono_ms,
+	fake_random, fake_sleep_ms };
 
 void
 fake_clock_init(struct fake_clock *fc, time_t start)

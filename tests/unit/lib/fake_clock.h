@@ -14,12 +14,12 @@
 #include "lib/clock.h"
 
 struct fake_clock {
-	struct clock clock;      /* pass &fc.clock where a clock is taken */
-	long long wall_ms;       /* ms since the Epoch */
+	struct clock clock; /* pass &fc.clock where a clock is taken */
+	long long wall_ms;  /* ms since the Epoch */
 	long long mono_ms;
-	double rnd;              /* what random answers, in [0, 1) */
-	unsigned long nsleeps;   /* waits asked for */
-	long long slept_ms;      /* their total */
+	double rnd;            /* what random answers, in [0, 1) */
+	unsigned long nsleeps; /* waits asked for */
+	long long slept_ms;    /* their total */
 };
 
 /* Sets fc up at wall time start, monotonic 0, random 0. */

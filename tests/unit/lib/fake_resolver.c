@@ -15,10 +15,10 @@
 struct fake_rec {
 	char *name;
 	enum { FAKE_MX, FAKE_ADDR, FAKE_FAIL } kind;
-	enum fake_resolver_query q;    /* FAKE_FAIL */
-	int code;                 /* FAKE_FAIL */
-	unsigned pref;            /* FAKE_MX */
-	char *value;              /* MX host or numeric address */
+	enum fake_resolver_query q; /* FAKE_FAIL */
+	int code;                   /* FAKE_FAIL */
+	unsigned pref;              /* FAKE_MX */
+	char *value;                /* MX host or numeric address */
 };
 
 struct fake_resolver {
@@ -51,8 +51,10 @@ fake_failed(struct fake_resolver *f, const char *name,
 			continue;
 		if (rec->code == EX_NOHOST)
 			return err_set(e, EX_NOHOST, "no such host: %s", name);
-		return err_set(e, rec->code, "cannot look up %s: the DNS "
-		    "server failed or did not answer in time; will retry", name);
+		return err_set(e, rec->code,
+		    "cannot look up %s: the DNS "
+		    "server failed or did not answer in time; will retry",
+		    name);
 	}
 	return 0;
 }
@@ -61,7 +63,8 @@ static int
 fake_known(const struct fake_resolver *f, const char *name)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].kind != FAKE_FAIL && strcasecmp(f->v[i].name, name) == 0)
+		if (f->v[i].kind != FAKE_FAIL &&
+		    strcasecmp(f->v[i].name, name) == 0)
 			return 1;
 	return 0;
 }
@@ -78,7 +81,8 @@ fake_mx(void *ctx, const char *name, struct resolver_mx_list *out,
 	if (!fake_known(f, name))
 		return err_set(e, EX_NOHOST, "no such host: %s", name);
 	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].kind == FAKE_MX && strcasecmp(f->v[i].name, name) == 0)
+		if (f->v[i].kind == FAKE_MX &&
+		    strcasecmp(f->v[i].name, name) == 0)
 			resolver_mx_add(out, f->v[i].pref, f->v[i].value);
 	return resolver_mx_done(out, name, e);
 }
@@ -96,7 +100,8 @@ fake_addrs(void *ctx, const char *host, unsigned port, int family,
 		struct sockaddr_in sin;
 		struct sockaddr_in6 sin6;
 
-		if (f->v[i].kind != FAKE_ADDR || strcasecmp(f->v[i].name, host) != 0)
+		if (f->v[i].kind != FAKE_ADDR ||
+		    strcasecmp(f->v[i].name, host) != 0)
 			continue;
 		memset(&sin, 0, sizeof(sin));
 		memset(&sin6, 0, sizeof(sin6));
@@ -104,12 +109,14 @@ fake_addrs(void *ctx, const char *host, unsigned port, int family,
 		    inet_pton(AF_INET, f->v[i].value, &sin.sin_addr) == 1) {
 			sin.sin_family = AF_INET;
 			sin.sin_port = htons((unsigned short)port);
-			resolver_addr_add(out, (struct sockaddr *)&sin, sizeof(sin));
+			resolver_addr_add(out, (struct sockaddr *)&sin,
+			    sizeof(sin));
 		} else if (family != AF_INET &&
 		    inet_pton(AF_INET6, f->v[i].value, &sin6.sin6_addr) == 1) {
 			sin6.sin6_family = AF_INET6;
 			sin6.sin6_port = htons((unsigned short)port);
-			resolver_addr_add(out, (struct sockaddr *)&sin6, sizeof(sin6));
+			resolver_addr_add(out, (struct sockaddr *)&sin6,
+			    sizeof(sin6));
 		}
 	}
 	if (out->n == 0)

@@ -18,8 +18,8 @@ struct fake_resolver;
  * fake_resolver_free; r (filled in) borrows it. */
 struct fake_resolver *fake_resolver_new(struct resolver *r);
 /* Adds an MX record name → host with preference pref. */
-void fake_resolver_mx(struct fake_resolver *f, const char *name,
-    unsigned pref, const char *host);
+void fake_resolver_mx(struct fake_resolver *f, const char *name, unsigned pref,
+    const char *host);
 /* Adds an address (numeric IPv4 or IPv6 text) for host.  A name with
  * addresses but no MX answers mx() with 0. */
 void fake_resolver_addr(struct fake_resolver *f, const char *host,

@@ -23,8 +23,10 @@ fx_connect(void *ctx, const char *host, struct stream *s, struct err *e)
 	struct script_stream *sc;
 
 	if (n->used >= n->npeers || n->used >= FLUSH_FX_MAXPEERS)
-		return err_set(e, EX_TEMPFAIL, "connection to %s refused "
-		    "(connection %zu: no script)", host, n->used + 1);
+		return err_set(e, EX_TEMPFAIL,
+		    "connection to %s refused "
+		    "(connection %zu: no script)",
+		    host, n->used + 1);
 	sc = &n->sc[n->used];
 	script_stream_init(sc, n->peers[n->used].steps, n->peers[n->used].n);
 	script_stream_attach(sc, s);
@@ -63,7 +65,8 @@ flush_fx_init(struct flush_fx *x, const char *conftext,
 	log_set_syslog(0);
 	conf_init(&x->conf);
 	ck_assert_msg(conf_parse(&x->conf, "test", conftext, strlen(conftext),
-	    &e) == 0, "%s", e.msg);
+	                  &e) == 0,
+	    "%s", e.msg);
 	qdir = xasprintf("%s/queue", x->dir);
 	ck_assert_msg(queue_open(&x->q, qdir, getuid(), &e) == 0, "%s", e.msg);
 	free(qdir);
@@ -203,7 +206,8 @@ flush_fx_others(struct flush_fx *x, struct strv *out)
 
 	ck_assert_msg(queue_scan(&x->q, &ids, &e) == 0, "%s", e.msg);
 	for (i = 0; i < ids.n; i++) {
-		for (k = 0; k < x->nids && strcmp(ids.v[i], x->ids[k]) != 0; k++)
+		for (k = 0; k < x->nids && strcmp(ids.v[i], x->ids[k]) != 0;
+		     k++)
 			;
 		if (k == x->nids)
 			strv_add(out, ids.v[i]);

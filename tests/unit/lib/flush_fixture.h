@@ -63,7 +63,7 @@ struct flush_fx {
 	struct flush_fx_net net;
 	struct flush_opts o;
 	struct flush_stats st;
-	char ids[FLUSH_FX_MAXMSGS][32];   /* queued by flush_fx_queue, in order */
+	char ids[FLUSH_FX_MAXMSGS][32]; /* queued by flush_fx_queue, in order */
 	size_t nids;
 	char user[8], host[8], fqdn[16];
 };

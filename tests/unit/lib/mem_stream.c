@@ -35,7 +35,7 @@ mem_write(void *ctx, const void *p, size_t n)
 	if (n > m->max_write)
 		m->max_write = n;
 	if (m->out == NULL || m->out->len >= m->fail_at) {
-		errno = EPIPE;      /* the peer went away */
+		errno = EPIPE; /* the peer went away */
 		m->failed = 1;
 		return -1;
 	}

@@ -18,17 +18,17 @@
 #include "lib/stream.h"
 
 struct mem_stream {
-	const char *in;          /* what reads return (borrowed) */
+	const char *in; /* what reads return (borrowed) */
 	size_t len, pos;
-	size_t chunk;            /* 0: as much as a read asks for */
-	size_t eio_at;           /* (size_t)-1: reads never fail */
-	struct buf *out;         /* what writes add (borrowed; NULL: none) */
-	size_t wmax;             /* 0: a write takes all it is given */
-	size_t fail_at;          /* (size_t)-1: writes never fail */
-	unsigned long writes;    /* successful write calls */
-	size_t max_write;        /* the most bytes one write was asked for */
-	int failed;              /* a write failed */
-	int closed;              /* the stream over it was closed */
+	size_t chunk;         /* 0: as much as a read asks for */
+	size_t eio_at;        /* (size_t)-1: reads never fail */
+	struct buf *out;      /* what writes add (borrowed; NULL: none) */
+	size_t wmax;          /* 0: a write takes all it is given */
+	size_t fail_at;       /* (size_t)-1: writes never fail */
+	unsigned long writes; /* successful write calls */
+	size_t max_write;     /* the most bytes one write was asked for */
+	int failed;           /* a write failed */
+	int closed;           /* the stream over it was closed */
 };
 
 /* The ops of a stream whose ctx is a struct mem_stream (closing it only

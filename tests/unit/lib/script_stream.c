@@ -41,7 +41,8 @@ fail(struct script_stream *sc, const char *what, const char *a, size_t alen)
 		return;
 	log_sanitize(safe, sizeof(safe), a, alen);
 	snprintf(sc->error, sizeof(sc->error), "step %zu (%s): %s \"%s\"",
-	    sc->pos, sc->pos < sc->nsteps ? sc->steps[sc->pos] : "end", what, safe);
+	    sc->pos, sc->pos < sc->nsteps ? sc->steps[sc->pos] : "end", what,
+	    safe);
 }
 
 static int
@@ -77,7 +78,8 @@ sc_read(void *ctx, void *p, size_t n)
 		return -1;
 	}
 	if (s[0] != 'S' && s[0] != 'R') {
-		fail(sc, "client reads a reply while the script expects", s, strlen(s));
+		fail(sc, "client reads a reply while the script expects", s,
+		    strlen(s));
 		errno = ETIMEDOUT;
 		return -1;
 	}
@@ -87,9 +89,10 @@ sc_read(void *ctx, void *p, size_t n)
 		n = left;
 	if (sc->chunk > 0 && n > sc->chunk)
 		n = sc->chunk;
-	if (sc->drop_after_read >= 0
-	    && sc->nread + n > (unsigned long long)sc->drop_after_read) {
-		n = (size_t)((unsigned long long)sc->drop_after_read - sc->nread);
+	if (sc->drop_after_read >= 0 &&
+	    sc->nread + n > (unsigned long long)sc->drop_after_read) {
+		n = (size_t)((unsigned long long)sc->drop_after_read -
+		    sc->nread);
 		if (n == 0) {
 			sc->dropped = 1;
 			return 0;
@@ -98,8 +101,9 @@ sc_read(void *ctx, void *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		size_t o = sc->roff + i;
 
-		((char *)p)[i] = o < len - (s[0] == 'S' ? 2 : 0) ? s[2 + o]
-		    : (o == len - 2 ? '\r' : '\n');
+		((char *)p)[i] = o < len - (s[0] == 'S' ? 2 : 0) ?
+		    s[2 + o] :
+		    (o == len - 2 ? '\r' : '\n');
 	}
 	sc->roff += n;
 	sc->nread += n;
@@ -139,8 +143,10 @@ client_line(struct script_stream *sc)
 	}
 	l->len -= 2;
 	if (s[0] != 'C')
-		fail(sc, is_server(s) ? "client sends before the reply"
-		    : "unexpected client line", l->data, l->len);
+		fail(sc,
+		    is_server(s) ? "client sends before the reply" :
+		                   "unexpected client line",
+		    l->data, l->len);
 	else if (strlen(s + 2) != l->len || memcmp(s + 2, l->data, l->len) != 0)
 		fail(sc, "client sends", l->data, l->len);
 	sc->pos++;
@@ -160,9 +166,10 @@ sc_write(void *ctx, const void *p, size_t n)
 		sc->dropped = 1;
 		sc->pos++;
 	}
-	if (sc->drop_after_write >= 0
-	    && sc->nwritten + n > (unsigned long long)sc->drop_after_write) {
-		n = (size_t)((unsigned long long)sc->drop_after_write - sc->nwritten);
+	if (sc->drop_after_write >= 0 &&
+	    sc->nwritten + n > (unsigned long long)sc->drop_after_write) {
+		n = (size_t)((unsigned long long)sc->drop_after_write -
+		    sc->nwritten);
 		if (n == 0)
 			sc->dropped = 1;
 	}
@@ -211,8 +218,10 @@ script_stream_check(struct script_stream *sc)
 	if (sc->error[0] != '\0')
 		return sc->error;
 	if (sc->pos < sc->nsteps) {
-		snprintf(sc->error, sizeof(sc->error), "script stopped at step "
-		    "%zu of %zu (%s)", sc->pos, sc->nsteps, sc->steps[sc->pos]);
+		snprintf(sc->error, sizeof(sc->error),
+		    "script stopped at step "
+		    "%zu of %zu (%s)",
+		    sc->pos, sc->nsteps, sc->steps[sc->pos]);
 		return sc->error;
 	}
 	return NULL;

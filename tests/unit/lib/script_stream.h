@@ -39,16 +39,16 @@
 struct script_stream {
 	const char *const *steps;
 	size_t nsteps, pos;
-	size_t roff;                     /* bytes of the current S/R step sent */
-	size_t chunk;                    /* 0: no limit */
+	size_t roff;  /* bytes of the current S/R step sent */
+	size_t chunk; /* 0: no limit */
 	long long drop_after_read, drop_after_write;
 	unsigned long long nread, nwritten, body_bytes, cur_body;
 	unsigned long nwrites;
 	long long clock_ms, ms_per_read, silence_ms;
 	int dropped, closed;
 	struct buf out, line, body;
-	char tail[5];                    /* last bytes of a "b" body */
-	char error[512];                 /* first error, "" if none */
+	char tail[5];    /* last bytes of a "b" body */
+	char error[512]; /* first error, "" if none */
 };
 
 /* Sets up sc over steps (borrowed, n of them); no faults. */

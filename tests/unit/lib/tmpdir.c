@@ -18,7 +18,7 @@
 
 char test_dir[TEST_DIR_MAX];
 
-static char root[TEST_DIR_MAX];     /* the suite's root, "" if none */
+static char root[TEST_DIR_MAX]; /* the suite's root, "" if none */
 
 static struct {
 	char *path;
@@ -28,7 +28,8 @@ static int nmade;
 static int registered;
 
 static int
-make_writable(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+make_writable(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
 {
 	(void)ftw;
 	if (flag == FTW_D || flag == FTW_DNR)
@@ -110,7 +111,7 @@ test_mkdtemp(char *template)
 		return NULL;
 	if (!registered) {
 		if (atexit(remove_all) != 0)
-			return template;   /* still a usable directory */
+			return template; /* still a usable directory */
 		registered = 1;
 	}
 	if (nmade < TMPDIR_MAX) {
@@ -131,7 +132,8 @@ test_tmpdir_setup(void)
 	    root[0] != '\0' ? root : "/tmp");
 	ck_assert_int_lt(n, (int)sizeof(test_dir));
 	ck_assert_msg(test_mkdtemp(test_dir) != NULL,
-	    "cannot make a temporary directory %s: %s", test_dir, strerror(errno));
+	    "cannot make a temporary directory %s: %s", test_dir,
+	    strerror(errno));
 }
 
 void
@@ -177,17 +179,21 @@ test_tmpdir_root_end(void)
 	regain_root();
 	if ((d = opendir(root)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
 				continue;
-			fprintf(stderr, "a test left %s/%s behind: make temporary "
+			fprintf(stderr,
+			    "a test left %s/%s behind: make temporary "
 			    "files in test_dir (test_tmpdir_setup) and let "
-			    "test_tmpdir_teardown remove them\n", root, de->d_name);
+			    "test_tmpdir_teardown remove them\n",
+			    root, de->d_name);
 			left++;
 		}
 		closedir(d);
 	}
 	if (test_rmtree(root) < 0) {
-		fprintf(stderr, "cannot remove %s: %s\n", root, strerror(errno));
+		fprintf(stderr, "cannot remove %s: %s\n", root,
+		    strerror(errno));
 		left++;
 	}
 	root[0] = '\0';
