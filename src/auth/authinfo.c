@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "auth/authinfo.h"
+#include "auth/oauth.h"
 #include "lib/buf.h"
 #include "lib/i18n.h"
-#include "auth/oauth.h"
 #include "lib/xalloc.h"
 
 #define AUTHINFO_MAX_SIZE (1024 * 1024)

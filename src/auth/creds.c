@@ -14,15 +14,15 @@
 #include <unistd.h>
 
 #include "auth/authinfo.h"
+#include "auth/creds.h"
+#include "auth/secret.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
-#include "auth/creds.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "auth/secret.h"
-#include "transport/smarthost.h"
 #include "lib/spawn.h"
 #include "lib/xalloc.h"
+#include "transport/smarthost.h"
 
 #define CREDS_MAX_OUTPUT (64 * 1024)
 #define CREDS_MAX_STDERR 4096

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "auth/oauth.h"
 #include "lib/buf.h"
 #include "lib/i18n.h"
-#include "auth/oauth.h"
 #include "lib/xalloc.h"
 
 static const char b64chars[] =

@@ -13,10 +13,10 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#include "lib/buf.h"
-#include "lib/i18n.h"
 #include "auth/oauth_dl.h"
 #include "auth/oauth_token.h"
+#include "lib/buf.h"
+#include "lib/i18n.h"
 #include "lib/xalloc.h"
 
 #define RESPONSE_MAX (256 * 1024)

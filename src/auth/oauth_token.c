@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "auth/authinfo.h"
+#include "auth/oauth_token.h"
 #include "lib/buf.h"
 #include "lib/durable.h"
 #include "lib/i18n.h"
-#include "auth/oauth_token.h"
 #include "lib/xalloc.h"
 
 static int

@@ -25,8 +25,8 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "options/conf.h"
 #include "lib/err.h"
+#include "options/conf.h"
 
 struct oauth_tokens {
 	char *refresh;    /* refresh token, or NULL (allocated, wiped) */

@@ -7,11 +7,11 @@
 #include <strings.h>
 #include <sysexits.h>
 
+#include "auth/oauth.h"
+#include "auth/sasl.h"
 #include "lib/buf.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "auth/oauth.h"
-#include "auth/sasl.h"
 #include "lib/xalloc.h"
 
 enum {

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "lib/i18n.h"
 #include "auth/secret.h"
+#include "lib/i18n.h"
 #include "lib/xalloc.h"
 
 #define OTHER_SOURCES \
@@ -42,8 +42,8 @@ secret_keyring_lookup(const char *host, const char *service, const char *user,
 
 #include <libsecret/secret.h>
 
-#include "lib/log.h"
 #include "auth/secret_dl.h"
+#include "lib/log.h"
 
 /* Matches any schema (secret-tool's, msmtp's, ours) by attributes. */
 /* clang-format off */

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <sysexits.h>
 
-#include "lib/i18n.h"
 #include "auth/secret_dl.h"
+#include "lib/i18n.h"
 
 #define SYM(name, field) \
 	{ \

@@ -11,8 +11,8 @@
 #include "flush/flush_int.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "queue/runlock.h"
 #include "lib/xalloc.h"
+#include "queue/runlock.h"
 
 /* With a session open and a scan that found nothing new, how long a run
  * under the run lock waits for a kick before it says QUIT (a burst of

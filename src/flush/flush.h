@@ -24,14 +24,14 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "lib/clock.h"
-#include "options/conf.h"
 #include "auth/creds.h"
+#include "lib/clock.h"
 #include "lib/err.h"
 #include "lib/identity.h"
+#include "lib/stream.h"
+#include "options/conf.h"
 #include "queue/queue.h"
 #include "transport/resolver.h"
-#include "lib/stream.h"
 
 struct flush_filter {
 	char kind; /* 'I' queue id, 'R' recipient, 'S' sender */

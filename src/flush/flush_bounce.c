@@ -16,8 +16,8 @@
 #include "flush/flush_int.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "queue/notice.h"
 #include "lib/xalloc.h"
+#include "queue/notice.h"
 
 /* Appends the queued original (all of it, or its header section). */
 static int

@@ -9,8 +9,8 @@
 
 #include "flush/flush_int.h"
 #include "lib/i18n.h"
-#include "transport/net.h"
 #include "lib/xalloc.h"
+#include "transport/net.h"
 
 enum step { S_RESOLVE, S_TCP, S_TLS, S_EHLO, S_AUTH, S_MAIL, S_QUIT, S_N };
 

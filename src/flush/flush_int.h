@@ -4,17 +4,17 @@
 
 #include "auth/auth_ops.h"
 #include "auth/creds.h"
-#include "queue/envelope.h"
+#include "auth/sasl.h"
 #include "flush/flush.h"
 #include "flush/hoststat.h"
 #include "flush/onfailure.h"
-#include "smtp/result.h"
-#include "auth/sasl.h"
 #include "flush/session_settings.h"
-#include "transport/smarthost.h"
-#include "smtp/smtp_client.h"
 #include "lib/stream.h"
+#include "queue/envelope.h"
+#include "smtp/result.h"
+#include "smtp/smtp_client.h"
 #include "tls/tls.h"
+#include "transport/smarthost.h"
 
 struct session;
 

@@ -7,16 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "lib/buf.h"
 #include "flush/deadletter.h"
 #include "flush/flush_int.h"
+#include "flush/retry.h"
+#include "lib/buf.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "flush/retry.h"
 #include "lib/xalloc.h"
 
 void

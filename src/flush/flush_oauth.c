@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "auth/authinfo.h"
-#include "lib/log.h"
-#include "auth/oauth.h"
-#include "lib/buf.h"
 #include "auth/creds.h"
-#include "flush/flush_int.h"
-#include "lib/i18n.h"
+#include "auth/oauth.h"
 #include "auth/oauth_token.h"
+#include "flush/flush_int.h"
+#include "lib/buf.h"
+#include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 
 #define OAUTH_SECRET_CREDENTIAL "relayq-oauth-client-secret"

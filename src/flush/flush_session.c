@@ -12,8 +12,8 @@
 #include "flush/flush_int.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "transport/net.h"
 #include "lib/xalloc.h"
+#include "transport/net.h"
 
 int
 flusher_prepare(struct flusher *f, struct err *e)

@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/buf.h"
 #include "flush/flush_int.h"
-#include "lib/log.h"
 #include "flush/pace.h"
-#include "smtp/smtp_data.h"
+#include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
+#include "smtp/smtp_data.h"
 
 static void
 on_rcpt(void *ctx, size_t i, const struct result *r)

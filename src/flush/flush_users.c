@@ -7,27 +7,27 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "flush/flush_users.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
-#include "flush/flush_users.h"
 #include "lib/i18n.h"
 #include "lib/identity.h"
 #include "lib/log.h"
-#include "queue/queue.h"
 #include "lib/spawn.h"
-#include "route/spool.h"
 #include "lib/strv.h"
-#include "queue/trigger.h"
 #include "lib/xalloc.h"
+#include "queue/queue.h"
+#include "queue/trigger.h"
+#include "route/spool.h"
 
 /* Passes over the spool in one run when the trigger keeps changing. */
 #define FLUSH_USERS_MAX_PASSES 10

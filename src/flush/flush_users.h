@@ -32,8 +32,8 @@
 
 #include <sys/types.h>
 
-#include "lib/err.h"
 #include "flush/flush.h"
+#include "lib/err.h"
 
 /* Orders two <sysexits.h> codes of runs by severity: EX_OK < EX_TEMPFAIL
  * < any other code (between two others, the first seen stays).  Returns

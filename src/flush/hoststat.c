@@ -9,13 +9,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "lib/durable.h"
 #include "flush/hoststat.h"
+#include "lib/durable.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/record.h"
-#include "smtp/result.h"
 #include "lib/xalloc.h"
+#include "smtp/result.h"
 
 #define MAGIC "relayq-hoststat"
 

@@ -11,19 +11,19 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "options/conf.h"
 #include "flush/flush.h"
 #include "flush/flush_users.h"
 #include "lib/i18n.h"
 #include "lib/identity.h"
 #include "lib/log.h"
 #include "lib/nodump.h"
+#include "lib/xalloc.h"
+#include "options/conf.h"
 #include "queue/queue.h"
-#include "transport/resolver.h"
 #include "route/route.h"
 #include "route/spool.h"
 #include "tls/tls.h"
-#include "lib/xalloc.h"
+#include "transport/resolver.h"
 
 #define MAX_FILTERS 32
 

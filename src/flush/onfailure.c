@@ -10,10 +10,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "flush/onfailure.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/i18n.h"
-#include "flush/onfailure.h"
 #include "lib/spawn.h"
 #include "lib/xalloc.h"
 

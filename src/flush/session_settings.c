@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "options/conf_map.h"
-#include "lib/i18n.h"
 #include "flush/session_settings.h"
+#include "lib/i18n.h"
+#include "options/conf_map.h"
 
 static int
 no_smarthost(struct err *e)

@@ -8,13 +8,13 @@
 #ifndef RELAYQ_SESSION_SETTINGS_H
 #define RELAYQ_SESSION_SETTINGS_H
 
-#include "options/conf.h"
 #include "auth/creds.h"
-#include "lib/err.h"
 #include "auth/sasl.h"
-#include "transport/smarthost.h"
+#include "lib/err.h"
+#include "options/conf.h"
 #include "smtp/smtp_client.h"
 #include "tls/tls.h"
+#include "transport/smarthost.h"
 
 struct session_settings {
 	struct smarthost_list hosts; /* smarthost, tls as the default mode

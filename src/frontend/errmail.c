@@ -9,16 +9,16 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "message/addr.h"
 #include "flush/bounce.h"
-#include "lib/buf.h"
-#include "queue/envelope.h"
 #include "frontend/frontend.h"
+#include "lib/buf.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
+#include "message/addr.h"
+#include "queue/envelope.h"
 #include "queue/notice.h"
 #include "submit/submit.h"
-#include "lib/xalloc.h"
 
 /* The qualified envelope sender to report to, or NULL (e set) for <>. */
 static char *

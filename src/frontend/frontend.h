@@ -6,12 +6,12 @@
 #ifndef RELAYQ_FRONTEND_H
 #define RELAYQ_FRONTEND_H
 
-#include "rewrite/aliases.h"
-#include "options/cli.h"
-#include "options/conf.h"
 #include "lib/err.h"
 #include "lib/identity.h"
+#include "options/cli.h"
+#include "options/conf.h"
 #include "queue/queue.h"
+#include "rewrite/aliases.h"
 #include "rewrite/rewrite.h"
 #include "route/route.h"
 

@@ -7,22 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/authinfo.h"
-#include "lib/buf.h"
-#include "options/conf_map.h"
-#include "frontend/frontend.h"
-#include "transport/smarthost.h"
-#include "lib/i18n.h"
 #include "auth/oauth_token.h"
+#include "frontend/frontend.h"
+#include "lib/buf.h"
+#include "lib/i18n.h"
 #include "lib/log.h"
-#include "submit/input.h"
 #include "lib/spawn.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "options/conf_map.h"
+#include "submit/input.h"
+#include "transport/smarthost.h"
 
 /* The addresses to work on: the arguments, else one per line of stdin. */
 static int

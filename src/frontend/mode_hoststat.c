@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
-#include "frontend/frontend.h"
 #include "flush/hoststat.h"
+#include "frontend/frontend.h"
 #include "lib/i18n.h"
 
 int

@@ -17,11 +17,11 @@
 #include "frontend/frontend.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
 #include "queue/queue_admin.h"
 #include "queue/queue_all.h"
 #include "queue/queue_view.h"
-#include "lib/strv.h"
-#include "lib/xalloc.h"
 
 /* Writes b to stdout; EX_OK or the failure. */
 static int

@@ -7,11 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "queue/envelope.h"
 #include "frontend/frontend.h"
 #include "lib/i18n.h"
-#include "submit/input.h"
 #include "lib/log.h"
+#include "queue/envelope.h"
+#include "submit/input.h"
 #include "submit/submit.h"
 
 void

@@ -8,14 +8,14 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "message/addr.h"
-#include "queue/envelope.h"
 #include "frontend/frontend.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
+#include "message/addr.h"
+#include "queue/envelope.h"
 #include "submit/smtp_server.h"
 #include "submit/submit.h"
-#include "lib/xalloc.h"
 
 struct bs {
 	struct fe *fe;

@@ -12,9 +12,9 @@
 #include "frontend/frontend.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "route/spool.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "route/spool.h"
 
 /* Messages in the old home queue dir (its env/), without creating it. */
 size_t

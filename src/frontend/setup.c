@@ -12,11 +12,11 @@
 #include "frontend/frontend.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "queue/runlock.h"
 #include "lib/spawn.h"
-#include "route/spool.h"
-#include "queue/trigger.h"
 #include "lib/xalloc.h"
+#include "queue/runlock.h"
+#include "queue/trigger.h"
+#include "route/spool.h"
 
 int
 fe_fail(struct fe *fe, const struct err *e)

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "message/addr.h"
-#include "message/addr_int.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "message/addr.h"
+#include "message/addr_int.h"
 
 enum tok_type { TK_ATOM, TK_QSTR, TK_COMMENT, TK_DLIT, TK_SPECIAL };
 

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "message/addr.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "message/addr.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
 static size_t

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "message/addr.h"
 #include "message/addr_int.h"
-#include "lib/buf.h"
 
 /* Atoms joined by single sep characters: a dot-atom with '.', a plain
  * phrase with ' '. */

@@ -7,9 +7,9 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#include "message/headers.h"
 #include "lib/i18n.h"
 #include "lib/xalloc.h"
+#include "message/headers.h"
 
 const char *const headers_address_fields[] = { "From", "Sender", "Reply-To",
 	"To", "Cc", "Resent-From", "Resent-Sender", "Resent-Reply-To",

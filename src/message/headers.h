@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "message/addr.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "message/addr.h"
 #include "message/rfc5322.h"
 
 struct header {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "message/rcpt.h"
 #include "lib/xalloc.h"
+#include "message/rcpt.h"
 
 /* Bit i is notify_words[i]. */
 static const char *const notify_words[] = { "NEVER", "SUCCESS", "FAILURE",

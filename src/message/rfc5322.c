@@ -6,8 +6,8 @@
 #include <sysexits.h>
 
 #include "lib/i18n.h"
-#include "message/rfc5322.h"
 #include "lib/xalloc.h"
+#include "message/rfc5322.h"
 
 static const char *const ev_names[] = {
 	[RFC5322_NONE] = "none",

@@ -11,11 +11,11 @@
 #include <strings.h>
 #include <sysexits.h>
 
+#include "lib/i18n.h"
+#include "lib/xalloc.h"
+#include "message/rcpt.h"
 #include "options/cli.h"
 #include "options/cli_private.h"
-#include "lib/i18n.h"
-#include "message/rcpt.h"
-#include "lib/xalloc.h"
 
 /* ---- helpers shared with cli_opt.c and cli_relayq.c (cli_private.h) ------ */
 

@@ -83,9 +83,9 @@
 #ifndef RELAYQ_CLI_H
 #define RELAYQ_CLI_H
 
-#include "options/conf.h"
 #include "lib/err.h"
 #include "lib/strv.h"
+#include "options/conf.h"
 
 enum cli_personality {
 	CLI_AS_SENDMAIL,

@@ -11,10 +11,10 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#include "options/cli.h"
-#include "options/cli_private.h"
 #include "lib/i18n.h"
 #include "lib/xalloc.h"
+#include "options/cli.h"
+#include "options/cli_private.h"
 
 enum otype { O_STR, O_INT, O_BOOL, O_CHOICE, O_DURATION, O_TIMEOUT, O_NORCPT };
 

@@ -4,8 +4,8 @@
 #ifndef RELAYQ_CLI_PRIVATE_H
 #define RELAYQ_CLI_PRIVATE_H
 
-#include "options/cli.h"
 #include "lib/err.h"
+#include "options/cli.h"
 
 /* Where the sendmail flag loop stands; a handler that takes a further
  * argument (-qI substr, -o Q dir) advances *i past it. */

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "lib/i18n.h"
 #include "options/cli.h"
 #include "options/cli_private.h"
-#include "lib/i18n.h"
 
 /* ---- relayq subcommands -------------------------------------------------- */
 

@@ -10,11 +10,11 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#include "options/conf.h"
 #include "lib/i18n.h"
 #include "lib/logtarget.h"
-#include "queue/runlock.h"
 #include "lib/xalloc.h"
+#include "options/conf.h"
+#include "queue/runlock.h"
 
 #ifndef SPOOLDIR
 #define SPOOLDIR "/var/spool/relayq"

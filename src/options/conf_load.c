@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
-#include "options/conf.h"
 #include "lib/i18n.h"
 #include "lib/xalloc.h"
+#include "options/conf.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"

@@ -6,11 +6,11 @@
 #ifndef RELAYQ_CONF_MAP_H
 #define RELAYQ_CONF_MAP_H
 
-#include "options/conf.h"
 #include "auth/sasl.h"
-#include "transport/smarthost.h"
+#include "options/conf.h"
 #include "smtp/smtp_client.h"
 #include "tls/tls.h"
+#include "transport/smarthost.h"
 
 /* tls: the smarthosts' default TLS mode (smarthost_parse). */
 enum smarthost_tls conf_map_tls(enum conf_tls v);

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "options/conf.h"
 #include "lib/i18n.h"
+#include "options/conf.h"
 
 int
 conf_long(const char *v, long min, long max, long *out)

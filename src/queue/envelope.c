@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "queue/envelope.h"
-#include "queue/envelope_int.h"
 #include "lib/record.h"
 #include "lib/xalloc.h"
+#include "queue/envelope.h"
+#include "queue/envelope_int.h"
 
 #define EF(k, kind, m, req) \
 	{ \

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "lib/i18n.h"
+#include "lib/record.h"
+#include "lib/xalloc.h"
 #include "queue/envelope.h"
 #include "queue/envelope_int.h"
-#include "lib/record.h"
 #include "smtp/result.h"
-#include "lib/xalloc.h"
-#include "lib/i18n.h"
 
 struct parser {
 	struct envelope *env;

@@ -9,9 +9,9 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "queue/mailq.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "queue/mailq.h"
 
 static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
 	"Sat" };

@@ -26,8 +26,8 @@
 #include <stdio.h>
 
 #include "lib/buf.h"
-#include "queue/envelope.h"
 #include "lib/err.h"
+#include "queue/envelope.h"
 #include "queue/queue.h"
 
 #define MAILQ_MAYBE_DELIVERED \

@@ -18,8 +18,8 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "queue/envelope.h"
 #include "lib/err.h"
+#include "queue/envelope.h"
 #include "queue/queue.h"
 
 struct notice {

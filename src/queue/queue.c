@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "lib/i18n.h"
-#include "queue/queue.h"
 #include "lib/xalloc.h"
+#include "queue/queue.h"
 
 static const char id_alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
 

@@ -16,9 +16,9 @@
 #include <time.h>
 
 #include "lib/durable.h"
-#include "queue/envelope.h"
 #include "lib/err.h"
 #include "lib/strv.h"
+#include "queue/envelope.h"
 
 #define QUEUE_ID_LEN 10
 #define QUEUE_STALE_SECS (36 * 3600)

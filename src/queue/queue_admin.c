@@ -12,10 +12,10 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "queue/queue_admin.h"
-#include "queue/queue_admin_int.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "queue/queue_admin.h"
+#include "queue/queue_admin_int.h"
 
 /* ---- summary ------------------------------------------------------------ */
 

@@ -17,8 +17,8 @@
 #include <time.h>
 
 #include "lib/buf.h"
-#include "queue/envelope.h"
 #include "lib/err.h"
+#include "queue/envelope.h"
 #include "queue/queue.h"
 
 /* Largest header section "show" prints; the rest is cut with a note. */

@@ -7,9 +7,9 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "lib/strv.h"
 #include "queue/queue_admin.h"
 #include "queue/queue_admin_int.h"
-#include "lib/strv.h"
 
 size_t
 queue_admin_utf8_len(const unsigned char *p, size_t n)

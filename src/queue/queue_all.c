@@ -17,10 +17,10 @@
 
 #include "lib/clock.h"
 #include "lib/i18n.h"
-#include "queue/queue_all.h"
 #include "lib/spawn.h"
-#include "route/spool.h"
 #include "lib/xalloc.h"
+#include "queue/queue_all.h"
+#include "route/spool.h"
 
 void
 queue_all_init(struct queue_all *a)

@@ -22,11 +22,11 @@
 #include <sys/types.h>
 
 #include "lib/buf.h"
-#include "queue/envelope.h"
 #include "lib/err.h"
+#include "lib/strv.h"
+#include "queue/envelope.h"
 #include "queue/queue.h"
 #include "queue/queue_admin.h"
-#include "lib/strv.h"
 
 #define QUEUE_ALL_TIMEOUT_MS 10000
 #define QUEUE_ALL_OUT_MAX (256u * 1024 * 1024)

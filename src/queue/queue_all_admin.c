@@ -12,8 +12,8 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "queue/queue_all.h"
 #include "lib/xalloc.h"
+#include "queue/queue_all.h"
 
 /* queue_all_fn: "1\n" when message arg is in q, else "0\n". */
 static int

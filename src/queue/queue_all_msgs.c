@@ -8,8 +8,8 @@
 #include <sysexits.h>
 
 #include "lib/i18n.h"
-#include "queue/queue_all.h"
 #include "lib/xalloc.h"
+#include "queue/queue_all.h"
 
 /* ---- the messages of one queue ------------------------------------------- */
 

@@ -14,8 +14,8 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "queue/queue.h"
 #include "lib/xalloc.h"
+#include "queue/queue.h"
 
 static int
 cmp_str(const void *a, const void *b)

@@ -8,9 +8,9 @@
 #include <sys/types.h>
 
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "queue/mailq.h"
 #include "queue/queue_view.h"
-#include "lib/xalloc.h"
 
 void
 queue_view_free(struct queue_view *v, size_t n)

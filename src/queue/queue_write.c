@@ -14,8 +14,8 @@
 
 #include "lib/buf.h"
 #include "lib/i18n.h"
-#include "queue/queue.h"
 #include "lib/xalloc.h"
+#include "queue/queue.h"
 
 #define ID_TRIES 64
 

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "lib/i18n.h"
-#include "queue/runlock.h"
 #include "lib/xalloc.h"
+#include "queue/runlock.h"
 
 #define KICK_NAME "kick"
 

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "lib/i18n.h"
-#include "queue/trigger.h"
 #include "lib/xalloc.h"
+#include "queue/trigger.h"
 
 int
 trigger_ok(const struct stat *st)

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "rewrite/aliases_int.h"
 #include "lib/i18n.h"
 #include "lib/xalloc.h"
+#include "rewrite/aliases_int.h"
 
 static void
 entry_free(struct alias_entry *en)

@@ -8,8 +8,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "rewrite/aliases.h"
 #include "lib/i18n.h"
+#include "rewrite/aliases.h"
 
 static int
 read_fd(int fd, const char *path, struct buf *out, struct err *e)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "rewrite/aliases_int.h"
 #include "lib/i18n.h"
+#include "rewrite/aliases_int.h"
 
 int
 aliases_is_blank(int c)

@@ -9,9 +9,9 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#include "rewrite/aliases_int.h"
 #include "lib/i18n.h"
 #include "lib/xalloc.h"
+#include "rewrite/aliases_int.h"
 
 /* Returns a table-owned copy of name, shared by every target from it. */
 const char *

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/xalloc.h"
 #include "message/addr.h"
 #include "rewrite/from_policy.h"
-#include "lib/xalloc.h"
 
 char *
 from_policy_sender(const char *address, const char *sender)

@@ -9,8 +9,8 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "rewrite/rewrite.h"
 #include "lib/xalloc.h"
+#include "rewrite/rewrite.h"
 
 /* One expansion in progress. */
 struct xstate {

@@ -48,10 +48,10 @@
 #ifndef RELAYQ_REWRITE_H
 #define RELAYQ_REWRITE_H
 
-#include "rewrite/aliases.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/strv.h"
+#include "rewrite/aliases.h"
 
 #define REWRITE_DEPTH_MAX 16
 

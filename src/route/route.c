@@ -9,9 +9,9 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "route/route.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "route/route.h"
 
 static int
 home_usable(const struct route_in *in)

@@ -16,11 +16,11 @@
 
 #include "lib/i18n.h"
 #include "lib/nodump.h"
-#include "queue/runlock.h"
-#include "route/spool.h"
-#include "queue/trigger.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "queue/runlock.h"
+#include "queue/trigger.h"
+#include "route/spool.h"
 
 static int
 alnum(char c)

@@ -8,8 +8,8 @@
 #include <sysexits.h>
 
 #include "lib/log.h"
-#include "smtp/result.h"
 #include "lib/xalloc.h"
+#include "smtp/result.h"
 
 void
 result_clear(struct result *r)

@@ -12,9 +12,9 @@
 
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "smtp/smtp_client.h"
 #include "smtp/smtp_client_int.h"
-#include "lib/xalloc.h"
 
 static const char *const state_names[] = {
 	[SMTP_ST_GREETING] = "greeting",

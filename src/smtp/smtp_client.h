@@ -37,11 +37,11 @@
 
 #include "auth/auth_ops.h"
 #include "lib/err.h"
+#include "lib/stream.h"
+#include "lib/strv.h"
 #include "message/rcpt.h"
 #include "smtp/result.h"
 #include "smtp/smtp_reply.h"
-#include "lib/stream.h"
-#include "lib/strv.h"
 
 enum smtp_state {
 	SMTP_ST_GREETING,

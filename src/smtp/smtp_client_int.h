@@ -12,11 +12,11 @@
 #include <stddef.h>
 
 #include "lib/buf.h"
+#include "lib/stream.h"
+#include "lib/strv.h"
 #include "smtp/result.h"
 #include "smtp/smtp_client.h"
 #include "smtp/smtp_reply.h"
-#include "lib/stream.h"
-#include "lib/strv.h"
 
 enum smtp_rcpt_state {
 	SMTP_RCPT_PENDING,

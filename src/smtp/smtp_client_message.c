@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/xalloc.h"
 #include "message/rcpt.h"
 #include "smtp/smtp_client.h"
 #include "smtp/smtp_client_int.h"
 #include "smtp/smtp_data.h"
-#include "lib/xalloc.h"
 
 struct step {
 	enum smtp_state st; /* RSET, MAIL, RCPT or DATA */

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/xalloc.h"
 #include "smtp/smtp_client.h"
 #include "smtp/smtp_client_int.h"
-#include "lib/xalloc.h"
 
 #define AUTH_ROUNDS_MAX 16
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smtp/smtp_data.h"
 #include "lib/xalloc.h"
+#include "smtp/smtp_data.h"
 
 #define DATA_BLOCK 65536
 

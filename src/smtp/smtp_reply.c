@@ -9,8 +9,8 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
-#include "smtp/smtp_reply.h"
 #include "lib/xalloc.h"
+#include "smtp/smtp_reply.h"
 
 void
 smtp_reply_init(struct smtp_reply *r)

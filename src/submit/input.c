@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "lib/i18n.h"
-#include "submit/input.h"
 #include "lib/xalloc.h"
+#include "submit/input.h"
 
 void
 input_init(struct input *in, int fd, int crlf_only, int dots_end)

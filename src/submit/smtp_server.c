@@ -11,9 +11,9 @@
 
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "message/rcpt.h"
 #include "submit/smtp_server.h"
-#include "lib/xalloc.h"
 
 #define DATA_LINE_MAX (1024 * 1024)
 

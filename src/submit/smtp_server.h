@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 #include "lib/err.h"
-#include "message/rcpt.h"
 #include "lib/stream.h"
+#include "message/rcpt.h"
 
 /* MAIL FROM parameters (RFC 1870, 6152, 6531, 3461). */
 struct smtp_server_mail {

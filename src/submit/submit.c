@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "queue/envelope.h"
 #include "lib/i18n.h"
+#include "lib/xalloc.h"
+#include "queue/envelope.h"
 #include "submit/submit_int.h"
 #include "submit/tmpguard.h"
-#include "lib/xalloc.h"
 
 #define SUBMIT_WBUF (64 * 1024)
 

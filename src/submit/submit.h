@@ -16,8 +16,8 @@
 
 #include "lib/err.h"
 #include "lib/identity.h"
-#include "queue/queue.h"
 #include "message/rcpt.h"
+#include "queue/queue.h"
 #include "rewrite/rewrite.h"
 
 /* Everything a submission needs; all borrowed for its lifetime. */

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "lib/i18n.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
 #include "message/addr.h"
 #include "options/cli.h"
 #include "rewrite/from_policy.h"
-#include "lib/i18n.h"
-#include "lib/strv.h"
 #include "submit/submit_int.h"
-#include "lib/xalloc.h"
 
 /* Splits an addr-spec into an unquoted local part and a domain. */
 int

@@ -8,10 +8,10 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "message/addr.h"
-#include "rewrite/from_policy.h"
-#include "message/headers.h"
 #include "lib/i18n.h"
+#include "message/addr.h"
+#include "message/headers.h"
+#include "rewrite/from_policy.h"
 #include "submit/submit_int.h"
 
 /* 1 when p[0..n) has bytes above 0x7F and they all form well-formed

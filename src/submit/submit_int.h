@@ -14,9 +14,9 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "message/headers.h"
-#include "queue/queue.h"
 #include "message/rcpt.h"
 #include "message/rfc5322.h"
+#include "queue/queue.h"
 #include "submit/submit.h"
 
 struct submission {

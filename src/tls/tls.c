@@ -14,9 +14,9 @@
 #include <sysexits.h>
 
 #include "lib/i18n.h"
+#include "lib/xalloc.h"
 #include "tls/tls.h"
 #include "tls/tls_int.h"
-#include "lib/xalloc.h"
 
 /* ---- global ------------------------------------------------------------- */
 

@@ -15,8 +15,8 @@
 
 #include "lib/buf.h"
 #include "lib/i18n.h"
-#include "transport/resolver.h"
 #include "lib/xalloc.h"
+#include "transport/resolver.h"
 
 /* ---- shared helpers ------------------------------------------------- */
 

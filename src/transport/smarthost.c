@@ -10,8 +10,8 @@
 #include <sysexits.h>
 
 #include "lib/i18n.h"
-#include "transport/smarthost.h"
 #include "lib/xalloc.h"
+#include "transport/smarthost.h"
 
 #define FORMS \
 	N_("write it as host, host:port, [host]:port, " \

@@ -11,9 +11,9 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "transport/resolver.h"
 #include "transport/smarthost.h"
-#include "lib/xalloc.h"
 
 void
 smarthost_endpoints_free(struct smarthost_endpoints *l)

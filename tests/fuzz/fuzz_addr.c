@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "message/addr.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "message/addr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "rewrite/aliases.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/strv.h"
+#include "rewrite/aliases.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

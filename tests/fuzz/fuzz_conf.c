@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "options/conf.h"
 #include "lib/err.h"
+#include "options/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "queue/envelope.h"
 #include "lib/err.h"
+#include "queue/envelope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

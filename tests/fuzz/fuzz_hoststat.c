@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flush/hoststat.h"
 #include "lib/buf.h"
 #include "lib/err.h"
-#include "flush/hoststat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "message/addr.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "message/addr.h"
 #include "message/headers.h"
 #include "message/rfc5322.h"
 

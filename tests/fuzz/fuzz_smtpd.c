@@ -23,9 +23,9 @@
 
 #include "lib/buf.h"
 #include "lib/err.h"
-#include "submit/smtp_server.h"
-#include "lib/stream.h"
 #include "lib/mem_stream.h"
+#include "lib/stream.h"
+#include "submit/smtp_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

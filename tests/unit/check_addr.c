@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "message/addr.h"
 #include "lib/buf.h"
+#include "lib/check_main.h"
 #include "lib/err.h"
 #include "lib/xalloc.h"
-#include "lib/check_main.h"
+#include "message/addr.h"
 
 /* "display|local|domain;..." with "-" for NULL, or "ERR". Caller frees. */
 static char *

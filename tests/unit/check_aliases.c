@@ -11,10 +11,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "rewrite/aliases.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "rewrite/aliases.h"
 
 /* In-memory include files for the hermetic cases. */
 static const struct {

@@ -8,9 +8,9 @@
 
 #include "flush/bounce.h"
 #include "lib/buf.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/slurp.h"
+#include "lib/xalloc.h"
 
 /* The golden file tests/data/bounce/name. */
 static char *

@@ -8,9 +8,9 @@
 #include <sysexits.h>
 
 #include "lib/buf.h"
-#include "lib/xalloc.h"
-#include "lib/err.h"
 #include "lib/check_main.h"
+#include "lib/err.h"
+#include "lib/xalloc.h"
 
 START_TEST(test_buf_grows)
 {

@@ -11,9 +11,9 @@
 #include <sysexits.h>
 
 #include "lib/buf.h"
+#include "lib/check_main.h"
 #include "options/cli.h"
 #include "options/conf.h"
-#include "lib/check_main.h"
 
 static const char *const mode_names[] = { "deliver", "smtp", "addrtest",
 	"verify", "newaliases", "hoststat", "purgestat", "qrun", "qlist",

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
-#include "options/conf.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
+#include "options/conf.h"
 
 #ifndef TEST_DATA_DIR
 #define TEST_DATA_DIR "tests/data/config"

@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "auth/creds.h"
-#include "transport/smarthost.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "transport/smarthost.h"
 
 static void
 setup(void)

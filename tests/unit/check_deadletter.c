@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "flush/deadletter.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
 
 /* clang-format off */
 static const struct { const char *in, *out; } quotes[] = {

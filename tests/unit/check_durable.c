@@ -16,11 +16,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "lib/durable.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/durable.h"
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
 
 static int
 count_entries(const char *dir)

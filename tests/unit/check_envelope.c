@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "queue/envelope.h"
-#include "lib/record.h"
 #include "lib/check_main.h"
+#include "lib/record.h"
+#include "queue/envelope.h"
 
 static const char full_text[] = "relayq-envelope 3\n"
                                 "id 1N3K0Q47B2\n"

@@ -16,11 +16,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "lib/buf.h"
 #include "flush_fixture.h"
+#include "lib/buf.h"
+#include "lib/check_main.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "lib/check_main.h"
 
 #define DAY (24 * 3600)
 

@@ -13,14 +13,14 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "options/conf.h"
 #include "flush/flush.h"
 #include "flush/flush_users.h"
-#include "lib/log.h"
-#include "transport/resolver.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/log.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "options/conf.h"
+#include "transport/resolver.h"
 
 /* ---- severity ---- */
 /* clang-format off */

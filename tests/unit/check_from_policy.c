@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "rewrite/from_policy.h"
-#include "message/headers.h"
 #include "lib/check_main.h"
+#include "message/headers.h"
+#include "rewrite/from_policy.h"
 
 #define ADDR "app@example.com"
 

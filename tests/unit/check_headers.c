@@ -8,12 +8,12 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "message/addr.h"
 #include "lib/buf.h"
-#include "lib/err.h"
-#include "message/headers.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/err.h"
+#include "lib/xalloc.h"
+#include "message/addr.h"
+#include "message/headers.h"
 
 /* 2024-03-05 14:07:09 UTC, a Tuesday */
 #define T0 ((time_t)1709647629)

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "flush/hoststat.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
 
 static const char two[] =
     "relayq-hoststat 1\n"

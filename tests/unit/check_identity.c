@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/identity.h"
 #include "lib/check_main.h"
+#include "lib/identity.h"
 
 static const struct {
 	const char *gecos, *login, *want;

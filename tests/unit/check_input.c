@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
-#include "submit/input.h"
 #include "lib/check_main.h"
+#include "submit/input.h"
 
 /* Feeds `in` through a pipe-less temp file and renders what input_next
  * hands out as "piece|piece|" where a piece ending its line gets "$". */

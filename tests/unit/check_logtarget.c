@@ -12,12 +12,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "options/conf.h"
 #include "lib/check_main.h"
-#include "lib/slurp.h"
-#include "lib/tmpdir.h"
 #include "lib/log.h"
 #include "lib/logtarget.h"
+#include "lib/slurp.h"
+#include "lib/tmpdir.h"
+#include "options/conf.h"
 
 static const struct {
 	const char *in;

@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/check_main.h"
 #include "lib/durable.h"
 #include "lib/log.h"
-#include "queue/mailq.h"
-#include "lib/xalloc.h"
-#include "lib/check_main.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "queue/mailq.h"
 
 #define HEADER \
 	"-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n"

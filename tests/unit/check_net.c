@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/check_main.h"
 #include "lib/clock.h"
 #include "transport/net.h"
-#include "lib/check_main.h"
 
 /* A loopback listener on a free port; returns the fd, fills sin. */
 static int

@@ -9,8 +9,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "lib/nodump.h"
 #include "lib/check_main.h"
+#include "lib/nodump.h"
 
 START_TEST(test_enable)
 {

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/log.h"
-#include "queue/notice.h"
-#include "lib/xalloc.h"
-#include "lib/tmpdir.h"
 #include "lib/check_main.h"
+#include "lib/log.h"
+#include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "queue/notice.h"
 
 static struct queue q;
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "auth/oauth.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/xalloc.h"
 
 START_TEST(test_xoauth2_documented)
 {

@@ -13,8 +13,8 @@
 
 #include "auth/oauth_dl.h"
 #include "auth/oauth_token.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/xalloc.h"
 
 #define FIX \
 	"install the libcurl3-gnutls and libjson-c5 packages, or remove " \

@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "options/conf.h"
 #include "flush/onfailure.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "options/conf.h"
 
 /* clang-format off */
 static const struct { const char *in; size_t max; const char *out; } sanitise[] = {

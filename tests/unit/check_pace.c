@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options/conf.h"
 #include "flush/pace.h"
 #include "lib/check_main.h"
+#include "options/conf.h"
 
 static const struct {
 	long per_minute;

@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/log.h"
-#include "queue/queue.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/log.h"
 #include "lib/slurp.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "queue/queue.h"
 
 static char *qdir;
 static struct queue q;

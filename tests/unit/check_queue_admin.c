@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/check_main.h"
 #include "lib/durable.h"
 #include "lib/log.h"
-#include "queue/queue_admin.h"
-#include "lib/xalloc.h"
-#include "lib/check_main.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "queue/queue_admin.h"
 
 #define T0 1606039200 /* Sun Nov 22 10:00:00 2020 UTC */
 

@@ -22,13 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/check_main.h"
 #include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/tmpdir.h"
+#include "lib/xalloc.h"
 #include "queue/queue_all.h"
 #include "queue/queue_view.h"
-#include "lib/strv.h"
-#include "lib/xalloc.h"
-#include "lib/check_main.h"
-#include "lib/tmpdir.h"
 
 #define T0 1606039200 /* Sun Nov 22 10:00:00 2020 UTC */
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "message/rcpt.h"
 #include "lib/check_main.h"
+#include "message/rcpt.h"
 
 #define NCASES(t) ((int)(sizeof(t) / sizeof((t)[0])))
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "lib/record.h"
 #include "lib/check_main.h"
+#include "lib/record.h"
 
 #define NCASES(t) ((int)(sizeof(t) / sizeof((t)[0])))
 

@@ -11,8 +11,8 @@
 #include <sysexits.h>
 
 #include "fake_resolver.h"
-#include "transport/resolver.h"
 #include "lib/check_main.h"
+#include "transport/resolver.h"
 
 START_TEST(test_fake_mx)
 {

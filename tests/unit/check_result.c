@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "smtp/result.h"
 #include "lib/check_main.h"
+#include "smtp/result.h"
 
 static const struct {
 	int code;

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "rewrite/rewrite.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/xalloc.h"
+#include "rewrite/rewrite.h"
 
 static const char table_text[] =
     "postmaster: root\n"                     /* 1 */

@@ -7,10 +7,10 @@
 #include <sysexits.h>
 
 #include "lib/buf.h"
-#include "lib/err.h"
-#include "message/rfc5322.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/err.h"
+#include "lib/xalloc.h"
+#include "message/rfc5322.h"
 
 /* Appends s (n bytes) to t with NUL and CR made visible. */
 static void

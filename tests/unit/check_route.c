@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "route/route.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "route/route.h"
 
 #define SP "/var/spool/relayq"
 #define R ROUTE_BY_ROOT

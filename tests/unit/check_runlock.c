@@ -15,12 +15,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "lib/check_main.h"
 #include "lib/log.h"
+#include "lib/tmpdir.h"
+#include "lib/xalloc.h"
 #include "queue/queue.h"
 #include "queue/runlock.h"
-#include "lib/xalloc.h"
-#include "lib/check_main.h"
-#include "lib/tmpdir.h"
 
 static struct queue q;
 

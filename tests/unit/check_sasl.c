@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "auth/sasl.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/xalloc.h"
 
 static const unsigned char fake_cb[] = "0123456789abcdef0123456789abcdef";
 static const char *server_cb_b64; /* what the server believes */

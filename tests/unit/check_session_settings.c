@@ -10,11 +10,11 @@
 #include <sys/socket.h>
 #include <sysexits.h>
 
+#include "flush/session_settings.h"
 #include "lib/buf.h"
+#include "lib/check_main.h"
 #include "options/conf.h"
 #include "options/conf_map.h"
-#include "flush/session_settings.h"
-#include "lib/check_main.h"
 
 #define FQDN "host.example.net"
 

@@ -8,10 +8,10 @@
 #include <sysexits.h>
 
 #include "fake_resolver.h"
+#include "lib/check_main.h"
 #include "lib/log.h"
 #include "transport/resolver.h"
 #include "transport/smarthost.h"
-#include "lib/check_main.h"
 
 #define S SMARTHOST_TLS_STARTTLS
 #define I SMARTHOST_TLS_IMPLICIT

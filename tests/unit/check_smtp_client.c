@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "script_stream.h"
-#include "smtp/smtp_client.h"
 #include "lib/check_main.h"
 #include "lib/mem_stream.h"
+#include "script_stream.h"
+#include "smtp/smtp_client.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXR 4

@@ -9,9 +9,9 @@
 #include <sys/resource.h>
 #include <sysexits.h>
 
-#include "smtp/smtp_data.h"
 #include "lib/check_main.h"
 #include "lib/mem_stream.h"
+#include "smtp/smtp_data.h"
 
 #define S(x) x, sizeof(x) - 1
 static const struct {

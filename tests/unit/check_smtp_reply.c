@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "smtp/smtp_reply.h"
 #include "lib/check_main.h"
+#include "smtp/smtp_reply.h"
 
 /* Lines separated by '\n' are fed one by one.  The enhanced status code
  * at the start of the text is the server's whether or not it advertised

@@ -8,10 +8,10 @@
 #include <sysexits.h>
 
 #include "lib/buf.h"
-#include "message/rcpt.h"
-#include "submit/smtp_server.h"
 #include "lib/check_main.h"
 #include "lib/mem_stream.h"
+#include "message/rcpt.h"
+#include "submit/smtp_server.h"
 
 /* Hooks that log what they saw; a recipient "bad@x" is refused, a sender
  * "temp@x" temp-fails, a body line "FAIL" fails the message. */

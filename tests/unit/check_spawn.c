@@ -8,9 +8,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
-#include "lib/spawn.h"
 #include "lib/check_main.h"
+#include "lib/spawn.h"
 
 /* This program itself, run with --list-fds: prints its open descriptors. */
 static char self[4096];

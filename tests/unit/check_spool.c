@@ -16,10 +16,10 @@
 #include <utime.h>
 
 #include "lib/buf.h"
-#include "route/spool.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "route/spool.h"
 
 /* ---- names ---- */
 static const struct {

@@ -5,15 +5,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <sys/socket.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/clock.h"
-#include "lib/stream.h"
 #include "lib/check_main.h"
+#include "lib/clock.h"
 #include "lib/mem_stream.h"
+#include "lib/stream.h"
 
 /* An in-memory transport whose writes are short (at most 7 bytes): they
  * must be handled. */

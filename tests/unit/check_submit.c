@@ -14,16 +14,16 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "rewrite/aliases.h"
-#include "queue/envelope.h"
+#include "lib/check_main.h"
 #include "lib/log.h"
-#include "queue/queue.h"
+#include "lib/tmpdir.h"
+#include "lib/xalloc.h"
 #include "message/rcpt.h"
+#include "queue/envelope.h"
+#include "queue/queue.h"
+#include "rewrite/aliases.h"
 #include "rewrite/rewrite.h"
 #include "submit/submit.h"
-#include "lib/xalloc.h"
-#include "lib/tmpdir.h"
-#include "lib/check_main.h"
 
 static const char alias_text[] = "root: admin, bob@remote.test\n"
                                  "team: carol, dave@remote.test, admin\n";

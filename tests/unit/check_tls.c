@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/clock.h"
-#include "tls/tls.h"
 #include "lib/check_main.h"
+#include "lib/clock.h"
 #include "lib/tmpdir.h"
+#include "tls/tls.h"
 
 static char ca_pem[256], ca2_pem[256], srv_pem[256], srv_key[256];
 static char exp_pem[256], self_pem[256], future_pem[256];

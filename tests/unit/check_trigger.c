@@ -14,11 +14,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "lib/log.h"
-#include "queue/trigger.h"
-#include "lib/xalloc.h"
 #include "lib/check_main.h"
+#include "lib/log.h"
 #include "lib/tmpdir.h"
+#include "lib/xalloc.h"
+#include "queue/trigger.h"
 
 #define NOBODY 65534
 

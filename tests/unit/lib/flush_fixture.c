@@ -13,8 +13,8 @@
 #include "flush_fixture.h"
 #include "lib/log.h"
 #include "lib/strv.h"
-#include "tmpdir.h"
 #include "lib/xalloc.h"
+#include "tmpdir.h"
 
 static int
 fx_connect(void *ctx, const char *host, struct stream *s, struct err *e)

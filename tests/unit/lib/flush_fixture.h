@@ -14,16 +14,16 @@
 
 #include <stddef.h>
 
-#include "options/conf.h"
-#include "queue/envelope.h"
 #include "fake_clock.h"
 #include "fake_resolver.h"
 #include "flush/flush.h"
 #include "lib/identity.h"
+#include "options/conf.h"
+#include "queue/envelope.h"
 #include "queue/queue.h"
-#include "transport/resolver.h"
 #include "script_stream.h"
 #include "tmpdir.h"
+#include "transport/resolver.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
