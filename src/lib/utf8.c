@@ -1,0 +1,42 @@
+/* utf8.c — one UTF-8 sequence at a time (see utf8.h). */
+#include "config.h"
+
+#include "lib/utf8.h"
+
+size_t
+utf8_next(const char *p, size_t n, long *cp)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+	long v;
+
+	*cp = -1;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 1;
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	/* The second byte's range rules out overlong forms (E0, F0),
+	 * surrogates (ED) and code points past U+10FFFF (F4). */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	v = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return i; /* the maximal subpart: lead + valid so far */
+		v = v << 6 | (s[i] & 0x3f);
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*cp = v;
+	return len;
+}
