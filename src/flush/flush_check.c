@@ -14,8 +14,12 @@
 
 enum step { S_RESOLVE, S_TCP, S_TLS, S_EHLO, S_AUTH, S_MAIL, S_QUIT, S_N };
 
-/* Step names and result words are fixed (not translated): scripts read
- * them, as they read sendmail -bv's "deliverable". */
+/* Step names and the words after them (ok, FAILED, skipped, none, not
+ * tried; show_*, report_failure, flush_check) are fixed, not translated:
+ * scripts read them, as they read sendmail -bv's "deliverable", and the
+ * step names are protocol names anyway.  relayq(8) and relayq-flush(8)
+ * say so.  The detail after them, the "fix:" line and the last line are
+ * in the user's language. */
 static const char *const step_names[S_N] = {
 	"resolve",
 	"TCP",

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/logtarget.h"
 #include "lib/utf8.h"
@@ -234,23 +235,28 @@ sink_reset(void)
 static void
 decide(const struct logtarget *want, int stderr_ok)
 {
-	static const char none[] =
-	    "nor is any fallback (syslog, the "
-	    "journal, the container's log): nothing is logged";
 	struct logtarget use;
-	int any;
+	const char *name;
 
 	sink_reset();
 	if (logtarget_decide(want, stderr_ok, probe_noting, NULL, &use)) {
-		any = use.kind != LOGTARGET_NONE;
-		snprintf(sink.notice, sizeof(sink.notice),
-		    "log_target %s is not "
-		    "usable here (%s); %s%s%s; set log_target in relayq.conf to "
-		    "choose",
-		    want->kind == LOGTARGET_FILE ? want->path :
-		                                   logtarget_describe(want),
-		    sink.why, any ? "logging to " : none,
-		    any ? logtarget_describe(&use) : "", any ? " instead" : "");
+		/* Read by people (relayq check prints it too): translated,
+		 * like the reasons in other log lines. */
+		name = want->kind == LOGTARGET_FILE ? want->path :
+		                                      logtarget_describe(want);
+		if (use.kind != LOGTARGET_NONE)
+			snprintf(sink.notice, sizeof(sink.notice),
+			    _("log_target %s is not usable here (%s); logging "
+			      "to %s instead; set log_target in relayq.conf to "
+			      "choose"),
+			    name, sink.why, logtarget_describe(&use));
+		else
+			snprintf(sink.notice, sizeof(sink.notice),
+			    _("log_target %s is not usable here (%s); nor is "
+			      "any fallback (syslog, the journal, the "
+			      "container's log): nothing is logged; set "
+			      "log_target in relayq.conf to choose"),
+			    name, sink.why);
 		memcpy(sink.fallback, sink.notice, sizeof(sink.fallback));
 	}
 	if (use.kind == LOGTARGET_FILE) {
