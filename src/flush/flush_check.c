@@ -9,6 +9,7 @@
 
 #include "flush/flush_int.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "transport/net.h"
 
@@ -46,11 +47,19 @@ struct check {
 	int no_starttls; /* TLS failed: the server offers none */
 };
 
+/* The detail quotes the server (its EHLO lines, its certificate's names,
+ * its replies) and our translated text: what reaches the terminal is
+ * log.h's UTF-8 form, never the server's escape sequences. */
 static void
 line(struct check *c, enum step s, const char *word, const char *detail)
 {
+	struct buf safe = BUF_INIT;
+
+	if (detail != NULL)
+		log_sanitize_buf(&safe, detail, strlen(detail), LOG_TEXT_UTF8);
 	fprintf(c->out, "%s: %s%s%s\n", step_names[s], word,
-	    detail != NULL && *detail ? ": " : "", detail ? detail : "");
+	    safe.len > 0 ? ": " : "", buf_cstr(&safe));
+	buf_free(&safe);
 }
 
 static void
