@@ -8,6 +8,7 @@
 #include "flush/bounce.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/utf8.h"
 
 void
 bounce_date(time_t t, char *dst, size_t n)
@@ -162,12 +163,10 @@ bounce_begin(const struct bounce_info *b, struct buf *out)
 	char date[64], bnd[256];
 	struct buf text = BUF_INIT;
 	const char *cte, *text_cte = "7bit";
-	size_t i;
 
 	readable_part(b, &text);
-	for (i = 0; i < text.len; i++)
-		if ((unsigned char)text.data[i] >= 0x80)
-			text_cte = "8bit";
+	if (utf8_any_8bit(text.data, text.len))
+		text_cte = "8bit";
 	cte = b->original_8bit ? "8bit" : text_cte;
 
 	boundary(b, bnd, sizeof(bnd));

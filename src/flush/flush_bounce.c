@@ -16,6 +16,7 @@
 #include "flush/flush_int.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "queue/notice.h"
 
@@ -213,8 +214,7 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	/* The readable part is 8-bit in a translation with umlauts, or with
 	 * a UTF-8 reply quoted: then the notice is 8BITMIME even when the
 	 * original was not (bounce.c chose its transfer encoding). */
-	for (text_8bit = 0, i = 0; i < text.len && !text_8bit; i++)
-		text_8bit = (unsigned char)text.data[i] >= 0x80;
+	text_8bit = utf8_any_8bit(text.data, text.len);
 	if (b.too_big > 0)
 		log_msg(LOG_INFO,
 		    "%s: the notice returns the headers only: the "

@@ -40,3 +40,14 @@ utf8_next(const char *p, size_t n, long *cp)
 	*cp = v;
 	return len;
 }
+
+int
+utf8_any_8bit(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return 1;
+	return 0;
+}

@@ -1,7 +1,8 @@
 /* utf8.h — well-formed UTF-8 (RFC 3629, Unicode 3.9 table 3-7), one
  * sequence at a time: the one decoder behind the display sanitizer
- * (log.h), the envelope address check (addr_envelope.c) and the JSON
- * escaper (queue_admin_json.c).  Pure. */
+ * (log.h), the envelope address check (addr_envelope.c), the raw UTF-8
+ * header test (submit_headers.c) and the JSON escaper
+ * (queue_admin_json.c).  Pure. */
 #ifndef RELAYQ_UTF8_H
 #define RELAYQ_UTF8_H
 
@@ -19,5 +20,9 @@
  * lead of an overlong or surrogate form).  So each ill-formed sequence or
  * byte counts once. */
 size_t utf8_next(const char *p, size_t n, long *cp);
+
+/* 1 when one of the n bytes at p is above 0x7F (8-bit data: 8BITMIME),
+ * else 0. */
+int utf8_any_8bit(const char *p, size_t n);
 
 #endif

@@ -4,11 +4,12 @@
 # --connect, in the log file, in mailq's failure text (stored in the
 # envelope by relayq-flush) and in the readable part of a failure notice,
 # while the notice's Diagnostic-Code stays ASCII (RFC 3464) and the notice
-# is marked 8BITMIME.  The log target's fallback line is translated too.
+# is marked 8BITMIME, as is sendmail -oem's error report.  The log
+# target's fallback line is translated too.
 # No smarthost: a closed loopback port is the failure every step meets.
 . "$(dirname "$0")/lib.sh"
 
-plan 13
+plan 14
 
 relayq_setup
 mkdir -p "$T/locale/de/LC_MESSAGES"
@@ -63,6 +64,13 @@ check "Diagnostic-Code stays ASCII: l??uft" \
 check "the whole delivery-status part is ASCII" sh -c "! LC_ALL=C grep -q '[^ -~]' '$T/status'"
 check "the notice is 8-bit, and its envelope says 8BITMIME" \
 	sh -c "grep -q '^body 8BITMIME' '$Q/env/$notice' && grep -q '^Content-Transfer-Encoding: 8bit' '$T/readable'"
+
+# ---- sendmail -oem: the error report mailed back ---------------------------
+clear_queue
+printf 'Subject: x\n\nno recipients\n' | de sendmail -oem -t 2>/dev/null
+report=$(ls "$Q/env")
+check "sendmail -oem: the German error report is queued as 8BITMIME" \
+	sh -c "grep -q '^body 8BITMIME' '$Q/env/$report' && grep -qF '$(printf '\303\274')bergeben' '$Q/new/$report'"
 
 # ---- the log target's fallback line, as relayq check prints it --------------
 printf 'domain example.test\nsmarthost [127.0.0.1]:%s\nlog_target file:%s/no/such/dir/mail.log\n' \
