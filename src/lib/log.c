@@ -257,6 +257,8 @@ decide(const struct logtarget *want, int stderr_ok)
 			      "container's log): nothing is logged; set "
 			      "log_target in relayq.conf to choose"),
 			    name, sink.why);
+		sink.notice[utf8_whole(sink.notice, strlen(sink.notice))] =
+		    '\0';
 		memcpy(sink.fallback, sink.notice, sizeof(sink.fallback));
 	}
 	if (use.kind == LOGTARGET_FILE) {
@@ -383,10 +385,14 @@ log_msg(int prio, const char *fmt, ...)
 	struct logtarget def = { LOGTARGET_SYSLOG, NULL };
 	char line[2048];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* A line cut short never ends in half a UTF-8 character. */
+	if (n >= (int)sizeof(line))
+		line[utf8_whole(line, strlen(line))] = '\0';
 	/* One line per event, whatever a caller passed. */
 	for (char *p = line; (p = strpbrk(p, "\r\n")) != NULL;)
 		*p = ' ';

@@ -41,6 +41,25 @@ utf8_next(const char *p, size_t n, long *cp)
 	return len;
 }
 
+size_t
+utf8_whole(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = n;
+	long cp;
+
+	/* back over at most three continuation bytes to their lead */
+	while (i > 0 && n - i < 3 && (s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || s[i - 1] < 0xc2)
+		return n;
+	/* a lead byte: cut short when what follows it does not complete
+	 * it (utf8_next stops at n) */
+	return utf8_next(p + i - 1, n - i + 1, &cp) == n - i + 1 && cp < 0 ?
+	    i - 1 :
+	    n;
+}
+
 int
 utf8_any_8bit(const char *p, size_t n)
 {

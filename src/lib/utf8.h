@@ -21,6 +21,12 @@
  * byte counts once. */
 size_t utf8_next(const char *p, size_t n, long *cp);
 
+/* The length of the n bytes at p without a last character that was cut
+ * short (a lead byte whose continuation bytes stop at n): what to keep of
+ * text that snprintf() truncated.  Ill-formed bytes before that are not
+ * its business. */
+size_t utf8_whole(const char *p, size_t n);
+
 /* 1 when one of the n bytes at p is above 0x7F (8-bit data: 8BITMIME),
  * else 0. */
 int utf8_any_8bit(const char *p, size_t n);

@@ -12,6 +12,8 @@
 #include "lib/buf.h"
 #include "lib/check_main.h"
 #include "lib/log.h"
+#include "lib/slurp.h"
+#include "lib/tmpdir.h"
 #include "lib/utf8.h"
 
 /* The German text of the bug report and more of the same kind. */
@@ -295,6 +297,58 @@ START_TEST(test_ascii_unchanged)
 }
 END_TEST
 
+/* clang-format off */
+static const struct { const char *in; size_t n, want; } whole[] = {
+	{ "abc", 3, 3 },
+	{ "ab\xc3", 3, 2 },                  /* ü cut after its lead */
+	{ "ab\xc3\xa4", 4, 4 },
+	{ "\xe2\x82", 2, 0 },                /* € cut */
+	{ "a\xf0\x9f\x98", 4, 1 },           /* U+1F600 cut after 3 of 4 */
+	{ "a\xf0\x9f\x98\x80", 5, 5 },
+	{ "a\xe0\x80", 3, 3 },                /* ill-formed, not cut: kept */
+	{ "\x80\x80\x80\x80", 4, 4 },
+	{ "", 0, 0 },
+};
+/* clang-format on */
+
+START_TEST(test_utf8_whole)
+{
+	ck_assert_uint_eq(utf8_whole(whole[_i].in, whole[_i].n),
+	    whole[_i].want);
+}
+END_TEST
+
+/* A log line longer than log_msg's buffer is cut before the character
+ * that does not fit, not inside it. */
+START_TEST(test_log_line_cut)
+{
+	char *value, *path, *text, *x, *nl;
+	struct err e;
+
+	test_tmpdir_setup();
+	ck_assert_int_gt(asprintf(&path, "%s/relayq.log", test_dir), 0);
+	ck_assert_int_gt(asprintf(&value, "file:%s", path), 0);
+	log_open("relayq-test", 0);
+	err_clear(&e);
+	ck_assert_msg(log_set_target(value, 0, &e) == 0, "%s", e.msg);
+	x = malloc(2049);
+	memset(x, 'x', 2046);
+	memcpy(x + 2046, "\xc3\xbc", 3);
+	/* 2,046 bytes, then "ü": the buffer (2,048) holds its first byte */
+	log_msg(LOG_INFO, "%s", x);
+	text = test_slurp(path);
+	nl = strchr(text, '\n');
+	ck_assert_ptr_nonnull(nl);
+	ck_assert_msg(nl - text > 2046 && memcmp(nl - 2046, x, 2046) == 0,
+	    "the line does not end in the x's");
+	free(x);
+	free(text);
+	free(path);
+	free(value);
+	test_tmpdir_teardown();
+}
+END_TEST
+
 /* log_sanitize_buf: appends; LOG_TEXT_LINES keeps TAB and LF only. */
 START_TEST(test_buf_forms)
 {
@@ -328,6 +382,8 @@ main(void)
 	tcase_add_loop_test(tc, test_input_cut, 0, TEST_NELEM(multibyte));
 	tcase_add_test(tc, test_ascii_unchanged);
 	tcase_add_test(tc, test_buf_forms);
+	tcase_add_loop_test(tc, test_utf8_whole, 0, TEST_NELEM(whole));
+	tcase_add_test(tc, test_log_line_cut);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }
