@@ -220,7 +220,7 @@ command_status(int status, int timed_out, int timeout_ms, struct buf *err,
 	char why[256];
 	const char *text = buf_cstr(err);
 
-	log_sanitize(why, sizeof(why), text, strcspn(text, "\r\n"));
+	log_sanitize_utf8(why, sizeof(why), text, strcspn(text, "\r\n"));
 	if (!*why)
 		snprintf(why, sizeof(why), "%s", _("no error output"));
 	if (timed_out)

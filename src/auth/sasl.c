@@ -157,7 +157,8 @@ none_left(const struct sasl_ctx *ctx, const char *server_mechs,
 {
 	char offer[256];
 
-	log_sanitize(offer, sizeof(offer), server_mechs, strlen(server_mechs));
+	log_sanitize_utf8(offer, sizeof(offer), server_mechs,
+	    strlen(server_mechs));
 	if (clear_mech != NULL)
 		err_set(e, EX_CONFIG,
 		    _("%s refused %s: it would send the secret "

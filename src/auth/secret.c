@@ -90,7 +90,7 @@ unavailable(struct err *e, const char *why)
 {
 	char clean[256];
 
-	log_sanitize(clean, sizeof(clean), why, strlen(why));
+	log_sanitize_utf8(clean, sizeof(clean), why, strlen(why));
 	err_set(e, EX_UNAVAILABLE,
 	    _("the Secret Service keyring is not "
 	      "reachable (%s); %s"),

@@ -7,6 +7,8 @@
 
 #include "flush/bounce.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
+#include "lib/utf8.h"
 
 void
 bounce_date(time_t t, char *dst, size_t n)
@@ -40,6 +42,7 @@ boundary(const struct bounce_info *b, char *dst, size_t n)
 static void
 readable_part(const struct bounce_info *b, struct buf *out)
 {
+	char diag[BOUNCE_DIAGNOSTIC_MAX];
 	size_t i;
 
 	buf_printf(out, _("This is the mail system (relayq) at host %s.\n\n"),
@@ -85,12 +88,17 @@ readable_part(const struct bounce_info *b, struct buf *out)
 		const struct bounce_rcpt *r = &b->rcpts[i];
 
 		buf_printf(out, "<%s>: ", r->addr);
-		if (r->diagnostic != NULL && r->remote_mta != NULL)
-			buf_printf(out, _("host %s said: %s"), r->remote_mta,
-			    r->diagnostic);
-		else if (r->diagnostic != NULL)
-			buf_adds(out, r->diagnostic);
-		else
+		if (r->diagnostic != NULL) {
+			/* The readable part is UTF-8: the reply or our
+			 * (translated) text as a person reads it. */
+			log_sanitize_utf8(diag, sizeof(diag), r->diagnostic,
+			    strlen(r->diagnostic));
+			if (r->remote_mta != NULL)
+				buf_printf(out, _("host %s said: %s"),
+				    r->remote_mta, diag);
+			else
+				buf_adds(out, diag);
+		} else
 			buf_printf(out, _("delivery status %s"), r->status);
 		if (r->in_reply_to != NULL)
 			buf_printf(out, _(" (in reply to %s command)"),
@@ -103,7 +111,7 @@ readable_part(const struct bounce_info *b, struct buf *out)
 static void
 status_part(const struct bounce_info *b, struct buf *out)
 {
-	char date[64];
+	char date[64], diag[BOUNCE_DIAGNOSTIC_MAX];
 	size_t i;
 
 	buf_printf(out, "Reporting-MTA: dns; %s\n", b->reporting_mta);
@@ -130,9 +138,14 @@ status_part(const struct bounce_info *b, struct buf *out)
 		buf_printf(out, "Status: %s\n", r->status);
 		if (r->remote_mta != NULL)
 			buf_printf(out, "Remote-MTA: dns; %s\n", r->remote_mta);
+		/* message/delivery-status is US-ASCII (RFC 3464 2.1.2; UTF-8
+		 * only in RFC 6533's message/global-delivery-status): a
+		 * UTF-8 reply or our translated text shows '?' here and
+		 * whole in the readable part. */
 		if (r->diagnostic != NULL)
 			buf_printf(out, "Diagnostic-Code: smtp; %s\n",
-			    r->diagnostic);
+			    log_sanitize_ascii(diag, sizeof(diag),
+			        r->diagnostic, strlen(r->diagnostic)));
 		if (r->last_attempt != 0) {
 			bounce_date(r->last_attempt, date, sizeof(date));
 			buf_printf(out, "Last-Attempt-Date: %s\n", date);
@@ -150,12 +163,10 @@ bounce_begin(const struct bounce_info *b, struct buf *out)
 	char date[64], bnd[256];
 	struct buf text = BUF_INIT;
 	const char *cte, *text_cte = "7bit";
-	size_t i;
 
 	readable_part(b, &text);
-	for (i = 0; i < text.len; i++)
-		if ((unsigned char)text.data[i] >= 0x80)
-			text_cte = "8bit";
+	if (utf8_any_8bit(text.data, text.len))
+		text_cte = "8bit";
 	cte = b->original_8bit ? "8bit" : text_cte;
 
 	boundary(b, bnd, sizeof(bnd));

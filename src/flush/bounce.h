@@ -25,12 +25,18 @@ struct bounce_rcpt {
 	const char *addr;   /* Final-Recipient */
 	const char *orcpt;  /* Original-Recipient "rfc822;addr" or NULL */
 	const char *status; /* "5.1.1" */
-	const char
-	    *diagnostic; /* the server's reply "550 5.1.1 ...", or NULL */
+	/* the server's reply "550 5.1.1 ...", or relayq's own (translated)
+	 * text, or NULL; sanitised here: UTF-8 in the readable part, ASCII
+	 * in Diagnostic-Code, at most BOUNCE_DIAGNOSTIC_MAX - 1 bytes */
+	const char *diagnostic;
 	const char *remote_mta;  /* host name of the smarthost, or NULL */
 	const char *in_reply_to; /* "RCPT TO", "end of DATA"... or NULL */
 	time_t last_attempt;     /* 0 when never attempted */
 };
+
+/* The longest diagnostic quoted (a stored reply is at most 512 bytes of
+ * text plus its codes). */
+#define BOUNCE_DIAGNOSTIC_MAX 1024
 
 /* The largest original returned in full when the server's SIZE is not
  * known: Postfix's default message_size_limit. */

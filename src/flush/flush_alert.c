@@ -35,7 +35,7 @@ flush_deadletter(struct flusher *f, const struct envelope *env, const char *why,
 		goto done;
 	if (deadletter_append(path, env->sender, f->now, fd, body, e) < 0)
 		goto done;
-	log_sanitize(safe, sizeof(safe), why, strlen(why));
+	log_sanitize_utf8(safe, sizeof(safe), why, strlen(why));
 	log_msg(LOG_NOTICE,
 	    "%s: to=<%s>, relay=dead.letter, status=saved (%s; "
 	    "appended to %s)",

@@ -16,6 +16,7 @@
 #include "flush/flush_int.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "queue/notice.h"
 
@@ -148,7 +149,7 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	struct buf text = BUF_INIT;
 	const char *remote = f->set.hosts.n > 0 ? f->set.hosts.v[0].host : NULL;
 	size_t i, n = 0;
-	int ended_nl, rc = -1;
+	int ended_nl, text_8bit, rc = -1;
 
 	memset(&nt, 0, sizeof(nt));
 	if (env->sender[0] == '\0') {
@@ -210,6 +211,10 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	b.rcpts = br;
 	b.nrcpts = n;
 	fit_notice(f, env, &b, &text);
+	/* The readable part is 8-bit in a translation with umlauts, or with
+	 * a UTF-8 reply quoted: then the notice is 8BITMIME even when the
+	 * original was not (bounce.c chose its transfer encoding). */
+	text_8bit = utf8_any_8bit(text.data, text.len);
 	if (b.too_big > 0)
 		log_msg(LOG_INFO,
 		    "%s: the notice returns the headers only: the "
@@ -230,7 +235,8 @@ flush_bounce(struct flusher *f, const struct envelope *env,
 	ne.created = f->now;
 	ne.uid = f->o->id->uid;
 	ne.user = f->o->id->user;
-	ne.body = b.original_8bit ? ENVELOPE_BODY_8BITMIME : ENVELOPE_BODY_7BIT;
+	ne.body = b.original_8bit || text_8bit ? ENVELOPE_BODY_8BITMIME :
+	                                         ENVELOPE_BODY_7BIT;
 	if (notice_commit(&nt, &ne, e) < 0)
 		goto done;
 	log_msg(LOG_INFO, "%s: sender %s notice: %s", env->id,

@@ -9,13 +9,18 @@
 
 #include "flush/flush_int.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "transport/net.h"
 
 enum step { S_RESOLVE, S_TCP, S_TLS, S_EHLO, S_AUTH, S_MAIL, S_QUIT, S_N };
 
-/* Step names and result words are fixed (not translated): scripts read
- * them, as they read sendmail -bv's "deliverable". */
+/* Step names and the words after them (ok, FAILED, skipped, none, not
+ * tried; show_*, report_failure, flush_check) are fixed, not translated:
+ * scripts read them, as they read sendmail -bv's "deliverable", and the
+ * step names are protocol names anyway.  relayq(8) and relayq-flush(8)
+ * say so.  The detail after them, the "fix:" line and the last line are
+ * in the user's language. */
 static const char *const step_names[S_N] = {
 	"resolve",
 	"TCP",
@@ -42,11 +47,19 @@ struct check {
 	int no_starttls; /* TLS failed: the server offers none */
 };
 
+/* The detail quotes the server (its EHLO lines, its certificate's names,
+ * its replies) and our translated text: what reaches the terminal is
+ * log.h's UTF-8 form, never the server's escape sequences. */
 static void
 line(struct check *c, enum step s, const char *word, const char *detail)
 {
+	struct buf safe = BUF_INIT;
+
+	if (detail != NULL)
+		log_sanitize_buf(&safe, detail, strlen(detail), LOG_TEXT_UTF8);
 	fprintf(c->out, "%s: %s%s%s\n", step_names[s], word,
-	    detail != NULL && *detail ? ": " : "", detail ? detail : "");
+	    safe.len > 0 ? ": " : "", buf_cstr(&safe));
+	buf_free(&safe);
 }
 
 static void

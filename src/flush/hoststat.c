@@ -207,9 +207,9 @@ hoststat_table(const struct hoststat *h, struct buf *out)
 			strcpy(date, "?");
 		/* The file is in the user's hands: no raw control bytes (an
 		 * escape sequence, a CR) reach the terminal. */
-		log_sanitize(ep, sizeof(ep), h->v[i].endpoint,
+		log_sanitize_utf8(ep, sizeof(ep), h->v[i].endpoint,
 		    strlen(h->v[i].endpoint));
-		log_sanitize(text, sizeof(text), h->v[i].text,
+		log_sanitize_utf8(text, sizeof(text), h->v[i].text,
 		    strlen(h->v[i].text));
 		buf_printf(out, "%-40s %-19s %-6s %s\n", ep, date,
 		    h->v[i].status, text);

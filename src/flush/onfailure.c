@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/i18n.h"
+#include "lib/log.h"
 #include "lib/spawn.h"
 #include "lib/xalloc.h"
 
@@ -28,16 +29,9 @@ onfailure_event_name(enum onfailure_event ev)
 char *
 onfailure_sanitize(const char *s, size_t max)
 {
-	size_t n = s != NULL ? strnlen(s, max) : 0, i;
-	char *r = xmalloc(n + 1);
+	size_t n = s != NULL ? strnlen(s, max) : 0;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		r[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	r[n] = '\0';
-	return r;
+	return log_sanitize_utf8(xmalloc(n + 1), n + 1, s != NULL ? s : "", n);
 }
 
 static void

@@ -47,8 +47,10 @@ struct onfailure_info {
 /* The event's word: "failed" or "delayed". */
 const char *onfailure_event_name(enum onfailure_event ev);
 
-/* Copies s into an allocated string with control characters and DEL
- * replaced by '?', cut at max bytes.  Pure. */
+/* Copies s into an allocated string in log.h's UTF-8 form (control
+ * characters, DEL, C1 and bidi controls and ill-formed UTF-8 replaced by
+ * '?'), cut at max bytes (a character cut there becomes one '?').
+ * Pure. */
 char *onfailure_sanitize(const char *s, size_t max);
 
 /* Builds the command's environment into out (which must be empty): the

@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "message/addr.h"
 #include "queue/envelope.h"
@@ -80,7 +81,10 @@ fe_mail_error(struct fe *fe, const struct err *why)
 	ne.created = now;
 	ne.uid = fe->id.uid;
 	ne.user = fe->id.user;
-	ne.body = ENVELOPE_BODY_UNSET;
+	/* A translation with umlauts, a UTF-8 address in the error: 8-bit
+	 * data, as its Content-Transfer-Encoding says. */
+	ne.body = utf8_any_8bit(text.data, text.len) ? ENVELOPE_BODY_8BITMIME :
+	                                               ENVELOPE_BODY_UNSET;
 	if (notice_commit(&n, &ne, &e) < 0)
 		goto done;
 	log_msg(LOG_INFO, "%s: error report to <%s>: %s", n.m.id, to, why->msg);

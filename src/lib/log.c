@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/i18n.h"
 #include "lib/log.h"
 #include "lib/logtarget.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 
 static const char *log_ident = "relayq";
@@ -233,23 +235,30 @@ sink_reset(void)
 static void
 decide(const struct logtarget *want, int stderr_ok)
 {
-	static const char none[] =
-	    "nor is any fallback (syslog, the "
-	    "journal, the container's log): nothing is logged";
 	struct logtarget use;
-	int any;
+	const char *name;
 
 	sink_reset();
 	if (logtarget_decide(want, stderr_ok, probe_noting, NULL, &use)) {
-		any = use.kind != LOGTARGET_NONE;
-		snprintf(sink.notice, sizeof(sink.notice),
-		    "log_target %s is not "
-		    "usable here (%s); %s%s%s; set log_target in relayq.conf to "
-		    "choose",
-		    want->kind == LOGTARGET_FILE ? want->path :
-		                                   logtarget_describe(want),
-		    sink.why, any ? "logging to " : none,
-		    any ? logtarget_describe(&use) : "", any ? " instead" : "");
+		/* Read by people (relayq check prints it too): translated,
+		 * like the reasons in other log lines. */
+		name = want->kind == LOGTARGET_FILE ? want->path :
+		                                      logtarget_describe(want);
+		if (use.kind != LOGTARGET_NONE)
+			snprintf(sink.notice, sizeof(sink.notice),
+			    _("log_target %s is not usable here (%s); logging "
+			      "to %s instead; set log_target in relayq.conf to "
+			      "choose"),
+			    name, sink.why, logtarget_describe(&use));
+		else
+			snprintf(sink.notice, sizeof(sink.notice),
+			    _("log_target %s is not usable here (%s); nor is "
+			      "any fallback (syslog, the journal, the "
+			      "container's log): nothing is logged; set "
+			      "log_target in relayq.conf to choose"),
+			    name, sink.why);
+		sink.notice[utf8_whole(sink.notice, strlen(sink.notice))] =
+		    '\0';
 		memcpy(sink.fallback, sink.notice, sizeof(sink.fallback));
 	}
 	if (use.kind == LOGTARGET_FILE) {
@@ -376,10 +385,14 @@ log_msg(int prio, const char *fmt, ...)
 	struct logtarget def = { LOGTARGET_SYSLOG, NULL };
 	char line[2048];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* A line cut short never ends in half a UTF-8 character. */
+	if (n >= (int)sizeof(line))
+		line[utf8_whole(line, strlen(line))] = '\0';
 	/* One line per event, whatever a caller passed. */
 	for (char *p = line; (p = strpbrk(p, "\r\n")) != NULL;)
 		*p = ' ';
@@ -395,18 +408,79 @@ log_msg(int prio, const char *fmt, ...)
 	log_line(prio, line, log_stderr_min);
 }
 
-char *
-log_sanitize(char *dst, size_t n, const char *src, size_t len)
+/* ---- sanitising (log.h) ---------------------------------------------- */
+
+/* 1 when code point c is a bidi control (Unicode's Bidi_Control set). */
+static int
+bidi_control(long c)
 {
-	size_t i, o = 0;
+	return c == 0x061c || c == 0x200e || c == 0x200f ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* 1 when character c (-1: an ill-formed sequence) is shown as it is. */
+static int
+shown(long c, unsigned flags)
+{
+	if (c < 0)
+		return 0;
+	if (c < 0x20)
+		return (flags & LOG_TEXT_LINES) && (c == '\t' || c == '\n');
+	if (c < 0x7f)
+		return 1;
+	/* DEL; in the ASCII form every byte >= 0x80; C1 controls */
+	if (c <= 0x9f || !(flags & LOG_TEXT_UTF8))
+		return 0;
+	return !bidi_control(c);
+}
+
+/* The one loop of both forms: writes at most n - 1 bytes and the NUL. */
+static char *
+sanitize(char *dst, size_t n, const char *src, size_t len, unsigned flags)
+{
+	size_t i = 0, o = 0, span = 1;
+	long c;
 
 	if (n == 0)
 		return dst;
-	for (i = 0; i < len && o + 1 < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		dst[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	while (i < len) {
+		if (flags & LOG_TEXT_UTF8)
+			span = utf8_next(src + i, len - i, &c);
+		else
+			c = (unsigned char)src[i];
+		if (!shown(c, flags)) {
+			if (o + 1 >= n)
+				break;
+			dst[o++] = '?';
+		} else {
+			if (o + span >= n)
+				break; /* never half a character */
+			memcpy(dst + o, src + i, span);
+			o += span;
+		}
+		i += span;
 	}
 	dst[o] = '\0';
 	return dst;
+}
+
+char *
+log_sanitize_ascii(char *dst, size_t n, const char *src, size_t len)
+{
+	return sanitize(dst, n, src, len, 0);
+}
+
+char *
+log_sanitize_utf8(char *dst, size_t n, const char *src, size_t len)
+{
+	return sanitize(dst, n, src, len, LOG_TEXT_UTF8);
+}
+
+void
+log_sanitize_buf(struct buf *out, const char *src, size_t len, unsigned flags)
+{
+	char *tmp = xmalloc(len + 1);
+
+	buf_adds(out, sanitize(tmp, len + 1, src, len, flags));
+	free(tmp);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <syslog.h>
 
+#include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/logtarget.h"
 
@@ -46,10 +47,36 @@ void log_set_probe(logtarget_probe_fn fn);
 void log_msg(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Copies at most len bytes of src into dst (size n, always terminated),
- * replacing control characters and bytes >= 0x7f by '?'.  For putting
- * server replies, addresses and header text into logs and terminals.
- * Returns dst. */
-char *log_sanitize(char *dst, size_t n, const char *src, size_t len);
+/* Text from outside (a server's reply, an address, a file name, a
+ * command's stderr) and our own translated text are sanitised before
+ * they are logged or shown, in one of two forms:
+ *
+ *   ASCII  printable ASCII only: every byte < 0x20 or >= 0x7f becomes '?'.
+ *          For what goes back onto the wire or into a field that must be
+ *          ASCII (SMTP replies of -bs, a DSN's Diagnostic-Code).
+ *   UTF-8  well-formed UTF-8 kept (the German "Zeitüberschreitung" of a
+ *          translated message, a UTF-8 address, a server's UTF-8 text);
+ *          replaced by one '?' each: C0 controls, DEL, C1 controls
+ *          (U+0080-U+009F: a C1 CSI starts a terminal escape), the bidi
+ *          controls U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069
+ *          (they reorder what a reader sees), and every ill-formed, overlong,
+ *          surrogate or truncated sequence (utf8.h: one '?' per maximal
+ *          subpart).  For what only people read: terminals, log lines,
+ *          mailq, relayq check, the stored failure text.
+ *
+ * A character is never cut at the end of dst: one that does not fit
+ * whole is left out with all that follows it.  The result is never
+ * longer than the input. */
+#define LOG_TEXT_UTF8 1u  /* the UTF-8 form (else the ASCII form) */
+#define LOG_TEXT_LINES 2u /* also keep TAB and LF (multi-line displays) */
+
+/* Copies at most len bytes of src into dst (size n, always terminated when
+ * n > 0) in the ASCII form.  Returns dst. */
+char *log_sanitize_ascii(char *dst, size_t n, const char *src, size_t len);
+/* The same in the UTF-8 form.  Returns dst. */
+char *log_sanitize_utf8(char *dst, size_t n, const char *src, size_t len);
+/* Appends len bytes of src to out in the form flags says (LOG_TEXT_*). */
+void log_sanitize_buf(struct buf *out, const char *src, size_t len,
+    unsigned flags);
 
 #endif

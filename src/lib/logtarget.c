@@ -2,6 +2,7 @@
  * logtarget.h). */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -84,16 +85,24 @@ logtarget_decide(const struct logtarget *want, int stderr_ok,
 const char *
 logtarget_describe(const struct logtarget *t)
 {
+	/* One buffer for each kind: the fallback line names two targets
+	 * (never of the same kind) in one call. */
+	static char name[LOGTARGET_FILE + 1][160];
+
 	switch (t->kind) {
 	case LOGTARGET_NONE:
-		return "nowhere";
+		return _("nowhere");
 	case LOGTARGET_SYSLOG:
 		return "syslog (" LOGTARGET_DEVLOG ")";
 	case LOGTARGET_JOURNAL:
-		return "the journal (" LOGTARGET_JOURNAL_SOCKET ")";
+		snprintf(name[t->kind], sizeof(name[0]), _("the journal (%s)"),
+		    LOGTARGET_JOURNAL_SOCKET);
+		return name[t->kind];
 	case LOGTARGET_CONTAINER:
-		return "the container's log, PID 1's stderr (" LOGTARGET_CONTAINER_LOG
-		       ")";
+		snprintf(name[t->kind], sizeof(name[0]),
+		    _("the container's log, PID 1's stderr (%s)"),
+		    LOGTARGET_CONTAINER_LOG);
+		return name[t->kind];
 	case LOGTARGET_STDERR:
 		return "stderr";
 	case LOGTARGET_FILE:

@@ -69,8 +69,10 @@ typedef int (*logtarget_probe_fn)(const struct logtarget *t, void *arg);
 int logtarget_decide(const struct logtarget *want, int stderr_ok,
     logtarget_probe_fn probe, void *arg, struct logtarget *use);
 
-/* How a target is named in the fallback line: "syslog (/dev/log)", "the
- * container's log (/proc/1/fd/2)", "FILE", ... (static, or t->path). */
+/* How a target is named in the fallback line and by relayq check, in the
+ * user's language: "syslog (/dev/log)", "the container's log, PID 1's
+ * stderr (/proc/1/fd/2)", "FILE", ... (static, one buffer per kind, or
+ * t->path). */
 const char *logtarget_describe(const struct logtarget *t);
 
 #endif

@@ -52,7 +52,7 @@ bad(const struct ctx *x, const char *why)
 {
 	char snip[96];
 
-	log_sanitize(snip, sizeof(snip), x->s, x->len < 80 ? x->len : 80);
+	log_sanitize_utf8(snip, sizeof(snip), x->s, x->len < 80 ? x->len : 80);
 	return err_set(x->e, EX_DATAERR, _("cannot parse address \"%s%s\": %s"),
 	    snip, x->len > 80 ? "..." : "", why);
 }

@@ -9,48 +9,24 @@
 
 #include "lib/i18n.h"
 #include "lib/log.h"
+#include "lib/utf8.h"
 #include "message/addr.h"
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (len > n)
-		return 0;
-	cp = s[0] & (0x7f >> len);
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
 
 /* No controls, valid UTF-8; sets *utf8 when non-ASCII is present. */
 static const char *
 check_octets(const char *s, int *utf8)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i, n = strlen(s), k;
+	size_t i = 0, n = strlen(s);
+	long cp;
 
-	for (i = 0; i < n; i++) {
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			return _("control character");
-		if (p[i] < 0x80)
-			continue;
-		if ((k = utf8_len(p + i, n - i)) == 0)
+	while (i < n) {
+		i += utf8_next(s + i, n - i, &cp);
+		if (cp < 0)
 			return _("invalid UTF-8");
-		*utf8 = 1;
-		i += k - 1;
+		if (cp < 0x20 || cp == 0x7f)
+			return _("control character");
+		if (cp >= 0x80)
+			*utf8 = 1;
 	}
 	return NULL;
 }
@@ -112,7 +88,7 @@ addr_check_envelope(const char *local, const char *domain, int *smtputf8,
 	if (smtputf8 != NULL)
 		*smtputf8 = utf8;
 	if (why != NULL) {
-		log_sanitize(snip, sizeof(snip), spec, strlen(spec));
+		log_sanitize_utf8(snip, sizeof(snip), spec, strlen(spec));
 		err_set(e, EX_DATAERR,
 		    _("address <%s> cannot be used in SMTP: %s"), snip, why);
 	}

@@ -18,15 +18,11 @@ static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
 static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
-/* Appends s sanitised for a terminal. */
+/* Appends s sanitised for a terminal (UTF-8 kept: log.h). */
 static void
 add_safe(struct buf *out, const char *s)
 {
-	size_t n = strlen(s);
-	char *tmp = xmalloc(n + 1);
-
-	buf_adds(out, log_sanitize(tmp, n + 1, s, n));
-	free(tmp);
+	log_sanitize_buf(out, s, strlen(s), LOG_TEXT_UTF8);
 }
 
 void

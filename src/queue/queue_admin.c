@@ -80,29 +80,13 @@ queue_admin_summary(struct queue *q, time_t now, struct queue_admin_summary *s,
 
 /* ---- show ---------------------------------------------------------------- */
 
-/* Appends n bytes at s for a terminal: valid UTF-8 kept (TAB and newline
- * too when multiline); other control characters (C0, DEL, C1: a C1 CSI
- * could start an escape sequence) and invalid bytes become '?'. */
+/* Appends n bytes at s for a terminal in log.h's UTF-8 form (TAB and
+ * newline kept too when multiline). */
 static void
 add_term(struct buf *out, const char *s, size_t n, int multiline)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len;
-
-	while (i < n) {
-		len = queue_admin_utf8_len(p + i, n - i);
-		if (len == 0 ||
-		    (len == 1 && p[i] < 0x20 &&
-		        !(multiline && (p[i] == '\t' || p[i] == '\n'))) ||
-		    p[i] == 0x7f ||
-		    (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			buf_addc(out, '?'); /* one per character or bad byte */
-			i += len ? len : 1;
-			continue;
-		}
-		buf_add(out, p + i, len);
-		i += len;
-	}
+	log_sanitize_buf(out, s, n,
+	    LOG_TEXT_UTF8 | (multiline ? LOG_TEXT_LINES : 0));
 }
 
 static void
@@ -278,7 +262,7 @@ no_such(struct err *e, const char *id)
 {
 	char safe[80];
 
-	log_sanitize(safe, sizeof(safe), id, strlen(id));
+	log_sanitize_utf8(safe, sizeof(safe), id, strlen(id));
 	return err_set(e, EX_NOINPUT,
 	    _("%s: no such message in the queue "
 	      "(list the queue with mailq)"),

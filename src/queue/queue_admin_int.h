@@ -8,9 +8,6 @@
 #include "lib/buf.h"
 #include "queue/envelope.h"
 
-/* Length (1-4) of the valid UTF-8 sequence at p (n > 0 bytes available),
- * or 0 when p does not start one (ASCII counts as valid, length 1). */
-size_t queue_admin_utf8_len(const unsigned char *p, size_t n);
 /* queue_admin_json_envelope without the closing brace, so that callers
  * can add members. */
 void queue_admin_json_open(struct buf *out, const struct envelope *env);

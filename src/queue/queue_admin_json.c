@@ -8,44 +8,16 @@
 #include <time.h>
 
 #include "lib/strv.h"
+#include "lib/utf8.h"
 #include "queue/queue_admin.h"
 #include "queue/queue_admin_int.h"
-
-size_t
-queue_admin_utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0], v;
-	size_t len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, v = c & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && v < 0x800) ||
-	    (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
-	    (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	return len;
-}
 
 void
 queue_admin_json_string(struct buf *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, len;
+	long cp;
 
 	buf_addc(out, '"');
 	while (i < n) {
@@ -78,11 +50,13 @@ queue_admin_json_string(struct buf *out, const char *s, size_t n)
 				buf_printf(out, "\\u%04x", c);
 			} else if (c < 0x80) {
 				buf_addc(out, (char)c);
-			} else if ((len = queue_admin_utf8_len(p + i, n - i)) ==
-			    0) {
-				buf_adds(out, "\\ufffd");
 			} else {
-				buf_add(out, p + i, len);
+				/* one U+FFFD per ill-formed sequence */
+				len = utf8_next(s + i, n - i, &cp);
+				if (cp < 0)
+					buf_adds(out, "\\ufffd");
+				else
+					buf_add(out, p + i, len);
 				i += len;
 				continue;
 			}

@@ -127,7 +127,7 @@ sweep_one(struct queue *q, const char *dir, const char *name, int orphans,
 	}
 	if (unlink(path) < 0)
 		goto out;
-	log_sanitize(safe, sizeof(safe), name, strlen(name));
+	log_sanitize_utf8(safe, sizeof(safe), name, strlen(name));
 	if (orphans)
 		log_msg(LOG_NOTICE,
 		    "%s: removed orphaned message body (no "

@@ -224,11 +224,12 @@ static const struct family {
 void
 queue_view_label(struct buf *out, const char *s)
 {
-	size_t n = strlen(s);
-	char *tmp = xmalloc(n + 1), *p;
+	struct buf clean = BUF_INIT;
+	const char *p;
 
-	log_sanitize(tmp, n + 1, s, n);
-	for (p = tmp; *p; p++) {
+	/* ASCII: read by machines (metrics, scripts), not only people */
+	log_sanitize_buf(&clean, s, strlen(s), 0);
+	for (p = buf_cstr(&clean); *p; p++) {
 		if (*p == '\\' || *p == '"')
 			buf_addc(out, '\\');
 		if (*p == '\n')
@@ -236,7 +237,7 @@ queue_view_label(struct buf *out, const char *s)
 		else
 			buf_addc(out, *p);
 	}
-	free(tmp);
+	buf_free(&clean);
 }
 
 static void

@@ -67,7 +67,8 @@ void queue_view_summary(struct buf *out, const struct queue_view *v, size_t n,
     enum queue_view_format fmt, int owners, size_t skipped, time_t now);
 
 /* Appends s as a Prometheus/OpenMetrics label value (without quotes):
- * control characters and bytes >= 0x7f become '?', then '\\', '"' and
+ * sanitised in log.h's ASCII form (control characters and bytes >= 0x7f
+ * become '?': the output is read by machines), then '\\', '"' and
  * newline are escaped. */
 void queue_view_label(struct buf *out, const char *s);
 

@@ -66,7 +66,8 @@ validate(const char *addr, struct err *e)
 	if (*addr == '\0' || at == addr || (at != NULL && at[1] == '\0'))
 		return err_set(e, EX_DATAERR,
 		    _("invalid address \"%s\": empty user or domain part"),
-		    log_sanitize(shown, sizeof(shown), addr, strlen(addr)));
+		    log_sanitize_utf8(shown, sizeof(shown), addr,
+		        strlen(addr)));
 	return 0;
 }
 
@@ -289,7 +290,7 @@ rewrite_recipients(const struct rewrite_ctx *ctx, const struct strv *in,
 	for (i = 0; i < in->n; i++)
 		if (rewrite_recipient(ctx, in->v[i], out, trace, e) < 0)
 			return err_wrap(e, _("recipient %s"),
-			    log_sanitize(shown, sizeof(shown), in->v[i],
+			    log_sanitize_utf8(shown, sizeof(shown), in->v[i],
 			        strlen(in->v[i])));
 	return 0;
 }
@@ -303,7 +304,7 @@ rewrite_verify(const struct rewrite_ctx *ctx, const char *addr, struct buf *out)
 	size_t i;
 
 	err_clear(&e);
-	log_sanitize(shown, sizeof(shown), addr, strlen(addr));
+	log_sanitize_utf8(shown, sizeof(shown), addr, strlen(addr));
 	if (rewrite_recipient(ctx, addr, &res, NULL, &e) < 0)
 		buf_printf(out, "%s... undeliverable: %s\n", shown, e.msg);
 	else

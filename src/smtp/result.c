@@ -48,7 +48,7 @@ result_set(struct result *r, enum result_class cls, enum result_scope scope,
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	log_sanitize(r->text, sizeof(r->text), tmp, strlen(tmp));
+	log_sanitize_utf8(r->text, sizeof(r->text), tmp, strlen(tmp));
 }
 
 void
@@ -68,7 +68,7 @@ result_from_reply(struct result *r, int code, const char *enhanced,
 	r->status_derived = enhanced == NULL || enhanced[0] == '\0';
 	set_status(r, enhanced);
 	if (text != NULL)
-		log_sanitize(r->text, sizeof(r->text), text, strlen(text));
+		log_sanitize_utf8(r->text, sizeof(r->text), text, strlen(text));
 }
 
 enum result_action

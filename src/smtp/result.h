@@ -6,8 +6,10 @@
  * carries the SMTP reply code (0 when synthesised locally), an enhanced
  * status code (from the reply, or synthesised: 4.4.1 no answer, 4.4.2
  * connection dropped, 5.3.4 too big, 5.6.7 SMTPUTF8 unsupported, 5.7.8
- * authentication failed...), the command it answers, and sanitised text.
- * Result text is protocol/log text and is never translated.
+ * authentication failed...), the command it answers, and sanitised text:
+ * the server's reply text, or relayq's own, translated (log.h's UTF-8
+ * form: a person reads it in logs, mailq and relayq check; what puts it
+ * on the wire, the DSN's Diagnostic-Code, makes it ASCII there).
  *
  * This module owns the retry/bounce decision (result_action) and the one
  * mapping of outcomes to <sysexits.h> (result_sysexit).  Pure: no I/O,
@@ -73,7 +75,7 @@ struct result {
 	                                 * code, and is never shown as if the
 	                                 * server had written it */
 	const char *stage; /* static: "RCPT TO", "end of DATA"... or NULL */
-	char text[RESULT_TEXT_MAX]; /* printable ASCII only */
+	char text[RESULT_TEXT_MAX]; /* log_sanitize_utf8'd */
 };
 
 /* Sets r to ok with no code, status, stage or text. */

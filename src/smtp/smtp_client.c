@@ -96,7 +96,7 @@ smtp_client_trace(struct smtp_client *c, const char *dir, const char *line,
 
 	if (c->cfg->transcript == NULL)
 		return;
-	log_sanitize(safe, sizeof(safe), line, len);
+	log_sanitize_utf8(safe, sizeof(safe), line, len);
 	c->cfg->transcript(c->cfg->transcript_ctx, dir, safe);
 }
 

@@ -64,7 +64,7 @@ append_text(struct smtp_reply *r, const char *p, size_t len)
 
 	if (have > 0 && have + 1 < sizeof(r->text))
 		r->text[have++] = ' ';
-	log_sanitize(r->text + have, sizeof(r->text) - have, p, len);
+	log_sanitize_utf8(r->text + have, sizeof(r->text) - have, p, len);
 }
 
 static int
@@ -72,7 +72,7 @@ bad_line(struct err *e, const char *line, size_t len)
 {
 	char safe[80];
 
-	log_sanitize(safe, sizeof(safe), line, len);
+	log_sanitize_utf8(safe, sizeof(safe), line, len);
 	return err_set(e, EX_PROTOCOL, _("malformed SMTP reply line \"%s\""),
 	    safe);
 }

@@ -28,13 +28,13 @@
 struct smtp_reply {
 	int code;          /* 200..599 once complete; 0 before */
 	char enhanced[16]; /* "5.1.1" as the server wrote it, or "" */
-	char text
-	    [SMTP_REPLY_TEXT_MAX]; /* lines joined by ' ', the enhanced
-	                            * code stripped where it repeats the
-	                            * first line's, control chars replaced by
-	                            * '?', truncated: for logs and bounces */
-	struct strv lines;         /* raw text of each line (owned) */
-	int done;                  /* the last line has been fed */
+	char text[SMTP_REPLY_TEXT_MAX]; /* lines joined by ' ', the enhanced
+	                                 * code stripped where it repeats the
+	                                 * first line's, sanitised in log.h's
+	                                 * UTF-8 form, truncated: for logs and
+	                                 * bounces */
+	struct strv lines;              /* raw text of each line (owned) */
+	int done;                       /* the last line has been fed */
 };
 
 void smtp_reply_init(struct smtp_reply *r);

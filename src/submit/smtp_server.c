@@ -77,7 +77,7 @@ reply_err(struct session *s, const struct err *he, int temp_code, int perm_code)
 {
 	char msg[512];
 
-	log_sanitize(msg, sizeof(msg), he->msg, strlen(he->msg));
+	log_sanitize_ascii(msg, sizeof(msg), he->msg, strlen(he->msg));
 	switch (he->code) {
 	case EX_TEMPFAIL:
 		reply(s, "%d 4.3.0 %s", temp_code, msg);
@@ -118,7 +118,7 @@ reply_unsupported(struct session *s, const char *key)
 {
 	char k[65];
 
-	log_sanitize(k, sizeof(k), key, strlen(key));
+	log_sanitize_ascii(k, sizeof(k), key, strlen(key));
 	reply(s, "555 5.5.4 Unsupported option: %s", k);
 }
 

@@ -8,23 +8,13 @@
 #include <sysexits.h>
 
 #include "lib/i18n.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "queue/envelope.h"
 #include "submit/submit_int.h"
 #include "submit/tmpguard.h"
 
 #define SUBMIT_WBUF (64 * 1024)
-
-static int
-has_8bit(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return 1;
-	return 0;
-}
 
 static int
 flush_out(struct submission *s, struct err *e)
@@ -41,7 +31,7 @@ flush_out(struct submission *s, struct err *e)
 int
 submit_emit(struct submission *s, const char *p, size_t n, struct err *e)
 {
-	if (!s->eightbit && has_8bit(p, n))
+	if (!s->eightbit && utf8_any_8bit(p, n))
 		s->eightbit = 1;
 	buf_add(&s->out, p, n);
 	s->size += n;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/i18n.h"
+#include "lib/utf8.h"
 #include "message/addr.h"
 #include "message/headers.h"
 #include "rewrite/from_policy.h"
@@ -21,36 +22,15 @@
 static int
 is_raw_utf8(const char *p, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0, k, len;
+	size_t i = 0;
+	long cp;
 	int any = 0;
 
 	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xC2 && s[i] <= 0xDF)
-			len = 2;
-		else if (s[i] >= 0xE0 && s[i] <= 0xEF)
-			len = 3;
-		else if (s[i] >= 0xF0 && s[i] <= 0xF4)
-			len = 4;
-		else
+		i += utf8_next(p + i, n - i, &cp);
+		if (cp < 0)
 			return 0;
-		if (n - i < len)
-			return 0;
-		for (k = 1; k < len; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-		/* Overlong 3- and 4-byte forms, surrogates, above U+10FFFF. */
-		if ((s[i] == 0xE0 && s[i + 1] < 0xA0) ||
-		    (s[i] == 0xED && s[i + 1] > 0x9F) ||
-		    (s[i] == 0xF0 && s[i + 1] < 0x90) ||
-		    (s[i] == 0xF4 && s[i + 1] > 0x8F))
-			return 0;
-		i += len;
-		any = 1;
+		any |= cp >= 0x80;
 	}
 	return any;
 }

@@ -3,7 +3,9 @@
  * Oracles beyond the sanitisers: whatever parses formats to text that
  * parses to the same text; merging a table into a copy of itself changes
  * nothing; the table printed for hoststat(8) holds no control character
- * other than the newline ending each line (it goes to a terminal). */
+ * other than the newline ending each line (it goes to a terminal), and is
+ * what log.h's UTF-8 form lets through (well-formed UTF-8, no C1 or bidi
+ * control): sanitising it again leaves it as it is. */
 #include "config.h"
 
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include "flush/hoststat.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,7 +23,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hoststat a = HOSTSTAT_INIT, b = HOSTSTAT_INIT;
-	struct buf fa = BUF_INIT, fb = BUF_INIT, t = BUF_INIT;
+	struct buf fa = BUF_INIT, fb = BUF_INIT, t = BUF_INIT, again = BUF_INIT;
 	struct err e;
 	size_t i;
 
@@ -38,11 +41,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			        t.data[i] != '\n') ||
 			    t.data[i] == 0x7f)
 				abort();
+		log_sanitize_buf(&again, t.data, t.len,
+		    LOG_TEXT_UTF8 | LOG_TEXT_LINES);
+		if (again.len != t.len ||
+		    memcmp(again.data, t.data, t.len) != 0)
+			abort();
 	}
 	hoststat_free(&a);
 	hoststat_free(&b);
 	buf_free(&fa);
 	buf_free(&fb);
 	buf_free(&t);
+	buf_free(&again);
 	return 0;
 }

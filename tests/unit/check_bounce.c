@@ -125,6 +125,49 @@ START_TEST(test_failed_too_big)
 }
 END_TEST
 
+/* A diagnostic in UTF-8 (our translated text, or a server's): whole in the
+ * readable part (charset=utf-8, 8bit), ASCII in Diagnostic-Code (RFC 3464:
+ * message/delivery-status is US-ASCII); controls and bidi controls become
+ * '?' in both. */
+START_TEST(test_utf8_diagnostic)
+{
+	static const struct bounce_rcpt r[] = {
+		{ "bob@example.test", NULL, "4.4.7",
+		    "keine Verbindung: Zeit\xc3\xbc"
+		    "berschreitung\xe2\x80\xae\x1b[2J",
+		    NULL, NULL, 0 },
+	};
+	struct bounce_info b;
+	struct buf out = BUF_INIT;
+	const char *s, *status;
+
+	memset(&b, 0, sizeof(b));
+	b.action = BOUNCE_FAILED;
+	b.reporting_mta = "host.example.test";
+	b.domain = "example.test";
+	b.to = "alice@example.test";
+	b.queue_id = b.unique = "1A2B3C4D5E";
+	b.rcpts = r;
+	b.nrcpts = 1;
+	bounce_begin(&b, &out);
+	s = buf_cstr(&out);
+	status = strstr(s, "Content-Type: message/delivery-status");
+	ck_assert_ptr_nonnull(status);
+	ck_assert_ptr_nonnull(strstr(s,
+	    "<bob@example.test>: keine Verbindung: Zeit\xc3\xbc"
+	    "berschreitung??[2J\n"));
+	ck_assert_ptr_nonnull(strstr(s,
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "Content-Transfer-Encoding: 8bit\n"));
+	ck_assert_ptr_nonnull(strstr(status,
+	    "Diagnostic-Code: smtp; keine Verbindung: "
+	    "Zeit??berschreitung????[2J\n"));
+	for (; *status; status++)
+		ck_assert_int_lt((unsigned char)*status, 0x80);
+	buf_free(&out);
+}
+END_TEST
+
 /* from_address: the notice's From: is that address, nothing else moves. */
 START_TEST(test_from_address)
 {
@@ -194,6 +237,7 @@ main(void)
 	tcase_add_test(tc, test_delayed_headers);
 	tcase_add_test(tc, test_failed_too_big);
 	tcase_add_test(tc, test_from_address);
+	tcase_add_test(tc, test_utf8_diagnostic);
 	tcase_add_test(tc, test_date_zone);
 	suite_add_tcase(s, tc);
 	return check_main(s);

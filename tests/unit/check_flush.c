@@ -34,6 +34,53 @@ static const char *const s421a[] = { HELLO, MAIL, TO("a@x.test"), DATA,
 static const char *const s421b[] = { HELLO, MAIL, TO("b@x.test"), DATA, BYE };
 static const char *const s421c[] = { HELLO, MAIL, TO("c@x.test"), DATA, BYE };
 
+/* relayq check --connect against a server whose EHLO lines and reply
+ * carry UTF-8, terminal escapes, a C1 CSI and a bidi override: the UTF-8
+ * is shown whole, the rest as '?', the step words as they are. */
+static const char *const shostile[] = { "S:220 mx.test ESMTP",
+	"C:EHLO client.test",
+	"S:250-mx.test Gr\xc3\xbc\xc3\x9f"
+	"e\x1b[2J",
+	"S:250-SIZE 1000\xc2\x9b"
+	"31m",
+	"S:250 8BITMIME\xe2\x80\xae", "C:MAIL FROM:<s@x.test>",
+	"S:250 2.1.0 Absender \xc3\xbc\x07ok", "C:RSET", "S:250 ok", BYE };
+
+START_TEST(test_check_hostile_server)
+{
+	static const struct flush_fx_peer peers[] = { { shostile,
+	    NELEM(shostile) } };
+	struct flush_fx x;
+	struct err e;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	flush_fx_init(&x, conf_plain, peers, NELEM(peers));
+	f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	err_clear(&e);
+	rc = flush_check(&x.o, "s@x.test", f, &e);
+	fclose(f);
+	ck_assert_msg(rc == EX_OK, "%d: %s\n%s", rc, e.msg, out);
+	ck_assert_msg(strstr(out,
+	                  "EHLO: ok: mx.test Gr\xc3\xbc\xc3\x9f"
+	                  "e?[2J: "
+	                  "SIZE 1000?31m, 8BITMIME?\n") != NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out,
+	                  "MAIL FROM: ok: <s@x.test> (250 2.1.0 Absender "
+	                  "\xc3\xbc?ok)\n") != NULL,
+	    "%s", out);
+	ck_assert_ptr_null(strchr(out, '\x1b'));
+	ck_assert_ptr_null(strstr(out, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(out, "\xe2\x80\xae"));
+	free(out);
+	flush_fx_free(&x);
+}
+END_TEST
+
 START_TEST(test_421_after_mail)
 {
 	static const struct flush_fx_peer peers[] = { { s421a, NELEM(s421a) },
@@ -355,6 +402,7 @@ main(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_421_after_mail);
+	tcase_add_test(tc, test_check_hostile_server);
 	tcase_add_test(tc, test_reset_between_messages);
 	tcase_add_test(tc, test_452_some_rcpts);
 	tcase_add_test(tc, test_max_recipients);

@@ -25,6 +25,9 @@ static const struct { const char *in; size_t max; const char *out; } sanitise[] 
 	{ "del\x7f", 100, "del?" },
 	{ "\xc3\xa9t\xc3\xa9", 100, "\xc3\xa9t\xc3\xa9" },   /* UTF-8 kept */
 	{ "abcdef", 3, "abc" },
+	{ "Zeit\xc3\xbc" "berschreitung", 100, "Zeit\xc3\xbc" "berschreitung" },
+	{ "c1\xc2\x9b" "bidi\xe2\x80\xae" "bad\xff", 100, "c1?bidi?bad?" },
+	{ "Zeit\xc3\xbc", 5, "Zeit?" },   /* cut inside the character */
 	{ "", 10, "" },
 };
 /* clang-format on */

@@ -110,7 +110,7 @@ static const struct {
 	{ "x\xff", 0, "\"x\\ufffd\"" },
 	{ "\x80", 0, "\"\\ufffd\"" },                                 /* stray */
 	{ "\xc3", 0, "\"\\ufffd\"" },                                 /* truncated */
-	{ "a\xe2\x82", 0, "\"a\\ufffd\\ufffd\"" },                    /* truncated */
+	{ "a\xe2\x82", 0, "\"a\\ufffd\"" },               /* truncated: one */
 	{ "\xc3(", 0, "\"\\ufffd(\"" },                               /* bad cont. */
 	{ "\xc0\xaf", 0, "\"\\ufffd\\ufffd\"" },                      /* overlong / */
 	{ "\xe0\x80\xaf", 0, "\"\\ufffd\\ufffd\\ufffd\"" },           /* overlong */

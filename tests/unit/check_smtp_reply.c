@@ -48,7 +48,11 @@ static const struct {
 	{ "250x ok", -1, 0, NULL, NULL, 0 },
 	{ "199 too low", -1, 0, NULL, NULL, 0 },
 	{ "600 too high", -1, 0, NULL, NULL, 0 },
-	{ "250 ctl\x01\x7f\xc3\xa9", 1, 250, "", "ctl????", 1 },
+	/* UTF-8 text kept for display (log.h), controls, C1, bidi and bad
+	 * bytes replaced */
+	{ "250 ctl\x01\x7f\xc3\xa9", 1, 250, "", "ctl??\xc3\xa9", 1 },
+	{ "550 5.1.1 Empf\xc3\xa4nger \xc2\x9b\xe2\x80\xae\xff", 1, 550, "5.1.1",
+	    "Empf\xc3\xa4nger ???", 1 },
 };
 /* clang-format on */
 

@@ -39,7 +39,7 @@ fail(struct script_stream *sc, const char *what, const char *a, size_t alen)
 
 	if (sc->error[0] != '\0')
 		return;
-	log_sanitize(safe, sizeof(safe), a, alen);
+	log_sanitize_utf8(safe, sizeof(safe), a, alen);
 	snprintf(sc->error, sizeof(sc->error), "step %zu (%s): %s \"%s\"",
 	    sc->pos, sc->pos < sc->nsteps ? sc->steps[sc->pos] : "end", what,
 	    safe);
