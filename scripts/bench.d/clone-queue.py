@@ -4,7 +4,10 @@
 Turn the one message in QUEUE_DIR (env/ID + new/ID, as relayq wrote it)
 into COUNT copies that are not due: each copy gets a fresh queue id below
 the original one (ids sort by time, so the copies look older) and the
-envelope line `next-attempt NEXT_ATTEMPT`.  Bodies and envelopes are
+envelope line `next-attempt NEXT_ATTEMPT`, without the flag
+`session-deferred` (the template was deferred by a smarthost that was
+down, and such a message is due as soon as a run opens a session, whatever
+its next-attempt: doc/QUEUE.md).  Bodies and envelopes are
 plain copies (no hard links: a body is also the message's lock).  Not
 fsynced: this builds a fixture, it is not timed.  Used by scripts/bench.
 """
@@ -30,6 +33,16 @@ def enc(n):
     return "".join(reversed(out))
 
 
+def not_due(ln, nxt):
+    """One envelope line of a copy that is not due before NEXT_ATTEMPT."""
+    if ln.startswith("next-attempt "):
+        return "next-attempt %d" % nxt
+    if ln.startswith("flags "):
+        flags = [f for f in ln[len("flags "):].split(",") if f != "session-deferred"]
+        return "flags " + ",".join(flags) if flags else None
+    return ln
+
+
 def main():
     os.umask(0o077)
     qdir, count, nxt = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -49,11 +62,12 @@ def main():
             if ln.startswith("id "):
                 ln = "id " + qid
             elif ln.startswith("next-attempt "):
-                ln = "next-attempt %d" % nxt
                 seen_next = True
             elif ln == "end" and not seen_next:
                 sys.exit("clone-queue: the template envelope has no next-attempt line")
-            out.append(ln)
+            ln = not_due(ln, nxt)
+            if ln is not None:
+                out.append(ln)
         tmp = os.path.join(qdir, "tmp", qid + ".clone")
         with open(tmp, "w") as f:
             f.write("\n".join(out))
@@ -62,8 +76,8 @@ def main():
     # The template itself becomes a not-due copy too.
     with open(os.path.join(qdir, "env", src)) as f:
         text = f.read()
-    text = "\n".join("next-attempt %d" % nxt if ln.startswith("next-attempt ") else ln
-                     for ln in text.split("\n"))
+    text = "\n".join(ln for ln in (not_due(ln, nxt) for ln in text.split("\n"))
+                     if ln is not None)
     with open(os.path.join(qdir, "env", src), "w") as f:
         f.write(text)
 
