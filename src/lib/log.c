@@ -479,7 +479,18 @@ log_sanitize_utf8(char *dst, size_t n, const char *src, size_t len)
 void
 log_sanitize_buf(struct buf *out, const char *src, size_t len, unsigned flags)
 {
-	char *tmp = xmalloc(len + 1);
+	char *tmp;
+	size_t i;
+
+	/* Printable ASCII is shown as it is in every form (shown()): the
+	 * common case, without the copy (mailq sanitises every field). */
+	for (i = 0; i < len && src[i] >= 0x20 && src[i] < 0x7f; i++)
+		;
+	if (i == len) {
+		buf_add(out, src, len);
+		return;
+	}
+	tmp = xmalloc(len + 1);
 
 	buf_adds(out, sanitize(tmp, len + 1, src, len, flags));
 	free(tmp);

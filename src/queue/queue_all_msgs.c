@@ -35,34 +35,6 @@ record(struct buf *out, char kind, const char *id, const char *p, size_t n)
 	buf_add(out, p, n);
 }
 
-int
-queue_all_collect(struct queue *q, void *arg, struct buf *out, struct err *e)
-{
-	struct strv ids = STRV_INIT;
-	struct buf b = BUF_INIT;
-	struct envelope env;
-	struct err re;
-	size_t i;
-
-	(void)arg;
-	if (queue_scan(q, &ids, e) < 0)
-		return -1;
-	for (i = 0; i < ids.n; i++) {
-		err_clear(&re);
-		buf_reset(&b);
-		if (queue_env_read(q, ids.v[i], &env, &re) == 0) {
-			envelope_format(&env, &b);
-			record(out, 'E', ids.v[i], b.data, b.len);
-		} else if (re.code != EX_NOINPUT) {
-			record(out, 'D', ids.v[i], re.msg, strlen(re.msg));
-		}
-		envelope_free(&env);
-	}
-	buf_free(&b);
-	strv_free(&ids);
-	return 0;
-}
-
 static struct queue_all_msg *
 new_msg(struct queue_all_msgs *m, const char *id)
 {
@@ -77,6 +49,59 @@ new_msg(struct queue_all_msgs *m, const char *id)
 	envelope_init(&g->env);
 	memcpy(g->id, id, QUEUE_ID_LEN + 1);
 	return g;
+}
+
+/* Reads every envelope of q into m (appending), as queue_all_collect
+ * describes.  Returns 0, or -1 when q cannot be listed. */
+static int
+read_msgs(struct queue *q, struct queue_all_msgs *m, struct err *e)
+{
+	struct strv ids = STRV_INIT;
+	struct queue_all_msg *g;
+	struct err re;
+	size_t i;
+
+	if (queue_scan(q, &ids, e) < 0)
+		return -1;
+	for (i = 0; i < ids.n; i++) {
+		err_clear(&re);
+		g = new_msg(m, ids.v[i]);
+		if (queue_env_read(q, ids.v[i], &g->env, &re) == 0)
+			continue;
+		envelope_free(&g->env);
+		if (re.code == EX_NOINPUT)
+			m->n--; /* removed meanwhile */
+		else
+			g->damaged = xstrdup(re.msg);
+	}
+	strv_free(&ids);
+	return 0;
+}
+
+int
+queue_all_collect(struct queue *q, void *arg, struct buf *out, struct err *e)
+{
+	struct queue_all_msgs m = { NULL, 0, 0 };
+	struct buf b = BUF_INIT;
+	struct queue_all_msg *g;
+	size_t i;
+
+	(void)arg;
+	if (read_msgs(q, &m, e) < 0)
+		return -1;
+	for (i = 0; i < m.n; i++) {
+		g = &m.v[i];
+		if (g->damaged != NULL) {
+			record(out, 'D', g->id, g->damaged, strlen(g->damaged));
+		} else {
+			buf_reset(&b);
+			envelope_format(&g->env, &b);
+			record(out, 'E', g->id, b.data, b.len);
+		}
+	}
+	buf_free(&b);
+	queue_all_msgs_free(&m);
+	return 0;
 }
 
 /* Parses "K ID LEN\n" at p; returns the header's length or 0. */
@@ -139,6 +164,15 @@ queue_all_parse(const char *p, size_t len, struct queue_all_msgs *m,
 	return 0;
 }
 
+/* queue_all_fn for a queue read in-process: the messages straight into
+ * arg, a struct queue_all_msgs (no records to format and parse again). */
+static int
+read_inproc(struct queue *q, void *arg, struct buf *out, struct err *e)
+{
+	(void)out;
+	return read_msgs(q, arg, e);
+}
+
 int
 queue_all_read(const struct queue_all_q *q, struct queue_all_msgs *m,
     struct err *e)
@@ -147,6 +181,8 @@ queue_all_read(const struct queue_all_q *q, struct queue_all_msgs *m,
 	char who[24];
 	int rc;
 
+	if (q->inproc)
+		return queue_all_run(q, read_inproc, m, NULL, e);
 	rc = queue_all_run(q, queue_all_collect, NULL, &b, e);
 	if (rc == 0 &&
 	    (rc = queue_all_parse(b.data ? b.data : "", b.len, m, e)) < 0)
