@@ -76,9 +76,11 @@ is "$first" "$NRCPT" "the first transaction offered all $NRCPT recipients"
 rest=$(awk '/^>>> MAIL FROM/ { n++; if (n > 1) { t++; c = 0 } } n > 1 && /^>>> RCPT TO/ { c++; if (c > m) m = c }
 	END { print t, m }' "$T/out2")
 sessions=$(tail -n +"$((mark + 1))" "$POSTFIX_LOG" | grep -c '/submission/smtpd\[[0-9]*\]: connect from')
-if grep -q '^<<< 421' "$T/out2"; then
+if grep -q -e '^<<< 421' -e 'ended the session' "$T/out2"; then
 	# Postfix counted the excess as errors and closed before DATA:
-	# nothing went in the first transaction.
+	# nothing went in the first transaction.  Its 421 may never be read:
+	# when it resets the connection while relayq-flush is still sending
+	# RCPTs, the client sees "Connection reset by peer" instead.
 	is "$rest" "$((NRCPT / 100)) 100" "then $((NRCPT / 100)) transactions of at most 100"
 	is "$sessions" 2 "after the server's 421 the message went on over a second session"
 else
