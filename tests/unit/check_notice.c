@@ -41,22 +41,6 @@ teardown(void)
 	test_tmpdir_teardown();
 }
 
-/* Number of entries in dir, not counting . and .. */
-static int
-count(const char *dir)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0;
-	closedir(d);
-	return n;
-}
-
 static char *
 slurp_body(const char *id)
 {
@@ -122,9 +106,9 @@ START_TEST(test_commit)
 	body = slurp_body(id);
 	ck_assert_str_eq(body, "Subject: x\n\nreport\n");
 	free(body);
-	ck_assert_int_eq(count(q.tmp), 0);
-	ck_assert_int_eq(count(q.new), 1);
-	ck_assert_int_eq(count(q.env), 1);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 1);
+	ck_assert_int_eq(test_count_entries(q.env), 1);
 }
 END_TEST
 
@@ -138,12 +122,12 @@ START_TEST(test_abort)
 	err_clear(&e);
 	ck_assert_msg(notice_create(&n, &q, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(notice_write(&n, "partial", 7, &e), 0);
-	ck_assert_int_eq(count(q.tmp), 1);
+	ck_assert_int_eq(test_count_entries(q.tmp), 1);
 	notice_abort(&n);
 	notice_abort(&n);
-	ck_assert_int_eq(count(q.tmp), 0);
-	ck_assert_int_eq(count(q.new), 0);
-	ck_assert_int_eq(count(q.env), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 0);
+	ck_assert_int_eq(test_count_entries(q.env), 0);
 }
 END_TEST
 
@@ -160,8 +144,8 @@ START_TEST(test_create_fails)
 	ck_assert_int_ne(e.code, 0);
 	ck_assert(strstr(e.msg, q.tmp) != NULL);
 	notice_abort(&n);
-	ck_assert_int_eq(count(q.new), 0);
-	ck_assert_int_eq(count(q.env), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 0);
+	ck_assert_int_eq(test_count_entries(q.env), 0);
 }
 END_TEST
 
@@ -186,8 +170,8 @@ START_TEST(test_commit_fails)
 	ck_assert_int_ne(e.code, 0);
 	ck_assert_int_eq(n.open, 0);
 	notice_abort(&n);
-	ck_assert_int_eq(count(q.tmp), 0);
-	ck_assert_int_eq(count(q.new), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 0);
 }
 END_TEST
 

@@ -40,21 +40,6 @@ setup(void)
 }
 
 static int
-count(const char *dir)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0;
-	closedir(d);
-	return n;
-}
-
-static int
 exists(const char *dir, const char *name)
 {
 	char *p = xasprintf("%s/%s", dir, name);
@@ -199,7 +184,7 @@ START_TEST(test_open_refuses_other_owner)
 	              "or configure a queue directory of your own",
 	        dir);
 	ck_assert_str_eq(e.msg, want);
-	ck_assert_int_eq(count(dir), 0);
+	ck_assert_int_eq(test_count_entries(dir), 0);
 	ck_assert_ptr_null(q2.dir);
 	free(want);
 	free(dir);
@@ -362,7 +347,7 @@ START_TEST(test_id_unique_10000)
 		close(m.body.fd); /* keep tmp/ID: the name stays taken */
 		free(m.body.path);
 	}
-	ck_assert_int_eq(count(q.tmp), N);
+	ck_assert_int_eq(test_count_entries(q.tmp), N);
 	qsort(ids, N, sizeof(char *), cmp_str);
 	for (i = 1; i < N; i++)
 		ck_assert_str_ne(ids[i], ids[i - 1]);
@@ -405,7 +390,7 @@ START_TEST(test_id_unique_concurrent)
 	}
 	ck_assert_int_eq(queue_scan(&q, &ids, &e), 0);
 	ck_assert_uint_eq(ids.n, P * EACH);
-	ck_assert_int_eq(count(q.new), P * EACH);
+	ck_assert_int_eq(test_count_entries(q.new), P * EACH);
 	for (i = 1; i < P * EACH; i++)
 		ck_assert_str_gt(ids.v[i], ids.v[i - 1]);
 	strv_free(&ids);
@@ -446,9 +431,9 @@ START_TEST(test_abort_leaves_nothing)
 	ck_assert_int_eq(write(m.body.fd, "x\n", 2), 2);
 	queue_msg_abort(&q, &m);
 	queue_msg_abort(&q, &m);
-	ck_assert_int_eq(count(q.tmp), 0);
-	ck_assert_int_eq(count(q.new), 0);
-	ck_assert_int_eq(count(q.env), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 0);
+	ck_assert_int_eq(test_count_entries(q.env), 0);
 }
 END_TEST
 
@@ -461,7 +446,7 @@ START_TEST(test_commit)
 	struct err e;
 
 	queue_one(&m, "Subject: hi\n\nbody\n", &env);
-	ck_assert_int_eq(count(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
 	ck_assert_int_eq(exists(q.new, m.id), 1);
 	ck_assert_int_eq(exists(q.env, m.id), 1);
 	ck_assert_str_eq(env.id, m.id);
@@ -495,7 +480,7 @@ START_TEST(test_crash_between_renames)
 	ck_assert_int_eq(queue_msg_commit_body(&q, &m, &e), 0);
 	ck_assert_int_eq(m.placed, 1);
 	/* crash here */
-	ck_assert_int_eq(count(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
 	ck_assert_int_eq(exists(q.new, m.id), 1);
 	ck_assert_int_eq(queue_scan(&q, &ids, &e), 0);
 	ck_assert_uint_eq(ids.n, 0);
@@ -506,7 +491,7 @@ START_TEST(test_crash_between_renames)
 	                     &removed, &e),
 	    0);
 	ck_assert_uint_eq(removed, 1);
-	ck_assert_int_eq(count(q.new), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 0);
 }
 END_TEST
 
@@ -526,14 +511,14 @@ START_TEST(test_crash_env_tmp)
 	    0);
 	close(t.fd);
 	/* crash here */
-	ck_assert_int_eq(count(q.tmp), 1);
-	ck_assert_int_eq(count(q.env), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 1);
+	ck_assert_int_eq(test_count_entries(q.env), 0);
 	age(q.tmp, strrchr(t.path, '/') + 1, QUEUE_STALE_SECS + 10);
 	age(q.new, m.id, QUEUE_STALE_SECS + 10);
 	ck_assert_int_eq(queue_sweep(&q, time(NULL), &removed, &e), 0);
 	ck_assert_uint_eq(removed, 2);
-	ck_assert_int_eq(count(q.tmp), 0);
-	ck_assert_int_eq(count(q.new), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 0);
 	free(t.path);
 }
 END_TEST
@@ -553,7 +538,7 @@ START_TEST(test_sweep_tmp)
 	age(q.tmp, m.id, QUEUE_STALE_SECS + 600);
 	ck_assert_int_eq(queue_sweep(&q, time(NULL), &removed, &e), 0);
 	ck_assert_uint_eq(removed, 1);
-	ck_assert_int_eq(count(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
 	free(m.body.path);
 }
 END_TEST
@@ -593,8 +578,8 @@ START_TEST(test_commit_env_fails_cleans)
 	ck_assert_int_eq(queue_msg_commit(&q, &m, &env, &e), -1);
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
 	ck_assert_ptr_nonnull(strstr(e.msg, "cannot rename into place"));
-	ck_assert_int_eq(count(q.tmp), 0);
-	ck_assert_int_eq(count(q.new), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 0);
 	envelope_free(&env);
 }
 END_TEST
@@ -612,8 +597,8 @@ START_TEST(test_commit_body_fails_cleans)
 	envelope_add_rcpt(&env, "x@y");
 	ck_assert_int_eq(queue_msg_commit(&q, &m, &env, &e), -1);
 	ck_assert_int_eq(m.placed, 0);
-	ck_assert_int_eq(count(q.tmp), 0);
-	ck_assert_int_eq(count(q.env), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.env), 0);
 	envelope_free(&env);
 }
 END_TEST
@@ -646,8 +631,8 @@ START_TEST(test_commit_collision_keeps_other)
 	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
 	fclose(f);
 	ck_assert_str_eq(got, "theirs\n");
-	ck_assert_int_eq(count(q.tmp), 0);
-	ck_assert_int_eq(count(q.env), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.env), 0);
 	free(other);
 	envelope_free(&env);
 }
@@ -665,7 +650,7 @@ START_TEST(test_update)
 	env.rcpt[0].state = RCPT_DONE;
 	rcpt_reply_set(&env.rcpt[0].reply, 250, "2.0.0", "Ok");
 	ck_assert_int_eq(queue_env_write(&q, &env, &e), 0);
-	ck_assert_int_eq(count(q.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.tmp), 0);
 	ck_assert_int_eq(queue_env_read(&q, m.id, &back, &e), 0);
 	ck_assert_uint_eq(back.attempts, 3);
 	ck_assert_int_eq(back.rcpt[0].state, RCPT_DONE);
@@ -688,7 +673,8 @@ START_TEST(test_remove)
 
 	queue_one(&m, "x\n", &env);
 	ck_assert_int_eq(queue_remove(&q, m.id, &e), 0);
-	ck_assert_int_eq(count(q.new) + count(q.env), 0);
+	ck_assert_int_eq(test_count_entries(q.new) + test_count_entries(q.env),
+	    0);
 	ck_assert_int_eq(queue_remove(&q, m.id, &e), 0);
 	envelope_free(&env);
 
@@ -698,7 +684,7 @@ START_TEST(test_remove)
 	age(q.new, m.id, QUEUE_STALE_SECS + 1);
 	ck_assert_int_eq(queue_sweep(&q, time(NULL), &removed, &e), 0);
 	ck_assert_uint_eq(removed, 1);
-	ck_assert_int_eq(count(q.new), 0);
+	ck_assert_int_eq(test_count_entries(q.new), 0);
 	free(envp);
 	envelope_free(&env);
 }
@@ -731,9 +717,12 @@ START_TEST(test_move)
 	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
 	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
 	close(fd);
-	ck_assert_int_eq(count(q.new) + count(q.env) + count(q.tmp), 0);
-	ck_assert_int_eq(count(t.new) + count(t.env), 2);
-	ck_assert_int_eq(count(t.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.new) + test_count_entries(q.env) +
+	        test_count_entries(q.tmp),
+	    0);
+	ck_assert_int_eq(test_count_entries(t.new) + test_count_entries(t.env),
+	    2);
+	ck_assert_int_eq(test_count_entries(t.tmp), 0);
 	body = test_slurp_at(t.new, m.id);
 	ck_assert_str_eq(body, "moved body\n");
 	free(body);
@@ -771,9 +760,12 @@ START_TEST(test_move_crash_after_commit)
 	ck_assert_int_eq(queue_lock(&q, m.id, &fd, &e), 0);
 	ck_assert_msg(queue_move(&q, &t, m.id, fd, &e) == 0, "%s", e.msg);
 	close(fd);
-	ck_assert_int_eq(count(q.new) + count(q.env), 0);
-	ck_assert_int_eq(count(t.env) + count(t.new), 2);
-	ck_assert_int_eq(count(t.tmp), 0); /* nothing was copied again */
+	ck_assert_int_eq(test_count_entries(q.new) + test_count_entries(q.env),
+	    0);
+	ck_assert_int_eq(test_count_entries(t.env) + test_count_entries(t.new),
+	    2);
+	ck_assert_int_eq(test_count_entries(t.tmp),
+	    0); /* nothing was copied again */
 	free(src);
 	free(dst);
 	envelope_free(&env);
@@ -810,9 +802,10 @@ START_TEST(test_move_crash_before_commit)
 	body = test_slurp_at(t.new, m.id);
 	ck_assert_str_eq(body, "the real one\n");
 	free(body);
-	ck_assert_int_eq(count(t.env), 1);
-	ck_assert_int_eq(count(t.tmp), 0);
-	ck_assert_int_eq(count(q.new) + count(q.env), 0);
+	ck_assert_int_eq(test_count_entries(t.env), 1);
+	ck_assert_int_eq(test_count_entries(t.tmp), 0);
+	ck_assert_int_eq(test_count_entries(q.new) + test_count_entries(q.env),
+	    0);
 	envelope_free(&env);
 	queue_close(&t);
 }

@@ -85,25 +85,11 @@ ctx_init(struct submit_ctx *c, const struct rcpt_list *given)
 	c->now = 1700000000;
 }
 
-/* Files in a queue directory. */
-static int
-count(const char *dir)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static int
 queue_empty(void)
 {
-	return count(q.tmp) == 0 && count(q.new) == 0 && count(q.env) == 0;
+	return test_count_entries(q.tmp) == 0 &&
+	    test_count_entries(q.new) == 0 && test_count_entries(q.env) == 0;
 }
 
 /* The queued body of id, allocated. */
@@ -435,7 +421,7 @@ START_TEST(test_abandoned)
 	ctx_init(&c, &given);
 	s = submit_begin(&c, &e);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(count(q.tmp), 1);
+	ck_assert_int_eq(test_count_entries(q.tmp), 1);
 	ck_assert_int_eq(submit_line(s, "Subject: x", 10, 1, &e), 0);
 	ck_assert_int_eq(submit_line(s, "", 0, 1, &e), 0);
 	ck_assert_int_eq(submit_line(s, "half", 4, 1, &e), 0);

@@ -199,3 +199,18 @@ test_tmpdir_root_end(void)
 	root[0] = '\0';
 	return left;
 }
+
+int
+test_count_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	ck_assert_msg(d != NULL, "cannot open %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}

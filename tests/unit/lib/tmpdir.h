@@ -48,6 +48,10 @@ char *test_mkdtemp(char *template);
  * a missing path is not an error.  Returns 0 or -1. */
 int test_rmtree(const char *path);
 
+/* The number of entries in dir, not counting . and ..; fails the test
+ * when dir cannot be opened. */
+int test_count_entries(const char *dir);
+
 /* For check_main: makes the suite's root /tmp/relayq-NAME.XXXXXX (0 or -1 with
  * errno set), and after the run reports on stderr every entry a test left
  * in it, removes it, and returns the number of entries left. */
